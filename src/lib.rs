@@ -1,0 +1,17 @@
+//! popscope: a terminal lab for POP3 and POP3S.
+//!
+//! # Layout
+//!
+//! - [`pop3`]: the protocol: commands, replies, the sans-IO server session,
+//!   the server's connection loop and a small client.
+//! - [`mailbox`]: the maildrop on disk (Maildir), its numbering, sizes, UIDs,
+//!   deletion marks and the one-session-per-maildrop lock; the demo content.
+//! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
+//! - [`serve`]: `popscope serve`, the server on its own with the demo content.
+//! - [`load`]: the load generator behind `popscope load`.
+
+pub mod load;
+pub mod mailbox;
+pub mod pop3;
+pub mod serve;
+pub mod tls;

@@ -1,0 +1,17 @@
+//! POP3: commands, replies and framing, the sans-IO server session, the
+//! server's connection loop and a small client.
+//!
+//! - [`command`]: one command line to a [`command::Command`] and back.
+//! - [`framing`]: command-line framing with RFC 2449's length limit, and
+//!   the CRLF/byte-stuffing encoder for multi-line bodies.
+//! - [`auth`]: the user table, APOP digests and SASL PLAIN.
+//! - [`session`]: the server session state machine (no I/O).
+//! - [`server`]: listeners and the connection loop around the session.
+//! - [`client`]: an async client over any stream (plain, STLS, TLS).
+
+pub mod auth;
+pub mod client;
+pub mod command;
+pub mod framing;
+pub mod server;
+pub mod session;
