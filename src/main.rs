@@ -26,6 +26,7 @@ fn main() -> std::process::ExitCode {
         .with_max_level(cli.log)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let Some(command) = cli.command else {
         println!(

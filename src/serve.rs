@@ -76,7 +76,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR", env = "POPSCOPE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Seconds to wait before answering a failed login.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     pub login_delay: f64,
     /// Seconds without a command before autologout (RFC 1939 asks for at
     /// least 600).

@@ -18,10 +18,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
-use tracing::{Instrument, debug, info, info_span, warn};
+use tracing::{Instrument, info, info_span, warn};
 
-use crate::pop3::command::Command;
-use crate::pop3::framing::{BodyEncoder, Line, LineReader};
+use crate::pop3::framing::{BodyEncoder, LineReader};
 use crate::pop3::session::{Backend, Note, Output, Session, SessionConfig};
 use crate::tls::SessionSummary;
 
@@ -415,9 +414,17 @@ async fn connection(
 
 fn finish(result: std::io::Result<End>, session: &Session) {
     match result {
-        Ok(End::Over(why)) => info!(state = %session.state(), "session ended: {why}"),
+        Ok(End::Over(why)) => info!(
+            state = %session.state(),
+            commands = %session.command_summary(),
+            "session ended: {why}"
+        ),
         Ok(End::StartTls) => {}
-        Err(e) => info!(state = %session.state(), "session ended by an I/O error: {e}"),
+        Err(e) => info!(
+            state = %session.state(),
+            commands = %session.command_summary(),
+            "session ended by an I/O error: {e}"
+        ),
     }
 }
 
@@ -458,12 +465,6 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         // Answer every whole line already here, in order: that is all
         // PIPELINING (RFC 2449) needs.
         while let Some(line) = reader.next_line() {
-            if let Line::Complete(bytes) = &line {
-                match Command::parse(bytes) {
-                    Ok(c) => debug!(command = %c.redacted()),
-                    Err(_) => debug!(bytes = bytes.len(), "unparsed line"),
-                }
-            }
             for o in session.handle(line) {
                 match o {
                     Output::Send(b) => out.extend_from_slice(&b),

@@ -166,6 +166,9 @@ pub struct Session {
     tls: bool,
     failures: u32,
     notes: Vec<Note>,
+    /// How many times each command was used, for the session log; at most
+    /// one entry per keyword, so it stays small.
+    tally: Vec<(&'static str, u32)>,
 }
 
 static TIMESTAMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -234,6 +237,7 @@ impl Session {
             tls,
             failures: 0,
             notes: Vec::new(),
+            tally: Vec::new(),
         }
     }
 
@@ -324,8 +328,29 @@ impl Session {
         }
     }
 
+    /// The commands used so far, as "USER PASS STAT RETR×3 QUIT".
+    pub fn command_summary(&self) -> String {
+        let mut s = String::new();
+        for (k, n) in &self.tally {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(k);
+            if *n > 1 {
+                let _ = write!(s, "×{n}");
+            }
+        }
+        s
+    }
+
     /// Handle one parsed command.
     pub fn command(&mut self, cmd: Command) -> Vec<Output> {
+        tracing::debug!(command = %cmd.redacted());
+        let k = cmd.keyword();
+        match self.tally.iter_mut().find(|(name, _)| *name == k) {
+            Some((_, n)) => *n = n.saturating_add(1),
+            None => self.tally.push((k, 1)),
+        }
         match cmd {
             Command::Capa => vec![self.capa()],
             Command::Noop => match self.state {

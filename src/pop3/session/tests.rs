@@ -581,3 +581,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_command_summary_counts_each_keyword() {
+    let lab = lab();
+    let mut s = lab.session();
+    login(&mut s);
+    send(&mut s, "RETR 1");
+    send(&mut s, "RETR 2");
+    send(&mut s, "QUIT");
+    assert_eq!(s.command_summary(), "USER PASS RETR×2 QUIT");
+}
