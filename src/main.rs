@@ -18,6 +18,9 @@ struct Cli {
 enum Cmd {
     /// Run the POP3/POP3S server on its own, for outside clients.
     Serve(popscope::serve::ServeArgs),
+    /// Measure a POP3 server: concurrent sessions (connect, [TLS], login,
+    /// STAT, RETR every message, QUIT), or idle connections.
+    Load(popscope::load::LoadArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +52,9 @@ fn main() -> std::process::ExitCode {
     let result = rt.block_on(async {
         match command {
             Cmd::Serve(args) => popscope::serve::run(args).await,
+            Cmd::Load(args) => popscope::load::run(args)
+                .await
+                .map(|report| println!("{report}")),
         }
     });
     match result {

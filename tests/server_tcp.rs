@@ -236,3 +236,62 @@ fn cleartext_login_can_be_denied_until_stls() {
     let n = t.read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"+OK send PASS\r\n");
 }
+
+#[test]
+fn the_server_reports_what_it_did_as_events() {
+    use popscope::pop3::server::ServerEvent;
+    use popscope::pop3::session::StateName;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let srv = TestServer::start_with(|c| c.events = Some(tx));
+    let mut c = Conn::greeted(srv.pop3);
+    c.login("alice", "wonderland");
+    c.cmd("DELE 2");
+    c.cmd("QUIT");
+    assert_eq!(c.rest(), "");
+    let mut events = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !matches!(events.last(), Some(ServerEvent::Ended { .. })) {
+        assert!(Instant::now() < deadline, "no Ended event: {events:?}");
+        match rx.try_recv() {
+            Ok(e) => events.push(e),
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    let commands: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::Command { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(commands, ["USER alice", "PASS ********", "DELE 2", "QUIT"]);
+    let states: Vec<StateName> = events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::State { state, .. } => Some(*state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, [StateName::Transaction, StateName::Update]);
+    let marked = events.iter().rev().find_map(|e| match e {
+        ServerEvent::Maildrop { messages, .. } => Some(messages.clone()),
+        _ => None,
+    });
+    let marked = marked.expect("a maildrop snapshot");
+    assert!(marked[1].deleted && !marked[0].deleted);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::Updated { removed: 1, .. }))
+    );
+    assert!(matches!(
+        events[0],
+        ServerEvent::Connected {
+            implicit_tls: false,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&events[1], ServerEvent::Greeting { timestamp, .. } if timestamp.starts_with('<'))
+    );
+}

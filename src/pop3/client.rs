@@ -518,12 +518,14 @@ pub async fn connect(
         (Transport::Stls, Some((config, name))) => {
             let mut plain = Client::new(tcp);
             let stamp = read_greeting(&mut plain).await?;
-            if !plain
-                .capa()
-                .await?
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case("STLS"))
-            {
+            // A server without CAPA (it answers -ERR) cannot announce STLS
+            // either, so both cases end the same way.
+            let offers_stls = match plain.capa().await {
+                Ok(caps) => caps.iter().any(|c| c.eq_ignore_ascii_case("STLS")),
+                Err(ClientError::ErrReply { .. }) => false,
+                Err(e) => return Err(e),
+            };
+            if !offers_stls {
                 return Err(ClientError::NoStls);
             }
             plain.command("STLS", false).await?.expect_ok("STLS")?;

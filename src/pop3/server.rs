@@ -21,8 +21,133 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::pop3::framing::{BodyEncoder, LineReader};
-use crate::pop3::session::{Backend, Note, Output, Session, SessionConfig};
+use crate::pop3::session::{Backend, LoginMethod, Note, Output, Session, SessionConfig, StateName};
 use crate::tls::SessionSummary;
+
+/// What the server did, for the lab's server pane and for lessons. Sent
+/// only when [`ServerConfig::events`] is set; the log gets the same facts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// A client connected.
+    Connected {
+        /// The server's number for this session.
+        session: u64,
+        /// The client's address.
+        peer: SocketAddr,
+        /// True on the POP3S port.
+        implicit_tls: bool,
+    },
+    /// The TLS handshake finished (POP3S, or after STLS).
+    Tls {
+        /// The session.
+        session: u64,
+        /// True when it followed STLS.
+        stls: bool,
+        /// What was negotiated.
+        summary: SessionSummary,
+    },
+    /// The TLS handshake failed.
+    TlsFailed {
+        /// The session.
+        session: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The greeting was sent, with its APOP timestamp.
+    Greeting {
+        /// The session.
+        session: u64,
+        /// The timestamp.
+        timestamp: String,
+    },
+    /// A command was handled (secrets masked).
+    Command {
+        /// The session.
+        session: u64,
+        /// The command.
+        text: String,
+    },
+    /// The RFC 1939 state changed.
+    State {
+        /// The session.
+        session: u64,
+        /// The new state.
+        state: StateName,
+    },
+    /// A login succeeded.
+    LoggedIn {
+        /// The session.
+        session: u64,
+        /// Who.
+        user: String,
+        /// How.
+        method: LoginMethod,
+    },
+    /// A login failed.
+    LoginFailed {
+        /// The session.
+        session: u64,
+        /// The name tried.
+        user: Option<String>,
+        /// How.
+        method: LoginMethod,
+    },
+    /// The maildrop as the session sees it (after login, DELE and RSET).
+    Maildrop {
+        /// The session.
+        session: u64,
+        /// Every message with its mark.
+        messages: Vec<MessageInfo>,
+    },
+    /// QUIT applied the deletion marks.
+    Updated {
+        /// The session.
+        session: u64,
+        /// Messages removed.
+        removed: usize,
+        /// Messages that could not be removed.
+        failed: usize,
+    },
+    /// The session ended.
+    Ended {
+        /// The session.
+        session: u64,
+        /// Why, in words.
+        reason: String,
+        /// The commands used, as "USER PASS RETR×2 QUIT".
+        commands: String,
+    },
+}
+
+/// One message of a maildrop snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MessageInfo {
+    /// Its number in this session.
+    pub number: u32,
+    /// Size in octets.
+    pub size: u64,
+    /// Its UIDL id.
+    pub uid: String,
+    /// Marked by DELE; QUIT will remove it.
+    pub deleted: bool,
+}
+
+/// Where a connection reports to (the session number and the optional
+/// event channel).
+#[derive(Clone)]
+struct Reporter {
+    session: u64,
+    events: Option<mpsc::UnboundedSender<ServerEvent>>,
+}
+
+impl Reporter {
+    fn send(&self, event: ServerEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+}
 
 /// Everything a running server needs.
 #[derive(Debug, Clone)]
@@ -42,6 +167,8 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
+    /// Where to send [`ServerEvent`]s (the lab sets this).
+    pub events: Option<mpsc::UnboundedSender<ServerEvent>>,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +181,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(600),
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(30),
+            events: None,
         }
     }
 }
@@ -77,6 +205,7 @@ struct Shared {
     /// cannot pile up tasks.
     reject_permits: Arc<Semaphore>,
     next_id: AtomicU64,
+    events: Option<mpsc::UnboundedSender<ServerEvent>>,
 }
 
 /// Why the server could not start.
@@ -142,6 +271,7 @@ impl Server {
                 permits: Arc::new(Semaphore::new(max)),
                 reject_permits: Arc::new(Semaphore::new(64)),
                 next_id: AtomicU64::new(1),
+                events: config.events,
             }),
         })
     }
@@ -267,7 +397,16 @@ async fn accept_loop(
                 let span = info_span!("session", id, %peer, port = if implicit_tls { "pop3s" } else { "pop3" });
                 tokio::spawn(
                     async move {
-                        connection(stream, implicit_tls, shared2, stop).await;
+                        let report = Reporter {
+                            session: id,
+                            events: shared2.events.clone(),
+                        };
+                        report.send(ServerEvent::Connected {
+                            session: id,
+                            peer,
+                            implicit_tls,
+                        });
+                        connection(stream, implicit_tls, shared2, stop, &report).await;
                         drop(permit);
                         drop(done);
                     }
@@ -320,124 +459,250 @@ enum End {
     Over(&'static str),
 }
 
+/// The TLS handshake, bounded in time; failures are logged and reported.
+async fn handshake(
+    stream: TcpStream,
+    shared: &Shared,
+    report: &Reporter,
+    stls: bool,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    let acceptor = shared.acceptor.as_ref()?;
+    let what = if stls {
+        "STLS handshake"
+    } else {
+        "TLS handshake"
+    };
+    let reason = match tokio::time::timeout(shared.handshake_timeout, acceptor.accept(stream)).await
+    {
+        Ok(Ok(tls)) => {
+            let summary = SessionSummary::of_server(tls.get_ref().1);
+            info!(tls = %summary, "{what} done");
+            report.send(ServerEvent::Tls {
+                session: report.session,
+                stls,
+                summary,
+            });
+            return Some(tls);
+        }
+        Ok(Err(e)) => format!("{what} failed: {e}"),
+        Err(_) => format!("{what} timed out"),
+    };
+    info!("{reason}");
+    report.send(ServerEvent::TlsFailed {
+        session: report.session,
+        reason,
+    });
+    None
+}
+
 async fn connection(
     stream: TcpStream,
     implicit_tls: bool,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
+    report: &Reporter,
 ) {
     let backend = Arc::clone(&shared.backend);
     let mut reader = LineReader::new();
+    let mut link = Link {
+        reader: &mut reader,
+        shared: &shared,
+        stop: &mut stop,
+        report,
+    };
     if implicit_tls {
-        let Some(acceptor) = &shared.acceptor else {
+        let Some(mut tls) = handshake(stream, &shared, report, false).await else {
             return;
         };
-        let mut tls =
-            match tokio::time::timeout(shared.handshake_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    info!("TLS handshake failed: {e}");
-                    return;
-                }
-                Err(_) => {
-                    info!("TLS handshake timed out");
-                    return;
-                }
-            };
-        let summary = SessionSummary::of_server(tls.get_ref().1);
-        info!(tls = %summary, "connected over implicit TLS");
         let mut session = Session::new(Arc::clone(&shared.tls_session), backend, true);
-        let result = drive(
-            &mut tls,
-            &mut session,
-            &mut reader,
-            &shared,
-            &mut stop,
-            true,
-        )
-        .await;
-        finish(result, &session);
+        let result = link.drive(&mut tls, &mut session, true).await;
+        link.finish(result, &session);
         let _ = tls.shutdown().await;
         return;
     }
     info!("connected in cleartext");
     let mut session = Session::new(Arc::clone(&shared.plain_session), backend, false);
     let mut stream = stream;
-    let result = drive(
-        &mut stream,
-        &mut session,
-        &mut reader,
-        &shared,
-        &mut stop,
-        true,
-    )
-    .await;
-    match result {
+    match link.drive(&mut stream, &mut session, true).await {
         Ok(End::StartTls) => {
-            let Some(acceptor) = &shared.acceptor else {
+            let Some(mut tls) = handshake(stream, &shared, report, true).await else {
+                link.finish(Ok(End::Over("STLS handshake failed")), &session);
                 return;
             };
-            let mut tls =
-                match tokio::time::timeout(shared.handshake_timeout, acceptor.accept(stream)).await
-                {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(e)) => {
-                        info!("STLS handshake failed: {e}");
-                        return;
-                    }
-                    Err(_) => {
-                        info!("STLS handshake timed out");
-                        return;
-                    }
-                };
             session.tls_started();
-            let summary = SessionSummary::of_server(tls.get_ref().1);
-            info!(tls = %summary, "upgraded to TLS with STLS");
-            let result = drive(
-                &mut tls,
-                &mut session,
-                &mut reader,
-                &shared,
-                &mut stop,
-                false,
-            )
-            .await;
-            finish(result, &session);
+            let result = link.drive(&mut tls, &mut session, false).await;
+            link.finish(result, &session);
             let _ = tls.shutdown().await;
         }
         other => {
-            finish(other, &session);
+            link.finish(other, &session);
             let _ = stream.shutdown().await;
         }
     }
 }
 
-fn finish(result: std::io::Result<End>, session: &Session) {
-    match result {
-        Ok(End::Over(why)) => info!(
-            state = %session.state(),
-            commands = %session.command_summary(),
-            "session ended: {why}"
-        ),
-        Ok(End::StartTls) => {}
-        Err(e) => info!(
-            state = %session.state(),
-            commands = %session.command_summary(),
-            "session ended by an I/O error: {e}"
-        ),
-    }
+/// What the connection loop works with besides the stream and session.
+struct Link<'a> {
+    reader: &'a mut LineReader,
+    shared: &'a Shared,
+    stop: &'a mut watch::Receiver<bool>,
+    report: &'a Reporter,
 }
 
-fn log_notes(session: &mut Session) {
-    let how = if session.is_tls() { "TLS" } else { "cleartext" };
-    for note in session.take_notes() {
-        match note {
-            Note::LoggedIn { user, method } => info!(%user, %method, "logged in over {how}"),
-            Note::LoginFailed { user, method } => {
-                info!(user = user.as_deref().unwrap_or("?"), %method, "login failed over {how}")
+impl Link<'_> {
+    fn finish(&self, result: std::io::Result<End>, session: &Session) {
+        let reason = match result {
+            Ok(End::Over(why)) => why.to_string(),
+            Ok(End::StartTls) => return,
+            Err(e) => format!("I/O error: {e}"),
+        };
+        let commands = session.command_summary();
+        info!(state = %session.state(), %commands, "session ended: {reason}");
+        self.report.send(ServerEvent::Ended {
+            session: self.report.session,
+            reason,
+            commands,
+        });
+    }
+
+    /// Log the session's notes and pass them on as events.
+    fn notes(&self, session: &mut Session) {
+        let how = if session.is_tls() { "TLS" } else { "cleartext" };
+        let id = self.report.session;
+        for note in session.take_notes() {
+            match note {
+                Note::Command { text } => {
+                    self.report.send(ServerEvent::Command { session: id, text })
+                }
+                Note::StateChanged(state) => {
+                    self.report.send(ServerEvent::State { session: id, state })
+                }
+                Note::MarksChanged => self.maildrop(session),
+                Note::LoggedIn { user, method } => {
+                    info!(%user, %method, "logged in over {how}");
+                    self.report.send(ServerEvent::LoggedIn {
+                        session: id,
+                        user,
+                        method,
+                    });
+                    self.maildrop(session);
+                }
+                Note::LoginFailed { user, method } => {
+                    info!(user = user.as_deref().unwrap_or("?"), %method, "login failed over {how}");
+                    self.report.send(ServerEvent::LoginFailed {
+                        session: id,
+                        user,
+                        method,
+                    });
+                }
+                Note::Updated { removed, failed } => {
+                    info!(removed, failed, "UPDATE: deletion marks applied");
+                    self.report.send(ServerEvent::Updated {
+                        session: id,
+                        removed,
+                        failed,
+                    });
+                }
             }
-            Note::Updated { removed, failed } => {
-                info!(removed, failed, "UPDATE: deletion marks applied")
+        }
+    }
+
+    /// Report the maildrop as the session sees it, if anyone listens.
+    fn maildrop(&self, session: &Session) {
+        if self.report.events.is_none() {
+            return;
+        }
+        let Some(md) = session.maildrop() else { return };
+        let messages = md
+            .messages()
+            .iter()
+            .zip(1u32..)
+            .map(|(m, number)| MessageInfo {
+                number,
+                size: m.size,
+                uid: m.uid.clone(),
+                deleted: m.deleted,
+            })
+            .collect();
+        self.report.send(ServerEvent::Maildrop {
+            session: self.report.session,
+            messages,
+        });
+    }
+
+    /// Run the session on `stream` until it ends or asks for TLS.
+    async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        session: &mut Session,
+        greet: bool,
+    ) -> std::io::Result<End> {
+        let idle = self.shared.idle_timeout;
+        let mut out: Vec<u8> = Vec::new();
+        if greet {
+            write_all(stream, &session.greeting(), idle).await?;
+            self.report.send(ServerEvent::Greeting {
+                session: self.report.session,
+                timestamp: session.timestamp().to_string(),
+            });
+        }
+        let mut buf = [0u8; READ_CHUNK];
+        loop {
+            // Answer every whole line already here, in order: that is all
+            // PIPELINING (RFC 2449) needs.
+            while let Some(line) = self.reader.next_line() {
+                for o in session.handle(line) {
+                    match o {
+                        Output::Send(b) => out.extend_from_slice(&b),
+                        Output::SendMessage { file, top } => {
+                            write_all(stream, &out, idle).await?;
+                            out.clear();
+                            send_message(stream, file, top, idle).await?;
+                        }
+                        Output::Delay(d) => {
+                            write_all(stream, &out, idle).await?;
+                            out.clear();
+                            tokio::time::sleep(d).await;
+                        }
+                        Output::StartTls => {
+                            write_all(stream, &out, idle).await?;
+                            let dropped = self.reader.discard_buffered();
+                            if dropped > 0 {
+                                warn!(
+                                    dropped,
+                                    "discarded bytes sent after STLS before the handshake"
+                                );
+                            }
+                            self.notes(session);
+                            return Ok(End::StartTls);
+                        }
+                        Output::Close => {
+                            write_all(stream, &out, idle).await?;
+                            self.notes(session);
+                            return Ok(End::Over("closed"));
+                        }
+                    }
+                }
+                self.notes(session);
+            }
+            if !out.is_empty() {
+                write_all(stream, &out, idle).await?;
+                out.clear();
+            }
+            tokio::select! {
+                r = tokio::time::timeout(idle, stream.read(&mut buf)) => match r {
+                    Err(_) => {
+                        let _ = write_all(stream, b"-ERR autologout: idle for too long\r\n", idle).await;
+                        return Ok(End::Over("idle timeout"));
+                    }
+                    Ok(Ok(0)) => return Ok(End::Over("client closed the connection")),
+                    Ok(Ok(n)) => self.reader.push(&buf[..n]),
+                    Ok(Err(e)) => return Err(e),
+                },
+                _ = self.stop.changed() => {
+                    let _ = write_all(stream, b"-ERR [SYS/TEMP] server shutting down\r\n", idle).await;
+                    return Ok(End::Over("server shutdown"));
+                }
             }
         }
     }
@@ -445,81 +710,6 @@ fn log_notes(session: &mut Session) {
 
 const READ_CHUNK: usize = 2048;
 const MESSAGE_CHUNK: usize = 32 * 1024;
-
-/// Run the session on `stream` until it ends or asks for TLS.
-async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    session: &mut Session,
-    reader: &mut LineReader,
-    shared: &Shared,
-    stop: &mut watch::Receiver<bool>,
-    greet: bool,
-) -> std::io::Result<End> {
-    let idle = shared.idle_timeout;
-    let mut out: Vec<u8> = Vec::new();
-    if greet {
-        write_all(stream, &session.greeting(), idle).await?;
-    }
-    let mut buf = [0u8; READ_CHUNK];
-    loop {
-        // Answer every whole line already here, in order: that is all
-        // PIPELINING (RFC 2449) needs.
-        while let Some(line) = reader.next_line() {
-            for o in session.handle(line) {
-                match o {
-                    Output::Send(b) => out.extend_from_slice(&b),
-                    Output::SendMessage { file, top } => {
-                        write_all(stream, &out, idle).await?;
-                        out.clear();
-                        send_message(stream, file, top, idle).await?;
-                    }
-                    Output::Delay(d) => {
-                        write_all(stream, &out, idle).await?;
-                        out.clear();
-                        tokio::time::sleep(d).await;
-                    }
-                    Output::StartTls => {
-                        write_all(stream, &out, idle).await?;
-                        let dropped = reader.discard_buffered();
-                        if dropped > 0 {
-                            warn!(
-                                dropped,
-                                "discarded bytes sent after STLS before the handshake"
-                            );
-                        }
-                        log_notes(session);
-                        return Ok(End::StartTls);
-                    }
-                    Output::Close => {
-                        write_all(stream, &out, idle).await?;
-                        log_notes(session);
-                        return Ok(End::Over("closed"));
-                    }
-                }
-            }
-            log_notes(session);
-        }
-        if !out.is_empty() {
-            write_all(stream, &out, idle).await?;
-            out.clear();
-        }
-        tokio::select! {
-            r = tokio::time::timeout(idle, stream.read(&mut buf)) => match r {
-                Err(_) => {
-                    let _ = write_all(stream, b"-ERR autologout: idle for too long\r\n", idle).await;
-                    return Ok(End::Over("idle timeout"));
-                }
-                Ok(Ok(0)) => return Ok(End::Over("client closed the connection")),
-                Ok(Ok(n)) => reader.push(&buf[..n]),
-                Ok(Err(e)) => return Err(e),
-            },
-            _ = stop.changed() => {
-                let _ = write_all(stream, b"-ERR [SYS/TEMP] server shutting down\r\n", idle).await;
-                return Ok(End::Over("server shutdown"));
-            }
-        }
-    }
-}
 
 async fn write_all<S: AsyncWrite + Unpin>(
     stream: &mut S,

@@ -57,7 +57,8 @@ pub struct Backend {
 }
 
 /// The session's RFC 1939 state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum StateName {
     /// Before a successful login.
     Authorization,
@@ -78,7 +79,7 @@ impl std::fmt::Display for StateName {
 }
 
 /// How a user logged in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum LoginMethod {
     /// USER then PASS: the password crosses the wire as typed.
     UserPass,
@@ -120,9 +121,18 @@ pub enum Output {
     Close,
 }
 
-/// Something worth a line in the session log.
+/// Something worth a line in the session log (and, in the lab, an event).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
+    /// A command line was handled; secrets are masked.
+    Command {
+        /// The command as a log may show it.
+        text: String,
+    },
+    /// The RFC 1939 state changed.
+    StateChanged(StateName),
+    /// DELE or RSET changed the deletion marks.
+    MarksChanged,
     /// A login succeeded.
     LoggedIn {
         /// Who.
@@ -302,12 +312,25 @@ impl Session {
 
     /// Handle one framed line from the client.
     pub fn handle(&mut self, line: Line) -> Vec<Output> {
+        let before = self.state();
+        let out = self.handle_line(line);
+        let after = self.state();
+        if after != before {
+            self.notes.push(Note::StateChanged(after));
+        }
+        out
+    }
+
+    fn handle_line(&mut self, line: Line) -> Vec<Output> {
         if let State::Authorization {
             awaiting_sasl: awaiting @ true,
             ..
         } = &mut self.state
         {
             *awaiting = false;
+            self.notes.push(Note::Command {
+                text: "(SASL response) ********".into(),
+            });
             return match line {
                 Line::TooLong => vec![err("authentication response too long")],
                 Line::Complete(bytes) => self.sasl_response(&bytes),
@@ -343,9 +366,10 @@ impl Session {
         s
     }
 
-    /// Handle one parsed command.
-    pub fn command(&mut self, cmd: Command) -> Vec<Output> {
-        tracing::debug!(command = %cmd.redacted());
+    fn command(&mut self, cmd: Command) -> Vec<Output> {
+        let text = cmd.redacted();
+        tracing::debug!(command = %text);
+        self.notes.push(Note::Command { text });
         let k = cmd.keyword();
         match self.tally.iter_mut().find(|(name, _)| *name == k) {
             Some((_, n)) => *n = n.saturating_add(1),
@@ -637,12 +661,14 @@ impl Session {
             Command::Dele(n) => match live(md, n) {
                 Ok(_) => {
                     md.mark_deleted(n);
+                    self.notes.push(Note::MarksChanged);
                     vec![ok(&format!("message {n} deleted"))]
                 }
                 Err(e) => vec![e],
             },
             Command::Rset => {
                 md.reset();
+                self.notes.push(Note::MarksChanged);
                 let (n, size) = md.stat();
                 vec![ok(&format!("maildrop has {n} messages ({size} octets)"))]
             }

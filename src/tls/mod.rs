@@ -383,7 +383,7 @@ pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig
 ///
 /// The fields are plain strings, not rustls types, so that they can be shown, compared
 /// in tests and sent to other tasks without dragging rustls types along.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SessionSummary {
     /// Protocol version, e.g. `TLSv1.3`; `unknown` before the handshake has finished.
     pub version: String,

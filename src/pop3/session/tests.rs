@@ -195,12 +195,14 @@ fn apop_logs_in_with_the_greeting_timestamp() {
     let a = send(&mut s, &format!("APOP alice {digest}"));
     assert!(a.ok(), "{}", a.text());
     assert_eq!(s.user(), Some("alice"));
+    let notes = s.take_notes();
+    assert!(notes.contains(&Note::LoggedIn {
+        user: "alice".into(),
+        method: LoginMethod::Apop
+    }));
     assert_eq!(
-        s.take_notes().last(),
-        Some(&Note::LoggedIn {
-            user: "alice".into(),
-            method: LoginMethod::Apop
-        })
+        notes.last(),
+        Some(&Note::StateChanged(StateName::Transaction))
     );
 }
 
@@ -591,4 +593,25 @@ fn the_command_summary_counts_each_keyword() {
     send(&mut s, "RETR 2");
     send(&mut s, "QUIT");
     assert_eq!(s.command_summary(), "USER PASS RETR×2 QUIT");
+}
+
+#[test]
+fn notes_record_commands_masked_and_state_changes() {
+    let lab = lab();
+    let mut s = lab.session();
+    login(&mut s);
+    send(&mut s, "DELE 1");
+    send(&mut s, "QUIT");
+    let notes = s.take_notes();
+    let commands: Vec<&str> = notes
+        .iter()
+        .filter_map(|n| match n {
+            Note::Command { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(commands, ["USER alice", "PASS ********", "DELE 1", "QUIT"]);
+    assert!(notes.contains(&Note::MarksChanged));
+    assert!(notes.contains(&Note::StateChanged(StateName::Transaction)));
+    assert_eq!(notes.last(), Some(&Note::StateChanged(StateName::Update)));
 }
