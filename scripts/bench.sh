@@ -21,8 +21,8 @@
 #   POPSCOPE_LOG=LEVEL  log level for popscope serve (default: its own)
 #   KEEP=1              keep the work directory (logs, configs) afterwards
 #
-# Needs: cargo, openssl, dovecot (apt-get install -y dovecot-pop3d), root
-# (for the vmail user that owns Dovecot's Maildirs).
+# Needs: cargo, openssl, root (installs dovecot-pop3d if it is missing,
+# and creates the vmail user that owns Dovecot's Maildirs).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -45,6 +45,11 @@ die() {
     exit 1
 }
 
+if ! command -v dovecot >/dev/null; then
+    log "installing Dovecot (dovecot-pop3d) to compare against"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-pop3d >/dev/null
+fi
 command -v dovecot >/dev/null || die "dovecot is missing: apt-get install -y dovecot-pop3d"
 command -v openssl >/dev/null || die "openssl is missing"
 [ -d "$repo/assets/maildir/alice" ] || die "assets/maildir/alice is missing"

@@ -8,6 +8,7 @@
 //!   deletion marks and the one-session-per-maildrop lock; the demo content.
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
+//! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes.
 //! - [`load`]: the load generator behind `popscope load`.
 
 pub mod load;
@@ -15,3 +16,4 @@ pub mod mailbox;
 pub mod pop3;
 pub mod serve;
 pub mod tls;
+pub mod wire;

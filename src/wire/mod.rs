@@ -1,0 +1,42 @@
+//! The wire: what the eavesdropper sees, and nothing else.
+//!
+//! - [`tls`]: the TLS record layer and the handshake messages that cross
+//!   in cleartext, decoded from captured bytes.
+//! - [`pop3`]: POP3 commands and replies decoded from captured bytes, and
+//!   what they leak (credentials, message headers).
+//! - [`tap`]: the relay between client and server that reports every chunk.
+//! - [`dissect`]: one connection's dissector: both directions, switching
+//!   from POP3 lines to TLS records at the right byte after STLS.
+
+pub mod dissect;
+pub mod pop3;
+pub mod tap;
+pub mod tls;
+
+/// Which way bytes crossed the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the client to the server.
+    ClientToServer,
+    /// From the server to the client.
+    ServerToClient,
+}
+
+impl Direction {
+    /// The other way.
+    pub fn reverse(self) -> Direction {
+        match self {
+            Direction::ClientToServer => Direction::ServerToClient,
+            Direction::ServerToClient => Direction::ClientToServer,
+        }
+    }
+
+    /// An arrow for transcripts: "C→S" or "S→C".
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "C→S",
+            Direction::ServerToClient => "S→C",
+        }
+    }
+}
