@@ -9,8 +9,14 @@
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes.
+//! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream.
+//! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.
+//! - [`client_cli`]: `popscope client URL`, the interactive line client.
 //! - [`load`]: the load generator behind `popscope load`.
 
+pub mod client_cli;
+pub mod demo;
+pub mod lab;
 pub mod load;
 pub mod mailbox;
 pub mod pop3;

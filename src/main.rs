@@ -9,9 +9,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
-    /// Log level for the session log on stderr (error, warn, info, debug, trace).
-    #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
-    log: tracing::Level,
+    /// Log level on stderr (error, warn, info, debug, trace). Default: info
+    /// for `serve` (its session log), warn for the rest.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    log: Option<tracing::Level>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -21,12 +22,21 @@ enum Cmd {
     /// Measure a POP3 server: concurrent sessions (connect, [TLS], login,
     /// STAT, RETR every message, QUIT), or idle connections.
     Load(popscope::load::LoadArgs),
+    /// An interactive POP3 client: pop3://USER@HOST:PORT or pop3s://...
+    Client(popscope::client_cli::ClientArgs),
+    /// Run one scenario on the lab (server, tap, client) and print what
+    /// each of them saw, the eavesdropper included.
+    Demo(popscope::demo::DemoArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let level = cli.log.unwrap_or(match cli.command {
+        Some(Cmd::Serve(_)) => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
+    });
     tracing_subscriber::fmt()
-        .with_max_level(cli.log)
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -55,6 +65,8 @@ fn main() -> std::process::ExitCode {
             Cmd::Load(args) => popscope::load::run(args)
                 .await
                 .map(|report| println!("{report}")),
+            Cmd::Client(args) => popscope::client_cli::run(args).await,
+            Cmd::Demo(args) => popscope::demo::run(args).await,
         }
     });
     match result {

@@ -15,12 +15,24 @@
 # +OK; stop the server with `kill PID`. Nothing here needs systemd, and
 # nothing outside WORKDIR is touched except creating the `vmail` system
 # user if it does not exist. Tested with Dovecot 2.3.19 (Debian 12).
+#
+# Optional settings (environment variables):
+#   DOVECOT_FOREGROUND=1     replace this script with `dovecot -F` instead
+#                            of starting it in the background and waiting,
+#                            so the caller's child process is the master
+#                            itself; the caller then waits for the ports
+#   DOVECOT_AUTH_MECHANISMS  SASL mechanisms, default "plain"; add "apop"
+#                            to offer APOP (it needs {PLAIN} passwords)
+#   DOVECOT_LOGIN_PROCESSES  pre-started login processes, default nproc
 set -euo pipefail
 
 if [ "$#" -ne 7 ]; then
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
+foreground=${DOVECOT_FOREGROUND:-0}
+mechanisms=${DOVECOT_AUTH_MECHANISMS:-plain}
+login_processes=${DOVECOT_LOGIN_PROCESSES:-$(nproc)}
 workdir=$1 plain_port=$2 tls_port=$3 cert=$4 key=$5 passwd=$6 mailroot=$7
 
 command -v dovecot >/dev/null || {
@@ -67,7 +79,7 @@ verbose_proctitle = no
 # brute-force protection: no plaintext ban and no delay after failures.
 disable_plaintext_auth = no
 auth_failure_delay = 0
-auth_mechanisms = plain
+auth_mechanisms = $mechanisms
 
 passdb {
   driver = passwd-file
@@ -104,7 +116,7 @@ service pop3-login {
     ssl = yes
   }
   service_count = 0
-  process_min_avail = $(nproc)
+  process_min_avail = $login_processes
   process_limit = 64
   client_limit = 20000
   vsz_limit = 1G
@@ -116,6 +128,13 @@ service pop3 {
 }
 default_client_limit = 20000
 CONF
+
+# In foreground mode the caller (a test) owns the master as its direct
+# child: it can wait for it and reap it, which a PID printed by a script
+# that has already exited does not allow.
+if [ "$foreground" = 1 ]; then
+    exec dovecot -F -c "$workdir/dovecot.conf" >>"$workdir/dovecot.stderr" 2>&1
+fi
 
 # -F keeps the master in the foreground of its own process, so that $! is
 # the master's PID; it is put in the background here.

@@ -5,7 +5,16 @@
 //! mini-redis's `Connection`: it writes command lines and parses replies,
 //! and it does not care whether the stream is a TCP socket, a TLS session
 //! or an in-memory pipe in a test. [`connect`] builds on it to open a real
-//! session over plain TCP, STLS or implicit TLS (POP3S).
+//! session over plain TCP, STLS or implicit TLS (POP3S), which is all the
+//! load generator needs.
+//!
+//! [`open`] is the entry point for a client with a user behind it: it takes
+//! [`ClientSettings`] (transport, login method, whether TLS is required,
+//! whom to trust, whether a password may travel in cleartext) and returns a
+//! logged-in [`Session`] that tells what TLS negotiated and which
+//! certificates the server showed. Its checks run before anything secret is
+//! sent, and a certificate that fails verification comes back as
+//! [`ClientError::Certificate`] with the problem in words.
 //!
 //! The client trusts nothing the server sends: every line and every
 //! multi-line body is bounded, so a hostile or broken server can make a
@@ -14,13 +23,15 @@
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
-use md5::{Digest as _, Md5};
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio_rustls::TlsConnector;
+
+use crate::tls::SessionSummary;
 
 /// The longest reply line the client accepts, not counting its line end.
 ///
@@ -99,9 +110,41 @@ pub enum ClientError {
     /// A TLS transport was asked for without a TLS configuration.
     #[error("TLS was requested but no TLS configuration was given")]
     NoTlsConfig,
-    /// The TLS handshake failed (bad certificate, wrong name, ...).
+    /// The TLS handshake failed for a reason other than the server's
+    /// certificate (the server sent an alert, no common cipher suite, ...).
     #[error("TLS handshake failed: {0}")]
     Tls(#[source] std::io::Error),
+    /// The server's certificate did not pass verification. `message`
+    /// names the problem in words ("unknown issuer (...)"); `source` is
+    /// what rustls reported, for callers that want to match on it.
+    #[error("certificate check failed: {message}")]
+    Certificate {
+        message: String,
+        #[source]
+        source: rustls::Error,
+    },
+    /// The TLS configuration could not be built (an unreadable CA file,
+    /// an empty system store, ...).
+    #[error("cannot set up TLS: {0}")]
+    TlsConfig(#[from] crate::tls::TlsError),
+    /// TLS was required and cannot be had. Nothing secret has been sent
+    /// when this is returned.
+    #[error("TLS is required, but {0}; no credentials were sent")]
+    TlsRequired(String),
+    /// The login would put the password on the wire unencrypted, and the
+    /// settings forbid that. Nothing was sent.
+    #[error(
+        "refusing to log in with {method} over an unencrypted connection: it would send \
+         the password in cleartext (use STLS or POP3S, or APOP); nothing was sent"
+    )]
+    CleartextLogin { method: &'static str },
+    /// APOP was asked for but the greeting carries no timestamp, which is
+    /// how a server says it does not support APOP (RFC 1939 section 7).
+    #[error("the server's greeting has no APOP timestamp, so it does not support APOP")]
+    NoApopTimestamp,
+    /// The server did not answer in time.
+    #[error("no answer from the server within {} s", .0.as_secs_f64())]
+    Timeout(std::time::Duration),
 }
 
 /// One reply from the server.
@@ -251,6 +294,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// the client speaks first.
     pub fn into_inner(self) -> S {
         self.stream
+    }
+
+    /// Closes the sending direction: for TLS this sends close_notify, so
+    /// the server sees an orderly end instead of a truncated session; for
+    /// TCP it sends FIN. Nothing can be sent afterwards.
+    pub async fn shutdown(&mut self) -> Result<(), ClientError> {
+        self.stream.shutdown().await?;
+        Ok(())
     }
 
     /// How many bytes have been received but not consumed yet. After the
@@ -410,14 +461,8 @@ pub fn apop_timestamp(greeting: &str) -> Option<&str> {
     stamp.contains('@').then_some(stamp)
 }
 
-/// The APOP digest: MD5 of the timestamp followed by the shared secret,
-/// as lowercase hex (RFC 1939 section 7).
-pub fn apop_digest(timestamp: &str, secret: &str) -> String {
-    let mut md5 = Md5::new();
-    md5.update(timestamp.as_bytes());
-    md5.update(secret.as_bytes());
-    hex::encode(md5.finalize())
-}
+/// The APOP digest (the server side computes it the same way).
+pub use crate::pop3::auth::apop_digest;
 
 /// Logs in with USER and PASS (RFC 1939 section 7).
 pub async fn login_user_pass<S: AsyncRead + AsyncWrite + Unpin>(
@@ -508,9 +553,9 @@ pub async fn connect(
         }
         (Transport::Implicit, Some((config, name))) => {
             let stream = TlsConnector::from(config)
-                .connect(name, tcp)
+                .connect(name.clone(), tcp)
                 .await
-                .map_err(ClientError::Tls)?;
+                .map_err(|e| handshake_error(e, &name))?;
             let mut client = Client::new(Box::new(stream) as BoxedStream);
             let stamp = read_greeting(&mut client).await?;
             Ok((client, stamp))
@@ -533,9 +578,9 @@ pub async fn connect(
             // dropped here; see `into_inner`.
             let tcp = plain.into_inner();
             let stream = TlsConnector::from(config)
-                .connect(name, tcp)
+                .connect(name.clone(), tcp)
                 .await
-                .map_err(ClientError::Tls)?;
+                .map_err(|e| handshake_error(e, &name))?;
             let mut client = Client::new(Box::new(stream) as BoxedStream);
             client.capa().await?;
             // There is no second greeting, so the timestamp from the first
@@ -552,6 +597,590 @@ async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<Option<String>, ClientError> {
     let greeting = client.greeting().await?.expect_ok("greeting")?;
     Ok(apop_timestamp(&greeting.status_line).map(str::to_owned))
+}
+
+// ---------------------------------------------------------------------------
+// Sessions the way a mail client opens them
+// ---------------------------------------------------------------------------
+
+/// How [`Session::login`] (and so [`open`]) proves who the user is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// `USER` then `PASS` (RFC 1939): the password itself on the wire.
+    UserPass,
+    /// `APOP` (RFC 1939 section 7): an MD5 digest of the greeting's
+    /// timestamp and the password, so the password itself never travels.
+    Apop,
+    /// `AUTH PLAIN` (RFC 5034, RFC 4616): the password in base64, which is
+    /// an encoding, not a protection.
+    AuthPlain,
+}
+
+impl AuthMethod {
+    /// Whether the method puts the password (or a reversible encoding of
+    /// it) on the wire. Only these are refused on an unencrypted session
+    /// when cleartext logins are not allowed.
+    ///
+    /// APOP is the exception, and it is allowed in cleartext on purpose:
+    /// it sends MD5(timestamp + password), which an eavesdropper cannot
+    /// turn back into the password or replay in another session, because
+    /// the timestamp changes every time. It is not a substitute for TLS,
+    /// though: whoever records one exchange can still guess weak passwords
+    /// offline against the digest, and everything after the login (the
+    /// mail itself) stays readable.
+    pub fn sends_password(self) -> bool {
+        !matches!(self, AuthMethod::Apop)
+    }
+
+    /// The method's name as a user would say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::UserPass => "USER/PASS",
+            AuthMethod::Apop => "APOP",
+            AuthMethod::AuthPlain => "AUTH PLAIN",
+        }
+    }
+}
+
+/// Everything [`open`] needs to know besides the address and the
+/// credentials: the choices a mail client's account settings offer.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Plain TCP, STLS on the cleartext port, or TLS from the first byte.
+    pub transport: Transport,
+    /// How to log in.
+    pub auth: AuthMethod,
+    /// With [`Transport::Stls`]: give up before logging in if the server
+    /// does not offer STLS, instead of carrying on unencrypted. Asking for
+    /// it with [`Transport::Plain`] is a contradiction and an error;
+    /// [`Transport::Implicit`] always satisfies it.
+    pub require_tls: bool,
+    /// Whom to trust for the server's certificate.
+    pub trust: crate::tls::Trust,
+    /// Whether USER/PASS and AUTH PLAIN may be used without TLS. APOP is
+    /// always allowed (see [`AuthMethod::sends_password`]).
+    pub allow_cleartext_login: bool,
+    /// The name the certificate must be valid for, and the SNI sent for a
+    /// DNS name. Usually the host name from the account settings.
+    pub server_name: ServerName<'static>,
+    /// How long connecting, the handshake, the greeting and the login may
+    /// take together in [`open`] (and each of [`Session::stls`] and
+    /// [`Session::login`] on their own); `None` waits for ever.
+    pub timeout: Option<Duration>,
+}
+
+impl ClientSettings {
+    /// Settings with the safe defaults: USER/PASS, TLS required unless the
+    /// transport is plain, no password in cleartext, a 30-second timeout.
+    ///
+    /// With [`Transport::Plain`] this means USER/PASS and AUTH PLAIN are
+    /// refused until `allow_cleartext_login` is set: sending a password in
+    /// the clear must be a decision, not a default.
+    pub fn new(
+        transport: Transport,
+        trust: crate::tls::Trust,
+        server_name: ServerName<'static>,
+    ) -> Self {
+        ClientSettings {
+            transport,
+            auth: AuthMethod::UserPass,
+            require_tls: transport != Transport::Plain,
+            trust,
+            allow_cleartext_login: false,
+            server_name,
+            timeout: Some(DEFAULT_TIMEOUT),
+        }
+    }
+}
+
+/// The timeout [`ClientSettings::new`] chooses. A POP3 server answers in
+/// milliseconds; 30 seconds leaves room for a slow network and for the
+/// deliberate delay many servers add after a failed login.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the TLS handshake of a session established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// Version, cipher suite, key-exchange group and the SNI sent.
+    pub summary: SessionSummary,
+    /// The certificates the server presented, leaf first, as DER.
+    pub peer_certificates: Vec<Vec<u8>>,
+    /// True when the session was upgraded with STLS, false for POP3S.
+    pub stls: bool,
+}
+
+impl TlsInfo {
+    fn of(conn: &rustls::ClientConnection, name: &ServerName<'_>, stls: bool) -> Self {
+        let mut summary = SessionSummary::of_client(conn);
+        // rustls sends SNI for DNS names only (RFC 6066 forbids literal
+        // addresses there), and does not report what it sent, so the name
+        // is filled in here by the same rule.
+        if let ServerName::DnsName(dns) = name {
+            summary.sni = Some(dns.as_ref().to_owned());
+        }
+        let peer_certificates = conn
+            .peer_certificates()
+            .map(|chain| chain.iter().map(|der| der.to_vec()).collect())
+            .unwrap_or_default();
+        TlsInfo {
+            summary,
+            peer_certificates,
+            stls,
+        }
+    }
+}
+
+/// An open POP3 session, before or after login, as [`open`] and
+/// [`open_unauthenticated`] return it.
+///
+/// `client` is public so that any command can be sent once logged in; the
+/// security-relevant state (TLS, the login policy) is kept private so that
+/// it always describes the connection truthfully.
+pub struct Session {
+    /// The connection; send commands with [`Client::command`].
+    pub client: Client<BoxedStream>,
+    /// The greeting, as the server sent it.
+    pub greeting: Reply,
+    /// The APOP timestamp from the greeting, if the server offered one.
+    pub timestamp: Option<String>,
+    /// The capabilities from the last CAPA, if one was sent (STLS sends
+    /// one before and one after the upgrade; only the second is kept,
+    /// since RFC 2595 says anything learnt in cleartext must be forgotten).
+    pub capabilities: Option<Vec<String>>,
+    tls: Option<TlsInfo>,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+    trust: crate::tls::Trust,
+    server_name: ServerName<'static>,
+    allow_cleartext_login: bool,
+    timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("greeting", &self.greeting.status_line)
+            .field("tls", &self.tls)
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// What the TLS handshake established; `None` on an unencrypted session.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
+    }
+
+    /// The negotiated version, suite and group; `None` without TLS.
+    pub fn tls_summary(&self) -> Option<&SessionSummary> {
+        self.tls.as_ref().map(|t| &t.summary)
+    }
+
+    /// The server's certificate chain (DER, leaf first); empty without TLS.
+    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        self.tls.as_ref().map_or(&[], |t| &t.peer_certificates)
+    }
+
+    /// True once the session runs over TLS.
+    pub fn is_encrypted(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Whether the settings allow sending a password on this session as it
+    /// is now: always over TLS, and without TLS only if cleartext logins
+    /// were allowed.
+    pub fn may_send_password(&self) -> bool {
+        self.is_encrypted() || self.allow_cleartext_login
+    }
+
+    /// The name the certificate is checked against.
+    pub fn server_name(&self) -> &ServerName<'static> {
+        &self.server_name
+    }
+
+    /// Upgrades the session to TLS with STLS (RFC 2595), then sends CAPA
+    /// again and keeps only that answer. Returns the server's `+OK` to STLS.
+    ///
+    /// The server's `-ERR` comes back as [`ClientError::ErrReply`] and
+    /// leaves the session usable in cleartext. Any other error, a failed
+    /// handshake included, leaves the session unusable: the connection is
+    /// then in an unknown state and must be dropped.
+    pub async fn stls(&mut self) -> Result<Reply, ClientError> {
+        within(self.timeout, self.stls_inner()).await
+    }
+
+    async fn stls_inner(&mut self) -> Result<Reply, ClientError> {
+        if self.tls.is_some() {
+            return Err(ClientError::Protocol(
+                "STLS on a session that already runs over TLS".into(),
+            ));
+        }
+        let config = self.tls_config()?;
+        let ok = self
+            .client
+            .command("STLS", false)
+            .await?
+            .expect_ok("STLS")?;
+        if self.client.buffered() > 0 {
+            // They are dropped with the plain client (see `into_inner`);
+            // this is worth a warning because a server never sends them,
+            // while an attacker injecting commands does.
+            tracing::warn!(
+                bytes = self.client.buffered(),
+                "discarding data the server sent between +OK to STLS and the handshake"
+            );
+        }
+        // The plain client has to be taken apart to wrap its stream, so a
+        // dead placeholder stands in for it until the handshake is done.
+        let plain = std::mem::replace(&mut self.client, dead_client());
+        let stream = TlsConnector::from(config)
+            .connect(self.server_name.clone(), plain.into_inner())
+            .await
+            .map_err(|e| handshake_error(e, &self.server_name))?;
+        self.tls = Some(TlsInfo::of(stream.get_ref().1, &self.server_name, true));
+        self.client = Client::new(Box::new(stream) as BoxedStream);
+        self.capabilities = None;
+        self.capabilities = capa_if_supported(&mut self.client).await?;
+        Ok(ok)
+    }
+
+    /// Logs in with `method`, after checking the client's own rules: no
+    /// password in cleartext unless allowed, and APOP only when the
+    /// greeting carried a timestamp. When a rule says no, nothing at all is
+    /// sent, not even the user name.
+    pub async fn login(
+        &mut self,
+        method: AuthMethod,
+        user: &str,
+        password: &str,
+    ) -> Result<(), ClientError> {
+        if method.sends_password() && !self.may_send_password() {
+            return Err(ClientError::CleartextLogin {
+                method: method.name(),
+            });
+        }
+        let timeout = self.timeout;
+        match method {
+            AuthMethod::UserPass => {
+                within(timeout, login_user_pass(&mut self.client, user, password)).await
+            }
+            AuthMethod::Apop => {
+                let stamp = self.timestamp.clone().ok_or(ClientError::NoApopTimestamp)?;
+                within(
+                    timeout,
+                    login_apop(&mut self.client, user, password, &stamp),
+                )
+                .await
+            }
+            AuthMethod::AuthPlain => {
+                within(timeout, login_auth_plain(&mut self.client, user, password)).await
+            }
+        }
+    }
+
+    /// Sends QUIT, reads the server's answer and closes the connection.
+    /// After a login this is what makes the server apply the DELE marks.
+    pub async fn quit(&mut self) -> Result<Reply, ClientError> {
+        let reply = within(self.timeout, self.client.command("QUIT", false)).await?;
+        // The server closes after its answer anyway; a failure to close
+        // our side cleanly changes nothing for the caller.
+        let _ = self.close().await;
+        Ok(reply)
+    }
+
+    /// Closes the connection without QUIT (TLS close_notify, then FIN). The
+    /// server then ends the session without entering the UPDATE state, so
+    /// DELE marks are forgotten, which is what RFC 1939 prescribes for a
+    /// connection that ends without QUIT.
+    pub async fn close(&mut self) -> Result<(), ClientError> {
+        within(self.timeout, self.client.shutdown()).await
+    }
+
+    /// The rustls configuration for this session's trust, built on first use
+    /// and kept, so that a plain session only reads a CA file if it is
+    /// actually upgraded.
+    fn tls_config(&mut self) -> Result<Arc<rustls::ClientConfig>, ClientError> {
+        if let Some(config) = &self.tls_config {
+            return Ok(config.clone());
+        }
+        let config = crate::tls::client_config(&self.trust, true)?;
+        self.tls_config = Some(config.clone());
+        Ok(config)
+    }
+}
+
+/// Opens a session the way a mail client does and logs in: connects with
+/// `settings.transport`, secures the session, then logs in with
+/// `settings.auth`.
+///
+/// Nothing secret is sent before the client's checks pass: with
+/// `require_tls` a server that does not offer STLS ends the attempt after
+/// CAPA ([`ClientError::TlsRequired`]); without TLS and without
+/// `allow_cleartext_login`, USER/PASS and AUTH PLAIN are refused before
+/// even the user name is sent ([`ClientError::CleartextLogin`]). A
+/// certificate that fails verification is reported as
+/// [`ClientError::Certificate`], naming the problem.
+pub async fn open(
+    addr: impl ToSocketAddrs,
+    settings: &ClientSettings,
+    user: &str,
+    password: &str,
+) -> Result<Session, ClientError> {
+    // A plain session can never satisfy the policy, so say so before
+    // touching the network.
+    if settings.transport == Transport::Plain
+        && settings.auth.sends_password()
+        && !settings.allow_cleartext_login
+    {
+        return Err(ClientError::CleartextLogin {
+            method: settings.auth.name(),
+        });
+    }
+    let work = async {
+        let mut session = open_inner(addr, settings).await?;
+        // The timeout covers the whole of `open`, so the login must not
+        // start a clock of its own.
+        let timeout = session.timeout.take();
+        session.login(settings.auth, user, password).await?;
+        session.timeout = timeout;
+        Ok(session)
+    };
+    within(settings.timeout, work).await
+}
+
+/// Like [`open`] but stops before the login, for a user who wants to type
+/// USER and PASS (or anything else) by hand. The rules about TLS apply all
+/// the same, and [`Session::login`] applies the cleartext rule later.
+pub async fn open_unauthenticated(
+    addr: impl ToSocketAddrs,
+    settings: &ClientSettings,
+) -> Result<Session, ClientError> {
+    within(settings.timeout, open_inner(addr, settings)).await
+}
+
+async fn open_inner(
+    addr: impl ToSocketAddrs,
+    settings: &ClientSettings,
+) -> Result<Session, ClientError> {
+    if settings.require_tls && settings.transport == Transport::Plain {
+        return Err(ClientError::TlsRequired(
+            "the transport is plain TCP (choose STLS or POP3S)".into(),
+        ));
+    }
+    // Build the TLS configuration before connecting, so that an unreadable
+    // CA file is reported without a connection being made first.
+    let tls_config = match settings.transport {
+        Transport::Plain => None,
+        Transport::Stls | Transport::Implicit => {
+            Some(crate::tls::client_config(&settings.trust, true)?)
+        }
+    };
+    let tcp = TcpStream::connect(addr).await?;
+    // See `connect`: small request/response exchanges gain nothing from
+    // Nagle's algorithm.
+    tcp.set_nodelay(true)?;
+    let name = settings.server_name.clone();
+
+    let (stream, tls) = match (&settings.transport, &tls_config) {
+        (Transport::Implicit, Some(config)) => {
+            let stream = TlsConnector::from(config.clone())
+                .connect(name.clone(), tcp)
+                .await
+                .map_err(|e| handshake_error(e, &name))?;
+            let info = TlsInfo::of(stream.get_ref().1, &name, false);
+            (Box::new(stream) as BoxedStream, Some(info))
+        }
+        _ => (Box::new(tcp) as BoxedStream, None),
+    };
+    let mut client = Client::new(stream);
+    let greeting = client.greeting().await?.expect_ok("greeting")?;
+    let timestamp = apop_timestamp(&greeting.status_line).map(str::to_owned);
+    let mut session = Session {
+        client,
+        greeting,
+        timestamp,
+        capabilities: None,
+        tls,
+        tls_config,
+        trust: settings.trust.clone(),
+        server_name: name,
+        allow_cleartext_login: settings.allow_cleartext_login,
+        // `open_unauthenticated` and `open` time the whole opening
+        // themselves; the session's own timeout is for the calls the
+        // caller makes afterwards.
+        timeout: None,
+    };
+    if settings.transport == Transport::Stls {
+        session.capabilities = capa_if_supported(&mut session.client).await?;
+        let offers_stls = session
+            .capabilities
+            .iter()
+            .flatten()
+            .any(|c| c.eq_ignore_ascii_case("STLS"));
+        if offers_stls {
+            session.stls_inner().await?;
+        } else if settings.require_tls {
+            // Drop the connection politely; the answer does not matter.
+            let _ = session.client.command("QUIT", false).await;
+            return Err(ClientError::TlsRequired(
+                "the server does not offer STLS".into(),
+            ));
+        } else {
+            // Opportunistic STLS: carry on in cleartext. This is exactly
+            // what an attacker who deletes "STLS" from the CAPA answer
+            // wants, which is why `require_tls` exists and why the login
+            // policy is checked against the session as it really is.
+            tracing::warn!("the server does not offer STLS; the session stays unencrypted");
+        }
+    }
+    session.timeout = settings.timeout;
+    Ok(session)
+}
+
+/// Sends CAPA and returns the list, or `None` if the server answers `-ERR`
+/// (a server without CAPA, RFC 1939 only).
+async fn capa_if_supported(
+    client: &mut Client<BoxedStream>,
+) -> Result<Option<Vec<String>>, ClientError> {
+    match client.capa().await {
+        Ok(caps) => Ok(Some(caps)),
+        Err(ClientError::ErrReply { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A client whose stream reads nothing and discards writes: the stand-in
+/// while [`Session::stls`] rebuilds the real one. If the upgrade fails the
+/// session keeps it, and every later command then fails with
+/// [`ClientError::Closed`] instead of talking to a half-upgraded socket.
+fn dead_client() -> Client<BoxedStream> {
+    Client::new(Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink())) as BoxedStream)
+}
+
+/// Runs `work` with an optional time limit.
+async fn within<T>(
+    limit: Option<Duration>,
+    work: impl std::future::Future<Output = Result<T, ClientError>>,
+) -> Result<T, ClientError> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, work)
+            .await
+            .unwrap_or(Err(ClientError::Timeout(limit))),
+        None => work.await,
+    }
+}
+
+/// Turns a failed handshake into an error that says what is wrong.
+///
+/// tokio-rustls hands back rustls's error wrapped in an `io::Error`; a
+/// certificate problem becomes [`ClientError::Certificate`] with the
+/// problem in words, anything else stays [`ClientError::Tls`].
+pub(crate) fn handshake_error(err: std::io::Error, name: &ServerName<'_>) -> ClientError {
+    let certificate = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .and_then(|e| match e {
+            rustls::Error::InvalidCertificate(cert) => Some((cert.clone(), e.clone())),
+            _ => None,
+        });
+    match certificate {
+        Some((cert, source)) => ClientError::Certificate {
+            message: describe_certificate_error(&cert, name),
+            source,
+        },
+        None => ClientError::Tls(err),
+    }
+}
+
+/// The certificate problem in words: a short name first (what to search
+/// for), then what it means for this connection.
+fn describe_certificate_error(err: &rustls::CertificateError, name: &ServerName<'_>) -> String {
+    use rustls::CertificateError as E;
+    let name = name.to_str();
+    match err {
+        E::UnknownIssuer => {
+            "unknown issuer (the server's certificate is not signed by a CA you trust)".to_owned()
+        }
+        E::NotValidForName => format!("name mismatch (the certificate is not valid for {name})"),
+        E::NotValidForNameContext { presented, .. } => {
+            let names: Vec<String> = presented.iter().map(|p| tidy_general_name(p)).collect();
+            if names.is_empty() {
+                format!(
+                    "name mismatch (the certificate is not valid for {name}; it names no host at all)"
+                )
+            } else {
+                format!(
+                    "name mismatch (the certificate is not valid for {name}; it is for {})",
+                    names.join(", ")
+                )
+            }
+        }
+        E::Expired => "expired (the certificate is past its validity period)".to_owned(),
+        E::ExpiredContext { not_after, .. } => format!(
+            "expired (the certificate was valid until {}; check this machine's clock too)",
+            utc_date(not_after.as_secs())
+        ),
+        E::NotValidYet => "not yet valid (check this machine's clock)".to_owned(),
+        E::NotValidYetContext { not_before, .. } => format!(
+            "not yet valid (the certificate is valid from {}; check this machine's clock)",
+            utc_date(not_before.as_secs())
+        ),
+        E::Revoked => "revoked (the CA has withdrawn this certificate)".to_owned(),
+        E::BadSignature => {
+            "bad signature (the certificate's signature does not verify against its issuer)"
+                .to_owned()
+        }
+        E::InvalidPurpose | E::InvalidPurposeContext { .. } => {
+            "wrong purpose (the certificate is not issued for TLS servers)".to_owned()
+        }
+        E::BadEncoding => "malformed certificate (it cannot be parsed)".to_owned(),
+        other => format!("{}", rustls::Error::InvalidCertificate(other.clone())),
+    }
+}
+
+/// webpki reports the names in a certificate in Debug form, such as
+/// `DnsName("localhost")` or `IpAddress(127.0.0.1)`; a user wants just the
+/// name.
+fn tidy_general_name(presented: &str) -> String {
+    if let Some(inner) = presented
+        .strip_prefix("DnsName(\"")
+        .and_then(|r| r.strip_suffix("\")"))
+    {
+        return inner.to_owned();
+    }
+    if let Some(inner) = presented
+        .strip_prefix("IpAddress(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        // webpki writes IPv6 without compressing the first group ("0::1");
+        // going through IpAddr gives the usual spelling ("::1").
+        return inner
+            .parse::<std::net::IpAddr>()
+            .map_or_else(|_| inner.to_owned(), |ip| ip.to_string());
+    }
+    presented.to_owned()
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM UTC`, for certificate dates; written
+/// out here because nothing else in the crate needs a calendar.
+fn utc_date(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil-from-days algorithm, for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3_600,
+        rem % 3_600 / 60
+    )
 }
 
 #[cfg(test)]

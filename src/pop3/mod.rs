@@ -8,10 +8,12 @@
 //! - [`session`]: the server session state machine (no I/O).
 //! - [`server`]: listeners and the connection loop around the session.
 //! - [`client`]: an async client over any stream (plain, STLS, TLS).
+//! - [`message`]: a fetched message decoded for reading (headers, text, attachments).
 
 pub mod auth;
 pub mod client;
 pub mod command;
 pub mod framing;
+pub mod message;
 pub mod server;
 pub mod session;

@@ -339,6 +339,10 @@ pub enum Trust {
     /// Only these certificates are trusted, not the system store: the lab talks to
     /// its own server, and a system CA vouching for `localhost` would be a surprise.
     CaFile(PathBuf),
+    /// Trust the operating system's root certificates, as a mail client talking to a
+    /// public server would. Read through `rustls-native-certs`, so `SSL_CERT_FILE` and
+    /// `SSL_CERT_DIR` override the platform store the same way they do for OpenSSL.
+    SystemRoots,
     /// Accept any certificate. Named insecure on purpose: it is what a man in the middle needs.
     ///
     /// The handshake signatures are still verified, so the session is real TLS with
@@ -354,9 +358,11 @@ pub enum Trust {
 ///
 /// # Errors
 ///
-/// Only [`Trust::CaFile`] can fail: [`TlsError::Io`] if the file cannot be read,
+/// [`Trust::CaFile`] fails with [`TlsError::Io`] if the file cannot be read,
 /// [`TlsError::NoCertificate`] or [`TlsError::BadPem`] if it holds no usable PEM, and
 /// [`TlsError::BadCertificate`] if a certificate in it cannot serve as a trust anchor.
+/// [`Trust::SystemRoots`] fails with [`TlsError::Rustls`] if the system store yields no
+/// usable root certificate at all.
 pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig>, TlsError> {
     let provider = provider();
     let builder =
@@ -365,6 +371,9 @@ pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig
     let mut config = match trust {
         Trust::CaFile(path) => builder
             .with_root_certificates(load_roots(path)?)
+            .with_no_client_auth(),
+        Trust::SystemRoots => builder
+            .with_root_certificates(system_roots()?)
             .with_no_client_auth(),
         Trust::InsecureAcceptAny => builder
             .dangerous()
@@ -377,6 +386,38 @@ pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig
         config.resumption = Resumption::disabled();
     }
     Ok(Arc::new(config))
+}
+
+/// The operating system's trust anchors for [`Trust::SystemRoots`].
+///
+/// A store that is partly unreadable is common (a stray file in `/etc/ssl/certs`, a
+/// certificate webpki cannot parse), and refusing to connect because of one bad file
+/// among hundreds would help nobody, so such problems are only logged. An empty result
+/// is an error, though: it would make every handshake fail with "unknown issuer", which
+/// points at the server when the real problem is on this machine.
+fn system_roots() -> Result<RootCertStore, TlsError> {
+    let found = rustls_native_certs::load_native_certs();
+    for error in &found.errors {
+        tracing::warn!(%error, "skipping part of the system certificate store");
+    }
+    let mut roots = RootCertStore::empty();
+    let (added, ignored) = roots.add_parsable_certificates(found.certs);
+    if ignored > 0 {
+        tracing::debug!(
+            ignored,
+            "system root certificates that cannot serve as trust anchors"
+        );
+    }
+    if added == 0 {
+        let reason = found
+            .errors
+            .first()
+            .map_or_else(|| "the store is empty".to_owned(), ToString::to_string);
+        return Err(TlsError::Rustls(rustls::Error::General(format!(
+            "no usable system root certificates ({reason}); give a CA file instead"
+        ))));
+    }
+    Ok(roots)
 }
 
 /// What was negotiated, for logs and (later) the screen.

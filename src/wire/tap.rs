@@ -207,7 +207,12 @@ impl Tap {
     /// Relay connections until the task is dropped, reporting to `events`.
     /// If the receiver goes away the relay goes on; only reporting stops.
     pub async fn run(self, events: mpsc::UnboundedSender<TapEvent>) {
-        let start = Instant::now();
+        self.run_since(events, Instant::now()).await
+    }
+
+    /// As [`run`](Self::run), with event times measured from `start` (the
+    /// lab's clock, so wire and endpoint events can be put in one order).
+    pub async fn run_since(self, events: mpsc::UnboundedSender<TapEvent>, start: Instant) {
         let next = AtomicU64::new(1);
         loop {
             let Ok((client, peer)) = self.listener.accept().await else {
@@ -289,6 +294,9 @@ async fn relay_direction(
             Err(e) => break format!("read error: {e}"),
         };
         gate.pass().await;
+        // The chunk crosses now: stamp it before the write, so the
+        // receiving endpoint can never report it earlier than the wire.
+        let at = start.elapsed();
         if let Err(e) = to.write_all(&buf[..n]).await {
             break format!("write error: {e}");
         }
@@ -297,7 +305,7 @@ async fn relay_direction(
         let _ = events.send(TapEvent::Chunk(Chunk {
             conn,
             dir,
-            at: start.elapsed(),
+            at,
             offset,
             len: n,
             bytes: buf[..keep].to_vec(),

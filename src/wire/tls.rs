@@ -18,7 +18,7 @@ use serde::Serialize;
 #[path = "tls_der.rs"]
 mod der;
 
-pub use der::CertSummary;
+pub use der::{CertSummary, summarize as summarize_certificate};
 
 #[cfg(test)]
 #[path = "tls_tests.rs"]

@@ -1,0 +1,453 @@
+//! `popscope demo SCENARIO`: run one scenario on the lab and print what
+//! the client, the server and the eavesdropper each saw, in the order it
+//! happened, then what the eavesdropper learned.
+//!
+//! The transcript is built only from the lab's events, so it shows the
+//! same things the screen does: the client's password masked in the
+//! client's lines, and in clear only where the wire really carried it.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::lab::{
+    ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side, TlsEvent, Verify,
+    WireEvent,
+};
+use crate::pop3::server::ServerEvent;
+use crate::wire::Direction;
+use crate::wire::dissect::Item;
+use crate::wire::pop3::Leak;
+use crate::wire::tls::{self as wtls, Handshake};
+
+/// Flags of `popscope demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The scenario: plain (USER/PASS), apop, auth-plain, stls or pop3s.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(Scenario::NAMES))]
+    pub scenario: String,
+    /// Print one JSON event per line instead of the transcript.
+    #[arg(long)]
+    pub json: bool,
+    /// Run against this server (HOST:PORT) instead of the lab's own; the
+    /// tap still sits in between. Give the POP3 port for plain, apop,
+    /// auth-plain and stls, the POP3S port for pop3s.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub server: Option<String>,
+    /// Trust the CA certificate(s) in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    pub ca: Option<PathBuf>,
+    /// Accept any certificate (what a man in the middle hopes for).
+    #[arg(long, conflicts_with = "ca")]
+    pub insecure: bool,
+    /// Log in as this user (default alice).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// With this password (default the demo one).
+    #[arg(long)]
+    pub password: Option<String>,
+}
+
+/// Run one scenario and print its transcript; an error (a failed step, an
+/// untrusted certificate) comes back after the transcript is printed.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let mut scenario = Scenario::named(&args.scenario).context("unknown scenario")?;
+    if let Some(u) = &args.user {
+        scenario.user = u.clone();
+    }
+    if let Some(p) = &args.password {
+        scenario.password = p.clone();
+    }
+    let mut options = LabOptions::default();
+    if let Some(server) = &args.server {
+        let addr = resolve(server).await?;
+        let host = server.rsplit_once(':').map(|(h, _)| h).unwrap_or(server);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        options.server = Some(addr);
+        options.server_name = Some(host.to_string());
+        scenario.verify = Verify::SystemRoots;
+    }
+    if let Some(ca) = &args.ca {
+        scenario.verify = Verify::CaFile(ca.clone());
+    }
+    if args.insecure {
+        scenario.verify = Verify::Insecure;
+    }
+    let (mut lab, mut rx) = Lab::start(scenario, options).await?;
+    let result = lab.run_demo().await;
+    lab.shutdown().await;
+    let mut events = Vec::new();
+    while let Some(e) = rx.recv().await {
+        events.push(e);
+    }
+    // Each part stamps its events with the lab's clock; sorting (stably)
+    // puts the wire between the client's send and the server's reaction.
+    events.sort_by_key(|e| e.at);
+    let out = if args.json {
+        let mut s = String::new();
+        for e in &events {
+            let _ = writeln!(s, "{}", serde_json::to_string(e)?);
+        }
+        s
+    } else {
+        transcript(&events)
+    };
+    print!("{out}");
+    result.map_err(anyhow::Error::from)
+}
+
+async fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
+    let mut addrs = tokio::net::lookup_host(server)
+        .await
+        .with_context(|| format!("--server {server:?}: expected HOST:PORT"))?;
+    match addrs.next() {
+        Some(a) => Ok(a),
+        None => bail!("--server {server}: the name has no address"),
+    }
+}
+
+/// Render events as the annotated transcript.
+pub fn transcript(events: &[Event]) -> String {
+    let mut out = String::new();
+    let mut learned: Vec<(u64, String)> = Vec::new();
+    for e in events {
+        let ms = e.at.as_secs_f64() * 1000.0;
+        let mut line = |who: &str, text: &str| {
+            let _ = writeln!(out, "{ms:>8.1}ms  {who:<9} {text}");
+        };
+        match &e.kind {
+            EventKind::Lab(l) => match l {
+                LabEvent::Started {
+                    scenario,
+                    server,
+                    tap,
+                    own_server,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "popscope demo {}: {}\n  server {server} ({}) · tap {tap} · user {}\n",
+                        scenario.name,
+                        scenario.describe(),
+                        if *own_server {
+                            "the lab's own"
+                        } else {
+                            "outside"
+                        },
+                        scenario.user,
+                    );
+                }
+                LabEvent::Step { text } => line("lab", &format!("▶ {text}")),
+                LabEvent::Finished { ok: true, .. } => line("lab", "■ done"),
+                LabEvent::Finished { error, .. } => line(
+                    "lab",
+                    &format!("■ stopped: {}", error.as_deref().unwrap_or("failed")),
+                ),
+            },
+            EventKind::Client(c) => match c {
+                ClientEvent::Connecting { addr, transport } => line(
+                    "client",
+                    &format!("connecting to {addr} (the tap), {transport}"),
+                ),
+                ClientEvent::Sent { line: l } => line("client", &format!("→ {l}")),
+                ClientEvent::Received {
+                    status, body_len, ..
+                } => {
+                    let more = body_len
+                        .map(|n| format!("  [+ {n} bytes of data]"))
+                        .unwrap_or_default();
+                    line("client", &format!("← {}{more}", clip(status, 90)))
+                }
+                ClientEvent::TlsEstablished {
+                    summary,
+                    chain,
+                    verification,
+                } => {
+                    let cert = chain
+                        .first()
+                        .map(|c| format!("certificate {} issued by {}", c.subject, c.issuer))
+                        .unwrap_or_else(|| "no certificate".into());
+                    line("client", &format!("TLS up: {summary}"));
+                    line("client", &format!("  {cert}; {verification}"));
+                }
+                ClientEvent::TlsFailed { reason } => {
+                    line("client", &format!("TLS FAILED: {reason}"))
+                }
+                ClientEvent::LoggedIn { user, method } => {
+                    line("client", &format!("logged in as {user} ({method})"))
+                }
+                ClientEvent::Error { message } => line("client", &format!("ERROR: {message}")),
+            },
+            EventKind::Server(s) => {
+                if let Some(text) = server_line(s) {
+                    line("server", &text);
+                }
+            }
+            EventKind::Wire(w) => match w {
+                WireEvent::Opened {
+                    conn,
+                    client,
+                    server,
+                } => line("wire", &format!("connection {conn}: {client} → {server}")),
+                WireEvent::Chunk {
+                    dir, len, bytes, ..
+                } => line(
+                    "wire",
+                    &format!("{} {}", dir.arrow(), chunk_text(bytes, *len)),
+                ),
+                WireEvent::Seen { item, .. } => {
+                    if let Some(text) = seen(item) {
+                        line("eavesdrop", &text);
+                    }
+                }
+                WireEvent::Closed { dir, reason, .. } => {
+                    line("wire", &format!("{} closed ({reason})", dir.arrow()))
+                }
+                WireEvent::Learned { conn, summary, .. } => learned.push((*conn, summary.clone())),
+            },
+            EventKind::Tls(TlsEvent::Secret {
+                side: Side::Client,
+                label,
+                secret,
+                ..
+            }) => line(
+                "tls",
+                &format!(
+                    "client derived {label} ({} bytes, never on the wire)",
+                    secret.len() / 2
+                ),
+            ),
+            EventKind::Tls(_) => {}
+        }
+    }
+    let _ = writeln!(out, "\nWhat the eavesdropper learned:");
+    if learned.is_empty() {
+        let _ = writeln!(out, "  (no connection was completed)");
+    }
+    for (conn, summary) in learned {
+        let _ = writeln!(out, "  connection {conn}: {summary}");
+    }
+    out
+}
+
+fn server_line(s: &ServerEvent) -> Option<String> {
+    Some(match s {
+        ServerEvent::Connected {
+            session,
+            implicit_tls,
+            ..
+        } => format!(
+            "session {session}: client connected on the {} port",
+            if *implicit_tls { "POP3S" } else { "POP3" }
+        ),
+        ServerEvent::Tls { summary, stls, .. } => format!(
+            "TLS up{}: {summary}",
+            if *stls { " after STLS" } else { "" }
+        ),
+        ServerEvent::TlsFailed { reason, .. } => format!("TLS failed: {reason}"),
+        ServerEvent::Greeting { .. } => return None,
+        ServerEvent::Command { text, .. } => format!("handled {text}"),
+        ServerEvent::State { state, .. } => format!("state → {state}"),
+        ServerEvent::LoggedIn { user, method, .. } => format!("{user} logged in with {method}"),
+        ServerEvent::LoginFailed { user, method, .. } => format!(
+            "login failed for {} ({method})",
+            user.as_deref().unwrap_or("?")
+        ),
+        ServerEvent::Maildrop { messages, .. } => {
+            let live: Vec<_> = messages.iter().filter(|m| !m.deleted).collect();
+            let marked: Vec<String> = messages
+                .iter()
+                .filter(|m| m.deleted)
+                .map(|m| m.number.to_string())
+                .collect();
+            let size: u64 = live.iter().map(|m| m.size).sum();
+            let mut t = format!("maildrop: {} messages, {size} octets", live.len());
+            if !marked.is_empty() {
+                let _ = write!(t, "; marked for deletion: {}", marked.join(", "));
+            }
+            t
+        }
+        ServerEvent::Updated {
+            removed, failed, ..
+        } => {
+            let mut t = format!("UPDATE: {removed} message(s) deleted from disk");
+            if *failed > 0 {
+                let _ = write!(t, ", {failed} could not be");
+            }
+            t
+        }
+        ServerEvent::Ended {
+            reason, commands, ..
+        } => format!("session ended: {reason} ({commands})"),
+    })
+}
+
+/// A chunk as readable text when it is text, else its size.
+fn chunk_text(bytes: &[u8], len: usize) -> String {
+    let printable = bytes
+        .iter()
+        .filter(|&&b| {
+            b == b'\r' || b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80
+        })
+        .count();
+    let is_text = !bytes.is_empty()
+        && printable * 10 >= bytes.len() * 9
+        && std::str::from_utf8(bytes).is_ok();
+    if !is_text {
+        let kept = if bytes.len() < len {
+            format!(", {} bytes not kept", len - bytes.len())
+        } else {
+            String::new()
+        };
+        return format!("{len} bytes of binary (TLS records){kept}");
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("").trim_end_matches(['\r', '\n']);
+    let rest = lines.count();
+    let mut s = format!("{:<60}", clip(first, 60));
+    if rest > 0 {
+        let _ = write!(s, " (+{rest} lines)");
+    }
+    let _ = write!(s, " {len} bytes");
+    s
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max - 1).collect();
+    format!("{cut}…")
+}
+
+/// What the eavesdropper makes of one item, or `None` for items the chunk
+/// line already shows.
+fn seen(item: &Item) -> Option<String> {
+    Some(match item {
+        Item::Pop3Command { .. } | Item::Pop3Reply { .. } => return None,
+        Item::Leak(leak) => match leak {
+            Leak::User { name } => format!("! user name: {name}"),
+            Leak::Password { user, password } => format!(
+                "! PASSWORD: {password}{}",
+                user.as_deref()
+                    .map(|u| format!(" (for {u})"))
+                    .unwrap_or_default()
+            ),
+            Leak::Apop {
+                user,
+                digest,
+                timestamp,
+            } => format!(
+                "! APOP for {user}: digest {digest} of timestamp {} — enough to guess the password offline",
+                timestamp.as_deref().unwrap_or("(not seen)")
+            ),
+            Leak::AuthPlain {
+                authcid, password, ..
+            } => format!("! AUTH PLAIN is only base64: user {authcid}, PASSWORD {password}"),
+            Leak::AuthLogin { user, password } => {
+                format!("! AUTH LOGIN is only base64: user {user}, PASSWORD {password}")
+            }
+            Leak::MessageHeaders { from, to, subject } => format!(
+                "! reads a message: From {} · To {} · Subject {}",
+                from.as_deref().unwrap_or("?"),
+                to.as_deref().unwrap_or("?"),
+                subject.as_deref().unwrap_or("?")
+            ),
+            Leak::Greeting { timestamp, .. } => match timestamp {
+                Some(t) => format!("greeting with APOP timestamp {t}"),
+                None => return None,
+            },
+        },
+        Item::TlsRecord {
+            header, encrypted, ..
+        } => {
+            if !encrypted {
+                return None;
+            }
+            format!(
+                "🔒 encrypted record, {} bytes ({} on the outside): cannot read it",
+                header.length,
+                header.content_type.name()
+            )
+        }
+        Item::TlsHandshake { message, .. } => handshake(message),
+        Item::TlsAlert {
+            level,
+            description,
+            encrypted,
+            ..
+        } => {
+            if *encrypted {
+                "🔒 encrypted alert".to_string()
+            } else {
+                format!(
+                    "alert: {} {}",
+                    if *level == 2 { "fatal" } else { "warning" },
+                    wtls::alert_description(*description)
+                )
+            }
+        }
+        Item::SwitchToTls { dir, offset } => format!(
+            "{}: from byte {offset} on, TLS records",
+            match dir {
+                Direction::ClientToServer => "client",
+                Direction::ServerToClient => "server",
+            }
+        ),
+        Item::Undecodable { reason, .. } => format!("cannot decode: {reason}"),
+    })
+}
+
+fn handshake(m: &Handshake) -> String {
+    match m {
+        Handshake::ClientHello {
+            versions,
+            cipher_suites,
+            sni,
+            key_shares,
+            ..
+        } => {
+            let v: Vec<&str> = versions.iter().map(|&v| wtls::version_name(v)).collect();
+            let ks: Vec<&str> = key_shares
+                .iter()
+                .map(|&(g, _)| wtls::group_name(g))
+                .collect();
+            format!(
+                "ClientHello: server name {}, versions {}, {} cipher suites, key share {}",
+                sni.as_deref().unwrap_or("(none)"),
+                if v.is_empty() {
+                    "(legacy)".to_string()
+                } else {
+                    v.join("/")
+                },
+                cipher_suites.len(),
+                ks.join(", ")
+            )
+        }
+        Handshake::ServerHello {
+            version,
+            cipher_suite,
+            group,
+            hello_retry_request,
+        } => format!(
+            "{}: {}, {}{}",
+            if *hello_retry_request {
+                "HelloRetryRequest"
+            } else {
+                "ServerHello"
+            },
+            wtls::version_name(*version),
+            wtls::suite_name(*cipher_suite),
+            group
+                .map(|g| format!(", {}", wtls::group_name(g)))
+                .unwrap_or_default()
+        ),
+        Handshake::Certificate { chain } => {
+            let c: Vec<String> = chain.iter().map(|c| c.subject.clone()).collect();
+            format!("Certificate in cleartext (TLS 1.2): {}", c.join(" ← "))
+        }
+        other => other.name().to_string(),
+    }
+}

@@ -1,0 +1,226 @@
+//! The `Event` stream: the project's spine.
+//!
+//! Everything the lab's parts do reaches the screen, the lessons and the
+//! demo transcript as one ordered stream of [`Event`]s, each stamped with
+//! the lab's monotonic clock. Each source keeps its own point of view:
+//! the client says what it sent and received (its password masked), the
+//! server what it did, the wire what crossed the socket and what an
+//! eavesdropper can make of it, TLS what the endpoints negotiated and
+//! derived. Nothing here is a copy of another part's state.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::pop3::server::ServerEvent;
+use crate::tls::SessionSummary;
+use crate::wire::Direction;
+use crate::wire::dissect::{Item, Loot};
+use crate::wire::tls::CertSummary;
+
+use super::Scenario;
+
+/// One thing that happened in the lab.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// When, since the lab started.
+    #[serde(rename = "at_ms", serialize_with = "millis")]
+    pub at: Duration,
+    /// What.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
+}
+
+/// Which part speaks, and what it says.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "source", content = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The lab itself: start, steps, end.
+    Lab(LabEvent),
+    /// The client's point of view.
+    Client(ClientEvent),
+    /// The server's point of view.
+    Server(ServerEvent),
+    /// What crossed the wire and what the eavesdropper made of it.
+    Wire(WireEvent),
+    /// TLS facts from the endpoints (not visible on the wire).
+    Tls(TlsEvent),
+}
+
+/// The lab's own events.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LabEvent {
+    /// The parts are running.
+    Started {
+        /// What runs.
+        scenario: Scenario,
+        /// The server the tap relays to.
+        server: SocketAddr,
+        /// Where the client connects (the tap).
+        tap: SocketAddr,
+        /// True when the server is the lab's own (not `--server`).
+        own_server: bool,
+    },
+    /// A step of a scripted run begins.
+    Step {
+        /// What the step does.
+        text: String,
+    },
+    /// The run ended.
+    Finished {
+        /// False if a step failed.
+        ok: bool,
+        /// Why it failed.
+        error: Option<String>,
+    },
+}
+
+/// The client's point of view.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// Connecting to the tap.
+    Connecting {
+        /// Where.
+        addr: SocketAddr,
+        /// "plain", "stls" or "pop3s".
+        transport: String,
+    },
+    /// A line the client sent, as the client shows it (password masked).
+    Sent {
+        /// The line without CRLF.
+        line: String,
+    },
+    /// A reply the client received.
+    Received {
+        /// +OK (or a "+ " continuation) rather than -ERR.
+        ok: bool,
+        /// The status line, e.g. "+OK 2 320".
+        status: String,
+        /// A multi-line body, lossy UTF-8 (at most 64 KiB kept).
+        body: Option<String>,
+        /// The body's full length in bytes.
+        body_len: Option<usize>,
+    },
+    /// The TLS handshake finished and the certificate was checked.
+    TlsEstablished {
+        /// What was negotiated.
+        summary: SessionSummary,
+        /// The server's chain, leaf first.
+        chain: Vec<CertSummary>,
+        /// How it was checked ("verified against the lab's demo CA", or
+        /// "NOT checked (--insecure)").
+        verification: String,
+    },
+    /// The TLS handshake failed; `reason` names the certificate problem.
+    TlsFailed {
+        /// Why, in words.
+        reason: String,
+    },
+    /// The login succeeded.
+    LoggedIn {
+        /// Who.
+        user: String,
+        /// How ("USER/PASS", "APOP", "AUTH PLAIN").
+        method: String,
+    },
+    /// The client gave up or was refused.
+    Error {
+        /// Why.
+        message: String,
+    },
+}
+
+/// What crossed the wire.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WireEvent {
+    /// The tap accepted a client and reached the server.
+    Opened {
+        /// The tap's connection number.
+        conn: u64,
+        /// The client's address.
+        client: SocketAddr,
+        /// The server's address.
+        server: SocketAddr,
+    },
+    /// One chunk, exactly as it crossed.
+    Chunk {
+        /// The connection.
+        conn: u64,
+        /// Which way.
+        dir: Direction,
+        /// Offset in this direction's stream.
+        offset: u64,
+        /// Bytes that crossed.
+        len: usize,
+        /// The bytes kept (all of them unless the capture limit was hit).
+        #[serde(serialize_with = "as_hex")]
+        bytes: Vec<u8>,
+    },
+    /// Something the eavesdropper understood from the bytes.
+    Seen {
+        /// The connection.
+        conn: u64,
+        /// What.
+        item: Item,
+    },
+    /// One direction ended.
+    Closed {
+        /// The connection.
+        conn: u64,
+        /// Which way.
+        dir: Direction,
+        /// Why.
+        reason: String,
+    },
+    /// All the eavesdropper learned on a connection, when both directions
+    /// have closed.
+    Learned {
+        /// The connection.
+        conn: u64,
+        /// What it learned.
+        loot: Loot,
+        /// The same in one sentence.
+        summary: String,
+    },
+}
+
+fn as_hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(b))
+}
+
+/// Which endpoint a TLS fact comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The lab's client.
+    Client,
+    /// The lab's server.
+    Server,
+}
+
+/// TLS facts from the endpoints.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TlsEvent {
+    /// A secret was derived (rustls's key-log hook), in the NSS key-log
+    /// labels: `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, ….
+    Secret {
+        /// Who derived it.
+        side: Side,
+        /// The NSS key-log label.
+        label: String,
+        /// The ClientHello random it belongs to, in hex.
+        client_random: String,
+        /// The secret, in hex. Anyone holding it can decrypt that part of
+        /// the session, which is what the lab will later show.
+        secret: String,
+    },
+}

@@ -1,0 +1,853 @@
+//! The lab: a server, the tap and a client wired together for one
+//! scenario, on ephemeral loopback ports, with a fresh copy of the demo
+//! mailbox.
+//!
+//! [`Lab::start`] returns the handle that drives the client and one stream
+//! of [`Event`]s from every part. The TUI, the lessons and `popscope demo`
+//! all consume that stream.
+
+mod event;
+
+pub use event::{ClientEvent, Event, EventKind, LabEvent, Side, TlsEvent, WireEvent};
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use rustls_pki_types::ServerName;
+use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsConnector;
+
+use crate::mailbox::{Store, demo};
+use crate::pop3::auth::{Users, apop_digest};
+use crate::pop3::client::{BoxedStream, Client, Reply, handshake_error};
+use crate::pop3::command::Command;
+use crate::pop3::server::{Server, ServerConfig, ServerHandle};
+use crate::pop3::session::{Backend, SessionConfig};
+use crate::tls::{self, SessionSummary, Trust};
+use crate::wire::Direction;
+use crate::wire::dissect::Dissector;
+use crate::wire::tap::{Gate, Tap, TapConfig, TapEvent};
+use crate::wire::tls::summarize_certificate;
+
+/// How the client reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    /// Cleartext POP3 on the POP3 port.
+    Plain,
+    /// Cleartext start, then STLS (RFC 2595).
+    Stls,
+    /// TLS from the first byte on the POP3S port (RFC 8314).
+    Pop3s,
+}
+
+impl TransportKind {
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportKind::Plain => "plain",
+            TransportKind::Stls => "stls",
+            TransportKind::Pop3s => "pop3s",
+        }
+    }
+}
+
+/// How the client proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    /// USER then PASS.
+    UserPass,
+    /// APOP with the greeting's timestamp.
+    Apop,
+    /// SASL PLAIN with an initial response.
+    AuthPlain,
+}
+
+impl AuthKind {
+    /// How transcripts name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthKind::UserPass => "USER/PASS",
+            AuthKind::Apop => "APOP",
+            AuthKind::AuthPlain => "AUTH PLAIN",
+        }
+    }
+}
+
+/// How the client checks the server's certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verify {
+    /// Against the CA of the lab's own server.
+    LabCa,
+    /// Against the certificates in this PEM file.
+    CaFile(PathBuf),
+    /// Against the system's trusted CAs.
+    SystemRoots,
+    /// Not at all: any certificate is accepted.
+    Insecure,
+}
+
+/// What the lab runs: transport, login and client settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    /// Its name, e.g. "plain".
+    pub name: String,
+    /// How the client connects.
+    pub transport: TransportKind,
+    /// How it logs in.
+    pub auth: AuthKind,
+    /// Never send credentials without TLS.
+    pub require_tls: bool,
+    /// How the certificate is checked.
+    pub verify: Verify,
+    /// The login name.
+    pub user: String,
+    /// The password (never serialized).
+    #[serde(skip)]
+    pub password: String,
+}
+
+impl Scenario {
+    /// The named scenarios of `popscope demo`.
+    pub const NAMES: &'static [&'static str] = &["plain", "apop", "auth-plain", "stls", "pop3s"];
+
+    /// A named scenario with the demo user alice.
+    pub fn named(name: &str) -> Option<Scenario> {
+        let (transport, auth) = match name {
+            "plain" => (TransportKind::Plain, AuthKind::UserPass),
+            "apop" => (TransportKind::Plain, AuthKind::Apop),
+            "auth-plain" => (TransportKind::Plain, AuthKind::AuthPlain),
+            "stls" => (TransportKind::Stls, AuthKind::UserPass),
+            "pop3s" => (TransportKind::Pop3s, AuthKind::UserPass),
+            _ => return None,
+        };
+        Some(Scenario {
+            name: name.to_string(),
+            transport,
+            auth,
+            require_tls: transport != TransportKind::Plain,
+            verify: Verify::LabCa,
+            user: "alice".into(),
+            password: "wonderland".into(),
+        })
+    }
+
+    /// One line for a title: "USER/PASS over cleartext POP3".
+    pub fn describe(&self) -> String {
+        let how = match self.transport {
+            TransportKind::Plain => "cleartext POP3",
+            TransportKind::Stls => "POP3 upgraded with STLS",
+            TransportKind::Pop3s => "POP3S (TLS from the first byte)",
+        };
+        format!("{} over {how}", self.auth.name())
+    }
+}
+
+/// Where the lab's server is.
+#[derive(Debug, Clone, Default)]
+pub struct LabOptions {
+    /// An outside server instead of the lab's own (the tap still sits in
+    /// between).
+    pub server: Option<SocketAddr>,
+    /// The name the client checks the certificate against.
+    pub server_name: Option<String>,
+}
+
+/// Why a lab step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// The lab could not be set up.
+    #[error("cannot start the lab: {0}")]
+    Setup(String),
+    /// The TLS handshake failed; the text names the certificate problem.
+    #[error("{0}")]
+    Tls(String),
+    /// The client refused to go on (require-TLS and no STLS, say).
+    #[error("{0}")]
+    Refused(String),
+    /// The server answered -ERR where the step needed +OK.
+    #[error("{command} failed: {reply}")]
+    Err {
+        /// The command (password masked).
+        command: String,
+        /// The server's line.
+        reply: String,
+    },
+    /// The connection broke.
+    #[error("connection: {0}")]
+    Io(String),
+    /// No connection yet (or any more).
+    #[error("the client is not connected")]
+    NotConnected,
+}
+
+/// Sends events stamped with the lab's clock. Cloned into every task.
+#[derive(Clone)]
+struct Emitter {
+    epoch: Instant,
+    tx: mpsc::UnboundedSender<Event>,
+}
+
+impl Emitter {
+    fn at(&self, at: Duration, kind: EventKind) {
+        let _ = self.tx.send(Event { at, kind });
+    }
+    fn now(&self, kind: EventKind) {
+        self.at(self.epoch.elapsed(), kind);
+    }
+    fn client(&self, e: ClientEvent) {
+        self.now(EventKind::Client(e));
+    }
+}
+
+/// rustls's key-log hook, turned into [`TlsEvent::Secret`]s.
+struct KeyLogEvents {
+    side: Side,
+    emit: Emitter,
+}
+
+impl std::fmt::Debug for KeyLogEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyLogEvents")
+            .field("side", &self.side)
+            .finish()
+    }
+}
+
+impl rustls::KeyLog for KeyLogEvents {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.emit.now(EventKind::Tls(TlsEvent::Secret {
+            side: self.side,
+            label: label.to_string(),
+            client_random: hex::encode(client_random),
+            secret: hex::encode(secret),
+        }));
+    }
+}
+
+/// A running lab.
+pub struct Lab {
+    scenario: Scenario,
+    emit: Emitter,
+    tap_addr: SocketAddr,
+    server_addr: SocketAddr,
+    gate: Gate,
+    client_tls: Option<Arc<rustls::ClientConfig>>,
+    server_name: ServerName<'static>,
+    client: Option<Client<BoxedStream>>,
+    /// True once the client's connection is TLS.
+    encrypted: bool,
+    timestamp: Option<String>,
+    open_conns: watch::Receiver<usize>,
+    server: Option<ServerHandle>,
+    tasks: Vec<JoinHandle<()>>,
+    ca: Option<PathBuf>,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+const CAPTURE_LIMIT: u64 = 16 * 1024 * 1024;
+const BODY_KEPT: usize = 64 * 1024;
+
+impl Lab {
+    /// Start the server (unless `options.server` names an outside one),
+    /// the tap and the event plumbing. The client connects with
+    /// [`connect`](Self::connect).
+    pub async fn start(
+        scenario: Scenario,
+        options: LabOptions,
+    ) -> Result<(Lab, mpsc::UnboundedReceiver<Event>), LabError> {
+        let setup = |e: &dyn std::fmt::Display| LabError::Setup(e.to_string());
+        let (tx, rx) = mpsc::unbounded_channel();
+        let emit = Emitter {
+            epoch: Instant::now(),
+            tx,
+        };
+        let mut dirs = Vec::new();
+        let mut tasks = Vec::new();
+        let mut ca = None;
+        let (server_addr, server) = match options.server {
+            Some(addr) => {
+                // Fail early and clearly if the outside server is not there,
+                // rather than as a puzzling handshake error later.
+                match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await {
+                    Ok(Ok(_probe)) => {}
+                    Ok(Err(e)) => return Err(LabError::Setup(format!("cannot reach {addr}: {e}"))),
+                    Err(_) => {
+                        return Err(LabError::Setup(format!(
+                            "cannot reach {addr}: no answer in 5 s"
+                        )));
+                    }
+                }
+                (addr, None)
+            }
+            None => {
+                let mail = tempfile::tempdir().map_err(|e| setup(&e))?;
+                demo::write_demo_maildir(mail.path()).map_err(|e| setup(&e))?;
+                let pki_dir = tempfile::tempdir().map_err(|e| setup(&e))?;
+                let pki = tls::ensure_demo_pki(pki_dir.path()).map_err(|e| setup(&e))?;
+                let mut server_tls = (*tls::server_config(&pki.server_cert, &pki.server_key)
+                    .map_err(|e| setup(&e))?)
+                .clone();
+                server_tls.key_log = Arc::new(KeyLogEvents {
+                    side: Side::Server,
+                    emit: emit.clone(),
+                });
+                let mut users = Users::new();
+                for (n, p) in demo::DEMO_USERS {
+                    users.insert(n, p);
+                }
+                let (stx, mut srx) = mpsc::unbounded_channel();
+                let config = ServerConfig {
+                    pop3: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+                    pop3s: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+                    tls: Some(Arc::new(server_tls)),
+                    session: SessionConfig {
+                        login_delay: Duration::ZERO,
+                        ..SessionConfig::default()
+                    },
+                    events: Some(stx),
+                    ..ServerConfig::default()
+                };
+                let backend = Arc::new(Backend {
+                    users,
+                    store: Store::new(mail.path()),
+                });
+                let server = Server::bind(config, backend).await.map_err(|e| setup(&e))?;
+                let handle = server.spawn();
+                let forward = emit.clone();
+                tasks.push(tokio::spawn(async move {
+                    while let Some(e) = srx.recv().await {
+                        forward.now(EventKind::Server(e));
+                    }
+                }));
+                let addr = match scenario.transport {
+                    TransportKind::Pop3s => handle.pop3s,
+                    _ => handle.pop3,
+                }
+                .ok_or_else(|| LabError::Setup("the server has no listener".into()))?;
+                ca = Some(pki.ca_cert.clone());
+                dirs.push(mail);
+                dirs.push(pki_dir);
+                (addr, Some(handle))
+            }
+        };
+
+        let tap = Tap::bind(TapConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            upstream: server_addr,
+            capture_limit: CAPTURE_LIMIT,
+        })
+        .await
+        .map_err(|e| setup(&e))?;
+        let tap_addr = tap.local_addr().map_err(|e| setup(&e))?;
+        let gate = tap.gate();
+        let (ttx, trx) = mpsc::unbounded_channel();
+        tasks.push(tokio::spawn(tap.run_since(ttx, emit.epoch)));
+        let (open_tx, open_conns) = watch::channel(0usize);
+        tasks.push(tokio::spawn(pump(
+            trx,
+            emit.clone(),
+            scenario.transport == TransportKind::Pop3s,
+            open_tx,
+        )));
+
+        let client_tls = if scenario.transport == TransportKind::Plain {
+            None
+        } else {
+            let trust = match &scenario.verify {
+                Verify::LabCa => match &ca {
+                    Some(p) => Trust::CaFile(p.clone()),
+                    None => Trust::SystemRoots,
+                },
+                Verify::CaFile(p) => Trust::CaFile(p.clone()),
+                Verify::SystemRoots => Trust::SystemRoots,
+                Verify::Insecure => Trust::InsecureAcceptAny,
+            };
+            let mut c = (*tls::client_config(&trust, false).map_err(|e| setup(&e))?).clone();
+            c.key_log = Arc::new(KeyLogEvents {
+                side: Side::Client,
+                emit: emit.clone(),
+            });
+            Some(Arc::new(c))
+        };
+        let name = options.server_name.unwrap_or_else(|| "localhost".into());
+        let server_name = ServerName::try_from(name.clone())
+            .map_err(|_| LabError::Setup(format!("{name:?} is not a valid server name")))?;
+
+        emit.now(EventKind::Lab(LabEvent::Started {
+            scenario: scenario.clone(),
+            server: server_addr,
+            tap: tap_addr,
+            own_server: server.is_some(),
+        }));
+        Ok((
+            Lab {
+                scenario,
+                emit,
+                tap_addr,
+                server_addr,
+                gate,
+                client_tls,
+                server_name,
+                client: None,
+                encrypted: false,
+                timestamp: None,
+                open_conns,
+                server,
+                tasks,
+                ca,
+                _dirs: dirs,
+            },
+            rx,
+        ))
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Where the client connects: the tap.
+    pub fn tap_addr(&self) -> SocketAddr {
+        self.tap_addr
+    }
+
+    /// The server behind the tap.
+    pub fn server_addr(&self) -> SocketAddr {
+        self.server_addr
+    }
+
+    /// The CA of the lab's own server, if it has one.
+    pub fn ca(&self) -> Option<&PathBuf> {
+        self.ca.as_ref()
+    }
+
+    /// Pause, step and resume the wire.
+    pub fn gate(&self) -> Gate {
+        self.gate.clone()
+    }
+
+    /// Say that a scripted step begins.
+    pub fn step(&self, text: &str) {
+        self.emit.now(EventKind::Lab(LabEvent::Step {
+            text: text.to_string(),
+        }));
+    }
+
+    /// Connect through the tap and read the greeting; with STLS or POP3S,
+    /// do the TLS handshake too.
+    pub async fn connect(&mut self) -> Result<(), LabError> {
+        self.emit.client(ClientEvent::Connecting {
+            addr: self.tap_addr,
+            transport: self.scenario.transport.name().into(),
+        });
+        let tcp = TcpStream::connect(self.tap_addr)
+            .await
+            .map_err(|e| self.fail(LabError::Io(e.to_string())))?;
+        let _ = tcp.set_nodelay(true);
+        self.encrypted = false;
+        let stream: BoxedStream = if self.scenario.transport == TransportKind::Pop3s {
+            self.handshake(Box::new(tcp)).await?
+        } else {
+            Box::new(tcp)
+        };
+        let mut client = Client::new(stream);
+        let greeting = client
+            .greeting()
+            .await
+            .map_err(|e| self.fail(LabError::Io(e.to_string())))?;
+        self.received(&greeting);
+        self.timestamp = timestamp_of(&greeting.status_line);
+        self.client = Some(client);
+        if self.scenario.transport == TransportKind::Stls {
+            let capa = self.exchange("CAPA", "CAPA", true).await?;
+            let offered = capa.body.as_deref().is_some_and(|b| {
+                String::from_utf8_lossy(b)
+                    .lines()
+                    .any(|l| l.trim().eq_ignore_ascii_case("STLS"))
+            });
+            if !offered {
+                let why = "the server does not offer STLS".to_string();
+                if self.scenario.require_tls {
+                    return Err(self.fail(LabError::Refused(format!(
+                        "{why}; refusing to go on in cleartext (require-TLS is on)"
+                    ))));
+                }
+                self.emit.client(ClientEvent::Error {
+                    message: format!("{why}; going on in cleartext (require-TLS is off)"),
+                });
+                return Ok(());
+            }
+            let r = self.exchange("STLS", "STLS", false).await?;
+            if !r.ok {
+                return Err(self.fail(LabError::Refused(format!(
+                    "STLS refused: {}",
+                    r.status_line
+                ))));
+            }
+            // Anything the server sent after +OK and before the handshake is
+            // dropped with the client's buffer (RFC 2595 §4).
+            let client = self.client.take().ok_or(LabError::NotConnected)?;
+            let tls = self.handshake(client.into_inner()).await?;
+            self.client = Some(Client::new(tls));
+            // What was learnt before TLS is forgotten; ask again.
+            self.exchange("CAPA", "CAPA", true).await?;
+        }
+        Ok(())
+    }
+
+    async fn handshake(&mut self, stream: BoxedStream) -> Result<BoxedStream, LabError> {
+        let Some(config) = self.client_tls.clone() else {
+            return Err(LabError::Setup(
+                "no TLS configuration for this scenario".into(),
+            ));
+        };
+        match TlsConnector::from(config)
+            .connect(self.server_name.clone(), stream)
+            .await
+        {
+            Ok(tls) => {
+                self.encrypted = true;
+                let conn = tls.get_ref().1;
+                let mut summary = SessionSummary::of_client(conn);
+                summary.sni = Some(self.server_name.to_str().into_owned());
+                let chain = conn
+                    .peer_certificates()
+                    .map(|c| c.iter().map(|d| summarize_certificate(d)).collect())
+                    .unwrap_or_default();
+                let verification = match &self.scenario.verify {
+                    Verify::LabCa if self.ca.is_some() => {
+                        "verified against the lab's demo CA".to_string()
+                    }
+                    Verify::LabCa | Verify::SystemRoots => {
+                        "verified against the system's trusted CAs".to_string()
+                    }
+                    Verify::CaFile(p) => format!("verified against {}", p.display()),
+                    Verify::Insecure => {
+                        "NOT checked: --insecure accepts any certificate".to_string()
+                    }
+                };
+                self.emit.client(ClientEvent::TlsEstablished {
+                    summary,
+                    chain,
+                    verification,
+                });
+                Ok(Box::new(tls))
+            }
+            Err(e) => {
+                let reason = handshake_error(e, &self.server_name).to_string();
+                self.emit.client(ClientEvent::TlsFailed {
+                    reason: reason.clone(),
+                });
+                Err(LabError::Tls(reason))
+            }
+        }
+    }
+
+    /// Log in the scenario's way.
+    pub async fn login(&mut self) -> Result<(), LabError> {
+        if self.scenario.require_tls && !self.encrypted && self.scenario.auth != AuthKind::Apop {
+            return Err(self.fail(LabError::Refused(
+                "refusing to send the password without TLS (require-TLS is on)".into(),
+            )));
+        }
+        let user = self.scenario.user.clone();
+        let password = self.scenario.password.clone();
+        let last = match self.scenario.auth {
+            AuthKind::UserPass => {
+                self.exchange(&format!("USER {user}"), &format!("USER {user}"), false)
+                    .await?;
+                self.exchange(&format!("PASS {password}"), "PASS ********", false)
+                    .await?
+            }
+            AuthKind::Apop => {
+                let Some(ts) = self.timestamp.clone() else {
+                    return Err(self.fail(LabError::Refused(
+                        "the greeting has no APOP timestamp".into(),
+                    )));
+                };
+                let digest = apop_digest(&ts, &password);
+                self.exchange(
+                    &format!("APOP {user} {digest}"),
+                    &format!("APOP {user} {digest}"),
+                    false,
+                )
+                .await?
+            }
+            AuthKind::AuthPlain => {
+                let b64 = base64::engine::general_purpose::STANDARD
+                    .encode(format!("\0{user}\0{password}"));
+                self.exchange(&format!("AUTH PLAIN {b64}"), "AUTH PLAIN ********", false)
+                    .await?
+            }
+        };
+        if !last.ok {
+            return Err(self.fail(LabError::Err {
+                command: format!("login as {user}"),
+                reply: format!("-ERR {}", last.status_line),
+            }));
+        }
+        self.emit.client(ClientEvent::LoggedIn {
+            user,
+            method: self.scenario.auth.name().into(),
+        });
+        Ok(())
+    }
+
+    /// Send one command line and read its reply. `line` is what crosses the
+    /// wire; the client's own event shows the same line with secrets masked.
+    pub async fn command(&mut self, line: &str) -> Result<Reply, LabError> {
+        let multiline = matches!(
+            Command::parse(line.as_bytes()),
+            Ok(Command::Retr(_)
+                | Command::Top(..)
+                | Command::Capa
+                | Command::List(None)
+                | Command::Uidl(None)
+                | Command::Auth {
+                    mechanism: None,
+                    ..
+                })
+        );
+        let shown = match Command::parse(line.as_bytes()) {
+            Ok(c @ (Command::Pass(_) | Command::Auth { .. })) => c.redacted(),
+            _ => line.to_string(),
+        };
+        self.exchange(line, &shown, multiline).await
+    }
+
+    async fn exchange(
+        &mut self,
+        line: &str,
+        shown: &str,
+        multiline: bool,
+    ) -> Result<Reply, LabError> {
+        self.emit.client(ClientEvent::Sent {
+            line: shown.to_string(),
+        });
+        let client = self.client.as_mut().ok_or(LabError::NotConnected)?;
+        let result = async {
+            client.send_line(line).await?;
+            client.read_reply(multiline).await
+        }
+        .await;
+        match result {
+            Ok(reply) => {
+                self.received(&reply);
+                Ok(reply)
+            }
+            Err(e) => Err(self.fail(LabError::Io(e.to_string()))),
+        }
+    }
+
+    fn received(&self, r: &Reply) {
+        let prefix = if r.continuation {
+            "+"
+        } else if r.ok {
+            "+OK"
+        } else {
+            "-ERR"
+        };
+        let status = if r.status_line.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix} {}", r.status_line)
+        };
+        let body_len = r.body.as_ref().map(Vec::len);
+        let body = r.body.as_ref().map(|b| {
+            let cut = &b[..b.len().min(BODY_KEPT)];
+            String::from_utf8_lossy(cut).into_owned()
+        });
+        self.emit.client(ClientEvent::Received {
+            ok: r.ok || r.continuation,
+            status,
+            body,
+            body_len,
+        });
+    }
+
+    fn fail(&self, e: LabError) -> LabError {
+        self.emit.client(ClientEvent::Error {
+            message: e.to_string(),
+        });
+        e
+    }
+
+    /// The scripted run of `popscope demo`: connect, log in, STAT, LIST,
+    /// RETR 1, DELE 2, QUIT.
+    pub async fn run_demo(&mut self) -> Result<(), LabError> {
+        let result = self.demo_steps().await;
+        self.emit.now(EventKind::Lab(LabEvent::Finished {
+            ok: result.is_ok(),
+            error: result.as_ref().err().map(|e| e.to_string()),
+        }));
+        result
+    }
+
+    async fn demo_steps(&mut self) -> Result<(), LabError> {
+        self.step(&format!("connect ({})", self.scenario.describe()));
+        self.connect().await?;
+        self.step("log in");
+        self.login().await?;
+        for (step, cmd) in [
+            ("how much mail?", "STAT"),
+            ("list the messages", "LIST"),
+            ("fetch message 1", "RETR 1"),
+            ("mark message 2 for deletion", "DELE 2"),
+            ("end the session: the marks are applied", "QUIT"),
+        ] {
+            self.step(step);
+            let r = self.command(cmd).await?;
+            if !r.ok {
+                return Err(LabError::Err {
+                    command: cmd.to_string(),
+                    reply: format!("-ERR {}", r.status_line),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Close the client, wait (briefly) until the tap has seen every
+    /// connection end and reported what it learned, then stop everything.
+    /// The event stream ends when this returns.
+    pub async fn shutdown(mut self) {
+        self.client = None;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(3),
+            self.open_conns.wait_for(|n| *n == 0),
+        )
+        .await;
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+        // Let the server's last events through the forwarder.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+    }
+}
+
+/// The `<...>` timestamp in a greeting, if any.
+fn timestamp_of(greeting: &str) -> Option<String> {
+    let start = greeting.find('<')?;
+    let end = greeting[start..].find('>')? + start;
+    let ts = &greeting[start..=end];
+    ts.contains('@').then(|| ts.to_string())
+}
+
+/// Turns tap events into wire events: every chunk, what each connection's
+/// dissector understood, and at the end what it learned.
+async fn pump(
+    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    emit: Emitter,
+    implicit_tls: bool,
+    open: watch::Sender<usize>,
+) {
+    struct Conn {
+        dissector: Dissector,
+        closed: u8,
+    }
+    let mut conns: HashMap<u64, Conn> = HashMap::new();
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            TapEvent::Opened {
+                conn,
+                client,
+                server,
+                at,
+            } => {
+                let dissector = if implicit_tls {
+                    Dissector::new_tls()
+                } else {
+                    Dissector::new()
+                };
+                conns.insert(
+                    conn,
+                    Conn {
+                        dissector,
+                        closed: 0,
+                    },
+                );
+                open.send_modify(|n| *n += 1);
+                emit.at(
+                    at,
+                    EventKind::Wire(WireEvent::Opened {
+                        conn,
+                        client,
+                        server,
+                    }),
+                );
+            }
+            TapEvent::Chunk(c) => {
+                let items = conns
+                    .get_mut(&c.conn)
+                    .map(|s| s.dissector.feed(c.dir, &c.bytes))
+                    .unwrap_or_default();
+                emit.at(
+                    c.at,
+                    EventKind::Wire(WireEvent::Chunk {
+                        conn: c.conn,
+                        dir: c.dir,
+                        offset: c.offset,
+                        len: c.len,
+                        bytes: c.bytes,
+                    }),
+                );
+                for item in items {
+                    emit.at(
+                        c.at,
+                        EventKind::Wire(WireEvent::Seen { conn: c.conn, item }),
+                    );
+                }
+            }
+            TapEvent::Closed {
+                conn,
+                dir,
+                at,
+                reason,
+            } => {
+                emit.at(at, EventKind::Wire(WireEvent::Closed { conn, dir, reason }));
+                let done = match conns.get_mut(&conn) {
+                    Some(s) => {
+                        s.closed |= match dir {
+                            Direction::ClientToServer => 1,
+                            Direction::ServerToClient => 2,
+                        };
+                        s.closed == 3
+                    }
+                    None => false,
+                };
+                if done && let Some(s) = conns.remove(&conn) {
+                    let loot = s.dissector.loot().clone();
+                    let summary = loot.summary();
+                    emit.at(
+                        at,
+                        EventKind::Wire(WireEvent::Learned {
+                            conn,
+                            loot,
+                            summary,
+                        }),
+                    );
+                    open.send_modify(|n| *n = n.saturating_sub(1));
+                }
+            }
+            TapEvent::Failed { conn, reason } => {
+                emit.now(EventKind::Client(ClientEvent::Error {
+                    message: format!("tap connection {conn}: {reason}"),
+                }));
+            }
+        }
+    }
+}

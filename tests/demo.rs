@@ -1,0 +1,256 @@
+//! `popscope demo`: each scenario's transcript says what it must and
+//! nothing it must not, and the captured bytes of TLS sessions hold no
+//! password and no message text.
+
+mod common;
+
+use std::process::Command;
+
+use common::TestServer;
+use popscope::lab::{ClientEvent, EventKind, Lab, LabOptions, Scenario, WireEvent};
+use popscope::wire::Direction;
+use popscope::wire::dissect::Item;
+
+const BIN: &str = env!("CARGO_BIN_EXE_popscope");
+
+fn demo(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN).arg("demo").args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn learned(transcript: &str) -> &str {
+    transcript
+        .split("What the eavesdropper learned:")
+        .nth(1)
+        .expect("the transcript ends with what was learned")
+}
+
+#[test]
+fn plain_leaks_the_password_only_on_the_wire() {
+    let (ok, out, err) = demo(&["plain"]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("client    → PASS ********"), "{out}");
+    assert!(out.contains("server    handled PASS ********"), "{out}");
+    assert!(
+        out.contains("PASS wonderland"),
+        "the wire carries it: {out}"
+    );
+    assert!(out.contains("! PASSWORD: wonderland (for alice)"), "{out}");
+    assert!(out.contains("state → TRANSACTION") && out.contains("state → UPDATE"));
+    assert!(out.contains("marked for deletion: 2"));
+    assert!(out.contains("UPDATE: 1 message(s) deleted from disk"));
+    assert!(out.contains("Subject Welcome to the popscope lab"), "{out}");
+    let l = learned(&out);
+    assert!(l.contains("password wonderland for alice"), "{l}");
+    assert!(l.contains("Welcome to the popscope lab"), "{l}");
+}
+
+#[test]
+fn apop_hides_the_password_but_not_the_digest() {
+    let (ok, out, err) = demo(&["apop"]);
+    assert!(ok, "{err}\n{out}");
+    assert!(!out.contains("wonderland"), "{out}");
+    assert!(out.contains("! APOP for alice: digest "), "{out}");
+    assert!(out.contains("greeting with APOP timestamp <"), "{out}");
+    assert!(
+        learned(&out).contains("Welcome to the popscope lab"),
+        "the mail is still readable"
+    );
+}
+
+#[test]
+fn auth_plain_is_only_base64() {
+    let (ok, out, err) = demo(&["auth-plain"]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("client    → AUTH PLAIN ********"), "{out}");
+    assert!(
+        out.contains("! AUTH PLAIN is only base64: user alice, PASSWORD wonderland"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stls_and_pop3s_leak_nothing_readable() {
+    for scenario in ["stls", "pop3s"] {
+        let (ok, out, err) = demo(&[scenario]);
+        assert!(ok, "{scenario}: {err}\n{out}");
+        assert!(!out.contains("wonderland"), "{scenario}: {out}");
+        assert!(
+            !out.contains("Welcome to the popscope lab"),
+            "{scenario}: {out}"
+        );
+        assert!(
+            out.contains("ClientHello: server name localhost"),
+            "{scenario}: {out}"
+        );
+        assert!(out.contains("ServerHello: TLS 1.3"), "{scenario}: {out}");
+        assert!(
+            out.contains("verified against the lab's demo CA"),
+            "{scenario}: {out}"
+        );
+        assert!(
+            out.contains("client derived CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
+            "{out}"
+        );
+        let l = learned(&out);
+        assert!(
+            l.contains("nothing readable: server name localhost, TLS 1.3"),
+            "{scenario}: {l}"
+        );
+    }
+    let (_, out, _) = demo(&["stls"]);
+    assert!(out.contains("STLS"), "{out}");
+    assert!(
+        out.contains("from byte"),
+        "the switch to TLS is shown: {out}"
+    );
+}
+
+#[test]
+fn json_is_one_event_per_line() {
+    let (ok, out, err) = demo(&["pop3s", "--json"]);
+    assert!(ok, "{err}");
+    let mut sources = std::collections::BTreeSet::new();
+    for line in out.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["at_ms"].is_number(), "{line}");
+        sources.insert(v["source"].as_str().unwrap().to_string());
+    }
+    for s in ["lab", "client", "server", "wire", "tls"] {
+        assert!(sources.contains(s), "no {s} event in {sources:?}");
+    }
+    assert!(!out.contains("wonderland"));
+}
+
+/// The bytes the tap captured after the switch to TLS (STLS) or from the
+/// first byte (POP3S) contain neither the password nor any message text.
+#[test]
+fn captured_tls_bytes_hold_no_secret() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let body_line = "This mailbox lives on a small POP3 server";
+    for name in ["stls", "pop3s"] {
+        let events = rt.block_on(async {
+            let (mut lab, mut rx) =
+                Lab::start(Scenario::named(name).unwrap(), LabOptions::default())
+                    .await
+                    .unwrap();
+            lab.run_demo().await.unwrap();
+            lab.shutdown().await;
+            let mut v = Vec::new();
+            while let Some(e) = rx.recv().await {
+                v.push(e);
+            }
+            v
+        });
+        let mut switch = [None, None];
+        let mut tls_bytes: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+        let mut cleartext_seen = false;
+        for e in &events {
+            let EventKind::Wire(w) = &e.kind else {
+                continue;
+            };
+            match w {
+                WireEvent::Seen {
+                    item: Item::SwitchToTls { dir, offset },
+                    ..
+                } => {
+                    switch[(*dir == Direction::ServerToClient) as usize] = Some(*offset);
+                }
+                WireEvent::Chunk {
+                    dir,
+                    offset,
+                    bytes,
+                    len,
+                    ..
+                } => {
+                    assert_eq!(*len, bytes.len(), "nothing was cut by the capture limit");
+                    let i = (*dir == Direction::ServerToClient) as usize;
+                    let start = match (name, switch[i]) {
+                        ("pop3s", _) => 0,
+                        (_, Some(s)) => s,
+                        (_, None) => {
+                            cleartext_seen = true;
+                            continue;
+                        }
+                    };
+                    let end = offset + bytes.len() as u64;
+                    if end > start {
+                        let from = start.saturating_sub(*offset) as usize;
+                        tls_bytes[i].extend_from_slice(&bytes[from..]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if name == "stls" {
+            assert!(cleartext_seen, "STLS starts in cleartext");
+            assert!(
+                switch[0].is_some() && switch[1].is_some(),
+                "both directions switch"
+            );
+        }
+        // The session really carried the message (the client got it) ...
+        let got_body = events.iter().any(|e| {
+            matches!(&e.kind, EventKind::Client(ClientEvent::Received { body: Some(b), .. }) if b.contains(body_line))
+        });
+        assert!(got_body, "{name}: the client received message 1");
+        // ... but none of it is in the captured TLS bytes.
+        for (i, bytes) in tls_bytes.iter().enumerate() {
+            assert!(
+                bytes.len() > 500,
+                "{name}: direction {i} captured {} bytes",
+                bytes.len()
+            );
+            for needle in [
+                &b"wonderland"[..],
+                b"d29uZGVybGFuZA",
+                body_line.as_bytes(),
+                b"Subject:",
+                b"alice",
+            ] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{name}: {:?} in captured TLS bytes",
+                    String::from_utf8_lossy(needle)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_outside_server_with_an_untrusted_certificate_stops_the_demo() {
+    let srv = TestServer::start();
+    let addr = format!("localhost:{}", srv.pop3s.port());
+    let (ok, out, err) = demo(&["pop3s", "--server", &addr]);
+    assert!(
+        !ok,
+        "a certificate from an unknown CA must stop the run: {out}"
+    );
+    assert!(err.contains("unknown issuer"), "{err}");
+    assert!(
+        out.contains("TLS FAILED: certificate check failed: unknown issuer"),
+        "{out}"
+    );
+    assert!(!out.contains("wonderland"));
+    // Trusting the server's CA, or nothing at all, lets it through.
+    let (ok, out, err) = demo(&["pop3s", "--server", &addr, "--ca", srv.ca.to_str().unwrap()]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("(outside)"), "{out}");
+    let (ok, out, err) = demo(&["pop3s", "--server", &addr, "--insecure"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("NOT checked"), "{out}");
+}
+
+#[test]
+fn a_wrong_password_is_a_clear_failure() {
+    let (ok, out, err) = demo(&["plain", "--password", "nope"]);
+    assert!(!ok);
+    assert!(err.contains("login as alice failed: -ERR [AUTH]"), "{err}");
+    assert!(out.contains("■ stopped"), "{out}");
+}
