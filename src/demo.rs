@@ -14,13 +14,13 @@ use anyhow::{Context, bail};
 
 use crate::lab::{
     ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side, TlsEvent, Verify,
-    WireEvent,
+    WireEvent, describe,
 };
 use crate::pop3::server::ServerEvent;
 use crate::wire::Direction;
 use crate::wire::dissect::Item;
 use crate::wire::pop3::Leak;
-use crate::wire::tls::{self as wtls, Handshake};
+use crate::wire::tls as wtls;
 
 /// Flags of `popscope demo`.
 #[derive(Debug, clap::Args)]
@@ -231,29 +231,12 @@ pub fn transcript(events: &[Event]) -> String {
     out
 }
 
+/// The server's events as transcript lines: the shared wording, plus the
+/// state and the maildrop, which the screen draws in a pane of their own.
 fn server_line(s: &ServerEvent) -> Option<String> {
     Some(match s {
-        ServerEvent::Connected {
-            session,
-            implicit_tls,
-            ..
-        } => format!(
-            "session {session}: client connected on the {} port",
-            if *implicit_tls { "POP3S" } else { "POP3" }
-        ),
-        ServerEvent::Tls { summary, stls, .. } => format!(
-            "TLS up{}: {summary}",
-            if *stls { " after STLS" } else { "" }
-        ),
-        ServerEvent::TlsFailed { reason, .. } => format!("TLS failed: {reason}"),
         ServerEvent::Greeting { .. } => return None,
-        ServerEvent::Command { text, .. } => format!("handled {text}"),
         ServerEvent::State { state, .. } => format!("state → {state}"),
-        ServerEvent::LoggedIn { user, method, .. } => format!("{user} logged in with {method}"),
-        ServerEvent::LoginFailed { user, method, .. } => format!(
-            "login failed for {} ({method})",
-            user.as_deref().unwrap_or("?")
-        ),
         ServerEvent::Maildrop { messages, .. } => {
             let live: Vec<_> = messages.iter().filter(|m| !m.deleted).collect();
             let marked: Vec<String> = messages
@@ -268,32 +251,13 @@ fn server_line(s: &ServerEvent) -> Option<String> {
             }
             t
         }
-        ServerEvent::Updated {
-            removed, failed, ..
-        } => {
-            let mut t = format!("UPDATE: {removed} message(s) deleted from disk");
-            if *failed > 0 {
-                let _ = write!(t, ", {failed} could not be");
-            }
-            t
-        }
-        ServerEvent::Ended {
-            reason, commands, ..
-        } => format!("session ended: {reason} ({commands})"),
+        other => describe::server_line(other)?,
     })
 }
 
 /// A chunk as readable text when it is text, else its size.
 fn chunk_text(bytes: &[u8], len: usize) -> String {
-    let printable = bytes
-        .iter()
-        .filter(|&&b| {
-            b == b'\r' || b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80
-        })
-        .count();
-    let is_text = !bytes.is_empty()
-        && printable * 10 >= bytes.len() * 9
-        && std::str::from_utf8(bytes).is_ok();
+    let is_text = describe::is_text(bytes);
     if !is_text {
         let kept = if bytes.len() < len {
             format!(", {} bytes not kept", len - bytes.len())
@@ -327,39 +291,13 @@ fn clip(s: &str, max: usize) -> String {
 fn seen(item: &Item) -> Option<String> {
     Some(match item {
         Item::Pop3Command { .. } | Item::Pop3Reply { .. } => return None,
-        Item::Leak(leak) => match leak {
-            Leak::User { name } => format!("! user name: {name}"),
-            Leak::Password { user, password } => format!(
-                "! PASSWORD: {password}{}",
-                user.as_deref()
-                    .map(|u| format!(" (for {u})"))
-                    .unwrap_or_default()
-            ),
-            Leak::Apop {
-                user,
-                digest,
-                timestamp,
-            } => format!(
-                "! APOP for {user}: digest {digest} of timestamp {} — enough to guess the password offline",
-                timestamp.as_deref().unwrap_or("(not seen)")
-            ),
-            Leak::AuthPlain {
-                authcid, password, ..
-            } => format!("! AUTH PLAIN is only base64: user {authcid}, PASSWORD {password}"),
-            Leak::AuthLogin { user, password } => {
-                format!("! AUTH LOGIN is only base64: user {user}, PASSWORD {password}")
-            }
-            Leak::MessageHeaders { from, to, subject } => format!(
-                "! reads a message: From {} · To {} · Subject {}",
-                from.as_deref().unwrap_or("?"),
-                to.as_deref().unwrap_or("?"),
-                subject.as_deref().unwrap_or("?")
-            ),
-            Leak::Greeting { timestamp, .. } => match timestamp {
-                Some(t) => format!("greeting with APOP timestamp {t}"),
-                None => return None,
-            },
-        },
+        Item::Leak(Leak::Greeting {
+            timestamp: Some(t), ..
+        }) => format!("greeting with APOP timestamp {t}"),
+        Item::Leak(leak) => {
+            let (tag, text) = describe::leak(leak)?;
+            format!("! {tag} {text}")
+        }
         Item::TlsRecord {
             header, encrypted, ..
         } => {
@@ -372,7 +310,7 @@ fn seen(item: &Item) -> Option<String> {
                 header.content_type.name()
             )
         }
-        Item::TlsHandshake { message, .. } => handshake(message),
+        Item::TlsHandshake { message, .. } => describe::handshake(message),
         Item::TlsAlert {
             level,
             description,
@@ -398,56 +336,4 @@ fn seen(item: &Item) -> Option<String> {
         ),
         Item::Undecodable { reason, .. } => format!("cannot decode: {reason}"),
     })
-}
-
-fn handshake(m: &Handshake) -> String {
-    match m {
-        Handshake::ClientHello {
-            versions,
-            cipher_suites,
-            sni,
-            key_shares,
-            ..
-        } => {
-            let v: Vec<&str> = versions.iter().map(|&v| wtls::version_name(v)).collect();
-            let ks: Vec<&str> = key_shares
-                .iter()
-                .map(|&(g, _)| wtls::group_name(g))
-                .collect();
-            format!(
-                "ClientHello: server name {}, versions {}, {} cipher suites, key share {}",
-                sni.as_deref().unwrap_or("(none)"),
-                if v.is_empty() {
-                    "(legacy)".to_string()
-                } else {
-                    v.join("/")
-                },
-                cipher_suites.len(),
-                ks.join(", ")
-            )
-        }
-        Handshake::ServerHello {
-            version,
-            cipher_suite,
-            group,
-            hello_retry_request,
-        } => format!(
-            "{}: {}, {}{}",
-            if *hello_retry_request {
-                "HelloRetryRequest"
-            } else {
-                "ServerHello"
-            },
-            wtls::version_name(*version),
-            wtls::suite_name(*cipher_suite),
-            group
-                .map(|g| format!(", {}", wtls::group_name(g)))
-                .unwrap_or_default()
-        ),
-        Handshake::Certificate { chain } => {
-            let c: Vec<String> = chain.iter().map(|c| c.subject.clone()).collect();
-            format!("Certificate in cleartext (TLS 1.2): {}", c.join(" ← "))
-        }
-        other => other.name().to_string(),
-    }
 }

@@ -13,6 +13,7 @@
 //! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.
 //! - [`client_cli`]: `popscope client URL`, the interactive line client.
 //! - [`load`]: the load generator behind `popscope load`.
+//! - [`tui`]: the lab screen: app state, actions, panes, theme, run loop.
 
 pub mod client_cli;
 pub mod demo;
@@ -22,4 +23,5 @@ pub mod mailbox;
 pub mod pop3;
 pub mod serve;
 pub mod tls;
+pub mod tui;
 pub mod wire;

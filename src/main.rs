@@ -10,9 +10,20 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
     /// Log level on stderr (error, warn, info, debug, trace). Default: info
-    /// for `serve` (its session log), warn for the rest.
+    /// for `serve` (its session log), warn for the rest. The lab screen
+    /// logs to popscope.log in the XDG state directory instead.
     #[arg(long, global = true, value_name = "LEVEL")]
     log: Option<tracing::Level>,
+    /// The lab screen's colours (NO_COLOR turns colour off whatever this says).
+    #[arg(long, value_enum, default_value_t = popscope::tui::theme::ThemeName::Dark)]
+    theme: popscope::tui::theme::ThemeName,
+    /// Leave the mouse to the terminal, so text can be selected.
+    #[arg(long)]
+    no_mouse: bool,
+    /// The scenario the lab screen starts with.
+    #[arg(long, default_value = "plain", value_name = "NAME",
+          value_parser = clap::builder::PossibleValuesParser::new(popscope::lab::Scenario::NAMES))]
+    scenario: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,20 +46,15 @@ fn main() -> std::process::ExitCode {
         Some(Cmd::Serve(_)) => tracing::Level::INFO,
         _ => tracing::Level::WARN,
     });
+    let Some(command) = cli.command else {
+        return lab_screen(cli.theme, !cli.no_mouse, cli.scenario, level);
+    };
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let Some(command) = cli.command else {
-        println!(
-            "popscope {}: the lab screen is not built yet.\n\
-             Run the server with `popscope serve` (see `popscope --help`).",
-            env!("CARGO_PKG_VERSION")
-        );
-        return std::process::ExitCode::SUCCESS;
-    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -76,4 +82,70 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `popscope` with no subcommand: the lab screen. Logs go to a file, since
+/// anything written to the terminal would tear through the screen.
+fn lab_screen(
+    theme: popscope::tui::theme::ThemeName,
+    mouse: bool,
+    scenario: String,
+    level: tracing::Level,
+) -> std::process::ExitCode {
+    let log_path = log_file_path();
+    let file = log_path.as_ref().and_then(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+    });
+    if let Some(file) = file {
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .init();
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("popscope: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let options = popscope::tui::TuiOptions {
+        scenario,
+        theme,
+        mouse,
+    };
+    let result = rt.block_on(popscope::tui::run(options));
+    // The lab's tasks hold sockets and temporary maildirs; do not let a
+    // stuck one keep the process alive after the screen has closed.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("popscope: {e:#}");
+            if let Some(p) = log_path {
+                eprintln!("(log: {})", p.display());
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `popscope.log` in the XDG state directory (the data directory where
+/// there is no state directory), created if needed.
+fn log_file_path() -> Option<std::path::PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "popscope")?;
+    let dir = dirs
+        .state_dir()
+        .unwrap_or_else(|| dirs.data_local_dir())
+        .to_path_buf();
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join("popscope.log"))
 }

@@ -4,8 +4,9 @@
 //!
 //! [`Lab::start`] returns the handle that drives the client and one stream
 //! of [`Event`]s from every part. The TUI, the lessons and `popscope demo`
-//! all consume that stream.
+//! all consume that stream; [`describe`] puts events into words for both.
 
+pub mod describe;
 mod event;
 
 pub use event::{ClientEvent, Event, EventKind, LabEvent, Side, TlsEvent, WireEvent};

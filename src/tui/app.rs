@@ -1,0 +1,1339 @@
+//! The lab screen's state, the actions that change it and `update`, the
+//! only place it changes.
+//!
+//! Nothing here does I/O. What the screen wants done outside (send a
+//! command to the lab, pause the wire) is queued as an [`Effect`] that the
+//! run loop carries out, which keeps `update` testable headless.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use crate::lab::{
+    AuthKind, ClientEvent, Event, EventKind, LabEvent, Scenario, Side, TlsEvent, TransportKind,
+    Verify, WireEvent,
+};
+use crate::pop3::server::{MessageInfo, ServerEvent};
+use crate::pop3::session::StateName;
+use crate::wire::Direction;
+use crate::wire::dissect::{Item, Loot};
+use crate::wire::pop3::Leak;
+use crate::wire::tls::ContentType;
+
+use super::layout;
+use super::text;
+
+/// The four panes, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Focus {
+    /// The conversation as the client sees it, and the input line.
+    Client,
+    /// The server's state, commands and maildrop.
+    Server,
+    /// The eavesdropper: bytes as they crossed.
+    Wire,
+    /// The TLS timeline, parameters and secrets.
+    Tls,
+}
+
+impl Focus {
+    /// Every pane, in Tab order.
+    pub const ALL: [Focus; 4] = [Focus::Client, Focus::Server, Focus::Wire, Focus::Tls];
+
+    /// The pane's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Focus::Client => "Client",
+            Focus::Server => "Server",
+            Focus::Wire => "Eavesdropper",
+            Focus::Tls => "TLS",
+        }
+    }
+
+    /// True for panes read from the top (a summary), false for panes that
+    /// follow their newest line (a log). Their scroll offsets count from
+    /// that end.
+    pub fn top_anchored(self) -> bool {
+        self == Focus::Tls
+    }
+
+    fn index(self) -> usize {
+        Focus::ALL.iter().position(|&f| f == self).unwrap_or(0)
+    }
+}
+
+/// How the eavesdropper pane shows the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireView {
+    /// Cleartext POP3 lines, credentials tagged.
+    Text,
+    /// Offset, hex and ASCII.
+    Hex,
+    /// One TLS record (or POP3 line) per line, handshake messages expanded.
+    Records,
+}
+
+impl WireView {
+    /// The view's name for the pane title.
+    pub fn name(self) -> &'static str {
+        match self {
+            WireView::Text => "text",
+            WireView::Hex => "hex",
+            WireView::Records => "records",
+        }
+    }
+
+    fn next(self) -> WireView {
+        match self {
+            WireView::Text => WireView::Hex,
+            WireView::Hex => WireView::Records,
+            WireView::Records => WireView::Text,
+        }
+    }
+}
+
+/// The milliseconds between steps for each play speed, slowest first.
+pub const SPEEDS_MS: [u64; 4] = [1000, 500, 200, 50];
+
+/// Whether bytes flow on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateState {
+    /// Everything flows at once.
+    Open,
+    /// Nothing flows until a step.
+    Paused,
+    /// One chunk per `SPEEDS_MS[speed]` milliseconds.
+    Playing {
+        /// Index into [`SPEEDS_MS`].
+        speed: usize,
+    },
+}
+
+/// A command for the lab driver task.
+#[derive(Debug, Clone)]
+pub enum LabCmd {
+    /// Send one POP3 command line (connecting first if needed).
+    Command(String),
+    /// Log in the scenario's way (useful for APOP and AUTH PLAIN).
+    Login,
+    /// Stop the lab and start a fresh one with this scenario.
+    Restart(Scenario),
+}
+
+/// What to do to the tap's gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateOp {
+    /// Let everything through.
+    Open,
+    /// Hold every chunk.
+    Pause,
+    /// Let one chunk through.
+    Step,
+}
+
+/// Something for the run loop to do outside the state.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Tell the lab driver.
+    Lab(LabCmd),
+    /// Work the wire's gate.
+    Gate(GateOp),
+}
+
+/// Everything that can happen to the screen.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Leave the program.
+    Quit,
+    /// Move focus to the next pane.
+    FocusNext,
+    /// Move focus to the previous pane.
+    FocusPrev,
+    /// Focus this pane.
+    FocusPane(Focus),
+    /// Show the focused pane alone, or go back to all panes.
+    ToggleZoom,
+    /// Open or close the key help.
+    ToggleHelp,
+    /// Type a character on the input line.
+    InputChar(char),
+    /// Delete the character before the cursor on the input line.
+    InputBackspace,
+    /// Send the input line to the server.
+    InputSubmit,
+    /// Leave the input line so single keys work as commands.
+    InputLeave,
+    /// Focus the client pane's input line.
+    InputEnter,
+    /// Recall the previous command.
+    HistoryPrev,
+    /// Recall the next command.
+    HistoryNext,
+    /// Complete the POP3 command on the input line.
+    Complete,
+    /// Scroll the focused pane up (towards older lines).
+    ScrollUp(usize),
+    /// Scroll the focused pane down (towards newer lines).
+    ScrollDown(usize),
+    /// Scroll to the oldest line.
+    ScrollTop,
+    /// Follow the newest lines again.
+    ScrollBottom,
+    /// Show the eavesdropper's next view (text, hex, records).
+    CycleWireView,
+    /// Start typing a search for the focused pane.
+    SearchOpen,
+    /// Type a character of the search.
+    SearchChar(char),
+    /// Delete the last character of the search.
+    SearchBackspace,
+    /// Run the search and jump to the newest match.
+    SearchSubmit,
+    /// Jump to the next older match.
+    SearchNext,
+    /// Forget the search.
+    SearchCancel,
+    /// Open the scenario menu.
+    MenuOpen,
+    /// Select the menu row above.
+    MenuUp,
+    /// Select the menu row below.
+    MenuDown,
+    /// Change the selected setting backwards.
+    MenuLeft,
+    /// Change the selected setting forwards.
+    MenuRight,
+    /// Apply the menu's scenario and reconnect.
+    MenuApply,
+    /// Close the menu without changing anything.
+    MenuClose,
+    /// Log in the scenario's way.
+    Login,
+    /// Pause the wire, or let it flow again.
+    TogglePause,
+    /// Let one chunk cross (pausing the wire first if it flows).
+    Step,
+    /// Play the paused wire one chunk at a time at the chosen speed.
+    Play,
+    /// Play faster.
+    Faster,
+    /// Play slower.
+    Slower,
+    /// Restart the lab with the same scenario.
+    Reset,
+    /// A mouse click at this cell.
+    Click(u16, u16),
+    /// The terminal's new size.
+    Resize(u16, u16),
+    /// Time passed (drives play mode).
+    Tick,
+    /// The driver started a lab of this generation.
+    LabReady(u64),
+    /// An event from the lab of this generation.
+    Lab(u64, Box<Event>),
+    /// The lab of this generation could not start.
+    LabFailed(u64, String),
+}
+
+/// One line of the client pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientLine {
+    /// Something about the connection.
+    Info(String),
+    /// A line the client sent (password masked).
+    Sent(String),
+    /// A +OK status line.
+    Ok(String),
+    /// A -ERR status line or an error.
+    Err(String),
+    /// TLS established, logged in.
+    Good(String),
+    /// A decoded header of a fetched message.
+    Header(String, String),
+    /// A body line.
+    Body(String),
+}
+
+/// The server pane's model.
+#[derive(Debug, Clone, Default)]
+pub struct ServerView {
+    /// The session's RFC 1939 state.
+    pub state: Option<StateName>,
+    /// Connected, TLS, commands handled, end.
+    pub log: Vec<String>,
+    /// The maildrop as the session sees it.
+    pub maildrop: Vec<MessageInfo>,
+    /// Messages QUIT removed, if it has run.
+    pub removed: Option<usize>,
+}
+
+/// A line of the eavesdropper's text view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextLine {
+    /// A cleartext line, with its direction; `secret` if it carried a
+    /// credential.
+    Line {
+        /// Which way.
+        dir: Direction,
+        /// The line without CRLF.
+        text: String,
+        /// True if the line carried a credential.
+        secret: bool,
+    },
+    /// Encrypted bytes, counted per direction run.
+    Locked {
+        /// Which way.
+        dir: Direction,
+        /// How many bytes.
+        bytes: usize,
+    },
+    /// What the eavesdropper learned, tagged.
+    Leak {
+        /// "PASSWORD", "USER", "APOP", "MAIL".
+        tag: &'static str,
+        /// The details.
+        text: String,
+    },
+    /// Connection opened or closed, switch to TLS.
+    Note(String),
+}
+
+/// A run of contiguous bytes in one direction, for the hex view.
+#[derive(Debug, Clone)]
+pub struct HexBlock {
+    /// The connection.
+    pub conn: u64,
+    /// Which way.
+    pub dir: Direction,
+    /// Stream offset of the first byte.
+    pub offset: u64,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A line of the records view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLine {
+    /// Which way, if it belongs to a direction.
+    pub dir: Option<Direction>,
+    /// Indented under its record.
+    pub nested: bool,
+    /// The text.
+    pub text: String,
+    /// Encrypted (unreadable).
+    pub locked: bool,
+    /// Carries a secret.
+    pub secret: bool,
+}
+
+/// The eavesdropper pane's model.
+#[derive(Debug, Clone, Default)]
+pub struct WireModel {
+    /// The text view.
+    pub text: Vec<TextLine>,
+    /// The hex view.
+    pub hex: Vec<HexBlock>,
+    /// The records view.
+    pub records: Vec<RecordLine>,
+    /// Secrets learned so far, as they were seen (tag, text).
+    pub loot: Vec<(&'static str, String)>,
+    /// Per connection, when it ended: what was learned.
+    pub learned: Vec<(u64, Loot, String)>,
+    partial: HashMap<(u64, Direction), String>,
+}
+
+/// The TLS pane's model.
+#[derive(Debug, Clone, Default)]
+pub struct TlsModel {
+    /// Handshake steps as seen on the wire: direction and text.
+    pub timeline: Vec<(Direction, String)>,
+    /// Negotiated parameters, from the client.
+    pub params: Option<String>,
+    /// The server's chain (subject, issuer), leaf first.
+    pub chain: Vec<(String, String)>,
+    /// How the certificate was checked.
+    pub verification: Option<String>,
+    /// Why the handshake failed.
+    pub failed: Option<String>,
+    /// Secrets the client derived: label and hex.
+    pub secrets: Vec<(String, String)>,
+    app_data: [bool; 2],
+}
+
+/// The scenario menu's state.
+#[derive(Debug, Clone)]
+pub struct Menu {
+    /// The selected row.
+    pub row: usize,
+    /// The scenario being edited.
+    pub scenario: Scenario,
+}
+
+/// The menu's rows.
+pub const MENU_ROWS: [&str; 5] = [
+    "Transport",
+    "Authentication",
+    "Require TLS",
+    "Verify certificate",
+    "Reconnect",
+];
+
+/// A search in one pane.
+#[derive(Debug, Clone)]
+pub struct Search {
+    /// Which pane.
+    pub pane: Focus,
+    /// What to find (case-insensitive).
+    pub query: String,
+    /// Still being typed.
+    pub editing: bool,
+}
+
+/// The POP3 commands Tab completes.
+pub const POP3_COMMANDS: [&str; 15] = [
+    "APOP", "AUTH", "CAPA", "DELE", "LIST", "NOOP", "PASS", "QUIT", "RETR", "RSET", "STAT", "STLS",
+    "TOP", "UIDL", "USER",
+];
+
+/// The whole screen's state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// What runs.
+    pub scenario: Scenario,
+    /// The tap's and the server's addresses.
+    pub ports: Option<(SocketAddr, SocketAddr)>,
+    /// The lab generation whose events are shown.
+    pub generation: u64,
+    /// The lab could not start, and why.
+    pub lab_error: Option<String>,
+    /// The focused pane.
+    pub focus: Focus,
+    /// True while the input line takes keys.
+    pub input_active: bool,
+    /// The input line.
+    pub input: String,
+    /// Commands sent, oldest first.
+    pub history: Vec<String>,
+    history_pos: Option<usize>,
+    /// The focused pane fills the screen.
+    pub zoom: bool,
+    /// The help overlay is open.
+    pub help: bool,
+    /// The scenario menu, when open.
+    pub menu: Option<Menu>,
+    /// The current search.
+    pub search: Option<Search>,
+    /// Lines scrolled back from the newest, per pane (0 follows the end).
+    pub scroll: [usize; 4],
+    /// The eavesdropper's view.
+    pub wire_view: WireView,
+    /// The wire's gate.
+    pub gate: GateState,
+    play_elapsed: u64,
+    /// The client pane.
+    pub client: Vec<ClientLine>,
+    last_sent: String,
+    /// The server pane.
+    pub server: ServerView,
+    /// The eavesdropper pane.
+    pub wire: WireModel,
+    /// The TLS pane.
+    pub tls: TlsModel,
+    /// The terminal's size.
+    pub size: (u16, u16),
+    /// Mouse events are enabled (for the help text).
+    pub mouse: bool,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+    /// Time to leave.
+    pub quit: bool,
+    effects: Vec<Effect>,
+}
+
+/// The milliseconds one tick stands for.
+pub const TICK_MS: u64 = 50;
+
+impl App {
+    /// A fresh screen for this scenario, before the lab has started.
+    pub fn new(scenario: Scenario) -> App {
+        App {
+            scenario,
+            ports: None,
+            generation: 0,
+            lab_error: None,
+            focus: Focus::Client,
+            input_active: true,
+            input: String::new(),
+            history: Vec::new(),
+            history_pos: None,
+            zoom: false,
+            help: false,
+            menu: None,
+            search: None,
+            scroll: [0; 4],
+            wire_view: WireView::Text,
+            gate: GateState::Open,
+            play_elapsed: 0,
+            client: Vec::new(),
+            last_sent: String::new(),
+            server: ServerView::default(),
+            wire: WireModel::default(),
+            tls: TlsModel::default(),
+            size: (120, 36),
+            mouse: true,
+            dirty: true,
+            quit: false,
+            effects: Vec::new(),
+        }
+    }
+
+    /// The effects queued by `update` since the last call, oldest first.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Change the state. The only place it changes.
+    pub fn update(&mut self, action: Action) {
+        // Ticks change nothing visible unless play mode steps, so they do
+        // not force a redraw by themselves.
+        if !matches!(action, Action::Tick) {
+            self.dirty = true;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::FocusNext => self.set_focus(Focus::ALL[(self.focus.index() + 1) % 4]),
+            Action::FocusPrev => self.set_focus(Focus::ALL[(self.focus.index() + 3) % 4]),
+            Action::FocusPane(f) => self.set_focus(f),
+            Action::ToggleZoom => self.zoom = !self.zoom,
+            Action::ToggleHelp => self.help = !self.help,
+            Action::InputChar(c) => {
+                self.input.push(c);
+                self.history_pos = None;
+            }
+            Action::InputBackspace => {
+                self.input.pop();
+            }
+            Action::InputSubmit => self.submit(),
+            Action::InputLeave => self.input_active = false,
+            Action::InputEnter => {
+                self.focus = Focus::Client;
+                self.input_active = true;
+            }
+            Action::HistoryPrev => {
+                if self.history.is_empty() {
+                    return;
+                }
+                let pos = match self.history_pos {
+                    None => self.history.len() - 1,
+                    Some(p) => p.saturating_sub(1),
+                };
+                self.history_pos = Some(pos);
+                self.input = self.history[pos].clone();
+            }
+            Action::HistoryNext => match self.history_pos {
+                Some(p) if p + 1 < self.history.len() => {
+                    self.history_pos = Some(p + 1);
+                    self.input = self.history[p + 1].clone();
+                }
+                Some(_) => {
+                    self.history_pos = None;
+                    self.input.clear();
+                }
+                None => {}
+            },
+            Action::Complete => self.complete(),
+            Action::ScrollUp(n) | Action::ScrollDown(n) => {
+                let i = self.focus.index();
+                let back = matches!(action, Action::ScrollUp(_)) != self.focus.top_anchored();
+                self.scroll[i] = if back {
+                    self.scroll[i].saturating_add(n)
+                } else {
+                    self.scroll[i].saturating_sub(n)
+                };
+                self.clamp_scroll();
+            }
+            Action::ScrollTop | Action::ScrollBottom => {
+                let far = matches!(action, Action::ScrollTop) != self.focus.top_anchored();
+                self.scroll[self.focus.index()] = if far { usize::MAX } else { 0 };
+                self.clamp_scroll();
+            }
+            Action::CycleWireView => {
+                self.wire_view = self.wire_view.next();
+                self.scroll[Focus::Wire.index()] = 0;
+            }
+            Action::SearchOpen => {
+                self.search = Some(Search {
+                    pane: self.focus,
+                    query: String::new(),
+                    editing: true,
+                })
+            }
+            Action::SearchChar(c) => {
+                if let Some(s) = &mut self.search {
+                    s.query.push(c);
+                }
+            }
+            Action::SearchBackspace => {
+                if let Some(s) = &mut self.search {
+                    s.query.pop();
+                }
+            }
+            Action::SearchSubmit => {
+                if let Some(s) = &mut self.search {
+                    s.editing = false;
+                }
+                self.jump_to_match(0);
+            }
+            Action::SearchNext => {
+                let from = if self.focus.top_anchored() {
+                    0
+                } else {
+                    self.scroll[self.focus.index()] + 1
+                };
+                self.jump_to_match(from);
+            }
+            Action::SearchCancel => self.search = None,
+            Action::MenuOpen => {
+                self.menu = Some(Menu {
+                    row: 0,
+                    scenario: self.scenario.clone(),
+                })
+            }
+            Action::MenuUp => {
+                if let Some(m) = &mut self.menu {
+                    m.row = (m.row + MENU_ROWS.len() - 1) % MENU_ROWS.len();
+                }
+            }
+            Action::MenuDown => {
+                if let Some(m) = &mut self.menu {
+                    m.row = (m.row + 1) % MENU_ROWS.len();
+                }
+            }
+            Action::MenuLeft => {
+                if let Some(m) = &mut self.menu {
+                    change_setting(&mut m.scenario, m.row, false);
+                }
+            }
+            Action::MenuRight => {
+                if let Some(m) = &mut self.menu {
+                    change_setting(&mut m.scenario, m.row, true);
+                }
+            }
+            Action::MenuApply => {
+                if let Some(m) = self.menu.take() {
+                    self.restart(m.scenario);
+                }
+            }
+            Action::MenuClose => self.menu = None,
+            Action::Login => self.effects.push(Effect::Lab(LabCmd::Login)),
+            Action::TogglePause => {
+                if self.gate == GateState::Open {
+                    self.gate = GateState::Paused;
+                    self.effects.push(Effect::Gate(GateOp::Pause));
+                } else {
+                    self.gate = GateState::Open;
+                    self.effects.push(Effect::Gate(GateOp::Open));
+                }
+            }
+            Action::Step => {
+                if self.gate == GateState::Open {
+                    self.effects.push(Effect::Gate(GateOp::Pause));
+                }
+                self.gate = GateState::Paused;
+                self.effects.push(Effect::Gate(GateOp::Step));
+            }
+            Action::Play => {
+                if self.gate == GateState::Open {
+                    self.effects.push(Effect::Gate(GateOp::Pause));
+                }
+                self.gate = GateState::Playing { speed: 1 };
+                self.play_elapsed = 0;
+            }
+            Action::Faster | Action::Slower => {
+                let speed = match self.gate {
+                    GateState::Playing { speed } => speed,
+                    _ => 1,
+                };
+                let speed = if matches!(action, Action::Faster) {
+                    (speed + 1).min(SPEEDS_MS.len() - 1)
+                } else {
+                    speed.saturating_sub(1)
+                };
+                if self.gate == GateState::Open {
+                    self.effects.push(Effect::Gate(GateOp::Pause));
+                }
+                self.gate = GateState::Playing { speed };
+            }
+            Action::Reset => self.restart(self.scenario.clone()),
+            Action::Click(x, y) => {
+                let area = Rect::new(0, 0, self.size.0, self.size.1);
+                let areas = layout::compute(area, self.focus, self.zoom);
+                let hit = areas
+                    .panes
+                    .iter()
+                    .find(|(_, r)| r.contains(Position::new(x, y)))
+                    .map(|(f, _)| *f);
+                if let Some(f) = hit {
+                    self.set_focus(f);
+                } else if let Some(tabs) = areas.tabs
+                    && tabs.contains(Position::new(x, y))
+                {
+                    // The tab bar is split evenly between the four panes.
+                    let i = usize::from((x - tabs.x) * 4 / tabs.width.max(1));
+                    self.set_focus(Focus::ALL[i.min(3)]);
+                }
+            }
+            Action::Resize(w, h) => self.size = (w, h),
+            Action::Tick => {
+                if let GateState::Playing { speed } = self.gate {
+                    self.play_elapsed += TICK_MS;
+                    if self.play_elapsed >= SPEEDS_MS[speed] {
+                        self.play_elapsed = 0;
+                        self.effects.push(Effect::Gate(GateOp::Step));
+                    }
+                }
+            }
+            Action::LabReady(g) => {
+                if g == self.generation {
+                    self.lab_error = None;
+                }
+            }
+            Action::LabFailed(g, why) => {
+                if g == self.generation {
+                    self.lab_error = Some(why);
+                }
+            }
+            Action::Lab(g, event) => {
+                if g == self.generation {
+                    self.apply(*event);
+                } else {
+                    self.dirty = false;
+                }
+            }
+        }
+    }
+
+    fn set_focus(&mut self, f: Focus) {
+        self.focus = f;
+        self.input_active = f == Focus::Client;
+    }
+
+    fn clamp_scroll(&mut self) {
+        let i = self.focus.index();
+        let total = super::panes::line_texts(self, self.focus).len();
+        self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
+    }
+
+    /// Scroll so the newest match at least `from` lines back from the end
+    /// is on the bottom line.
+    fn jump_to_match(&mut self, from: usize) {
+        let Some(s) = &self.search else { return };
+        if s.query.is_empty() {
+            return;
+        }
+        let q = s.query.to_lowercase();
+        let lines = super::panes::line_texts(self, s.pane);
+        let n = lines.len();
+        let hit = (0..n)
+            .rev()
+            .filter(|&i| n - 1 - i >= from)
+            .find(|&i| lines[i].to_lowercase().contains(&q));
+        if let Some(i) = hit {
+            self.scroll[s.pane.index()] = if s.pane.top_anchored() { i } else { n - 1 - i };
+        }
+    }
+
+    fn restart(&mut self, scenario: Scenario) {
+        let fresh = App::new(scenario.clone());
+        self.generation += 1;
+        self.scenario = scenario.clone();
+        self.ports = None;
+        self.lab_error = None;
+        self.client = fresh.client;
+        self.server = fresh.server;
+        self.wire = fresh.wire;
+        self.tls = fresh.tls;
+        self.scroll = [0; 4];
+        self.last_sent.clear();
+        // A paused wire would hold the old lab's last exchange forever and
+        // the driver with it, so reconnecting always starts with it open.
+        self.gate = GateState::Open;
+        self.effects.push(Effect::Gate(GateOp::Open));
+        self.effects.push(Effect::Lab(LabCmd::Restart(scenario)));
+    }
+
+    fn submit(&mut self) {
+        let line = self.input.trim().to_string();
+        self.input.clear();
+        self.history_pos = None;
+        if line.is_empty() {
+            return;
+        }
+        if self.history.last() != Some(&line) {
+            self.history.push(line.clone());
+        }
+        self.scroll[Focus::Client.index()] = 0;
+        self.effects.push(Effect::Lab(LabCmd::Command(line)));
+    }
+
+    fn complete(&mut self) {
+        let word = self.input.trim_start();
+        if word.is_empty() || word.contains(' ') {
+            return;
+        }
+        let up = word.to_ascii_uppercase();
+        let found: Vec<&str> = POP3_COMMANDS
+            .iter()
+            .copied()
+            .filter(|c| c.starts_with(&up))
+            .collect();
+        match found.as_slice() {
+            [one] => self.input = format!("{one} "),
+            [] => {}
+            many => {
+                // Complete as far as the candidates agree.
+                let first = many[0];
+                let common = (up.len()..=first.len())
+                    .rev()
+                    .find(|&n| many.iter().all(|c| c.get(..n) == first.get(..n)))
+                    .unwrap_or(up.len());
+                self.input = first[..common].to_string();
+            }
+        }
+    }
+
+    /// The input line as drawn: a password after PASS is masked.
+    pub fn input_shown(&self) -> String {
+        mask_secret(&self.input)
+    }
+
+    /// Apply one lab event to the panes' models.
+    fn apply(&mut self, event: Event) {
+        match event.kind {
+            EventKind::Lab(LabEvent::Started {
+                scenario,
+                server,
+                tap,
+                ..
+            }) => {
+                self.scenario = scenario;
+                self.ports = Some((tap, server));
+            }
+            EventKind::Lab(LabEvent::Step { text }) => {
+                self.client.push(ClientLine::Info(format!("▶ {text}")))
+            }
+            EventKind::Lab(LabEvent::Finished { .. }) => {}
+            EventKind::Client(c) => self.apply_client(c),
+            EventKind::Server(s) => self.apply_server(s),
+            EventKind::Wire(w) => self.apply_wire(w),
+            EventKind::Tls(TlsEvent::Secret {
+                side: Side::Client,
+                label,
+                secret,
+                ..
+            }) => {
+                if !self.tls.secrets.iter().any(|(l, _)| *l == label) {
+                    self.tls.secrets.push((label, secret));
+                }
+            }
+            EventKind::Tls(_) => {}
+        }
+    }
+
+    fn apply_client(&mut self, c: ClientEvent) {
+        match c {
+            ClientEvent::Connecting { addr, transport } => self.client.push(ClientLine::Info(
+                format!("connecting to {addr} (the tap), {transport}"),
+            )),
+            ClientEvent::Sent { line } => {
+                self.last_sent = line.clone();
+                self.client.push(ClientLine::Sent(line));
+            }
+            ClientEvent::Received {
+                ok, status, body, ..
+            } => {
+                let status = text::sanitize(&status);
+                self.client.push(if ok {
+                    ClientLine::Ok(status)
+                } else {
+                    ClientLine::Err(status)
+                });
+                if let Some(body) = body {
+                    let verb = self
+                        .last_sent
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
+                    if verb == "RETR" || verb == "TOP" {
+                        self.client.extend(decode_message(body.as_bytes()));
+                    } else {
+                        self.client
+                            .extend(body.lines().map(|l| ClientLine::Body(text::sanitize(l))));
+                    }
+                }
+            }
+            ClientEvent::TlsEstablished {
+                summary,
+                chain,
+                verification,
+            } => {
+                self.client
+                    .push(ClientLine::Good(format!("TLS up: {summary}")));
+                self.client
+                    .push(ClientLine::Good(format!("certificate {verification}")));
+                self.tls.params = Some(summary.to_string());
+                self.tls.chain = chain
+                    .iter()
+                    .map(|c| (c.subject.clone(), c.issuer.clone()))
+                    .collect();
+                self.tls.verification = Some(verification);
+            }
+            ClientEvent::TlsFailed { reason } => {
+                self.client
+                    .push(ClientLine::Err(format!("TLS FAILED: {reason}")));
+                self.tls.failed = Some(reason);
+            }
+            ClientEvent::LoggedIn { user, method } => self
+                .client
+                .push(ClientLine::Good(format!("logged in as {user} ({method})"))),
+            ClientEvent::Error { message } => self.client.push(ClientLine::Err(message)),
+        }
+    }
+
+    fn apply_server(&mut self, s: ServerEvent) {
+        if let Some(line) = text::server_line(&s) {
+            self.server.log.push(line);
+        }
+        match s {
+            ServerEvent::Connected { .. } => {
+                self.server.state = Some(StateName::Authorization);
+                self.server.maildrop.clear();
+                self.server.removed = None;
+            }
+            ServerEvent::State { state, .. } => self.server.state = Some(state),
+            ServerEvent::Maildrop { messages, .. } => self.server.maildrop = messages,
+            ServerEvent::Updated { removed, .. } => self.server.removed = Some(removed),
+            _ => {}
+        }
+    }
+
+    fn apply_wire(&mut self, w: WireEvent) {
+        let m = &mut self.wire;
+        match w {
+            WireEvent::Opened {
+                conn,
+                client,
+                server,
+            } => m.text.push(TextLine::Note(format!(
+                "connection {conn}: {client} → {server}"
+            ))),
+            WireEvent::Chunk {
+                conn,
+                dir,
+                offset,
+                bytes,
+                ..
+            } => {
+                match m.hex.last_mut() {
+                    Some(b)
+                        if b.conn == conn
+                            && b.dir == dir
+                            && b.offset + b.bytes.len() as u64 == offset =>
+                    {
+                        b.bytes.extend_from_slice(&bytes)
+                    }
+                    _ => m.hex.push(HexBlock {
+                        conn,
+                        dir,
+                        offset,
+                        bytes: bytes.clone(),
+                    }),
+                }
+                if text::is_text(&bytes) {
+                    let buf = m.partial.entry((conn, dir)).or_default();
+                    buf.push_str(&String::from_utf8_lossy(&bytes));
+                    while let Some(end) = buf.find('\n') {
+                        let line: String = buf.drain(..=end).collect();
+                        let line = text::sanitize(line.trim_end_matches(['\r', '\n']));
+                        m.text.push(TextLine::Line {
+                            dir,
+                            text: line,
+                            secret: false,
+                        });
+                    }
+                } else {
+                    match m.text.last_mut() {
+                        Some(TextLine::Locked { dir: d, bytes: n }) if *d == dir => {
+                            *n += bytes.len()
+                        }
+                        _ => m.text.push(TextLine::Locked {
+                            dir,
+                            bytes: bytes.len(),
+                        }),
+                    }
+                }
+            }
+            WireEvent::Seen { item, .. } => self.apply_item(item),
+            WireEvent::Closed { conn, dir, reason } => {
+                m.partial.remove(&(conn, dir));
+                m.text
+                    .push(TextLine::Note(format!("{} closed ({reason})", dir.arrow())));
+            }
+            WireEvent::Learned {
+                conn,
+                loot,
+                summary,
+            } => m.learned.push((conn, loot, summary)),
+        }
+    }
+
+    fn apply_item(&mut self, item: Item) {
+        let m = &mut self.wire;
+        let rec = |dir, text: String| RecordLine {
+            dir: Some(dir),
+            nested: false,
+            text,
+            locked: false,
+            secret: false,
+        };
+        match item {
+            Item::Pop3Command { dir, text, .. } => m.records.push(rec(
+                dir,
+                format!("POP3 {}", text::sanitize(&text::clip(&text, 200))),
+            )),
+            Item::Pop3Reply {
+                first_line,
+                body_len,
+                ..
+            } => {
+                let more = body_len
+                    .map(|n| format!("  [+{n} bytes]"))
+                    .unwrap_or_default();
+                m.records.push(rec(
+                    Direction::ServerToClient,
+                    format!(
+                        "POP3 {}{more}",
+                        text::sanitize(&text::clip(&first_line, 200))
+                    ),
+                ))
+            }
+            Item::Leak(leak) => {
+                let secret = matches!(
+                    leak,
+                    Leak::Password { .. }
+                        | Leak::AuthPlain { .. }
+                        | Leak::AuthLogin { .. }
+                        | Leak::Apop { .. }
+                        | Leak::User { .. }
+                );
+                if let Some((tag, t)) = text::leak(&leak) {
+                    let t = text::sanitize(&t);
+                    if secret {
+                        // Colour the line that carried it, the newest line
+                        // the client sent.
+                        if let Some(TextLine::Line { secret: s, .. }) =
+                            m.text.iter_mut().rev().find(|l| {
+                                matches!(
+                                    l,
+                                    TextLine::Line {
+                                        dir: Direction::ClientToServer,
+                                        ..
+                                    }
+                                )
+                            })
+                        {
+                            *s = true;
+                        }
+                        if let Some(r) = m.records.last_mut() {
+                            r.secret = true;
+                        }
+                    }
+                    m.text.push(TextLine::Leak {
+                        tag,
+                        text: t.clone(),
+                    });
+                    if !m.loot.iter().any(|(g, x)| *g == tag && *x == t) {
+                        m.loot.push((tag, t));
+                    }
+                }
+            }
+            Item::TlsRecord {
+                dir,
+                header,
+                encrypted,
+                ..
+            } => {
+                let what = if encrypted {
+                    format!(
+                        "🔒 {} record, {} bytes (encrypted)",
+                        header.content_type.name(),
+                        header.length
+                    )
+                } else {
+                    format!(
+                        "{} record, {} bytes",
+                        header.content_type.name(),
+                        header.length
+                    )
+                };
+                m.records.push(RecordLine {
+                    locked: encrypted,
+                    ..rec(dir, what)
+                });
+                if encrypted && header.content_type == ContentType::ApplicationData {
+                    let i = usize::from(dir == Direction::ServerToClient);
+                    if !self.tls.app_data[i] {
+                        self.tls.app_data[i] = true;
+                        self.tls
+                            .timeline
+                            .push((dir, "encrypted application data".to_string()));
+                    }
+                }
+            }
+            Item::TlsHandshake { dir, message, .. } => {
+                let t = text::handshake(&message);
+                m.records.push(RecordLine {
+                    nested: true,
+                    ..rec(dir, t.clone())
+                });
+                self.tls.timeline.push((dir, t));
+            }
+            Item::TlsAlert {
+                dir,
+                level,
+                description,
+                encrypted,
+            } => {
+                let t = if encrypted {
+                    "🔒 encrypted alert".to_string()
+                } else {
+                    format!(
+                        "alert: {} {}",
+                        if level == 2 { "fatal" } else { "warning" },
+                        crate::wire::tls::alert_description(description)
+                    )
+                };
+                m.records.push(RecordLine {
+                    nested: true,
+                    ..rec(dir, t.clone())
+                });
+                self.tls.timeline.push((dir, t));
+            }
+            Item::SwitchToTls { dir, offset } => {
+                let t = format!("from byte {offset} on: TLS records");
+                m.records.push(rec(dir, t.clone()));
+                m.text.push(TextLine::Note(format!("{} {t}", dir.arrow())));
+            }
+            Item::Undecodable { dir, reason, .. } => {
+                m.records.push(rec(dir, format!("cannot decode: {reason}")))
+            }
+        }
+    }
+
+    /// The action a key stands for, given what has focus. `None` for keys
+    /// that mean nothing here.
+    pub fn action_for_key(&self, key: KeyEvent) -> Option<Action> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return Some(Action::Quit);
+        }
+        if self.help {
+            return Some(Action::ToggleHelp);
+        }
+        if self.menu.is_some() {
+            return Some(match key.code {
+                KeyCode::Up | KeyCode::Char('k') => Action::MenuUp,
+                KeyCode::Down | KeyCode::Char('j') => Action::MenuDown,
+                KeyCode::Left | KeyCode::Char('h') => Action::MenuLeft,
+                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => Action::MenuRight,
+                KeyCode::Enter => match self.menu.as_ref().map(|m| m.row) {
+                    Some(r) if r + 1 == MENU_ROWS.len() => Action::MenuApply,
+                    _ => Action::MenuRight,
+                },
+                KeyCode::Char('r') => Action::MenuApply,
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => Action::MenuClose,
+                _ => return None,
+            });
+        }
+        if let Some(s) = &self.search
+            && s.editing
+        {
+            return match key.code {
+                KeyCode::Enter => Some(Action::SearchSubmit),
+                KeyCode::Esc => Some(Action::SearchCancel),
+                KeyCode::Backspace => Some(Action::SearchBackspace),
+                KeyCode::Char(c) if !ctrl => Some(Action::SearchChar(c)),
+                _ => None,
+            };
+        }
+        let page = usize::from(self.size.1 / 2).max(1);
+        let common = match key.code {
+            KeyCode::BackTab => Some(Action::FocusPrev),
+            KeyCode::PageUp => Some(Action::ScrollUp(page)),
+            KeyCode::PageDown => Some(Action::ScrollDown(page)),
+            KeyCode::F(1) => Some(Action::ToggleHelp),
+            _ => None,
+        };
+        if common.is_some() {
+            return common;
+        }
+        // Alt+key (also what a quick Esc then key looks like) acts as the
+        // key would outside the input line, so Alt-s opens the menu.
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        if self.input_active && self.focus == Focus::Client && !alt {
+            return match key.code {
+                KeyCode::Enter => Some(Action::InputSubmit),
+                KeyCode::Esc => Some(Action::InputLeave),
+                KeyCode::Backspace => Some(Action::InputBackspace),
+                KeyCode::Up => Some(Action::HistoryPrev),
+                KeyCode::Down => Some(Action::HistoryNext),
+                KeyCode::Tab => {
+                    let w = self.input.trim_start();
+                    if w.is_empty() || w.contains(' ') {
+                        Some(Action::FocusNext)
+                    } else {
+                        Some(Action::Complete)
+                    }
+                }
+                KeyCode::Char('u') if ctrl => Some(Action::InputLeave),
+                KeyCode::Char(c) if !ctrl => Some(Action::InputChar(c)),
+                _ => None,
+            };
+        }
+        Some(match key.code {
+            KeyCode::Char('q') => Action::Quit,
+            KeyCode::Char('?') => Action::ToggleHelp,
+            KeyCode::Tab => Action::FocusNext,
+            KeyCode::Char('1') => Action::FocusPane(Focus::Client),
+            KeyCode::Char('2') => Action::FocusPane(Focus::Server),
+            KeyCode::Char('3') => Action::FocusPane(Focus::Wire),
+            KeyCode::Char('4') => Action::FocusPane(Focus::Tls),
+            KeyCode::Char('z') => Action::ToggleZoom,
+            KeyCode::Char('/') => Action::SearchOpen,
+            KeyCode::Char('n') => Action::SearchNext,
+            KeyCode::Esc => Action::SearchCancel,
+            KeyCode::Char('s') => Action::MenuOpen,
+            KeyCode::Char('v') => Action::CycleWireView,
+            KeyCode::Char(' ') => Action::Step,
+            KeyCode::Char('p') => Action::TogglePause,
+            KeyCode::Char('P') => Action::Play,
+            KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
+            KeyCode::Char('-') => Action::Slower,
+            KeyCode::Char('r') => Action::Reset,
+            KeyCode::Char('L') => Action::Login,
+            KeyCode::Char('i') | KeyCode::Enter => Action::InputEnter,
+            KeyCode::Up | KeyCode::Char('k') => Action::ScrollUp(1),
+            KeyCode::Down | KeyCode::Char('j') => Action::ScrollDown(1),
+            KeyCode::Home | KeyCode::Char('g') => Action::ScrollTop,
+            KeyCode::End | KeyCode::Char('G') => Action::ScrollBottom,
+            KeyCode::Left | KeyCode::Char('h') => Action::FocusPrev,
+            KeyCode::Right | KeyCode::Char('l') => Action::FocusNext,
+            _ => return None,
+        })
+    }
+
+    /// The action a mouse event stands for.
+    pub fn action_for_mouse(&self, m: MouseEvent) -> Option<Action> {
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(m.column, m.row)),
+            MouseEventKind::ScrollUp => Some(Action::ScrollUp(3)),
+            MouseEventKind::ScrollDown => Some(Action::ScrollDown(3)),
+            _ => None,
+        }
+    }
+}
+
+/// Mask what follows PASS (and an AUTH PLAIN initial response) the way
+/// the client pane shows its own lines.
+pub fn mask_secret(line: &str) -> String {
+    let upper = line.to_ascii_uppercase();
+    for prefix in ["PASS ", "AUTH PLAIN "] {
+        if upper.starts_with(prefix) {
+            let rest = line[prefix.len()..].chars().count();
+            return format!("{}{}", &line[..prefix.len()], "•".repeat(rest));
+        }
+    }
+    line.to_string()
+}
+
+fn change_setting(s: &mut Scenario, row: usize, forward: bool) {
+    let cycle = |i: usize, n: usize| {
+        if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }
+    };
+    match row {
+        0 => {
+            let all = [
+                TransportKind::Plain,
+                TransportKind::Stls,
+                TransportKind::Pop3s,
+            ];
+            let i = all.iter().position(|&t| t == s.transport).unwrap_or(0);
+            s.transport = all[cycle(i, 3)];
+            s.name = s.transport.name().to_string();
+            // Requiring TLS is the safe default once TLS is on offer.
+            s.require_tls = s.transport != TransportKind::Plain;
+        }
+        1 => {
+            let all = [AuthKind::UserPass, AuthKind::Apop, AuthKind::AuthPlain];
+            let i = all.iter().position(|&a| a == s.auth).unwrap_or(0);
+            s.auth = all[cycle(i, 3)];
+        }
+        2 => s.require_tls = !s.require_tls,
+        3 => {
+            s.verify = if s.verify == Verify::Insecure {
+                Verify::LabCa
+            } else {
+                Verify::Insecure
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A fetched message, decoded: the main headers (encoded words and
+/// charsets such as ISO-2022-JP decoded) then the text body.
+pub fn decode_message(raw: &[u8]) -> Vec<ClientLine> {
+    let Some(msg) = mail_parser::MessageParser::default().parse(raw) else {
+        return String::from_utf8_lossy(raw)
+            .lines()
+            .map(|l| ClientLine::Body(text::sanitize(l)))
+            .collect();
+    };
+    let addr = |a: Option<&mail_parser::Address>| {
+        a.and_then(|a| a.first())
+            .map(|a| match (a.name(), a.address()) {
+                (Some(n), Some(e)) => format!("{n} <{e}>"),
+                (None, Some(e)) => e.to_string(),
+                (Some(n), None) => n.to_string(),
+                (None, None) => String::new(),
+            })
+    };
+    let mut out = Vec::new();
+    for (name, value) in [
+        ("From", addr(msg.from())),
+        ("To", addr(msg.to())),
+        ("Date", msg.date().map(|d| d.to_rfc822())),
+        ("Subject", msg.subject().map(str::to_string)),
+    ] {
+        if let Some(v) = value {
+            out.push(ClientLine::Header(name.to_string(), text::sanitize(&v)));
+        }
+    }
+    out.push(ClientLine::Body(String::new()));
+    if let Some(body) = msg.body_text(0) {
+        out.extend(body.lines().map(|l| ClientLine::Body(text::sanitize(l))));
+    }
+    out
+}

@@ -1,0 +1,105 @@
+//! Where the panes go: a grid when everything fits, tabs when the
+//! terminal is small, and a request for more room below 80×24.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::app::Focus;
+
+/// The smallest terminal the lab works in.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+/// From this size on, all four panes are shown at once.
+pub const GRID_SIZE: (u16, u16) = (100, 30);
+
+/// How the screen is arranged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// All four panes in a grid.
+    Grid,
+    /// One pane at a time under a tab bar.
+    Tabs,
+    /// Too small: only a message.
+    TooSmall,
+}
+
+/// Every area of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Areas {
+    /// The arrangement.
+    pub mode: Mode,
+    /// Each visible pane and its area.
+    pub panes: Vec<(Focus, Rect)>,
+    /// The tab bar, in tab mode.
+    pub tabs: Option<Rect>,
+    /// The status bar.
+    pub status: Rect,
+}
+
+/// Arrange the screen. In tab mode, and when zoomed, only the focused
+/// pane is visible.
+pub fn compute(area: Rect, focus: Focus, zoom: bool) -> Areas {
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        return Areas {
+            mode: Mode::TooSmall,
+            panes: Vec::new(),
+            tabs: None,
+            status: Rect::default(),
+        };
+    }
+    let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let grid = area.width >= GRID_SIZE.0 && area.height >= GRID_SIZE.1;
+    if !grid {
+        let [tabs, pane] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+        return Areas {
+            mode: Mode::Tabs,
+            panes: vec![(focus, pane)],
+            tabs: Some(tabs),
+            status,
+        };
+    }
+    if zoom {
+        return Areas {
+            mode: Mode::Grid,
+            panes: vec![(focus, body)],
+            tabs: None,
+            status,
+        };
+    }
+    // The client and the eavesdropper carry the story, so they get the top
+    // row; the server and TLS panes are mostly short summaries.
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    let [client, wire] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    let [server, tls] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    Areas {
+        mode: Mode::Grid,
+        panes: vec![
+            (Focus::Client, client),
+            (Focus::Wire, wire),
+            (Focus::Server, server),
+            (Focus::Tls, tls),
+        ],
+        tabs: None,
+        status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_pick_the_arrangement() {
+        let at = |w, h| compute(Rect::new(0, 0, w, h), Focus::Client, false);
+        assert_eq!(at(79, 30).mode, Mode::TooSmall);
+        assert_eq!(at(100, 23).mode, Mode::TooSmall);
+        assert_eq!(at(80, 24).mode, Mode::Tabs);
+        assert_eq!(at(80, 24).panes.len(), 1);
+        assert_eq!(at(120, 36).mode, Mode::Grid);
+        assert_eq!(at(120, 36).panes.len(), 4);
+        let zoomed = compute(Rect::new(0, 0, 120, 36), Focus::Wire, true);
+        assert_eq!(zoomed.panes, vec![(Focus::Wire, Rect::new(0, 0, 120, 35))]);
+    }
+}

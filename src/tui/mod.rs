@@ -1,0 +1,16 @@
+//! The lab screen: client, server, eavesdropper and TLS side by side.
+//!
+//! The shape follows the Elm architecture: one [`app::App`] holds every
+//! piece of state, [`app::Action`]s describe what can happen, and
+//! [`app::App::update`] is the only place state changes. The panes in
+//! [`panes`] draw that state and do no I/O. [`run`] owns the terminal, the
+//! lab (through a driver task) and the one `select!` loop between them.
+
+pub mod app;
+pub mod layout;
+pub mod panes;
+pub mod run;
+pub mod text;
+pub mod theme;
+
+pub use run::{TuiOptions, run};

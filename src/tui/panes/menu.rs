@@ -1,0 +1,68 @@
+//! The scenario menu: transport, login, TLS settings, then reconnect.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+
+use super::{centered, span};
+use crate::lab::Verify;
+use crate::tui::app::{App, MENU_ROWS};
+use crate::tui::theme::Theme;
+
+/// The scenario menu.
+pub struct MenuOverlay<'a> {
+    /// What to draw.
+    pub app: &'a App,
+    /// How.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &MenuOverlay<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let Some(m) = &self.app.menu else { return };
+        let s = &m.scenario;
+        let values = [
+            match s.transport {
+                crate::lab::TransportKind::Plain => "plain POP3 (port 110 style)",
+                crate::lab::TransportKind::Stls => "POP3 + STLS",
+                crate::lab::TransportKind::Pop3s => "POP3S (TLS from the start)",
+            }
+            .to_string(),
+            s.auth.name().to_string(),
+            if s.require_tls { "on" } else { "off" }.to_string(),
+            if s.verify == Verify::Insecure {
+                "off: accept any certificate"
+            } else {
+                "on: against the lab's CA"
+            }
+            .to_string(),
+            "Enter".to_string(),
+        ];
+        let mut lines = Vec::new();
+        for (i, (name, value)) in MENU_ROWS.iter().zip(values).enumerate() {
+            let style = if i == m.row { t.selected } else { t.text };
+            let shown = if i + 1 == MENU_ROWS.len() {
+                format!("  ▶ {name}  ")
+            } else {
+                format!("  {name:<20} ‹ {value} ›  ")
+            };
+            lines.push(Line::from(span(shown, style)));
+        }
+        lines.push(Line::default());
+        lines.push(Line::from(span(
+            "↑↓ choose · ←→ change · Enter on Reconnect applies · Esc cancels",
+            t.dim,
+        )));
+        let r = centered(area, 70, lines.len() as u16 + 2);
+        Clear.render(r, buf);
+        Paragraph::new(lines)
+            .block(
+                Block::bordered()
+                    .border_style(t.border_focused)
+                    .title(span(" scenario ", t.title)),
+            )
+            .render(r, buf);
+    }
+}

@@ -1,0 +1,234 @@
+//! The panes: pure drawing of the [`App`] state, no I/O.
+//!
+//! Each pane is a small struct borrowing the app and the theme, drawn
+//! through `impl Widget for &Pane`. [`Screen`] puts them together with the
+//! status bar and the overlays.
+
+pub mod client;
+pub mod help;
+pub mod menu;
+pub mod server;
+pub mod status;
+pub mod tls;
+pub mod wire;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+use super::app::{App, Focus};
+use super::layout::{self, Mode};
+use super::theme::{Theme, ThemeName};
+
+/// The whole screen.
+pub struct Screen<'a> {
+    /// What to draw.
+    pub app: &'a App,
+    /// How.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let t = self.theme;
+        let areas = layout::compute(area, app.focus, app.zoom);
+        if areas.mode == Mode::TooSmall {
+            let msg = vec![
+                Line::styled("popscope needs a larger terminal", t.title),
+                Line::raw(format!(
+                    "at least {}×{}; this one is {}×{}",
+                    layout::MIN_SIZE.0,
+                    layout::MIN_SIZE.1,
+                    area.width,
+                    area.height
+                )),
+                Line::styled("Ctrl-C quits", t.dim),
+            ];
+            let h = (msg.len() as u16).min(area.height);
+            let [_, mid, _] = Layout::vertical([
+                Constraint::Fill(1),
+                Constraint::Length(h),
+                Constraint::Fill(1),
+            ])
+            .areas(area);
+            Paragraph::new(msg)
+                .alignment(Alignment::Center)
+                .render(mid, buf);
+            return;
+        }
+        if let Some(tabs) = areas.tabs {
+            let mut spans = Vec::new();
+            for (i, f) in Focus::ALL.iter().enumerate() {
+                let label = format!(" {} {} ", i + 1, f.title());
+                let style = if *f == app.focus { t.selected } else { t.dim };
+                spans.push(Span::styled(label, style));
+                spans.push(Span::raw(" "));
+            }
+            Line::from(spans).render(tabs, buf);
+        }
+        for (focus, rect) in &areas.panes {
+            let focused = *focus == app.focus;
+            match focus {
+                Focus::Client => client::ClientPane {
+                    app,
+                    theme: t,
+                    focused,
+                }
+                .render(*rect, buf),
+                Focus::Server => server::ServerPane {
+                    app,
+                    theme: t,
+                    focused,
+                }
+                .render(*rect, buf),
+                Focus::Wire => wire::WirePane {
+                    app,
+                    theme: t,
+                    focused,
+                }
+                .render(*rect, buf),
+                Focus::Tls => tls::TlsPane {
+                    app,
+                    theme: t,
+                    focused,
+                }
+                .render(*rect, buf),
+            }
+        }
+        status::StatusBar { app, theme: t }.render(areas.status, buf);
+        if app.menu.is_some() {
+            menu::MenuOverlay { app, theme: t }.render(area, buf);
+        }
+        if app.help {
+            help::HelpOverlay { app, theme: t }.render(area, buf);
+        }
+    }
+}
+
+/// A pane's frame: its number and title, focus shown by the border, the
+/// search being typed in the bottom border.
+pub(crate) fn frame<'a>(
+    app: &App,
+    theme: &Theme,
+    pane: Focus,
+    focused: bool,
+    extra: &str,
+) -> Block<'a> {
+    let n = Focus::ALL.iter().position(|&f| f == pane).unwrap_or(0) + 1;
+    let border = if focused {
+        theme.border_focused
+    } else {
+        theme.border
+    };
+    let mut block = Block::bordered().border_style(border).title(Span::styled(
+        format!(" {n} {}{extra} ", pane.title()),
+        if focused {
+            theme.border_focused
+        } else {
+            theme.title
+        },
+    ));
+    if let Some(s) = &app.search
+        && s.pane == pane
+    {
+        let cursor = if s.editing { "▏" } else { "" };
+        block = block.title_bottom(Span::styled(
+            format!(" /{}{cursor} ", s.query),
+            theme.matched,
+        ));
+    }
+    block
+}
+
+/// Draw the window of `lines` that ends `scroll` lines before the newest,
+/// highlighting the lines that match the pane's search.
+pub(crate) fn render_scrolled(
+    app: &App,
+    theme: &Theme,
+    pane: Focus,
+    lines: Vec<Line<'static>>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let scroll = app.scroll[Focus::ALL.iter().position(|&f| f == pane).unwrap_or(0)];
+    let total = lines.len();
+    let (start, end) = if pane.top_anchored() {
+        let start = scroll.min(total.saturating_sub(1));
+        (start, (start + usize::from(area.height)).min(total))
+    } else {
+        let end = total.saturating_sub(scroll.min(total.saturating_sub(1)));
+        (end.saturating_sub(usize::from(area.height)), end)
+    };
+    let query = app
+        .search
+        .as_ref()
+        .filter(|s| s.pane == pane && !s.query.is_empty())
+        .map(|s| s.query.to_lowercase());
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(start)
+        .take(end - start)
+        .map(|l| match &query {
+            Some(q) if plain(&l).to_lowercase().contains(q) => l.style(theme.matched),
+            _ => l,
+        })
+        .collect();
+    Paragraph::new(shown).render(area, buf);
+    if pane.top_anchored() && end < total && area.height > 0 {
+        let tag = format!(" ↓ {} more (j) ", total - end);
+        let x = area.right().saturating_sub(tag.chars().count() as u16);
+        buf.set_string(x, area.bottom() - 1, tag, theme.dim);
+    } else if scroll > 0 && area.height > 0 {
+        let tag = if pane.top_anchored() {
+            format!(" ↓{scroll} ")
+        } else {
+            format!(" ↑{scroll} ")
+        };
+        let x = area.right().saturating_sub(tag.chars().count() as u16);
+        buf.set_string(x, area.bottom() - 1, tag, theme.dim);
+    }
+}
+
+/// A line's text without styles.
+pub(crate) fn plain(l: &Line) -> String {
+    l.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// The scrollable lines of a pane, as text, for search.
+pub fn line_texts(app: &App, pane: Focus) -> Vec<String> {
+    let theme = Theme::new(ThemeName::Dark, true);
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let width = layout::compute(area, app.focus, app.zoom)
+        .panes
+        .iter()
+        .find(|(f, _)| *f == pane)
+        .map(|(_, r)| r.width.saturating_sub(2))
+        .unwrap_or(78);
+    let lines = match pane {
+        Focus::Client => client::lines(app, &theme),
+        Focus::Server => server::lines(app, &theme),
+        Focus::Wire => wire::lines(app, &theme, width),
+        Focus::Tls => tls::lines(app, &theme),
+    };
+    lines.iter().map(plain).collect()
+}
+
+/// A styled span, owned.
+pub(crate) fn span(text: impl Into<String>, style: Style) -> Span<'static> {
+    Span::styled(text.into(), style)
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

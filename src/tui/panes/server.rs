@@ -1,0 +1,129 @@
+//! The server pane: the session state in large type, the maildrop as the
+//! session sees it, and every command the server handled.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::{frame, render_scrolled, span};
+use crate::pop3::session::StateName;
+use crate::tui::app::{App, Focus};
+use crate::tui::text;
+use crate::tui::theme::Theme;
+
+/// The server pane.
+pub struct ServerPane<'a> {
+    /// What to draw.
+    pub app: &'a App,
+    /// How.
+    pub theme: &'a Theme,
+    /// It has focus.
+    pub focused: bool,
+}
+
+/// The maildrop table: one line per message, then what QUIT will do.
+pub fn maildrop(app: &App, t: &Theme) -> Vec<Line<'static>> {
+    let s = &app.server;
+    let mut out = Vec::new();
+    if s.maildrop.is_empty() {
+        out.push(Line::from(span(
+            "maildrop: not open (it opens at login)",
+            t.dim,
+        )));
+        return out;
+    }
+    let marked: Vec<String> = s
+        .maildrop
+        .iter()
+        .filter(|m| m.deleted)
+        .map(|m| m.number.to_string())
+        .collect();
+    out.push(Line::from(match (&s.removed, marked.is_empty()) {
+        (Some(n), _) => span(format!("QUIT removed {n} message(s) from disk"), t.accent),
+        (None, true) => span("QUIT will delete nothing", t.dim),
+        (None, false) => span(
+            format!("QUIT will delete message {}", marked.join(", ")),
+            t.err,
+        ),
+    }));
+    out.push(Line::from(span("   #      size  UID", t.title)));
+    for m in &s.maildrop {
+        let line = format!(
+            "{} {:>2} {:>9}  {}",
+            if m.deleted { "✗" } else { " " },
+            m.number,
+            m.size,
+            m.uid
+        );
+        let style = if m.deleted { t.err } else { t.text };
+        let mut spans = vec![span(line, style)];
+        if m.deleted {
+            spans.push(span("  DELE", t.err));
+        }
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+/// Every event the server reported, the pane's scrollable part.
+pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
+    let mut out: Vec<Line<'static>> = app
+        .server
+        .log
+        .iter()
+        .map(|l| Line::from(span(l.clone(), t.text)))
+        .collect();
+    if out.is_empty() {
+        out.push(Line::from(span("no session yet", t.dim)));
+    }
+    out
+}
+
+impl Widget for &ServerPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        let block = frame(app, t, Focus::Server, self.focused, "");
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let drop = maildrop(app, t);
+        // The maildrop stays in view; the log below it scrolls. It gets at
+        // most half of what is left under the state.
+        let h = (drop.len() as u16 + 1).min(inner.height.saturating_sub(4) * 2 / 3);
+        let [state, table, rest] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Length(h),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+        let name = app
+            .server
+            .state
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "NO SESSION".into());
+        let style = match app.server.state {
+            Some(StateName::Authorization) => t.accent,
+            Some(StateName::Transaction) => t.good,
+            Some(StateName::Update) => t.err,
+            None => t.dim,
+        };
+        let big = text::big_word(&name);
+        let fits = big[0].chars().count() <= usize::from(state.width);
+        if app.server.state.is_some() && fits {
+            for (i, row) in big.iter().enumerate() {
+                buf.set_string(state.x, state.y + i as u16, row, style);
+            }
+            // The name in plain letters too, for search and screen readers.
+            buf.set_string(
+                state.x,
+                state.y + 3,
+                format!("session state: {name} (RFC 1939)"),
+                t.dim,
+            );
+        } else {
+            buf.set_string(state.x, state.y + 1, format!(" {name} "), style.reversed());
+        }
+        Paragraph::new(drop).render(table, buf);
+        render_scrolled(app, t, Focus::Server, lines(app, t), rest, buf);
+    }
+}

@@ -1,0 +1,85 @@
+//! The status bar: the scenario, the ports, the wire's gate and the main
+//! keys.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
+
+use super::span;
+use crate::lab::Verify;
+use crate::tui::app::{App, GateState, SPEEDS_MS};
+use crate::tui::theme::Theme;
+
+/// The status bar.
+pub struct StatusBar<'a> {
+    /// What to draw.
+    pub app: &'a App,
+    /// How.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        buf.set_style(area, t.status);
+        let s = &app.scenario;
+        // Below 110 columns the long words give way, so the keys still fit
+        // at 80.
+        let wide = area.width >= 110;
+        let verify = match (s.verify == Verify::Insecure, wide) {
+            (true, true) => "cert:ANY",
+            (false, true) => "cert:check",
+            (true, false) => "cert✗",
+            (false, false) => "cert✓",
+        };
+        let tls = match (s.require_tls, wide) {
+            (true, true) => "tls:required",
+            (false, true) => "tls:optional",
+            (true, false) => "req-TLS",
+            (false, false) => "opt-TLS",
+        };
+        let ports = app
+            .ports
+            .map(|(tap, server)| {
+                if wide {
+                    format!("tap :{} → server :{}", tap.port(), server.port())
+                } else {
+                    format!(":{}→:{}", tap.port(), server.port())
+                }
+            })
+            .unwrap_or_else(|| "starting".into());
+        let gate = match (app.gate, wide) {
+            (GateState::Open, true) => "wire flows".to_string(),
+            (GateState::Open, false) => "flows".to_string(),
+            (GateState::Paused, _) => "PAUSED".to_string(),
+            (GateState::Playing { speed }, _) => format!("▶{}ms", SPEEDS_MS[speed]),
+        };
+        let mut spans = vec![
+            span(
+                format!(" {} {} {tls} {verify} ", s.transport.name(), s.auth.name()),
+                t.status,
+            ),
+            span("│ ", t.status),
+            span(format!("{ports} "), t.status),
+            span(if wide { "│ " } else { "│" }, t.status),
+            span(format!("{gate} "), t.status),
+            span("│", t.status),
+        ];
+        let keys: &[(&str, &str)] = if wide {
+            &[
+                ("?", "help"),
+                ("s", "scenario"),
+                ("Spc", "step"),
+                ("^C", "quit"),
+            ]
+        } else {
+            &[("?", "help"), ("s", "scen"), ("^C", "quit")]
+        };
+        for (k, what) in keys {
+            spans.push(span(format!(" {k}"), t.key));
+            spans.push(span(format!(" {what}"), t.status));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}

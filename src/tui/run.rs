@@ -1,0 +1,282 @@
+//! The lab screen's edge: the terminal (set up, and restored on quit,
+//! error and panic), the lab driver task, and the one `select!` loop.
+
+use std::io::{self, Stdout};
+use std::pin::Pin;
+use std::time::Duration;
+
+use anyhow::Context;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures_core::Stream;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use super::app::{Action, App, Effect, GateOp, LabCmd, TICK_MS};
+use super::panes::Screen;
+use super::theme::{Theme, ThemeName};
+use crate::lab::{Lab, LabError, LabOptions, Scenario};
+use crate::wire::tap::Gate;
+
+/// How to open the lab screen.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    /// The scenario to start with (one of [`Scenario::NAMES`]).
+    pub scenario: String,
+    /// The palette.
+    pub theme: ThemeName,
+    /// Capture the mouse (off lets the terminal select text).
+    pub mouse: bool,
+}
+
+/// What the driver task tells the screen.
+#[derive(Debug)]
+pub enum DriverMsg {
+    /// A lab of this generation runs; its wire's gate.
+    Ready(u64, Gate),
+    /// An event from the lab of this generation.
+    Event(u64, Box<crate::lab::Event>),
+    /// The lab of this generation could not start.
+    Failed(u64, String),
+}
+
+/// Open the lab screen and run it until the user quits.
+pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
+    let scenario = Scenario::named(&options.scenario)
+        .with_context(|| format!("unknown scenario {:?}", options.scenario))?;
+    let theme = Theme::new(options.theme, Theme::no_color_from_env());
+    let mut app = App::new(scenario.clone());
+    app.mouse = options.mouse;
+
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel();
+    let driver = tokio::spawn(drive(scenario, cmd_rx, msg_tx));
+
+    let guard = TerminalGuard::enter(options.mouse)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    let result = event_loop(&mut terminal, &mut app, &theme, &cmd_tx, &mut msg_rx).await;
+    drop(terminal);
+    drop(guard);
+
+    // Let the driver close the lab (sessions end, temporary maildirs go)
+    // but never keep a user who asked to quit waiting long.
+    drop(cmd_tx);
+    let _ = tokio::time::timeout(Duration::from_secs(2), driver).await;
+    result
+}
+
+async fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    theme: &Theme,
+    cmd_tx: &mpsc::UnboundedSender<LabCmd>,
+    msg_rx: &mut mpsc::UnboundedReceiver<DriverMsg>,
+) -> anyhow::Result<()> {
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut gate: Option<Gate> = None;
+    loop {
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Lab(cmd) => {
+                    let _ = cmd_tx.send(cmd);
+                }
+                Effect::Gate(op) => {
+                    if let Some(g) = &gate {
+                        match op {
+                            GateOp::Open => g.open(),
+                            GateOp::Pause => g.pause(),
+                            GateOp::Step => g.step(),
+                        }
+                    }
+                }
+            }
+        }
+        if app.quit {
+            // A paused wire would hold the driver's last exchange.
+            if let Some(g) = &gate {
+                g.open();
+            }
+            return Ok(());
+        }
+        if app.dirty {
+            terminal.draw(|f| f.render_widget(&Screen { app, theme }, f.area()))?;
+            app.dirty = false;
+        }
+        let next_term = std::future::poll_fn(|cx| Pin::new(&mut events).poll_next(cx));
+        tokio::select! {
+            ev = next_term => match ev {
+                Some(Ok(ev)) => {
+                    let action = match ev {
+                        TermEvent::Key(k) => app.action_for_key(k),
+                        TermEvent::Mouse(m) => app.action_for_mouse(m),
+                        TermEvent::Resize(w, h) => Some(Action::Resize(w, h)),
+                        _ => None,
+                    };
+                    if let Some(a) = action {
+                        app.update(a);
+                    }
+                }
+                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                None => return Ok(()),
+            },
+            Some(msg) = msg_rx.recv() => match msg {
+                DriverMsg::Ready(g, new_gate) => {
+                    if g == app.generation {
+                        gate = Some(new_gate);
+                    }
+                    app.update(Action::LabReady(g));
+                }
+                DriverMsg::Event(g, e) => app.update(Action::Lab(g, e)),
+                DriverMsg::Failed(g, why) => app.update(Action::LabFailed(g, why)),
+            },
+            _ = tick.tick() => app.update(Action::Tick),
+        }
+    }
+}
+
+/// The task that owns the [`Lab`]: its methods take `&mut self` and wait
+/// for the server, so they run here, one command at a time, while the
+/// screen stays responsive. Events are forwarded by a separate task so
+/// they keep flowing while a command waits on a paused wire.
+pub async fn drive(
+    scenario: Scenario,
+    mut cmds: mpsc::UnboundedReceiver<LabCmd>,
+    tx: mpsc::UnboundedSender<DriverMsg>,
+) {
+    let mut generation = 0;
+    let mut lab = start(scenario, generation, &tx).await;
+    let mut connected = connect(&mut lab).await;
+    while let Some(cmd) = cmds.recv().await {
+        match cmd {
+            LabCmd::Command(line) => {
+                if lab.is_none() {
+                    continue;
+                }
+                // After QUIT or a broken connection, a new command starts
+                // a new session, as a user at a real client would expect.
+                if !connected {
+                    connected = connect(&mut lab).await;
+                    if !connected {
+                        continue;
+                    }
+                }
+                let Some(l) = lab.as_mut() else { continue };
+                match l.command(&line).await {
+                    Ok(_) => {
+                        if line.trim().eq_ignore_ascii_case("QUIT") {
+                            connected = false;
+                        }
+                    }
+                    Err(LabError::Io(_) | LabError::NotConnected) => connected = false,
+                    Err(e) => tracing::info!("command failed: {e}"),
+                }
+            }
+            LabCmd::Login => {
+                if !connected {
+                    connected = connect(&mut lab).await;
+                }
+                if let Some(l) = lab.as_mut()
+                    && let Err(e) = l.login().await
+                {
+                    tracing::info!("login failed: {e}");
+                }
+            }
+            LabCmd::Restart(scenario) => {
+                if let Some(old) = lab.take() {
+                    old.shutdown().await;
+                }
+                generation += 1;
+                lab = start(scenario, generation, &tx).await;
+                connected = connect(&mut lab).await;
+            }
+        }
+    }
+    if let Some(old) = lab.take() {
+        old.shutdown().await;
+    }
+}
+
+async fn start(
+    scenario: Scenario,
+    generation: u64,
+    tx: &mpsc::UnboundedSender<DriverMsg>,
+) -> Option<Lab> {
+    match Lab::start(scenario, LabOptions::default()).await {
+        Ok((lab, mut rx)) => {
+            let _ = tx.send(DriverMsg::Ready(generation, lab.gate()));
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while let Some(e) = rx.recv().await {
+                    if tx.send(DriverMsg::Event(generation, Box::new(e))).is_err() {
+                        break;
+                    }
+                }
+            });
+            Some(lab)
+        }
+        Err(e) => {
+            tracing::warn!("lab failed to start: {e}");
+            let _ = tx.send(DriverMsg::Failed(generation, e.to_string()));
+            None
+        }
+    }
+}
+
+async fn connect(lab: &mut Option<Lab>) -> bool {
+    match lab {
+        Some(l) => match l.connect().await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::info!("connect failed: {e}");
+                false
+            }
+        },
+        None => false,
+    }
+}
+
+/// Puts the terminal in raw mode on the alternate screen, and back when
+/// dropped, so every way out (quit, error, `?`) leaves a usable terminal.
+/// A panic hook does the same for panics, before the message is printed.
+struct TerminalGuard {
+    mouse: bool,
+}
+
+impl TerminalGuard {
+    fn enter(mouse: bool) -> anyhow::Result<TerminalGuard> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore(mouse);
+            previous(info);
+        }));
+        enable_raw_mode().context("cannot put the terminal in raw mode")?;
+        let guard = TerminalGuard { mouse };
+        execute!(io::stdout(), EnterAlternateScreen)?;
+        if mouse {
+            execute!(io::stdout(), EnableMouseCapture)?;
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore(self.mouse);
+    }
+}
+
+fn restore(mouse: bool) {
+    if mouse {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+    }
+    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = disable_raw_mode();
+}

@@ -1,0 +1,195 @@
+//! Colours for the screen: dark (the default), light, high contrast for
+//! projectors, and a colourless one when `NO_COLOR` is set.
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// Which palette to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ThemeName {
+    /// Light text on a dark terminal.
+    #[default]
+    Dark,
+    /// Dark text on a light terminal.
+    Light,
+    /// Bold, saturated colours that survive a washed-out projector.
+    HighContrast,
+}
+
+/// Every style the panes use, by role rather than by colour, so a theme is
+/// one table and the panes never name a colour.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    /// Ordinary text.
+    pub text: Style,
+    /// Less important text: timestamps, hints, offsets.
+    pub dim: Style,
+    /// A pane's border when it does not have focus.
+    pub border: Style,
+    /// The focused pane's border and title.
+    pub border_focused: Style,
+    /// Pane titles.
+    pub title: Style,
+    /// Lines the client sent.
+    pub sent: Style,
+    /// +OK replies.
+    pub ok: Style,
+    /// -ERR replies and errors.
+    pub err: Style,
+    /// Credentials and other secrets seen in clear.
+    pub leak: Style,
+    /// Header names of a fetched message.
+    pub header_name: Style,
+    /// Header values of a fetched message.
+    pub header_value: Style,
+    /// Things that went well: TLS up, certificate verified, nothing readable.
+    pub good: Style,
+    /// Encrypted, unreadable bytes.
+    pub locked: Style,
+    /// Secondary accent: TLS steps, session state.
+    pub accent: Style,
+    /// The status bar.
+    pub status: Style,
+    /// Keys named in the status bar and the help.
+    pub key: Style,
+    /// Search matches.
+    pub matched: Style,
+    /// The selected row of a menu.
+    pub selected: Style,
+}
+
+impl Theme {
+    /// The theme to use, with `NO_COLOR` overriding the choice: it keeps
+    /// bold, underline and reverse so focus and secrets stay visible.
+    pub fn new(name: ThemeName, no_color: bool) -> Theme {
+        if no_color {
+            return Theme::monochrome();
+        }
+        match name {
+            ThemeName::Dark => Theme::dark(),
+            ThemeName::Light => Theme::light(),
+            ThemeName::HighContrast => Theme::high_contrast(),
+        }
+    }
+
+    /// True if the `NO_COLOR` convention (<https://no-color.org>) asks for
+    /// no colour: the variable is set and not empty.
+    pub fn no_color_from_env() -> bool {
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
+
+    fn dark() -> Theme {
+        let fg = |c| Style::new().fg(c);
+        Theme {
+            text: Style::new(),
+            dim: fg(Color::DarkGray),
+            border: fg(Color::DarkGray),
+            border_focused: fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            title: Style::new().add_modifier(Modifier::BOLD),
+            sent: fg(Color::LightBlue),
+            ok: fg(Color::Green),
+            err: fg(Color::LightRed),
+            leak: fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD),
+            header_name: fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            header_value: fg(Color::White),
+            good: fg(Color::Green).add_modifier(Modifier::BOLD),
+            locked: fg(Color::Magenta),
+            accent: fg(Color::Cyan),
+            status: fg(Color::White).bg(Color::Indexed(236)),
+            key: fg(Color::Yellow)
+                .bg(Color::Indexed(236))
+                .add_modifier(Modifier::BOLD),
+            matched: fg(Color::Black).bg(Color::Yellow),
+            selected: fg(Color::Black).bg(Color::Cyan),
+        }
+    }
+
+    fn light() -> Theme {
+        let fg = |c| Style::new().fg(c);
+        Theme {
+            text: Style::new(),
+            dim: fg(Color::Gray),
+            border: fg(Color::Gray),
+            border_focused: fg(Color::Blue).add_modifier(Modifier::BOLD),
+            title: Style::new().add_modifier(Modifier::BOLD),
+            sent: fg(Color::Blue),
+            ok: fg(Color::Green),
+            err: fg(Color::Red),
+            leak: fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD),
+            header_name: fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            header_value: fg(Color::Black),
+            good: fg(Color::Green).add_modifier(Modifier::BOLD),
+            locked: fg(Color::Magenta),
+            accent: fg(Color::Blue),
+            status: fg(Color::Black).bg(Color::Indexed(252)),
+            key: fg(Color::Blue)
+                .bg(Color::Indexed(252))
+                .add_modifier(Modifier::BOLD),
+            matched: fg(Color::Black).bg(Color::Yellow),
+            selected: fg(Color::White).bg(Color::Blue),
+        }
+    }
+
+    fn high_contrast() -> Theme {
+        let bold = |c| Style::new().fg(c).add_modifier(Modifier::BOLD);
+        Theme {
+            text: bold(Color::White),
+            dim: Style::new().fg(Color::Gray),
+            border: Style::new().fg(Color::White),
+            border_focused: bold(Color::Yellow),
+            title: bold(Color::White),
+            sent: bold(Color::Cyan),
+            ok: bold(Color::LightGreen),
+            err: bold(Color::LightRed),
+            leak: bold(Color::Yellow).bg(Color::Red),
+            header_name: bold(Color::Yellow),
+            header_value: bold(Color::White),
+            good: bold(Color::LightGreen),
+            locked: bold(Color::LightMagenta),
+            accent: bold(Color::LightCyan),
+            status: bold(Color::Black).bg(Color::White),
+            key: bold(Color::Blue).bg(Color::White),
+            matched: bold(Color::Black).bg(Color::Yellow),
+            selected: bold(Color::Black).bg(Color::Yellow),
+        }
+    }
+
+    fn monochrome() -> Theme {
+        let plain = Style::new();
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let rev = Style::new().add_modifier(Modifier::REVERSED);
+        Theme {
+            text: plain,
+            dim: plain,
+            border: plain,
+            border_focused: bold,
+            title: bold,
+            sent: plain,
+            ok: plain,
+            err: bold,
+            leak: rev.add_modifier(Modifier::BOLD),
+            header_name: bold,
+            header_value: plain,
+            good: bold,
+            locked: plain,
+            accent: plain,
+            status: rev,
+            key: rev.add_modifier(Modifier::BOLD),
+            matched: rev,
+            selected: rev,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_uses_no_colour_at_all() {
+        let t = Theme::new(ThemeName::HighContrast, true);
+        for s in [t.text, t.leak, t.status, t.border_focused, t.ok, t.err] {
+            assert_eq!(s.fg, None);
+            assert_eq!(s.bg, None);
+        }
+    }
+}

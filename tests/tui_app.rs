@@ -1,0 +1,398 @@
+//! The lab screen driven headless: actions in, state and effects out, and
+//! snapshots of the panes drawn on a `TestBackend` from a real lab's
+//! events (times, ports, APOP timestamps and secrets masked).
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use popscope::lab::{Event, Lab, LabOptions, Scenario, TransportKind};
+use popscope::pop3::session::StateName;
+use popscope::tui::app::{Action, App, Effect, Focus, GateOp, LabCmd, WireView};
+use popscope::tui::panes::Screen;
+use popscope::tui::theme::{Theme, ThemeName};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// Feed keys the way the run loop does: key → action → update.
+fn press(app: &mut App, codes: &[KeyCode]) {
+    for &c in codes {
+        if let Some(a) = app.action_for_key(key(c)) {
+            app.update(a);
+        }
+    }
+}
+
+fn type_str(app: &mut App, s: &str) {
+    for c in s.chars() {
+        press(app, &[KeyCode::Char(c)]);
+    }
+}
+
+fn sent(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Lab(LabCmd::Command(l)) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn plain() -> App {
+    App::new(Scenario::named("plain").unwrap())
+}
+
+#[test]
+fn typing_a_command_and_enter_sends_it() {
+    let mut app = plain();
+    assert_eq!(app.focus, Focus::Client);
+    assert!(app.input_active, "focus starts on the input line");
+    type_str(&mut app, "USER alice");
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(sent(&app.take_effects()), ["USER alice"]);
+    assert!(app.input.is_empty());
+}
+
+#[test]
+fn history_recalls_older_commands() {
+    let mut app = plain();
+    for c in ["USER alice", "STAT"] {
+        type_str(&mut app, c);
+        press(&mut app, &[KeyCode::Enter]);
+    }
+    press(&mut app, &[KeyCode::Up]);
+    assert_eq!(app.input, "STAT");
+    press(&mut app, &[KeyCode::Up]);
+    assert_eq!(app.input, "USER alice");
+    press(&mut app, &[KeyCode::Down, KeyCode::Down]);
+    assert_eq!(app.input, "");
+}
+
+#[test]
+fn tab_completes_pop3_commands() {
+    let mut app = plain();
+    type_str(&mut app, "ret");
+    press(&mut app, &[KeyCode::Tab]);
+    assert_eq!(app.input, "RETR ");
+    app.input = "S".into();
+    press(&mut app, &[KeyCode::Tab]);
+    assert_eq!(app.input, "ST", "STAT and STLS agree on ST");
+    // With nothing to complete, Tab moves focus.
+    app.input.clear();
+    press(&mut app, &[KeyCode::Tab]);
+    assert_eq!(app.focus, Focus::Server);
+}
+
+#[test]
+fn the_password_is_masked_on_the_input_line() {
+    let mut app = plain();
+    type_str(&mut app, "PASS wonderland");
+    assert_eq!(app.input_shown(), "PASS ••••••••••");
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(sent(&app.take_effects()), ["PASS wonderland"]);
+}
+
+#[test]
+fn q_types_on_the_input_line_and_quits_outside_it() {
+    let mut app = plain();
+    press(&mut app, &[KeyCode::Char('q')]);
+    assert!(!app.quit);
+    assert_eq!(app.input, "q");
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('q')]);
+    assert!(app.quit);
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    for setup in [
+        |_: &mut App| {},
+        |a: &mut App| a.update(Action::MenuOpen),
+        |a: &mut App| a.update(Action::ToggleHelp),
+        |a: &mut App| {
+            a.update(Action::InputLeave);
+            a.update(Action::SearchOpen)
+        },
+    ] {
+        let mut app = plain();
+        setup(&mut app);
+        let a = app
+            .action_for_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+            .unwrap();
+        app.update(a);
+        assert!(app.quit);
+    }
+}
+
+#[test]
+fn focus_zoom_and_views() {
+    let mut app = plain();
+    press(&mut app, &[KeyCode::Esc, KeyCode::Tab]);
+    assert_eq!(app.focus, Focus::Server);
+    press(&mut app, &[KeyCode::BackTab, KeyCode::BackTab]);
+    assert_eq!(app.focus, Focus::Tls);
+    press(&mut app, &[KeyCode::Char('3'), KeyCode::Char('z')]);
+    assert_eq!(app.focus, Focus::Wire);
+    assert!(app.zoom);
+    press(&mut app, &[KeyCode::Char('v')]);
+    assert_eq!(app.wire_view, WireView::Hex);
+    press(&mut app, &[KeyCode::Char('v')]);
+    assert_eq!(app.wire_view, WireView::Records);
+    press(&mut app, &[KeyCode::Char('?')]);
+    assert!(app.help);
+    press(&mut app, &[KeyCode::Char('x')]);
+    assert!(!app.help, "any key closes the help");
+}
+
+#[test]
+fn mouse_click_focuses_the_pane_under_it() {
+    let mut app = plain();
+    app.update(Action::Resize(120, 36));
+    // The TLS pane is bottom right in the grid.
+    app.update(Action::Click(100, 30));
+    assert_eq!(app.focus, Focus::Tls);
+    app.update(Action::Click(5, 5));
+    assert_eq!(app.focus, Focus::Client);
+    assert!(app.input_active);
+}
+
+#[test]
+fn stepping_works_the_gate() {
+    let mut app = plain();
+    app.update(Action::InputLeave);
+    press(&mut app, &[KeyCode::Char(' ')]);
+    let ops: Vec<GateOp> = app
+        .take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Gate(g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ops, [GateOp::Pause, GateOp::Step]);
+    press(&mut app, &[KeyCode::Char('P')]);
+    let _ = app.take_effects();
+    // At the default play speed (500 ms), ten ticks of 50 ms make one step.
+    for _ in 0..10 {
+        app.update(Action::Tick);
+    }
+    assert!(matches!(
+        app.take_effects().as_slice(),
+        [Effect::Gate(GateOp::Step)]
+    ));
+    press(&mut app, &[KeyCode::Char('p')]);
+    assert!(matches!(
+        app.take_effects().as_slice(),
+        [Effect::Gate(GateOp::Open)]
+    ));
+}
+
+#[test]
+fn the_menu_switches_to_pop3s_and_reconnects() {
+    let mut app = plain();
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('s')]);
+    assert!(app.menu.is_some());
+    press(&mut app, &[KeyCode::Right, KeyCode::Right]);
+    press(
+        &mut app,
+        &[KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::Down],
+    );
+    press(&mut app, &[KeyCode::Enter]);
+    assert!(app.menu.is_none());
+    assert_eq!(app.generation, 1);
+    let restart = app.take_effects().into_iter().find_map(|e| match e {
+        Effect::Lab(LabCmd::Restart(s)) => Some(s),
+        _ => None,
+    });
+    let s = restart.expect("a restart");
+    assert_eq!(s.transport, TransportKind::Pop3s);
+    assert!(s.require_tls);
+}
+
+#[test]
+fn events_of_an_old_lab_are_ignored() {
+    let mut app = plain();
+    app.update(Action::Reset);
+    let stale = Event {
+        at: Duration::ZERO,
+        kind: popscope::lab::EventKind::Client(popscope::lab::ClientEvent::Error {
+            message: "old".into(),
+        }),
+    };
+    app.update(Action::Lab(0, Box::new(stale)));
+    assert!(app.client.is_empty());
+}
+
+/// Run a scenario on a real lab without QUIT (so the server is still in
+/// TRANSACTION with a deletion mark) and return its events in time order.
+async fn lab_events(name: &str) -> Vec<Event> {
+    let (mut lab, mut rx) = Lab::start(Scenario::named(name).unwrap(), LabOptions::default())
+        .await
+        .unwrap();
+    lab.connect().await.unwrap();
+    lab.login().await.unwrap();
+    for c in ["STAT", "LIST", "RETR 2", "DELE 1"] {
+        lab.command(c).await.unwrap();
+    }
+    // Let the tap and the server report what they saw.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    lab.shutdown().await;
+    events.sort_by_key(|e| e.at);
+    events
+}
+
+fn app_with(events: Vec<Event>, name: &str) -> App {
+    let mut app = App::new(Scenario::named(name).unwrap());
+    for e in events {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    app
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Action::Resize(w, h));
+    let theme = Theme::new(ThemeName::Dark, false);
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| f.render_widget(&Screen { app, theme: &theme }, f.area()))
+        .unwrap();
+    mask(&terminal.backend().to_string())
+}
+
+/// Hide what changes from run to run: ports, APOP timestamps, secrets in
+/// hex, and byte counts (TLS certificates and signatures vary in length).
+/// Masks keep the width where it is fixed, so columns still line up; the
+/// timestamp's length varies with the server's process id, so it cannot.
+fn mask(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run = |from: usize, f: &dyn Fn(char) -> bool| {
+            chars[from..].iter().take_while(|&&c| f(c)).count()
+        };
+        // ":12345" is a port.
+        if c == ':' {
+            let n = run(i + 1, &|c| c.is_ascii_digit());
+            if (4..=5).contains(&n) {
+                out.push(':');
+                out.push_str(&"#".repeat(n));
+                i += 1 + n;
+                continue;
+            }
+        }
+        // "<123.0.456.abc@host>" is an APOP timestamp, maybe cut by the pane.
+        if c == '<' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()) {
+            let n = run(i + 1, &|c| {
+                c != '>' && c != ' ' && c != '│' && c != '"' && c != '…'
+            });
+            out.push_str("<TIMESTAMP>");
+            i += 1 + n;
+            if chars.get(i) == Some(&'>') {
+                i += 1;
+            }
+            continue;
+        }
+        // Long hex is a secret.
+        let hex = run(i, &|c| c.is_ascii_hexdigit());
+        if hex >= 16 {
+            out.push_str(&"x".repeat(hex));
+            i += hex;
+            continue;
+        }
+        // "1234 bytes" varies with the certificate.
+        if c.is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let n = run(i, &|c| c.is_ascii_digit());
+            let rest: String = chars[i + n..].iter().take(6).collect();
+            if rest == " bytes" {
+                out.push_str(&"#".repeat(n));
+                i += n;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_scenario_screens() {
+    let mut app = app_with(lab_events("plain").await, "plain");
+    assert_eq!(app.server.state, Some(StateName::Transaction));
+    assert!(app.server.maildrop.iter().any(|m| m.deleted));
+    let loot: Vec<_> = app
+        .wire
+        .loot
+        .iter()
+        .map(|(t, x)| format!("{t} {x}"))
+        .collect();
+    assert!(
+        loot.iter().any(|l| l.contains("PASSWORD wonderland")),
+        "{loot:?}"
+    );
+    insta::assert_snapshot!("plain_120x36", draw(&mut app, 120, 36));
+    for f in Focus::ALL {
+        app.update(Action::FocusPane(f));
+        insta::assert_snapshot!(format!("plain_80x24_{f:?}"), draw(&mut app, 80, 24));
+    }
+    app.update(Action::FocusPane(Focus::Wire));
+    app.update(Action::CycleWireView);
+    app.update(Action::CycleWireView);
+    insta::assert_snapshot!("plain_80x24_records", draw(&mut app, 80, 24));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pop3s_scenario_screens() {
+    let mut app = app_with(lab_events("pop3s").await, "pop3s");
+    assert_eq!(app.server.state, Some(StateName::Transaction));
+    assert!(app.wire.loot.is_empty(), "{:?}", app.wire.loot);
+    assert!(app.tls.verification.is_some());
+    assert!(!app.tls.secrets.is_empty());
+    insta::assert_snapshot!("pop3s_120x36", draw(&mut app, 120, 36));
+    for f in Focus::ALL {
+        app.update(Action::FocusPane(f));
+        insta::assert_snapshot!(format!("pop3s_80x24_{f:?}"), draw(&mut app, 80, 24));
+    }
+    app.update(Action::FocusPane(Focus::Wire));
+    app.update(Action::CycleWireView);
+    app.update(Action::CycleWireView);
+    insta::assert_snapshot!("pop3s_80x24_records", draw(&mut app, 80, 24));
+}
+
+#[test]
+fn overlays_and_a_too_small_terminal() {
+    let mut app = plain();
+    insta::assert_snapshot!("too_small_60x20", draw(&mut app, 60, 20));
+    app.update(Action::ToggleHelp);
+    insta::assert_snapshot!("help_120x36", draw(&mut app, 120, 36));
+    insta::assert_snapshot!("help_80x24", draw(&mut app, 80, 24));
+    app.update(Action::ToggleHelp);
+    app.update(Action::MenuOpen);
+    insta::assert_snapshot!("menu_80x24", draw(&mut app, 80, 24));
+}
+
+#[test]
+fn search_highlights_and_scrolls_to_the_match() {
+    let mut app = plain();
+    app.update(Action::Resize(80, 24));
+    for i in 0..100 {
+        app.client
+            .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
+    }
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('/')]);
+    type_str(&mut app, "line 42");
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(app.scroll[0], 57);
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("line 42"), "{screen}");
+    assert!(!screen.contains("line 99"));
+}

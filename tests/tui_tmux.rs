@@ -1,0 +1,139 @@
+//! The lab screen end to end in a real terminal (tmux): type USER and PASS,
+//! see the password in the eavesdropper pane and TRANSACTION in the server
+//! pane; switch to POP3S and see no password; Ctrl-C leaves a clean
+//! terminal. Skipped when tmux is not installed.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "lab"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "lab", k]);
+            // A real typist is slower than tmux; an Esc followed at once by
+            // a key would read as Alt+key.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn type_line(&self, line: &str) {
+        self.run(&["send-keys", "-t", "lab", "-l", line]);
+        self.keys(&["Enter"]);
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {what}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "tmux is needed for this test; .ci/run installs it"
+    );
+    let state = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: format!("popscope-test-{}", std::process::id()),
+    };
+    // After the lab exits, the shell reports its exit code and whether the
+    // terminal is back in canonical (cooked) mode, then waits to be read.
+    let script = format!(
+        "XDG_STATE_HOME={state} HOME={state} {bin}; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 60",
+        state = state.path().display(),
+        bin = env!("CARGO_BIN_EXE_popscope"),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "lab",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    tmux.wait_for("the greeting", |s| s.contains("pop3>") && s.contains("+OK"));
+
+    tmux.type_line("USER alice");
+    tmux.type_line("PASS wonderland");
+    let s = tmux.wait_for("the login", |s| {
+        s.contains("session state: TRANSACTION") && s.contains("wonderland")
+    });
+    assert!(s.contains("PASS ********"), "the client masks it:\n{s}");
+    assert!(s.contains("PASSWORD"), "the eavesdropper tags it:\n{s}");
+
+    // The scenario menu: transport → POP3S, then Reconnect.
+    tmux.keys(&[
+        "Escape", "s", "Right", "Right", "Down", "Down", "Down", "Down", "Enter",
+    ]);
+    tmux.wait_for("TLS", |s| s.contains("TLS up") && s.contains("pop3s"));
+    tmux.keys(&["i"]);
+    tmux.type_line("USER alice");
+    tmux.type_line("PASS wonderland");
+    let s = tmux.wait_for("the POP3S login", |s| {
+        s.contains("session state: TRANSACTION") && s.contains("maildrop has")
+    });
+    assert!(!s.contains("wonderland"), "no password over POP3S:\n{s}");
+    assert!(s.contains("nothing readable"), "{s}");
+
+    tmux.keys(&["C-c"]);
+    let s = tmux.wait_for("the exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    assert!(
+        s.contains("\nicanon"),
+        "the terminal is out of raw mode:\n{s}"
+    );
+    assert!(!s.contains("Eavesdropper"), "the screen is restored:\n{s}");
+    assert_eq!(
+        tmux.run(&[
+            "display",
+            "-p",
+            "-t",
+            "lab",
+            "#{alternate_on}#{mouse_any_flag}"
+        ])
+        .trim(),
+        "00",
+        "alternate screen and mouse reporting are off"
+    );
+    let log = state.path().join("popscope").join("popscope.log");
+    assert!(log.exists(), "logs go to {}", log.display());
+}
