@@ -41,13 +41,16 @@ enum Cmd {
 }
 
 fn main() -> std::process::ExitCode {
+    // Taken before anything else, so the lab screen's first-frame hook
+    // measures start-up from the very beginning of the process.
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let level = cli.log.unwrap_or(match cli.command {
         Some(Cmd::Serve(_)) => tracing::Level::INFO,
         _ => tracing::Level::WARN,
     });
     let Some(command) = cli.command else {
-        return lab_screen(cli.theme, !cli.no_mouse, cli.scenario, level);
+        return lab_screen(cli.theme, !cli.no_mouse, cli.scenario, level, started);
     };
     tracing_subscriber::fmt()
         .with_max_level(level)
@@ -55,15 +58,9 @@ fn main() -> std::process::ExitCode {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("popscope: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let result = rt.block_on(async {
         match command {
@@ -91,6 +88,7 @@ fn lab_screen(
     mouse: bool,
     scenario: String,
     level: tracing::Level,
+    started: std::time::Instant,
 ) -> std::process::ExitCode {
     let log_path = log_file_path();
     let file = log_path.as_ref().and_then(|p| {
@@ -107,20 +105,15 @@ fn lab_screen(
             .with_ansi(false)
             .init();
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("popscope: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let options = popscope::tui::TuiOptions {
         scenario,
         theme,
         mouse,
+        started,
     };
     let result = rt.block_on(popscope::tui::run(options));
     // The lab's tasks hold sockets and temporary maildirs; do not let a
@@ -148,4 +141,15 @@ fn log_file_path() -> Option<std::path::PathBuf> {
         .to_path_buf();
     std::fs::create_dir_all(&dir).ok()?;
     Some(dir.join("popscope.log"))
+}
+
+/// The multi-threaded tokio runtime every command runs on.
+fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("popscope: cannot start the async runtime: {e}");
+            std::process::ExitCode::FAILURE
+        })
 }

@@ -7,11 +7,15 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use popscope::lab::{Event, Lab, LabOptions, Scenario, TransportKind};
 use popscope::pop3::session::StateName;
+use popscope::tui::app::ClientLine;
 use popscope::tui::app::{Action, App, Effect, Focus, GateOp, LabCmd, WireView};
 use popscope::tui::panes::Screen;
 use popscope::tui::theme::{Theme, ThemeName};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::style::{Color, Modifier};
+use ratatui::text::Span;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -229,12 +233,18 @@ fn events_of_an_old_lab_are_ignored() {
 /// Run a scenario on a real lab without QUIT (so the server is still in
 /// TRANSACTION with a deletion mark) and return its events in time order.
 async fn lab_events(name: &str) -> Vec<Event> {
+    lab_events_after(name, &["STAT", "LIST", "RETR 2", "DELE 1"]).await
+}
+
+/// Run a scenario on a real lab: log in, send `commands`, and return the
+/// events in time order.
+async fn lab_events_after(name: &str, commands: &[&str]) -> Vec<Event> {
     let (mut lab, mut rx) = Lab::start(Scenario::named(name).unwrap(), LabOptions::default())
         .await
         .unwrap();
     lab.connect().await.unwrap();
     lab.login().await.unwrap();
-    for c in ["STAT", "LIST", "RETR 2", "DELE 1"] {
+    for &c in commands {
         lab.command(c).await.unwrap();
     }
     // Let the tap and the server report what they saw.
@@ -395,4 +405,163 @@ fn search_highlights_and_scrolls_to_the_match() {
     let screen = draw(&mut app, 80, 24);
     assert!(screen.contains("line 42"), "{screen}");
     assert!(!screen.contains("line 99"));
+}
+
+/// The screen drawn in `theme`, as cells (styles included).
+fn draw_cells(app: &mut App, w: u16, h: u16, theme: &Theme) -> Buffer {
+    app.update(Action::Resize(w, h));
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| f.render_widget(&Screen { app, theme }, f.area()))
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The row of `buf` whose text contains `needle`, as (column, cell) pairs
+/// for the cells that show something (the blanks that stand behind a wide
+/// character are skipped), and the row's text.
+fn row_with(buf: &Buffer, needle: &str) -> Option<(Vec<(u16, Cell)>, String)> {
+    let area = buf.area;
+    (area.top()..area.bottom()).find_map(|y| {
+        let mut cells: Vec<(u16, Cell)> = Vec::new();
+        let mut skip = 0;
+        for x in area.left()..area.right() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let c = buf[(x, y)].clone();
+            skip = Span::raw(c.symbol()).width().saturating_sub(1);
+            cells.push((x, c));
+        }
+        let text: String = cells.iter().map(|(_, c)| c.symbol()).collect();
+        text.contains(needle).then_some((cells, text))
+    })
+}
+
+/// The cells of `row` that draw `word`, found by its first occurrence
+/// after `after`.
+fn cells_of<'a>(row: &'a [(u16, Cell)], after: &str, word: &str) -> &'a [(u16, Cell)] {
+    let symbols: Vec<&str> = row.iter().map(|(_, c)| c.symbol()).collect();
+    let joined = symbols.concat();
+    let base = joined.find(after).unwrap() + after.len();
+    let at = base + joined[base..].find(word).unwrap();
+    // Convert the byte offset in the joined text to a cell index.
+    let mut bytes = 0;
+    let first = symbols
+        .iter()
+        .position(|s| {
+            let hit = bytes == at;
+            bytes += s.len();
+            hit
+        })
+        .unwrap();
+    &row[first..first + word.chars().count()]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retr_shows_the_iso_2022_jp_message_decoded_and_coloured() {
+    let events = lab_events_after("plain", &["RETR 2"]).await;
+    let mut app = app_with(events, "plain");
+    let subject = "Subject: 来週のクラスミーティングについて";
+    let texts = popscope::tui::panes::line_texts(&app, Focus::Client);
+    assert!(texts.iter().any(|l| l.contains(subject)), "{texts:#?}");
+    assert!(
+        texts
+            .iter()
+            .any(|l| l.contains("From: 田中 先生 <tanaka@example.net>")),
+        "{texts:#?}"
+    );
+    // The ISO-2022-JP escapes are gone.
+    assert!(
+        !texts
+            .iter()
+            .any(|l| l.contains('\u{1b}') || l.contains('␛'))
+    );
+
+    let dark = Theme::new(ThemeName::Dark, false);
+    let buf = draw_cells(&mut app, 120, 36, &dark);
+    let (row, text) = row_with(&buf, "来週のクラス").expect("the subject is on screen");
+    assert!(text.contains(subject), "{text}");
+    let name = cells_of(&row, "", "Subject");
+    let value = cells_of(&row, "Subject: ", "来週");
+    let name_style = name[0].1.style();
+    // The colours are syntect's (true colour), not the theme's named ones.
+    assert!(
+        matches!(name_style.fg, Some(Color::Rgb(..))),
+        "{name_style:?}"
+    );
+    assert!(name.iter().all(|(_, c)| c.style() == name_style));
+    assert_ne!(value[0].1.style(), name_style, "name and value look alike");
+    assert!(value[0].1.style().fg.is_some());
+
+    // NO_COLOR: the same screen without a single colour in the pane.
+    let mono = Theme::new(ThemeName::Dark, true);
+    let buf = draw_cells(&mut app, 120, 36, &mono);
+    let (row, _) = row_with(&buf, "来週のクラス").unwrap();
+    for (x, c) in &row {
+        assert_eq!((c.fg, c.bg), (Color::Reset, Color::Reset), "colour at {x}");
+    }
+    let name = cells_of(&row, "", "Subject");
+    assert!(name[0].1.modifier.contains(Modifier::BOLD));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_marks_the_match_and_keeps_the_syntax_colours() {
+    let events = lab_events_after("plain", &["RETR 2", "STAT", "LIST"]).await;
+    let mut app = app_with(events, "plain");
+    let dark = Theme::new(ThemeName::Dark, false);
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('/')]);
+    type_str(&mut app, "TANAKA");
+    press(&mut app, &[KeyCode::Enter]);
+    let searched = draw_cells(&mut app, 120, 36, &dark);
+    // The same screen, same scroll, without the search.
+    app.update(Action::SearchCancel);
+    let plain_buf = draw_cells(&mut app, 120, 36, &dark);
+
+    let (row, text) = row_with(&searched, "<tanaka@").expect("the match is on screen");
+    let (base, _) = row_with(&plain_buf, "<tanaka@").unwrap();
+    let hit = cells_of(&row, "<", "tanaka");
+    let xs: Vec<u16> = hit.iter().map(|(x, _)| *x).collect();
+    for (x, c) in hit {
+        assert_eq!(c.bg, Color::Yellow, "match at {x} in {text}");
+        assert_eq!(c.fg, Color::Black);
+    }
+    // Everything else on the line, inside the pane, is drawn as without a
+    // search: header name, colon, Japanese name, address punctuation.
+    let pane = |x: u16| x < 60;
+    for ((x, c), (_, b)) in row.iter().zip(&base) {
+        if pane(*x) && !xs.contains(x) {
+            assert_eq!(c.style(), b.style(), "cell {x} ({}) in {text}", c.symbol());
+        }
+    }
+    let name = cells_of(&row, "", "From");
+    assert!(matches!(name[0].1.fg, Color::Rgb(..)), "{:?}", name[0].1);
+    assert_ne!(cells_of(&row, "", "From")[0].1.style(), hit[0].1.style());
+}
+
+#[test]
+fn a_multipart_message_lists_its_attachment() {
+    let raw = b"From: a@b.example\r\nCc: =?UTF-8?Q?Bj=C3=B6rn?= <b@b.example>\r\nSubject: photo\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--XX\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=a.png\r\n\r\nAAAA\r\n--XX--\r\n";
+    let lines = popscope::tui::app::decode_message(raw);
+    let texts: Vec<String> = lines
+        .iter()
+        .map(|l| match l {
+            ClientLine::Header(h) => h.text(),
+            ClientLine::Body(s) | ClientLine::Attachment(s) => s.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "From: a@b.example",
+            "Cc: Björn <b@b.example>",
+            "Subject: photo",
+            "",
+            "see attached",
+            "",
+            "a.png (image/png, 3 bytes)",
+        ]
+    );
 }

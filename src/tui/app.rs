@@ -24,6 +24,7 @@ use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
 use crate::wire::tls::ContentType;
 
+use super::highlight::{self, Highlighted};
 use super::layout;
 use super::text;
 
@@ -252,10 +253,13 @@ pub enum ClientLine {
     Err(String),
     /// TLS established, logged in.
     Good(String),
-    /// A decoded header of a fetched message.
-    Header(String, String),
+    /// A decoded header of a fetched message, syntax coloured when the
+    /// message arrived so drawing it costs nothing.
+    Header(Highlighted),
     /// A body line.
     Body(String),
+    /// An attachment of a fetched message: its name, type and size.
+    Attachment(String),
 }
 
 /// The server pane's model.
@@ -1302,38 +1306,44 @@ fn change_setting(s: &mut Scenario, row: usize, forward: bool) {
     }
 }
 
-/// A fetched message, decoded: the main headers (encoded words and
-/// charsets such as ISO-2022-JP decoded) then the text body.
+/// A fetched message, decoded by [`crate::pop3::message::decode`]: the
+/// main headers (encoded words and charsets such as ISO-2022-JP decoded,
+/// then syntax coloured), the text and the attachments.
 pub fn decode_message(raw: &[u8]) -> Vec<ClientLine> {
-    let Some(msg) = mail_parser::MessageParser::default().parse(raw) else {
-        return String::from_utf8_lossy(raw)
-            .lines()
-            .map(|l| ClientLine::Body(text::sanitize(l)))
-            .collect();
-    };
-    let addr = |a: Option<&mail_parser::Address>| {
-        a.and_then(|a| a.first())
-            .map(|a| match (a.name(), a.address()) {
-                (Some(n), Some(e)) => format!("{n} <{e}>"),
-                (None, Some(e)) => e.to_string(),
-                (Some(n), None) => n.to_string(),
-                (None, None) => String::new(),
-            })
-    };
+    let m = crate::pop3::message::decode(raw);
     let mut out = Vec::new();
     for (name, value) in [
-        ("From", addr(msg.from())),
-        ("To", addr(msg.to())),
-        ("Date", msg.date().map(|d| d.to_rfc822())),
-        ("Subject", msg.subject().map(str::to_string)),
+        ("From", &m.from),
+        ("To", &m.to),
+        ("Cc", &m.cc),
+        ("Date", &m.date),
+        ("Subject", &m.subject),
     ] {
         if let Some(v) = value {
-            out.push(ClientLine::Header(name.to_string(), text::sanitize(&v)));
+            out.push(ClientLine::Header(highlight::header(
+                name,
+                &text::sanitize(v),
+            )));
         }
     }
-    out.push(ClientLine::Body(String::new()));
-    if let Some(body) = msg.body_text(0) {
+    // The blank line separates headers from the text, as in the message
+    // itself; something that was not a message at all has nothing to
+    // separate.
+    if !out.is_empty() {
+        out.push(ClientLine::Body(String::new()));
+    }
+    if let Some(body) = &m.text {
         out.extend(body.lines().map(|l| ClientLine::Body(text::sanitize(l))));
+    }
+    if !m.attachments.is_empty() {
+        out.push(ClientLine::Body(String::new()));
+    }
+    for a in &m.attachments {
+        let name = a.name.as_deref().unwrap_or("(no name)");
+        out.push(ClientLine::Attachment(text::sanitize(&format!(
+            "{name} ({}, {} bytes)",
+            a.content_type, a.size
+        ))));
     }
     out
 }

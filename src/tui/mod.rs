@@ -7,6 +7,7 @@
 //! lab (through a driver task) and the one `select!` loop between them.
 
 pub mod app;
+pub mod highlight;
 pub mod layout;
 pub mod panes;
 pub mod run;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Stdout};
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
@@ -31,6 +31,31 @@ pub struct TuiOptions {
     pub theme: ThemeName,
     /// Capture the mouse (off lets the terminal select text).
     pub mouse: bool,
+    /// When the process started, for the first-frame hook below.
+    pub started: Instant,
+}
+
+/// A hidden hook for measuring start-up (`scripts/tui-speed.sh` uses it).
+/// With `POPSCOPE_FIRST_FRAME_MS=1`, the milliseconds from process start to
+/// the end of the first drawn frame are logged at info level (so run with
+/// `--log info`). With `POPSCOPE_EXIT_AFTER_FIRST_FRAME=1`, the screen
+/// closes right after that frame by the ordinary way out, so the terminal
+/// is restored and the lab shut down as on a quit.
+struct FirstFrame {
+    started: Instant,
+    log: bool,
+    exit: bool,
+}
+
+impl FirstFrame {
+    fn from_env(started: Instant) -> Option<FirstFrame> {
+        let on = |name| std::env::var_os(name).is_some_and(|v| v == "1");
+        let (log, exit) = (
+            on("POPSCOPE_FIRST_FRAME_MS"),
+            on("POPSCOPE_EXIT_AFTER_FIRST_FRAME"),
+        );
+        (log || exit).then_some(FirstFrame { started, log, exit })
+    }
 }
 
 /// What the driver task tells the screen.
@@ -60,7 +85,8 @@ pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
-    let result = event_loop(&mut terminal, &mut app, &theme, &cmd_tx, &mut msg_rx).await;
+    let first = FirstFrame::from_env(options.started);
+    let result = event_loop(&mut terminal, &mut app, &theme, &cmd_tx, &mut msg_rx, first).await;
     drop(terminal);
     drop(guard);
 
@@ -77,6 +103,7 @@ async fn event_loop(
     theme: &Theme,
     cmd_tx: &mpsc::UnboundedSender<LabCmd>,
     msg_rx: &mut mpsc::UnboundedReceiver<DriverMsg>,
+    mut first: Option<FirstFrame>,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
@@ -109,6 +136,15 @@ async fn event_loop(
         if app.dirty {
             terminal.draw(|f| f.render_widget(&Screen { app, theme }, f.area()))?;
             app.dirty = false;
+            if let Some(ff) = first.take() {
+                if ff.log {
+                    let ms = ff.started.elapsed().as_secs_f64() * 1000.0;
+                    tracing::info!("first frame drawn {ms:.1} ms after start");
+                }
+                if ff.exit {
+                    return Ok(());
+                }
+            }
         }
         let next_term = std::future::poll_fn(|cx| Pin::new(&mut events).poll_next(cx));
         tokio::select! {

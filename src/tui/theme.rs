@@ -1,6 +1,7 @@
 //! Colours for the screen: dark (the default), light, high contrast for
 //! projectors, and a colourless one when `NO_COLOR` is set.
 
+use super::highlight::Palette;
 use ratatui::style::{Color, Modifier, Style};
 
 /// Which palette to use.
@@ -55,6 +56,8 @@ pub struct Theme {
     pub matched: Style,
     /// The selected row of a menu.
     pub selected: Style,
+    /// Which syntect colours go with this theme (message headers).
+    pub syntax: super::highlight::Palette,
 }
 
 impl Theme {
@@ -100,6 +103,7 @@ impl Theme {
                 .add_modifier(Modifier::BOLD),
             matched: fg(Color::Black).bg(Color::Yellow),
             selected: fg(Color::Black).bg(Color::Cyan),
+            syntax: Palette::Dark,
         }
     }
 
@@ -126,6 +130,7 @@ impl Theme {
                 .add_modifier(Modifier::BOLD),
             matched: fg(Color::Black).bg(Color::Yellow),
             selected: fg(Color::White).bg(Color::Blue),
+            syntax: Palette::Light,
         }
     }
 
@@ -150,6 +155,7 @@ impl Theme {
             key: bold(Color::Blue).bg(Color::White),
             matched: bold(Color::Black).bg(Color::Yellow),
             selected: bold(Color::Black).bg(Color::Yellow),
+            syntax: Palette::HighContrast,
         }
     }
 
@@ -176,6 +182,7 @@ impl Theme {
             key: rev.add_modifier(Modifier::BOLD),
             matched: rev,
             selected: rev,
+            syntax: Palette::Mono,
         }
     }
 }

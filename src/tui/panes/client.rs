@@ -3,10 +3,11 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::{frame, render_scrolled, span};
+use super::{frame, plain, span};
 use crate::tui::app::{App, ClientLine, Focus};
 use crate::tui::theme::Theme;
 
@@ -33,12 +34,16 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
             ClientLine::Ok(s) => Line::from(vec![span("S: ", t.dim), span(s.clone(), t.ok)]),
             ClientLine::Err(s) => Line::from(vec![span("!  ", t.err), span(s.clone(), t.err)]),
             ClientLine::Good(s) => Line::from(vec![span("✓  ", t.good), span(s.clone(), t.good)]),
-            ClientLine::Header(n, v) => Line::from(vec![
-                span("   ", t.text),
-                span(format!("{n}: "), t.header_name),
-                span(v.clone(), t.header_value),
-            ]),
+            ClientLine::Header(h) => {
+                let mut spans = vec![span("   ", t.text)];
+                spans.extend(h.spans(t));
+                Line::from(spans)
+            }
             ClientLine::Body(s) => Line::from(vec![span("   ", t.text), span(s.clone(), t.text)]),
+            ClientLine::Attachment(s) => Line::from(vec![
+                span("   attachment: ", t.dim),
+                span(s.clone(), t.accent),
+            ]),
         });
     }
     if out.is_empty() {
@@ -59,7 +64,7 @@ impl Widget for &ClientPane<'_> {
             Constraint::Length(1),
         ])
         .areas(inner);
-        render_scrolled(app, t, Focus::Client, lines(app, t), body, buf);
+        super::render_scrolled(app, t, Focus::Client, lines(app, t), body, buf);
         buf.set_string(
             rule.x,
             rule.y,
@@ -82,5 +87,115 @@ impl Widget for &ClientPane<'_> {
             ));
         }
         Line::from(spans).render(input, buf);
+    }
+}
+
+/// `line` with every case-insensitive occurrence of `query` in the style
+/// `matched` laid over the style the text already has, so colours the
+/// search style does not set (and the rest of the line) stay as they were.
+pub fn mark_matches(line: Line<'static>, query: &str, matched: Style) -> Line<'static> {
+    let ranges = find_all(&plain(&line), query);
+    if ranges.is_empty() {
+        return line;
+    }
+    let mut spans = Vec::with_capacity(line.spans.len() + 2 * ranges.len());
+    let mut offset = 0;
+    for s in line.spans {
+        let text = s.content.as_ref();
+        let (from, to) = (offset, offset + text.len());
+        offset = to;
+        // The cut points inside this span: its ends and the ends of every
+        // match that overlaps it.
+        let mut cuts = vec![from, to];
+        for &(a, b) in &ranges {
+            for c in [a, b] {
+                if c > from && c < to {
+                    cuts.push(c);
+                }
+            }
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        for w in cuts.windows(2) {
+            let piece = &text[w[0] - from..w[1] - from];
+            let hit = ranges.iter().any(|&(a, b)| a <= w[0] && w[1] <= b);
+            let style = if hit { s.style.patch(matched) } else { s.style };
+            spans.push(Span::styled(piece.to_string(), style));
+        }
+    }
+    Line {
+        style: line.style,
+        alignment: line.alignment,
+        spans,
+    }
+}
+
+/// The byte ranges of `text` where `query` occurs, ignoring case, without
+/// overlaps. Lower-casing can change a character's length in bytes, so the
+/// search runs on a lower-cased copy that remembers where each of its bytes
+/// came from.
+fn find_all(text: &str, query: &str) -> Vec<(usize, usize)> {
+    let q = query.to_lowercase();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let mut lower = String::with_capacity(text.len());
+    // For each byte of `lower`: the start and end of the original character.
+    let mut origin = Vec::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        let end = i + c.len_utf8();
+        for l in c.to_lowercase() {
+            lower.push(l);
+            origin.extend(std::iter::repeat_n((i, end), l.len_utf8()));
+        }
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (at, _) in lower.match_indices(&q) {
+        let start = origin[at].0;
+        let end = origin[at + q.len() - 1].1;
+        if out.last().is_none_or(|&(_, e)| start >= e) {
+            out.push((start, end));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::Color;
+
+    #[test]
+    fn a_match_across_spans_keeps_each_spans_colour() {
+        let red = Style::new().fg(Color::Red);
+        let blue = Style::new().fg(Color::Blue);
+        let hit = Style::new().bg(Color::Yellow);
+        let line = Line::from(vec![
+            Span::styled("Subject: 来週", red),
+            Span::styled("のクラス", blue),
+        ]);
+        let out = mark_matches(line, "週のク", hit);
+        let got: Vec<(&str, Style)> = out
+            .spans
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Subject: 来", red),
+                ("週", red.patch(hit)),
+                ("のク", blue.patch(hit)),
+                ("ラス", blue),
+            ]
+        );
+    }
+
+    #[test]
+    fn matching_ignores_case_even_when_lowercase_changes_length() {
+        // 'İ' lower-cases to two characters, which must not shift the match.
+        assert_eq!(find_all("İx TANAKA", "tanaka"), [(4, 10)]);
+        assert_eq!(find_all("aaaa", "aa"), [(0, 2), (2, 4)]);
+        assert!(find_all("abc", "").is_empty());
     }
 }

@@ -166,14 +166,16 @@ pub(crate) fn render_scrolled(
         .search
         .as_ref()
         .filter(|s| s.pane == pane && !s.query.is_empty())
-        .map(|s| s.query.to_lowercase());
+        .map(|s| s.query.as_str());
+    // Only the matched text takes the search style, laid over the style
+    // it already has, so syntax colours and leak highlighting stay visible.
     let shown: Vec<Line> = lines
         .into_iter()
         .skip(start)
         .take(end - start)
-        .map(|l| match &query {
-            Some(q) if plain(&l).to_lowercase().contains(q) => l.style(theme.matched),
-            _ => l,
+        .map(|l| match query {
+            Some(q) => client::mark_matches(l, q, theme.matched),
+            None => l,
         })
         .collect();
     Paragraph::new(shown).render(area, buf);
