@@ -92,35 +92,13 @@ fn frames(c: &mut Criterion) {
             let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
             group.bench_function(format!("draw/{label}"), |b| {
                 b.iter(|| {
-                    terminal
-                        .draw(|f| {
-                            f.render_widget(
-                                &Screen {
-                                    app: &app,
-                                    theme: &theme,
-                                },
-                                f.area(),
-                            )
-                        })
-                        .expect("draw");
-                    black_box(terminal.backend());
+                    draw(&mut terminal, &app, &theme);
                 })
             });
             group.bench_function(format!("repaint/{label}"), |b| {
                 b.iter(|| {
                     terminal.clear().expect("clear");
-                    terminal
-                        .draw(|f| {
-                            f.render_widget(
-                                &Screen {
-                                    app: &app,
-                                    theme: &theme,
-                                },
-                                f.area(),
-                            )
-                        })
-                        .expect("draw");
-                    black_box(terminal.backend());
+                    draw(&mut terminal, &app, &theme);
                 })
             });
             if view < 2 {
@@ -133,3 +111,11 @@ fn frames(c: &mut Criterion) {
 
 criterion_group!(benches, frames);
 criterion_main!(benches);
+
+/// One frame, drawn the way the run loop draws it.
+fn draw(terminal: &mut Terminal<TestBackend>, app: &App, theme: &Theme) {
+    terminal
+        .draw(|f| f.render_widget(&Screen { app, theme }, f.area()))
+        .expect("draw");
+    black_box(terminal.backend());
+}
