@@ -67,16 +67,27 @@ impl Running {
     }
 
     /// Ctrl-C, then the exit status and stderr.
-    fn interrupt(self) -> (std::process::ExitStatus, String) {
+    fn interrupt(mut self) -> (std::process::ExitStatus, String) {
         // SAFETY: sending a signal to our own child process.
         unsafe {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
         }
-        let out = self.child.wait_with_output().unwrap();
-        (
-            out.status,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let status = self.child.wait().unwrap();
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+        }
+        (status, stderr)
+    }
+}
+
+impl Drop for Running {
+    /// A test that fails before `interrupt` must not leave a server behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
