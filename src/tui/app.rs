@@ -350,6 +350,44 @@ pub struct WireModel {
     partial: HashMap<(u64, Direction), String>,
 }
 
+/// How many lines the text and records views keep; older ones are
+/// dropped, so a 100 MB RETR costs the screen a bounded amount of memory
+/// and every frame a bounded amount of work.
+pub const MAX_WIRE_LINES: usize = 5_000;
+
+/// How many captured bytes the hex view keeps, newest last.
+pub const MAX_HEX_BYTES: usize = 1 << 20;
+
+impl WireModel {
+    /// Drop the oldest lines and bytes beyond the limits.
+    fn trim(&mut self) {
+        if self.text.len() > MAX_WIRE_LINES {
+            let cut = self.text.len() - MAX_WIRE_LINES;
+            self.text.drain(..cut);
+        }
+        if self.records.len() > MAX_WIRE_LINES {
+            let cut = self.records.len() - MAX_WIRE_LINES;
+            self.records.drain(..cut);
+        }
+        let mut total: usize = self.hex.iter().map(|b| b.bytes.len()).sum();
+        while total > MAX_HEX_BYTES {
+            let excess = total - MAX_HEX_BYTES;
+            let blocks = self.hex.len();
+            let first = &mut self.hex[0];
+            if blocks > 1 && first.bytes.len() <= excess {
+                total -= first.bytes.len();
+                self.hex.remove(0);
+            } else {
+                // Keep the newest part of a long block, with its offset.
+                let cut = excess.min(first.bytes.len());
+                first.bytes.drain(..cut);
+                first.offset += cut as u64;
+                total -= cut;
+            }
+        }
+    }
+}
+
 /// The TLS pane's model.
 #[derive(Debug, Clone, Default)]
 pub struct TlsModel {
@@ -833,7 +871,10 @@ impl App {
             EventKind::Lab(LabEvent::Finished { .. }) => {}
             EventKind::Client(c) => self.apply_client(c),
             EventKind::Server(s) => self.apply_server(s),
-            EventKind::Wire(w) => self.apply_wire(w),
+            EventKind::Wire(w) => {
+                self.apply_wire(w);
+                self.wire.trim();
+            }
             EventKind::Tls(TlsEvent::Secret {
                 side: Side::Client,
                 label,
@@ -1346,4 +1387,41 @@ pub fn decode_message(raw: &[u8]) -> Vec<ClientLine> {
         ))));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_transfer_keeps_the_wire_model_bounded() {
+        let mut m = WireModel::default();
+        for i in 0..MAX_WIRE_LINES + 1000 {
+            m.text.push(TextLine::Note(format!("line {i}")));
+        }
+        m.hex.push(HexBlock {
+            conn: 1,
+            dir: Direction::ClientToServer,
+            offset: 0,
+            bytes: vec![b'a'; 10],
+        });
+        m.hex.push(HexBlock {
+            conn: 1,
+            dir: Direction::ServerToClient,
+            offset: 0,
+            bytes: vec![b'b'; 3 * MAX_HEX_BYTES],
+        });
+        m.trim();
+        assert_eq!(m.text.len(), MAX_WIRE_LINES);
+        assert!(
+            matches!(&m.text[MAX_WIRE_LINES - 1], TextLine::Note(t) if t == &format!("line {}", MAX_WIRE_LINES + 999))
+        );
+        assert_eq!(m.hex.len(), 1, "the small old block goes first");
+        assert_eq!(m.hex[0].bytes.len(), MAX_HEX_BYTES);
+        assert_eq!(
+            m.hex[0].offset,
+            2 * MAX_HEX_BYTES as u64,
+            "the newest bytes stay"
+        );
+    }
 }

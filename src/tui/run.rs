@@ -163,18 +163,38 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e).context("reading the terminal"),
                 None => return Ok(()),
             },
-            Some(msg) = msg_rx.recv() => match msg {
-                DriverMsg::Ready(g, new_gate) => {
-                    if g == app.generation {
-                        gate = Some(new_gate);
+            Some(msg) = msg_rx.recv() => {
+                on_driver(app, &mut gate, msg);
+                // Take whatever else has arrived before drawing: a busy wire
+                // sends thousands of events, and one frame for each would
+                // fall further and further behind. The cap keeps keys
+                // answered between batches.
+                for _ in 0..BATCH {
+                    match msg_rx.try_recv() {
+                        Ok(msg) => on_driver(app, &mut gate, msg),
+                        Err(_) => break,
                     }
-                    app.update(Action::LabReady(g));
                 }
-                DriverMsg::Event(g, e) => app.update(Action::Lab(g, e)),
-                DriverMsg::Failed(g, why) => app.update(Action::LabFailed(g, why)),
-            },
+            }
             _ = tick.tick() => app.update(Action::Tick),
         }
+    }
+}
+
+/// Lab messages handled before the next frame at most.
+const BATCH: usize = 1024;
+
+/// Apply one message from the lab driver.
+fn on_driver(app: &mut App, gate: &mut Option<Gate>, msg: DriverMsg) {
+    match msg {
+        DriverMsg::Ready(g, new_gate) => {
+            if g == app.generation {
+                *gate = Some(new_gate);
+            }
+            app.update(Action::LabReady(g));
+        }
+        DriverMsg::Event(g, e) => app.update(Action::Lab(g, e)),
+        DriverMsg::Failed(g, why) => app.update(Action::LabFailed(g, why)),
     }
 }
 
