@@ -231,7 +231,11 @@ done
 replied=
 deadline=$((SECONDS + 60))
 while ((SECONDS < deadline)); do
-    if t capture-pane -p -t big | grep -A1 "C: RETR $n" | grep -q "S: "; then
+    # The client pane follows its newest lines, so once the message is
+    # shown the "C: RETR" line has scrolled away: look for the message's
+    # own lines (indented x's) at the left edge, where only the client pane
+    # draws; the eavesdropper's copy of the bytes starts with "S→C".
+    if t capture-pane -p -t big | grep -q '^│   xxxxxxxxxx'; then
         replied=yes
         break
     fi
