@@ -2,7 +2,12 @@
 //! handshake messages, server events) live in `lab::describe`, shared with
 //! `popscope demo`'s transcript.
 
-use unicode_width_shim::width;
+use unicode_width::UnicodeWidthStr;
+
+/// Display width: the same Unicode width ratatui lays text out with.
+fn width(s: &str) -> usize {
+    s.width()
+}
 
 pub use crate::lab::describe::{handshake, is_text, leak, server_line};
 
@@ -70,11 +75,4 @@ pub fn big_word(word: &str) -> [String; 3] {
         }
     }
     rows
-}
-
-/// Display width, via ratatui's own measure so layout and text agree.
-mod unicode_width_shim {
-    pub fn width(s: &str) -> usize {
-        ratatui::text::Span::raw(s).width()
-    }
 }
