@@ -18,6 +18,7 @@
 pub mod client_cli;
 pub mod demo;
 pub mod lab;
+pub mod lesson;
 pub mod load;
 pub mod mailbox;
 pub mod pop3;

@@ -114,6 +114,8 @@ fn lab_screen(
         theme,
         mouse,
         started,
+        lesson: None,
+        lessons_dir: None,
     };
     let result = rt.block_on(popscope::tui::run(options));
     // The lab's tasks hold sockets and temporary maildirs; do not let a

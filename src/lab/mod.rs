@@ -7,6 +7,7 @@
 //! all consume that stream; [`describe`] puts events into words for both.
 
 pub mod describe;
+pub mod driver;
 mod event;
 
 pub use event::{ClientEvent, Event, EventKind, LabEvent, Side, TlsEvent, WireEvent};

@@ -114,16 +114,7 @@ pub enum GateState {
     },
 }
 
-/// A command for the lab driver task.
-#[derive(Debug, Clone)]
-pub enum LabCmd {
-    /// Send one POP3 command line (connecting first if needed).
-    Command(String),
-    /// Log in the scenario's way (useful for APOP and AUTH PLAIN).
-    Login,
-    /// Stop the lab and start a fresh one with this scenario.
-    Restart(Scenario),
-}
+pub use crate::lab::driver::LabCmd;
 
 /// What to do to the tap's gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

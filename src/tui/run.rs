@@ -16,10 +16,11 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use super::app::{Action, App, Effect, GateOp, LabCmd, TICK_MS};
+use super::app::{Action, App, Effect, GateOp, TICK_MS};
 use super::panes::Screen;
 use super::theme::{Theme, ThemeName};
-use crate::lab::{Lab, LabError, LabOptions, Scenario};
+use crate::lab::Scenario;
+use crate::lab::driver::{DriverMsg, LabCmd, drive};
 use crate::wire::tap::Gate;
 
 /// How to open the lab screen.
@@ -33,6 +34,10 @@ pub struct TuiOptions {
     pub mouse: bool,
     /// When the process started, for the first-frame hook below.
     pub started: Instant,
+    /// Open the lesson of this chapter (`--lesson N`).
+    pub lesson: Option<u32>,
+    /// A teacher's lessons to load beside the built-in ones (`--lessons DIR`).
+    pub lessons_dir: Option<std::path::PathBuf>,
 }
 
 /// A hidden hook for measuring start-up (`scripts/tui-speed.sh` uses it).
@@ -56,17 +61,6 @@ impl FirstFrame {
         );
         (log || exit).then_some(FirstFrame { started, log, exit })
     }
-}
-
-/// What the driver task tells the screen.
-#[derive(Debug)]
-pub enum DriverMsg {
-    /// A lab of this generation runs; its wire's gate.
-    Ready(u64, Gate),
-    /// An event from the lab of this generation.
-    Event(u64, Box<crate::lab::Event>),
-    /// The lab of this generation could not start.
-    Failed(u64, String),
 }
 
 /// Open the lab screen and run it until the user quits.
@@ -195,107 +189,8 @@ fn on_driver(app: &mut App, gate: &mut Option<Gate>, msg: DriverMsg) {
         }
         DriverMsg::Event(g, e) => app.update(Action::Lab(g, e)),
         DriverMsg::Failed(g, why) => app.update(Action::LabFailed(g, why)),
-    }
-}
-
-/// The task that owns the [`Lab`]: its methods take `&mut self` and wait
-/// for the server, so they run here, one command at a time, while the
-/// screen stays responsive. Events are forwarded by a separate task so
-/// they keep flowing while a command waits on a paused wire.
-pub async fn drive(
-    scenario: Scenario,
-    mut cmds: mpsc::UnboundedReceiver<LabCmd>,
-    tx: mpsc::UnboundedSender<DriverMsg>,
-) {
-    let mut generation = 0;
-    let mut lab = start(scenario, generation, &tx).await;
-    let mut connected = connect(&mut lab).await;
-    while let Some(cmd) = cmds.recv().await {
-        match cmd {
-            LabCmd::Command(line) => {
-                if lab.is_none() {
-                    continue;
-                }
-                // After QUIT or a broken connection, a new command starts
-                // a new session, as a user at a real client would expect.
-                if !connected {
-                    connected = connect(&mut lab).await;
-                    if !connected {
-                        continue;
-                    }
-                }
-                let Some(l) = lab.as_mut() else { continue };
-                match l.command(&line).await {
-                    Ok(_) => {
-                        if line.trim().eq_ignore_ascii_case("QUIT") {
-                            connected = false;
-                        }
-                    }
-                    Err(LabError::Io(_) | LabError::NotConnected) => connected = false,
-                    Err(e) => tracing::info!("command failed: {e}"),
-                }
-            }
-            LabCmd::Login => {
-                if !connected {
-                    connected = connect(&mut lab).await;
-                }
-                if let Some(l) = lab.as_mut()
-                    && let Err(e) = l.login().await
-                {
-                    tracing::info!("login failed: {e}");
-                }
-            }
-            LabCmd::Restart(scenario) => {
-                if let Some(old) = lab.take() {
-                    old.shutdown().await;
-                }
-                generation += 1;
-                lab = start(scenario, generation, &tx).await;
-                connected = connect(&mut lab).await;
-            }
-        }
-    }
-    if let Some(old) = lab.take() {
-        old.shutdown().await;
-    }
-}
-
-async fn start(
-    scenario: Scenario,
-    generation: u64,
-    tx: &mpsc::UnboundedSender<DriverMsg>,
-) -> Option<Lab> {
-    match Lab::start(scenario, LabOptions::default()).await {
-        Ok((lab, mut rx)) => {
-            let _ = tx.send(DriverMsg::Ready(generation, lab.gate()));
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                while let Some(e) = rx.recv().await {
-                    if tx.send(DriverMsg::Event(generation, Box::new(e))).is_err() {
-                        break;
-                    }
-                }
-            });
-            Some(lab)
-        }
-        Err(e) => {
-            tracing::warn!("lab failed to start: {e}");
-            let _ = tx.send(DriverMsg::Failed(generation, e.to_string()));
-            None
-        }
-    }
-}
-
-async fn connect(lab: &mut Option<Lab>) -> bool {
-    match lab {
-        Some(l) => match l.connect().await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::info!("connect failed: {e}");
-                false
-            }
-        },
-        None => false,
+        // The screen reacts to events, not to commands finishing.
+        DriverMsg::Done(_) => {}
     }
 }
 

@@ -1,0 +1,136 @@
+//! Lessons: the twelve chapters as files, parsed, checked and run.
+//!
+//! A lesson file is Markdown with a TOML front matter between `+++`
+//! lines. The front matter holds the chapter's id, number, title and
+//! question, its steps (text, actions on the lab, expectations about what
+//! happened) and its quiz; the Markdown body is the reading shown above
+//! the steps. `lessons/FORMAT.md` describes the format for teachers.
+//!
+//! - [`vocab`]: the action and expectation words a step may use.
+//! - [`parse`]: one file into a [`Lesson`], with `file:line` problems.
+//! - [`set`]: loading a directory or the built-in lessons, and the checks
+//!   across languages (`popscope lessons check`).
+//! - [`facts`]: what the lab's events established, and whether an
+//!   expectation holds.
+//! - [`runner`]: a lesson's steps run headless against a real lab.
+//! - [`progress`]: steps reached and quiz answers, saved in the user's
+//!   data directory.
+
+pub mod facts;
+pub mod parse;
+pub mod progress;
+pub mod runner;
+pub mod set;
+pub mod vocab;
+
+pub use vocab::{Diagram, Element, Expect, PaneName, ScenarioSpec, StepAction, ViewName};
+
+/// A lesson's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    /// Japanese, the course's first language.
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Both, Japanese first.
+    pub const ALL: [Lang; 2] = [Lang::Ja, Lang::En];
+
+    /// The directory name and code: "ja" or "en".
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ja => Lang::En,
+            Lang::En => Lang::Ja,
+        }
+    }
+
+    /// The default from a LANG value: Japanese when it starts with "ja",
+    /// English otherwise (and when it is unset).
+    pub fn from_lang_env(value: Option<&str>) -> Lang {
+        match value {
+            Some(v) if v.starts_with("ja") => Lang::Ja,
+            _ => Lang::En,
+        }
+    }
+}
+
+/// One chapter in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    /// Where it came from: a path, or "built-in ja/05-pop3.md".
+    pub source: String,
+    /// Its language (from the directory it sits in).
+    pub lang: Lang,
+    /// A stable id, the same in both languages, e.g. "pop3".
+    pub id: String,
+    /// The chapter number (1–12 for the built-in course; a teacher's own
+    /// lessons may use others).
+    pub chapter: u32,
+    /// The chapter's title.
+    pub title: String,
+    /// The question the chapter answers.
+    pub question: String,
+    /// The Markdown body.
+    pub body: String,
+    /// The line of the file where the body starts (1-based).
+    pub body_line: usize,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// The quiz at the end.
+    pub quiz: Vec<Question>,
+}
+
+/// One step of a lesson.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The line of the file where the step starts (1-based).
+    pub line: usize,
+    /// What to show (Markdown).
+    pub text: String,
+    /// What to do to the lab or the screen, in order.
+    pub actions: Vec<StepAction>,
+    /// What must then hold.
+    pub expect: Vec<Expect>,
+}
+
+/// One multiple-choice question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// The line of the file where the question starts (1-based).
+    pub line: usize,
+    /// The question.
+    pub question: String,
+    /// The choices, 2 to 4.
+    pub choices: Vec<String>,
+    /// The right choice, 0-based.
+    pub answer: usize,
+    /// Per choice, why it is right or wrong.
+    pub explain: Vec<String>,
+}
+
+/// A problem in a lesson file: where and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file (as given, or "built-in ja/05-pop3.md").
+    pub file: String,
+    /// The line, 1-based.
+    pub line: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}

@@ -1,0 +1,598 @@
+//! The words a lesson step may use: actions on the lab and expectations
+//! about what happened. Each is one line of text in the lesson file, such
+//! as `send USER alice` or `state transaction`, so a teacher can write
+//! them without knowing Rust, and each parses here into a typed value or
+//! into an error that says what was expected.
+
+use std::fmt;
+
+use crate::lab::{Scenario, Verify};
+use crate::pop3::session::StateName;
+
+/// A pane of the lab screen, as lessons name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneName {
+    /// `client`
+    Client,
+    /// `server`
+    Server,
+    /// `wire` (the eavesdropper)
+    Wire,
+    /// `tls`
+    Tls,
+    /// `lesson`
+    Lesson,
+}
+
+impl PaneName {
+    const ALL: [(&'static str, PaneName); 5] = [
+        ("client", PaneName::Client),
+        ("server", PaneName::Server),
+        ("wire", PaneName::Wire),
+        ("tls", PaneName::Tls),
+        ("lesson", PaneName::Lesson),
+    ];
+}
+
+/// How the eavesdropper pane shows the bytes, as lessons name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewName {
+    /// `text`
+    Text,
+    /// `hex`
+    Hex,
+    /// `records`
+    Records,
+}
+
+/// Something on the screen a step can point at. Highlighting focuses the
+/// pane that holds it and marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Element {
+    /// The client's input line.
+    Input,
+    /// The server's session state (large type).
+    State,
+    /// The server's maildrop table.
+    Maildrop,
+    /// The eavesdropper's loot box.
+    Loot,
+    /// The eavesdropper's lines that carried a credential.
+    Password,
+    /// The TLS handshake timeline.
+    Timeline,
+    /// The negotiated TLS parameters.
+    Params,
+    /// The certificate chain and its check.
+    Certificate,
+    /// The secrets derived by the client.
+    Secrets,
+}
+
+impl Element {
+    const ALL: [(&'static str, Element); 9] = [
+        ("input", Element::Input),
+        ("state", Element::State),
+        ("maildrop", Element::Maildrop),
+        ("loot", Element::Loot),
+        ("password", Element::Password),
+        ("timeline", Element::Timeline),
+        ("params", Element::Params),
+        ("certificate", Element::Certificate),
+        ("secrets", Element::Secrets),
+    ];
+
+    /// The pane that holds it.
+    pub fn pane(self) -> PaneName {
+        match self {
+            Element::Input => PaneName::Client,
+            Element::State | Element::Maildrop => PaneName::Server,
+            Element::Loot | Element::Password => PaneName::Wire,
+            Element::Timeline | Element::Params | Element::Certificate | Element::Secrets => {
+                PaneName::Tls
+            }
+        }
+    }
+
+    /// The name lessons use.
+    pub fn name(self) -> &'static str {
+        Element::ALL
+            .iter()
+            .find(|(_, e)| *e == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+/// A diagram drawn in the terminal for the chapters without a live lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Diagram {
+    /// Chapter 1: PC → MTA → spool → retry → destination MTA → mailbox →
+    /// POP3 → reader, one stage more at each step.
+    MailPath,
+    /// Chapter 2: SMTP between servers, POP3 for the last leg, with ports.
+    Protocols,
+    /// Chapter 3: the leg this course protects.
+    LastLeg,
+    /// Chapter 4: POP3 (download) beside IMAP (mail stays on the server).
+    PopVsImap,
+}
+
+impl Diagram {
+    const ALL: [(&'static str, Diagram); 4] = [
+        ("mail-path", Diagram::MailPath),
+        ("protocols", Diagram::Protocols),
+        ("last-leg", Diagram::LastLeg),
+        ("pop-vs-imap", Diagram::PopVsImap),
+    ];
+
+    /// How many stages it has; a step shows stages 1 to N.
+    pub fn stages(self) -> u32 {
+        match self {
+            Diagram::MailPath => 8,
+            Diagram::Protocols => 3,
+            Diagram::LastLeg => 2,
+            Diagram::PopVsImap => 2,
+        }
+    }
+
+    /// The name lessons use.
+    pub fn name(self) -> &'static str {
+        Diagram::ALL
+            .iter()
+            .find(|(_, d)| *d == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+/// A scenario as a lesson asks for it: one of the named scenarios, with
+/// optional client settings changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioSpec {
+    /// One of [`Scenario::NAMES`].
+    pub name: String,
+    /// `verify=lab|system|insecure`; `None` keeps the lab CA.
+    pub verify: Option<VerifyName>,
+    /// `require-tls=on|off`; `None` keeps the scenario's default.
+    pub require_tls: Option<bool>,
+}
+
+/// How the client checks the certificate, as lessons name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyName {
+    /// `lab`: against the lab's own CA (the certificate is trusted).
+    Lab,
+    /// `system`: against the system's CAs, which do not know the lab's CA,
+    /// so the check fails with "unknown issuer".
+    System,
+    /// `insecure`: not at all.
+    Insecure,
+}
+
+impl ScenarioSpec {
+    /// The lab scenario it stands for.
+    pub fn to_scenario(&self) -> Scenario {
+        // `parse` only accepts known names, so the fallback is never used
+        // for a parsed spec; it keeps this total for hand-made ones.
+        let mut s = Scenario::named(&self.name)
+            .or_else(|| Scenario::named("plain"))
+            .expect("the plain scenario exists");
+        match self.verify {
+            Some(VerifyName::Lab) | None => {}
+            Some(VerifyName::System) => s.verify = Verify::SystemRoots,
+            Some(VerifyName::Insecure) => s.verify = Verify::Insecure,
+        }
+        if let Some(r) = self.require_tls {
+            s.require_tls = r;
+        }
+        s
+    }
+}
+
+/// What a step does to the lab or the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepAction {
+    /// `scenario NAME [verify=lab|system|insecure] [require-tls=on|off]`:
+    /// start a fresh lab with this scenario (the client connects).
+    Scenario(ScenarioSpec),
+    /// `connect`: open a new client connection (after QUIT).
+    Connect,
+    /// `send LINE`: the client sends one POP3 command line.
+    Send(String),
+    /// `login`: the client logs in the scenario's way.
+    Login,
+    /// `pause`: hold every chunk on the wire.
+    Pause,
+    /// `resume`: let the wire flow again.
+    Resume,
+    /// `step [N]`: let N chunks (default 1) cross the paused wire.
+    Step(u32),
+    /// `focus PANE`: focus a pane.
+    Focus(PaneName),
+    /// `view text|hex|records`: the eavesdropper pane's view.
+    View(ViewName),
+    /// `highlight ELEMENT`: focus the element's pane and mark it.
+    Highlight(Element),
+    /// `diagram NAME STAGE`: draw a diagram up to a stage.
+    Diagram(Diagram, u32),
+}
+
+/// What a step expects to have happened in the lab, checked against the
+/// lab's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// `password-leaked`: the eavesdropper read a password (PASS, AUTH
+    /// PLAIN or AUTH LOGIN).
+    PasswordLeaked,
+    /// `user-leaked`: the eavesdropper read the user name.
+    UserLeaked,
+    /// `apop-digest-seen`: the eavesdropper saw an APOP digest and the
+    /// greeting timestamp it was made from.
+    ApopDigestSeen,
+    /// `mail-leaked`: the eavesdropper read a message's headers.
+    MailLeaked,
+    /// `no-credential`: the eavesdropper captured no credential at all.
+    NoCredential,
+    /// `nothing-readable`: the eavesdropper read no POP3 at all.
+    NothingReadable,
+    /// `state authorization|transaction|update`: the server's session state.
+    State(StateName),
+    /// `reply ok|err`: the client's newest reply.
+    Reply(bool),
+    /// `logged-in`: the client logged in.
+    LoggedIn,
+    /// `tls-established`: the client's TLS handshake finished and the
+    /// certificate check passed (or was switched off).
+    TlsEstablished,
+    /// `tls-version 1.2|1.3`: the negotiated version.
+    TlsVersion(String),
+    /// `handshake NAME`: the eavesdropper saw this handshake message in
+    /// cleartext, e.g. `handshake ClientHello`.
+    Handshake(String),
+    /// `stls-switch`: the wire switched from cleartext to TLS mid-stream.
+    StlsSwitch,
+    /// `app-data-encrypted`: POP3 crossed as encrypted application data.
+    AppDataEncrypted,
+    /// `secret-derived`: the client derived a TLS secret.
+    SecretDerived,
+    /// `cert-failed [WORDS]`: the certificate check failed, with WORDS in
+    /// the reason (e.g. `cert-failed unknown issuer`).
+    CertFailed(String),
+    /// `deleted N`: QUIT removed N messages.
+    Deleted(usize),
+    /// `marked N`: N messages are marked for deletion.
+    Marked(usize),
+}
+
+/// Why a word did not parse: what was found and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabError(pub String);
+
+impl fmt::Display for VocabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn one_of<T: Copy>(what: &str, word: &str, table: &[(&'static str, T)]) -> Result<T, VocabError> {
+    table
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(word))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            VocabError(format!(
+                "unknown {what} {word:?}: expected one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// The action words, for error messages and the format's documentation.
+pub const ACTION_WORDS: &[&str] = &[
+    "scenario",
+    "connect",
+    "send",
+    "login",
+    "pause",
+    "resume",
+    "step",
+    "focus",
+    "view",
+    "highlight",
+    "diagram",
+];
+
+/// The expectation words, for error messages and documentation.
+pub const EXPECT_WORDS: &[&str] = &[
+    "password-leaked",
+    "user-leaked",
+    "apop-digest-seen",
+    "mail-leaked",
+    "no-credential",
+    "nothing-readable",
+    "state",
+    "reply",
+    "logged-in",
+    "tls-established",
+    "tls-version",
+    "handshake",
+    "stls-switch",
+    "app-data-encrypted",
+    "secret-derived",
+    "cert-failed",
+    "deleted",
+    "marked",
+];
+
+fn no_args(word: &str, rest: &str) -> Result<(), VocabError> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(VocabError(format!(
+            "{word:?} takes nothing after it, found {rest:?}"
+        )))
+    }
+}
+
+fn number<T: std::str::FromStr>(word: &str, rest: &str) -> Result<T, VocabError> {
+    rest.parse()
+        .map_err(|_| VocabError(format!("{word:?} needs a number after it, found {rest:?}")))
+}
+
+impl StepAction {
+    /// Parse one action line.
+    pub fn parse(line: &str) -> Result<StepAction, VocabError> {
+        let line = line.trim();
+        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let rest = rest.trim();
+        Ok(match word.to_ascii_lowercase().as_str() {
+            "scenario" => StepAction::Scenario(parse_scenario(rest)?),
+            "connect" => no_args(word, rest).map(|_| StepAction::Connect)?,
+            "send" => {
+                if rest.is_empty() {
+                    return Err(VocabError(
+                        "\"send\" needs a POP3 command line after it, e.g. \"send STAT\"".into(),
+                    ));
+                }
+                StepAction::Send(rest.to_string())
+            }
+            "login" => no_args(word, rest).map(|_| StepAction::Login)?,
+            "pause" => no_args(word, rest).map(|_| StepAction::Pause)?,
+            "resume" => no_args(word, rest).map(|_| StepAction::Resume)?,
+            "step" => {
+                if rest.is_empty() {
+                    StepAction::Step(1)
+                } else {
+                    let n: u32 = number(word, rest)?;
+                    if n == 0 {
+                        return Err(VocabError("\"step\" needs at least 1 chunk".into()));
+                    }
+                    StepAction::Step(n)
+                }
+            }
+            "focus" => StepAction::Focus(one_of("pane", rest, &PaneName::ALL)?),
+            "view" => StepAction::View(one_of(
+                "view",
+                rest,
+                &[
+                    ("text", ViewName::Text),
+                    ("hex", ViewName::Hex),
+                    ("records", ViewName::Records),
+                ],
+            )?),
+            "highlight" => StepAction::Highlight(one_of("element", rest, &Element::ALL)?),
+            "diagram" => {
+                let (name, stage) = rest.split_once(' ').unwrap_or((rest, ""));
+                let d = one_of("diagram", name, &Diagram::ALL)?;
+                let stage: u32 = number("diagram", stage.trim())?;
+                if stage == 0 || stage > d.stages() {
+                    return Err(VocabError(format!(
+                        "diagram {} has stages 1 to {}, found {stage}",
+                        d.name(),
+                        d.stages()
+                    )));
+                }
+                StepAction::Diagram(d, stage)
+            }
+            _ => {
+                return Err(VocabError(format!(
+                    "unknown action {word:?}: expected one of {}",
+                    ACTION_WORDS.join(", ")
+                )));
+            }
+        })
+    }
+
+    /// True for actions that change the lab rather than only the screen.
+    pub fn touches_lab(&self) -> bool {
+        matches!(
+            self,
+            StepAction::Scenario(_)
+                | StepAction::Connect
+                | StepAction::Send(_)
+                | StepAction::Login
+                | StepAction::Pause
+                | StepAction::Resume
+                | StepAction::Step(_)
+        )
+    }
+}
+
+fn parse_scenario(rest: &str) -> Result<ScenarioSpec, VocabError> {
+    let mut words = rest.split_whitespace();
+    let name = words.next().unwrap_or("");
+    if !Scenario::NAMES.contains(&name) {
+        return Err(VocabError(format!(
+            "unknown scenario {name:?}: expected one of {}",
+            Scenario::NAMES.join(", ")
+        )));
+    }
+    let mut spec = ScenarioSpec {
+        name: name.to_string(),
+        verify: None,
+        require_tls: None,
+    };
+    for w in words {
+        match w.split_once('=') {
+            Some(("verify", v)) => {
+                spec.verify = Some(one_of(
+                    "verify setting",
+                    v,
+                    &[
+                        ("lab", VerifyName::Lab),
+                        ("system", VerifyName::System),
+                        ("insecure", VerifyName::Insecure),
+                    ],
+                )?)
+            }
+            Some(("require-tls", v)) => {
+                spec.require_tls = Some(one_of(
+                    "require-tls setting",
+                    v,
+                    &[("on", true), ("off", false)],
+                )?)
+            }
+            _ => {
+                return Err(VocabError(format!(
+                    "unknown scenario setting {w:?}: expected verify=lab|system|insecure or require-tls=on|off"
+                )));
+            }
+        }
+    }
+    Ok(spec)
+}
+
+impl Expect {
+    /// Parse one expectation line.
+    pub fn parse(line: &str) -> Result<Expect, VocabError> {
+        let line = line.trim();
+        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let rest = rest.trim();
+        let bare = |e: Expect| no_args(word, rest).map(|_| e);
+        match word.to_ascii_lowercase().as_str() {
+            "password-leaked" => bare(Expect::PasswordLeaked),
+            "user-leaked" => bare(Expect::UserLeaked),
+            "apop-digest-seen" => bare(Expect::ApopDigestSeen),
+            "mail-leaked" => bare(Expect::MailLeaked),
+            "no-credential" => bare(Expect::NoCredential),
+            "nothing-readable" => bare(Expect::NothingReadable),
+            "state" => Ok(Expect::State(one_of(
+                "state",
+                rest,
+                &[
+                    ("authorization", StateName::Authorization),
+                    ("transaction", StateName::Transaction),
+                    ("update", StateName::Update),
+                ],
+            )?)),
+            "reply" => Ok(Expect::Reply(one_of(
+                "reply",
+                rest,
+                &[("ok", true), ("err", false)],
+            )?)),
+            "logged-in" => bare(Expect::LoggedIn),
+            "tls-established" => bare(Expect::TlsEstablished),
+            "tls-version" => match rest {
+                "1.2" | "1.3" => Ok(Expect::TlsVersion(rest.to_string())),
+                _ => Err(VocabError(format!(
+                    "\"tls-version\" needs 1.2 or 1.3, found {rest:?}"
+                ))),
+            },
+            "handshake" => {
+                const NAMES: [&str; 10] = [
+                    "ClientHello",
+                    "ServerHello",
+                    "HelloRetryRequest",
+                    "EncryptedExtensions",
+                    "Certificate",
+                    "ServerKeyExchange",
+                    "ServerHelloDone",
+                    "ClientKeyExchange",
+                    "CertificateVerify",
+                    "Finished",
+                ];
+                NAMES
+                    .iter()
+                    .find(|n| n.eq_ignore_ascii_case(rest))
+                    .map(|n| Expect::Handshake(n.to_string()))
+                    .ok_or_else(|| {
+                        VocabError(format!(
+                            "unknown handshake message {rest:?}: expected one of {}",
+                            NAMES.join(", ")
+                        ))
+                    })
+            }
+            "stls-switch" => bare(Expect::StlsSwitch),
+            "app-data-encrypted" => bare(Expect::AppDataEncrypted),
+            "secret-derived" => bare(Expect::SecretDerived),
+            "cert-failed" => Ok(Expect::CertFailed(rest.to_string())),
+            "deleted" => Ok(Expect::Deleted(number(word, rest)?)),
+            "marked" => Ok(Expect::Marked(number(word, rest)?)),
+            _ => Err(VocabError(format!(
+                "unknown expectation {word:?}: expected one of {}",
+                EXPECT_WORDS.join(", ")
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_parse() {
+        assert_eq!(
+            StepAction::parse("send USER alice"),
+            Ok(StepAction::Send("USER alice".into()))
+        );
+        assert_eq!(StepAction::parse("step"), Ok(StepAction::Step(1)));
+        assert_eq!(StepAction::parse("step 3"), Ok(StepAction::Step(3)));
+        assert_eq!(
+            StepAction::parse("diagram mail-path 3"),
+            Ok(StepAction::Diagram(Diagram::MailPath, 3))
+        );
+        let s = StepAction::parse("scenario pop3s verify=system").unwrap();
+        let StepAction::Scenario(spec) = s else {
+            panic!("not a scenario: {s:?}")
+        };
+        assert_eq!(spec.to_scenario().verify, Verify::SystemRoots);
+    }
+
+    #[test]
+    fn bad_actions_say_what_was_expected() {
+        let e = StepAction::parse("sned STAT").unwrap_err();
+        assert!(e.0.contains("unknown action \"sned\""), "{e}");
+        assert!(e.0.contains("send"), "{e}");
+        let e = StepAction::parse("scenario imap").unwrap_err();
+        assert!(e.0.contains("plain, apop"), "{e}");
+        let e = StepAction::parse("diagram mail-path 9").unwrap_err();
+        assert!(e.0.contains("stages 1 to 8"), "{e}");
+        assert!(StepAction::parse("send").is_err());
+        assert!(StepAction::parse("login now").is_err());
+        assert!(StepAction::parse("focus attic").is_err());
+    }
+
+    #[test]
+    fn expectations_parse() {
+        assert_eq!(
+            Expect::parse("state TRANSACTION"),
+            Ok(Expect::State(StateName::Transaction))
+        );
+        assert_eq!(
+            Expect::parse("handshake clienthello"),
+            Ok(Expect::Handshake("ClientHello".into()))
+        );
+        assert_eq!(
+            Expect::parse("cert-failed unknown issuer"),
+            Ok(Expect::CertFailed("unknown issuer".into()))
+        );
+        assert_eq!(Expect::parse("deleted 1"), Ok(Expect::Deleted(1)));
+        assert!(Expect::parse("deleted one").is_err());
+        assert!(Expect::parse("password-leaked yes").is_err());
+        let e = Expect::parse("password-stolen").unwrap_err();
+        assert!(e.0.contains("password-leaked"), "{e}");
+    }
+}
