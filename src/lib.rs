@@ -12,6 +12,7 @@
 //! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream.
 //! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.
 //! - [`client_cli`]: `popscope client URL`, the interactive line client.
+//! - [`lessons_cli`]: `popscope lessons check|list|run`, for lesson files.
 //! - [`load`]: the load generator behind `popscope load`.
 //! - [`tui`]: the lab screen: app state, actions, panes, theme, run loop.
 
@@ -19,6 +20,7 @@ pub mod client_cli;
 pub mod demo;
 pub mod lab;
 pub mod lesson;
+pub mod lessons_cli;
 pub mod load;
 pub mod mailbox;
 pub mod pop3;

@@ -24,6 +24,13 @@ struct Cli {
     #[arg(long, default_value = "plain", value_name = "NAME",
           value_parser = clap::builder::PossibleValuesParser::new(popscope::lab::Scenario::NAMES))]
     scenario: String,
+    /// Open the lab at this lesson chapter (1 to 99).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=99))]
+    lesson: Option<u32>,
+    /// A teacher's lessons directory (holding ja/ and en/), shown beside
+    /// the built-in lessons; check it first with `popscope lessons check`.
+    #[arg(long, value_name = "DIR")]
+    lessons: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +45,9 @@ enum Cmd {
     /// Run one scenario on the lab (server, tap, client) and print what
     /// each of them saw, the eavesdropper included.
     Demo(popscope::demo::DemoArgs),
+    /// Lesson files: check a directory, list chapters, run lessons
+    /// against a real lab.
+    Lessons(popscope::lessons_cli::LessonsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,7 +60,25 @@ fn main() -> std::process::ExitCode {
         _ => tracing::Level::WARN,
     });
     let Some(command) = cli.command else {
-        return lab_screen(cli.theme, !cli.no_mouse, cli.scenario, level, started);
+        if let Some(dir) = &cli.lessons
+            && !dir.is_dir()
+        {
+            // Said here, before the screen takes the terminal, where the
+            // message can still be read.
+            eprintln!(
+                "popscope: --lessons {}: not a directory (give the course directory that holds ja/ and en/)",
+                dir.display()
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+        let screen = ScreenOptions {
+            theme: cli.theme,
+            mouse: !cli.no_mouse,
+            scenario: cli.scenario,
+            lesson: cli.lesson,
+            lessons_dir: cli.lessons,
+        };
+        return lab_screen(screen, level, started);
     };
     tracing_subscriber::fmt()
         .with_max_level(level)
@@ -62,18 +90,24 @@ fn main() -> std::process::ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    let success = |r: anyhow::Result<()>| r.map(|()| std::process::ExitCode::SUCCESS);
     let result = rt.block_on(async {
         match command {
-            Cmd::Serve(args) => popscope::serve::run(args).await,
-            Cmd::Load(args) => popscope::load::run(args)
-                .await
-                .map(|report| println!("{report}")),
-            Cmd::Client(args) => popscope::client_cli::run(args).await,
-            Cmd::Demo(args) => popscope::demo::run(args).await,
+            Cmd::Serve(args) => success(popscope::serve::run(args).await),
+            Cmd::Load(args) => success(
+                popscope::load::run(args)
+                    .await
+                    .map(|report| println!("{report}")),
+            ),
+            Cmd::Client(args) => success(popscope::client_cli::run(args).await),
+            Cmd::Demo(args) => success(popscope::demo::run(args).await),
+            // Its exit status carries "problems found", which is not an
+            // error of the program.
+            Cmd::Lessons(args) => popscope::lessons_cli::run(args).await,
         }
     });
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("popscope: {e:#}");
             std::process::ExitCode::FAILURE
@@ -81,12 +115,19 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// `popscope` with no subcommand: the lab screen. Logs go to a file, since
-/// anything written to the terminal would tear through the screen.
-fn lab_screen(
+/// The lab screen's settings from the command line.
+struct ScreenOptions {
     theme: popscope::tui::theme::ThemeName,
     mouse: bool,
     scenario: String,
+    lesson: Option<u32>,
+    lessons_dir: Option<std::path::PathBuf>,
+}
+
+/// `popscope` with no subcommand: the lab screen. Logs go to a file, since
+/// anything written to the terminal would tear through the screen.
+fn lab_screen(
+    screen: ScreenOptions,
     level: tracing::Level,
     started: std::time::Instant,
 ) -> std::process::ExitCode {
@@ -110,12 +151,12 @@ fn lab_screen(
         Err(code) => return code,
     };
     let options = popscope::tui::TuiOptions {
-        scenario,
-        theme,
-        mouse,
+        scenario: screen.scenario,
+        theme: screen.theme,
+        mouse: screen.mouse,
         started,
-        lesson: None,
-        lessons_dir: None,
+        lesson: screen.lesson,
+        lessons_dir: screen.lessons_dir,
     };
     let result = rt.block_on(popscope::tui::run(options));
     // The lab's tasks hold sockets and temporary maildirs; do not let a

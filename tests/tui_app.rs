@@ -565,3 +565,249 @@ fn a_multipart_message_lists_its_attachment() {
         ]
     );
 }
+
+// ---- Lessons on the screen ----
+
+const TEST_LESSON_EN: &str = r#"+++
+id = "screen-test"
+chapter = 8
+title = "A lesson for the screen test"
+question = "Who reads the password?"
+
+[[steps]]
+text = "Log in over cleartext POP3."
+actions = ["scenario plain", "login"]
+expect = ["password-leaked", "state transaction"]
+
+[[steps]]
+text = "Look at the eavesdropper."
+actions = ["highlight loot"]
+
+[[quiz]]
+question = "Which command carries the password?"
+choices = ["USER", "PASS", "STAT"]
+answer = 2
+explain = ["USER carries the name only.", "PASS carries it as typed.", "STAT asks how much mail there is."]
++++
+
+Cleartext POP3 hides **nothing**.
+"#;
+
+fn test_lessons() -> Vec<popscope::lesson::Lesson> {
+    use popscope::lesson::{Lang, parse::parse_lesson};
+    let ja = TEST_LESSON_EN
+        .replace("A lesson for the screen test", "画面テスト用のレッスン")
+        .replace(
+            "Log in over cleartext POP3.",
+            "平文の POP3 でログインします。",
+        );
+    vec![
+        parse_lesson("en/08-test.md", Lang::En, TEST_LESSON_EN).unwrap(),
+        parse_lesson("ja/08-test.md", Lang::Ja, &ja).unwrap(),
+    ]
+}
+
+fn lesson_app() -> App {
+    let mut app = plain();
+    app.set_lessons(
+        test_lessons(),
+        popscope::lesson::Lang::En,
+        Default::default(),
+        Some(8),
+    );
+    app
+}
+
+#[test]
+fn a_lesson_step_carries_out_its_actions() {
+    let mut app = lesson_app();
+    assert!(app.lesson.open);
+    // On an empty input line, ] moves on through the lesson.
+    press(&mut app, &[KeyCode::Char(']')]);
+    let effects = app.take_effects();
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Lab(LabCmd::Restart(s)) if s.name == "plain")),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Lab(LabCmd::Login))),
+        "{effects:?}"
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::SaveProgress)));
+    assert_eq!(app.lesson.progress.lesson("screen-test").unwrap().step, 0);
+    // With something typed, ] is just a character.
+    type_str(&mut app, "x]");
+    assert_eq!(app.input, "x]");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expectations_turn_true_as_the_real_lab_reports() {
+    let mut app = lesson_app();
+    app.update(Action::LessonNext);
+    assert_eq!(app.lesson.step_results(0), Some(vec![false, false]));
+    let before = draw(&mut app, 120, 36);
+    assert!(
+        before.contains("✗ the eavesdropper read the password"),
+        "{before}"
+    );
+    // The step restarted the lab, so its events are of generation 1.
+    let generation = app.generation;
+    for e in lab_events_after("plain", &[]).await {
+        app.update(Action::Lab(generation, Box::new(e)));
+    }
+    assert_eq!(app.lesson.step_results(0), Some(vec![true, true]));
+    let after = draw(&mut app, 120, 36);
+    assert!(
+        after.contains("✓ the eavesdropper read the password"),
+        "{after}"
+    );
+    insta::assert_snapshot!("lesson_step_120x36", after);
+    // The next step points at the loot box, and the results of the step
+    // left behind stay as they were.
+    app.update(Action::LessonNext);
+    assert_eq!(app.focus, Focus::Wire);
+    app.update(Action::Reset);
+    assert_eq!(app.lesson.step_results(0), Some(vec![true, true]));
+    let marked = draw(&mut app, 120, 36);
+    assert!(marked.contains("★ loot"), "{marked}");
+}
+
+#[test]
+fn the_quiz_explains_and_records_answers() {
+    let mut app = lesson_app();
+    for _ in 0..3 {
+        app.update(Action::LessonNext);
+    }
+    app.take_effects();
+    app.update(Action::FocusPane(Focus::Lesson));
+    // Keys 1–4 answer while the lesson pane has focus.
+    press(&mut app, &[KeyCode::Char('1')]);
+    let screen = draw(&mut app, 120, 36);
+    assert!(screen.contains("not quite"), "{screen}");
+    assert!(screen.contains("USER carries the name only."), "{screen}");
+    assert!(screen.contains("PASS carries it as typed."), "{screen}");
+    let saved = app.lesson.progress.lesson("screen-test").unwrap();
+    assert_eq!(saved.answers.len(), 1);
+    assert!(!saved.answers[0].right);
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::SaveProgress))
+    );
+    press(&mut app, &[KeyCode::Char('2')]);
+    assert!(app.lesson.progress.lesson("screen-test").unwrap().answers[0].right);
+    // A choice the question does not have changes nothing.
+    press(&mut app, &[KeyCode::Char('4')]);
+    assert!(app.lesson.progress.lesson("screen-test").unwrap().answers[0].right);
+    insta::assert_snapshot!("lesson_quiz_80x24", draw(&mut app, 80, 24));
+}
+
+#[test]
+fn l_switches_the_language_in_place() {
+    let mut app = lesson_app();
+    app.update(Action::LessonNext);
+    app.update(Action::FocusPane(Focus::Lesson));
+    press(&mut app, &[KeyCode::Char('L')]);
+    assert_eq!(app.lesson.lang, popscope::lesson::Lang::Ja);
+    assert_eq!(
+        app.lesson.current().map(|l| l.title.as_str()),
+        Some("画面テスト用のレッスン")
+    );
+    let screen = draw(&mut app, 120, 36);
+    assert!(screen.contains("ステップ 1/2"), "{screen}");
+    assert!(
+        screen.contains("平文の POP3 でログインします。"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_lesson_list_opens_a_chapter() {
+    let mut app = plain();
+    let mut lessons = test_lessons();
+    let mut other = lessons[0].clone();
+    other.chapter = 9;
+    other.id = "nine".into();
+    other.title = "Chapter nine".into();
+    lessons.push(other);
+    app.set_lessons(
+        lessons,
+        popscope::lesson::Lang::En,
+        Default::default(),
+        None,
+    );
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('C')]);
+    assert_eq!(app.lesson.list, Some(0));
+    let screen = draw(&mut app, 120, 36);
+    assert!(screen.contains("Chapter nine"), "{screen}");
+    press(&mut app, &[KeyCode::Down, KeyCode::Enter]);
+    assert_eq!(app.lesson.chapter, Some(9));
+    assert!(app.lesson.open);
+    assert_eq!(app.focus, Focus::Lesson);
+    // c hides the pane and gives focus back to the lab.
+    press(&mut app, &[KeyCode::Char('c')]);
+    assert!(!app.lesson.open);
+    assert_eq!(app.focus, Focus::Client);
+}
+
+#[test]
+fn the_input_line_has_a_cursor() {
+    let mut app = plain();
+    type_str(&mut app, "USR alice");
+    press(&mut app, &[KeyCode::Home, KeyCode::Right, KeyCode::Right]);
+    type_str(&mut app, "E");
+    assert_eq!(app.input, "USER alice");
+    press(&mut app, &[KeyCode::End, KeyCode::Backspace]);
+    assert_eq!(app.input, "USER alic");
+    press(&mut app, &[KeyCode::Left, KeyCode::Left, KeyCode::Delete]);
+    assert_eq!(app.input, "USER alc");
+    assert_eq!(app.cursor, 7);
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("pop3> USER alc"), "{screen}");
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(sent(&app.take_effects()), ["USER alc"]);
+    assert_eq!(app.cursor, 0);
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_pointer() {
+    let mut app = plain();
+    app.update(Action::Resize(120, 36));
+    for i in 0..100 {
+        app.client
+            .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
+    }
+    app.update(Action::FocusPane(Focus::Tls));
+    // The client pane is the top-left one at 120×36.
+    let wheel = app
+        .action_for_mouse(crossterm::event::MouseEvent {
+            kind: crossterm::event::MouseEventKind::ScrollUp,
+            column: 5,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        })
+        .unwrap();
+    app.update(wheel);
+    assert_eq!(app.scroll[Focus::Client.index()], 3);
+    assert_eq!(app.scroll[Focus::Tls.index()], 0);
+    assert_eq!(app.focus, Focus::Tls, "the wheel does not move focus");
+}
+
+#[test]
+fn the_help_scrolls_on_a_small_terminal() {
+    let mut app = plain();
+    app.update(Action::ToggleHelp);
+    let top = draw(&mut app, 80, 24);
+    assert!(top.contains("Ctrl-C"), "{top}");
+    assert!(!top.contains("wheel scrolls"), "{top}");
+    press(&mut app, &[KeyCode::PageDown, KeyCode::PageDown]);
+    assert!(app.help, "scrolling keeps the help open");
+    let bottom = draw(&mut app, 80, 24);
+    assert!(bottom.contains("wheel scrolls"), "{bottom}");
+    press(&mut app, &[KeyCode::Char('x')]);
+    assert!(!app.help);
+}

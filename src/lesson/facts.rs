@@ -1,1 +1,812 @@
-//! What the lab's events established (written next).
+//! What the lab's events established, and whether a step's expectation
+//! holds.
+//!
+//! [`Facts`] folds the lab's [`Event`] stream into the handful of things
+//! lessons talk about: what the eavesdropper read, what state the server's
+//! session is in, what TLS negotiated. The headless runner and the lesson
+//! pane both fold the same events the same way, so a ✓ on the screen and a
+//! pass in `cargo test` mean the same thing.
+//!
+//! Everything the eavesdropper learned accumulates for the whole lab (it
+//! does not forget a password when the client reconnects). What describes
+//! the current session (its state, the marks, whether the client is logged
+//! in) starts again when the server accepts a new connection. A new lab
+//! starts from nothing: see [`Facts::reset`].
+
+use std::collections::BTreeSet;
+
+use crate::lab::{ClientEvent, Event, EventKind, Side, TlsEvent, WireEvent};
+use crate::pop3::server::ServerEvent;
+use crate::pop3::session::StateName;
+use crate::wire::dissect::{Item, Loot};
+use crate::wire::pop3::Leak;
+use crate::wire::tls::ContentType;
+
+use super::{Expect, Lang};
+
+/// What the lab's events have established so far.
+#[derive(Default, Clone, Debug)]
+pub struct Facts {
+    /// The server session's state: authorization from the moment a client
+    /// connects, then whatever the session reports.
+    pub state: Option<StateName>,
+    /// The client (or, for a login typed by hand, the server) says the
+    /// login succeeded on the current connection.
+    pub logged_in: bool,
+    /// Whether the client's newest reply was +OK (or a continuation).
+    pub last_reply_ok: Option<bool>,
+    /// The eavesdropper read a password (PASS, AUTH PLAIN, AUTH LOGIN).
+    pub password_leaked: bool,
+    /// The eavesdropper read a user name.
+    pub user_leaked: bool,
+    /// The eavesdropper read an APOP digest.
+    pub apop_digest: bool,
+    /// The eavesdropper knows the APOP timestamp the digest was made from
+    /// (with the digest, or from a cleartext greeting).
+    pub apop_timestamp: bool,
+    /// The eavesdropper read a message's headers.
+    pub mail_leaked: bool,
+    /// The eavesdropper read any cleartext POP3 (a command, a reply, or
+    /// anything that leaked from one).
+    pub pop3_read: bool,
+    /// The client's TLS handshake finished with the certificate accepted.
+    pub tls_established: bool,
+    /// The newest negotiated TLS version, as rustls names it ("TLSv1.3").
+    pub tls_version: Option<String>,
+    /// Names of the handshake messages read in cleartext ("ClientHello").
+    pub handshakes: BTreeSet<String>,
+    /// The wire switched to TLS in mid-stream (STLS).
+    pub stls_switch: bool,
+    /// An encrypted application-data record crossed.
+    pub app_data_encrypted: bool,
+    /// The client derived a TLS secret.
+    pub secret_derived: bool,
+    /// Every reason the client gave for a failed TLS handshake.
+    pub cert_failures: Vec<String>,
+    /// How many messages the newest QUIT removed.
+    pub deleted: Option<usize>,
+    /// How many messages the current session has marked for deletion.
+    pub marked: usize,
+}
+
+impl Facts {
+    /// Forget everything: a new lab (a new scenario) starts.
+    pub fn reset(&mut self) {
+        *self = Facts::default();
+    }
+
+    /// Fold one event in.
+    pub fn apply(&mut self, event: &Event) {
+        match &event.kind {
+            EventKind::Lab(_) => {}
+            EventKind::Client(c) => self.apply_client(c),
+            EventKind::Server(s) => self.apply_server(s),
+            EventKind::Wire(WireEvent::Seen { item, .. }) => self.apply_item(item),
+            EventKind::Wire(WireEvent::Learned { loot, .. }) => self.apply_loot(loot),
+            EventKind::Wire(_) => {}
+            EventKind::Tls(TlsEvent::Secret { side, .. }) => {
+                if *side == Side::Client {
+                    self.secret_derived = true;
+                }
+            }
+        }
+    }
+
+    fn apply_client(&mut self, c: &ClientEvent) {
+        match c {
+            ClientEvent::Received { ok, .. } => self.last_reply_ok = Some(*ok),
+            ClientEvent::TlsEstablished { summary, .. } => {
+                self.tls_established = true;
+                self.tls_version = Some(summary.version.clone());
+            }
+            ClientEvent::TlsFailed { reason } => self.cert_failures.push(reason.clone()),
+            ClientEvent::LoggedIn { .. } => self.logged_in = true,
+            ClientEvent::Connecting { .. }
+            | ClientEvent::Sent { .. }
+            | ClientEvent::Error { .. } => {}
+        }
+    }
+
+    fn apply_server(&mut self, s: &ServerEvent) {
+        match s {
+            ServerEvent::Connected { .. } => {
+                // A new session: nothing is marked and nobody is logged in
+                // yet, whatever the previous connection did.
+                self.state = Some(StateName::Authorization);
+                self.logged_in = false;
+                self.marked = 0;
+            }
+            ServerEvent::State { state, .. } => self.state = Some(*state),
+            // `send USER`/`send PASS` typed by hand log in without the
+            // client's own login routine, so the server's word counts too.
+            ServerEvent::LoggedIn { .. } => self.logged_in = true,
+            ServerEvent::Maildrop { messages, .. } => {
+                self.marked = messages.iter().filter(|m| m.deleted).count();
+            }
+            ServerEvent::Updated { removed, .. } => {
+                self.deleted = Some(*removed);
+                // The marks have been carried out; none are pending.
+                self.marked = 0;
+            }
+            ServerEvent::Tls { .. }
+            | ServerEvent::TlsFailed { .. }
+            | ServerEvent::Greeting { .. }
+            | ServerEvent::Command { .. }
+            | ServerEvent::LoginFailed { .. }
+            | ServerEvent::Ended { .. } => {}
+        }
+    }
+
+    fn apply_item(&mut self, item: &Item) {
+        match item {
+            Item::Pop3Command { .. } | Item::Pop3Reply { .. } => self.pop3_read = true,
+            Item::Leak(leak) => {
+                self.pop3_read = true;
+                self.apply_leak(leak);
+            }
+            Item::TlsRecord {
+                header, encrypted, ..
+            } => {
+                if *encrypted && header.content_type == ContentType::ApplicationData {
+                    self.app_data_encrypted = true;
+                }
+            }
+            Item::TlsHandshake { message, .. } => {
+                self.handshakes.insert(message.name().to_string());
+            }
+            Item::SwitchToTls { .. } => self.stls_switch = true,
+            Item::TlsAlert { .. } | Item::Undecodable { .. } => {}
+        }
+    }
+
+    fn apply_leak(&mut self, leak: &Leak) {
+        match leak {
+            Leak::User { .. } => self.user_leaked = true,
+            Leak::Password { user, .. } => {
+                self.password_leaked = true;
+                self.user_leaked |= user.is_some();
+            }
+            Leak::Apop { timestamp, .. } => {
+                self.user_leaked = true;
+                self.apop_digest = true;
+                self.apop_timestamp |= timestamp.is_some();
+            }
+            Leak::AuthPlain { .. } | Leak::AuthLogin { .. } => {
+                self.user_leaked = true;
+                self.password_leaked = true;
+            }
+            Leak::MessageHeaders { .. } => self.mail_leaked = true,
+            Leak::Greeting { timestamp, .. } => self.apop_timestamp |= timestamp.is_some(),
+        }
+    }
+
+    /// The connection's summary, when both directions have closed. The
+    /// items have normally said all of it already; this only makes sure
+    /// nothing the eavesdropper kept is missed.
+    fn apply_loot(&mut self, loot: &Loot) {
+        self.user_leaked |= !loot.users.is_empty();
+        self.password_leaked |= !loot.passwords.is_empty();
+        if let Some((_, _, ts)) = loot.apop.first() {
+            self.apop_digest = true;
+            self.apop_timestamp |= ts.is_some();
+        }
+        self.mail_leaked |= !loot.messages.is_empty();
+        self.pop3_read |= loot.readable();
+    }
+
+    /// True if the eavesdropper captured anything that identifies or
+    /// authenticates the user: a user name, a password, or an APOP digest
+    /// (which, with its timestamp, is enough for an offline dictionary
+    /// attack).
+    pub fn credential_captured(&self) -> bool {
+        self.user_leaked || self.password_leaked || self.apop_digest
+    }
+
+    /// Whether an expectation holds.
+    pub fn holds(&self, e: &Expect) -> bool {
+        match e {
+            Expect::PasswordLeaked => self.password_leaked,
+            Expect::UserLeaked => self.user_leaked,
+            Expect::ApopDigestSeen => self.apop_digest && self.apop_timestamp,
+            Expect::MailLeaked => self.mail_leaked,
+            Expect::NoCredential => !self.credential_captured(),
+            Expect::NothingReadable => !self.pop3_read,
+            Expect::State(s) => self.state == Some(*s),
+            Expect::Reply(ok) => self.last_reply_ok == Some(*ok),
+            Expect::LoggedIn => self.logged_in,
+            Expect::TlsEstablished => self.tls_established,
+            Expect::TlsVersion(v) => self
+                .tls_version
+                .as_deref()
+                .is_some_and(|have| have.trim_start_matches("TLSv") == v.as_str()),
+            Expect::Handshake(name) => self.handshakes.contains(name.as_str()),
+            Expect::StlsSwitch => self.stls_switch,
+            Expect::AppDataEncrypted => self.app_data_encrypted,
+            Expect::SecretDerived => self.secret_derived,
+            Expect::CertFailed(words) => {
+                let words = words.trim().to_lowercase();
+                self.cert_failures
+                    .iter()
+                    .any(|r| words.is_empty() || r.to_lowercase().contains(&words))
+            }
+            // No QUIT at all removed nothing, so `deleted 0` also holds
+            // for a session that ended without QUIT.
+            Expect::Deleted(n) => self.deleted.unwrap_or(0) == *n,
+            Expect::Marked(n) => self.marked == *n,
+        }
+    }
+}
+
+/// A short label for an expectation, for the lesson pane.
+pub fn describe(e: &Expect, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
+    let pick = |j: &str, en: &str| if ja { j.to_string() } else { en.to_string() };
+    match e {
+        Expect::PasswordLeaked => pick(
+            "盗聴者がパスワードを読んだ",
+            "the eavesdropper read the password",
+        ),
+        Expect::UserLeaked => pick(
+            "盗聴者がユーザー名を読んだ",
+            "the eavesdropper read the user name",
+        ),
+        Expect::ApopDigestSeen => pick(
+            "盗聴者が APOP のダイジェストとタイムスタンプを見た",
+            "the eavesdropper saw the APOP digest and its timestamp",
+        ),
+        Expect::MailLeaked => pick(
+            "盗聴者がメールのヘッダーを読んだ",
+            "the eavesdropper read a message's headers",
+        ),
+        Expect::NoCredential => pick(
+            "盗聴者は認証情報 (ユーザー名・パスワード・APOP ダイジェスト) を得ていない",
+            "the eavesdropper captured no credential (user name, password, APOP digest)",
+        ),
+        Expect::NothingReadable => pick(
+            "盗聴者には POP3 が一行も読めない",
+            "the eavesdropper could read no POP3 at all",
+        ),
+        Expect::State(s) => {
+            if ja {
+                format!("サーバーのセッションは {s} 状態")
+            } else {
+                format!("the server's session is in the {s} state")
+            }
+        }
+        Expect::Reply(true) => pick("最新の応答は +OK", "the client's newest reply is +OK"),
+        Expect::Reply(false) => pick("最新の応答は -ERR", "the client's newest reply is -ERR"),
+        Expect::LoggedIn => pick("クライアントがログインした", "the client logged in"),
+        Expect::TlsEstablished => pick(
+            "TLS ハンドシェイクが完了し、証明書が受け入れられた",
+            "the TLS handshake finished and the certificate was accepted",
+        ),
+        Expect::TlsVersion(v) => {
+            if ja {
+                format!("TLS {v} で接続した")
+            } else {
+                format!("TLS {v} was negotiated")
+            }
+        }
+        Expect::Handshake(name) => {
+            if ja {
+                format!("盗聴者が {name} を平文で見た")
+            } else {
+                format!("the eavesdropper saw {name} in cleartext")
+            }
+        }
+        Expect::StlsSwitch => pick(
+            "通信が途中で TLS に切り替わった (STLS)",
+            "the wire switched to TLS mid-stream (STLS)",
+        ),
+        Expect::AppDataEncrypted => pick(
+            "POP3 が暗号化されたアプリケーションデータとして流れた",
+            "POP3 crossed as encrypted application data",
+        ),
+        Expect::SecretDerived => pick(
+            "クライアントが TLS の秘密鍵を導出した",
+            "the client derived a TLS secret",
+        ),
+        Expect::CertFailed(words) if words.trim().is_empty() => {
+            pick("証明書の検証に失敗した", "the certificate check failed")
+        }
+        Expect::CertFailed(words) => {
+            if ja {
+                format!("証明書の検証に失敗した ({})", words.trim())
+            } else {
+                format!("the certificate check failed: {}", words.trim())
+            }
+        }
+        Expect::Deleted(n) => {
+            if ja {
+                format!("QUIT で {n} 通が削除された")
+            } else if *n == 1 {
+                "QUIT removed 1 message".to_string()
+            } else {
+                format!("QUIT removed {n} messages")
+            }
+        }
+        Expect::Marked(n) => {
+            if ja {
+                format!("{n} 通に削除の印が付いている")
+            } else if *n == 1 {
+                "1 message is marked for deletion".to_string()
+            } else {
+                format!("{n} messages are marked for deletion")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::pop3::server::MessageInfo;
+    use crate::pop3::session::LoginMethod;
+    use crate::tls::SessionSummary;
+    use crate::wire::Direction;
+    use crate::wire::tls::{Handshake, RecordHeader};
+
+    fn ev(kind: EventKind) -> Event {
+        Event {
+            at: Duration::ZERO,
+            kind,
+        }
+    }
+
+    fn seen(item: Item) -> Event {
+        ev(EventKind::Wire(WireEvent::Seen { conn: 1, item }))
+    }
+
+    fn leak(l: Leak) -> Event {
+        seen(Item::Leak(l))
+    }
+
+    fn server(s: ServerEvent) -> Event {
+        ev(EventKind::Server(s))
+    }
+
+    fn connected() -> Event {
+        server(ServerEvent::Connected {
+            session: 1,
+            peer: SocketAddr::from(([127, 0, 0, 1], 40000)),
+            implicit_tls: false,
+        })
+    }
+
+    fn maildrop(marks: &[bool]) -> Event {
+        server(ServerEvent::Maildrop {
+            session: 1,
+            messages: marks
+                .iter()
+                .zip(1u32..)
+                .map(|(d, number)| MessageInfo {
+                    number,
+                    size: 100,
+                    uid: format!("u{number}"),
+                    deleted: *d,
+                })
+                .collect(),
+        })
+    }
+
+    fn fold(events: &[Event]) -> Facts {
+        let mut f = Facts::default();
+        for e in events {
+            f.apply(e);
+        }
+        f
+    }
+
+    #[test]
+    fn nothing_happened_means_nothing_leaked_and_no_state() {
+        let f = Facts::default();
+        assert!(f.holds(&Expect::NoCredential));
+        assert!(f.holds(&Expect::NothingReadable));
+        assert!(!f.holds(&Expect::PasswordLeaked));
+        assert!(!f.holds(&Expect::State(StateName::Authorization)));
+        assert!(!f.holds(&Expect::Reply(true)));
+        assert!(!f.holds(&Expect::Reply(false)));
+        assert!(!f.holds(&Expect::CertFailed(String::new())));
+        assert!(f.holds(&Expect::Marked(0)));
+        // No QUIT removed nothing.
+        assert!(f.holds(&Expect::Deleted(0)));
+        assert!(!f.holds(&Expect::Deleted(1)));
+    }
+
+    #[test]
+    fn each_password_leak_counts_and_names_the_user() {
+        let pass = Leak::Password {
+            user: Some("alice".into()),
+            password: "wonderland".into(),
+        };
+        let plain = Leak::AuthPlain {
+            authzid: String::new(),
+            authcid: "alice".into(),
+            password: "wonderland".into(),
+        };
+        let login = Leak::AuthLogin {
+            user: "alice".into(),
+            password: "wonderland".into(),
+        };
+        for l in [pass, plain, login] {
+            let f = fold(&[leak(l.clone())]);
+            assert!(f.holds(&Expect::PasswordLeaked), "{l:?}");
+            assert!(f.holds(&Expect::UserLeaked), "{l:?}");
+            assert!(!f.holds(&Expect::NoCredential), "{l:?}");
+            assert!(!f.holds(&Expect::NothingReadable), "{l:?}");
+            assert!(!f.holds(&Expect::ApopDigestSeen), "{l:?}");
+        }
+        // PASS without a USER before it leaks no name.
+        let f = fold(&[leak(Leak::Password {
+            user: None,
+            password: "x".into(),
+        })]);
+        assert!(f.holds(&Expect::PasswordLeaked));
+        assert!(!f.holds(&Expect::UserLeaked));
+    }
+
+    #[test]
+    fn a_user_name_alone_is_a_credential_but_not_a_password() {
+        let f = fold(&[leak(Leak::User {
+            name: "alice".into(),
+        })]);
+        assert!(f.holds(&Expect::UserLeaked));
+        assert!(!f.holds(&Expect::PasswordLeaked));
+        assert!(!f.holds(&Expect::NoCredential));
+    }
+
+    #[test]
+    fn apop_needs_the_digest_and_a_timestamp_from_somewhere() {
+        let apop = |ts: Option<&str>| {
+            leak(Leak::Apop {
+                user: "alice".into(),
+                digest: "c4c9334bac560ecc979e58001b3e22fb".into(),
+                timestamp: ts.map(String::from),
+            })
+        };
+        let f = fold(&[apop(Some("<1.2@lab>"))]);
+        assert!(f.holds(&Expect::ApopDigestSeen));
+        assert!(!f.holds(&Expect::PasswordLeaked));
+        assert!(f.holds(&Expect::UserLeaked));
+        assert!(!f.holds(&Expect::NoCredential));
+
+        // The digest without any timestamp cannot be attacked offline.
+        let f = fold(&[apop(None)]);
+        assert!(!f.holds(&Expect::ApopDigestSeen));
+        // The timestamp may come from the greeting read earlier.
+        let greeting = leak(Leak::Greeting {
+            text: "POP3 ready <1.2@lab>".into(),
+            timestamp: Some("<1.2@lab>".into()),
+        });
+        let f = fold(&[greeting, apop(None)]);
+        assert!(f.holds(&Expect::ApopDigestSeen));
+    }
+
+    #[test]
+    fn a_greeting_or_any_pop3_line_is_readable_but_no_credential() {
+        let f = fold(&[leak(Leak::Greeting {
+            text: "POP3 ready".into(),
+            timestamp: None,
+        })]);
+        assert!(!f.holds(&Expect::NothingReadable));
+        assert!(f.holds(&Expect::NoCredential));
+
+        let f = fold(&[seen(Item::Pop3Command {
+            dir: Direction::ClientToServer,
+            offset: 0,
+            text: "STAT".into(),
+        })]);
+        assert!(!f.holds(&Expect::NothingReadable));
+        let f = fold(&[seen(Item::Pop3Reply {
+            offset: 0,
+            ok: true,
+            continuation: false,
+            first_line: "+OK".into(),
+            body_len: None,
+            body: None,
+        })]);
+        assert!(!f.holds(&Expect::NothingReadable));
+    }
+
+    #[test]
+    fn mail_headers_leak_mail() {
+        let f = fold(&[leak(Leak::MessageHeaders {
+            from: Some("bob@example.org".into()),
+            to: None,
+            subject: Some("hi".into()),
+        })]);
+        assert!(f.holds(&Expect::MailLeaked));
+        // Reading mail is not reading a credential.
+        assert!(f.holds(&Expect::NoCredential));
+    }
+
+    #[test]
+    fn the_closing_loot_fills_in_what_items_missed() {
+        let loot = Loot {
+            users: vec!["alice".into()],
+            passwords: vec![(Some("alice".into()), "wonderland".into())],
+            messages: vec![(None, None, Some("hi".into()))],
+            ..Loot::default()
+        };
+        let f = fold(&[ev(EventKind::Wire(WireEvent::Learned {
+            conn: 1,
+            loot,
+            summary: String::new(),
+        }))]);
+        assert!(f.holds(&Expect::PasswordLeaked));
+        assert!(f.holds(&Expect::UserLeaked));
+        assert!(f.holds(&Expect::MailLeaked));
+        assert!(!f.holds(&Expect::NothingReadable));
+
+        // A TLS connection's loot (metadata only) reveals nothing readable.
+        let loot = Loot {
+            sni: Some("localhost".into()),
+            tls_version: Some(0x0304),
+            encrypted_bytes: 4000,
+            ..Loot::default()
+        };
+        let f = fold(&[ev(EventKind::Wire(WireEvent::Learned {
+            conn: 1,
+            loot,
+            summary: String::new(),
+        }))]);
+        assert!(f.holds(&Expect::NothingReadable));
+        assert!(f.holds(&Expect::NoCredential));
+    }
+
+    #[test]
+    fn state_follows_the_session_and_restarts_with_a_connection() {
+        let state = |s| {
+            server(ServerEvent::State {
+                session: 1,
+                state: s,
+            })
+        };
+        let mut f = fold(&[connected()]);
+        assert!(f.holds(&Expect::State(StateName::Authorization)));
+        f.apply(&state(StateName::Transaction));
+        assert!(f.holds(&Expect::State(StateName::Transaction)));
+        assert!(!f.holds(&Expect::State(StateName::Authorization)));
+        f.apply(&state(StateName::Update));
+        assert!(f.holds(&Expect::State(StateName::Update)));
+        f.apply(&connected());
+        assert!(f.holds(&Expect::State(StateName::Authorization)));
+    }
+
+    #[test]
+    fn logged_in_from_either_side_until_the_next_connection() {
+        let mut f = fold(&[
+            connected(),
+            ev(EventKind::Client(ClientEvent::LoggedIn {
+                user: "alice".into(),
+                method: "APOP".into(),
+            })),
+        ]);
+        assert!(f.holds(&Expect::LoggedIn));
+        f.apply(&connected());
+        assert!(!f.holds(&Expect::LoggedIn));
+        f.apply(&server(ServerEvent::LoggedIn {
+            session: 2,
+            user: "alice".into(),
+            method: LoginMethod::UserPass,
+        }));
+        assert!(f.holds(&Expect::LoggedIn));
+    }
+
+    #[test]
+    fn the_newest_reply_decides() {
+        let reply = |ok: bool| {
+            ev(EventKind::Client(ClientEvent::Received {
+                ok,
+                status: if ok { "+OK".into() } else { "-ERR".into() },
+                body: None,
+                body_len: None,
+            }))
+        };
+        let mut f = fold(&[reply(true)]);
+        assert!(f.holds(&Expect::Reply(true)));
+        f.apply(&reply(false));
+        assert!(f.holds(&Expect::Reply(false)));
+        assert!(!f.holds(&Expect::Reply(true)));
+    }
+
+    #[test]
+    fn tls_version_secret_and_encrypted_records() {
+        let summary = SessionSummary {
+            version: "TLSv1.3".into(),
+            suite: "TLS13_AES_256_GCM_SHA384".into(),
+            group: Some("X25519".into()),
+            sni: Some("localhost".into()),
+        };
+        let record = |content_type, encrypted| {
+            seen(Item::TlsRecord {
+                dir: Direction::ServerToClient,
+                offset: 0,
+                header: RecordHeader {
+                    content_type,
+                    version: 0x0303,
+                    length: 40,
+                },
+                encrypted,
+            })
+        };
+        // A cleartext handshake record is not encrypted application data.
+        let mut f = fold(&[record(ContentType::Handshake, false)]);
+        assert!(!f.holds(&Expect::AppDataEncrypted));
+        assert!(!f.holds(&Expect::TlsEstablished));
+        f.apply(&record(ContentType::ApplicationData, true));
+        assert!(f.holds(&Expect::AppDataEncrypted));
+
+        // Only the client's secrets count.
+        f.apply(&ev(EventKind::Tls(TlsEvent::Secret {
+            side: Side::Server,
+            label: "SERVER_TRAFFIC_SECRET_0".into(),
+            client_random: "00".into(),
+            secret: "11".into(),
+        })));
+        assert!(!f.holds(&Expect::SecretDerived));
+        f.apply(&ev(EventKind::Tls(TlsEvent::Secret {
+            side: Side::Client,
+            label: "CLIENT_TRAFFIC_SECRET_0".into(),
+            client_random: "00".into(),
+            secret: "22".into(),
+        })));
+        assert!(f.holds(&Expect::SecretDerived));
+
+        f.apply(&ev(EventKind::Client(ClientEvent::TlsEstablished {
+            summary,
+            chain: Vec::new(),
+            verification: "verified against the lab's demo CA".into(),
+        })));
+        assert!(f.holds(&Expect::TlsEstablished));
+        assert!(f.holds(&Expect::TlsVersion("1.3".into())));
+        assert!(!f.holds(&Expect::TlsVersion("1.2".into())));
+    }
+
+    #[test]
+    fn handshake_names_and_the_stls_switch() {
+        let hs = |message| {
+            seen(Item::TlsHandshake {
+                dir: Direction::ServerToClient,
+                offset: 0,
+                message,
+            })
+        };
+        let f = fold(&[
+            hs(Handshake::ServerHello {
+                version: 0x0304,
+                cipher_suite: 0x1301,
+                group: Some(0x001d),
+                hello_retry_request: true,
+            }),
+            hs(Handshake::ServerHelloDone),
+            seen(Item::SwitchToTls {
+                dir: Direction::ClientToServer,
+                offset: 20,
+            }),
+        ]);
+        assert!(f.holds(&Expect::Handshake("HelloRetryRequest".into())));
+        assert!(!f.holds(&Expect::Handshake("ServerHello".into())));
+        assert!(f.holds(&Expect::Handshake("ServerHelloDone".into())));
+        assert!(!f.holds(&Expect::Handshake("ClientHello".into())));
+        assert!(f.holds(&Expect::StlsSwitch));
+    }
+
+    #[test]
+    fn cert_failed_matches_words_case_insensitively() {
+        let f = fold(&[ev(EventKind::Client(ClientEvent::TlsFailed {
+            reason: "Unknown Issuer (the server's certificate is not signed by a CA you trust)"
+                .into(),
+        }))]);
+        assert!(f.holds(&Expect::CertFailed("unknown issuer".into())));
+        assert!(f.holds(&Expect::CertFailed(String::new())));
+        assert!(f.holds(&Expect::CertFailed("  ".into())));
+        assert!(!f.holds(&Expect::CertFailed("expired".into())));
+        assert!(!f.holds(&Expect::TlsEstablished));
+    }
+
+    #[test]
+    fn marks_come_from_the_newest_maildrop_and_quit_turns_them_into_deletions() {
+        let mut f = fold(&[connected(), maildrop(&[false, false, false])]);
+        assert!(f.holds(&Expect::Marked(0)));
+        f.apply(&maildrop(&[false, true, false]));
+        assert!(f.holds(&Expect::Marked(1)));
+        f.apply(&maildrop(&[true, true, false]));
+        assert!(f.holds(&Expect::Marked(2)));
+        // RSET sends a clean maildrop.
+        f.apply(&maildrop(&[false, false, false]));
+        assert!(f.holds(&Expect::Marked(0)));
+        f.apply(&maildrop(&[false, true, false]));
+        f.apply(&server(ServerEvent::Updated {
+            session: 1,
+            removed: 1,
+            failed: 0,
+        }));
+        assert!(f.holds(&Expect::Deleted(1)));
+        assert!(!f.holds(&Expect::Deleted(0)));
+        assert!(f.holds(&Expect::Marked(0)));
+        // A new session does not undo what the last QUIT did.
+        f.apply(&connected());
+        assert!(f.holds(&Expect::Deleted(1)));
+    }
+
+    #[test]
+    fn a_dropped_session_forgets_its_marks() {
+        let mut f = fold(&[connected(), maildrop(&[true, false])]);
+        assert!(f.holds(&Expect::Marked(1)));
+        f.apply(&connected());
+        assert!(f.holds(&Expect::Marked(0)));
+        assert!(f.holds(&Expect::Deleted(0)));
+    }
+
+    #[test]
+    fn reset_forgets_everything() {
+        let mut f = fold(&[
+            connected(),
+            leak(Leak::User {
+                name: "alice".into(),
+            }),
+        ]);
+        assert!(f.holds(&Expect::UserLeaked));
+        f.reset();
+        assert!(!f.holds(&Expect::UserLeaked));
+        assert_eq!(f.state, None);
+    }
+
+    #[test]
+    fn every_expectation_has_a_label_in_both_languages() {
+        let all = [
+            "password-leaked",
+            "user-leaked",
+            "apop-digest-seen",
+            "mail-leaked",
+            "no-credential",
+            "nothing-readable",
+            "state transaction",
+            "reply ok",
+            "reply err",
+            "logged-in",
+            "tls-established",
+            "tls-version 1.3",
+            "handshake ClientHello",
+            "stls-switch",
+            "app-data-encrypted",
+            "secret-derived",
+            "cert-failed",
+            "cert-failed unknown issuer",
+            "deleted 2",
+            "marked 1",
+        ];
+        for word in all {
+            let e = Expect::parse(word).unwrap();
+            let ja = describe(&e, Lang::Ja);
+            let en = describe(&e, Lang::En);
+            assert!(!ja.is_empty() && !en.is_empty(), "{word}");
+            assert_ne!(ja, en, "{word}");
+            assert!(!ja.is_ascii(), "{word}: {ja}");
+        }
+        assert_eq!(
+            describe(&Expect::PasswordLeaked, Lang::En),
+            "the eavesdropper read the password"
+        );
+        assert_eq!(
+            describe(&Expect::PasswordLeaked, Lang::Ja),
+            "盗聴者がパスワードを読んだ"
+        );
+        assert_eq!(
+            describe(&Expect::State(StateName::Transaction), Lang::En),
+            "the server's session is in the TRANSACTION state"
+        );
+        assert_eq!(
+            describe(&Expect::CertFailed("unknown issuer".into()), Lang::En),
+            "the certificate check failed: unknown issuer"
+        );
+        assert_eq!(
+            describe(&Expect::Deleted(1), Lang::En),
+            "QUIT removed 1 message"
+        );
+    }
+}

@@ -26,7 +26,9 @@ use crate::wire::tls::ContentType;
 
 use super::highlight::{self, Highlighted};
 use super::layout;
+use super::lesson::{LessonView, Place};
 use super::text;
+use crate::lesson::{Lang, Lesson, PaneName, StepAction, ViewName};
 
 /// The four panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,11 +41,19 @@ pub enum Focus {
     Wire,
     /// The TLS timeline, parameters and secrets.
     Tls,
+    /// The lesson: reading, steps and quiz.
+    Lesson,
 }
 
 impl Focus {
     /// Every pane, in Tab order.
-    pub const ALL: [Focus; 4] = [Focus::Client, Focus::Server, Focus::Wire, Focus::Tls];
+    pub const ALL: [Focus; 5] = [
+        Focus::Client,
+        Focus::Server,
+        Focus::Wire,
+        Focus::Tls,
+        Focus::Lesson,
+    ];
 
     /// The pane's title.
     pub fn title(self) -> &'static str {
@@ -52,6 +62,7 @@ impl Focus {
             Focus::Server => "Server",
             Focus::Wire => "Eavesdropper",
             Focus::Tls => "TLS",
+            Focus::Lesson => "Lesson",
         }
     }
 
@@ -59,10 +70,11 @@ impl Focus {
     /// follow their newest line (a log). Their scroll offsets count from
     /// that end.
     pub fn top_anchored(self) -> bool {
-        self == Focus::Tls
+        matches!(self, Focus::Tls | Focus::Lesson)
     }
 
-    fn index(self) -> usize {
+    /// Its place in [`Focus::ALL`], which is also its scroll slot.
+    pub fn index(self) -> usize {
         Focus::ALL.iter().position(|&f| f == self).unwrap_or(0)
     }
 }
@@ -134,6 +146,8 @@ pub enum Effect {
     Lab(LabCmd),
     /// Work the wire's gate.
     Gate(GateOp),
+    /// Save the lesson progress (the run loop knows where).
+    SaveProgress,
 }
 
 /// Everything that can happen to the screen.
@@ -151,10 +165,23 @@ pub enum Action {
     ToggleZoom,
     /// Open or close the key help.
     ToggleHelp,
+    /// Scroll the key help by this many lines (down when positive), for
+    /// terminals too short to show every key at once.
+    HelpScroll(isize),
     /// Type a character on the input line.
     InputChar(char),
     /// Delete the character before the cursor on the input line.
     InputBackspace,
+    /// Delete the character under the cursor on the input line.
+    InputDelete,
+    /// Move the input line's cursor one character left.
+    InputLeft,
+    /// Move the input line's cursor one character right.
+    InputRight,
+    /// Move the input line's cursor to the start.
+    InputHome,
+    /// Move the input line's cursor to the end.
+    InputEnd,
     /// Send the input line to the server.
     InputSubmit,
     /// Leave the input line so single keys work as commands.
@@ -219,6 +246,30 @@ pub enum Action {
     Reset,
     /// A mouse click at this cell.
     Click(u16, u16),
+    /// The mouse wheel at this cell: scroll the pane under the pointer,
+    /// up (towards older lines) when `true`.
+    Wheel(u16, u16, bool),
+    /// Show or hide the lesson pane.
+    LessonToggle,
+    /// Go to the lesson's next step (carrying out its actions) or quiz
+    /// question.
+    LessonNext,
+    /// Go back to the lesson's previous step (nothing is carried out).
+    LessonPrev,
+    /// Open the lesson list.
+    LessonListOpen,
+    /// Select the lesson above in the list.
+    LessonListUp,
+    /// Select the lesson below in the list.
+    LessonListDown,
+    /// Open the selected lesson.
+    LessonListChoose,
+    /// Close the lesson list.
+    LessonListClose,
+    /// Switch the lesson's language (Japanese, English).
+    LangToggle,
+    /// Answer the current quiz question with this choice (0-based).
+    QuizAnswer(usize),
     /// The terminal's new size.
     Resize(u16, u16),
     /// Time passed (drives play mode).
@@ -449,6 +500,8 @@ pub struct App {
     pub input_active: bool,
     /// The input line.
     pub input: String,
+    /// The input line's cursor, in characters from the start.
+    pub cursor: usize,
     /// Commands sent, oldest first.
     pub history: Vec<String>,
     history_pos: Option<usize>,
@@ -456,12 +509,15 @@ pub struct App {
     pub zoom: bool,
     /// The help overlay is open.
     pub help: bool,
+    /// Lines the help is scrolled down.
+    pub help_scroll: usize,
     /// The scenario menu, when open.
     pub menu: Option<Menu>,
     /// The current search.
     pub search: Option<Search>,
-    /// Lines scrolled back from the newest, per pane (0 follows the end).
-    pub scroll: [usize; 4],
+    /// Lines scrolled back from the newest, per pane (0 follows the end);
+    /// for top-anchored panes, lines scrolled down from the top.
+    pub scroll: [usize; 5],
     /// The eavesdropper's view.
     pub wire_view: WireView,
     /// The wire's gate.
@@ -476,6 +532,8 @@ pub struct App {
     pub wire: WireModel,
     /// The TLS pane.
     pub tls: TlsModel,
+    /// The lesson pane.
+    pub lesson: LessonView,
     /// The terminal's size.
     pub size: (u16, u16),
     /// Mouse events are enabled (for the help text).
@@ -501,13 +559,15 @@ impl App {
             focus: Focus::Client,
             input_active: true,
             input: String::new(),
+            cursor: 0,
             history: Vec::new(),
             history_pos: None,
             zoom: false,
             help: false,
+            help_scroll: 0,
             menu: None,
             search: None,
-            scroll: [0; 4],
+            scroll: [0; 5],
             wire_view: WireView::Text,
             gate: GateState::Open,
             play_elapsed: 0,
@@ -516,6 +576,7 @@ impl App {
             server: ServerView::default(),
             wire: WireModel::default(),
             tls: TlsModel::default(),
+            lesson: LessonView::default(),
             size: (120, 36),
             mouse: true,
             dirty: true,
@@ -538,18 +599,50 @@ impl App {
         }
         match action {
             Action::Quit => self.quit = true,
-            Action::FocusNext => self.set_focus(Focus::ALL[(self.focus.index() + 1) % 4]),
-            Action::FocusPrev => self.set_focus(Focus::ALL[(self.focus.index() + 3) % 4]),
+            Action::FocusNext | Action::FocusPrev => {
+                let panes = self.panes();
+                let n = panes.len();
+                let i = panes.iter().position(|&f| f == self.focus).unwrap_or(0);
+                let to = if matches!(action, Action::FocusNext) {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.set_focus(panes[to]);
+            }
             Action::FocusPane(f) => self.set_focus(f),
             Action::ToggleZoom => self.zoom = !self.zoom,
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
+            Action::HelpScroll(by) => {
+                let max = super::panes::help::KEYS.len();
+                self.help_scroll = self.help_scroll.saturating_add_signed(by).min(max);
+            }
             Action::InputChar(c) => {
-                self.input.push(c);
+                let at = self.cursor_byte();
+                self.input.insert(at, c);
+                self.cursor += 1;
                 self.history_pos = None;
             }
             Action::InputBackspace => {
-                self.input.pop();
+                if self.cursor > 0 {
+                    self.cursor -= 1;
+                    let at = self.cursor_byte();
+                    self.input.remove(at);
+                }
             }
+            Action::InputDelete => {
+                let at = self.cursor_byte();
+                if at < self.input.len() {
+                    self.input.remove(at);
+                }
+            }
+            Action::InputLeft => self.cursor = self.cursor.saturating_sub(1),
+            Action::InputRight => self.cursor = (self.cursor + 1).min(self.input.chars().count()),
+            Action::InputHome => self.cursor = 0,
+            Action::InputEnd => self.cursor = self.input.chars().count(),
             Action::InputSubmit => self.submit(),
             Action::InputLeave => self.input_active = false,
             Action::InputEnter => {
@@ -566,29 +659,24 @@ impl App {
                 };
                 self.history_pos = Some(pos);
                 self.input = self.history[pos].clone();
+                self.cursor = self.input.chars().count();
             }
             Action::HistoryNext => match self.history_pos {
                 Some(p) if p + 1 < self.history.len() => {
                     self.history_pos = Some(p + 1);
                     self.input = self.history[p + 1].clone();
+                    self.cursor = self.input.chars().count();
                 }
                 Some(_) => {
                     self.history_pos = None;
                     self.input.clear();
+                    self.cursor = 0;
                 }
                 None => {}
             },
             Action::Complete => self.complete(),
-            Action::ScrollUp(n) | Action::ScrollDown(n) => {
-                let i = self.focus.index();
-                let back = matches!(action, Action::ScrollUp(_)) != self.focus.top_anchored();
-                self.scroll[i] = if back {
-                    self.scroll[i].saturating_add(n)
-                } else {
-                    self.scroll[i].saturating_sub(n)
-                };
-                self.clamp_scroll();
-            }
+            Action::ScrollUp(n) => self.scroll_pane(self.focus, -(n as isize)),
+            Action::ScrollDown(n) => self.scroll_pane(self.focus, n as isize),
             Action::ScrollTop | Action::ScrollBottom => {
                 let far = matches!(action, Action::ScrollTop) != self.focus.top_anchored();
                 self.scroll[self.focus.index()] = if far { usize::MAX } else { 0 };
@@ -704,7 +792,7 @@ impl App {
             Action::Reset => self.restart(self.scenario.clone()),
             Action::Click(x, y) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
-                let areas = layout::compute(area, self.focus, self.zoom);
+                let areas = layout::compute(area, self.focus, self.zoom, self.lesson.open);
                 let hit = areas
                     .panes
                     .iter()
@@ -715,9 +803,88 @@ impl App {
                 } else if let Some(tabs) = areas.tabs
                     && tabs.contains(Position::new(x, y))
                 {
-                    // The tab bar is split evenly between the four panes.
-                    let i = usize::from((x - tabs.x) * 4 / tabs.width.max(1));
-                    self.set_focus(Focus::ALL[i.min(3)]);
+                    // The tab bar is split evenly between the panes.
+                    let panes = self.panes();
+                    let n = panes.len() as u16;
+                    let i = usize::from((x - tabs.x) * n / tabs.width.max(1));
+                    self.set_focus(panes[i.min(panes.len() - 1)]);
+                }
+            }
+            Action::Wheel(x, y, up) => {
+                let area = Rect::new(0, 0, self.size.0, self.size.1);
+                let areas = layout::compute(area, self.focus, self.zoom, self.lesson.open);
+                // The pane under the pointer scrolls, whatever has focus,
+                // as in every other program with panes.
+                let pane = areas
+                    .panes
+                    .iter()
+                    .find(|(_, r)| r.contains(Position::new(x, y)))
+                    .map(|(f, _)| *f)
+                    .unwrap_or(self.focus);
+                self.scroll_pane(pane, if up { -3 } else { 3 });
+            }
+            Action::LessonToggle => {
+                if self.lesson.open {
+                    self.lesson.open = false;
+                    if self.focus == Focus::Lesson {
+                        self.set_focus(Focus::Client);
+                    }
+                } else {
+                    self.set_focus(Focus::Lesson);
+                }
+            }
+            Action::LessonNext => {
+                if !self.lesson.open {
+                    return;
+                }
+                let actions = self.lesson.forward();
+                self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+                self.run_step(actions);
+                self.save_progress();
+            }
+            Action::LessonPrev => {
+                if !self.lesson.open {
+                    return;
+                }
+                self.lesson.back();
+                self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+            }
+            Action::LessonListOpen => {
+                let chapters = self.lesson.chapters();
+                let row = self
+                    .lesson
+                    .chapter
+                    .and_then(|c| chapters.iter().position(|&x| x == c))
+                    .unwrap_or(0);
+                self.lesson.list = Some(row);
+            }
+            Action::LessonListUp | Action::LessonListDown => {
+                let n = self.lesson.chapters().len().max(1);
+                if let Some(r) = &mut self.lesson.list {
+                    *r = if matches!(action, Action::LessonListUp) {
+                        (*r + n - 1) % n
+                    } else {
+                        (*r + 1) % n
+                    };
+                }
+            }
+            Action::LessonListChoose => {
+                if let Some(r) = self.lesson.list.take()
+                    && let Some(&c) = self.lesson.chapters().get(r)
+                {
+                    self.lesson.open_chapter(c);
+                    self.scroll[Focus::Lesson.index()] = 0;
+                    self.set_focus(Focus::Lesson);
+                }
+            }
+            Action::LessonListClose => self.lesson.list = None,
+            Action::LangToggle => {
+                self.lesson.toggle_lang();
+                self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+            }
+            Action::QuizAnswer(choice) => {
+                if self.lesson.answer(choice) {
+                    self.save_progress();
                 }
             }
             Action::Resize(w, h) => self.size = (w, h),
@@ -733,6 +900,11 @@ impl App {
             Action::LabReady(g) => {
                 if g == self.generation {
                     self.lab_error = None;
+                    // A fresh lab's wire starts open; a lesson that paused
+                    // right after choosing the scenario wants it held.
+                    if self.gate != GateState::Open {
+                        self.effects.push(Effect::Gate(GateOp::Pause));
+                    }
                 }
             }
             Action::LabFailed(g, why) => {
@@ -742,6 +914,10 @@ impl App {
             }
             Action::Lab(g, event) => {
                 if g == self.generation {
+                    self.lesson.apply(&event);
+                    if self.lesson.progress_dirty {
+                        self.save_progress();
+                    }
                     self.apply(*event);
                 } else {
                     self.dirty = false;
@@ -751,6 +927,14 @@ impl App {
     }
 
     fn set_focus(&mut self, f: Focus) {
+        if f == Focus::Lesson && !self.lesson.open {
+            self.lesson.open = true;
+            if self.lesson.chapter.is_none()
+                && let Some(&c) = self.lesson.chapters().first()
+            {
+                self.lesson.open_chapter(c);
+            }
+        }
         self.focus = f;
         self.input_active = f == Focus::Client;
     }
@@ -759,6 +943,119 @@ impl App {
         let i = self.focus.index();
         let total = super::panes::line_texts(self, self.focus).len();
         self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
+    }
+
+    /// Scroll a pane by `by` lines: negative towards older lines (up),
+    /// positive towards newer ones (down).
+    fn scroll_pane(&mut self, pane: Focus, by: isize) {
+        let i = pane.index();
+        let n = by.unsigned_abs();
+        // Log panes count back from the newest line, summaries down from
+        // the top, so "up" means opposite things to their offsets.
+        let grow = (by < 0) != pane.top_anchored();
+        self.scroll[i] = if grow {
+            self.scroll[i].saturating_add(n)
+        } else {
+            self.scroll[i].saturating_sub(n)
+        };
+        let total = super::panes::line_texts(self, pane).len();
+        self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
+    }
+
+    /// The panes on screen, in Tab order: the lesson pane only when open.
+    pub fn panes(&self) -> Vec<Focus> {
+        Focus::ALL
+            .iter()
+            .copied()
+            .filter(|&f| f != Focus::Lesson || self.lesson.open)
+            .collect()
+    }
+
+    /// The byte offset of the input line's cursor.
+    fn cursor_byte(&self) -> usize {
+        self.input
+            .char_indices()
+            .nth(self.cursor)
+            .map(|(b, _)| b)
+            .unwrap_or(self.input.len())
+    }
+
+    /// Give the screen its lessons, in this language, with the saved
+    /// progress; `open` opens that chapter with the pane shown.
+    pub fn set_lessons(
+        &mut self,
+        lessons: Vec<Lesson>,
+        lang: Lang,
+        progress: crate::lesson::progress::Progress,
+        open: Option<u32>,
+    ) {
+        self.lesson.lessons = lessons;
+        self.lesson.lang = lang;
+        self.lesson.progress = progress;
+        if let Some(c) = open {
+            self.lesson.open_chapter(c);
+        }
+        self.dirty = true;
+    }
+
+    /// The lesson pane's scroll offset that puts the current place at the
+    /// top of the pane.
+    fn lesson_scroll_target(&self) -> usize {
+        super::panes::lesson::place_line(self)
+    }
+
+    /// Carry out a lesson step's actions on the lab and the screen.
+    fn run_step(&mut self, actions: Vec<StepAction>) {
+        for a in actions {
+            match a {
+                StepAction::Scenario(spec) => self.restart(spec.to_scenario()),
+                StepAction::Connect => self.effects.push(Effect::Lab(LabCmd::Connect)),
+                StepAction::Send(line) => {
+                    self.scroll[Focus::Client.index()] = 0;
+                    self.effects.push(Effect::Lab(LabCmd::Command(line)));
+                }
+                StepAction::Login => self.effects.push(Effect::Lab(LabCmd::Login)),
+                StepAction::Pause => {
+                    if self.gate == GateState::Open {
+                        self.effects.push(Effect::Gate(GateOp::Pause));
+                    }
+                    self.gate = GateState::Paused;
+                }
+                StepAction::Resume => {
+                    self.gate = GateState::Open;
+                    self.effects.push(Effect::Gate(GateOp::Open));
+                }
+                StepAction::Step(n) => {
+                    if self.gate == GateState::Open {
+                        self.effects.push(Effect::Gate(GateOp::Pause));
+                    }
+                    self.gate = GateState::Paused;
+                    for _ in 0..n {
+                        self.effects.push(Effect::Gate(GateOp::Step));
+                    }
+                }
+                StepAction::Focus(p) => self.set_focus(focus_of(p)),
+                StepAction::View(v) => {
+                    self.wire_view = match v {
+                        ViewName::Text => WireView::Text,
+                        ViewName::Hex => WireView::Hex,
+                        ViewName::Records => WireView::Records,
+                    };
+                    self.scroll[Focus::Wire.index()] = 0;
+                }
+                // The pane draws the mark and the diagram from the current
+                // step, so only the focus changes here.
+                StepAction::Highlight(e) => self.set_focus(focus_of(e.pane())),
+                StepAction::Diagram(..) => {}
+            }
+        }
+    }
+
+    fn save_progress(&mut self) {
+        if self.lesson.progress_dirty {
+            self.lesson.progress_dirty = false;
+            self.effects.push(Effect::SaveProgress);
+        }
     }
 
     /// Scroll so the newest match at least `from` lines back from the end
@@ -790,8 +1087,9 @@ impl App {
         self.server = fresh.server;
         self.wire = fresh.wire;
         self.tls = fresh.tls;
-        self.scroll = [0; 4];
+        self.scroll = [0, 0, 0, 0, self.scroll[Focus::Lesson.index()]];
         self.last_sent.clear();
+        self.lesson.lab_restarted();
         // A paused wire would hold the old lab's last exchange forever and
         // the driver with it, so reconnecting always starts with it open.
         self.gate = GateState::Open;
@@ -802,6 +1100,7 @@ impl App {
     fn submit(&mut self) {
         let line = self.input.trim().to_string();
         self.input.clear();
+        self.cursor = 0;
         self.history_pos = None;
         if line.is_empty() {
             return;
@@ -825,7 +1124,10 @@ impl App {
             .filter(|c| c.starts_with(&up))
             .collect();
         match found.as_slice() {
-            [one] => self.input = format!("{one} "),
+            [one] => {
+                self.input = format!("{one} ");
+                self.cursor = self.input.chars().count();
+            }
             [] => {}
             many => {
                 // Complete as far as the candidates agree.
@@ -835,6 +1137,7 @@ impl App {
                     .find(|&n| many.iter().all(|c| c.get(..n) == first.get(..n)))
                     .unwrap_or(up.len());
                 self.input = first[..common].to_string();
+                self.cursor = self.input.chars().count();
             }
         }
     }
@@ -1182,7 +1485,25 @@ impl App {
             return Some(Action::Quit);
         }
         if self.help {
-            return Some(Action::ToggleHelp);
+            // The arrows scroll a help taller than the terminal; any other
+            // key closes it, as it says.
+            return Some(match key.code {
+                KeyCode::Down | KeyCode::Char('j') => Action::HelpScroll(1),
+                KeyCode::Up | KeyCode::Char('k') => Action::HelpScroll(-1),
+                KeyCode::PageDown => Action::HelpScroll(10),
+                KeyCode::PageUp => Action::HelpScroll(-10),
+                _ => Action::ToggleHelp,
+            });
+        }
+        if self.lesson.list.is_some() {
+            return Some(match key.code {
+                KeyCode::Up | KeyCode::Char('k') => Action::LessonListUp,
+                KeyCode::Down | KeyCode::Char('j') => Action::LessonListDown,
+                KeyCode::Enter | KeyCode::Char(' ') => Action::LessonListChoose,
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('C') => Action::LessonListClose,
+                KeyCode::Char('L') => Action::LangToggle,
+                _ => return None,
+            });
         }
         if self.menu.is_some() {
             return Some(match key.code {
@@ -1229,6 +1550,21 @@ impl App {
                 KeyCode::Enter => Some(Action::InputSubmit),
                 KeyCode::Esc => Some(Action::InputLeave),
                 KeyCode::Backspace => Some(Action::InputBackspace),
+                KeyCode::Delete => Some(Action::InputDelete),
+                KeyCode::Left => Some(Action::InputLeft),
+                KeyCode::Right => Some(Action::InputRight),
+                KeyCode::Home => Some(Action::InputHome),
+                KeyCode::End => Some(Action::InputEnd),
+                KeyCode::Char('a') if ctrl => Some(Action::InputHome),
+                KeyCode::Char('e') if ctrl => Some(Action::InputEnd),
+                // No POP3 command starts with a bracket, so on an empty
+                // line they move through the lesson without leaving it.
+                KeyCode::Char(']') if self.input.is_empty() && self.lesson.open => {
+                    Some(Action::LessonNext)
+                }
+                KeyCode::Char('[') if self.input.is_empty() && self.lesson.open => {
+                    Some(Action::LessonPrev)
+                }
                 KeyCode::Up => Some(Action::HistoryPrev),
                 KeyCode::Down => Some(Action::HistoryNext),
                 KeyCode::Tab => {
@@ -1244,8 +1580,24 @@ impl App {
                 _ => None,
             };
         }
+        if self.focus == Focus::Lesson {
+            if let Place::Quiz(_) = self.lesson.place
+                && let KeyCode::Char(c @ '1'..='4') = key.code
+            {
+                return Some(Action::QuizAnswer(usize::from(c as u8 - b'1')));
+            }
+            if key.code == KeyCode::Enter {
+                return Some(Action::LessonNext);
+            }
+        }
         Some(match key.code {
             KeyCode::Char('q') => Action::Quit,
+            KeyCode::Char('c') => Action::LessonToggle,
+            KeyCode::Char('C') => Action::LessonListOpen,
+            KeyCode::Char(']') => Action::LessonNext,
+            KeyCode::Char('[') => Action::LessonPrev,
+            KeyCode::Char('L') => Action::LangToggle,
+            KeyCode::Char('5') if self.lesson.open => Action::FocusPane(Focus::Lesson),
             KeyCode::Char('?') => Action::ToggleHelp,
             KeyCode::Tab => Action::FocusNext,
             KeyCode::Char('1') => Action::FocusPane(Focus::Client),
@@ -1264,7 +1616,7 @@ impl App {
             KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
             KeyCode::Char('-') => Action::Slower,
             KeyCode::Char('r') => Action::Reset,
-            KeyCode::Char('L') => Action::Login,
+            KeyCode::Char('a') => Action::Login,
             KeyCode::Char('i') | KeyCode::Enter => Action::InputEnter,
             KeyCode::Up | KeyCode::Char('k') => Action::ScrollUp(1),
             KeyCode::Down | KeyCode::Char('j') => Action::ScrollDown(1),
@@ -1280,10 +1632,21 @@ impl App {
     pub fn action_for_mouse(&self, m: MouseEvent) -> Option<Action> {
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(m.column, m.row)),
-            MouseEventKind::ScrollUp => Some(Action::ScrollUp(3)),
-            MouseEventKind::ScrollDown => Some(Action::ScrollDown(3)),
+            MouseEventKind::ScrollUp => Some(Action::Wheel(m.column, m.row, true)),
+            MouseEventKind::ScrollDown => Some(Action::Wheel(m.column, m.row, false)),
             _ => None,
         }
+    }
+}
+
+/// The screen's pane for a pane named in a lesson.
+pub fn focus_of(p: PaneName) -> Focus {
+    match p {
+        PaneName::Client => Focus::Client,
+        PaneName::Server => Focus::Server,
+        PaneName::Wire => Focus::Wire,
+        PaneName::Tls => Focus::Tls,
+        PaneName::Lesson => Focus::Lesson,
     }
 }
 

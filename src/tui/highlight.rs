@@ -192,6 +192,12 @@ fn mono_theme() -> SynTheme {
     }
 }
 
+/// The syntect theme behind a palette. The lesson pane colours its code
+/// blocks with it, so code and message headers agree on colours.
+pub fn syntect_theme(palette: Palette) -> &'static SynTheme {
+    &engine().themes[palette.index()]
+}
+
 /// Load the syntaxes and themes now, so the first message does not pay
 /// for it. Calling it is optional.
 pub fn warm_up() {
@@ -254,7 +260,7 @@ pub fn highlight(line: &str) -> Highlighted {
 /// A syntect style as a ratatui one. The syntect theme's background is left
 /// out so the terminal's own shows through, as bat does; the colourless
 /// palette keeps only bold and underline.
-fn to_ratatui(s: syntect::highlighting::Style, palette: Palette) -> Style {
+pub(crate) fn to_ratatui(s: syntect::highlighting::Style, palette: Palette) -> Style {
     let mut out = Style::new();
     if palette != Palette::Mono {
         let c = s.foreground;

@@ -35,8 +35,9 @@ pub struct Areas {
 }
 
 /// Arrange the screen. In tab mode, and when zoomed, only the focused
-/// pane is visible.
-pub fn compute(area: Rect, focus: Focus, zoom: bool) -> Areas {
+/// pane is visible. An open lesson takes a column on the left, beside the
+/// lab's four panes.
+pub fn compute(area: Rect, focus: Focus, zoom: bool, lesson: bool) -> Areas {
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         return Areas {
             mode: Mode::TooSmall,
@@ -65,22 +66,48 @@ pub fn compute(area: Rect, focus: Focus, zoom: bool) -> Areas {
             status,
         };
     }
+    let (lesson_area, body) = if lesson {
+        // Wide enough to read a paragraph, never so wide that the lab's
+        // panes become unreadable.
+        let w = (area.width * 2 / 5).clamp(40, 72);
+        let [l, rest] = Layout::horizontal([Constraint::Length(w), Constraint::Min(1)]).areas(body);
+        (Some(l), rest)
+    } else {
+        (None, body)
+    };
     // The client and the eavesdropper carry the story, so they get the top
-    // row; the server and TLS panes are mostly short summaries.
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    let [client, wire] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    // row; the server and TLS panes are mostly short summaries. Beside a
+    // lesson there is no room for the two side by side, so they are
+    // stacked, each as wide as the lab's column.
+    let (client, wire, bottom) = if body.width < 110 {
+        let [client, wire, bottom] = Layout::vertical([
+            Constraint::Percentage(36),
+            Constraint::Percentage(34),
+            Constraint::Percentage(30),
+        ])
+        .areas(body);
+        (client, wire, bottom)
+    } else {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        let [client, wire] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+        (client, wire, bottom)
+    };
     let [server, tls] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    let mut panes = vec![
+        (Focus::Client, client),
+        (Focus::Wire, wire),
+        (Focus::Server, server),
+        (Focus::Tls, tls),
+    ];
+    if let Some(l) = lesson_area {
+        panes.push((Focus::Lesson, l));
+    }
     Areas {
         mode: Mode::Grid,
-        panes: vec![
-            (Focus::Client, client),
-            (Focus::Wire, wire),
-            (Focus::Server, server),
-            (Focus::Tls, tls),
-        ],
+        panes,
         tabs: None,
         status,
     }
@@ -92,14 +119,22 @@ mod tests {
 
     #[test]
     fn sizes_pick_the_arrangement() {
-        let at = |w, h| compute(Rect::new(0, 0, w, h), Focus::Client, false);
+        let at = |w, h| compute(Rect::new(0, 0, w, h), Focus::Client, false, false);
         assert_eq!(at(79, 30).mode, Mode::TooSmall);
         assert_eq!(at(100, 23).mode, Mode::TooSmall);
         assert_eq!(at(80, 24).mode, Mode::Tabs);
         assert_eq!(at(80, 24).panes.len(), 1);
         assert_eq!(at(120, 36).mode, Mode::Grid);
         assert_eq!(at(120, 36).panes.len(), 4);
-        let zoomed = compute(Rect::new(0, 0, 120, 36), Focus::Wire, true);
+        let zoomed = compute(Rect::new(0, 0, 120, 36), Focus::Wire, true, false);
         assert_eq!(zoomed.panes, vec![(Focus::Wire, Rect::new(0, 0, 120, 35))]);
+        let with_lesson = compute(Rect::new(0, 0, 120, 36), Focus::Client, false, true);
+        assert_eq!(with_lesson.panes.len(), 5);
+        let (_, l) = with_lesson.panes[4];
+        assert_eq!((l.x, l.width, l.height), (0, 48, 35));
+        assert!(
+            with_lesson.panes[..4].iter().all(|(_, r)| r.x >= 48),
+            "the lab's panes sit right of the lesson"
+        );
     }
 }

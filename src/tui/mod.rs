@@ -7,8 +7,11 @@
 //! lab (through a driver task) and the one `select!` loop between them.
 
 pub mod app;
+pub mod diagram;
 pub mod highlight;
 pub mod layout;
+pub mod lesson;
+pub mod markdown;
 pub mod panes;
 pub mod run;
 pub mod text;

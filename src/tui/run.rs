@@ -16,11 +16,12 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use super::app::{Action, App, Effect, GateOp, TICK_MS};
+use super::app::{Action, App, Effect, Focus, GateOp, TICK_MS};
 use super::panes::Screen;
 use super::theme::{Theme, ThemeName};
 use crate::lab::Scenario;
 use crate::lab::driver::{DriverMsg, LabCmd, drive};
+use crate::lesson::{Lang, progress, set};
 use crate::wire::tap::Gate;
 
 /// How to open the lab screen.
@@ -70,6 +71,7 @@ pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     let theme = Theme::new(options.theme, Theme::no_color_from_env());
     let mut app = App::new(scenario.clone());
     app.mouse = options.mouse;
+    let progress_path = load_lessons(&mut app, &options)?;
 
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel();
@@ -80,7 +82,16 @@ pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     let first = FirstFrame::from_env(options.started);
-    let result = event_loop(&mut terminal, &mut app, &theme, &cmd_tx, &mut msg_rx, first).await;
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &theme,
+        &cmd_tx,
+        &mut msg_rx,
+        first,
+        progress_path.as_deref(),
+    )
+    .await;
     drop(terminal);
     drop(guard);
 
@@ -98,6 +109,7 @@ async fn event_loop(
     cmd_tx: &mpsc::UnboundedSender<LabCmd>,
     msg_rx: &mut mpsc::UnboundedReceiver<DriverMsg>,
     mut first: Option<FirstFrame>,
+    progress_path: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
@@ -108,6 +120,15 @@ async fn event_loop(
             match effect {
                 Effect::Lab(cmd) => {
                     let _ = cmd_tx.send(cmd);
+                }
+                Effect::SaveProgress => {
+                    // Losing a save is not worth stopping the lab for; the
+                    // log says why, and the next save tries again.
+                    if let Some(path) = progress_path
+                        && let Err(e) = app.lesson.progress.save(path)
+                    {
+                        tracing::warn!("cannot save progress to {}: {e}", path.display());
+                    }
                 }
                 Effect::Gate(op) => {
                     if let Some(g) = &gate {
@@ -173,6 +194,72 @@ async fn event_loop(
             _ = tick.tick() => app.update(Action::Tick),
         }
     }
+}
+
+/// Give the app its lessons: the built-in ones, a teacher's from
+/// `--lessons DIR` (refused with every problem listed when they do not
+/// check), the language from LANG and the saved progress. Returns where
+/// progress is saved.
+fn load_lessons(app: &mut App, options: &TuiOptions) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let builtin = set::builtin();
+    let teacher = match &options.lessons_dir {
+        None => Vec::new(),
+        Some(dir) => {
+            if !dir.is_dir() {
+                anyhow::bail!("--lessons {}: no such directory", dir.display());
+            }
+            let (lessons, mut problems) = set::load_dir(dir);
+            problems.extend(set::check(&lessons));
+            if !problems.is_empty() {
+                let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                anyhow::bail!(
+                    "the lessons in {} have {} problem(s):\n{}\n(`popscope lessons check {}` checks them without opening the lab)",
+                    dir.display(),
+                    problems.len(),
+                    list.join("\n"),
+                    dir.display()
+                );
+            }
+            lessons
+        }
+    };
+    let course = set::Course::merged(builtin, teacher);
+    if let Some(n) = options.lesson
+        && course.get(n, Lang::En).is_none()
+    {
+        let have: Vec<String> = course.chapters().iter().map(|c| c.to_string()).collect();
+        anyhow::bail!(
+            "--lesson {n}: there is no such chapter (there are: {})",
+            have.join(", ")
+        );
+    }
+    let lang = Lang::from_lang_env(std::env::var("LANG").ok().as_deref());
+    let path = progress::default_path();
+    let progress = path
+        .as_deref()
+        .map(progress::Progress::load)
+        .unwrap_or_default();
+    if let Some(w) = &progress.warning {
+        tracing::warn!("{w}");
+    }
+    // The lab teaches through its lessons, so the pane is open from the
+    // start: at the chapter asked for, or the first one not yet finished.
+    let open = options.lesson.or_else(|| {
+        course
+            .chapters()
+            .into_iter()
+            .find(|&c| {
+                course
+                    .get(c, lang)
+                    .is_some_and(|l| !progress.lesson(&l.id).is_some_and(|p| p.done))
+            })
+            .or_else(|| course.chapters().first().copied())
+    });
+    app.set_lessons(course.lessons, lang, progress, open);
+    if options.lesson.is_some() {
+        app.update(Action::FocusPane(Focus::Lesson));
+    }
+    Ok(path)
 }
 
 /// Lab messages handled before the next frame at most.

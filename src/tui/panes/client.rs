@@ -3,7 +3,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -73,10 +73,24 @@ impl Widget for &ClientPane<'_> {
         );
         let active = self.focused && app.input_active;
         let mut spans = vec![span("pop3> ", if active { t.accent } else { t.dim })];
-        spans.push(span(app.input_shown(), t.text));
+        let shown = app.input_shown();
         if active {
-            spans.push(span("█", t.accent));
-        } else if app.input.is_empty() {
+            // The cursor is drawn as the character under it in reverse, or
+            // a block after the end of the line.
+            let before: String = shown.chars().take(app.cursor).collect();
+            let mut rest = shown.chars().skip(app.cursor);
+            spans.push(span(before, t.text));
+            match rest.next() {
+                Some(c) => {
+                    spans.push(span(c.to_string(), t.text.add_modifier(Modifier::REVERSED)));
+                    spans.push(span(rest.collect::<String>(), t.text));
+                }
+                None => spans.push(span("█", t.accent)),
+            }
+        } else {
+            spans.push(span(shown, t.text));
+        }
+        if !active && app.input.is_empty() {
             spans.push(span(
                 if self.focused {
                     "(i or Enter to type a command)"

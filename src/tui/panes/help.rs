@@ -18,9 +18,13 @@ pub const KEYS: &[(&str, &str)] = &[
         "Tab / Shift-Tab",
         "next / previous pane (while typing, Tab completes)",
     ),
-    ("1 2 3 4", "focus client, server, eavesdropper, TLS"),
+    (
+        "1 2 3 4 5",
+        "focus client, server, eavesdropper, TLS, lesson",
+    ),
     ("h l ← →", "previous / next pane"),
     ("i / Enter", "type a POP3 command in the client pane"),
+    ("← → Home End", "move the cursor (on the input line)"),
     ("Esc", "leave the input line; clear the search"),
     ("↑ ↓ (typing)", "command history"),
     ("↑ ↓ j k PgUp PgDn", "scroll the focused pane"),
@@ -35,14 +39,24 @@ pub const KEYS: &[(&str, &str)] = &[
         "s",
         "scenario menu: transport, login, TLS settings, reconnect",
     ),
-    ("L", "log in the scenario's way (APOP, AUTH PLAIN too)"),
+    ("a", "log in the scenario's way (APOP, AUTH PLAIN too)"),
+    ("c  C", "lesson pane on/off; list of chapters"),
+    (
+        "] [",
+        "next / previous lesson step (also on an empty input line)",
+    ),
+    ("L", "lesson language: 日本語 / English"),
+    (
+        "1-4 (quiz)",
+        "answer the quiz question (lesson pane focused)",
+    ),
     ("Space", "pause the wire and let one chunk cross"),
     ("p", "pause the wire / let it flow"),
     ("P  + -", "play one chunk at a time; faster, slower"),
     ("r", "reset: a fresh lab, same scenario"),
     (
         "mouse",
-        "click focuses, wheel scrolls (--no-mouse: select text)",
+        "click focuses, wheel scrolls the pane under it (--no-mouse: select text)",
     ),
 ];
 
@@ -67,7 +81,16 @@ impl Widget for &HelpOverlay<'_> {
             )));
             lines.push(Line::default());
         }
-        for (k, what) in KEYS {
+        let room = usize::from(area.height.saturating_sub(2));
+        let tall = KEYS.len() > room;
+        // When the keys do not all fit, the list scrolls with ↑ ↓ and the
+        // title says so; the last key can always be brought into view.
+        let first = if tall {
+            self.app.help_scroll.min(KEYS.len() - room)
+        } else {
+            0
+        };
+        for (k, what) in KEYS.iter().skip(first) {
             lines.push(Line::from(vec![
                 span(format!("{k:>18}  "), t.header_name),
                 span(*what, t.text),
@@ -76,13 +99,23 @@ impl Widget for &HelpOverlay<'_> {
         if !self.app.mouse {
             lines.push(Line::from(span("(the mouse is off: --no-mouse)", t.dim)));
         }
+        let title = if tall {
+            format!(
+                " keys {}–{} of {} · ↑ ↓ scroll · any other key closes ",
+                first + 1,
+                (first + room).min(KEYS.len()),
+                KEYS.len()
+            )
+        } else {
+            " keys · any key closes ".to_string()
+        };
         let r = centered(area, 96, lines.len() as u16 + 2);
         Clear.render(r, buf);
         Paragraph::new(lines)
             .block(
                 Block::bordered()
                     .border_style(t.border_focused)
-                    .title(span(" keys · any key closes ", t.title)),
+                    .title(span(title, t.title)),
             )
             .render(r, buf);
     }

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod help;
+pub mod lesson;
 pub mod menu;
 pub mod server;
 pub mod status;
@@ -34,7 +35,7 @@ impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
         let t = self.theme;
-        let areas = layout::compute(area, app.focus, app.zoom);
+        let areas = layout::compute(area, app.focus, app.zoom, app.lesson.open);
         if areas.mode == Mode::TooSmall {
             let msg = vec![
                 Line::styled("popscope needs a larger terminal", t.title),
@@ -61,9 +62,9 @@ impl Widget for &Screen<'_> {
         }
         if let Some(tabs) = areas.tabs {
             let mut spans = Vec::new();
-            for (i, f) in Focus::ALL.iter().enumerate() {
-                let label = format!(" {} {} ", i + 1, f.title());
-                let style = if *f == app.focus { t.selected } else { t.dim };
+            for f in app.panes() {
+                let label = format!(" {} {} ", f.index() + 1, f.title());
+                let style = if f == app.focus { t.selected } else { t.dim };
                 spans.push(Span::styled(label, style));
                 spans.push(Span::raw(" "));
             }
@@ -96,11 +97,20 @@ impl Widget for &Screen<'_> {
                     focused,
                 }
                 .render(*rect, buf),
+                Focus::Lesson => lesson::LessonPane {
+                    app,
+                    theme: t,
+                    focused,
+                }
+                .render(*rect, buf),
             }
         }
         status::StatusBar { app, theme: t }.render(areas.status, buf);
         if app.menu.is_some() {
             menu::MenuOverlay { app, theme: t }.render(area, buf);
+        }
+        if app.lesson.list.is_some() {
+            lesson::LessonList { app, theme: t }.render(area, buf);
         }
         if app.help {
             help::HelpOverlay { app, theme: t }.render(area, buf);
@@ -117,7 +127,7 @@ pub(crate) fn frame<'a>(
     focused: bool,
     extra: &str,
 ) -> Block<'a> {
-    let n = Focus::ALL.iter().position(|&f| f == pane).unwrap_or(0) + 1;
+    let n = pane.index() + 1;
     let border = if focused {
         theme.border_focused
     } else {
@@ -131,6 +141,13 @@ pub(crate) fn frame<'a>(
             theme.title
         },
     ));
+    // The lesson's current step points here: say at what, where the eye
+    // lands first.
+    if let Some(e) = app.lesson.highlight()
+        && crate::tui::app::focus_of(e.pane()) == pane
+    {
+        block = block.title(Span::styled(format!(" ★ {} ", e.name()), theme.matched));
+    }
     if let Some(s) = &app.search
         && s.pane == pane
     {
@@ -185,7 +202,7 @@ pub(crate) fn render_scrolled(
         buf.set_string(x, area.bottom() - 1, tag, theme.dim);
     } else if scroll > 0 && area.height > 0 {
         let tag = if pane.top_anchored() {
-            format!(" ↓{scroll} ")
+            format!(" ↑ {scroll} above (k) ")
         } else {
             format!(" ↑{scroll} ")
         };
@@ -203,7 +220,7 @@ pub(crate) fn plain(l: &Line) -> String {
 pub fn line_texts(app: &App, pane: Focus) -> Vec<String> {
     let theme = Theme::new(ThemeName::Dark, true);
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let width = layout::compute(area, app.focus, app.zoom)
+    let width = layout::compute(area, app.focus, app.zoom, app.lesson.open)
         .panes
         .iter()
         .find(|(f, _)| *f == pane)
@@ -214,6 +231,7 @@ pub fn line_texts(app: &App, pane: Focus) -> Vec<String> {
         Focus::Server => server::lines(app, &theme),
         Focus::Wire => wire::lines(app, &theme, width),
         Focus::Tls => tls::lines(app, &theme),
+        Focus::Lesson => lesson::lines(app, &theme, width),
     };
     lines.iter().map(plain).collect()
 }

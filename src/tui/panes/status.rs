@@ -66,15 +66,21 @@ impl Widget for &StatusBar<'_> {
             span(format!("{gate} "), t.status),
             span("│", t.status),
         ];
-        let keys: &[(&str, &str)] = if wide {
-            &[
+        let keys: &[(&str, &str)] = match (wide, app.lesson.open) {
+            (true, true) => &[
                 ("?", "help"),
+                ("]", "next step"),
                 ("s", "scenario"),
-                ("Spc", "step"),
                 ("^C", "quit"),
-            ]
-        } else {
-            &[("?", "help"), ("s", "scen"), ("^C", "quit")]
+            ],
+            (true, false) => &[
+                ("?", "help"),
+                ("c", "lessons"),
+                ("s", "scenario"),
+                ("^C", "quit"),
+            ],
+            (false, true) => &[("?", "help"), ("]", "next"), ("^C", "quit")],
+            (false, false) => &[("?", "help"), ("s", "scen"), ("^C", "quit")],
         };
         for (k, what) in keys {
             spans.push(span(format!(" {k}"), t.key));

@@ -1,0 +1,268 @@
+//! The lesson pane's state: which chapter and step the learner is on, in
+//! which language, what the lab has shown so far, and the quiz answers.
+//!
+//! Only [`App::update`](super::app::App::update) calls the methods that
+//! change it. Moving to a step returns that step's actions; the app turns
+//! them into effects on the lab and the screen.
+
+use std::collections::BTreeMap;
+
+use crate::lab::Event;
+use crate::lesson::facts::Facts;
+use crate::lesson::progress::Progress;
+use crate::lesson::{Diagram, Element, Lang, Lesson, StepAction};
+
+/// Where the learner is in a chapter: the introduction (the body), one
+/// of the steps, or one of the quiz questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The chapter's reading, before the first step.
+    Intro,
+    /// Step `i` (0-based) has been carried out and is shown live.
+    Step(usize),
+    /// Quiz question `i` (0-based).
+    Quiz(usize),
+}
+
+/// The lesson pane's state.
+#[derive(Debug, Clone)]
+pub struct LessonView {
+    /// Every lesson loaded, both languages.
+    pub lessons: Vec<Lesson>,
+    /// The language shown.
+    pub lang: Lang,
+    /// The chapter shown, if any.
+    pub chapter: Option<u32>,
+    /// Where in the chapter.
+    pub place: Place,
+    /// The pane is shown.
+    pub open: bool,
+    /// The lesson list overlay, with its selected row, when open.
+    pub list: Option<usize>,
+    /// What the lab's events established since the newest lab started.
+    pub facts: Facts,
+    /// Per chapter and step: each expectation's result when the learner
+    /// left the step, so a later `scenario` does not turn old ticks into
+    /// crosses.
+    pub results: BTreeMap<(u32, usize), Vec<bool>>,
+    /// Quiz choices made in this run, per chapter and question (0-based).
+    pub answers: BTreeMap<(u32, usize), usize>,
+    /// Steps reached and quiz results, as saved.
+    pub progress: Progress,
+    /// The progress changed since it was last saved.
+    pub progress_dirty: bool,
+}
+
+impl Default for LessonView {
+    fn default() -> Self {
+        LessonView {
+            lessons: Vec::new(),
+            lang: Lang::En,
+            chapter: None,
+            place: Place::Intro,
+            open: false,
+            list: None,
+            facts: Facts::default(),
+            results: BTreeMap::new(),
+            answers: BTreeMap::new(),
+            progress: Progress::default(),
+            progress_dirty: false,
+        }
+    }
+}
+
+impl LessonView {
+    /// The chapters there are, in order.
+    pub fn chapters(&self) -> Vec<u32> {
+        let mut c: Vec<u32> = self.lessons.iter().map(|l| l.chapter).collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+
+    /// A chapter in the language shown, or in the other one when the
+    /// teacher wrote only one.
+    pub fn lesson_of(&self, chapter: u32) -> Option<&Lesson> {
+        let find = |lang| {
+            self.lessons
+                .iter()
+                .find(|l| l.chapter == chapter && l.lang == lang)
+        };
+        find(self.lang).or_else(|| find(self.lang.other()))
+    }
+
+    /// The chapter shown.
+    pub fn current(&self) -> Option<&Lesson> {
+        self.chapter.and_then(|c| self.lesson_of(c))
+    }
+
+    /// Open a chapter at its introduction.
+    pub fn open_chapter(&mut self, chapter: u32) {
+        self.chapter = Some(chapter);
+        self.place = Place::Intro;
+        self.open = true;
+    }
+
+    /// Every place of the current chapter, in order.
+    fn places(&self) -> Vec<Place> {
+        let Some(l) = self.current() else {
+            return vec![Place::Intro];
+        };
+        let mut p = vec![Place::Intro];
+        p.extend((0..l.steps.len()).map(Place::Step));
+        p.extend((0..l.quiz.len()).map(Place::Quiz));
+        p
+    }
+
+    /// Move to the next place. Returns the actions of the step moved to
+    /// (empty when it is not a step, or at the end).
+    pub fn forward(&mut self) -> Vec<StepAction> {
+        let places = self.places();
+        let i = places.iter().position(|p| *p == self.place).unwrap_or(0);
+        let Some(&to) = places.get(i + 1) else {
+            return Vec::new();
+        };
+        self.freeze();
+        self.place = to;
+        let Some(chapter) = self.chapter else {
+            return Vec::new();
+        };
+        match to {
+            Place::Step(s) => {
+                let Some(l) = self.current() else {
+                    return Vec::new();
+                };
+                let (id, last) = (l.id.clone(), s + 1 == l.steps.len());
+                let actions = l.steps.get(s).map(|st| st.actions.clone());
+                let no_checks = l.steps.get(s).is_some_and(|st| st.expect.is_empty());
+                self.progress.reach(&id, s);
+                // A last step with nothing to check is done on arrival.
+                if last && no_checks {
+                    self.progress.complete(&id);
+                }
+                self.progress_dirty = true;
+                let _ = chapter;
+                actions.unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Move to the previous place. Nothing is carried out again: the lab
+    /// stays as it is, and the step is shown with its results.
+    pub fn back(&mut self) {
+        let places = self.places();
+        let i = places.iter().position(|p| *p == self.place).unwrap_or(0);
+        if i > 0 {
+            self.freeze();
+            self.place = places[i - 1];
+        }
+    }
+
+    /// Keep the current step's results as they are now.
+    fn freeze(&mut self) {
+        if let (Some(c), Place::Step(s)) = (self.chapter, self.place)
+            && let Some(step) = self.current().and_then(|l| l.steps.get(s))
+        {
+            let r: Vec<bool> = step.expect.iter().map(|e| self.facts.holds(e)).collect();
+            self.results.insert((c, s), r);
+        }
+    }
+
+    /// The results to show for step `s`: live for the current step, as
+    /// frozen for the others (none for steps not reached).
+    pub fn step_results(&self, s: usize) -> Option<Vec<bool>> {
+        let c = self.chapter?;
+        let step = self.current()?.steps.get(s)?;
+        if self.place == Place::Step(s) {
+            Some(step.expect.iter().map(|e| self.facts.holds(e)).collect())
+        } else {
+            self.results.get(&(c, s)).cloned()
+        }
+    }
+
+    /// Note a lab event.
+    pub fn apply(&mut self, event: &Event) {
+        self.facts.apply(event);
+        // A step is done when all its expectations hold; steps without any
+        // are done when reached.
+        if let (Some(l), Place::Step(s)) = (self.current(), self.place)
+            && s + 1 == l.steps.len()
+            && let Some(step) = l.steps.get(s)
+            && !step.expect.is_empty()
+            && step.expect.iter().all(|e| self.facts.holds(e))
+            && !self.progress.lesson(&l.id).is_some_and(|p| p.done)
+        {
+            let id = l.id.clone();
+            self.progress.complete(&id);
+            self.progress_dirty = true;
+        }
+    }
+
+    /// A fresh lab started: forget what the old one showed.
+    pub fn lab_restarted(&mut self) {
+        self.facts.reset();
+    }
+
+    /// Answer the current quiz question with choice `choice` (0-based).
+    /// Returns false when there is no such choice here.
+    pub fn answer(&mut self, choice: usize) -> bool {
+        let (Some(c), Place::Quiz(q)) = (self.chapter, self.place) else {
+            return false;
+        };
+        let Some(l) = self.current() else {
+            return false;
+        };
+        let Some(question) = l.quiz.get(q) else {
+            return false;
+        };
+        if choice >= question.choices.len() {
+            return false;
+        }
+        let right = choice == question.answer;
+        let id = l.id.clone();
+        self.answers.insert((c, q), choice);
+        self.progress.answer(&id, q, choice, right);
+        self.progress_dirty = true;
+        true
+    }
+
+    /// The diagram in effect: the newest one drawn by the current step or
+    /// an earlier one.
+    pub fn diagram(&self) -> Option<(Diagram, u32)> {
+        let l = self.current()?;
+        let upto = match self.place {
+            Place::Intro => return None,
+            Place::Step(s) => s,
+            Place::Quiz(_) => l.steps.len().saturating_sub(1),
+        };
+        l.steps.get(..=upto)?.iter().rev().find_map(|st| {
+            st.actions.iter().rev().find_map(|a| match a {
+                StepAction::Diagram(d, n) => Some((*d, *n)),
+                _ => None,
+            })
+        })
+    }
+
+    /// The element the current step points at.
+    pub fn highlight(&self) -> Option<Element> {
+        let Place::Step(s) = self.place else {
+            return None;
+        };
+        self.current()?
+            .steps
+            .get(s)?
+            .actions
+            .iter()
+            .find_map(|a| match a {
+                StepAction::Highlight(e) => Some(*e),
+                _ => None,
+            })
+    }
+
+    /// Switch language, staying at the same place (both languages have
+    /// the same steps).
+    pub fn toggle_lang(&mut self) {
+        self.lang = self.lang.other();
+    }
+}

@@ -1,0 +1,379 @@
+//! The lesson pane (the chapter's reading, its steps with their checks
+//! shown live, the diagram and the quiz) and the lesson list overlay.
+
+use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+
+use super::{centered, frame, render_scrolled, span};
+use crate::lesson::{Lang, Lesson, facts};
+use crate::tui::app::{App, Focus};
+use crate::tui::lesson::Place;
+use crate::tui::theme::Theme;
+use crate::tui::{diagram, markdown};
+
+/// The lesson pane.
+pub struct LessonPane<'a> {
+    /// What to draw.
+    pub app: &'a App,
+    /// How.
+    pub theme: &'a Theme,
+    /// True when it has focus.
+    pub focused: bool,
+}
+
+/// Words of the pane itself, in the lesson's language.
+struct Words {
+    chapter: fn(u32) -> String,
+    step: &'static str,
+    quiz: &'static str,
+    keys: &'static str,
+    intro_hint: &'static str,
+    end: &'static str,
+    right: &'static str,
+    wrong: &'static str,
+    none: &'static str,
+}
+
+fn words(lang: Lang) -> Words {
+    match lang {
+        Lang::Ja => Words {
+            chapter: |n| format!("第{n}章"),
+            step: "ステップ",
+            quiz: "クイズ",
+            keys: "] 次へ  [ 戻る  L English  C 一覧",
+            intro_hint: "] を押すと最初のステップが始まります。",
+            end: "この章はここまでです。C で章の一覧を開けます。",
+            right: "正解",
+            wrong: "不正解",
+            none: "レッスンがありません。",
+        },
+        Lang::En => Words {
+            chapter: |n| format!("Chapter {n}"),
+            step: "Step",
+            quiz: "Quiz",
+            keys: "] next  [ back  L 日本語  C list",
+            intro_hint: "Press ] to start the first step.",
+            end: "That is the end of this chapter. C opens the list of chapters.",
+            right: "right",
+            wrong: "not quite",
+            none: "No lessons are loaded.",
+        },
+    }
+}
+
+thread_local! {
+    /// Rendered Markdown, newest last. The same text at the same width is
+    /// drawn on every frame, and highlighting code blocks is the costly
+    /// part, so a handful of results are kept.
+    static RENDERED: RefCell<Vec<(u64, Vec<Line<'static>>)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn md(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    width.hash(&mut h);
+    format!("{:?}{:?}", theme.text, theme.accent).hash(&mut h);
+    let key = h.finish();
+    RENDERED.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some((_, lines)) = c.iter().find(|(k, _)| *k == key) {
+            return lines.clone();
+        }
+        let lines = markdown::render(text, width, theme);
+        if c.len() >= 16 {
+            c.remove(0);
+        }
+        c.push((key, lines.clone()));
+        lines
+    })
+}
+
+/// The pane's lines at this inner width, and the line where each place
+/// starts (intro first).
+fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Place, usize)>) {
+    let v = &app.lesson;
+    let w = words(v.lang);
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let mut anchors = vec![(Place::Intro, 0)];
+    let Some(l) = v.current() else {
+        out.push(Line::from(span(w.none, theme.dim)));
+        return (out, anchors);
+    };
+    let w = words(l.lang);
+    out.push(Line::from(vec![
+        span(format!("{} ", (w.chapter)(l.chapter)), theme.accent),
+        span(l.title.clone(), theme.title.add_modifier(Modifier::BOLD)),
+    ]));
+    out.extend(md(&format!("*{}*", l.question), width, theme));
+    out.push(Line::default());
+    out.extend(md(&l.body, width, theme));
+    if v.place == Place::Intro {
+        out.push(Line::default());
+        out.push(Line::from(span(w.intro_hint, theme.key)));
+    }
+    let (steps_shown, quiz_shown) = match v.place {
+        Place::Intro => (0, 0),
+        Place::Step(s) => (s + 1, 0),
+        Place::Quiz(q) => (l.steps.len(), q + 1),
+    };
+    for (i, step) in l.steps.iter().enumerate().take(steps_shown) {
+        let current = v.place == Place::Step(i);
+        out.push(Line::default());
+        anchors.push((Place::Step(i), out.len()));
+        let results = v.step_results(i);
+        let done = results
+            .as_ref()
+            .is_some_and(|r| r.iter().all(|ok| *ok) && !r.is_empty());
+        let head_style = if current { theme.selected } else { theme.dim };
+        out.push(Line::from(vec![
+            span(
+                format!(" {} {}/{} ", w.step, i + 1, l.steps.len()),
+                head_style,
+            ),
+            span(if done { " ✓" } else { "" }, theme.good),
+        ]));
+        let text = md(&step.text, width, theme);
+        if current {
+            out.extend(text);
+        } else {
+            out.extend(text.into_iter().map(|line| line.style(theme.dim)));
+        }
+        if let Some(r) = results {
+            for (e, ok) in step.expect.iter().zip(r) {
+                let (mark, style) = if ok {
+                    ("✓", theme.good)
+                } else {
+                    ("✗", theme.err)
+                };
+                let text_style = if current { theme.text } else { theme.dim };
+                let mut lines = prefixed(
+                    &format!("  {mark} "),
+                    &facts::describe(e, l.lang),
+                    width,
+                    text_style,
+                    theme,
+                );
+                // The mark keeps its own colour; the words follow the step.
+                if let Some(first) = lines.first_mut()
+                    && let Some(head) = first.spans.first_mut()
+                {
+                    head.style = style;
+                }
+                out.extend(lines);
+            }
+        }
+        if current && let Some((d, stage)) = v.diagram() {
+            out.push(Line::default());
+            out.extend(diagram::draw(d, stage, l.lang, theme));
+        }
+    }
+    for (q, question) in l.quiz.iter().enumerate().take(quiz_shown) {
+        out.push(Line::default());
+        anchors.push((Place::Quiz(q), out.len()));
+        out.push(Line::from(span(
+            format!(" {} {}/{} ", w.quiz, q + 1, l.quiz.len()),
+            if v.place == Place::Quiz(q) {
+                theme.selected
+            } else {
+                theme.dim
+            },
+        )));
+        out.extend(md(&question.question, width, theme));
+        let chosen = v.answers.get(&(l.chapter, q)).copied();
+        for (i, choice) in question.choices.iter().enumerate() {
+            let mark = match chosen {
+                Some(c) if c == i && i == question.answer => "✓",
+                Some(c) if c == i => "✗",
+                Some(_) if i == question.answer => "←",
+                _ => " ",
+            };
+            let style = match chosen {
+                Some(c) if c == i && i == question.answer => theme.good,
+                Some(c) if c == i => theme.err,
+                _ => theme.text,
+            };
+            out.extend(prefixed(
+                &format!("{mark} {}) ", i + 1),
+                choice,
+                width,
+                style,
+                theme,
+            ));
+        }
+        if let Some(c) = chosen {
+            let verdict = if c == question.answer {
+                span(format!("{}: ", w.right), theme.good)
+            } else {
+                span(format!("{}: ", w.wrong), theme.err)
+            };
+            let why = question.explain.get(c).cloned().unwrap_or_default();
+            let mut lines = md(&why, width.saturating_sub(2).max(1), theme);
+            if let Some(first) = lines.first_mut() {
+                first.spans.insert(0, verdict);
+            }
+            out.extend(lines.into_iter().map(|mut line| {
+                line.spans.insert(0, Span::raw("  "));
+                line
+            }));
+            if c != question.answer
+                && let Some(right) = question.explain.get(question.answer)
+            {
+                out.extend(
+                    md(right, width.saturating_sub(2).max(1), theme)
+                        .into_iter()
+                        .map(|mut line| {
+                            line.spans.insert(0, Span::raw("  "));
+                            line.style(theme.dim)
+                        }),
+                );
+            }
+        }
+    }
+    let at_end = match v.place {
+        Place::Quiz(q) => q + 1 == l.quiz.len(),
+        Place::Step(s) => l.quiz.is_empty() && s + 1 == l.steps.len(),
+        Place::Intro => l.steps.is_empty() && l.quiz.is_empty(),
+    };
+    if at_end {
+        out.push(Line::default());
+        out.push(Line::from(span(w.end, theme.key)));
+    }
+    (out, anchors)
+}
+
+/// A choice: its number, then its text wrapped under itself.
+fn prefixed(
+    prefix: &str,
+    text: &str,
+    width: u16,
+    style: Style,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let pw = unicode_width::UnicodeWidthStr::width(prefix) as u16;
+    let body = md(text, width.saturating_sub(pw).max(1), theme);
+    body.into_iter()
+        .enumerate()
+        .map(|(i, mut line)| {
+            let head = if i == 0 {
+                prefix.to_string()
+            } else {
+                " ".repeat(usize::from(pw))
+            };
+            line.spans.insert(0, span(head, style));
+            line.style(style)
+        })
+        .collect()
+}
+
+/// The pane's lines at the width it gets, for drawing and search.
+pub fn lines(app: &App, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    build(app, theme, width).0
+}
+
+/// The line where the current place starts, for scrolling it into view.
+pub fn place_line(app: &App) -> usize {
+    let theme = Theme::new(crate::tui::theme::ThemeName::Dark, true);
+    let width = pane_width(app);
+    let (_, anchors) = build(app, &theme, width);
+    anchors
+        .iter()
+        .rev()
+        .find(|(p, _)| *p == app.lesson.place)
+        .map(|(_, at)| *at)
+        .unwrap_or(0)
+}
+
+fn pane_width(app: &App) -> u16 {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    crate::tui::layout::compute(area, app.focus, app.zoom, app.lesson.open)
+        .panes
+        .iter()
+        .find(|(f, _)| *f == Focus::Lesson)
+        .map(|(_, r)| r.width.saturating_sub(2))
+        .unwrap_or(60)
+}
+
+impl Widget for &LessonPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        let v = &app.lesson;
+        let w = words(v.lang);
+        let where_ = match (v.current(), v.place) {
+            (Some(l), Place::Step(s)) => format!(" · {} {}/{}", w.step, s + 1, l.steps.len()),
+            (Some(l), Place::Quiz(q)) => format!(" · {} {}/{}", w.quiz, q + 1, l.quiz.len()),
+            _ => String::new(),
+        };
+        let block = frame(app, t, Focus::Lesson, self.focused, &where_)
+            .title_bottom(span(format!(" {} ", w.keys), t.dim));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let lines = lines(app, t, inner.width);
+        render_scrolled(app, t, Focus::Lesson, lines, inner, buf);
+    }
+}
+
+/// The list of chapters with the learner's progress.
+pub struct LessonList<'a> {
+    /// What to draw.
+    pub app: &'a App,
+    /// How.
+    pub theme: &'a Theme,
+}
+
+fn progress_note(app: &App, l: &Lesson) -> String {
+    let Some(p) = app.lesson.progress.lesson(&l.id) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if !l.steps.is_empty() {
+        parts.push(format!(
+            "{}{}/{}",
+            if p.done { "✓ " } else { "" },
+            (p.step + 1).min(l.steps.len()),
+            l.steps.len()
+        ));
+    }
+    if !l.quiz.is_empty() && !p.answers.is_empty() {
+        let right = p.answers.iter().filter(|a| a.right).count();
+        parts.push(format!("quiz {right}/{}", l.quiz.len()));
+    }
+    parts.join(" · ")
+}
+
+impl Widget for &LessonList<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        let v = &app.lesson;
+        let selected = v.list.unwrap_or(0);
+        let mut lines = Vec::new();
+        for (row, c) in v.chapters().into_iter().enumerate() {
+            let Some(l) = v.lesson_of(c) else { continue };
+            let style = if row == selected { t.selected } else { t.text };
+            let note = progress_note(app, l);
+            lines.push(Line::from(vec![
+                span(format!("{c:>3}  "), style),
+                span(l.title.clone(), style),
+                span(format!("  {note}"), t.dim),
+            ]));
+        }
+        let title = match v.lang {
+            Lang::Ja => " 章の一覧 · ↑↓ Enter で開く · Esc 閉じる · L English ",
+            Lang::En => " chapters · ↑↓ Enter opens · Esc closes · L 日本語 ",
+        };
+        let r = centered(area, 90, lines.len() as u16 + 2);
+        Clear.render(r, buf);
+        Paragraph::new(lines)
+            .block(
+                Block::bordered()
+                    .border_style(t.border_focused)
+                    .title(span(title, t.title)),
+            )
+            .render(r, buf);
+    }
+}

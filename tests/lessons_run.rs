@@ -1,0 +1,446 @@
+//! Lessons run headless against the real lab: every step of every built-in
+//! lesson must pass in both languages, and lessons written here show that
+//! each kind of expectation is checked against what the lab really did,
+//! and that the runner reports a step that does not hold.
+
+use std::time::{Duration, Instant};
+
+use std::sync::Arc;
+
+use popscope::lesson::facts::describe;
+use popscope::lesson::runner::{Limits, StepOutcome, run_lesson, run_lesson_with};
+use popscope::lesson::set::{builtin, expect_text};
+use popscope::lesson::{Expect, Lang, Lesson, Step, StepAction};
+
+/// How many built-in lessons run at once. Each has its own lab on its own
+/// ports, so they do not disturb one another; the limit keeps a two-core
+/// machine from being so loaded that the runner's deadlines pass.
+const AT_ONCE: usize = 4;
+
+#[test]
+fn every_builtin_lesson_passes_in_both_languages() {
+    let lessons = builtin();
+    // `builtin` leaves out a file that does not parse (with a warning), so
+    // a broken chapter would otherwise not be run at all.
+    assert_eq!(
+        lessons.len(),
+        24,
+        "twelve chapters in two languages: {:?}",
+        lessons.iter().map(|l| &l.source).collect::<Vec<_>>()
+    );
+    for lang in Lang::ALL {
+        assert_eq!(lessons.iter().filter(|l| l.lang == lang).count(), 12);
+    }
+    let started = Instant::now();
+    let results = runtime().block_on(async {
+        let permits = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, lesson) in lessons.iter().cloned().enumerate() {
+            let permits = Arc::clone(&permits);
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                (i, run_lesson(&lesson).await)
+            });
+        }
+        let mut results = vec![Vec::new(); lessons.len()];
+        while let Some(done) = tasks.join_next().await {
+            let (i, outcomes) = done.expect("a lesson's task panicked");
+            results[i] = outcomes;
+        }
+        results
+    });
+    let mut failures = Vec::new();
+    for (lesson, outcomes) in lessons.iter().zip(&results) {
+        assert_eq!(outcomes.len(), lesson.steps.len(), "{}", lesson.source);
+        for out in outcomes {
+            let at = format!("{}:{}", lesson.source, out.line);
+            if let Some(e) = &out.error {
+                failures.push(format!("{at}: step {}: {e}", out.step + 1));
+            }
+            for (e, held) in &out.results {
+                if !held {
+                    failures.push(format!(
+                        "{at}: step {}: `{}` did not hold ({})",
+                        out.step + 1,
+                        expect_text(e),
+                        describe(e, lesson.lang)
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "ran {} built-in lessons ({} steps) in {:.1?}",
+        lessons.len(),
+        lessons.iter().map(|l| l.steps.len()).sum::<usize>(),
+        started.elapsed()
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// One step of a lesson written here: its actions, the expectations that
+/// must hold, and expectations that must NOT hold (they are added to the
+/// step's list, so the runner checks them like any other).
+struct Spec<'a> {
+    actions: &'a [&'a str],
+    holds: &'a [&'a str],
+    fails: &'a [&'a str],
+}
+
+const fn step<'a>(actions: &'a [&'a str], holds: &'a [&'a str]) -> Spec<'a> {
+    Spec {
+        actions,
+        holds,
+        fails: &[],
+    }
+}
+
+const fn step_failing<'a>(
+    actions: &'a [&'a str],
+    holds: &'a [&'a str],
+    fails: &'a [&'a str],
+) -> Spec<'a> {
+    Spec {
+        actions,
+        holds,
+        fails,
+    }
+}
+
+/// A lesson built from words, exactly as a lesson file's steps would be.
+fn lesson(name: &str, steps: &[Spec]) -> Lesson {
+    Lesson {
+        source: format!("inline {name}"),
+        lang: Lang::En,
+        id: name.into(),
+        chapter: 99,
+        title: name.into(),
+        question: String::new(),
+        body: String::new(),
+        body_line: 1,
+        steps: steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Step {
+                line: i + 1,
+                text: String::new(),
+                actions: s
+                    .actions
+                    .iter()
+                    .map(|a| StepAction::parse(a).unwrap_or_else(|e| panic!("{a}: {e}")))
+                    .collect(),
+                expect: s
+                    .holds
+                    .iter()
+                    .chain(s.fails)
+                    .map(|w| Expect::parse(w).unwrap_or_else(|e| panic!("{w}: {e}")))
+                    .collect(),
+            })
+            .collect(),
+        quiz: Vec::new(),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Shorter waits for lessons with steps meant to fail: a failing
+/// expectation costs the whole expectation deadline, and a step left on a
+/// paused wire the whole command deadline.
+fn quick() -> Limits {
+    Limits {
+        commands: Duration::from_secs(3),
+        expect: Duration::from_secs(2),
+        ..Limits::default()
+    }
+}
+
+/// Run a lesson written here and check every step: each expectation in
+/// `holds` held, each in `fails` did not, and the step failed exactly when
+/// it had something in `fails`.
+fn check(name: &str, steps: &[Spec], limits: Limits) -> Vec<StepOutcome> {
+    let l = lesson(name, steps);
+    let outcomes = runtime().block_on(run_lesson_with(&l, &limits));
+    assert_eq!(outcomes.len(), steps.len(), "{name}: one outcome per step");
+    let mut problems = Vec::new();
+    for (spec, out) in steps.iter().zip(&outcomes) {
+        let at = format!("{}:{}", l.source, out.line);
+        if let Some(e) = &out.error {
+            problems.push(format!("{at}: error: {e}"));
+        }
+        for (i, (e, held)) in out.results.iter().enumerate() {
+            let want = i < spec.holds.len();
+            if *held != want {
+                problems.push(format!(
+                    "{at}: {e:?} ({}) {}",
+                    describe(e, Lang::En),
+                    if want {
+                        "did not hold"
+                    } else {
+                        "held but must not"
+                    }
+                ));
+            }
+        }
+        assert_eq!(
+            out.passed(),
+            spec.fails.is_empty() && out.error.is_none(),
+            "{at}: passed() must agree with the results: {out:?}"
+        );
+    }
+    assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n"));
+    outcomes
+}
+
+#[test]
+fn cleartext_login_leaks_the_password_the_name_and_the_mail() {
+    check(
+        "cleartext",
+        &[
+            // No scenario yet: the lab a lesson starts on is cleartext POP3.
+            step(&["login"], &["logged-in", "state transaction", "reply ok"]),
+            step(
+                &["scenario plain", "send USER alice", "send PASS wonderland"],
+                &[
+                    "password-leaked",
+                    "user-leaked",
+                    "state transaction",
+                    "logged-in",
+                    "reply ok",
+                ],
+            ),
+            step(&["send RETR 1"], &["mail-leaked", "reply ok"]),
+            step(&["send RETR 99"], &["reply err", "state transaction"]),
+        ],
+        Limits::default(),
+    );
+}
+
+#[test]
+fn pop3s_hides_everything_and_the_runner_can_fail() {
+    check(
+        "pop3s",
+        &[
+            // The cleartext lab leaks first; its late events (the
+            // eavesdropper's summary when it shuts down) must not count
+            // against the next scenario.
+            step(
+                &["scenario plain", "login", "send RETR 1"],
+                &["password-leaked", "mail-leaked"],
+            ),
+            step(
+                &["scenario pop3s", "login"],
+                &[
+                    "no-credential",
+                    "nothing-readable",
+                    "tls-established",
+                    "tls-version 1.3",
+                    "secret-derived",
+                    "app-data-encrypted",
+                    "handshake ClientHello",
+                    "handshake ServerHello",
+                    "logged-in",
+                    "state transaction",
+                ],
+            ),
+            step(
+                &["send RETR 1"],
+                &["reply ok", "no-credential", "nothing-readable"],
+            ),
+            // Wrong claims about a POP3S session: each must fail.
+            step_failing(
+                &["send STAT"],
+                &["reply ok"],
+                &[
+                    "password-leaked",
+                    "user-leaked",
+                    "mail-leaked",
+                    "tls-version 1.2",
+                    // TLS 1.3 encrypts the certificate.
+                    "handshake Certificate",
+                    "stls-switch",
+                    "cert-failed",
+                ],
+            ),
+        ],
+        quick(),
+    );
+}
+
+#[test]
+fn stls_switches_in_mid_stream_after_a_readable_start() {
+    check(
+        "stls",
+        &[step_failing(
+            &["scenario stls", "login"],
+            &[
+                "stls-switch",
+                "handshake ClientHello",
+                "handshake ServerHello",
+                "tls-established",
+                "tls-version 1.3",
+                "no-credential",
+                "logged-in",
+            ],
+            // The greeting and CAPA crossed before TLS.
+            &["nothing-readable"],
+        )],
+        quick(),
+    );
+}
+
+#[test]
+fn apop_shows_a_digest_but_no_password() {
+    check(
+        "apop",
+        &[step_failing(
+            &["scenario apop", "login"],
+            &["apop-digest-seen", "user-leaked", "logged-in"],
+            &["password-leaked", "no-credential", "tls-established"],
+        )],
+        quick(),
+    );
+}
+
+#[test]
+fn auth_plain_is_a_password_in_base64() {
+    check(
+        "auth-plain",
+        &[step(
+            &["scenario auth-plain", "login"],
+            &["password-leaked", "user-leaked", "logged-in"],
+        )],
+        Limits::default(),
+    );
+}
+
+#[test]
+fn certificate_checks_fail_against_the_system_cas_and_can_be_switched_off() {
+    check(
+        "certificates",
+        &[
+            step_failing(
+                &["scenario pop3s verify=system"],
+                &[
+                    "cert-failed unknown issuer",
+                    "cert-failed",
+                    "nothing-readable",
+                ],
+                &["tls-established", "cert-failed expired", "logged-in"],
+            ),
+            step(
+                &["scenario pop3s verify=insecure", "login"],
+                &["tls-established", "logged-in", "no-credential"],
+            ),
+        ],
+        quick(),
+    );
+}
+
+#[test]
+fn dele_marks_and_quit_deletes() {
+    check(
+        "dele",
+        &[
+            step(
+                &["scenario plain", "login", "send DELE 2"],
+                &["marked 1", "deleted 0", "reply ok", "state transaction"],
+            ),
+            step(&["send DELE 3"], &["marked 2"]),
+            step(&["send RSET"], &["marked 0"]),
+            step(&["send DELE 2"], &["marked 1"]),
+            step(&["send QUIT"], &["deleted 1", "state update", "marked 0"]),
+            // A new session begins in AUTHORIZATION; the deletion stays.
+            step(
+                &["connect"],
+                &["state authorization", "deleted 1", "reply ok"],
+            ),
+            step(
+                &["login", "send STAT"],
+                &["state transaction", "logged-in", "reply ok"],
+            ),
+            // A session that ends without QUIT deletes nothing.
+            step(&["scenario plain", "login", "send DELE 1"], &["marked 1"]),
+            step(
+                &["connect"],
+                &["state authorization", "marked 0", "deleted 0"],
+            ),
+        ],
+        Limits::default(),
+    );
+}
+
+#[test]
+fn a_paused_wire_holds_a_command_until_it_is_stepped_or_resumed() {
+    let steps = [
+        step(&["scenario plain", "login"], &["logged-in"]),
+        // RETR 99 gets -ERR, but while the wire is held no reply comes.
+        step_failing(&["pause", "send RETR 99"], &[], &["reply err"]),
+        // Two chunks: the command to the server, its reply back.
+        step(&["step 2"], &["reply err"]),
+        // The wire is still paused: one chunk takes the command across,
+        // the reply waits.
+        step_failing(&["send NOOP", "step"], &["reply err"], &["reply ok"]),
+        step(&["step"], &["reply ok"]),
+        // Resume lets the next command and everything after it through.
+        step(&["send STAT", "resume"], &["reply ok"]),
+        step(&["send RETR 99"], &["reply err"]),
+        // Pause, send and step within one step.
+        step(&["pause", "send NOOP", "step 2"], &["reply ok"]),
+    ];
+    let l = lesson("pause", &steps);
+    let outcomes = runtime().block_on(run_lesson_with(&l, &quick()));
+    let all = format!("{outcomes:#?}");
+    assert_eq!(outcomes.len(), steps.len());
+    for (i, out) in outcomes.iter().enumerate() {
+        let spec = &steps[i];
+        let want: Vec<(Expect, bool)> = spec
+            .holds
+            .iter()
+            .map(|w| (Expect::parse(w).unwrap(), true))
+            .chain(
+                spec.fails
+                    .iter()
+                    .map(|w| (Expect::parse(w).unwrap(), false)),
+            )
+            .collect();
+        assert_eq!(out.results, want, "step {}: {all}", i + 1);
+        assert_eq!(out.passed(), spec.fails.is_empty(), "step {}: {all}", i + 1);
+    }
+    // A step that fails while a command waits on the paused wire says so.
+    for i in [1, 3] {
+        let e = outcomes[i].error.as_deref().unwrap_or("");
+        assert!(
+            e.contains("1 command is still held on the paused wire"),
+            "step {}: {all}",
+            i + 1
+        );
+    }
+}
+
+#[test]
+fn screen_only_actions_do_not_touch_the_lab() {
+    check(
+        "screen",
+        &[step(
+            &[
+                "focus wire",
+                "view records",
+                "highlight loot",
+                "diagram mail-path 3",
+            ],
+            &[
+                "state authorization",
+                "deleted 0",
+                "marked 0",
+                "no-credential",
+            ],
+        )],
+        Limits::default(),
+    );
+}
