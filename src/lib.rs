@@ -9,12 +9,16 @@
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes.
-//! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream.
+//! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream;
+//!   the driver task that runs a lab for the screen and the lesson runner.
+//! - [`lesson`]: lesson files: the step vocabulary, parsing with `file:line`
+//!   problems, course checks, saved progress, and the headless runner.
 //! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.
 //! - [`client_cli`]: `popscope client URL`, the interactive line client.
 //! - [`lessons_cli`]: `popscope lessons check|list|run`, for lesson files.
 //! - [`load`]: the load generator behind `popscope load`.
-//! - [`tui`]: the lab screen: app state, actions, panes, theme, run loop.
+//! - [`tui`]: the lab screen: app state, actions, panes (the lesson pane
+//!   among them), Markdown and diagram drawing, theme, run loop.
 
 pub mod client_cli;
 pub mod demo;

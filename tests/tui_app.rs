@@ -811,3 +811,61 @@ fn the_help_scrolls_on_a_small_terminal() {
     press(&mut app, &[KeyCode::Char('x')]);
     assert!(!app.help);
 }
+
+#[test]
+fn a_lesson_pause_waits_for_the_commands_before_it() {
+    use popscope::lesson::{Lang, parse::parse_lesson};
+    let text = r#"+++
+id = "pause-test"
+chapter = 11
+title = "T"
+question = "Q"
+
+[[steps]]
+text = "Start, then hold the wire."
+actions = ["scenario pop3s", "send QUIT", "pause", "login", "step 2"]
++++
+"#;
+    let mut app = plain();
+    app.set_lessons(
+        vec![parse_lesson("en/11-t.md", Lang::En, text).unwrap()],
+        Lang::En,
+        Default::default(),
+        Some(11),
+    );
+    app.update(Action::LessonNext);
+    let gate_ops = |effects: &[Effect]| -> Vec<GateOp> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Gate(op) => Some(*op),
+                _ => None,
+            })
+            .collect()
+    };
+    // Only the restart's opening of the wire: the pause waits, and so does
+    // the login sent after it.
+    let first = app.take_effects();
+    assert_eq!(gate_ops(&first), [GateOp::Open]);
+    assert!(
+        !first
+            .iter()
+            .any(|e| matches!(e, Effect::Lab(LabCmd::Login))),
+        "{first:?}"
+    );
+    assert_eq!(app.gate, popscope::tui::app::GateState::Paused);
+    // The restart is done, QUIT is not: still waiting. The login sent
+    // after the pause is not waited for: it is what the wire will hold.
+    app.update(Action::LabDone(1));
+    assert!(gate_ops(&app.take_effects()).is_empty());
+    app.update(Action::LabDone(2));
+    let released = app.take_effects();
+    assert_eq!(
+        gate_ops(&released),
+        [GateOp::Pause, GateOp::Step, GateOp::Step]
+    );
+    let login = released
+        .iter()
+        .position(|e| matches!(e, Effect::Lab(LabCmd::Login)));
+    assert_eq!(login, Some(1), "the login goes once the wire is held");
+}

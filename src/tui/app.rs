@@ -280,6 +280,8 @@ pub enum Action {
     Lab(u64, Box<Event>),
     /// The lab of this generation could not start.
     LabFailed(u64, String),
+    /// The lab driver has finished this many commands in all.
+    LabDone(u64),
 }
 
 /// One line of the client pane.
@@ -538,6 +540,17 @@ pub struct App {
     pub size: (u16, u16),
     /// Mouse events are enabled (for the help text).
     pub mouse: bool,
+    /// Commands sent to the lab driver, and how many it has finished.
+    lab_sent: u64,
+    lab_done: u64,
+    /// A lesson's `pause` (and `step`s after it) waiting for the commands
+    /// before it to finish, so the wire is held between commands rather
+    /// than in the middle of one (a fresh lab's handshake, say).
+    /// The number of commands to wait for, and the steps asked for since.
+    held_gate: Option<(u64, u32)>,
+    /// Commands a lesson sent after its waiting `pause`: they go to the
+    /// lab once the wire is held, so what they send is what it holds.
+    deferred: Vec<LabCmd>,
     /// Something changed since the last draw.
     pub dirty: bool,
     /// Time to leave.
@@ -579,6 +592,10 @@ impl App {
             lesson: LessonView::default(),
             size: (120, 36),
             mouse: true,
+            lab_sent: 0,
+            lab_done: 0,
+            held_gate: None,
+            deferred: Vec::new(),
             dirty: true,
             quit: false,
             effects: Vec::new(),
@@ -750,8 +767,10 @@ impl App {
                 }
             }
             Action::MenuClose => self.menu = None,
-            Action::Login => self.effects.push(Effect::Lab(LabCmd::Login)),
+            Action::Login => self.send_lab(LabCmd::Login),
             Action::TogglePause => {
+                // The user's own keys act at once.
+                self.release_held();
                 if self.gate == GateState::Open {
                     self.gate = GateState::Paused;
                     self.effects.push(Effect::Gate(GateOp::Pause));
@@ -761,7 +780,9 @@ impl App {
                 }
             }
             Action::Step => {
-                if self.gate == GateState::Open {
+                let held = self.held_gate.is_some();
+                self.release_held();
+                if held || self.gate == GateState::Open {
                     self.effects.push(Effect::Gate(GateOp::Pause));
                 }
                 self.gate = GateState::Paused;
@@ -902,9 +923,26 @@ impl App {
                     self.lab_error = None;
                     // A fresh lab's wire starts open; a lesson that paused
                     // right after choosing the scenario wants it held.
-                    if self.gate != GateState::Open {
+                    if self.gate != GateState::Open && self.held_gate.is_none() {
                         self.effects.push(Effect::Gate(GateOp::Pause));
                     }
+                }
+            }
+            Action::LabDone(n) => {
+                self.lab_done = n;
+                self.dirty = false;
+                if let Some((until, steps)) = self.held_gate
+                    && self.lab_done >= until
+                {
+                    self.held_gate = None;
+                    self.effects.push(Effect::Gate(GateOp::Pause));
+                    for cmd in std::mem::take(&mut self.deferred) {
+                        self.send_lab(cmd);
+                    }
+                    for _ in 0..steps {
+                        self.effects.push(Effect::Gate(GateOp::Step));
+                    }
+                    self.dirty = true;
                 }
             }
             Action::LabFailed(g, why) => {
@@ -1009,30 +1047,39 @@ impl App {
         for a in actions {
             match a {
                 StepAction::Scenario(spec) => self.restart(spec.to_scenario()),
-                StepAction::Connect => self.effects.push(Effect::Lab(LabCmd::Connect)),
+                StepAction::Connect => self.send_lab(LabCmd::Connect),
                 StepAction::Send(line) => {
                     self.scroll[Focus::Client.index()] = 0;
-                    self.effects.push(Effect::Lab(LabCmd::Command(line)));
+                    self.send_lab(LabCmd::Command(line));
                 }
-                StepAction::Login => self.effects.push(Effect::Lab(LabCmd::Login)),
+                StepAction::Login => self.send_lab(LabCmd::Login),
                 StepAction::Pause => {
                     if self.gate == GateState::Open {
-                        self.effects.push(Effect::Gate(GateOp::Pause));
+                        if self.lab_done < self.lab_sent {
+                            self.held_gate.get_or_insert((self.lab_sent, 0));
+                        } else {
+                            self.effects.push(Effect::Gate(GateOp::Pause));
+                        }
                     }
                     self.gate = GateState::Paused;
                 }
                 StepAction::Resume => {
+                    self.release_held();
                     self.gate = GateState::Open;
                     self.effects.push(Effect::Gate(GateOp::Open));
                 }
                 StepAction::Step(n) => {
-                    if self.gate == GateState::Open {
-                        self.effects.push(Effect::Gate(GateOp::Pause));
+                    if let Some((_, steps)) = &mut self.held_gate {
+                        *steps += n;
+                    } else {
+                        if self.gate == GateState::Open {
+                            self.effects.push(Effect::Gate(GateOp::Pause));
+                        }
+                        for _ in 0..n {
+                            self.effects.push(Effect::Gate(GateOp::Step));
+                        }
                     }
                     self.gate = GateState::Paused;
-                    for _ in 0..n {
-                        self.effects.push(Effect::Gate(GateOp::Step));
-                    }
                 }
                 StepAction::Focus(p) => self.set_focus(focus_of(p)),
                 StepAction::View(v) => {
@@ -1049,6 +1096,25 @@ impl App {
                 StepAction::Diagram(..) => {}
             }
         }
+    }
+
+    /// Stop waiting to pause: the commands kept back go to the lab now.
+    fn release_held(&mut self) {
+        self.held_gate = None;
+        for cmd in std::mem::take(&mut self.deferred) {
+            self.send_lab(cmd);
+        }
+    }
+
+    /// Queue a command for the lab driver, counting it so a lesson's
+    /// `pause` can wait for it.
+    fn send_lab(&mut self, cmd: LabCmd) {
+        if self.held_gate.is_some() {
+            self.deferred.push(cmd);
+            return;
+        }
+        self.lab_sent += 1;
+        self.effects.push(Effect::Lab(cmd));
     }
 
     fn save_progress(&mut self) {
@@ -1093,8 +1159,10 @@ impl App {
         // A paused wire would hold the old lab's last exchange forever and
         // the driver with it, so reconnecting always starts with it open.
         self.gate = GateState::Open;
+        self.held_gate = None;
+        self.deferred.clear();
         self.effects.push(Effect::Gate(GateOp::Open));
-        self.effects.push(Effect::Lab(LabCmd::Restart(scenario)));
+        self.send_lab(LabCmd::Restart(scenario));
     }
 
     fn submit(&mut self) {
@@ -1109,7 +1177,7 @@ impl App {
             self.history.push(line.clone());
         }
         self.scroll[Focus::Client.index()] = 0;
-        self.effects.push(Effect::Lab(LabCmd::Command(line)));
+        self.send_lab(LabCmd::Command(line));
     }
 
     fn complete(&mut self) {

@@ -276,8 +276,7 @@ fn on_driver(app: &mut App, gate: &mut Option<Gate>, msg: DriverMsg) {
         }
         DriverMsg::Event(g, e) => app.update(Action::Lab(g, e)),
         DriverMsg::Failed(g, why) => app.update(Action::LabFailed(g, why)),
-        // The screen reacts to events, not to commands finishing.
-        DriverMsg::Done(_) => {}
+        DriverMsg::Done(n) => app.update(Action::LabDone(n)),
     }
 }
 
