@@ -19,6 +19,12 @@
 //! - `repaint`: the same after `terminal.clear()`, so that every cell of the
 //!   screen goes to the backend, as on the first frame or after a resize.
 //!
+//! `draw/plain/hex-full` is the hex view after a large transfer, holding all
+//! the bytes the eavesdropper keeps (1 MiB); a frame must cost the same as
+//! with a few hundred bytes, because only the rows in view are formatted.
+//! The `tui_pane_100x30` group draws each pane alone in a quarter of the
+//! screen, to show where a frame's time goes.
+//!
 //! ```text
 //! cargo bench --bench tui -- --warm-up-time 1 --measurement-time 3
 //! ```
@@ -28,11 +34,19 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use popscope::lab::{Event, Lab, LabOptions, Scenario};
-use popscope::tui::app::{Action, App, Focus};
+use popscope::tui::app::{Action, App, Focus, HexBlock, MAX_HEX_BYTES, WireView};
 use popscope::tui::panes::Screen;
+use popscope::tui::panes::client::ClientPane;
+use popscope::tui::panes::server::ServerPane;
+use popscope::tui::panes::tls::TlsPane;
+use popscope::tui::panes::wire::WirePane;
 use popscope::tui::theme::{Theme, ThemeName};
+use popscope::wire::Direction;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
 
 /// The terminal size the issue names.
 const WIDTH: u16 = 200;
@@ -106,7 +120,98 @@ fn frames(c: &mut Criterion) {
             }
         }
     }
+    // The eavesdropper after a large transfer: the hex view holds all the
+    // bytes it keeps (1 MiB, some 65,000 rows), of which a frame shows a
+    // screenful.
+    let mut app = populated(&rt, "plain");
+    app.update(Action::FocusPane(Focus::Wire));
+    while app.wire_view != WireView::Hex {
+        app.update(Action::CycleWireView);
+    }
+    app.wire.hex.push(HexBlock {
+        conn: 9,
+        dir: Direction::ServerToClient,
+        offset: 0,
+        bytes: (0..=255u8).cycle().take(MAX_HEX_BYTES).collect(),
+    });
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    group.bench_function("draw/plain/hex-full", |b| {
+        b.iter(|| draw(&mut terminal, &app, &theme))
+    });
     group.finish();
+
+    // Each pane on its own, in a quarter of the screen, to show where a
+    // frame's time goes.
+    let mut group = c.benchmark_group("tui_pane_100x30");
+    let mut app = populated(&rt, "plain");
+    let area = Rect::new(0, 0, WIDTH / 2, HEIGHT / 2);
+    let mut buf = Buffer::empty(area);
+    let t = &theme;
+    group.bench_function("client", |b| {
+        b.iter(|| {
+            pane(
+                &mut buf,
+                &ClientPane {
+                    app: &app,
+                    theme: t,
+                    focused: false,
+                },
+            )
+        })
+    });
+    group.bench_function("server", |b| {
+        b.iter(|| {
+            pane(
+                &mut buf,
+                &ServerPane {
+                    app: &app,
+                    theme: t,
+                    focused: false,
+                },
+            )
+        })
+    });
+    group.bench_function("tls", |b| {
+        b.iter(|| {
+            pane(
+                &mut buf,
+                &TlsPane {
+                    app: &app,
+                    theme: t,
+                    focused: false,
+                },
+            )
+        })
+    });
+    for view in 0..3 {
+        let label = format!("wire/{}", app.wire_view.name());
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                pane(
+                    &mut buf,
+                    &WirePane {
+                        app: &app,
+                        theme: t,
+                        focused: true,
+                    },
+                )
+            })
+        });
+        if view < 2 {
+            app.update(Action::CycleWireView);
+        }
+    }
+    group.finish();
+}
+
+/// One pane, drawn into a cleared buffer.
+fn pane<W>(buf: &mut Buffer, widget: &W)
+where
+    for<'w> &'w W: Widget,
+{
+    buf.reset();
+    widget.render(buf.area, buf);
+    black_box(&*buf);
 }
 
 criterion_group!(benches, frames);

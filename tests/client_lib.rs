@@ -430,6 +430,149 @@ fn retr_and_decode_the_japanese_message() {
     });
 }
 
+/// Counts the heap bytes in use by the thread that allocates them, so a
+/// test can see how much its own thread held at most while the server,
+/// on threads of its own, does its part. Everything else is passed to the
+/// system allocator unchanged.
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+        static PEAK: Cell<isize> = const { Cell::new(0) };
+        static START: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn track(delta: isize) {
+        // `try_with`: allocations still happen while a thread is torn down.
+        let _ = LIVE.try_with(|live| {
+            let now = live.get() + delta;
+            live.set(now);
+            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+        });
+    }
+
+    /// Starts a measurement on this thread.
+    pub fn reset_peak() {
+        let now = LIVE.with(Cell::get);
+        START.with(|start| start.set(now));
+        PEAK.with(|peak| peak.set(now));
+    }
+
+    /// How far this thread's heap grew above its size at [`reset_peak`],
+    /// at the most.
+    pub fn peak_growth() -> usize {
+        let start = START.with(Cell::get);
+        let peak = PEAK.with(Cell::get);
+        usize::try_from(peak - start).unwrap_or(0)
+    }
+
+    // SAFETY: every call is forwarded to `System` with the same arguments;
+    // the counting only touches thread-local cells, which never allocate.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                track(layout.size() as isize);
+            }
+            p
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc_zeroed(layout) };
+            if !p.is_null() {
+                track(layout.size() as isize);
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) };
+            track(-(layout.size() as isize));
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let p = unsafe { System.realloc(ptr, layout, new_size) };
+            if !p.is_null() {
+                track(new_size as isize - layout.size() as isize);
+            }
+            p
+        }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+#[test]
+fn a_large_retr_is_streamed_with_bounded_memory() {
+    let srv = TestServer::start();
+    // A message of about 8 MiB that exercises the framing: lines that
+    // start with a dot (stuffed by the server), a line that is only a dot,
+    // bare LF and CRLF line ends, and one line of 200,000 bytes, far over
+    // the client's line limit, which a streamed body does not need.
+    let mut message = b"From: big@example.org\nSubject: big\n\n".to_vec();
+    for i in 0..220_000u32 {
+        match i % 5 {
+            0 => message.extend_from_slice(b".a line that starts with a dot\n"),
+            1 => message.extend_from_slice(b".\n"),
+            2 => message.extend_from_slice(b"..two dots\r\n"),
+            _ => message.extend_from_slice(&[b'x'; 78]),
+        }
+        message.push(b'\n');
+        if i == 100_000 {
+            message.extend(std::iter::repeat_n(b'y', 200_000));
+            message.push(b'\n');
+        }
+    }
+    // A name that sorts after the demo messages, so it is the last one.
+    let path = srv
+        .maildir
+        .join(USER)
+        .join("cur")
+        .join("9999999999.big.test:2,S");
+    std::fs::write(&path, &message).unwrap();
+    let expected = common::as_crlf(&path);
+    assert!(expected.len() > 8 * 1024 * 1024);
+    let keep = 64 * 1024;
+    runtime().block_on(async {
+        let s = settings(&srv, Transport::Plain, AuthMethod::UserPass);
+        let mut session = client::open(srv.pop3, &s, USER, PASSWORD).await.unwrap();
+        let count = stat(&mut session).await;
+        let n: usize = count.split(' ').next().unwrap().parse().unwrap();
+        let listed = session
+            .client
+            .command(&format!("LIST {n}"), false)
+            .await
+            .unwrap()
+            .status_line;
+        counting::reset_peak();
+        session
+            .client
+            .send_line(&format!("RETR {n}"))
+            .await
+            .unwrap();
+        let got = session.client.read_reply_bounded(true, keep).await.unwrap();
+        let held = counting::peak_growth();
+        assert!(got.reply.ok, "{:?}", got.reply.status_line);
+        // The whole body was counted, unstuffed, to the octet the server
+        // listed, and the kept prefix is its first 64 KiB.
+        assert_eq!(got.body_len, Some(expected.len()));
+        assert_eq!(listed, format!("{n} {}", expected.len()));
+        assert_eq!(got.reply.body.as_deref(), Some(&expected[..keep]));
+        assert!(got.truncated());
+        // The prefix, one read buffer and the TCP plumbing: nowhere near
+        // the 8 MiB body.
+        assert!(held < 512 * 1024, "the client's thread held {held} bytes");
+        // The session goes on after the body.
+        assert!(stat(&mut session).await.starts_with(&format!("{n} ")));
+        session.quit().await.unwrap();
+    });
+}
+
 /// A one-connection fake server on a real socket, for greetings and
 /// silences the real server never produces.
 async fn fake_server(greeting: Option<&'static [u8]>) -> std::net::SocketAddr {

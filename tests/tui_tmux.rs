@@ -1,7 +1,9 @@
 //! The lab screen end to end in a real terminal (tmux): type USER and PASS,
 //! see the password in the eavesdropper pane and TRANSACTION in the server
 //! pane; switch to POP3S and see no password; Ctrl-C leaves a clean
-//! terminal. Skipped when tmux is not installed.
+//! terminal. A second test makes the screen panic on purpose (a hidden
+//! hook in `src/tui/run.rs`) and checks the panic hook gives the shell its
+//! terminal back. Both need tmux.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -94,8 +96,10 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
 
     tmux.type_line("USER alice");
     tmux.type_line("PASS wonderland");
+    // The lesson pane takes the left of the screen by default, so the
+    // server pane shows its state without the "session state:" label.
     let s = tmux.wait_for("the login", |s| {
-        s.contains("session state: TRANSACTION") && s.contains("wonderland")
+        s.contains(" TRANSACTION ") && s.contains("wonderland")
     });
     assert!(s.contains("PASS ********"), "the client masks it:\n{s}");
     assert!(s.contains("PASSWORD"), "the eavesdropper tags it:\n{s}");
@@ -109,7 +113,7 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
     tmux.type_line("USER alice");
     tmux.type_line("PASS wonderland");
     let s = tmux.wait_for("the POP3S login", |s| {
-        s.contains("session state: TRANSACTION") && s.contains("maildrop has")
+        s.contains(" TRANSACTION ") && s.contains("maildrop has")
     });
     assert!(!s.contains("wonderland"), "no password over POP3S:\n{s}");
     assert!(s.contains("nothing readable"), "{s}");
@@ -136,4 +140,75 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
     );
     let log = state.path().join("popscope").join("popscope.log");
     assert!(log.exists(), "logs go to {}", log.display());
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back() {
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "tmux is needed for this test; .ci/run installs it"
+    );
+    let state = tempfile::tempdir().unwrap();
+    // Its own tmux server: the other test of this file may run at the same
+    // time under the same process id.
+    let tmux = Tmux {
+        socket: format!("popscope-test-{}-panic", std::process::id()),
+    };
+    // An interactive shell with a prompt of its own, as a user would have.
+    // sh does not touch the terminal modes itself, so what `stty` reports
+    // after the lab has gone is what the lab left behind.
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "lab",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        "env",
+        "PS1=shell-ready$ ",
+        "sh",
+    ]);
+    tmux.wait_for("the shell", |s| s.contains("shell-ready$"));
+    // The hook panics right after the first frame is on the screen, so the
+    // panic happens with the terminal raw, on the alternate screen and
+    // with the mouse captured. Without a backtrace the message fits on the
+    // screen whatever RUST_BACKTRACE the tests run with.
+    let line = format!(
+        "RUST_BACKTRACE=0 XDG_STATE_HOME={state} HOME={state} POPSCOPE_PANIC_AFTER_FIRST_FRAME=1 {bin}; \
+         echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'",
+        state = state.path().display(),
+        bin = env!("CARGO_BIN_EXE_popscope"),
+    );
+    tmux.type_line(&line);
+    let s = tmux.wait_for("the shell after the panic", |s| {
+        s.contains("EXIT=") && s.trim_end().ends_with("shell-ready$")
+    });
+    assert!(
+        s.contains("EXIT=101"),
+        "the process died of the panic:\n{s}"
+    );
+    assert!(
+        s.contains("panicking on purpose"),
+        "the panic message is readable on the normal screen:\n{s}"
+    );
+    assert!(
+        s.contains("\nicanon\n"),
+        "the terminal is back in canonical mode:\n{s}"
+    );
+    assert!(s.contains("\necho\n"), "typed keys echo again:\n{s}");
+    assert!(!s.contains("Eavesdropper"), "the lab screen is gone:\n{s}");
+    assert_eq!(
+        tmux.run(&[
+            "display",
+            "-p",
+            "-t",
+            "lab",
+            "#{alternate_on}#{mouse_any_flag}"
+        ])
+        .trim(),
+        "00",
+        "alternate screen and mouse reporting are off"
+    );
 }

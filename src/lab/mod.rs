@@ -28,7 +28,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::mailbox::{Store, demo};
 use crate::pop3::auth::{Users, apop_digest};
-use crate::pop3::client::{BoxedStream, Client, Reply, handshake_error};
+use crate::pop3::client::{BoundedReply, BoxedStream, Client, Reply, handshake_error};
 use crate::pop3::command::Command;
 use crate::pop3::server::{Server, ServerConfig, ServerHandle};
 use crate::pop3::session::{Backend, SessionConfig};
@@ -257,6 +257,9 @@ pub struct Lab {
 }
 
 const CAPTURE_LIMIT: u64 = 16 * 1024 * 1024;
+/// How much of a multi-line body the lab's client keeps: its events and
+/// the replies [`Lab::command`] returns carry this much at most, plus the
+/// whole length, so a 100 MB RETR costs the lab 64 KiB and not 100 MB.
 const BODY_KEPT: usize = 64 * 1024;
 
 impl Lab {
@@ -317,6 +320,11 @@ impl Lab {
                         ..SessionConfig::default()
                     },
                     events: Some(stx),
+                    // A learner stepping through a handshake on a paused
+                    // wire may read for minutes between two chunks; the
+                    // lab's server waits as long for a handshake as for an
+                    // idle session rather than cut it after 30 s.
+                    handshake_timeout: ServerConfig::default().idle_timeout,
                     ..ServerConfig::default()
                 };
                 let backend = Arc::new(Backend {
@@ -467,8 +475,11 @@ impl Lab {
             .greeting()
             .await
             .map_err(|e| self.fail(LabError::Io(e.to_string())))?;
-        self.received(&greeting);
         self.timestamp = timestamp_of(&greeting.status_line);
+        self.received(&BoundedReply {
+            reply: greeting,
+            body_len: None,
+        });
         self.client = Some(client);
         if self.scenario.transport == TransportKind::Stls {
             let capa = self.exchange("CAPA", "CAPA", true).await?;
@@ -607,6 +618,9 @@ impl Lab {
 
     /// Send one command line and read its reply. `line` is what crosses the
     /// wire; the client's own event shows the same line with secrets masked.
+    ///
+    /// A multi-line body is streamed: the reply holds its first 64 KiB
+    /// only, and the [`ClientEvent::Received`] event gives the whole length.
     pub async fn command(&mut self, line: &str) -> Result<Reply, LabError> {
         let multiline = matches!(
             Command::parse(line.as_bytes()),
@@ -639,19 +653,20 @@ impl Lab {
         let client = self.client.as_mut().ok_or(LabError::NotConnected)?;
         let result = async {
             client.send_line(line).await?;
-            client.read_reply(multiline).await
+            client.read_reply_bounded(multiline, BODY_KEPT).await
         }
         .await;
         match result {
-            Ok(reply) => {
-                self.received(&reply);
-                Ok(reply)
+            Ok(bounded) => {
+                self.received(&bounded);
+                Ok(bounded.reply)
             }
             Err(e) => Err(self.fail(LabError::Io(e.to_string()))),
         }
     }
 
-    fn received(&self, r: &Reply) {
+    fn received(&self, bounded: &BoundedReply) {
+        let r = &bounded.reply;
         let prefix = if r.continuation {
             "+"
         } else if r.ok {
@@ -664,11 +679,12 @@ impl Lab {
         } else {
             format!("{prefix} {}", r.status_line)
         };
-        let body_len = r.body.as_ref().map(Vec::len);
-        let body = r.body.as_ref().map(|b| {
-            let cut = &b[..b.len().min(BODY_KEPT)];
-            String::from_utf8_lossy(cut).into_owned()
-        });
+        // The client kept at most BODY_KEPT bytes of the body already.
+        let body = r
+            .body
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        let body_len = bounded.body_len;
         self.emit.client(ClientEvent::Received {
             ok: r.ok || r.continuation,
             status,

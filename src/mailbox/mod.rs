@@ -21,7 +21,7 @@ use std::time::SystemTime;
 
 use md5::{Digest, Md5};
 
-use crate::pop3::framing::crlf_len;
+use crate::pop3::framing::CrlfLen;
 
 /// Why a maildrop could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -214,9 +214,21 @@ impl Store {
         {
             return size;
         }
-        match fs::read(path) {
-            Ok(bytes) => {
-                let size = crlf_len(&bytes);
+        // Read in pieces: a 100 MB message must not cost 100 MB at login.
+        let measured = fs::File::open(path).and_then(|mut f| {
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut c = CrlfLen::default();
+            loop {
+                match std::io::Read::read(&mut f, &mut buf) {
+                    Ok(0) => return Ok(c.total()),
+                    Ok(k) => c.feed(&buf[..k]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        });
+        match measured {
+            Ok(size) => {
                 lock(&self.sizes).insert(path.to_path_buf(), (len, mtime, size));
                 size
             }

@@ -49,6 +49,12 @@ pub const DEFAULT_MAX_BODY: usize = 512 * 1024 * 1024;
 /// enough that thousands of idle clients stay cheap.
 const READ_CHUNK: usize = 8 * 1024;
 
+/// How much room [`Client::read_reply_bounded`] reads into at a time. A
+/// streamed body is usually large, and bigger reads mean fewer system
+/// calls; the buffer is emptied after every read, so this is also about
+/// all the memory the body costs beyond the kept prefix.
+const BODY_READ_CHUNK: usize = 64 * 1024;
+
 /// Anything that can carry a POP3 session in both directions.
 ///
 /// This exists only so that [`BoxedStream`] can name "read and write" as
@@ -231,6 +237,159 @@ impl Reply {
     }
 }
 
+/// A reply read with [`Client::read_reply_bounded`]: the reply with at
+/// most a prefix of its body, and how long the whole body was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundedReply {
+    /// The reply. For a multi-line `+OK`, [`Reply::body`] holds the first
+    /// `keep` bytes of the body (dot-unstuffed, CRLF line ends) and the
+    /// rest was read and dropped.
+    pub reply: Reply,
+    /// The length of the whole body in the same form, for a multi-line
+    /// `+OK`; `None` when the reply has no body.
+    pub body_len: Option<usize>,
+}
+
+impl BoundedReply {
+    /// True when part of the body was dropped.
+    pub fn truncated(&self) -> bool {
+        let kept = self.reply.body.as_ref().map_or(0, Vec::len);
+        self.body_len.is_some_and(|len| len > kept)
+    }
+}
+
+/// Undoes the framing of a multi-line body one piece at a time, however
+/// the bytes happen to be split: it drops the stuffed dot at the start of
+/// a line, turns every line end into CRLF and finds the terminating `.`
+/// line. The result is exactly what the line-by-line reader produces,
+/// except that no line is ever held whole, so no line is too long.
+///
+/// Only what is needed to join pieces is carried from one to the next:
+/// whether a line has just started, whether it began with a dot, and
+/// whether a CR that may belong to a line end is still pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unstuff {
+    /// At the start of a line.
+    LineStart,
+    /// A line began with `.`: either the terminator or a stuffed dot.
+    Dot,
+    /// A line began with `.` and a CR: the terminator if LF follows.
+    DotCr,
+    /// Inside a line.
+    InLine,
+    /// Inside a line, after a CR that ends the line if LF follows.
+    Cr,
+}
+
+impl Unstuff {
+    /// Feeds `input` and hands the body's bytes to `out`, in order and in
+    /// runs as long as possible. Returns how many input bytes were used:
+    /// all of them, or up to and including the LF of the terminating line,
+    /// which means the body is complete.
+    fn feed(&mut self, input: &[u8], mut out: impl FnMut(&[u8])) -> (usize, bool) {
+        let mut i = 0;
+        while i < input.len() {
+            match *self {
+                Unstuff::LineStart => match input[i] {
+                    b'.' => {
+                        *self = Unstuff::Dot;
+                        i += 1;
+                    }
+                    // The line's content is handled in `InLine`, which
+                    // also sees an empty line's LF or a leading CR.
+                    _ => *self = Unstuff::InLine,
+                },
+                Unstuff::Dot => match input[i] {
+                    b'\n' => {
+                        *self = Unstuff::LineStart;
+                        return (i + 1, true);
+                    }
+                    b'\r' => {
+                        *self = Unstuff::DotCr;
+                        i += 1;
+                    }
+                    // A stuffed dot: dropped, the rest is ordinary data.
+                    _ => *self = Unstuff::InLine,
+                },
+                Unstuff::DotCr => {
+                    if input[i] == b'\n' {
+                        *self = Unstuff::LineStart;
+                        return (i + 1, true);
+                    }
+                    // ".\rx" is a stuffed dot before a CR that is data.
+                    out(b"\r");
+                    *self = Unstuff::InLine;
+                }
+                Unstuff::Cr => {
+                    if input[i] == b'\n' {
+                        out(b"\r\n");
+                        *self = Unstuff::LineStart;
+                        i += 1;
+                    } else {
+                        // A CR not followed by LF is data.
+                        out(b"\r");
+                        *self = Unstuff::InLine;
+                    }
+                }
+                Unstuff::InLine => {
+                    let rest = &input[i..];
+                    match find_lf(rest) {
+                        Some(lf) => {
+                            // CRLF and a bare LF both end the line; the
+                            // body gets CRLF either way.
+                            let data = rest[..lf].strip_suffix(b"\r").unwrap_or(&rest[..lf]);
+                            out(data);
+                            out(b"\r\n");
+                            *self = Unstuff::LineStart;
+                            i += lf + 1;
+                        }
+                        None => {
+                            // A CR at the very end may be half of a line
+                            // end whose LF is in the next piece.
+                            match rest.strip_suffix(b"\r") {
+                                Some(data) => {
+                                    out(data);
+                                    *self = Unstuff::Cr;
+                                }
+                                None => out(rest),
+                            }
+                            i = input.len();
+                        }
+                    }
+                }
+            }
+        }
+        (i, false)
+    }
+}
+
+/// The position of the first LF in `bytes`.
+///
+/// A plain `position` looks at one byte at a time; this looks at eight,
+/// with the usual trick for finding a zero byte in a word (after XOR with
+/// a word of LFs, an LF is a zero byte). The lowest flagged byte is always
+/// a real zero, so the first LF is found exactly. It matters because a
+/// streamed body is searched for line ends byte for byte of a 100 MB RETR.
+fn find_lf(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let x = u64::from_le_bytes(eight) ^ LFS;
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|&b| b == b'\n').map(|i| at + i)
+}
+
 /// Extracts the response code from a status text such as
 /// `[IN-USE] maildrop locked`.
 fn response_code(text: &str) -> Option<String> {
@@ -363,6 +522,64 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             reply.body = Some(self.read_body().await?);
         }
         Ok(reply)
+    }
+
+    /// Like [`Client::read_reply`], but keeps at most the first `keep`
+    /// bytes of a multi-line body and only counts the rest.
+    ///
+    /// The body is read and unstuffed one read at a time and never held
+    /// whole, so a 100 MB RETR costs `keep` bytes plus one read buffer,
+    /// and no single line of it can be too long. The limit set with
+    /// [`Client::with_max_body`] does not apply here, because nothing
+    /// beyond `keep` is kept. Whatever follows the terminating line
+    /// (a pipelined reply) stays buffered for the next call.
+    pub async fn read_reply_bounded(
+        &mut self,
+        multiline: bool,
+        keep: usize,
+    ) -> Result<BoundedReply, ClientError> {
+        let range = self.read_line().await?;
+        let mut reply = Reply::parse(&self.buf[range])?;
+        let mut body_len = None;
+        if multiline && reply.ok {
+            let (kept, len) = self.read_body_bounded(keep).await?;
+            reply.body = Some(kept);
+            body_len = Some(len);
+        }
+        Ok(BoundedReply { reply, body_len })
+    }
+
+    /// Reads a multi-line body up to its terminating line, keeping its
+    /// first `keep` bytes and returning them with the whole length.
+    async fn read_body_bounded(&mut self, keep: usize) -> Result<(Vec<u8>, usize), ClientError> {
+        let mut kept = Vec::new();
+        let mut len = 0usize;
+        let mut state = Unstuff::LineStart;
+        loop {
+            let (used, done) = state.feed(&self.buf[self.pos..], |data| {
+                len = len.saturating_add(data.len());
+                let take = &data[..data.len().min(keep.saturating_sub(kept.len()))];
+                if take.len() > kept.capacity() - kept.len() {
+                    // Grow by doubling as usual, but never past `keep`,
+                    // so the prefix costs at most what was asked for.
+                    let want = (kept.capacity() * 2).max(kept.len() + take.len()).min(keep);
+                    kept.reserve_exact(want - kept.len());
+                }
+                kept.extend_from_slice(take);
+            });
+            self.pos += used;
+            if done {
+                return Ok((kept, len));
+            }
+            // Everything buffered has been used, so the buffer can start
+            // over empty: it never holds more than one read.
+            self.buf.clear();
+            self.pos = 0;
+            self.buf.reserve(BODY_READ_CHUNK);
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                return Err(ClientError::Closed);
+            }
+        }
     }
 
     /// Sends CAPA and returns the capability lines (RFC 2449), such as
@@ -1291,6 +1508,170 @@ mod tests {
         let reply = client.read_reply(true).await.unwrap();
         assert_eq!(reply.status_line, "2 messages");
         assert_eq!(reply.body.as_deref(), Some(&b"line one\r\n.two\r\n"[..]));
+        task.await.unwrap();
+    }
+
+    /// Bodies with every awkward case of the framing: stuffed dots, a
+    /// dot line that is not the terminator, bare LFs, CRs that are data,
+    /// empty lines, and bytes after the terminator.
+    const TRICKY: &[&[u8]] = &[
+        b"+OK\r\n.\r\n",
+        b"+OK\r\n\r\n.\r\n",
+        b"+OK 3\r\nabc\r\n..\r\n...x\r\n.\r\n+OK next\r\n",
+        b"+OK\nbare\n..dot\n\n.\n",
+        b"+OK\r\na\rb\r\r\n.\rx\r\n.\r\r\n\r\r\n.\r\n",
+        b"+OK\r\n.x\r\n..\r\n\r\n.\r\nnot body\r\n",
+    ];
+
+    /// Runs `Unstuff` over the body part of `reply` cut into `pieces`
+    /// (split points), returning the output and the bytes it consumed.
+    fn unstuff_in_pieces(body: &[u8], cuts: &[usize]) -> (Vec<u8>, usize) {
+        let mut state = Unstuff::LineStart;
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &end in cuts.iter().chain([&body.len()]) {
+            let (used, done) = state.feed(&body[start..end], |d| out.extend_from_slice(d));
+            if done {
+                return (out, start + used);
+            }
+            assert_eq!(used, end - start, "a piece without the end is used whole");
+            start = end;
+        }
+        panic!("no terminator found in {body:?}");
+    }
+
+    #[test]
+    fn find_lf_finds_the_first_one() {
+        // Every position in and around a word, with look-alike bytes (0x0a
+        // plus or minus one, and 0x8a) around it and a second LF after it.
+        let mut hay = Vec::new();
+        for len in 0..40 {
+            for lf in 0..=len {
+                hay.clear();
+                hay.extend((0..len).map(|i| [0x09, 0x0b, 0x8a, b'x'][i % 4]));
+                if lf < len {
+                    hay[lf] = b'\n';
+                    if lf + 3 < len {
+                        hay[lf + 3] = b'\n';
+                    }
+                }
+                let want = hay.iter().position(|&b| b == b'\n');
+                assert_eq!(find_lf(&hay), want, "{hay:?}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unstuffing_in_pieces_matches_the_line_reader() {
+        for &raw in TRICKY {
+            // The line reader on the whole input is the reference.
+            let (mut client, mut server) = pair();
+            server.send(raw).await;
+            let reference = client.read_reply(true).await.unwrap();
+            let expected = reference.body.unwrap();
+            let status_end = raw.iter().position(|&b| b == b'\n').unwrap() + 1;
+            let body = &raw[status_end..];
+            let expected_used = body.len() - client.buffered();
+            // Every single cut, and every byte on its own.
+            for cut in 0..=body.len() {
+                let got = unstuff_in_pieces(body, &[cut]);
+                assert_eq!(
+                    got,
+                    (expected.clone(), expected_used),
+                    "{raw:?} cut at {cut}"
+                );
+            }
+            let every: Vec<usize> = (1..body.len()).collect();
+            assert_eq!(
+                unstuff_in_pieces(body, &every),
+                (expected.clone(), expected_used),
+                "{raw:?} byte by byte"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn bounded_reply_keeps_a_prefix_and_counts_the_rest() {
+        let (mut client, mut server) = pair();
+        server
+            .send(b"+OK 40 octets\r\n..one\r\ntwo\r\n...three\r\n.\r\n+OK next\r\n")
+            .await;
+        let got = client.read_reply_bounded(true, 9).await.unwrap();
+        assert!(got.reply.ok);
+        assert_eq!(got.reply.status_line, "40 octets");
+        // The whole body is ".one\r\ntwo\r\n..three\r\n", 20 bytes.
+        assert_eq!(got.reply.body.as_deref(), Some(&b".one\r\ntwo"[..]));
+        assert_eq!(got.body_len, Some(20));
+        assert!(got.truncated());
+        // The pipelined reply after the terminator is still there.
+        assert_eq!(client.read_reply(false).await.unwrap().status_line, "next");
+    }
+
+    #[tokio::test]
+    async fn bounded_reply_without_a_body() {
+        let (mut client, mut server) = pair();
+        server.send(b"-ERR no such message\r\n+OK 1 2\r\n").await;
+        let err = client.read_reply_bounded(true, 10).await.unwrap();
+        assert!(!err.reply.ok);
+        assert_eq!((err.reply.body, err.body_len), (None, None));
+        let single = client.read_reply_bounded(false, 10).await.unwrap();
+        assert_eq!(single.reply.status_line, "1 2");
+        assert_eq!(single.body_len, None);
+        assert!(!single.truncated());
+    }
+
+    #[tokio::test]
+    async fn bounded_reply_split_into_single_bytes() {
+        // Every read returns one byte, so the terminator ".\r\n" and the
+        // CRLF before it arrive in separate reads.
+        let (mut client, mut server) = pair_with_capacity(1);
+        let task = tokio::spawn(async move {
+            for &b in b"+OK\r\nab\r\n..\r\n.\r\n+OK after\r\n" {
+                server.send(&[b]).await;
+                tokio::task::yield_now().await;
+            }
+            server
+        });
+        let got = client.read_reply_bounded(true, 1024).await.unwrap();
+        assert_eq!(got.reply.body.as_deref(), Some(&b"ab\r\n.\r\n"[..]));
+        assert_eq!(got.body_len, Some(7));
+        assert!(!got.truncated());
+        assert_eq!(client.read_reply(false).await.unwrap().status_line, "after");
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn bounded_reply_holds_no_more_than_it_keeps() {
+        // 8 MiB of body in 1000-byte lines, and a single line of 1 MiB,
+        // far above the line limit, which a streamed body does not need.
+        let (client, mut server) = pair_with_capacity(64 * 1024);
+        let mut client = client.with_max_line(1024).with_max_body(1024);
+        let line = [b'x'; 998];
+        let lines = 8 * 1024;
+        let task = tokio::spawn(async move {
+            server.send(b"+OK\r\n").await;
+            for _ in 0..lines {
+                server.send(&line).await;
+                server.send(b"\r\n").await;
+            }
+            for _ in 0..1024 {
+                server.send(&[b'y'; 1024]).await;
+            }
+            server.send(b"\r\n.\r\n").await;
+            server
+        });
+        let keep = 10_000;
+        let got = client.read_reply_bounded(true, keep).await.unwrap();
+        let body = got.reply.body.unwrap();
+        assert_eq!(got.body_len, Some(lines * 1000 + 1024 * 1024 + 2));
+        assert_eq!(body.len(), keep);
+        assert!(body.capacity() <= keep, "capacity {}", body.capacity());
+        assert_eq!(&body[..1000], &[&line[..], b"\r\n"].concat()[..]);
+        assert!(
+            client.buf.capacity() <= 2 * BODY_READ_CHUNK,
+            "the read buffer grew to {}",
+            client.buf.capacity()
+        );
         task.await.unwrap();
     }
 

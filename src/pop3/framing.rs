@@ -89,18 +89,42 @@ impl LineReader {
 /// byte-stuffing (RFC 1939 counts sizes before stuffing). This is exactly
 /// the number of body bytes [`BodyEncoder`] produces before stuffing.
 pub fn crlf_len(bytes: &[u8]) -> u64 {
-    let mut n = bytes.len() as u64;
-    let mut prev = 0u8;
-    for &b in bytes {
-        if b == b'\n' && prev != b'\r' {
-            n += 1;
+    let mut c = CrlfLen::default();
+    c.feed(bytes);
+    c.total()
+}
+
+/// [`crlf_len`] a piece at a time, so a large file is measured without
+/// holding it in memory.
+#[derive(Debug, Default, Clone)]
+pub struct CrlfLen {
+    n: u64,
+    prev: Option<u8>,
+}
+
+impl CrlfLen {
+    /// Count the next piece of the file.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.n += bytes.len() as u64;
+        let mut prev = self.prev.unwrap_or(0);
+        for &b in bytes {
+            if b == b'\n' && prev != b'\r' {
+                self.n += 1;
+            }
+            prev = b;
         }
-        prev = b;
+        if !bytes.is_empty() {
+            self.prev = Some(prev);
+        }
     }
-    if !bytes.is_empty() && prev != b'\n' {
-        n += 2;
+
+    /// The wire size of everything fed so far, as a whole file.
+    pub fn total(&self) -> u64 {
+        match self.prev {
+            Some(last) if last != b'\n' => self.n + 2,
+            _ => self.n,
+        }
     }
-    n
 }
 
 /// Streams a stored message out as the body of a RETR or TOP reply: bare LF
@@ -323,6 +347,19 @@ mod tests {
             enc.encode(&msg[cut..], &mut out);
             enc.finish(&mut out);
             prop_assert_eq!(&out, &encode_body(&msg, None));
+        }
+
+        #[test]
+        fn counting_in_pieces_gives_the_same_size(msg in proptest::collection::vec(prop_oneof![Just(b'\r'), Just(b'\n'), Just(b'a')], 0..200), cuts in proptest::collection::vec(0usize..200, 0..4)) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(msg.len())).collect();
+            cuts.sort_unstable();
+            let mut c = CrlfLen::default();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([msg.len()]) {
+                c.feed(&msg[from..cut]);
+                from = cut;
+            }
+            prop_assert_eq!(c.total(), crlf_len(&msg));
         }
 
         #[test]

@@ -339,6 +339,13 @@ pub enum TextLine {
         /// How many bytes.
         bytes: usize,
     },
+    /// Bytes that crossed after the capture limit, counted, not kept.
+    NotKept {
+        /// Which way.
+        dir: Direction,
+        /// How many bytes.
+        bytes: usize,
+    },
     /// What the eavesdropper learned, tagged.
     Leak {
         /// "PASSWORD", "USER", "APOP", "MAIL".
@@ -979,7 +986,7 @@ impl App {
 
     fn clamp_scroll(&mut self) {
         let i = self.focus.index();
-        let total = super::panes::line_texts(self, self.focus).len();
+        let total = super::panes::line_count(self, self.focus);
         self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
     }
 
@@ -996,7 +1003,7 @@ impl App {
         } else {
             self.scroll[i].saturating_sub(n)
         };
-        let total = super::panes::line_texts(self, pane).len();
+        let total = super::panes::line_count(self, pane);
         self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
     }
 
@@ -1344,8 +1351,20 @@ impl App {
                 dir,
                 offset,
                 bytes,
-                ..
+                len,
             } => {
+                // Past the tap's capture limit a chunk is counted but its
+                // bytes are not kept: say so, rather than guess what they
+                // were.
+                if bytes.is_empty() {
+                    if len > 0 {
+                        match m.text.last_mut() {
+                            Some(TextLine::NotKept { dir: d, bytes: n }) if *d == dir => *n += len,
+                            _ => m.text.push(TextLine::NotKept { dir, bytes: len }),
+                        }
+                    }
+                    return;
+                }
                 match m.hex.last_mut() {
                     Some(b)
                         if b.conn == conn
@@ -1364,15 +1383,21 @@ impl App {
                 if text::is_text(&bytes) {
                     let buf = m.partial.entry((conn, dir)).or_default();
                     buf.push_str(&String::from_utf8_lossy(&bytes));
-                    while let Some(end) = buf.find('\n') {
-                        let line: String = buf.drain(..=end).collect();
-                        let line = text::sanitize(line.trim_end_matches(['\r', '\n']));
+                    // Take the complete lines in one pass and drop them from
+                    // the buffer once: draining line by line would move the
+                    // rest of the buffer for every line.
+                    let mut start = 0;
+                    while let Some(i) = buf[start..].find('\n') {
+                        let end = start + i;
+                        let line = text::sanitize(buf[start..end].trim_end_matches('\r'));
                         m.text.push(TextLine::Line {
                             dir,
                             text: line,
                             secret: false,
                         });
+                        start = end + 1;
                     }
+                    buf.drain(..start);
                 } else {
                     match m.text.last_mut() {
                         Some(TextLine::Locked { dir: d, bytes: n }) if *d == dir => {
@@ -1814,6 +1839,35 @@ pub fn decode_message(raw: &[u8]) -> Vec<ClientLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_past_the_capture_limit_are_counted_not_guessed() {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        for len in [100, 50] {
+            let chunk = WireEvent::Chunk {
+                conn: 1,
+                dir: Direction::ServerToClient,
+                offset: 0,
+                len,
+                bytes: Vec::new(),
+            };
+            app.update(Action::Lab(
+                0,
+                Box::new(Event {
+                    at: std::time::Duration::ZERO,
+                    kind: EventKind::Wire(chunk),
+                }),
+            ));
+        }
+        assert_eq!(
+            app.wire.text,
+            [TextLine::NotKept {
+                dir: Direction::ServerToClient,
+                bytes: 150
+            }]
+        );
+        assert!(app.wire.hex.is_empty());
+    }
 
     #[test]
     fn a_huge_transfer_keeps_the_wire_model_bounded() {

@@ -3,6 +3,7 @@
 
 use std::io::{self, Stdout};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -46,21 +47,30 @@ pub struct TuiOptions {
 /// the end of the first drawn frame are logged at info level (so run with
 /// `--log info`). With `POPSCOPE_EXIT_AFTER_FIRST_FRAME=1`, the screen
 /// closes right after that frame by the ordinary way out, so the terminal
-/// is restored and the lab shut down as on a quit.
+/// is restored and the lab shut down as on a quit. With
+/// `POPSCOPE_PANIC_AFTER_FIRST_FRAME=1` it panics there instead, so that
+/// `tests/tui_tmux.rs` can check the panic hook gives the terminal back.
 struct FirstFrame {
     started: Instant,
     log: bool,
     exit: bool,
+    panic: bool,
 }
 
 impl FirstFrame {
     fn from_env(started: Instant) -> Option<FirstFrame> {
         let on = |name| std::env::var_os(name).is_some_and(|v| v == "1");
-        let (log, exit) = (
+        let (log, exit, panic) = (
             on("POPSCOPE_FIRST_FRAME_MS"),
             on("POPSCOPE_EXIT_AFTER_FIRST_FRAME"),
+            on("POPSCOPE_PANIC_AFTER_FIRST_FRAME"),
         );
-        (log || exit).then_some(FirstFrame { started, log, exit })
+        (log || exit || panic).then_some(FirstFrame {
+            started,
+            log,
+            exit,
+            panic,
+        })
     }
 }
 
@@ -156,6 +166,9 @@ async fn event_loop(
                     let ms = ff.started.elapsed().as_secs_f64() * 1000.0;
                     tracing::info!("first frame drawn {ms:.1} ms after start");
                 }
+                if ff.panic {
+                    panic!("POPSCOPE_PANIC_AFTER_FIRST_FRAME is set: panicking on purpose");
+                }
                 if ff.exit {
                     return Ok(());
                 }
@@ -184,7 +197,11 @@ async fn event_loop(
                 // sends thousands of events, and one frame for each would
                 // fall further and further behind. The cap keeps keys
                 // answered between batches.
+                let until = Instant::now() + BATCH_TIME;
                 for _ in 0..BATCH {
+                    if Instant::now() >= until {
+                        break;
+                    }
                     match msg_rx.try_recv() {
                         Ok(msg) => on_driver(app, &mut gate, msg),
                         Err(_) => break,
@@ -265,6 +282,10 @@ fn load_lessons(app: &mut App, options: &TuiOptions) -> anyhow::Result<Option<st
 /// Lab messages handled before the next frame at most.
 const BATCH: usize = 1024;
 
+/// How long a batch of lab messages may take before the screen is drawn
+/// and keys are read again, whatever the messages cost.
+const BATCH_TIME: Duration = Duration::from_millis(10);
+
 /// Apply one message from the lab driver.
 fn on_driver(app: &mut App, gate: &mut Option<Gate>, msg: DriverMsg) {
     match msg {
@@ -295,6 +316,7 @@ impl TerminalGuard {
             previous(info);
         }));
         enable_raw_mode().context("cannot put the terminal in raw mode")?;
+        ACTIVE.store(true, Ordering::SeqCst);
         let guard = TerminalGuard { mouse };
         execute!(io::stdout(), EnterAlternateScreen)?;
         if mouse {
@@ -310,7 +332,17 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Whether the terminal is raw and on the alternate screen. It is given
+/// back once only: on a panic the hook restores it and then unwinding drops
+/// the guard, and leaving the alternate screen a second time would put the
+/// cursor back where it was saved on entry, above the panic message, so the
+/// shell's prompt would overwrite the message.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 fn restore(mouse: bool) {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     if mouse {
         let _ = execute!(io::stdout(), DisableMouseCapture);
     }

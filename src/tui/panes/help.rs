@@ -3,9 +3,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
-use super::{centered, span};
+use super::{overlay, span};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -109,14 +109,6 @@ impl Widget for &HelpOverlay<'_> {
         } else {
             " keys · any key closes ".to_string()
         };
-        let r = centered(area, 96, lines.len() as u16 + 2);
-        Clear.render(r, buf);
-        Paragraph::new(lines)
-            .block(
-                Block::bordered()
-                    .border_style(t.border_focused)
-                    .title(span(title, t.title)),
-            )
-            .render(r, buf);
+        overlay(area, buf, t, 96, &title, lines);
     }
 }

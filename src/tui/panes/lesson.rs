@@ -8,9 +8,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
-use super::{centered, frame, render_scrolled, span};
+use super::{frame, overlay, render_scrolled, span};
 use crate::lesson::{Lang, Lesson, facts};
 use crate::tui::app::{App, Focus};
 use crate::tui::lesson::Place;
@@ -279,7 +279,7 @@ pub fn lines(app: &App, theme: &Theme, width: u16) -> Vec<Line<'static>> {
 /// The line where the current place starts, for scrolling it into view.
 pub fn place_line(app: &App) -> usize {
     let theme = Theme::new(crate::tui::theme::ThemeName::Dark, true);
-    let width = pane_width(app);
+    let width = super::inner_width(app, Focus::Lesson);
     let (_, anchors) = build(app, &theme, width);
     anchors
         .iter()
@@ -287,16 +287,6 @@ pub fn place_line(app: &App) -> usize {
         .find(|(p, _)| *p == app.lesson.place)
         .map(|(_, at)| *at)
         .unwrap_or(0)
-}
-
-fn pane_width(app: &App) -> u16 {
-    let area = Rect::new(0, 0, app.size.0, app.size.1);
-    crate::tui::layout::compute(area, app.focus, app.zoom, app.lesson.open)
-        .panes
-        .iter()
-        .find(|(f, _)| *f == Focus::Lesson)
-        .map(|(_, r)| r.width.saturating_sub(2))
-        .unwrap_or(60)
 }
 
 impl Widget for &LessonPane<'_> {
@@ -366,14 +356,6 @@ impl Widget for &LessonList<'_> {
             Lang::Ja => " 章の一覧 · ↑↓ Enter で開く · Esc 閉じる · L English ",
             Lang::En => " chapters · ↑↓ Enter opens · Esc closes · L 日本語 ",
         };
-        let r = centered(area, 90, lines.len() as u16 + 2);
-        Clear.render(r, buf);
-        Paragraph::new(lines)
-            .block(
-                Block::bordered()
-                    .border_style(t.border_focused)
-                    .title(span(title, t.title)),
-            )
-            .render(r, buf);
+        overlay(area, buf, t, 90, title, lines);
     }
 }

@@ -3,9 +3,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
-use super::{centered, span};
+use super::{overlay, span};
 use crate::lab::Verify;
 use crate::tui::app::{App, MENU_ROWS};
 use crate::tui::theme::Theme;
@@ -55,14 +55,6 @@ impl Widget for &MenuOverlay<'_> {
             "↑↓ choose · ←→ change · Enter on Reconnect applies · Esc cancels",
             t.dim,
         )));
-        let r = centered(area, 70, lines.len() as u16 + 2);
-        Clear.render(r, buf);
-        Paragraph::new(lines)
-            .block(
-                Block::bordered()
-                    .border_style(t.border_focused)
-                    .title(span(" scenario ", t.title)),
-            )
-            .render(r, buf);
+        overlay(area, buf, t, 70, " scenario ", lines);
     }
 }

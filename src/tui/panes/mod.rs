@@ -170,8 +170,37 @@ pub(crate) fn render_scrolled(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let scroll = app.scroll[Focus::ALL.iter().position(|&f| f == pane).unwrap_or(0)];
     let total = lines.len();
+    render_window(
+        app,
+        theme,
+        pane,
+        total,
+        |window| {
+            lines
+                .into_iter()
+                .skip(window.start)
+                .take(window.len())
+                .collect()
+        },
+        area,
+        buf,
+    );
+}
+
+/// Like [`render_scrolled`], for a pane that can build any range of its
+/// `total` lines on its own: only the lines in view are asked of `window`,
+/// so a pane with thousands of lines pays for the few dozen it shows.
+pub(crate) fn render_window(
+    app: &App,
+    theme: &Theme,
+    pane: Focus,
+    total: usize,
+    window: impl FnOnce(std::ops::Range<usize>) -> Vec<Line<'static>>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let scroll = app.scroll[Focus::ALL.iter().position(|&f| f == pane).unwrap_or(0)];
     let (start, end) = if pane.top_anchored() {
         let start = scroll.min(total.saturating_sub(1));
         (start, (start + usize::from(area.height)).min(total))
@@ -186,10 +215,8 @@ pub(crate) fn render_scrolled(
         .map(|s| s.query.as_str());
     // Only the matched text takes the search style, laid over the style
     // it already has, so syntax colours and leak highlighting stay visible.
-    let shown: Vec<Line> = lines
+    let shown: Vec<Line> = window(start..end)
         .into_iter()
-        .skip(start)
-        .take(end - start)
         .map(|l| match query {
             Some(q) => client::mark_matches(l, q, theme.matched),
             None => l,
@@ -216,16 +243,31 @@ pub(crate) fn plain(l: &Line) -> String {
     l.spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
-/// The scrollable lines of a pane, as text, for search.
-pub fn line_texts(app: &App, pane: Focus) -> Vec<String> {
-    let theme = Theme::new(ThemeName::Dark, true);
+/// The width inside a pane's border at the app's screen size (78 for a
+/// pane not on screen).
+pub(crate) fn inner_width(app: &App, pane: Focus) -> u16 {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let width = layout::compute(area, app.focus, app.zoom, app.lesson.open)
+    layout::compute(area, app.focus, app.zoom, app.lesson.open)
         .panes
         .iter()
         .find(|(f, _)| *f == pane)
         .map(|(_, r)| r.width.saturating_sub(2))
-        .unwrap_or(78);
+        .unwrap_or(78)
+}
+
+/// How many scrollable lines a pane has, without building the
+/// eavesdropper's (which may be tens of thousands of hex rows).
+pub fn line_count(app: &App, pane: Focus) -> usize {
+    if pane == Focus::Wire {
+        return wire::line_count(app, inner_width(app, pane));
+    }
+    line_texts(app, pane).len()
+}
+
+/// The scrollable lines of a pane, as text, for search.
+pub fn line_texts(app: &App, pane: Focus) -> Vec<String> {
+    let theme = Theme::new(ThemeName::Dark, true);
+    let width = inner_width(app, pane);
     let lines = match pane {
         Focus::Client => client::lines(app, &theme),
         Focus::Server => server::lines(app, &theme),
@@ -251,4 +293,25 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// An overlay box of at most `width` columns, centred, over whatever is
+/// below: cleared, framed with the focused border and titled.
+pub(crate) fn overlay(
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+    width: u16,
+    title: &str,
+    lines: Vec<Line<'static>>,
+) {
+    let r = centered(area, width, lines.len() as u16 + 2);
+    ratatui::widgets::Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(
+            Block::bordered()
+                .border_style(theme.border_focused)
+                .title(span(title.to_string(), theme.title)),
+        )
+        .render(r, buf);
 }

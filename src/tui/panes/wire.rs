@@ -1,13 +1,16 @@
 //! The eavesdropper pane: the bytes as they crossed the wire, in three
 //! views (text, hex, records), and a box of what was learned.
 
+use std::ops::Range;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::{frame, render_scrolled, span};
-use crate::tui::app::{App, Focus, TextLine, WireView};
+use super::{frame, render_window, span};
+use crate::tui::app::{App, Focus, HexBlock, RecordLine, TextLine, WireView};
 use crate::tui::theme::Theme;
 use crate::wire::Direction;
 
@@ -21,42 +24,150 @@ pub struct WirePane<'a> {
     pub focused: bool,
 }
 
+/// How many bytes a hex row shows in a pane `width` columns wide inside:
+/// sixteen need 78 columns; narrower panes get eight.
+fn per_row(width: u16) -> usize {
+    if width >= 78 { 16 } else { 8 }
+}
+
+/// How many lines the current view has in a pane `width` columns wide
+/// inside, counted without building any of them. An empty view has one:
+/// the note that nothing has crossed the wire yet.
+pub fn line_count(app: &App, width: u16) -> usize {
+    view_len(app, width).max(1)
+}
+
+/// The current view's own line count, zero when it is empty.
+fn view_len(app: &App, width: u16) -> usize {
+    match app.wire_view {
+        WireView::Text => app.wire.text.len(),
+        WireView::Records => app.wire.records.len(),
+        WireView::Hex => {
+            let per_row = per_row(width);
+            // A block is a heading line and then its rows.
+            app.wire
+                .hex
+                .iter()
+                .map(|b| 1 + b.bytes.len().div_ceil(per_row))
+                .sum()
+        }
+    }
+}
+
 /// The current view's lines for a pane `width` columns wide inside.
 pub fn lines(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
-    let arrow_style = |d: Direction| match d {
+    window(app, t, width, 0..line_count(app, width))
+}
+
+/// Lines `range` of the current view (as numbered by [`lines`]), built
+/// without building the others: a frame only pays for what it shows,
+/// however many bytes the eavesdropper has kept.
+pub fn window(app: &App, t: &Theme, width: u16, range: Range<usize>) -> Vec<Line<'static>> {
+    if view_len(app, width) == 0 {
+        return if range.contains(&0) {
+            vec![Line::from(span("nothing has crossed the wire yet", t.dim))]
+        } else {
+            Vec::new()
+        };
+    }
+    let clamp = |len: usize| range.start.min(len)..range.end.min(len);
+    match app.wire_view {
+        WireView::Text => app.wire.text[clamp(app.wire.text.len())]
+            .iter()
+            .map(|l| text_line(l, t))
+            .collect(),
+        WireView::Records => app.wire.records[clamp(app.wire.records.len())]
+            .iter()
+            .map(|r| record_line(r, t))
+            .collect(),
+        WireView::Hex => hex_window(&app.wire.hex, t, per_row(width), range),
+    }
+}
+
+fn arrow_style(t: &Theme, d: Direction) -> Style {
+    match d {
         Direction::ClientToServer => t.sent,
         Direction::ServerToClient => t.ok,
+    }
+}
+
+/// One line of the text view.
+fn text_line(l: &TextLine, t: &Theme) -> Line<'static> {
+    match l {
+        TextLine::Line { dir, text, secret } => Line::from(vec![
+            span(format!("{} ", dir.arrow()), arrow_style(t, *dir)),
+            span(text.clone(), if *secret { t.leak } else { t.text }),
+        ]),
+        TextLine::Locked { dir, bytes } => Line::from(vec![
+            span(format!("{} ", dir.arrow()), arrow_style(t, *dir)),
+            span(
+                format!("🔒 {bytes} bytes of TLS records: unreadable"),
+                t.locked,
+            ),
+        ]),
+        TextLine::NotKept { dir, bytes } => Line::from(vec![
+            span(format!("{} ", dir.arrow()), arrow_style(t, *dir)),
+            span(
+                format!("… {bytes} more bytes crossed, not kept (capture limit)"),
+                t.dim,
+            ),
+        ]),
+        TextLine::Leak { tag, text } => Line::from(vec![
+            span(format!(" ⚠ {tag} "), t.leak),
+            span(format!(" {text}"), t.err),
+        ]),
+        TextLine::Note(s) => Line::from(span(format!("── {s}"), t.dim)),
+    }
+}
+
+/// One line of the records view.
+fn record_line(r: &RecordLine, t: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    if let Some(d) = r.dir {
+        spans.push(span(format!("{} ", d.arrow()), arrow_style(t, d)));
+    }
+    if r.nested {
+        spans.push(span("  └ ", t.dim));
+    }
+    let style = if r.secret {
+        t.leak
+    } else if r.locked {
+        t.locked
+    } else if r.nested {
+        t.accent
+    } else {
+        t.text
     };
-    let mut out = Vec::new();
-    match app.wire_view {
-        WireView::Text => {
-            for l in &app.wire.text {
-                out.push(match l {
-                    TextLine::Line { dir, text, secret } => Line::from(vec![
-                        span(format!("{} ", dir.arrow()), arrow_style(*dir)),
-                        span(text.clone(), if *secret { t.leak } else { t.text }),
-                    ]),
-                    TextLine::Locked { dir, bytes } => Line::from(vec![
-                        span(format!("{} ", dir.arrow()), arrow_style(*dir)),
-                        span(
-                            format!("🔒 {bytes} bytes of TLS records: unreadable"),
-                            t.locked,
-                        ),
-                    ]),
-                    TextLine::Leak { tag, text } => Line::from(vec![
-                        span(format!(" ⚠ {tag} "), t.leak),
-                        span(format!(" {text}"), t.err),
-                    ]),
-                    TextLine::Note(s) => Line::from(span(format!("── {s}"), t.dim)),
-                });
-            }
+    spans.push(span(r.text.clone(), style));
+    Line::from(spans)
+}
+
+/// Lines `range` of the hex view: each block is a heading line followed by
+/// its rows of `per_row` bytes. Blocks before the range are skipped by
+/// their line count alone, and only the rows in the range are formatted.
+fn hex_window(
+    blocks: &[HexBlock],
+    t: &Theme,
+    per_row: usize,
+    range: Range<usize>,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(range.len().min(1024));
+    // The number of the block's heading line.
+    let mut first = 0;
+    for b in blocks {
+        if first >= range.end {
+            break;
         }
-        WireView::Hex => {
-            // Sixteen bytes a row need 78 columns; narrower panes get eight.
-            let per_row = if width >= 78 { 16 } else { 8 };
-            for b in &app.wire.hex {
+        let rows = b.bytes.len().div_ceil(per_row);
+        let next = first + 1 + rows;
+        if next <= range.start {
+            first = next;
+            continue;
+        }
+        for line in range.start.max(first)..range.end.min(next) {
+            if line == first {
                 out.push(Line::from(vec![
-                    span(format!("{} ", b.dir.arrow()), arrow_style(b.dir)),
+                    span(format!("{} ", b.dir.arrow()), arrow_style(t, b.dir)),
                     span(
                         format!(
                             "connection {}, {} bytes from offset {}",
@@ -67,54 +178,56 @@ pub fn lines(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
                         t.dim,
                     ),
                 ]));
-                for (i, row) in b.bytes.chunks(per_row).enumerate() {
-                    let off = b.offset + (i * per_row) as u64;
-                    let hexes: Vec<String> = row.iter().map(|x| hex::encode([*x])).collect();
-                    let ascii: String = row
-                        .iter()
-                        .map(|&c| {
-                            if (0x20..0x7f).contains(&c) {
-                                c as char
-                            } else {
-                                '.'
-                            }
-                        })
-                        .collect();
-                    out.push(Line::from(vec![
-                        span(format!("{off:08x}  "), t.dim),
-                        span(format!("{:<w$}", hexes.join(" "), w = per_row * 3), t.text),
-                        span(format!(" {ascii}"), t.accent),
-                    ]));
-                }
+            } else {
+                let at = (line - first - 1) * per_row;
+                let row = &b.bytes[at..(at + per_row).min(b.bytes.len())];
+                out.push(hex_row(b.offset + at as u64, row, per_row, t));
             }
         }
-        WireView::Records => {
-            for r in &app.wire.records {
-                let mut spans = Vec::new();
-                if let Some(d) = r.dir {
-                    spans.push(span(format!("{} ", d.arrow()), arrow_style(d)));
-                }
-                if r.nested {
-                    spans.push(span("  └ ", t.dim));
-                }
-                let style = if r.secret {
-                    t.leak
-                } else if r.locked {
-                    t.locked
-                } else if r.nested {
-                    t.accent
-                } else {
-                    t.text
-                };
-                spans.push(span(r.text.clone(), style));
-                out.push(Line::from(spans));
-            }
-        }
-    }
-    if out.is_empty() {
-        out.push(Line::from(span("nothing has crossed the wire yet", t.dim)));
+        first = next;
     }
     out
+}
+
+/// The longest row [`hex_row`] formats; wider rows are cut to it.
+const MAX_PER_ROW: usize = 16;
+
+/// One row of the hex view: offset, the bytes in hex, then as ASCII. The
+/// hex column is as wide as a full row, so the ASCII column stays in place
+/// on a short last row.
+fn hex_row(offset: u64, row: &[u8], per_row: usize, t: &Theme) -> Line<'static> {
+    let row = &row[..row.len().min(MAX_PER_ROW)];
+    // The hex crate writes the digits into a buffer on the stack; the row's
+    // three strings are its only allocations.
+    let mut digits = [0u8; 2 * MAX_PER_ROW];
+    let digits = &mut digits[..2 * row.len()];
+    let mut hex = String::with_capacity(3 * per_row);
+    if hex::encode_to_slice(row, digits).is_ok() {
+        for (i, pair) in digits.chunks_exact(2).enumerate() {
+            if i > 0 {
+                hex.push(' ');
+            }
+            hex.push(char::from(pair[0]));
+            hex.push(char::from(pair[1]));
+        }
+    }
+    while hex.len() < 3 * per_row {
+        hex.push(' ');
+    }
+    let mut ascii = String::with_capacity(1 + row.len());
+    ascii.push(' ');
+    ascii.extend(row.iter().map(|&c| {
+        if (0x20..0x7f).contains(&c) {
+            char::from(c)
+        } else {
+            '.'
+        }
+    }));
+    Line::from(vec![
+        span(format!("{offset:08x}  "), t.dim),
+        span(hex, t.text),
+        span(ascii, t.accent),
+    ])
 }
 
 /// The loot box's lines.
@@ -167,7 +280,15 @@ impl Widget for &WirePane<'_> {
         let h = (loot.len() as u16 + 1).min(6).min(inner.height / 2);
         let [body, boxed] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(inner);
-        render_scrolled(app, t, Focus::Wire, lines(app, t, body.width), body, buf);
+        render_window(
+            app,
+            t,
+            Focus::Wire,
+            line_count(app, body.width),
+            |range| window(app, t, body.width, range),
+            body,
+            buf,
+        );
         let b = Block::new()
             .borders(Borders::TOP)
             .border_style(t.border)
@@ -177,5 +298,123 @@ impl Widget for &WirePane<'_> {
         // The newest loot matters most, so a full box shows the tail.
         let skip = loot.len().saturating_sub(usize::from(inside.height));
         Paragraph::new(loot.into_iter().skip(skip).collect::<Vec<_>>()).render(inside, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Scenario;
+    use crate::tui::panes::plain;
+    use crate::tui::theme::ThemeName;
+
+    /// The hex view as it was drawn before it was windowed, one string a
+    /// byte: the reference the faster rows must match character for
+    /// character.
+    fn reference_hex(blocks: &[HexBlock], per_row: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for b in blocks {
+            out.push(format!(
+                "{} connection {}, {} bytes from offset {}",
+                b.dir.arrow(),
+                b.conn,
+                b.bytes.len(),
+                b.offset
+            ));
+            for (i, row) in b.bytes.chunks(per_row).enumerate() {
+                let off = b.offset + (i * per_row) as u64;
+                let hexes: Vec<String> = row.iter().map(|x| hex::encode([*x])).collect();
+                let ascii: String = row
+                    .iter()
+                    .map(|&c| {
+                        if (0x20..0x7f).contains(&c) {
+                            c as char
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                out.push(format!(
+                    "{off:08x}  {:<w$} {ascii}",
+                    hexes.join(" "),
+                    w = per_row * 3
+                ));
+            }
+        }
+        out
+    }
+
+    fn app_with_blocks() -> App {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        app.wire_view = WireView::Hex;
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        for (i, len) in [0usize, 1, 15, 16, 17, 100, 1000].into_iter().enumerate() {
+            app.wire.hex.push(HexBlock {
+                conn: i as u64,
+                dir: if i % 2 == 0 {
+                    Direction::ServerToClient
+                } else {
+                    Direction::ClientToServer
+                },
+                offset: 7 * i as u64,
+                bytes: bytes[..len].to_vec(),
+            });
+        }
+        app
+    }
+
+    #[test]
+    fn hex_rows_match_the_byte_by_byte_reference() {
+        let app = app_with_blocks();
+        let t = Theme::new(ThemeName::Dark, true);
+        for (width, per_row) in [(78, 16), (77, 8)] {
+            let expected = reference_hex(&app.wire.hex, per_row);
+            let got: Vec<String> = lines(&app, &t, width).iter().map(plain).collect();
+            assert_eq!(got, expected, "width {width}");
+            assert_eq!(line_count(&app, width), expected.len());
+        }
+    }
+
+    #[test]
+    fn a_window_is_the_same_slice_of_every_view() {
+        let mut app = app_with_blocks();
+        for i in 0..40 {
+            app.wire.text.push(TextLine::Note(format!("note {i}")));
+            app.wire.records.push(RecordLine {
+                dir: None,
+                nested: i % 3 == 0,
+                text: format!("record {i}"),
+                locked: false,
+                secret: false,
+            });
+        }
+        let t = Theme::new(ThemeName::Dark, true);
+        for view in [WireView::Text, WireView::Hex, WireView::Records] {
+            app.wire_view = view;
+            let all: Vec<String> = lines(&app, &t, 90).iter().map(plain).collect();
+            let n = all.len();
+            assert_eq!(line_count(&app, 90), n);
+            for start in [0, 1, 5, 16, n / 2, n - 1, n] {
+                for len in [0, 1, 3, 30, n] {
+                    let range = start..(start + len).min(n + 5);
+                    let got: Vec<String> = window(&app, &t, 90, range.clone())
+                        .iter()
+                        .map(plain)
+                        .collect();
+                    let want = &all[start.min(n)..range.end.min(n)];
+                    assert_eq!(got, want, "{view:?} {range:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_view_has_its_note() {
+        let app = App::new(Scenario::named("plain").unwrap());
+        let t = Theme::new(ThemeName::Dark, true);
+        assert_eq!(line_count(&app, 80), 1);
+        let shown: Vec<String> = window(&app, &t, 80, 0..10).iter().map(plain).collect();
+        assert_eq!(shown, ["nothing has crossed the wire yet"]);
+        assert!(window(&app, &t, 80, 1..10).is_empty());
     }
 }
