@@ -138,6 +138,24 @@ fn frames(c: &mut Criterion) {
     group.bench_function("draw/plain/hex-full", |b| {
         b.iter(|| draw(&mut terminal, &app, &theme))
     });
+    // The screen as it opens by default: the built-in lesson on the left
+    // (chapter 5, its reading and three steps in, code blocks and all)
+    // beside the four panes of a lab that has run.
+    let mut app = populated(&rt, "plain");
+    app.set_lessons(
+        popscope::lesson::set::builtin(),
+        popscope::lesson::Lang::Ja,
+        Default::default(),
+        Some(5),
+    );
+    for _ in 0..3 {
+        app.update(Action::LessonNext);
+    }
+    app.take_effects();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    group.bench_function("draw/plain/lesson", |b| {
+        b.iter(|| draw(&mut terminal, &app, &theme))
+    });
     group.finish();
 
     // Each pane on its own, in a quarter of the screen, to show where a
