@@ -212,3 +212,57 @@ fn a_panic_gives_the_terminal_back() {
         "alternate screen and mouse reporting are off"
     );
 }
+
+#[test]
+fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "tmux is needed for this test; .ci/run installs it"
+    );
+    let state = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: format!("popscope-test-{}-lesson", std::process::id()),
+    };
+    // Chapter 8 (the leak), in English whatever the machine's LANG; the
+    // progress goes to the test's own data directory.
+    let script = format!(
+        "LANG=C.UTF-8 XDG_STATE_HOME={state} POPSCOPE_DATA_DIR={state} HOME={state} {bin} --lesson 8; echo EXIT=$?; sleep 60",
+        state = state.path().display(),
+        bin = env!("CARGO_BIN_EXE_popscope"),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "lab",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    tmux.wait_for("the chapter", |s| {
+        s.contains("Chapter 8") && s.contains("+OK")
+    });
+    // The first step starts a cleartext lab and logs in; its checks turn
+    // to ticks as the lab reports.
+    tmux.keys(&["]"]);
+    let s = tmux.wait_for("the checks", |s| {
+        s.contains("✓ the eavesdropper read the password")
+            && s.contains("✓ the eavesdropper read the user name")
+    });
+    assert!(s.contains("wonderland"), "the eavesdropper pane:\n{s}");
+    assert!(!s.contains("✗"), "every check of the step holds:\n{s}");
+    // L switches the lesson to Japanese, in place.
+    tmux.keys(&["L"]);
+    tmux.wait_for("Japanese", |s| {
+        s.contains("ステップ 1/") && s.contains("盗聴者がパスワードを読んだ")
+    });
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+    let saved = std::fs::read_to_string(state.path().join("progress.toml"))
+        .expect("the progress is saved in the data directory");
+    assert!(saved.contains("[lessons.danger]"), "{saved}");
+}
