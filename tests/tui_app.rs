@@ -683,7 +683,7 @@ fn the_quiz_explains_and_records_answers() {
         app.update(Action::LessonNext);
     }
     app.take_effects();
-    app.update(Action::FocusPane(Focus::Lesson));
+    assert_eq!(app.focus, Focus::Lesson, "the quiz takes focus");
     // Keys 1–4 answer while the lesson pane has focus.
     press(&mut app, &[KeyCode::Char('1')]);
     let screen = draw(&mut app, 120, 36);

@@ -456,6 +456,22 @@ impl Lab {
     /// Connect through the tap and read the greeting; with STLS or POP3S,
     /// do the TLS handshake too.
     pub async fn connect(&mut self) -> Result<(), LabError> {
+        // A client that hangs up without QUIT: the server ends that session
+        // (deleting nothing) and frees the maildrop. Wait, briefly, until
+        // the tap has seen both sides close, so the new session does not
+        // find the maildrop still locked ([IN-USE]).
+        if let Some(old) = self.client.take() {
+            let before = *self.open_conns.borrow();
+            drop(old);
+            // After QUIT the server has already closed it: nothing to wait for.
+            if before > 0 {
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(2),
+                    self.open_conns.wait_for(|n| *n < before),
+                )
+                .await;
+            }
+        }
         self.emit.client(ClientEvent::Connecting {
             addr: self.tap_addr,
             transport: self.scenario.transport.name().into(),

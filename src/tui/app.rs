@@ -868,6 +868,11 @@ impl App {
                 let actions = self.lesson.forward();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
                 self.run_step(actions);
+                // The quiz is answered with keys 1–4 in the lesson pane,
+                // which would focus panes or type anywhere else.
+                if matches!(self.lesson.place, Place::Quiz(_)) {
+                    self.set_focus(Focus::Lesson);
+                }
                 self.save_progress();
             }
             Action::LessonPrev => {
