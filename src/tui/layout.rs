@@ -79,13 +79,18 @@ pub fn compute(area: Rect, focus: Focus, zoom: bool, lesson: bool) -> Areas {
     // row; the server and TLS panes are mostly short summaries. Beside a
     // lesson there is no room for the two side by side, so they are
     // stacked, each as wide as the lab's column.
+    // In that stack the server and TLS panes share the bottom row, too
+    // small for the maildrop table or the certificate; when one of them
+    // has focus (a lesson step points there, or the user went there), the
+    // row grows and the focused one takes most of it.
+    let small_focused = matches!(focus, Focus::Server | Focus::Tls);
     let (client, wire, bottom) = if body.width < 110 {
-        let [client, wire, bottom] = Layout::vertical([
-            Constraint::Percentage(36),
-            Constraint::Percentage(34),
-            Constraint::Percentage(30),
-        ])
-        .areas(body);
+        let rows = if small_focused {
+            [25, 25, 50]
+        } else {
+            [36, 34, 30]
+        };
+        let [client, wire, bottom] = Layout::vertical(rows.map(Constraint::Percentage)).areas(body);
         (client, wire, bottom)
     } else {
         let [top, bottom] =
@@ -94,8 +99,12 @@ pub fn compute(area: Rect, focus: Focus, zoom: bool, lesson: bool) -> Areas {
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
         (client, wire, bottom)
     };
-    let [server, tls] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    let split = match (lesson, focus) {
+        (true, Focus::Server) => [65, 35],
+        (true, Focus::Tls) => [35, 65],
+        _ => [50, 50],
+    };
+    let [server, tls] = Layout::horizontal(split.map(Constraint::Percentage)).areas(bottom);
     let mut panes = vec![
         (Focus::Client, client),
         (Focus::Wire, wire),

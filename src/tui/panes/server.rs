@@ -89,7 +89,15 @@ impl Widget for &ServerPane<'_> {
         let drop = maildrop(app, t);
         // The maildrop stays in view; the log below it scrolls. It gets at
         // most half of what is left under the state.
-        let h = (drop.len() as u16 + 1).min(inner.height.saturating_sub(4) * 2 / 3);
+        // The log below keeps a third of the room, or just two lines when
+        // the pane has focus and the table is what is being looked at.
+        let room = inner.height.saturating_sub(4);
+        let cap = if self.focused {
+            room.saturating_sub(2)
+        } else {
+            room * 2 / 3
+        };
+        let h = (drop.len() as u16 + 1).min(cap);
         let [state, table, rest] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Length(h),
