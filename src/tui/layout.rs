@@ -145,5 +145,15 @@ mod tests {
             with_lesson.panes[..4].iter().all(|(_, r)| r.x >= 48),
             "the lab's panes sit right of the lesson"
         );
+        let rect_of = |a: &Areas, f: Focus| a.panes.iter().find(|(p, _)| *p == f).unwrap().1;
+        let server_focused = compute(Rect::new(0, 0, 120, 36), Focus::Server, false, true);
+        let (small, big) = (
+            rect_of(&with_lesson, Focus::Server),
+            rect_of(&server_focused, Focus::Server),
+        );
+        assert!(
+            big.height > small.height && big.width > small.width,
+            "a focused server pane grows beside a lesson: {small:?} → {big:?}"
+        );
     }
 }
