@@ -257,9 +257,13 @@ fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
     assert!(!s.contains("✗"), "every check of the step holds:\n{s}");
     // L switches the lesson to Japanese, in place.
     tmux.keys(&["L"]);
-    tmux.wait_for("Japanese", |s| {
+    let s = tmux.wait_for("Japanese", |s| {
         s.contains("ステップ 1/") && s.contains("盗聴者がパスワードを読んだ")
     });
+    assert!(
+        s.contains("3 盗聴者"),
+        "the panes take the lesson's words:\n{s}"
+    );
     tmux.keys(&["C-c"]);
     tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
     let saved = std::fs::read_to_string(state.path().join("progress.toml"))

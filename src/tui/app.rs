@@ -66,6 +66,19 @@ impl Focus {
         }
     }
 
+    /// The title in the lesson's language, so a Japanese lesson's words
+    /// for the panes ("盗聴者のペイン") match what the screen says.
+    pub fn title_in(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::En, f) => f.title(),
+            (Lang::Ja, Focus::Client) => "クライアント",
+            (Lang::Ja, Focus::Server) => "サーバー",
+            (Lang::Ja, Focus::Wire) => "盗聴者",
+            (Lang::Ja, Focus::Tls) => "TLS",
+            (Lang::Ja, Focus::Lesson) => "レッスン",
+        }
+    }
+
     /// True for panes read from the top (a summary), false for panes that
     /// follow their newest line (a log). Their scroll offsets count from
     /// that end.

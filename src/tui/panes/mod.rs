@@ -63,7 +63,7 @@ impl Widget for &Screen<'_> {
         if let Some(tabs) = areas.tabs {
             let mut spans = Vec::new();
             for f in app.panes() {
-                let label = format!(" {} {} ", f.index() + 1, f.title());
+                let label = format!(" {} {} ", f.index() + 1, f.title_in(app.lesson.lang));
                 let style = if f == app.focus { t.selected } else { t.dim };
                 spans.push(Span::styled(label, style));
                 spans.push(Span::raw(" "));
@@ -134,7 +134,7 @@ pub(crate) fn frame<'a>(
         theme.border
     };
     let mut block = Block::bordered().border_style(border).title(Span::styled(
-        format!(" {n} {}{extra} ", pane.title()),
+        format!(" {n} {}{extra} ", pane.title_in(app.lesson.lang)),
         if focused {
             theme.border_focused
         } else {
