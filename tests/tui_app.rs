@@ -869,3 +869,27 @@ actions = ["scenario pop3s", "send QUIT", "pause", "login", "step 2"]
         .position(|e| matches!(e, Effect::Lab(LabCmd::Login)));
     assert_eq!(login, Some(1), "the login goes once the wire is held");
 }
+
+#[test]
+fn quiet_actions_do_not_cancel_a_redraw_still_owed() {
+    let mut app = plain();
+    app.dirty = false;
+    let event = Event {
+        at: Duration::ZERO,
+        kind: popscope::lab::EventKind::Client(popscope::lab::ClientEvent::Error {
+            message: "news".into(),
+        }),
+    };
+    app.update(Action::Lab(0, Box::new(event.clone())));
+    assert!(app.dirty);
+    // In the same batch, before the frame: the driver reports a command
+    // done, and an event of an older lab arrives. Neither changes the
+    // screen, and neither may cancel the redraw the first event needs.
+    app.update(Action::LabDone(1));
+    app.update(Action::Lab(u64::MAX, Box::new(event)));
+    app.update(Action::Tick);
+    assert!(app.dirty, "the news must still be drawn");
+    app.dirty = false;
+    app.update(Action::LabDone(2));
+    assert!(!app.dirty, "with nothing owed, they cause no redraw");
+}

@@ -56,6 +56,24 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// A private tmux server (`tag` keeps tests running at once apart)
+    /// with one 120×36 session, "lab", running `argv`.
+    fn start(tag: &str, argv: &[&str]) -> Tmux {
+        assert!(
+            Command::new("tmux").arg("-V").output().is_ok(),
+            "tmux is needed for this test; .ci/run installs it"
+        );
+        let tmux = Tmux {
+            socket: format!("popscope-test-{}{tag}", std::process::id()),
+        };
+        let mut args = vec!["new-session", "-d", "-s", "lab", "-x", "120", "-y", "36"];
+        args.extend_from_slice(argv);
+        tmux.run(&args);
+        tmux
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.run(&["kill-server"]);
@@ -64,14 +82,7 @@ impl Drop for Tmux {
 
 #[test]
 fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
-    assert!(
-        Command::new("tmux").arg("-V").output().is_ok(),
-        "tmux is needed for this test; .ci/run installs it"
-    );
     let state = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: format!("popscope-test-{}", std::process::id()),
-    };
     // After the lab exits, the shell reports its exit code and whether the
     // terminal is back in canonical (cooked) mode, then waits to be read.
     let script = format!(
@@ -79,19 +90,7 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
         state = state.path().display(),
         bin = env!("CARGO_BIN_EXE_popscope"),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "lab",
-        "-x",
-        "120",
-        "-y",
-        "36",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("", &["sh", "-c", &script]);
     tmux.wait_for("the greeting", |s| s.contains("pop3>") && s.contains("+OK"));
 
     tmux.type_line("USER alice");
@@ -119,7 +118,8 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
     assert!(s.contains("nothing readable"), "{s}");
 
     tmux.keys(&["C-c"]);
-    let s = tmux.wait_for("the exit", |s| s.contains("EXIT="));
+    // The shell prints the exit code, then what stty says: wait for both.
+    let s = tmux.wait_for("the exit", |s| s.contains("EXIT=") && s.contains("icanon"));
     assert!(s.contains("EXIT=0"), "{s}");
     assert!(
         s.contains("\nicanon"),
@@ -144,32 +144,11 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
 
 #[test]
 fn a_panic_gives_the_terminal_back() {
-    assert!(
-        Command::new("tmux").arg("-V").output().is_ok(),
-        "tmux is needed for this test; .ci/run installs it"
-    );
     let state = tempfile::tempdir().unwrap();
-    // Its own tmux server: the other test of this file may run at the same
-    // time under the same process id.
-    let tmux = Tmux {
-        socket: format!("popscope-test-{}-panic", std::process::id()),
-    };
     // An interactive shell with a prompt of its own, as a user would have.
     // sh does not touch the terminal modes itself, so what `stty` reports
     // after the lab has gone is what the lab left behind.
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "lab",
-        "-x",
-        "120",
-        "-y",
-        "36",
-        "env",
-        "PS1=shell-ready$ ",
-        "sh",
-    ]);
+    let tmux = Tmux::start("-panic", &["env", "PS1=shell-ready$ ", "sh"]);
     tmux.wait_for("the shell", |s| s.contains("shell-ready$"));
     // The hook panics right after the first frame is on the screen, so the
     // panic happens with the terminal raw, on the alternate screen and
@@ -215,14 +194,7 @@ fn a_panic_gives_the_terminal_back() {
 
 #[test]
 fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
-    assert!(
-        Command::new("tmux").arg("-V").output().is_ok(),
-        "tmux is needed for this test; .ci/run installs it"
-    );
     let state = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: format!("popscope-test-{}-lesson", std::process::id()),
-    };
     // Chapter 8 (the leak), in English whatever the machine's LANG; the
     // progress goes to the test's own data directory.
     let script = format!(
@@ -230,19 +202,7 @@ fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
         state = state.path().display(),
         bin = env!("CARGO_BIN_EXE_popscope"),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "lab",
-        "-x",
-        "120",
-        "-y",
-        "36",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("-lesson", &["sh", "-c", &script]);
     tmux.wait_for("the chapter", |s| {
         s.contains("Chapter 8") && s.contains("+OK")
     });

@@ -630,7 +630,11 @@ impl App {
     /// Change the state. The only place it changes.
     pub fn update(&mut self, action: Action) {
         // Ticks change nothing visible unless play mode steps, so they do
-        // not force a redraw by themselves.
+        // not force a redraw by themselves; neither do the other actions
+        // that leave the screen as it was. Those keep the flag as it is:
+        // clearing it would drop a redraw that earlier actions of the same
+        // batch still owe.
+        let was_dirty = self.dirty;
         if !matches!(action, Action::Tick) {
             self.dirty = true;
         }
@@ -955,7 +959,7 @@ impl App {
             }
             Action::LabDone(n) => {
                 self.lab_done = n;
-                self.dirty = false;
+                self.dirty = was_dirty;
                 if let Some((until, steps)) = self.held_gate
                     && self.lab_done >= until
                 {
@@ -983,7 +987,7 @@ impl App {
                     }
                     self.apply(*event);
                 } else {
-                    self.dirty = false;
+                    self.dirty = was_dirty;
                 }
             }
         }
