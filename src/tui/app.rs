@@ -72,7 +72,7 @@ impl Focus {
         match (lang, self) {
             (Lang::En, f) => f.title(),
             (Lang::Ja, Focus::Client) => "クライアント",
-            (Lang::Ja, Focus::Server) => "サーバー",
+            (Lang::Ja, Focus::Server) => "サーバ",
             (Lang::Ja, Focus::Wire) => "盗聴者",
             (Lang::Ja, Focus::Tls) => "TLS",
             (Lang::Ja, Focus::Lesson) => "レッスン",
