@@ -893,3 +893,16 @@ fn quiet_actions_do_not_cancel_a_redraw_still_owed() {
     app.update(Action::LabDone(2));
     assert!(!app.dirty, "with nothing owed, they cause no redraw");
 }
+
+#[test]
+fn on_a_small_terminal_the_tab_bar_keeps_the_step_in_view() {
+    let mut app = lesson_app();
+    app.update(Action::LessonNext);
+    app.update(Action::FocusPane(Focus::Client));
+    let screen = draw(&mut app, 80, 24);
+    let bar = screen.lines().next().unwrap_or_default();
+    assert!(bar.contains("5 ▶ 1/2 ✗✗"), "{bar}");
+    app.update(Action::FocusPane(Focus::Lesson));
+    let screen = draw(&mut app, 80, 24);
+    assert!(!screen.lines().next().unwrap_or_default().contains("▶"));
+}

@@ -69,6 +69,26 @@ impl Widget for &Screen<'_> {
                 spans.push(Span::raw(" "));
             }
             Line::from(spans).render(tabs, buf);
+            // With one pane at a time the lesson is often out of sight, so
+            // the tab bar keeps the current step and its checks in view.
+            if app.lesson.open
+                && app.focus != Focus::Lesson
+                && let (Some(l), super::lesson::Place::Step(i)) =
+                    (app.lesson.current(), app.lesson.place)
+            {
+                let marks: String = app
+                    .lesson
+                    .step_results(i)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|ok| if *ok { '✓' } else { '✗' })
+                    .collect();
+                let note = format!(" 5 ▶ {}/{} {marks} ", i + 1, l.steps.len());
+                let w = unicode_width::UnicodeWidthStr::width(note.as_str()) as u16;
+                if w < tabs.width {
+                    buf.set_string(tabs.right() - w, tabs.y, note, t.key);
+                }
+            }
         }
         for (focus, rect) in &areas.panes {
             let focused = *focus == app.focus;
