@@ -60,17 +60,6 @@ fn main() -> std::process::ExitCode {
         _ => tracing::Level::WARN,
     });
     let Some(command) = cli.command else {
-        if let Some(dir) = &cli.lessons
-            && !dir.is_dir()
-        {
-            // Said here, before the screen takes the terminal, where the
-            // message can still be read.
-            eprintln!(
-                "popscope: --lessons {}: not a directory (give the course directory that holds ja/ and en/)",
-                dir.display()
-            );
-            return std::process::ExitCode::FAILURE;
-        }
         let screen = ScreenOptions {
             theme: cli.theme,
             mouse: !cli.no_mouse,

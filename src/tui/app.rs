@@ -1056,7 +1056,7 @@ impl App {
         progress: crate::lesson::progress::Progress,
         open: Option<u32>,
     ) {
-        self.lesson.lessons = lessons;
+        self.lesson.course = crate::lesson::set::Course::new(lessons);
         self.lesson.lang = lang;
         self.lesson.progress = progress;
         if let Some(c) = open {

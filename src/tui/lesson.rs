@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use crate::lab::Event;
 use crate::lesson::facts::Facts;
 use crate::lesson::progress::Progress;
+use crate::lesson::set::Course;
 use crate::lesson::{Diagram, Element, Lang, Lesson, StepAction};
 
 /// Where the learner is in a chapter: the introduction (the body), one
@@ -28,7 +29,7 @@ pub enum Place {
 #[derive(Debug, Clone)]
 pub struct LessonView {
     /// Every lesson loaded, both languages.
-    pub lessons: Vec<Lesson>,
+    pub course: Course,
     /// The language shown.
     pub lang: Lang,
     /// The chapter shown, if any.
@@ -56,7 +57,7 @@ pub struct LessonView {
 impl Default for LessonView {
     fn default() -> Self {
         LessonView {
-            lessons: Vec::new(),
+            course: Course::default(),
             lang: Lang::En,
             chapter: None,
             place: Place::Intro,
@@ -74,21 +75,13 @@ impl Default for LessonView {
 impl LessonView {
     /// The chapters there are, in order.
     pub fn chapters(&self) -> Vec<u32> {
-        let mut c: Vec<u32> = self.lessons.iter().map(|l| l.chapter).collect();
-        c.sort_unstable();
-        c.dedup();
-        c
+        self.course.chapters()
     }
 
     /// A chapter in the language shown, or in the other one when the
     /// teacher wrote only one.
     pub fn lesson_of(&self, chapter: u32) -> Option<&Lesson> {
-        let find = |lang| {
-            self.lessons
-                .iter()
-                .find(|l| l.chapter == chapter && l.lang == lang)
-        };
-        find(self.lang).or_else(|| find(self.lang.other()))
+        self.course.get(chapter, self.lang)
     }
 
     /// The chapter shown.

@@ -223,7 +223,12 @@ fn load_lessons(app: &mut App, options: &TuiOptions) -> anyhow::Result<Option<st
         None => Vec::new(),
         Some(dir) => {
             if !dir.is_dir() {
-                anyhow::bail!("--lessons {}: no such directory", dir.display());
+                // Said before the screen takes the terminal, where the
+                // message can still be read.
+                anyhow::bail!(
+                    "--lessons {}: not a directory (give the course directory that holds ja/ and en/)",
+                    dir.display()
+                );
             }
             let (lessons, mut problems) = set::load_dir(dir);
             problems.extend(set::check(&lessons));
