@@ -74,6 +74,25 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// The lab has given the terminal back: not on the alternate screen,
+    /// not reporting the mouse.
+    fn assert_alternate_screen_and_mouse_off(&self) {
+        let flags = self.run(&[
+            "display",
+            "-p",
+            "-t",
+            "lab",
+            "#{alternate_on}#{mouse_any_flag}",
+        ]);
+        assert_eq!(
+            flags.trim(),
+            "00",
+            "alternate screen and mouse reporting are off"
+        );
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.run(&["kill-server"]);
@@ -126,18 +145,7 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
         "the terminal is out of raw mode:\n{s}"
     );
     assert!(!s.contains("Eavesdropper"), "the screen is restored:\n{s}");
-    assert_eq!(
-        tmux.run(&[
-            "display",
-            "-p",
-            "-t",
-            "lab",
-            "#{alternate_on}#{mouse_any_flag}"
-        ])
-        .trim(),
-        "00",
-        "alternate screen and mouse reporting are off"
-    );
+    tmux.assert_alternate_screen_and_mouse_off();
     let log = state.path().join("popscope").join("popscope.log");
     assert!(log.exists(), "logs go to {}", log.display());
 }
@@ -178,18 +186,7 @@ fn a_panic_gives_the_terminal_back() {
     );
     assert!(s.contains("\necho\n"), "typed keys echo again:\n{s}");
     assert!(!s.contains("Eavesdropper"), "the lab screen is gone:\n{s}");
-    assert_eq!(
-        tmux.run(&[
-            "display",
-            "-p",
-            "-t",
-            "lab",
-            "#{alternate_on}#{mouse_any_flag}"
-        ])
-        .trim(),
-        "00",
-        "alternate screen and mouse reporting are off"
-    );
+    tmux.assert_alternate_screen_and_mouse_off();
 }
 
 #[test]
