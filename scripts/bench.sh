@@ -8,11 +8,15 @@
 # holds many idle connections to measure memory per connection.
 #
 # Settings (environment variables):
-#   CLIENTS=16          concurrent clients (and users load0..loadN-1)
+#   CLIENTS=8           concurrent clients (and users load0..loadN-1)
 #   BENCH_SECONDS=10    length of each measured run
 #   WARMUP_SECONDS=1    unmeasured run per server first (Dovecot builds its
 #                       indexes on the first login of each user)
 #   MODES="plain stls pop3s"
+#   LOADERS="popscope poplib"   the clients that make the load: our own
+#                       `popscope load`, and scripts/poplib_load.py (Python's
+#                       standard poplib in one process per client), a
+#                       client we did not write
 #   IDLE=10000          idle connections for the memory test (0 skips it)
 #   IDLE_SECONDS=10     how long they are held
 #   IDLE_DOVECOT=1      also measure Dovecot's idle memory (0 skips it)
@@ -28,10 +32,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/.." && pwd -P)
 
-clients=${CLIENTS:-16}
+clients=${CLIENTS:-8}
 seconds=${BENCH_SECONDS:-10}
 warmup=${WARMUP_SECONDS:-1}
 modes=${MODES:-plain stls pop3s}
+loaders=${LOADERS:-popscope poplib}
 idle=${IDLE:-10000}
 idle_seconds=${IDLE_SECONDS:-10}
 idle_dovecot=${IDLE_DOVECOT:-1}
@@ -179,12 +184,19 @@ done
 
 # --- session throughput --------------------------------------------------------
 # Runs one load and prints its key=value line.
+# $loader chooses the client: popscope's own load generator or poplib.
 load() {
     local label=$1 port=$2 mode=$3 secs=$4
-    "$bin" load --addr "127.0.0.1:$port" --mode "$mode" --clients "$clients" \
-        --seconds "$secs" --user 'load{n}' --password "$password" \
-        --ca "$work/ca.pem" --server-name localhost --label "$label" |
-        grep '^label='
+    if [ "$loader" = poplib ]; then
+        python3 "$here/poplib_load.py" --port "$port" --mode "$mode" --clients "$clients" \
+            --seconds "$secs" --user 'load{n}' --password "$password" \
+            --ca "$work/ca.pem" --label "$label" | grep '^label='
+    else
+        "$bin" load --addr "127.0.0.1:$port" --mode "$mode" --clients "$clients" \
+            --seconds "$secs" --user 'load{n}' --password "$password" \
+            --ca "$work/ca.pem" --server-name localhost --label "$label" |
+            grep '^label='
+    fi
 }
 # Prints the value of KEY from a key=value line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
@@ -193,36 +205,41 @@ tls_port() { if [ "$1" = pop3s ]; then echo "$2"; else echo "$3"; fi; }
 
 if [ "$warmup" != 0 ]; then
     log "warming up both servers for ${warmup} s each"
+    loader=popscope
     load warmup "$pp_plain" plain "$warmup" >/dev/null
     load warmup "$dv_plain" plain "$warmup" >/dev/null
 fi
 
 declare -A result
-for mode in $modes; do
-    log "measuring $mode: popscope"
-    result[popscope-$mode]=$(load "popscope-$mode" "$(tls_port "$mode" "$pp_tls" "$pp_plain")" "$mode" "$seconds")
-    log "measuring $mode: Dovecot"
-    result[dovecot-$mode]=$(load "dovecot-$mode" "$(tls_port "$mode" "$dv_tls" "$dv_plain")" "$mode" "$seconds")
+for loader in $loaders; do
+    for mode in $modes; do
+        log "measuring $mode with $loader as the client: popscope"
+        result[$loader-popscope-$mode]=$(load "popscope-$mode" "$(tls_port "$mode" "$pp_tls" "$pp_plain")" "$mode" "$seconds")
+        log "measuring $mode with $loader as the client: Dovecot"
+        result[$loader-dovecot-$mode]=$(load "dovecot-$mode" "$(tls_port "$mode" "$dv_tls" "$dv_plain")" "$mode" "$seconds")
+    done
 done
 
 echo
 echo "## popscope vs Dovecot $(dovecot --version | cut -d' ' -f1)"
 echo
-echo "$(nproc) CPUs, $(uname -sr); $clients clients, $seconds s per run; each session: connect," \
+echo "$(nproc) CPUs, $(uname -sr); $clients clients (one user each), $seconds s per run; each session: connect," \
     "USER/PASS, STAT, RETR of $messages messages ($mail_bytes bytes on disk), QUIT; TLS without resumption."
 echo
-echo "| mode | popscope sessions/s | Dovecot sessions/s | ratio popscope/Dovecot | popscope p50/p99 ms | Dovecot p50/p99 ms | errors (popscope/Dovecot) |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-for mode in $modes; do
-    p=${result[popscope-$mode]}
-    d=${result[dovecot-$mode]}
-    ratio=$(awk -v a="$(field "$p" sessions_per_sec)" -v b="$(field "$d" sessions_per_sec)" \
-        'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-    printf '| %s | %s | %s | %s | %.1f / %.1f | %.1f / %.1f | %s / %s |\n' "$mode" \
-        "$(field "$p" sessions_per_sec)" "$(field "$d" sessions_per_sec)" "$ratio" \
-        "$(field "$p" p50_ms)" "$(field "$p" p99_ms)" \
-        "$(field "$d" p50_ms)" "$(field "$d" p99_ms)" \
-        "$(field "$p" errors)" "$(field "$d" errors)"
+echo "| client | mode | popscope sessions/s | Dovecot sessions/s | ratio popscope/Dovecot | popscope p50/p99 ms | Dovecot p50/p99 ms | errors (popscope/Dovecot) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+for loader in $loaders; do
+    for mode in $modes; do
+        p=${result[$loader-popscope-$mode]}
+        d=${result[$loader-dovecot-$mode]}
+        ratio=$(awk -v a="$(field "$p" sessions_per_sec)" -v b="$(field "$d" sessions_per_sec)" \
+            'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+        printf '| %s | %s | %s | %s | %s | %.1f / %.1f | %.1f / %.1f | %s / %s |\n' "$loader" "$mode" \
+            "$(field "$p" sessions_per_sec)" "$(field "$d" sessions_per_sec)" "$ratio" \
+            "$(field "$p" p50_ms)" "$(field "$p" p99_ms)" \
+            "$(field "$d" p50_ms)" "$(field "$d" p99_ms)" \
+            "$(field "$p" errors)" "$(field "$d" errors)"
+    done
 done
 
 # --- idle memory ---------------------------------------------------------------
