@@ -112,8 +112,13 @@ fn users_from(args: &ServeArgs) -> anyhow::Result<Option<Users>> {
         None => Users::new(),
     };
     for entry in &args.user {
+        // The error names the user, never the password that follows it.
+        let shown = match entry.split_once(':') {
+            Some((name, _)) => format!("{name}:…"),
+            None => entry.clone(),
+        };
         let (name, secret) =
-            Users::parse_entry(entry).map_err(|e| anyhow::anyhow!("--user {entry:?}: {e}"))?;
+            Users::parse_entry(entry).map_err(|e| anyhow::anyhow!("--user {shown:?}: {e}"))?;
         users.insert(&name, &secret);
     }
     if users.is_empty() {
