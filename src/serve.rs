@@ -174,13 +174,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             bail!("--maildir needs the users who own it: give --user NAME:PASSWORD or --users FILE")
         }
         (None, users) => {
-            let tmp = tempfile::Builder::new()
-                .prefix("popscope-demo-")
-                .tempdir()
-                .context("cannot create a temporary directory for the demo mailbox")?;
-            demo::write_demo_maildir(tmp.path()).context("cannot write the demo mailbox")?;
-            let root = tmp.path().to_path_buf();
-            _demo_copy = Some(tmp);
+            let copy = demo::DemoCopy::create()
+                .context("cannot write a temporary copy of the demo mailbox")?;
+            let root = copy.path().to_path_buf();
+            _demo_copy = Some(copy);
             let users = users.unwrap_or_else(|| {
                 let mut u = Users::new();
                 for (n, p) in demo::DEMO_USERS {
