@@ -88,7 +88,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub idle_timeout: u64,
     /// allow: USER/PASS and AUTH PLAIN work in cleartext; deny: only after
-    /// STLS or on the POP3S port.
+    /// STLS or on the POP3S port (USER, PASS and AUTH PLAIN get
+    /// -ERR [AUTH]). APOP stays allowed under deny: it sends an MD5 digest,
+    /// not the password, but a recorded digest can still be guessed
+    /// offline, so deny is no substitute for TLS.
     #[arg(long, value_enum, default_value = "allow")]
     pub cleartext_auth: CleartextAuth,
     /// Allow listening on addresses other than loopback.

@@ -28,7 +28,9 @@ use tokio_rustls::TlsConnector;
 
 use crate::mailbox::{Store, demo};
 use crate::pop3::auth::{Users, apop_digest};
-use crate::pop3::client::{BoundedReply, BoxedStream, Client, Reply, handshake_error};
+use crate::pop3::client::{
+    BoundedReply, BoxedStream, Client, Reply, handshake_error, pass_may_follow,
+};
 use crate::pop3::command::Command;
 use crate::pop3::server::{Server, ServerConfig, ServerHandle};
 use crate::pop3::session::{Backend, SessionConfig};
@@ -593,8 +595,14 @@ impl Lab {
         let password = self.scenario.password.clone();
         let last = match self.scenario.auth {
             AuthKind::UserPass => {
-                self.exchange(&format!("USER {user}"), &format!("USER {user}"), false)
+                let r = self
+                    .exchange(&format!("USER {user}"), &format!("USER {user}"), false)
                     .await?;
+                // A server that refuses USER (say, cleartext logins are
+                // disabled) gets no PASS: the password stays off the wire.
+                if let Err(e) = pass_may_follow(&r) {
+                    return Err(self.fail(LabError::Refused(e.to_string())));
+                }
                 self.exchange(&format!("PASS {password}"), "PASS ********", false)
                     .await?
             }
