@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use crate::lab::{
-    ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side, TlsEvent, Verify,
-    WireEvent, describe,
+    ClientEvent, DEMO_COMMANDS, DemoWhen, Event, EventKind, Lab, LabEvent, LabOptions, Scenario,
+    Side, TlsEvent, Verify, WireEvent, describe,
 };
 use crate::pop3::server::ServerEvent;
 use crate::wire::Direction;
@@ -24,6 +24,7 @@ use crate::wire::tls as wtls;
 
 /// Flags of `popscope demo`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = what_it_sends())]
 pub struct DemoArgs {
     /// The scenario: plain (USER/PASS), apop, auth-plain, stls or pop3s.
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(Scenario::NAMES))]
@@ -48,6 +49,33 @@ pub struct DemoArgs {
     /// With this password (default the demo one).
     #[arg(long)]
     pub password: Option<String>,
+}
+
+/// The part of `demo --help` that says which commands the demo sends, built
+/// from the lab's own list so it always tells the truth.
+pub fn what_it_sends() -> String {
+    let seq = |own: bool| {
+        DEMO_COMMANDS
+            .iter()
+            .filter(|(_, _, when)| match when {
+                DemoWhen::Always => true,
+                DemoWhen::OwnOnly => own,
+                DemoWhen::OutsideOnly => !own,
+            })
+            .map(|(_, cmd, _)| *cmd)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "What the demo sends, after connecting (CAPA, STLS, CAPA first for stls) and logging \
+         in the scenario's way (USER + PASS, APOP or AUTH PLAIN):\n  \
+         lab's own server:  {}\n    (message 2 is deleted from the lab's throwaway copy)\n  \
+         with --server:     {}\n    (RSET undoes the DELE mark before QUIT: the demo never \
+         deletes mail on a real mailbox)\n\
+         If a command fails, the demo hangs up without QUIT, so the server applies nothing.",
+        seq(true),
+        seq(false)
+    )
 }
 
 /// Run one scenario and print its transcript; an error (a failed step, an

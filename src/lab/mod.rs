@@ -724,8 +724,11 @@ impl Lab {
         e
     }
 
-    /// The scripted run of `popscope demo`: connect, log in, STAT, LIST,
-    /// RETR 1, DELE 2, QUIT.
+    /// The scripted run of `popscope demo`: connect, log in, then the
+    /// commands of [`DEMO_COMMANDS`]. Against the lab's own server the
+    /// session ends with QUIT and the DELE mark is applied; against an
+    /// outside server (someone's real mailbox) RSET undoes the mark first,
+    /// so the demo never deletes anything there.
     pub async fn run_demo(&mut self) -> Result<(), LabError> {
         let result = self.demo_steps().await;
         self.emit.now(EventKind::Lab(LabEvent::Finished {
@@ -740,13 +743,18 @@ impl Lab {
         self.connect().await?;
         self.step("log in");
         self.login().await?;
-        for (step, cmd) in [
-            ("how much mail?", "STAT"),
-            ("list the messages", "LIST"),
-            ("fetch message 1", "RETR 1"),
-            ("mark message 2 for deletion", "DELE 2"),
-            ("end the session: the marks are applied", "QUIT"),
-        ] {
+        let own_server = self.server.is_some();
+        let steps = DEMO_COMMANDS
+            .iter()
+            .filter(|(_, _, when)| match when {
+                DemoWhen::Always => true,
+                DemoWhen::OutsideOnly => !own_server,
+                DemoWhen::OwnOnly => own_server,
+            })
+            .map(|(step, cmd, _)| (*step, *cmd));
+        // If any step fails, the error returns before QUIT and the client
+        // just hangs up: RFC 1939 §6 says a server then applies no marks.
+        for (step, cmd) in steps {
             self.step(step);
             let r = self.command(cmd).await?;
             if !r.ok {
@@ -780,6 +788,43 @@ impl Lab {
         }
     }
 }
+
+/// When a step of the demo runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoWhen {
+    /// On every server.
+    Always,
+    /// Only against an outside server given with `--server`.
+    OutsideOnly,
+    /// Only against the lab's own server.
+    OwnOnly,
+}
+
+/// The commands `popscope demo` sends after logging in, with the step
+/// text the transcript shows and when each one runs. `demo --help` and
+/// its test read this list, so the help cannot drift from what is sent.
+pub const DEMO_COMMANDS: &[(&str, &str, DemoWhen)] = &[
+    ("how much mail?", "STAT", DemoWhen::Always),
+    ("list the messages", "LIST", DemoWhen::Always),
+    ("fetch message 1", "RETR 1", DemoWhen::Always),
+    ("mark message 2 for deletion", "DELE 2", DemoWhen::Always),
+    (
+        "undo the mark: this is someone's real mailbox (an outside server), so the demo \
+         never applies a deletion there",
+        "RSET",
+        DemoWhen::OutsideOnly,
+    ),
+    (
+        "end the session: the server applies the marks",
+        "QUIT",
+        DemoWhen::OwnOnly,
+    ),
+    (
+        "end the session: no marks are left to apply",
+        "QUIT",
+        DemoWhen::OutsideOnly,
+    ),
+];
 
 /// The `<...>` timestamp in a greeting, if any.
 fn timestamp_of(greeting: &str) -> Option<String> {
