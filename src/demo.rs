@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use crate::lab::{
-    ClientEvent, DEMO_COMMANDS, DemoWhen, Event, EventKind, Lab, LabEvent, LabOptions, Scenario,
-    Side, TlsEvent, Verify, WireEvent, describe,
+    ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side, TlsEvent, Verify,
+    WireEvent, describe,
 };
 use crate::pop3::server::ServerEvent;
 use crate::wire::Direction;
@@ -55,14 +55,8 @@ pub struct DemoArgs {
 /// from the lab's own list so it always tells the truth.
 pub fn what_it_sends() -> String {
     let seq = |own: bool| {
-        DEMO_COMMANDS
-            .iter()
-            .filter(|(_, _, when)| match when {
-                DemoWhen::Always => true,
-                DemoWhen::OwnOnly => own,
-                DemoWhen::OutsideOnly => !own,
-            })
-            .map(|(_, cmd, _)| *cmd)
+        crate::lab::demo_commands(own)
+            .map(|(_, cmd)| cmd)
             .collect::<Vec<_>>()
             .join(", ")
     };

@@ -28,9 +28,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::mailbox::{Store, demo};
 use crate::pop3::auth::{Users, apop_digest};
-use crate::pop3::client::{
-    BoundedReply, BoxedStream, Client, Reply, handshake_error, pass_may_follow,
-};
+use crate::pop3::client::{BoundedReply, BoxedStream, Client, Reply, handshake_error};
 use crate::pop3::command::Command;
 use crate::pop3::server::{Server, ServerConfig, ServerHandle};
 use crate::pop3::session::{Backend, SessionConfig};
@@ -600,7 +598,7 @@ impl Lab {
                     .await?;
                 // A server that refuses USER (say, cleartext logins are
                 // disabled) gets no PASS: the password stays off the wire.
-                if let Err(e) = pass_may_follow(&r) {
+                if let Err(e) = crate::pop3::client::pass_may_follow(&r) {
                     return Err(self.fail(LabError::Refused(e.to_string())));
                 }
                 self.exchange(&format!("PASS {password}"), "PASS ********", false)
@@ -725,7 +723,7 @@ impl Lab {
     }
 
     /// The scripted run of `popscope demo`: connect, log in, then the
-    /// commands of [`DEMO_COMMANDS`]. Against the lab's own server the
+    /// commands of [`demo_commands`]. Against the lab's own server the
     /// session ends with QUIT and the DELE mark is applied; against an
     /// outside server (someone's real mailbox) RSET undoes the mark first,
     /// so the demo never deletes anything there.
@@ -743,15 +741,7 @@ impl Lab {
         self.connect().await?;
         self.step("log in");
         self.login().await?;
-        let own_server = self.server.is_some();
-        let steps = DEMO_COMMANDS
-            .iter()
-            .filter(|(_, _, when)| match when {
-                DemoWhen::Always => true,
-                DemoWhen::OutsideOnly => !own_server,
-                DemoWhen::OwnOnly => own_server,
-            })
-            .map(|(step, cmd, _)| (*step, *cmd));
+        let steps = demo_commands(self.server.is_some());
         // If any step fails, the error returns before QUIT and the client
         // just hangs up: RFC 1939 §6 says a server then applies no marks.
         for (step, cmd) in steps {
@@ -791,7 +781,7 @@ impl Lab {
 
 /// When a step of the demo runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DemoWhen {
+enum DemoWhen {
     /// On every server.
     Always,
     /// Only against an outside server given with `--server`.
@@ -801,9 +791,10 @@ pub enum DemoWhen {
 }
 
 /// The commands `popscope demo` sends after logging in, with the step
-/// text the transcript shows and when each one runs. `demo --help` and
-/// its test read this list, so the help cannot drift from what is sent.
-pub const DEMO_COMMANDS: &[(&str, &str, DemoWhen)] = &[
+/// text the transcript shows and when each one runs. `demo --help` reads
+/// this list too (through [`demo_commands`]), so it cannot drift from what
+/// is sent.
+const DEMO_COMMANDS: &[(&str, &str, DemoWhen)] = &[
     ("how much mail?", "STAT", DemoWhen::Always),
     ("list the messages", "LIST", DemoWhen::Always),
     ("fetch message 1", "RETR 1", DemoWhen::Always),
@@ -825,6 +816,19 @@ pub const DEMO_COMMANDS: &[(&str, &str, DemoWhen)] = &[
         DemoWhen::OutsideOnly,
     ),
 ];
+
+/// The demo's steps after the login, as (step text, command line), on the
+/// lab's own server or, with `own_server` false, on an outside one.
+pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (&'static str, &'static str)> {
+    DEMO_COMMANDS
+        .iter()
+        .filter(move |(_, _, when)| match when {
+            DemoWhen::Always => true,
+            DemoWhen::OutsideOnly => !own_server,
+            DemoWhen::OwnOnly => own_server,
+        })
+        .map(|(step, cmd, _)| (*step, *cmd))
+}
 
 /// The `<...>` timestamp in a greeting, if any.
 fn timestamp_of(greeting: &str) -> Option<String> {
