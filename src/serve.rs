@@ -268,7 +268,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     if args.cleartext_auth == CleartextAuth::Deny {
-        let _ = writeln!(o, "  cleartext login is refused until STLS");
+        let _ = writeln!(
+            o,
+            "  cleartext login (USER/PASS, AUTH PLAIN) is refused until STLS; APOP still works"
+        );
     } else if [pop3, pop3s]
         .into_iter()
         .flatten()
@@ -287,7 +290,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(a) = server.pop3_addr() {
         let h = host_for_url(a);
         let p = a.port();
-        let _ = writeln!(o, "  curl pop3://{cred}@{h}:{p}/1");
+        // Under deny a cleartext curl would only show the refusal.
+        if args.cleartext_auth == CleartextAuth::Allow {
+            let _ = writeln!(o, "  curl pop3://{cred}@{h}:{p}/1");
+        }
         let _ = writeln!(o, "  curl --ssl-reqd {ca_flag} pop3://{cred}@{h}:{p}/1");
     }
     if let Some(a) = server.pop3s_addr() {

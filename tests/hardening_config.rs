@@ -419,3 +419,46 @@ fn stale_demo_copies_are_removed_and_live_ones_kept() {
 fn exists_with_mail(dir: &Path) -> bool {
     dir.join("alice/cur/1.x:2,S").is_file()
 }
+
+/// Under deny, `serve` says what is refused and what still works, and
+/// does not suggest a cleartext curl that could only fail.
+#[test]
+fn serve_under_deny_says_what_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--pop3",
+            "127.0.0.1:0",
+            "--pop3s",
+            "off",
+            "--cleartext-auth",
+            "deny",
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Kill(&mut child);
+    let out = guard.0.stdout.take().unwrap();
+    let mut text = Vec::new();
+    for line in BufReader::new(out).lines() {
+        let line = line.unwrap();
+        let last = line.starts_with("Ctrl-C");
+        text.push(line);
+        if last {
+            break;
+        }
+    }
+    let text = text.join("\n");
+    assert!(
+        text.contains(
+            "cleartext login (USER/PASS, AUTH PLAIN) is refused until STLS; APOP still works"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("  curl pop3://"), "{text}");
+    assert!(text.contains("curl --ssl-reqd"), "{text}");
+}
