@@ -462,3 +462,27 @@ fn serve_under_deny_says_what_is_refused() {
     assert!(!text.contains("  curl pop3://"), "{text}");
     assert!(text.contains("curl --ssl-reqd"), "{text}");
 }
+
+/// AUTH PLAIN with an initial response would carry the password on the
+/// very line the server refuses, so in cleartext the lab's client asks
+/// CAPA first; under deny PLAIN is not offered, and nothing secret is sent.
+#[test]
+fn auth_plain_under_deny_sends_no_credentials() {
+    let srv = TestServer::start_with(|c| c.session.cleartext_login = false);
+    let (ok, events) = lab_events("auth-plain", srv.pop3);
+    assert!(!ok, "the login cannot succeed");
+    let sent = client_bytes(&events);
+    assert!(sent.contains("CAPA\r\n"), "{sent:?}");
+    assert!(!sent.contains("AUTH"), "AUTH on the wire: {sent:?}");
+    let stopped = events.iter().any(|e| {
+        matches!(e, EventKind::Client(ClientEvent::Error { message })
+            if message.contains("does not offer SASL PLAIN") && message.contains("stopped before sending the password"))
+    });
+    assert!(stopped, "the client says it kept the password");
+
+    // Where PLAIN is offered, the login goes on as before.
+    let srv = TestServer::start();
+    let (ok, events) = lab_events("auth-plain", srv.pop3);
+    assert!(ok);
+    assert!(client_bytes(&events).contains("AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=\r\n"));
+}

@@ -619,6 +619,29 @@ impl Lab {
                 .await?
             }
             AuthKind::AuthPlain => {
+                // The initial response puts the password on the same line
+                // as AUTH, so a refusal would come too late. In cleartext
+                // the client asks CAPA first and sends nothing secret
+                // unless PLAIN is among the SASL mechanisms (RFC 5034 §3);
+                // a server refusing cleartext logins does not list it.
+                if !self.encrypted {
+                    let capa = self.exchange("CAPA", "CAPA", true).await?;
+                    let plain_offered = capa.ok
+                        && capa.body.as_deref().is_some_and(|b| {
+                            String::from_utf8_lossy(b).lines().any(|l| {
+                                let mut words = l.split_ascii_whitespace();
+                                words.next().is_some_and(|w| w.eq_ignore_ascii_case("SASL"))
+                                    && words.any(|m| m.eq_ignore_ascii_case("PLAIN"))
+                            })
+                        });
+                    if !plain_offered {
+                        return Err(self.fail(LabError::Refused(
+                            "the server does not offer SASL PLAIN on this connection (not in \
+                             its CAPA), so the client stopped before sending the password"
+                                .into(),
+                        )));
+                    }
+                }
                 let b64 = base64::engine::general_purpose::STANDARD
                     .encode(format!("\0{user}\0{password}"));
                 self.exchange(&format!("AUTH PLAIN {b64}"), "AUTH PLAIN ********", false)
