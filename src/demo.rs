@@ -62,7 +62,8 @@ pub fn what_it_sends() -> String {
     };
     format!(
         "What the demo sends, after connecting (CAPA, STLS, CAPA first for stls) and logging \
-         in the scenario's way (USER + PASS, APOP or AUTH PLAIN):\n  \
+         in the scenario's way: USER then PASS (PASS only after +OK to USER), APOP, or \
+         AUTH PLAIN (in cleartext only after CAPA lists PLAIN):\n  \
          lab's own server:  {}\n    (message 2 is deleted from the lab's throwaway copy)\n  \
          with --server:     {}\n    (RSET undoes the DELE mark before QUIT: the demo never \
          deletes mail on a real mailbox)\n\
