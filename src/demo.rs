@@ -24,6 +24,7 @@ use crate::wire::tls as wtls;
 
 /// Flags of `popscope demo`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = what_it_sends())]
 pub struct DemoArgs {
     /// The scenario: plain (USER/PASS), apop, auth-plain, stls or pop3s.
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(Scenario::NAMES))]
@@ -48,6 +49,28 @@ pub struct DemoArgs {
     /// With this password (default the demo one).
     #[arg(long)]
     pub password: Option<String>,
+}
+
+/// The part of `demo --help` that says which commands the demo sends, built
+/// from the lab's own list so it always tells the truth.
+pub fn what_it_sends() -> String {
+    let seq = |own: bool| {
+        crate::lab::demo_commands(own)
+            .map(|(_, cmd)| cmd)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "What the demo sends, after connecting (CAPA, STLS, CAPA first for stls) and logging \
+         in the scenario's way: USER then PASS (PASS only after +OK to USER), APOP, or \
+         AUTH PLAIN (in cleartext only after CAPA lists PLAIN):\n  \
+         lab's own server:  {}\n    (message 2 is deleted from the lab's throwaway copy)\n  \
+         with --server:     {}\n    (RSET undoes the DELE mark before QUIT: the demo never \
+         deletes mail on a real mailbox)\n\
+         If a command fails, the demo hangs up without QUIT, so the server applies nothing.",
+        seq(true),
+        seq(false)
+    )
 }
 
 /// Run one scenario and print its transcript; an error (a failed step, an

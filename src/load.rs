@@ -307,7 +307,7 @@ impl Shared {
     fn note_error(&self, client: usize, error: &dyn fmt::Display) {
         let seen = self.errors_seen.fetch_add(1, Ordering::Relaxed);
         if seen < PRINTED_ERRORS {
-            eprintln!("load: client {client}: {error}");
+            eprintln!("load: client {client} ({}): {error}", self.addr);
         }
     }
 }
@@ -501,13 +501,16 @@ async fn run_idle(
                 Ok(Ok(Ok((client, _)))) => held.push(client.into_inner()),
                 Ok(Ok(Err(error))) => {
                     if failed < PRINTED_ERRORS {
-                        eprintln!("load: idle connection failed: {error}");
+                        eprintln!("load: idle connection to {}: {error}", args.addr);
                     }
                     failed += 1;
                 }
                 Ok(Err(_)) => {
                     if failed < PRINTED_ERRORS {
-                        eprintln!("load: idle connection timed out while opening");
+                        eprintln!(
+                            "load: idle connection to {}: timed out while opening",
+                            args.addr
+                        );
                     }
                     failed += 1;
                 }

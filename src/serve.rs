@@ -88,7 +88,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub idle_timeout: u64,
     /// allow: USER/PASS and AUTH PLAIN work in cleartext; deny: only after
-    /// STLS or on the POP3S port.
+    /// STLS or on the POP3S port (USER, PASS and AUTH PLAIN get
+    /// -ERR [AUTH]). APOP stays allowed under deny: it sends an MD5 digest,
+    /// not the password, but a recorded digest can still be guessed
+    /// offline, so deny is no substitute for TLS.
     #[arg(long, value_enum, default_value = "allow")]
     pub cleartext_auth: CleartextAuth,
     /// Allow listening on addresses other than loopback.
@@ -112,8 +115,13 @@ fn users_from(args: &ServeArgs) -> anyhow::Result<Option<Users>> {
         None => Users::new(),
     };
     for entry in &args.user {
+        // The error names the user, never the password that follows it.
+        let shown = match entry.split_once(':') {
+            Some((name, _)) => format!("{name}:…"),
+            None => entry.clone(),
+        };
         let (name, secret) =
-            Users::parse_entry(entry).map_err(|e| anyhow::anyhow!("--user {entry:?}: {e}"))?;
+            Users::parse_entry(entry).map_err(|e| anyhow::anyhow!("--user {shown:?}: {e}"))?;
         users.insert(&name, &secret);
     }
     if users.is_empty() {
@@ -169,13 +177,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             bail!("--maildir needs the users who own it: give --user NAME:PASSWORD or --users FILE")
         }
         (None, users) => {
-            let tmp = tempfile::Builder::new()
-                .prefix("popscope-demo-")
-                .tempdir()
-                .context("cannot create a temporary directory for the demo mailbox")?;
-            demo::write_demo_maildir(tmp.path()).context("cannot write the demo mailbox")?;
-            let root = tmp.path().to_path_buf();
-            _demo_copy = Some(tmp);
+            let copy = demo::DemoCopy::create()
+                .context("cannot write a temporary copy of the demo mailbox")?;
+            let root = copy.path().to_path_buf();
+            _demo_copy = Some(copy);
             let users = users.unwrap_or_else(|| {
                 let mut u = Users::new();
                 for (n, p) in demo::DEMO_USERS {
@@ -263,7 +268,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     if args.cleartext_auth == CleartextAuth::Deny {
-        let _ = writeln!(o, "  cleartext login is refused until STLS");
+        let _ = writeln!(
+            o,
+            "  cleartext login (USER/PASS, AUTH PLAIN) is refused until STLS; APOP still works"
+        );
     } else if [pop3, pop3s]
         .into_iter()
         .flatten()
@@ -282,7 +290,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(a) = server.pop3_addr() {
         let h = host_for_url(a);
         let p = a.port();
-        let _ = writeln!(o, "  curl pop3://{cred}@{h}:{p}/1");
+        // Under deny a cleartext curl would only show the refusal.
+        if args.cleartext_auth == CleartextAuth::Allow {
+            let _ = writeln!(o, "  curl pop3://{cred}@{h}:{p}/1");
+        }
         let _ = writeln!(o, "  curl --ssl-reqd {ca_flag} pop3://{cred}@{h}:{p}/1");
     }
     if let Some(a) = server.pop3s_addr() {

@@ -681,3 +681,27 @@ fn demo_runs_against_dovecot_through_the_tap() {
         "{err}"
     );
 }
+
+/// Issue 9: `demo --server` against Dovecot marks message 2, shows
+/// Dovecot's answer, and undoes the mark with RSET before QUIT, so three
+/// runs leave alice's mailbox as it was.
+#[test]
+fn demo_leaves_a_dovecot_mailbox_as_it_was() {
+    let dovecot = Dovecot::start();
+    let plain = format!("127.0.0.1:{}", dovecot.pop3.port());
+    let before = dovecot.message_files("alice").len();
+    assert_eq!(before, 8);
+    for run in 1..=3 {
+        let (ok, out, err) = demo(&["plain", "--server", &plain]);
+        assert!(ok, "run {run}: {err}\n{out}");
+        let dele = out.find("client    → DELE 2").expect("DELE 2 is sent");
+        let rset = out.find("client    → RSET").expect("RSET is sent");
+        let quit = out.find("client    → QUIT").expect("QUIT is sent");
+        assert!(dele < rset && rset < quit, "{out}");
+        assert_eq!(
+            dovecot.message_files("alice").len(),
+            before,
+            "run {run} deleted mail: {out}"
+        );
+    }
+}

@@ -593,8 +593,14 @@ impl Lab {
         let password = self.scenario.password.clone();
         let last = match self.scenario.auth {
             AuthKind::UserPass => {
-                self.exchange(&format!("USER {user}"), &format!("USER {user}"), false)
+                let r = self
+                    .exchange(&format!("USER {user}"), &format!("USER {user}"), false)
                     .await?;
+                // A server that refuses USER (say, cleartext logins are
+                // disabled) gets no PASS: the password stays off the wire.
+                if let Err(e) = crate::pop3::client::pass_may_follow(&r) {
+                    return Err(self.fail(LabError::Refused(e.to_string())));
+                }
                 self.exchange(&format!("PASS {password}"), "PASS ********", false)
                     .await?
             }
@@ -613,6 +619,29 @@ impl Lab {
                 .await?
             }
             AuthKind::AuthPlain => {
+                // The initial response puts the password on the same line
+                // as AUTH, so a refusal would come too late. In cleartext
+                // the client asks CAPA first and sends nothing secret
+                // unless PLAIN is among the SASL mechanisms (RFC 5034 §3);
+                // a server refusing cleartext logins does not list it.
+                if !self.encrypted {
+                    let capa = self.exchange("CAPA", "CAPA", true).await?;
+                    let plain_offered = capa.ok
+                        && capa.body.as_deref().is_some_and(|b| {
+                            String::from_utf8_lossy(b).lines().any(|l| {
+                                let mut words = l.split_ascii_whitespace();
+                                words.next().is_some_and(|w| w.eq_ignore_ascii_case("SASL"))
+                                    && words.any(|m| m.eq_ignore_ascii_case("PLAIN"))
+                            })
+                        });
+                    if !plain_offered {
+                        return Err(self.fail(LabError::Refused(
+                            "the server does not offer SASL PLAIN on this connection (not in \
+                             its CAPA), so the client stopped before sending the password"
+                                .into(),
+                        )));
+                    }
+                }
                 let b64 = base64::engine::general_purpose::STANDARD
                     .encode(format!("\0{user}\0{password}"));
                 self.exchange(&format!("AUTH PLAIN {b64}"), "AUTH PLAIN ********", false)
@@ -716,8 +745,11 @@ impl Lab {
         e
     }
 
-    /// The scripted run of `popscope demo`: connect, log in, STAT, LIST,
-    /// RETR 1, DELE 2, QUIT.
+    /// The scripted run of `popscope demo`: connect, log in, then the
+    /// commands of [`demo_commands`]. Against the lab's own server the
+    /// session ends with QUIT and the DELE mark is applied; against an
+    /// outside server (someone's real mailbox) RSET undoes the mark first,
+    /// so the demo never deletes anything there.
     pub async fn run_demo(&mut self) -> Result<(), LabError> {
         let result = self.demo_steps().await;
         self.emit.now(EventKind::Lab(LabEvent::Finished {
@@ -732,13 +764,10 @@ impl Lab {
         self.connect().await?;
         self.step("log in");
         self.login().await?;
-        for (step, cmd) in [
-            ("how much mail?", "STAT"),
-            ("list the messages", "LIST"),
-            ("fetch message 1", "RETR 1"),
-            ("mark message 2 for deletion", "DELE 2"),
-            ("end the session: the marks are applied", "QUIT"),
-        ] {
+        let steps = demo_commands(self.server.is_some());
+        // If any step fails, the error returns before QUIT and the client
+        // just hangs up: RFC 1939 §6 says a server then applies no marks.
+        for (step, cmd) in steps {
             self.step(step);
             let r = self.command(cmd).await?;
             if !r.ok {
@@ -771,6 +800,57 @@ impl Lab {
             t.abort();
         }
     }
+}
+
+/// When a step of the demo runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DemoWhen {
+    /// On every server.
+    Always,
+    /// Only against an outside server given with `--server`.
+    OutsideOnly,
+    /// Only against the lab's own server.
+    OwnOnly,
+}
+
+/// The commands `popscope demo` sends after logging in, with the step
+/// text the transcript shows and when each one runs. `demo --help` reads
+/// this list too (through [`demo_commands`]), so it cannot drift from what
+/// is sent.
+const DEMO_COMMANDS: &[(&str, &str, DemoWhen)] = &[
+    ("how much mail?", "STAT", DemoWhen::Always),
+    ("list the messages", "LIST", DemoWhen::Always),
+    ("fetch message 1", "RETR 1", DemoWhen::Always),
+    ("mark message 2 for deletion", "DELE 2", DemoWhen::Always),
+    (
+        "undo the mark: this is someone's real mailbox (an outside server), so the demo \
+         never applies a deletion there",
+        "RSET",
+        DemoWhen::OutsideOnly,
+    ),
+    (
+        "end the session: the server applies the marks",
+        "QUIT",
+        DemoWhen::OwnOnly,
+    ),
+    (
+        "end the session: no marks are left to apply",
+        "QUIT",
+        DemoWhen::OutsideOnly,
+    ),
+];
+
+/// The demo's steps after the login, as (step text, command line), on the
+/// lab's own server or, with `own_server` false, on an outside one.
+pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (&'static str, &'static str)> {
+    DEMO_COMMANDS
+        .iter()
+        .filter(move |(_, _, when)| match when {
+            DemoWhen::Always => true,
+            DemoWhen::OutsideOnly => !own_server,
+            DemoWhen::OwnOnly => own_server,
+        })
+        .map(|(step, cmd, _)| (*step, *cmd))
 }
 
 /// The `<...>` timestamp in a greeting, if any.

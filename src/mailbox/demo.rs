@@ -12,6 +12,8 @@
 
 use std::fs;
 use std::io;
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::os::unix::io::AsRawFd as _;
 use std::path::{Path, PathBuf};
 
 /// One embedded file: a path relative to the maildir root
@@ -86,6 +88,141 @@ pub fn write_demo_maildir(root: &Path) -> io::Result<()> {
         fs::write(&path, file.bytes)?;
     }
     Ok(())
+}
+
+/// The start of a demo copy's directory name in the temp dir; the owner's
+/// PID and a random part follow: `popscope-demo-PID-XXXXXX`.
+pub const COPY_PREFIX: &str = "popscope-demo-";
+
+/// The lock file inside a demo copy. Its owner holds an exclusive `flock`
+/// on it for as long as it runs; the kernel drops the lock when the process
+/// dies, however it dies, so a free lock is proof that nobody uses the copy.
+const COPY_LOCK: &str = ".popscope-owner.lock";
+
+/// A fresh copy of the demo maildir in the temp dir, for `popscope serve`
+/// without `--maildir`. It is removed when dropped; a copy left behind by a
+/// process that could not run its destructor (`kill -9`) is removed by the
+/// next [`DemoCopy::create`], see [`remove_stale_copies`].
+#[derive(Debug)]
+pub struct DemoCopy {
+    dir: tempfile::TempDir,
+    _lock: fs::File,
+}
+
+impl DemoCopy {
+    /// Remove stale copies, then make a new one in `std::env::temp_dir()`.
+    pub fn create() -> io::Result<DemoCopy> {
+        Self::create_in(&std::env::temp_dir())
+    }
+
+    /// Remove stale copies in `tmp`, then make a new one there.
+    pub fn create_in(tmp: &Path) -> io::Result<DemoCopy> {
+        for path in remove_stale_copies(tmp) {
+            tracing::info!(path = %path.display(), "removed a stale demo copy left by a process that is gone");
+        }
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{COPY_PREFIX}{}-", std::process::id()))
+            .tempdir_in(tmp)?;
+        let lock = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(dir.path().join(COPY_LOCK))?;
+        // Blocking on purpose: a sweeper in another process may hold the
+        // lock for the moment it takes to see that our PID is alive.
+        flock(&lock, libc::LOCK_EX)?;
+        write_demo_maildir(dir.path())?;
+        Ok(DemoCopy { dir, _lock: lock })
+    }
+
+    /// The maildir root of the copy.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+fn flock(file: &fs::File, op: libc::c_int) -> io::Result<()> {
+    loop {
+        // SAFETY: `file` owns an open descriptor for the whole call.
+        if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// Whether a process with this PID exists. When in doubt (a PID that does
+/// not fit, a process of another user) the answer is yes, so a doubtful
+/// copy is kept rather than removed.
+fn pid_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    if pid <= 0 {
+        return true;
+    }
+    // Signal 0 sends nothing; it only asks whether the process exists.
+    // SAFETY: kill with signal 0 has no effect on any process.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Remove the demo copies in `tmp` that are provably stale, and return
+/// their paths. A directory is removed only when all of these hold: its
+/// name is `popscope-demo-PID-…`; it is a real directory (not a symlink)
+/// owned by this user; no process with that PID exists; and its lock file
+/// exists, is not a symlink, and can be locked, so no live process holds
+/// it (which also covers a PID reused or seen from another PID namespace).
+/// Anything else, older copies without a PID in the name included, is left
+/// alone. Errors are not reported: a copy that cannot be checked is kept.
+pub fn remove_stale_copies(tmp: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return removed;
+    };
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let me = unsafe { libc::geteuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(COPY_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.file_type().is_dir() || meta.uid() != me || pid_alive(pid) {
+            continue;
+        }
+        let Ok(lock) = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path.join(COPY_LOCK))
+        else {
+            continue;
+        };
+        if !lock.metadata().is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_err() {
+            continue;
+        }
+        // remove_dir_all removes symlinks inside the copy without
+        // following them, so nothing outside it can be touched.
+        if fs::remove_dir_all(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
 }
 
 #[cfg(test)]

@@ -55,8 +55,15 @@ impl Users {
     }
 
     /// Parse one `name:password` entry (the `--user` flag and each line of
-    /// a users file). A Dovecot-style `{PLAIN}` prefix on the password is
-    /// accepted so the same file can serve both servers in the benchmark.
+    /// a users file). The name ends at the first `:` and everything after
+    /// it is the password, exactly as written, colons included. Nothing is
+    /// stripped or guessed, so anything that would be is refused instead:
+    ///
+    /// - a password with a space or tab at either end (invisible in the
+    ///   file, and almost always a typo rather than part of the password);
+    /// - a password that starts with a Dovecot scheme such as `{PLAIN}`:
+    ///   that is a Dovecot passwd-file line (`name:{PLAIN}pw:uid:gid::home`),
+    ///   which this file is not; the error says to write `name:pw`.
     pub fn parse_entry(entry: &str) -> Result<(String, String), String> {
         let (name, secret) = entry
             .split_once(':')
@@ -74,27 +81,42 @@ impl Users {
                 "user name {name:?} may use only letters, digits and . _ - + @ (at most 64, not starting with .)"
             ));
         }
-        // Dovecot's passwd-file lines carry more fields after the password.
-        let secret = secret.split(':').next().unwrap_or(secret);
-        let secret = secret.strip_prefix("{PLAIN}").unwrap_or(secret);
         if secret.is_empty() {
             return Err(format!("the password of {name} is empty"));
+        }
+        if secret.starts_with([' ', '\t']) || secret.ends_with([' ', '\t']) {
+            return Err(format!(
+                "the password of {name} begins or ends with a space or tab; popscope \
+                 takes passwords exactly as written and does not strip them: remove it"
+            ));
         }
         if secret.bytes().any(|b| b.is_ascii_control()) {
             return Err(format!("the password of {name} has a control character"));
         }
+        if let Some(scheme) = dovecot_scheme(secret) {
+            return Err(format!(
+                "the password of {name} starts with {{{scheme}}}, a Dovecot password \
+                 scheme: this is a Dovecot passwd-file line, which popscope does not \
+                 read; write the plain form {name}:PASSWORD (everything after the first \
+                 ':' is the password)"
+            ));
+        }
         Ok((name.to_string(), secret.to_string()))
     }
 
-    /// Parse a users file: one `name:password` a line, `#` starts a
-    /// comment line, blank lines are skipped.
+    /// Parse a users file: one `name:password` a line (see
+    /// [`parse_entry`](Self::parse_entry)); a line whose first non-blank
+    /// character is `#` is a comment, and blank lines are skipped.
     pub fn parse(text: &str, path: &str) -> Result<Users, UsersError> {
         let mut users = Users::new();
         for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
+            // The line itself is not trimmed: a space before the name is
+            // refused by the name rule, one after the password by
+            // parse_entry, each with this file and line.
             let (name, secret) = Self::parse_entry(line).map_err(|reason| UsersError::Line {
                 path: path.to_string(),
                 line: i + 1,
@@ -155,6 +177,18 @@ impl Users {
             .into();
         known & same
     }
+}
+
+/// The scheme of a Dovecot-style `{SCHEME}` prefix, if `secret` starts with
+/// one: `{` then letters, digits, `.`, `-` or `_`, then `}`.
+fn dovecot_scheme(secret: &str) -> Option<&str> {
+    let rest = secret.strip_prefix('{')?;
+    let (scheme, _) = rest.split_once('}')?;
+    let ok = !scheme.is_empty()
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    ok.then_some(scheme)
 }
 
 /// The APOP digest: lower-case hex of MD5(timestamp ‖ secret), RFC 1939 §7.
@@ -242,8 +276,54 @@ mod tests {
         assert_eq!(err.to_string(), "u.txt:4: expected name:password");
         let err = Users::parse("../x:y\n", "u.txt").unwrap_err();
         assert!(err.to_string().starts_with("u.txt:1: user name"));
-        let u = Users::parse("a:{PLAIN}pw:1000:1000::/home/a\n", "f").unwrap();
-        assert!(u.check_password("a", "pw"));
+    }
+
+    #[test]
+    fn a_password_is_everything_after_the_first_colon() {
+        let u = Users::parse("carol:pa:ss\ndave:a b\n", "u.txt").unwrap();
+        assert!(u.check_password("carol", "pa:ss"));
+        assert!(!u.check_password("carol", "pa"));
+        assert!(u.check_password("dave", "a b"));
+        // A brace that is not a scheme is an ordinary character.
+        let u = Users::parse("erin:{not a scheme}x\nfay:{x\n", "u.txt").unwrap();
+        assert!(u.check_password("erin", "{not a scheme}x"));
+        assert!(u.check_password("fay", "{x"));
+    }
+
+    #[test]
+    fn nothing_is_stripped_silently() {
+        let err = Users::parse("# x\na:{PLAIN}pw:1000:1000::/home/a\n", "f").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("f:2: the password of a starts with {PLAIN}"),
+            "{text}"
+        );
+        assert!(text.contains("a:PASSWORD"), "{text}");
+        let err = Users::parse("b:{SHA512-CRYPT}$6$x\n", "f").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("f:1: the password of b starts with {SHA512-CRYPT}")
+        );
+        for line in ["c:pw ", "c:pw\t", "c: pw"] {
+            let err = Users::parse(&format!("ok:fine\n{line}\n"), "f").unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("f:2: the password of c begins or ends with a space"),
+                "{line:?}: {err}"
+            );
+        }
+        let err = Users::parse("  c:pw\n", "f").unwrap_err();
+        assert!(
+            err.to_string().starts_with("f:1: user name \"  c\""),
+            "{err}"
+        );
+        // The --user flag goes through the same rule.
+        assert_eq!(
+            Users::parse_entry("carol:pa:ss"),
+            Ok(("carol".to_string(), "pa:ss".to_string()))
+        );
+        assert!(Users::parse_entry("carol:{PLAIN}pw").is_err());
+        assert!(Users::parse_entry("carol:pw ").is_err());
     }
 
     #[test]

@@ -97,6 +97,18 @@ pub enum ClientError {
         text: String,
         code: Option<String>,
     },
+    /// The server answered `-ERR` to `USER` (for example because it
+    /// refuses cleartext logins), so the client stopped there: `PASS`, and
+    /// with it the password, was never sent.
+    #[error(
+        "the server refused USER (-ERR {text}), so the client stopped before sending the password"
+    )]
+    UserRefused {
+        /// The server's text after `-ERR`.
+        text: String,
+        /// The response code, such as `AUTH`, if the server sent one.
+        code: Option<String>,
+    },
     /// A reply line was longer than the client's limit.
     #[error("a reply line is longer than {limit} bytes")]
     LineTooLong { limit: usize },
@@ -681,16 +693,36 @@ pub fn apop_timestamp(greeting: &str) -> Option<&str> {
 /// The APOP digest (the server side computes it the same way).
 pub use crate::pop3::auth::apop_digest;
 
-/// Logs in with USER and PASS (RFC 1939 section 7).
+/// Whether `PASS` may follow the server's answer to `USER`: only after
+/// `+OK`. Every client path that sends USER/PASS asks this one function
+/// (the lab's too), so a server's refusal, such as
+/// `-ERR [AUTH] cleartext login is disabled`, always keeps the password
+/// off the wire.
+pub fn pass_may_follow(user_reply: &Reply) -> Result<(), ClientError> {
+    if user_reply.ok {
+        return Ok(());
+    }
+    if user_reply.continuation {
+        return Err(ClientError::Protocol(format!(
+            "USER: unexpected continuation {:?}",
+            user_reply.status_line
+        )));
+    }
+    Err(ClientError::UserRefused {
+        text: user_reply.status_line.clone(),
+        code: user_reply.code.clone(),
+    })
+}
+
+/// Logs in with USER and PASS (RFC 1939 section 7). If the server refuses
+/// USER, the password is not sent ([`ClientError::UserRefused`]).
 pub async fn login_user_pass<S: AsyncRead + AsyncWrite + Unpin>(
     client: &mut Client<S>,
     user: &str,
     password: &str,
 ) -> Result<(), ClientError> {
-    client
-        .command(&format!("USER {user}"), false)
-        .await?
-        .expect_ok("USER")?;
+    let reply = client.command(&format!("USER {user}"), false).await?;
+    pass_may_follow(&reply)?;
     client
         .command(&format!("PASS {password}"), false)
         .await?
