@@ -817,6 +817,13 @@ async fn send_message<S: AsyncWrite + Unpin>(
     let mut chunk = Vec::new();
     let mut out = Vec::new();
     while !message.is_done() && !enc.is_done() {
+        if message.has_next_in_memory() {
+            message.next_chunk(&mut chunk)?;
+            enc.encode(&chunk, &mut out);
+            write_all(stream, &out, idle).await?;
+            out.clear();
+            continue;
+        }
         let (m, c, r) = off_workers(disk, move || {
             let r = message.next_chunk(&mut chunk);
             (message, chunk, r)
