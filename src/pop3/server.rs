@@ -6,6 +6,9 @@
 //! `select!` between reading and shutdown (as in tokio-rs/mini-redis).
 //! Memory per connection is bounded: a small read buffer, command lines of
 //! at most 255 octets, and messages streamed from disk in chunks.
+//! Nothing here waits on the disk on an async worker: a session's disk
+//! work ([`Output::Disk`]) and every read of a message run on tokio's
+//! blocking pool, each with a deadline.
 
 use std::collections::VecDeque;
 use std::future::Future;
