@@ -1174,6 +1174,22 @@ mod tests {
         assert!(b.exists());
     }
 
+    // A commit the server stopped waiting for removes nothing more.
+    #[test]
+    fn an_abandoned_commit_removes_nothing_more() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = deliver(tmp.path(), "u", "cur", "1.a:2,", "x\n");
+        let store = Store::new(tmp.path());
+        let mut md = store.open("u").unwrap();
+        md.mark_deleted(1);
+        let report = md.commit_unless(&AtomicBool::new(true));
+        assert_eq!(
+            (report.removed, report.gone, report.failed.len()),
+            (0, 0, 1)
+        );
+        assert!(a.exists());
+    }
+
     #[test]
     fn an_ambiguous_rename_removes_nothing_and_says_so() {
         let tmp = tempfile::tempdir().unwrap();
