@@ -6,12 +6,15 @@
 //! `select!` between reading and shutdown (as in tokio-rs/mini-redis).
 //! Memory per connection is bounded: a small read buffer, command lines of
 //! at most 255 octets, and messages streamed from disk in chunks.
+//! Nothing here waits on the disk on an async worker: a session's disk
+//! work ([`Output::Disk`]) and every read of a message run on tokio's
+//! blocking pool, each with a deadline.
 
+use std::collections::VecDeque;
 use std::future::Future;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -20,6 +23,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tracing::{Instrument, info, info_span, warn};
 
+use crate::mailbox::MessageReader;
 use crate::pop3::framing::{BodyEncoder, LineReader};
 use crate::pop3::session::{Backend, LoginMethod, Note, Output, Session, SessionConfig, StateName};
 use crate::tls::SessionSummary;
@@ -167,6 +171,10 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
+    /// How long one piece of disk work (a login's scan, opening or reading
+    /// a message, QUIT's deletions) may take before the session is ended
+    /// with `[SYS/TEMP]`.
+    pub disk_timeout: Duration,
     /// Where to send [`ServerEvent`]s (the lab sets this).
     pub events: Option<mpsc::UnboundedSender<ServerEvent>>,
 }
@@ -181,6 +189,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(600),
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(30),
+            disk_timeout: Duration::from_secs(30),
             events: None,
         }
     }
@@ -200,6 +209,7 @@ struct Shared {
     acceptor: Option<TlsAcceptor>,
     idle_timeout: Duration,
     handshake_timeout: Duration,
+    disk_timeout: Duration,
     permits: Arc<Semaphore>,
     /// Rejections in flight are capped too, so a flood over the limit
     /// cannot pile up tasks.
@@ -268,6 +278,7 @@ impl Server {
                 acceptor: config.tls.map(TlsAcceptor::from),
                 idle_timeout: config.idle_timeout,
                 handshake_timeout: config.handshake_timeout,
+                disk_timeout: config.disk_timeout,
                 permits: Arc::new(Semaphore::new(max)),
                 reject_permits: Arc::new(Semaphore::new(64)),
                 next_id: AtomicU64::new(1),
@@ -595,8 +606,12 @@ impl Link<'_> {
                         method,
                     });
                 }
-                Note::Updated { removed, failed } => {
-                    info!(removed, failed, "UPDATE: deletion marks applied");
+                Note::Updated {
+                    removed,
+                    gone,
+                    failed,
+                } => {
+                    info!(removed, gone, failed, "UPDATE: deletion marks applied");
                     self.report.send(ServerEvent::Updated {
                         session: id,
                         removed,
@@ -630,6 +645,73 @@ impl Link<'_> {
         });
     }
 
+    /// Carry out a session's outputs in order; `out` collects replies so
+    /// that pipelined answers go out in one write. Returns how the session
+    /// ends, if these outputs end it.
+    async fn carry_out<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        session: &mut Session,
+        outputs: Vec<Output>,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<Option<End>> {
+        let idle = self.shared.idle_timeout;
+        let disk = self.shared.disk_timeout;
+        let mut todo = VecDeque::from(outputs);
+        while let Some(o) = todo.pop_front() {
+            match o {
+                Output::Send(b) => out.extend_from_slice(&b),
+                Output::Disk(job) => {
+                    // The session waits for the disk, the other sessions
+                    // and the accept loop do not.
+                    let abandoned = Arc::new(AtomicBool::new(false));
+                    let flag = Arc::clone(&abandoned);
+                    let next = match off_workers(disk, move || job.run(&flag)).await {
+                        Some(done) => session.disk_done(done),
+                        None => {
+                            abandoned.store(true, Ordering::Relaxed);
+                            warn!("disk work took longer than {disk:?}; ending the session");
+                            session.disk_timed_out()
+                        }
+                    };
+                    for o in next.into_iter().rev() {
+                        todo.push_front(o);
+                    }
+                }
+                Output::SendMessage { message, top } => {
+                    write_all(stream, out, idle).await?;
+                    out.clear();
+                    send_message(stream, message, top, idle, disk).await?;
+                }
+                Output::Delay(d) => {
+                    write_all(stream, out, idle).await?;
+                    out.clear();
+                    tokio::time::sleep(d).await;
+                }
+                Output::StartTls => {
+                    write_all(stream, out, idle).await?;
+                    out.clear();
+                    let dropped = self.reader.discard_buffered();
+                    if dropped > 0 {
+                        warn!(
+                            dropped,
+                            "discarded bytes sent after STLS before the handshake"
+                        );
+                    }
+                    self.notes(session);
+                    return Ok(Some(End::StartTls));
+                }
+                Output::Close => {
+                    write_all(stream, out, idle).await?;
+                    out.clear();
+                    self.notes(session);
+                    return Ok(Some(End::Over("closed")));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// Run the session on `stream` until it ends or asks for TLS.
     async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
@@ -651,37 +733,9 @@ impl Link<'_> {
             // Answer every whole line already here, in order: that is all
             // PIPELINING (RFC 2449) needs.
             while let Some(line) = self.reader.next_line() {
-                for o in session.handle(line) {
-                    match o {
-                        Output::Send(b) => out.extend_from_slice(&b),
-                        Output::SendMessage { file, top } => {
-                            write_all(stream, &out, idle).await?;
-                            out.clear();
-                            send_message(stream, file, top, idle).await?;
-                        }
-                        Output::Delay(d) => {
-                            write_all(stream, &out, idle).await?;
-                            out.clear();
-                            tokio::time::sleep(d).await;
-                        }
-                        Output::StartTls => {
-                            write_all(stream, &out, idle).await?;
-                            let dropped = self.reader.discard_buffered();
-                            if dropped > 0 {
-                                warn!(
-                                    dropped,
-                                    "discarded bytes sent after STLS before the handshake"
-                                );
-                            }
-                            self.notes(session);
-                            return Ok(End::StartTls);
-                        }
-                        Output::Close => {
-                            write_all(stream, &out, idle).await?;
-                            self.notes(session);
-                            return Ok(End::Over("closed"));
-                        }
-                    }
+                let todo = session.handle(line);
+                if let Some(end) = self.carry_out(stream, session, todo, &mut out).await? {
+                    return Ok(end);
                 }
                 self.notes(session);
             }
@@ -709,7 +763,6 @@ impl Link<'_> {
 }
 
 const READ_CHUNK: usize = 2048;
-const MESSAGE_CHUNK: usize = 32 * 1024;
 
 async fn write_all<S: AsyncWrite + Unpin>(
     stream: &mut S,
@@ -733,29 +786,63 @@ async fn write_all<S: AsyncWrite + Unpin>(
     }
 }
 
-/// Stream a message file as a multi-line body. Reading the local file with
-/// std's blocking read keeps this simple; each read is one small chunk of
-/// a local file, which is quick next to the network write that follows.
+/// Run blocking work (the disk) on tokio's blocking pool, so no async
+/// worker ever waits on it; `None` when it did not finish within
+/// `deadline` (it then runs on to its end in the background, unobserved)
+/// or panicked.
+async fn off_workers<T: Send + 'static>(
+    deadline: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    match tokio::time::timeout(deadline, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(v)) => Some(v),
+        Ok(Err(e)) => {
+            warn!("disk work failed: {e}");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Stream a message as a multi-line body. Each piece of the file is read
+/// on the blocking pool, one piece at a time, so a slow client holds no
+/// blocking thread while it reads. The reply has already announced its
+/// size; if the file cannot give what was announced, the connection is
+/// cut rather than the body ended short as if it were whole.
 async fn send_message<S: AsyncWrite + Unpin>(
     stream: &mut S,
-    mut file: std::fs::File,
+    mut message: MessageReader,
     top: Option<u64>,
     idle: Duration,
+    disk: Duration,
 ) -> std::io::Result<()> {
     let mut enc = BodyEncoder::new(top);
-    let mut chunk = vec![0u8; MESSAGE_CHUNK];
-    let mut out = Vec::with_capacity(MESSAGE_CHUNK + MESSAGE_CHUNK / 16);
-    loop {
-        let n = file.read(&mut chunk)?;
-        if n == 0 {
-            break;
+    let mut chunk = Vec::new();
+    let mut out = Vec::new();
+    while !message.is_done() && !enc.is_done() {
+        if message.has_next_in_memory() {
+            message.next_chunk(&mut chunk)?;
+            enc.encode(&chunk, &mut out);
+            write_all(stream, &out, idle).await?;
+            out.clear();
+            continue;
         }
-        enc.encode(&chunk[..n], &mut out);
+        let (m, c, r) = off_workers(disk, move || {
+            let r = message.next_chunk(&mut chunk);
+            (message, chunk, r)
+        })
+        .await
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "reading the message file took too long",
+            )
+        })?;
+        (message, chunk) = (m, c);
+        r?;
+        enc.encode(&chunk, &mut out);
         write_all(stream, &out, idle).await?;
         out.clear();
-        if enc.is_done() {
-            break;
-        }
     }
     enc.finish(&mut out);
     write_all(stream, &out, idle).await
@@ -783,5 +870,29 @@ pub fn raise_open_files_limit() -> u64 {
             }
         }
         rl.rlim_cur
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    // issue 9: disk work ran on the async workers; a read that never ends
+    // (a FIFO, /dev/zero) took a worker for good. Off the workers, it
+    // holds nobody up, and the session gives up on it at the deadline.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn slow_disk_work_is_given_up_at_its_deadline_and_blocks_no_worker() {
+        let start = Instant::now();
+        let slow = tokio::spawn(off_workers(Duration::from_millis(100), || {
+            std::thread::sleep(Duration::from_millis(1500))
+        }));
+        // The only worker is free while the slow work runs.
+        let quick = tokio::spawn(async { 7 });
+        assert_eq!(quick.await.unwrap(), 7);
+        assert!(start.elapsed() < Duration::from_millis(1000));
+        assert!(slow.await.unwrap().is_none());
+        assert!(start.elapsed() < Duration::from_millis(1000));
+        assert_eq!(off_workers(Duration::from_secs(5), || 3).await, Some(3));
     }
 }

@@ -7,14 +7,22 @@
 //! TRANSACTION while the maildrop is open, UPDATE when QUIT applies the
 //! deletion marks. A session that ends any other way never reaches UPDATE,
 //! so it deletes nothing.
+//!
+//! The session never touches the disk itself. Logging in, reading a
+//! message and applying deletions need the Maildir, so for those it
+//! answers with an [`Output::Disk`] job; the connection loop runs the job
+//! on its blocking pool (with a deadline) and hands the result back to
+//! [`Session::disk_done`], which gives the replies. Every other command is
+//! answered at once from what the session holds.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::mailbox::{MailboxError, Maildrop, Store};
+use crate::mailbox::{
+    CommitReport, MailboxError, Maildrop, Message, MessageReader, ReadError, Store,
+};
 use crate::pop3::auth::{self, Users};
 use crate::pop3::command::{Command, ParseError};
 use crate::pop3::framing::{Line, MAX_COMMAND_LINE, MAX_REPLY_LINE};
@@ -104,11 +112,17 @@ impl std::fmt::Display for LoginMethod {
 pub enum Output {
     /// Write these bytes.
     Send(Vec<u8>),
+    /// Run this disk work off the async workers, then hand its result to
+    /// [`Session::disk_done`] and carry out what that returns before
+    /// anything else. If it takes too long, call
+    /// [`Session::disk_timed_out`] instead.
+    Disk(DiskJob),
     /// Stream this message as a multi-line body (its `+OK` line came just
     /// before), whole or with TOP's limit of body lines.
     SendMessage {
-        /// The opened message file.
-        file: File,
+        /// The opened message file, which yields exactly the octets the
+        /// `+OK` line announced.
+        message: MessageReader,
         /// `Some(n)` for TOP: headers and n body lines.
         top: Option<u64>,
     },
@@ -147,13 +161,87 @@ pub enum Note {
         /// How.
         method: LoginMethod,
     },
-    /// QUIT removed these many messages (and failed on `failed`).
+    /// QUIT applied the deletion marks. Every marked message is counted
+    /// in exactly one of the three numbers.
     Updated {
-        /// Removed from disk.
+        /// Files this session removed from disk.
         removed: usize,
-        /// Could not be removed.
+        /// Already removed by another client.
+        gone: usize,
+        /// Still on disk: could not be removed.
         failed: usize,
     },
+}
+
+/// Disk work a session needs done before it can answer: the connection
+/// loop calls [`DiskJob::run`] on its blocking pool.
+#[derive(Debug)]
+pub struct DiskJob(Job);
+
+#[derive(Debug)]
+enum Job {
+    /// A login succeeded: lock, scan and number the maildrop.
+    Open {
+        store: Arc<Store>,
+        user: String,
+        method: LoginMethod,
+    },
+    /// RETR or TOP: open the message and check it is what was numbered.
+    Retrieve {
+        n: u32,
+        top: Option<u64>,
+        message: Message,
+    },
+    /// QUIT in TRANSACTION: remove the marked messages.
+    Commit(Maildrop),
+}
+
+/// The outcome of a [`DiskJob`], for [`Session::disk_done`].
+#[derive(Debug)]
+pub struct DiskDone(Done);
+
+#[derive(Debug)]
+enum Done {
+    Opened {
+        user: String,
+        method: LoginMethod,
+        result: Result<Maildrop, MailboxError>,
+    },
+    Retrieved {
+        n: u32,
+        top: Option<u64>,
+        result: Result<MessageReader, ReadError>,
+    },
+    Committed(CommitReport),
+}
+
+impl DiskJob {
+    /// Do the work. This blocks on the file system, so it belongs on a
+    /// blocking pool. Once `abandoned` is set (the loop stopped waiting
+    /// and told the client so), a commit removes nothing more.
+    pub fn run(self, abandoned: &AtomicBool) -> DiskDone {
+        DiskDone(match self.0 {
+            Job::Open {
+                store,
+                user,
+                method,
+            } => {
+                let result = store.open(&user);
+                Done::Opened {
+                    user,
+                    method,
+                    result,
+                }
+            }
+            Job::Retrieve { n, top, message } => Done::Retrieved {
+                n,
+                top,
+                // Only RETR announces a size, so only RETR needs it exact.
+                result: message.open(top.is_none()),
+            },
+            Job::Commit(maildrop) => Done::Committed(maildrop.commit_unless(abandoned)),
+        })
+    }
 }
 
 enum State {
@@ -314,11 +402,43 @@ impl Session {
     pub fn handle(&mut self, line: Line) -> Vec<Output> {
         let before = self.state();
         let out = self.handle_line(line);
+        self.note_state(before);
+        out
+    }
+
+    /// The result of an [`Output::Disk`] job: the replies it leads to.
+    pub fn disk_done(&mut self, done: DiskDone) -> Vec<Output> {
+        let before = self.state();
+        let out = match done.0 {
+            Done::Opened {
+                user,
+                method,
+                result,
+            } => self.opened(user, method, result),
+            Done::Retrieved { n, top, result } => retrieved(n, top, result),
+            Done::Committed(report) => self.updated(report),
+        };
+        self.note_state(before);
+        out
+    }
+
+    /// The loop gave up waiting for an [`Output::Disk`] job: the session
+    /// ends. Nothing is deleted unless QUIT's commit had already begun, and
+    /// the reply says which.
+    pub fn disk_timed_out(&mut self) -> Vec<Output> {
+        let text = if matches!(self.state, State::Update) {
+            "[SYS/TEMP] the maildrop did not answer in time; some deletions may not be done"
+        } else {
+            "[SYS/TEMP] the maildrop did not answer in time; closing without deleting anything"
+        };
+        vec![err(text), Output::Close]
+    }
+
+    fn note_state(&mut self, before: StateName) {
         let after = self.state();
         if after != before {
             self.notes.push(Note::StateChanged(after));
         }
-        out
     }
 
     fn handle_line(&mut self, line: Line) -> Vec<Output> {
@@ -428,32 +548,40 @@ impl Session {
 
     fn quit(&mut self) -> Vec<Output> {
         match std::mem::replace(&mut self.state, State::Update) {
-            State::Transaction(maildrop) => {
-                let report = maildrop.commit();
-                self.notes.push(Note::Updated {
-                    removed: report.removed,
-                    failed: report.failed.len(),
-                });
-                if report.failed.is_empty() {
-                    vec![
-                        ok(&format!(
-                            "popscope signing off ({} messages deleted)",
-                            report.removed
-                        )),
-                        Output::Close,
-                    ]
-                } else {
-                    vec![
-                        err(&format!(
-                            "[SYS/TEMP] {} deleted messages could not be removed",
-                            report.failed.len()
-                        )),
-                        Output::Close,
-                    ]
-                }
+            // Nothing marked means nothing to do on disk: answer at once.
+            State::Transaction(maildrop) if !maildrop.has_marks() => {
+                self.updated(CommitReport::default())
             }
+            State::Transaction(maildrop) => vec![Output::Disk(DiskJob(Job::Commit(maildrop)))],
             _ => vec![ok("popscope signing off"), Output::Close],
         }
+    }
+
+    /// QUIT's reply once the marks are applied: it says exactly what was
+    /// removed, what another client had removed already, and what is still
+    /// there.
+    fn updated(&mut self, report: CommitReport) -> Vec<Output> {
+        for (path, e) in &report.failed {
+            tracing::warn!("cannot remove {path:?}: {e}");
+        }
+        let (removed, gone, failed) = (report.removed, report.gone, report.failed.len());
+        self.notes.push(Note::Updated {
+            removed,
+            gone,
+            failed,
+        });
+        let mut text = format!("{removed} messages deleted");
+        if gone > 0 {
+            let _ = write!(text, ", {gone} already removed by another client");
+        }
+        let reply = if failed == 0 {
+            ok(&format!("popscope signing off ({text})"))
+        } else {
+            err(&format!(
+                "[SYS/TEMP] {failed} deleted messages could not be removed ({text})"
+            ))
+        };
+        vec![reply, Output::Close]
     }
 
     fn authorization(&mut self, cmd: Command) -> Vec<Output> {
@@ -569,7 +697,25 @@ impl Session {
     }
 
     fn open(&mut self, user: String, method: LoginMethod) -> Vec<Output> {
-        match self.backend.store.open(&user) {
+        vec![Output::Disk(DiskJob(Job::Open {
+            store: Arc::clone(&self.backend.store),
+            user,
+            method,
+        }))]
+    }
+
+    fn opened(
+        &mut self,
+        user: String,
+        method: LoginMethod,
+        result: Result<Maildrop, MailboxError>,
+    ) -> Vec<Output> {
+        // A second login cannot have happened meanwhile: the loop hands the
+        // result back before it reads the next line.
+        if !matches!(self.state, State::Authorization { .. }) {
+            return vec![err("already logged in")];
+        }
+        match result {
             Ok(maildrop) => {
                 let (n, size) = maildrop.stat();
                 self.state = State::Transaction(maildrop);
@@ -632,30 +778,13 @@ impl Session {
                     Command::Top(_, k) => Some(k),
                     _ => None,
                 };
-                let m = match live(md, n) {
-                    Ok(m) => m,
-                    Err(e) => return vec![e],
-                };
-                match File::open(&m.path).and_then(|f| {
-                    // Opening a directory succeeds on Unix; reading it does not.
-                    if f.metadata()?.is_file() {
-                        Ok(f)
-                    } else {
-                        Err(std::io::Error::other("not a regular file"))
-                    }
-                }) {
-                    Ok(file) => {
-                        let first = if top.is_some() {
-                            ok("top of message follows")
-                        } else {
-                            ok(&format!("{} octets", m.size))
-                        };
-                        vec![first, Output::SendMessage { file, top }]
-                    }
-                    Err(e) => {
-                        tracing::warn!("message {n} ({}): {e}", m.path.display());
-                        vec![err(&format!("[SYS/TEMP] message {n} cannot be read now"))]
-                    }
+                match live(md, n) {
+                    Ok(m) => vec![Output::Disk(DiskJob(Job::Retrieve {
+                        n,
+                        top,
+                        message: m.clone(),
+                    }))],
+                    Err(e) => vec![e],
                 }
             }
             Command::Dele(n) => match live(md, n) {
@@ -673,6 +802,30 @@ impl Session {
                 vec![ok(&format!("maildrop has {n} messages ({size} octets)"))]
             }
             _ => unreachable!("other commands are routed elsewhere"),
+        }
+    }
+}
+
+/// RETR's or TOP's reply once the message file is open and checked. The
+/// `+OK` announces the size the reader will give out, never a guess.
+fn retrieved(n: u32, top: Option<u64>, result: Result<MessageReader, ReadError>) -> Vec<Output> {
+    match result {
+        Ok(message) => {
+            let first = if top.is_some() {
+                ok("top of message follows")
+            } else {
+                ok(&format!("{} octets", message.size()))
+            };
+            vec![first, Output::SendMessage { message, top }]
+        }
+        Err(e) => {
+            tracing::warn!("message {n}: {e}");
+            let why = match e {
+                ReadError::Changed(_) => "changed on disk since login; log in again to read it",
+                ReadError::Gone(_) => "was removed by another client",
+                ReadError::Io { .. } => "cannot be read now",
+            };
+            vec![err(&format!("[SYS/TEMP] message {n} {why}"))]
         }
     }
 }

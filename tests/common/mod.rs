@@ -127,6 +127,11 @@ impl Conn {
         c
     }
 
+    /// How long a read may wait before the test fails.
+    pub fn set_timeout(&mut self, t: Duration) {
+        self.reader.get_ref().set_read_timeout(Some(t)).unwrap();
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.reader.get_mut().write_all(bytes).unwrap();
     }

@@ -5,7 +5,6 @@ use super::*;
 use crate::pop3::framing::{encode_body, unstuff};
 use base64::Engine;
 use proptest::prelude::*;
-use std::io::Read;
 use std::path::Path;
 
 struct Lab {
@@ -73,13 +72,31 @@ impl Lab {
 }
 
 fn send(s: &mut Session, line: &str) -> Answer {
+    let out = s.handle(Line::Complete(line.as_bytes().to_vec()));
+    carry_out(s, out)
+}
+
+/// Carry out outputs as the connection loop does, running disk jobs in
+/// line (the loop runs them on its blocking pool).
+fn carry_out(s: &mut Session, outputs: Vec<Output>) -> Answer {
     let mut a = Answer::default();
-    for out in s.handle(Line::Complete(line.as_bytes().to_vec())) {
+    let mut todo = std::collections::VecDeque::from(outputs);
+    while let Some(out) = todo.pop_front() {
         match out {
             Output::Send(b) => a.bytes.extend(b),
-            Output::SendMessage { mut file, top } => {
+            Output::Disk(job) => {
+                let done = job.run(&AtomicBool::new(false));
+                for o in s.disk_done(done).into_iter().rev() {
+                    todo.push_front(o);
+                }
+            }
+            Output::SendMessage { mut message, top } => {
                 let mut raw = Vec::new();
-                file.read_to_end(&mut raw).unwrap();
+                let mut chunk = Vec::new();
+                while !message.is_done() {
+                    message.next_chunk(&mut chunk).unwrap();
+                    raw.extend_from_slice(&chunk);
+                }
                 a.bytes.extend(encode_body(&raw, top));
             }
             Output::Delay(_) => a.delayed = true,
@@ -576,10 +593,8 @@ proptest! {
         let mut s = lab.session_with(|c| c.login_delay = Duration::ZERO, false);
         for l in lines {
             let out = s.handle(Line::Complete(l));
-            match out.first() {
-                Some(Output::Send(b)) => prop_assert!(b.starts_with(b"+OK") || b.starts_with(b"-ERR") || b.starts_with(b"+ ")),
-                other => prop_assert!(false, "first output {other:?}"),
-            }
+            let b = carry_out(&mut s, out).bytes;
+            prop_assert!(b.starts_with(b"+OK") || b.starts_with(b"-ERR") || b.starts_with(b"+ "), "{b:?}");
         }
     }
 }
@@ -613,5 +628,121 @@ fn notes_record_commands_masked_and_state_changes() {
     assert_eq!(commands, ["USER alice", "PASS ********", "DELE 1", "QUIT"]);
     assert!(notes.contains(&Note::MarksChanged));
     assert!(notes.contains(&Note::StateChanged(StateName::Transaction)));
-    assert_eq!(notes.last(), Some(&Note::StateChanged(StateName::Update)));
+    // The session enters UPDATE, then the marks are applied.
+    assert_eq!(
+        notes[notes.len() - 2..],
+        [
+            Note::StateChanged(StateName::Update),
+            Note::Updated {
+                removed: 1,
+                gone: 0,
+                failed: 0
+            }
+        ]
+    );
+}
+
+/// The `+OK n octets` of a RETR and the number of octets its body has.
+fn announced_and_sent(a: &Answer) -> (usize, usize) {
+    let t = a.text();
+    let n = t
+        .strip_prefix("+OK ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a RETR +OK: {t}"));
+    (n, body(a).len())
+}
+
+// issue 9: the `W=` size in a name was trusted: a bogus one made STAT's
+// total wrap and RETR announce octets it did not send.
+#[test]
+fn retr_announces_exactly_what_it_sends_whatever_the_name_says() {
+    let lab = lab();
+    let cur = lab.path().join("bob/cur");
+    std::fs::write(cur.join("1.a,W=18446744073709551615:2,"), "a\nb\n").unwrap();
+    std::fs::write(cur.join("2.b,W=18446744073709551615:2,"), "c\n").unwrap();
+    // Plausible for a 4-octet file, but its wire size is 6.
+    std::fs::write(cur.join("3.c,W=5:2,"), "d\ne\n").unwrap();
+    let mut s = lab.session();
+    assert!(send(&mut s, "USER bob").ok());
+    assert!(send(&mut s, "PASS builder").ok());
+    let stat = send(&mut s, "STAT").text();
+    assert!(stat.starts_with("+OK 3 "), "{stat}");
+    for n in 1..=3 {
+        let (announced, sent) = announced_and_sent(&send(&mut s, &format!("RETR {n}")));
+        assert_eq!(announced, sent, "RETR {n}");
+    }
+}
+
+// issue 9: a message that changed after login is refused, not sent under
+// the size counted at login.
+#[test]
+fn a_message_changed_after_login_gets_sys_temp() {
+    let lab = lab();
+    let mut s = lab.session();
+    login(&mut s);
+    std::fs::write(
+        lab.path().join("alice/cur/1001.M2P1.test:2,S"),
+        "Subject: rewritten\r\n\r\nlonger than before\r\n",
+    )
+    .unwrap();
+    let a = send(&mut s, "RETR 2");
+    assert!(
+        a.text().starts_with("-ERR [SYS/TEMP] message 2 changed"),
+        "{}",
+        a.text()
+    );
+    assert!(
+        send(&mut s, "TOP 2 0")
+            .text()
+            .starts_with("-ERR [SYS/TEMP]")
+    );
+    let (announced, sent) = announced_and_sent(&send(&mut s, "RETR 1"));
+    assert_eq!(announced, sent);
+}
+
+// issue 9: another Maildir client changed a message's flags during the
+// session; DELE + QUIT said it was deleted and left the file there.
+#[test]
+fn quit_reports_exactly_what_was_removed() {
+    let lab = lab();
+    let cur = lab.path().join("alice/cur");
+    let mut s = lab.session();
+    login(&mut s);
+    assert!(send(&mut s, "DELE 1").ok());
+    assert!(send(&mut s, "DELE 2").ok());
+    // Another client marks message 1 as replied and deletes message 2.
+    std::fs::rename(
+        cur.join("1000.M1P1.test:2,S"),
+        cur.join("1000.M1P1.test:2,RS"),
+    )
+    .unwrap();
+    std::fs::remove_file(cur.join("1001.M2P1.test:2,S")).unwrap();
+    let q = send(&mut s, "QUIT");
+    assert_eq!(
+        q.text(),
+        "+OK popscope signing off (1 messages deleted, 1 already removed by another client)\r\n"
+    );
+    assert!(s.take_notes().contains(&Note::Updated {
+        removed: 1,
+        gone: 1,
+        failed: 0
+    }));
+    assert_eq!(std::fs::read_dir(&cur).unwrap().count(), 0);
+}
+
+// issue 9: a symlink in cur/ let a local user read any file the server
+// can read.
+#[test]
+fn a_symlink_in_cur_is_not_a_message() {
+    let lab = lab();
+    let secret = lab.path().join("secret");
+    std::fs::write(&secret, "root:x:0:0:\n").unwrap();
+    std::os::unix::fs::symlink(&secret, lab.path().join("alice/cur/0999.M0P1.test:2,")).unwrap();
+    let mut s = lab.session();
+    login(&mut s);
+    assert!(send(&mut s, "STAT").text().starts_with("+OK 2 "));
+    for n in 1..=2 {
+        assert!(!send(&mut s, &format!("RETR {n}")).text().contains("root:x"));
+    }
 }
