@@ -97,6 +97,11 @@ pub struct ServeArgs {
     /// Connections served at once; the next one gets -ERR [SYS/TEMP].
     #[arg(long, default_value_t = 15_000)]
     pub max_connections: usize,
+    /// Connections served at once from one address (an IPv6 address
+    /// counts with its /64); the next one gets -ERR [SYS/TEMP]. Default: a
+    /// quarter of --max-connections (at least 4).
+    #[arg(long, value_name = "N")]
+    pub max_per_ip: Option<usize>,
     /// Host name in the APOP timestamp of the greeting.
     #[arg(long, default_value = "localhost")]
     pub hostname: String,
@@ -153,6 +158,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.idle_timeout == 0 {
         bail!("--idle-timeout must be at least 1 second");
+    }
+    if args.max_per_ip == Some(0) {
+        bail!("--max-per-ip must be at least 1");
     }
 
     let users = users_from(&args)?;
@@ -228,6 +236,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         idle_timeout: Duration::from_secs(args.idle_timeout),
         max_connections,
+        max_per_ip: args.max_per_ip,
         ..ServerConfig::default()
     };
     let names: Vec<&str> = users.names().collect();

@@ -7,20 +7,22 @@
 //! Memory per connection is bounded: a small read buffer, command lines of
 //! at most 255 octets, and messages streamed from disk in chunks.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::Read;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::pop3::framing::{BodyEncoder, LineReader};
+use crate::pop3::guard::{Guard, GuardConfig, Locked, source_key};
 use crate::pop3::session::{Backend, LoginMethod, Note, Output, Session, SessionConfig, StateName};
 use crate::tls::SessionSummary;
 
@@ -92,6 +94,9 @@ pub enum ServerEvent {
         user: Option<String>,
         /// How.
         method: LoginMethod,
+        /// Refused unchecked: the failure budget had locked the account
+        /// or the address out.
+        locked_out: bool,
     },
     /// The maildrop as the session sees it (after login, DELE and RSET).
     Maildrop {
@@ -99,6 +104,16 @@ pub enum ServerEvent {
         session: u64,
         /// Every message with its mark.
         messages: Vec<MessageInfo>,
+    },
+    /// The failure budget locked an account or an address out: logins
+    /// for it are refused unchecked until the window ends.
+    LockedOut {
+        /// The session whose failed login started the window.
+        session: u64,
+        /// The account or the address.
+        who: Locked,
+        /// How long the window lasts.
+        duration: Duration,
     },
     /// QUIT applied the deletion marks.
     Updated {
@@ -165,6 +180,13 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// At most this many connections at once; the next gets `[SYS/TEMP]`.
     pub max_connections: usize,
+    /// At most this many connections at once from one address (an IPv6
+    /// address counts with its whole /64); `None` means a quarter of
+    /// `max_connections` (see [`ServerConfig::per_ip_limit`]), so one
+    /// address cannot take every slot.
+    pub max_per_ip: Option<usize>,
+    /// The failure budget against password guessing.
+    pub guard: GuardConfig,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
     /// Where to send [`ServerEvent`]s (the lab sets this).
@@ -180,6 +202,8 @@ impl Default for ServerConfig {
             session: SessionConfig::default(),
             idle_timeout: Duration::from_secs(600),
             max_connections: 10_000,
+            max_per_ip: None,
+            guard: GuardConfig::default(),
             handshake_timeout: Duration::from_secs(30),
             events: None,
         }
@@ -204,8 +228,69 @@ struct Shared {
     /// Rejections in flight are capped too, so a flood over the limit
     /// cannot pile up tasks.
     reject_permits: Arc<Semaphore>,
+    /// Connections open per source address.
+    per_ip: Arc<PerIp>,
+    /// The failure budget every session spends from.
+    guard: Arc<Guard>,
     next_id: AtomicU64,
     events: Option<mpsc::UnboundedSender<ServerEvent>>,
+}
+
+impl ServerConfig {
+    /// The per-address limit in force: [`ServerConfig::max_per_ip`], or a
+    /// quarter of the global cap. The default is at least 4 (or the whole
+    /// cap, if smaller) so a small server still lets one machine open a
+    /// client, a tap and a test connection at once.
+    pub fn per_ip_limit(&self) -> usize {
+        let cap = self.max_connections.max(1);
+        self.max_per_ip
+            .unwrap_or((cap / 4).max(cap.min(4)))
+            .clamp(1, cap)
+    }
+}
+
+/// How many connections each source address has open.
+struct PerIp {
+    max: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerIp {
+    /// A slot for one more connection from `ip`, or `None` if it has its
+    /// share already.
+    fn take(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        let ip = source_key(ip);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot {
+            per_ip: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+/// One connection's place in its address's count, given back on drop. The
+/// map only holds addresses with connections open, so it is bounded by the
+/// connection cap.
+struct IpSlot {
+    per_ip: Arc<PerIp>,
+    ip: IpAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut open = self.per_ip.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// Why the server could not start.
@@ -249,6 +334,7 @@ impl Server {
             Some(a) => Some(bind(a).await?),
             None => None,
         };
+        let per_ip = config.per_ip_limit();
         let plain_session = Arc::new(SessionConfig {
             stls_available: config.tls.is_some(),
             ..config.session.clone()
@@ -270,6 +356,11 @@ impl Server {
                 handshake_timeout: config.handshake_timeout,
                 permits: Arc::new(Semaphore::new(max)),
                 reject_permits: Arc::new(Semaphore::new(64)),
+                per_ip: Arc::new(PerIp {
+                    max: per_ip,
+                    open: Mutex::new(HashMap::new()),
+                }),
+                guard: Arc::new(Guard::new(config.guard)),
                 next_id: AtomicU64::new(1),
                 events: config.events,
             }),
@@ -390,8 +481,17 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
         let shared2 = Arc::clone(&shared);
-        match Arc::clone(&shared.permits).try_acquire_owned() {
-            Ok(permit) => {
+        // The global cap is asked first, so that a full server says so to
+        // everyone, whatever their address holds.
+        let admitted = match Arc::clone(&shared.permits).try_acquire_owned() {
+            Ok(permit) => match shared.per_ip.take(peer.ip()) {
+                Some(slot) => Ok((slot, permit)),
+                None => Err(BUSY_FROM_ADDRESS),
+            },
+            Err(_) => Err(BUSY),
+        };
+        match admitted {
+            Ok((slot, permit)) => {
                 let stop = stop.clone();
                 let done = done.clone();
                 let span = info_span!("session", id, %peer, port = if implicit_tls { "pop3s" } else { "pop3" });
@@ -406,20 +506,25 @@ async fn accept_loop(
                             peer,
                             implicit_tls,
                         });
-                        connection(stream, implicit_tls, shared2, stop, &report).await;
+                        connection(stream, peer.ip(), implicit_tls, shared2, stop, &report).await;
                         drop(permit);
+                        drop(slot);
                         drop(done);
                     }
                     .instrument(span),
                 );
             }
-            Err(_) => {
+            Err(answer) => {
                 let Ok(rp) = Arc::clone(&shared.reject_permits).try_acquire_owned() else {
                     continue; // dropping the stream closes it
                 };
-                warn!(%peer, "connection limit reached; refusing");
+                if answer == BUSY {
+                    warn!(%peer, "connection limit reached; refusing");
+                } else {
+                    warn!(%peer, "per-address connection limit reached; refusing");
+                }
                 tokio::spawn(async move {
-                    reject(stream, implicit_tls, &shared2).await;
+                    reject(stream, implicit_tls, &shared2, answer).await;
                     drop(rp);
                 });
             }
@@ -428,15 +533,17 @@ async fn accept_loop(
 }
 
 const BUSY: &[u8] = b"-ERR [SYS/TEMP] too many connections; try again later\r\n";
+const BUSY_FROM_ADDRESS: &[u8] =
+    b"-ERR [SYS/TEMP] too many connections from your address; try again later\r\n";
 
-async fn reject(stream: TcpStream, implicit_tls: bool, shared: &Shared) {
+async fn reject(stream: TcpStream, implicit_tls: bool, shared: &Shared, answer: &[u8]) {
     let t = Duration::from_secs(5);
     if implicit_tls {
         if let Some(acceptor) = &shared.acceptor
             && let Ok(Ok(mut tls)) = tokio::time::timeout(t, acceptor.accept(stream)).await
         {
             let _ = tokio::time::timeout(t, async {
-                tls.write_all(BUSY).await?;
+                tls.write_all(answer).await?;
                 tls.shutdown().await
             })
             .await;
@@ -444,7 +551,7 @@ async fn reject(stream: TcpStream, implicit_tls: bool, shared: &Shared) {
     } else {
         let mut stream = stream;
         let _ = tokio::time::timeout(t, async {
-            stream.write_all(BUSY).await?;
+            stream.write_all(answer).await?;
             stream.shutdown().await
         })
         .await;
@@ -497,6 +604,7 @@ async fn handshake(
 
 async fn connection(
     stream: TcpStream,
+    peer: IpAddr,
     implicit_tls: bool,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
@@ -514,14 +622,18 @@ async fn connection(
         let Some(mut tls) = handshake(stream, &shared, report, false).await else {
             return;
         };
-        let mut session = Session::new(Arc::clone(&shared.tls_session), backend, true);
+        let mut session = Session::new(Arc::clone(&shared.tls_session), backend, true)
+            .with_guard(Arc::clone(&shared.guard), peer);
         let result = link.drive(&mut tls, &mut session, true).await;
         link.finish(result, &session);
         let _ = tls.shutdown().await;
         return;
     }
-    info!("connected in cleartext");
-    let mut session = Session::new(Arc::clone(&shared.plain_session), backend, false);
+    // At debug level only: a line for every connection costs the accept
+    // loop more than anything else it does (the session's end is logged).
+    debug!("connected in cleartext");
+    let mut session = Session::new(Arc::clone(&shared.plain_session), backend, false)
+        .with_guard(Arc::clone(&shared.guard), peer);
     let mut stream = stream;
     match link.drive(&mut stream, &mut session, true).await {
         Ok(End::StartTls) => {
@@ -587,12 +699,33 @@ impl Link<'_> {
                     });
                     self.maildrop(session);
                 }
-                Note::LoginFailed { user, method } => {
-                    info!(user = user.as_deref().unwrap_or("?"), %method, "login failed over {how}");
+                Note::LoginFailed {
+                    user,
+                    method,
+                    locked_out,
+                } => {
+                    let name = user.as_deref().unwrap_or("?");
+                    if locked_out {
+                        info!(user = name, %method, "login refused over {how}, password unchecked: locked out");
+                    } else {
+                        info!(user = name, %method, "login failed over {how}");
+                    }
                     self.report.send(ServerEvent::LoginFailed {
                         session: id,
                         user,
                         method,
+                        locked_out,
+                    });
+                }
+                Note::LockedOut(lockout) => {
+                    warn!(
+                        "failure budget spent: {} locked out for {:?}",
+                        lockout.who, lockout.duration
+                    );
+                    self.report.send(ServerEvent::LockedOut {
+                        session: id,
+                        who: lockout.who,
+                        duration: lockout.duration,
                     });
                 }
                 Note::Updated { removed, failed } => {
@@ -647,10 +780,17 @@ impl Link<'_> {
             });
         }
         let mut buf = [0u8; READ_CHUNK];
+        // The autologout clock restarts only when a whole command line has
+        // been handled. Were any byte enough, a client dripping one byte
+        // now and then without ever ending the line (Slowloris) would hold
+        // its connection slot, and a maildrop lock, for ever.
+        let mut deadline = tokio::time::Instant::now() + idle;
         loop {
+            let mut handled = false;
             // Answer every whole line already here, in order: that is all
             // PIPELINING (RFC 2449) needs.
             while let Some(line) = self.reader.next_line() {
+                handled = true;
                 for o in session.handle(line) {
                     match o {
                         Output::Send(b) => out.extend_from_slice(&b),
@@ -689,8 +829,11 @@ impl Link<'_> {
                 write_all(stream, &out, idle).await?;
                 out.clear();
             }
+            if handled {
+                deadline = tokio::time::Instant::now() + idle;
+            }
             tokio::select! {
-                r = tokio::time::timeout(idle, stream.read(&mut buf)) => match r {
+                r = tokio::time::timeout_at(deadline, stream.read(&mut buf)) => match r {
                     Err(_) => {
                         let _ = write_all(stream, b"-ERR autologout: idle for too long\r\n", idle).await;
                         return Ok(End::Over("idle timeout"));
