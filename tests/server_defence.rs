@@ -342,3 +342,65 @@ fn apop_and_auth_plain_spend_the_same_budget() {
     // "\0alice\0wonderland", the right password, refused unchecked.
     assert_eq!(d.cmd("AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ="), WRONG);
 }
+
+/// A burst of clients connecting at once must queue in the kernel until
+/// the server accepts them. With the 128-deep queue `TcpListener::bind`
+/// asks for, the kernel dropped the SYNs past it and those clients waited
+/// a whole second to retry: 1,000 connections took over a second to open.
+#[test]
+fn a_burst_of_connections_waits_in_the_accept_queue() {
+    let burst = 400;
+    let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if somaxconn < burst + 1 {
+        eprintln!("net.core.somaxconn is {somaxconn}: this kernel cannot queue {burst}; skipped");
+        return;
+    }
+    popscope::pop3::server::raise_open_files_limit();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mail = tempfile::tempdir().unwrap();
+    let backend = std::sync::Arc::new(popscope::pop3::session::Backend {
+        users: popscope::pop3::auth::Users::new(),
+        store: popscope::mailbox::Store::new(mail.path()),
+    });
+    let config = popscope::pop3::server::ServerConfig {
+        pop3: Some("127.0.0.1:0".parse().unwrap()),
+        ..Default::default()
+    };
+    rt.block_on(async {
+        // Bound but not yet serving: nothing accepts, so every connection
+        // must wait in the kernel's queue.
+        let server = popscope::pop3::server::Server::bind(config, backend)
+            .await
+            .unwrap();
+        let addr = server.pop3_addr().unwrap();
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..burst {
+            set.spawn(async move {
+                // Shorter than the one-second SYN retry, so a dropped SYN
+                // shows as a timeout rather than as a slow connect.
+                tokio::time::timeout(
+                    Duration::from_millis(900),
+                    tokio::net::TcpStream::connect(addr),
+                )
+                .await
+            });
+        }
+        let mut held = Vec::new();
+        let mut dropped = 0;
+        while let Some(r) = set.join_next().await {
+            match r.unwrap() {
+                Ok(Ok(s)) => held.push(s),
+                _ => dropped += 1,
+            }
+        }
+        assert_eq!(dropped, 0, "{dropped} of {burst} connections were not queued");
+        drop(server);
+    });
+}
