@@ -239,6 +239,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_per_ip: args.max_per_ip,
         ..ServerConfig::default()
     };
+    let limits = (
+        config.max_connections,
+        config.per_ip_limit(),
+        config.guard.clone(),
+    );
     let names: Vec<&str> = users.names().collect();
     let first_user = names.first().map(|s| s.to_string()).unwrap_or_default();
     let cred = match demo::DEMO_USERS.iter().find(|(n, _)| *n == first_user) {
@@ -263,6 +268,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let _ = writeln!(o, "  users  {user_list}");
     let _ = writeln!(o, "  mail   {}{demo_note}", root.display());
+    let _ = writeln!(
+        o,
+        "  limits {} connections, {} per address; {}",
+        limits.0, limits.1, limits.2
+    );
     if let Some((ca, created)) = &ca_path {
         let _ = writeln!(
             o,

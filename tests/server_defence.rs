@@ -400,7 +400,10 @@ fn a_burst_of_connections_waits_in_the_accept_queue() {
                 _ => dropped += 1,
             }
         }
-        assert_eq!(dropped, 0, "{dropped} of {burst} connections were not queued");
+        assert_eq!(
+            dropped, 0,
+            "{dropped} of {burst} connections were not queued"
+        );
         drop(server);
     });
 }

@@ -64,6 +64,17 @@ impl Default for GuardConfig {
     }
 }
 
+impl std::fmt::Display for GuardConfig {
+    /// The budget in one line, for the startup text of `popscope serve`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} failed logins per account, {} per address, then locked out for {:?} doubling up to {:?}",
+            self.account_free, self.address_free, self.first_lockout, self.max_lockout
+        )
+    }
+}
+
 /// Who is locked out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
