@@ -648,8 +648,9 @@ async fn connection(
         let _ = tls.shutdown().await;
         return;
     }
-    // At debug level only: a line for every connection costs the accept
-    // loop more than anything else it does (the session's end is logged).
+    // At debug level only: on a busy server a line for every connection is
+    // a terminal write each and mostly noise; the session's end is logged
+    // at info level, with the same span naming the peer.
     debug!("connected in cleartext");
     let mut session = Session::new(Arc::clone(&shared.plain_session), backend, false)
         .with_guard(Arc::clone(&shared.guard), peer);
