@@ -167,9 +167,12 @@ dovecot_pid=$("$here/dovecot/start.sh" "$work/dovecot" "$dv_plain" "$dv_tls" \
     "$work/cert.pem" "$work/key.pem" "$work/dovecot.passwd" "$work/dovecot-mail")
 
 log "starting popscope on $pp_plain/$pp_tls"
+# Every client of the benchmark comes from 127.0.0.1, so the per-address
+# limit (a quarter of --max-connections by default) is lifted to the cap.
 "$bin" serve --pop3 "127.0.0.1:$pp_plain" --pop3s "127.0.0.1:$pp_tls" \
     --maildir "$work/popscope-mail" --users "$work/users.txt" \
     --cert "$work/cert.pem" --key "$work/key.pem" --login-delay 0 \
+    --max-connections 15000 --max-per-ip 15000 \
     ${POPSCOPE_LOG:+--log "$POPSCOPE_LOG"} >"$work/popscope.log" 2>&1 &
 popscope_pid=$!
 for ((i = 0; ; i++)); do

@@ -100,6 +100,11 @@ pub struct ServeArgs {
     /// Connections served at once; the next one gets -ERR [SYS/TEMP].
     #[arg(long, default_value_t = 15_000)]
     pub max_connections: usize,
+    /// Connections served at once from one address (an IPv6 address
+    /// counts with its /64); the next one gets -ERR [SYS/TEMP]. Default: a
+    /// quarter of --max-connections (at least 4).
+    #[arg(long, value_name = "N")]
+    pub max_per_ip: Option<usize>,
     /// Host name in the APOP timestamp of the greeting.
     #[arg(long, default_value = "localhost")]
     pub hostname: String,
@@ -161,6 +166,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.idle_timeout == 0 {
         bail!("--idle-timeout must be at least 1 second");
+    }
+    if args.max_per_ip == Some(0) {
+        bail!("--max-per-ip must be at least 1");
     }
 
     let users = users_from(&args)?;
@@ -233,8 +241,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         idle_timeout: Duration::from_secs(args.idle_timeout),
         max_connections,
+        max_per_ip: args.max_per_ip,
         ..ServerConfig::default()
     };
+    let limits = (
+        config.max_connections,
+        config.per_ip_limit(),
+        config.guard.clone(),
+    );
     let names: Vec<&str> = users.names().collect();
     let first_user = names.first().map(|s| s.to_string()).unwrap_or_default();
     let cred = match demo::DEMO_USERS.iter().find(|(n, _)| *n == first_user) {
@@ -259,6 +273,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let _ = writeln!(o, "  users  {user_list}");
     let _ = writeln!(o, "  mail   {}{demo_note}", root.display());
+    let _ = writeln!(
+        o,
+        "  limits {} connections, {} per address; {}",
+        limits.0, limits.1, limits.2
+    );
     if let Some((ca, created)) = &ca_path {
         let _ = writeln!(
             o,

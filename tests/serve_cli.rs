@@ -290,3 +290,25 @@ fn a_damaged_demo_ca_is_reported_and_left_alone() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ca.pem"));
     assert_eq!(std::fs::read_to_string(&ca).unwrap(), "garbage\n");
 }
+
+#[test]
+fn serve_states_its_connection_limits_and_failure_budget() {
+    let data = tempfile::tempdir().unwrap();
+    let run = Running::start(data.path(), &["--max-connections", "40"]);
+    assert_eq!(
+        run.value("limits"),
+        "40 connections, 10 per address; 5 failed logins per account, 10 per address, then locked out for 1s doubling up to 300s"
+    );
+    let run2 = Running::start(
+        data.path(),
+        &["--max-connections", "40", "--max-per-ip", "3"],
+    );
+    assert!(
+        run2.value("limits")
+            .starts_with("40 connections, 3 per address;")
+    );
+    for r in [run, run2] {
+        let (status, stderr) = r.interrupt();
+        assert!(status.success(), "exit {status:?}: {stderr}");
+    }
+}

@@ -118,6 +118,16 @@ pub fn handshake(m: &Handshake) -> String {
     }
 }
 
+/// A lockout window in words: whole seconds, or milliseconds when shorter
+/// than a second (tests and lessons use short windows).
+pub fn lockout_time(d: std::time::Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} s", d.as_secs_f64().round())
+    }
+}
+
 /// A server event as one line of the server pane's log, or `None` for
 /// events the pane shows elsewhere (state, maildrop).
 pub fn server_line(s: &ServerEvent) -> Option<String> {
@@ -139,9 +149,23 @@ pub fn server_line(s: &ServerEvent) -> Option<String> {
         ServerEvent::Command { text, .. } => format!("handled {text}"),
         ServerEvent::State { .. } | ServerEvent::Maildrop { .. } => return None,
         ServerEvent::LoggedIn { user, method, .. } => format!("{user} logged in ({method})"),
-        ServerEvent::LoginFailed { user, method, .. } => format!(
-            "login failed for {} ({method})",
-            user.as_deref().unwrap_or("?")
+        ServerEvent::LoginFailed {
+            user,
+            method,
+            locked_out,
+            ..
+        } => format!(
+            "login failed for {} ({method}){}",
+            user.as_deref().unwrap_or("?"),
+            if *locked_out {
+                ": locked out, password not checked"
+            } else {
+                ""
+            }
+        ),
+        ServerEvent::LockedOut { who, duration, .. } => format!(
+            "LOCKED OUT: {who} for {} after too many failed logins (its logins are refused unchecked until then)",
+            lockout_time(*duration)
         ),
         ServerEvent::Updated {
             removed, failed, ..

@@ -133,6 +133,7 @@ impl Facts {
             | ServerEvent::Greeting { .. }
             | ServerEvent::Command { .. }
             | ServerEvent::LoginFailed { .. }
+            | ServerEvent::LockedOut { .. }
             | ServerEvent::Ended { .. } => {}
         }
     }

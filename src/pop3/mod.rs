@@ -6,6 +6,7 @@
 //!   the CRLF/byte-stuffing encoder for multi-line bodies.
 //! - [`auth`]: the user table, APOP digests and SASL PLAIN.
 //! - [`session`]: the server session state machine (no I/O).
+//! - [`guard`]: the failure budget that stops password guessing.
 //! - [`server`]: listeners and the connection loop around the session.
 //! - [`client`]: an async client over any stream (plain, STLS, TLS).
 //! - [`message`]: a fetched message decoded for reading (headers, text, attachments).
@@ -14,6 +15,7 @@ pub mod auth;
 pub mod client;
 pub mod command;
 pub mod framing;
+pub mod guard;
 pub mod message;
 pub mod server;
 pub mod session;

@@ -10,21 +10,22 @@
 //! work ([`Output::Disk`]) and every read of a message run on tokio's
 //! blocking pool, each with a deadline.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::mailbox::MessageReader;
 use crate::pop3::framing::{BodyEncoder, LineReader};
+use crate::pop3::guard::{Guard, GuardConfig, Locked, source_key};
 use crate::pop3::session::{Backend, LoginMethod, Note, Output, Session, SessionConfig, StateName};
 use crate::tls::SessionSummary;
 
@@ -96,6 +97,9 @@ pub enum ServerEvent {
         user: Option<String>,
         /// How.
         method: LoginMethod,
+        /// Refused unchecked: the failure budget had locked the account
+        /// or the address out.
+        locked_out: bool,
     },
     /// The maildrop as the session sees it (after login, DELE and RSET).
     Maildrop {
@@ -103,6 +107,16 @@ pub enum ServerEvent {
         session: u64,
         /// Every message with its mark.
         messages: Vec<MessageInfo>,
+    },
+    /// The failure budget locked an account or an address out: logins
+    /// for it are refused unchecked until the window ends.
+    LockedOut {
+        /// The session whose failed login started the window.
+        session: u64,
+        /// The account or the address.
+        who: Locked,
+        /// How long the window lasts.
+        duration: Duration,
     },
     /// QUIT applied the deletion marks.
     Updated {
@@ -169,6 +183,13 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// At most this many connections at once; the next gets `[SYS/TEMP]`.
     pub max_connections: usize,
+    /// At most this many connections at once from one address (an IPv6
+    /// address counts with its whole /64); `None` means a quarter of
+    /// `max_connections` (see [`ServerConfig::per_ip_limit`]), so one
+    /// address cannot take every slot.
+    pub max_per_ip: Option<usize>,
+    /// The failure budget against password guessing.
+    pub guard: GuardConfig,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
     /// How long one piece of disk work (a login's scan, opening or reading
@@ -188,6 +209,8 @@ impl Default for ServerConfig {
             session: SessionConfig::default(),
             idle_timeout: Duration::from_secs(600),
             max_connections: 10_000,
+            max_per_ip: None,
+            guard: GuardConfig::default(),
             handshake_timeout: Duration::from_secs(30),
             disk_timeout: Duration::from_secs(30),
             events: None,
@@ -214,8 +237,69 @@ struct Shared {
     /// Rejections in flight are capped too, so a flood over the limit
     /// cannot pile up tasks.
     reject_permits: Arc<Semaphore>,
+    /// Connections open per source address.
+    per_ip: Arc<PerIp>,
+    /// The failure budget every session spends from.
+    guard: Arc<Guard>,
     next_id: AtomicU64,
     events: Option<mpsc::UnboundedSender<ServerEvent>>,
+}
+
+impl ServerConfig {
+    /// The per-address limit in force: [`ServerConfig::max_per_ip`], or a
+    /// quarter of the global cap. The default is at least 4 (or the whole
+    /// cap, if smaller) so a small server still lets one machine open a
+    /// client, a tap and a test connection at once.
+    pub fn per_ip_limit(&self) -> usize {
+        let cap = self.max_connections.max(1);
+        self.max_per_ip
+            .unwrap_or((cap / 4).max(cap.min(4)))
+            .clamp(1, cap)
+    }
+}
+
+/// How many connections each source address has open.
+struct PerIp {
+    max: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerIp {
+    /// A slot for one more connection from `ip`, or `None` if it has its
+    /// share already.
+    fn take(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        let ip = source_key(ip);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot {
+            per_ip: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+/// One connection's place in its address's count, given back on drop. The
+/// map only holds addresses with connections open, so it is bounded by the
+/// connection cap.
+struct IpSlot {
+    per_ip: Arc<PerIp>,
+    ip: IpAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut open = self.per_ip.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// Why the server could not start.
@@ -246,19 +330,17 @@ impl Server {
         if config.pop3s.is_some() && config.tls.is_none() {
             return Err(ServerError::NoCertificate);
         }
-        let bind = |addr: SocketAddr| async move {
-            TcpListener::bind(addr)
-                .await
-                .map_err(|source| ServerError::Bind { addr, source })
-        };
+        let bind =
+            |addr: SocketAddr| listen(addr).map_err(|source| ServerError::Bind { addr, source });
         let pop3 = match config.pop3 {
-            Some(a) => Some(bind(a).await?),
+            Some(a) => Some(bind(a)?),
             None => None,
         };
         let pop3s = match config.pop3s {
-            Some(a) => Some(bind(a).await?),
+            Some(a) => Some(bind(a)?),
             None => None,
         };
+        let per_ip = config.per_ip_limit();
         let plain_session = Arc::new(SessionConfig {
             stls_available: config.tls.is_some(),
             ..config.session.clone()
@@ -281,6 +363,11 @@ impl Server {
                 disk_timeout: config.disk_timeout,
                 permits: Arc::new(Semaphore::new(max)),
                 reject_permits: Arc::new(Semaphore::new(64)),
+                per_ip: Arc::new(PerIp {
+                    max: per_ip,
+                    open: Mutex::new(HashMap::new()),
+                }),
+                guard: Arc::new(Guard::new(config.guard)),
                 next_id: AtomicU64::new(1),
                 events: config.events,
             }),
@@ -380,6 +467,28 @@ impl Drop for ServerHandle {
     }
 }
 
+/// How many connections the kernel may hold for us before we accept them
+/// (Linux caps it at `net.core.somaxconn`, 4096 by default).
+/// `TcpListener::bind` asks for only 128: a burst of a few hundred clients
+/// connecting at once then overflows the queue, the kernel drops their
+/// SYNs, and each dropped client waits a full second before trying again.
+/// That, not the work per connection, made 1,000 connections take over a
+/// second to open.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Bind a listener the way `TcpListener::bind` does (with SO_REUSEADDR, so
+/// a restarted server need not wait for old connections to time out), but
+/// with a deep accept queue.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 async fn accept_loop(
     listener: TcpListener,
     implicit_tls: bool,
@@ -401,8 +510,17 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
         let shared2 = Arc::clone(&shared);
-        match Arc::clone(&shared.permits).try_acquire_owned() {
-            Ok(permit) => {
+        // The global cap is asked first, so that a full server says so to
+        // everyone, whatever their address holds.
+        let admitted = match Arc::clone(&shared.permits).try_acquire_owned() {
+            Ok(permit) => match shared.per_ip.take(peer.ip()) {
+                Some(slot) => Ok((slot, permit)),
+                None => Err(BUSY_FROM_ADDRESS),
+            },
+            Err(_) => Err(BUSY),
+        };
+        match admitted {
+            Ok((slot, permit)) => {
                 let stop = stop.clone();
                 let done = done.clone();
                 let span = info_span!("session", id, %peer, port = if implicit_tls { "pop3s" } else { "pop3" });
@@ -417,20 +535,25 @@ async fn accept_loop(
                             peer,
                             implicit_tls,
                         });
-                        connection(stream, implicit_tls, shared2, stop, &report).await;
+                        connection(stream, peer.ip(), implicit_tls, shared2, stop, &report).await;
                         drop(permit);
+                        drop(slot);
                         drop(done);
                     }
                     .instrument(span),
                 );
             }
-            Err(_) => {
+            Err(answer) => {
                 let Ok(rp) = Arc::clone(&shared.reject_permits).try_acquire_owned() else {
                     continue; // dropping the stream closes it
                 };
-                warn!(%peer, "connection limit reached; refusing");
+                if answer == BUSY {
+                    warn!(%peer, "connection limit reached; refusing");
+                } else {
+                    warn!(%peer, "per-address connection limit reached; refusing");
+                }
                 tokio::spawn(async move {
-                    reject(stream, implicit_tls, &shared2).await;
+                    reject(stream, implicit_tls, &shared2, answer).await;
                     drop(rp);
                 });
             }
@@ -439,15 +562,17 @@ async fn accept_loop(
 }
 
 const BUSY: &[u8] = b"-ERR [SYS/TEMP] too many connections; try again later\r\n";
+const BUSY_FROM_ADDRESS: &[u8] =
+    b"-ERR [SYS/TEMP] too many connections from your address; try again later\r\n";
 
-async fn reject(stream: TcpStream, implicit_tls: bool, shared: &Shared) {
+async fn reject(stream: TcpStream, implicit_tls: bool, shared: &Shared, answer: &[u8]) {
     let t = Duration::from_secs(5);
     if implicit_tls {
         if let Some(acceptor) = &shared.acceptor
             && let Ok(Ok(mut tls)) = tokio::time::timeout(t, acceptor.accept(stream)).await
         {
             let _ = tokio::time::timeout(t, async {
-                tls.write_all(BUSY).await?;
+                tls.write_all(answer).await?;
                 tls.shutdown().await
             })
             .await;
@@ -455,7 +580,7 @@ async fn reject(stream: TcpStream, implicit_tls: bool, shared: &Shared) {
     } else {
         let mut stream = stream;
         let _ = tokio::time::timeout(t, async {
-            stream.write_all(BUSY).await?;
+            stream.write_all(answer).await?;
             stream.shutdown().await
         })
         .await;
@@ -508,6 +633,7 @@ async fn handshake(
 
 async fn connection(
     stream: TcpStream,
+    peer: IpAddr,
     implicit_tls: bool,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
@@ -525,14 +651,19 @@ async fn connection(
         let Some(mut tls) = handshake(stream, &shared, report, false).await else {
             return;
         };
-        let mut session = Session::new(Arc::clone(&shared.tls_session), backend, true);
+        let mut session = Session::new(Arc::clone(&shared.tls_session), backend, true)
+            .with_guard(Arc::clone(&shared.guard), peer);
         let result = link.drive(&mut tls, &mut session, true).await;
         link.finish(result, &session);
         let _ = tls.shutdown().await;
         return;
     }
-    info!("connected in cleartext");
-    let mut session = Session::new(Arc::clone(&shared.plain_session), backend, false);
+    // At debug level only: on a busy server a line for every connection is
+    // a terminal write each and mostly noise; the session's end is logged
+    // at info level, with the same span naming the peer.
+    debug!("connected in cleartext");
+    let mut session = Session::new(Arc::clone(&shared.plain_session), backend, false)
+        .with_guard(Arc::clone(&shared.guard), peer);
     let mut stream = stream;
     match link.drive(&mut stream, &mut session, true).await {
         Ok(End::StartTls) => {
@@ -598,12 +729,33 @@ impl Link<'_> {
                     });
                     self.maildrop(session);
                 }
-                Note::LoginFailed { user, method } => {
-                    info!(user = user.as_deref().unwrap_or("?"), %method, "login failed over {how}");
+                Note::LoginFailed {
+                    user,
+                    method,
+                    locked_out,
+                } => {
+                    let name = user.as_deref().unwrap_or("?");
+                    if locked_out {
+                        info!(user = name, %method, "login refused over {how}, password unchecked: locked out");
+                    } else {
+                        info!(user = name, %method, "login failed over {how}");
+                    }
                     self.report.send(ServerEvent::LoginFailed {
                         session: id,
                         user,
                         method,
+                        locked_out,
+                    });
+                }
+                Note::LockedOut(lockout) => {
+                    warn!(
+                        "failure budget spent: {} locked out for {:?}",
+                        lockout.who, lockout.duration
+                    );
+                    self.report.send(ServerEvent::LockedOut {
+                        session: id,
+                        who: lockout.who,
+                        duration: lockout.duration,
                     });
                 }
                 Note::Updated {
@@ -729,10 +881,17 @@ impl Link<'_> {
             });
         }
         let mut buf = [0u8; READ_CHUNK];
+        // The autologout clock restarts only when a whole command line has
+        // been handled. Were any byte enough, a client dripping one byte
+        // now and then without ever ending the line (Slowloris) would hold
+        // its connection slot, and a maildrop lock, for ever.
+        let mut deadline = tokio::time::Instant::now() + idle;
         loop {
+            let mut handled = false;
             // Answer every whole line already here, in order: that is all
             // PIPELINING (RFC 2449) needs.
             while let Some(line) = self.reader.next_line() {
+                handled = true;
                 let todo = session.handle(line);
                 if let Some(end) = self.carry_out(stream, session, todo, &mut out).await? {
                     return Ok(end);
@@ -743,8 +902,11 @@ impl Link<'_> {
                 write_all(stream, &out, idle).await?;
                 out.clear();
             }
+            if handled {
+                deadline = tokio::time::Instant::now() + idle;
+            }
             tokio::select! {
-                r = tokio::time::timeout(idle, stream.read(&mut buf)) => match r {
+                r = tokio::time::timeout_at(deadline, stream.read(&mut buf)) => match r {
                     Err(_) => {
                         let _ = write_all(stream, b"-ERR autologout: idle for too long\r\n", idle).await;
                         return Ok(End::Over("idle timeout"));

@@ -26,6 +26,7 @@ use crate::mailbox::{
 use crate::pop3::auth::{self, Users};
 use crate::pop3::command::{Command, ParseError};
 use crate::pop3::framing::{Line, MAX_COMMAND_LINE, MAX_REPLY_LINE};
+use crate::pop3::guard::{Guard, Lockout};
 
 /// Settings that are the same for every session of a listener.
 #[derive(Debug, Clone)]
@@ -160,7 +161,12 @@ pub enum Note {
         user: Option<String>,
         /// How.
         method: LoginMethod,
+        /// The failure budget had locked the account or the address out,
+        /// so the password was not even checked.
+        locked_out: bool,
     },
+    /// A failed login started a lockout window of the failure budget.
+    LockedOut(Lockout),
     /// QUIT applied the deletion marks. Every marked message is counted
     /// in exactly one of the three numbers.
     Updated {
@@ -267,6 +273,9 @@ pub struct Session {
     /// How many times each command was used, for the session log; at most
     /// one entry per keyword, so it stays small.
     tally: Vec<(&'static str, u32)>,
+    /// The server's failure budget and the client's address, when the
+    /// session runs behind a listener.
+    guard: Option<(Arc<Guard>, std::net::IpAddr)>,
 }
 
 static TIMESTAMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -336,7 +345,20 @@ impl Session {
             failures: 0,
             notes: Vec::new(),
             tally: Vec::new(),
+            guard: None,
         }
+    }
+
+    /// Spend failed logins from `peer` out of the server's shared failure
+    /// budget, and refuse logins it has locked out.
+    pub fn with_guard(mut self, guard: Arc<Guard>, peer: std::net::IpAddr) -> Session {
+        self.guard = Some((guard, peer));
+        self
+    }
+
+    /// Whether the failure budget lets a login for `user` be checked.
+    fn admitted(&self, user: &str) -> bool {
+        self.guard.as_ref().is_none_or(|(g, ip)| g.admit(user, *ip))
     }
 
     /// The greeting; the server speaks first (RFC 1939 §4).
@@ -609,6 +631,9 @@ impl Session {
                 let Some(name) = user.take() else {
                     return vec![err("send USER first")];
                 };
+                if !self.admitted(&name) {
+                    return self.refused(Some(name), LoginMethod::UserPass, true);
+                }
                 if self.backend.users.check_password(&name, &password) {
                     self.open(name, LoginMethod::UserPass)
                 } else {
@@ -617,6 +642,9 @@ impl Session {
             }
             Command::Apop { name, digest } => {
                 *user = None;
+                if !self.admitted(&name) {
+                    return self.refused(Some(name), LoginMethod::Apop, true);
+                }
                 if self
                     .backend
                     .users
@@ -665,6 +693,9 @@ impl Session {
         }
         match auth::decode_plain(text) {
             Ok(c) => {
+                if !self.admitted(&c.authcid) {
+                    return self.refused(Some(c.authcid), LoginMethod::SaslPlain, true);
+                }
                 if !c.authzid.is_empty() && c.authzid != c.authcid {
                     return self.failed(Some(c.authcid), LoginMethod::SaslPlain);
                 }
@@ -678,9 +709,31 @@ impl Session {
         }
     }
 
+    /// A wrong password: spend it from the failure budget, then answer.
     fn failed(&mut self, user: Option<String>, method: LoginMethod) -> Vec<Output> {
+        if let (Some((guard, ip)), Some(name)) = (&self.guard, &user) {
+            for lockout in guard.failed(name, *ip) {
+                self.notes.push(Note::LockedOut(lockout));
+            }
+        }
+        self.refused(user, method, false)
+    }
+
+    /// A login that did not succeed, whether its password was wrong or the
+    /// failure budget refused to check it: both get the same delay and the
+    /// same words, so a locked-out guesser learns nothing from the answer.
+    fn refused(
+        &mut self,
+        user: Option<String>,
+        method: LoginMethod,
+        locked_out: bool,
+    ) -> Vec<Output> {
         self.failures += 1;
-        self.notes.push(Note::LoginFailed { user, method });
+        self.notes.push(Note::LoginFailed {
+            user,
+            method,
+            locked_out,
+        });
         let mut out = Vec::with_capacity(3);
         if !self.config.login_delay.is_zero() {
             out.push(Output::Delay(self.config.login_delay));
@@ -697,6 +750,9 @@ impl Session {
     }
 
     fn open(&mut self, user: String, method: LoginMethod) -> Vec<Output> {
+        if let Some((guard, ip)) = &self.guard {
+            guard.succeeded(&user, *ip);
+        }
         vec![Output::Disk(DiskJob(Job::Open {
             store: Arc::clone(&self.backend.store),
             user,

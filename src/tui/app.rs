@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -17,6 +18,7 @@ use crate::lab::{
     AuthKind, ClientEvent, Event, EventKind, LabEvent, Scenario, Side, TlsEvent, TransportKind,
     Verify, WireEvent,
 };
+use crate::pop3::guard::Locked;
 use crate::pop3::server::{MessageInfo, ServerEvent};
 use crate::pop3::session::StateName;
 use crate::wire::Direction;
@@ -330,6 +332,9 @@ pub struct ServerView {
     pub maildrop: Vec<MessageInfo>,
     /// Messages QUIT removed, if it has run.
     pub removed: Option<usize>,
+    /// The last lockout the failure budget started, until a login
+    /// succeeds.
+    pub locked_out: Option<(Locked, Duration)>,
 }
 
 /// A line of the eavesdropper's text view.
@@ -1354,6 +1359,10 @@ impl App {
             ServerEvent::State { state, .. } => self.server.state = Some(state),
             ServerEvent::Maildrop { messages, .. } => self.server.maildrop = messages,
             ServerEvent::Updated { removed, .. } => self.server.removed = Some(removed),
+            ServerEvent::LockedOut { who, duration, .. } => {
+                self.server.locked_out = Some((who, duration))
+            }
+            ServerEvent::LoggedIn { .. } => self.server.locked_out = None,
             _ => {}
         }
     }
@@ -1889,6 +1898,54 @@ mod tests {
             }]
         );
         assert!(app.wire.hex.is_empty());
+    }
+
+    #[test]
+    fn a_lockout_is_folded_into_the_server_pane_until_a_login() {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        let send = |app: &mut App, kind| {
+            app.update(Action::Lab(
+                0,
+                Box::new(Event {
+                    at: std::time::Duration::ZERO,
+                    kind,
+                }),
+            ))
+        };
+        send(
+            &mut app,
+            EventKind::Server(ServerEvent::LockedOut {
+                session: 3,
+                who: Locked::Account("alice".into()),
+                duration: Duration::from_secs(2),
+            }),
+        );
+        let theme = crate::tui::theme::Theme::new(crate::tui::theme::ThemeName::Dark, true);
+        let shown: Vec<String> = crate::tui::panes::server::maildrop(&app, &theme)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(
+            shown[0],
+            "LOCKED OUT: account alice for 2 s (failure budget)"
+        );
+        assert!(
+            app.server
+                .log
+                .last()
+                .is_some_and(|l| l.starts_with("LOCKED OUT: account alice for 2 s")),
+            "{:?}",
+            app.server.log
+        );
+        send(
+            &mut app,
+            EventKind::Server(ServerEvent::LoggedIn {
+                session: 4,
+                user: "alice".into(),
+                method: crate::pop3::session::LoginMethod::UserPass,
+            }),
+        );
+        assert_eq!(app.server.locked_out, None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ fn width(s: &str) -> usize {
     s.width()
 }
 
-pub use crate::lab::describe::{handshake, is_text, leak, server_line};
+pub use crate::lab::describe::{handshake, is_text, leak, lockout_time, server_line};
 
 /// Cut `s` to at most `max` display columns, ending with "…" if cut.
 pub fn clip(s: &str, max: usize) -> String {

@@ -26,6 +26,17 @@ pub struct ServerPane<'a> {
 pub fn maildrop(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let s = &app.server;
     let mut out = Vec::new();
+    // A lockout is shown above the table, where it cannot scroll away:
+    // it explains why a right password is being refused.
+    if let Some((who, duration)) = &s.locked_out {
+        out.push(Line::from(span(
+            format!(
+                "LOCKED OUT: {who} for {} (failure budget)",
+                text::lockout_time(*duration)
+            ),
+            t.err,
+        )));
+    }
     if s.maildrop.is_empty() {
         out.push(Line::from(span(
             "maildrop: not open (it opens at login)",
