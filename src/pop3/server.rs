@@ -579,7 +579,7 @@ impl Link<'_> {
                 }
                 Note::MarksChanged => self.maildrop(session),
                 Note::LoggedIn { user, method } => {
-                    info!(%user, %method, "logged in over {how}");
+                    info!(user = %crate::sanitize::visible(&user), %method, "logged in over {how}");
                     self.report.send(ServerEvent::LoggedIn {
                         session: id,
                         user,
@@ -588,7 +588,9 @@ impl Link<'_> {
                     self.maildrop(session);
                 }
                 Note::LoginFailed { user, method } => {
-                    info!(user = user.as_deref().unwrap_or("?"), %method, "login failed over {how}");
+                    // The name is whatever the client typed.
+                    let shown = crate::sanitize::visible(user.as_deref().unwrap_or("?"));
+                    info!(user = %shown, %method, "login failed over {how}");
                     self.report.send(ServerEvent::LoginFailed {
                         session: id,
                         user,
