@@ -176,7 +176,7 @@ pub fn transcript(events: &[Event]) -> String {
                     line("client", &format!("TLS up: {summary}"));
                     line("client", &format!("  {cert}; {verification}"));
                 }
-                ClientEvent::TlsFailed { reason } => {
+                ClientEvent::TlsFailed { reason, .. } => {
                     line("client", &format!("TLS FAILED: {reason}"))
                 }
                 ClientEvent::LoggedIn { user, method } => {

@@ -614,8 +614,13 @@ impl Lab {
             }
             Err(e) => {
                 let error = handshake_error(e, &self.server_name);
+                let problem = match &error {
+                    ClientError::Certificate { problem, .. } => Some(problem.clone()),
+                    _ => None,
+                };
                 self.emit.client(ClientEvent::TlsFailed {
                     reason: error.to_string(),
+                    problem,
                 });
                 Err(LabError::Tls(error))
             }

@@ -44,6 +44,9 @@ use rustls::{
     ServerConfig, SignatureScheme, SupportedProtocolVersion,
 };
 
+mod problem;
+pub use problem::CertProblem;
+
 /// File name of the demo CA certificate inside the PKI directory.
 pub const CA_CERT_FILE: &str = "ca.pem";
 /// File name of the demo CA private key inside the PKI directory.
@@ -426,7 +429,8 @@ fn system_roots() -> Result<RootCertStore, TlsError> {
 /// in tests and sent to other tasks without dragging rustls types along.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SessionSummary {
-    /// Protocol version, e.g. `TLSv1.3`; `unknown` before the handshake has finished.
+    /// Protocol version as rustls names it, e.g. `TLSv1_3`; `unknown` before the
+    /// handshake has finished.
     pub version: String,
     /// Cipher suite, e.g. `TLS13_AES_128_GCM_SHA256`; `unknown` before it is chosen.
     pub suite: String,
@@ -464,7 +468,7 @@ impl SessionSummary {
 }
 
 impl fmt::Display for SessionSummary {
-    /// One line such as `TLSv1.3 TLS13_AES_256_GCM_SHA384 X25519 sni=localhost`; the
+    /// One line such as `TLSv1_3 TLS13_AES_256_GCM_SHA384 X25519 sni=localhost`; the
     /// group and SNI parts are left out when unknown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.version, self.suite)?;
@@ -478,21 +482,35 @@ impl fmt::Display for SessionSummary {
     }
 }
 
+// The names are rustls's own (`as_str()`), the spelling the eavesdropper's
+// dissector uses too, so the transcript's two views of one handshake agree.
+
 fn version_name(version: Option<ProtocolVersion>) -> String {
-    match version {
-        Some(ProtocolVersion::TLSv1_3) => "TLSv1.3".to_owned(),
-        Some(ProtocolVersion::TLSv1_2) => "TLSv1.2".to_owned(),
-        Some(other) => format!("{other:?}"),
-        None => "unknown".to_owned(),
-    }
+    version
+        .and_then(|v| v.as_str())
+        .unwrap_or("unknown")
+        .to_owned()
 }
 
 fn suite_name(suite: Option<rustls::SupportedCipherSuite>) -> String {
-    suite.map_or_else(|| "unknown".to_owned(), |s| format!("{:?}", s.suite()))
+    suite
+        .and_then(|s| s.suite().as_str())
+        .unwrap_or("unknown")
+        .to_owned()
 }
 
 fn group_name(group: Option<&'static dyn rustls::crypto::SupportedKxGroup>) -> Option<String> {
-    group.map(|g| format!("{:?}", g.name()))
+    group.map(|g| g.name().as_str().unwrap_or("unknown").to_owned())
+}
+
+/// The protocol version a lesson writes as "1.2" or "1.3", in the spelling
+/// [`SessionSummary::version`] uses.
+pub fn version_called(short: &str) -> Option<&'static str> {
+    match short {
+        "1.2" => ProtocolVersion::TLSv1_2.as_str(),
+        "1.3" => ProtocolVersion::TLSv1_3.as_str(),
+        _ => None,
+    }
 }
 
 /// The verifier behind [`Trust::InsecureAcceptAny`].

@@ -1330,7 +1330,7 @@ impl App {
                     .collect();
                 self.tls.verification = Some(verification);
             }
-            ClientEvent::TlsFailed { reason } => {
+            ClientEvent::TlsFailed { reason, .. } => {
                 let reason = text::sanitize(&reason);
                 self.client
                     .push(ClientLine::Err(format!("TLS FAILED: {reason}")));
