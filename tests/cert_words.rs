@@ -51,12 +51,14 @@ fn leaf(
 struct Serve {
     child: Child,
     addr: String,
+    log: std::path::PathBuf,
 }
 
 impl Serve {
     fn start(dir: &Path, chain: &str, key: &str) -> Serve {
         let cert_path = dir.join("chain.pem");
         let key_path = dir.join("key.pem");
+        let log = dir.join("serve.log");
         std::fs::write(&cert_path, chain).unwrap();
         std::fs::write(&key_path, key).unwrap();
         let mut child = Command::new(BIN)
@@ -68,7 +70,7 @@ impl Serve {
             .arg("--data-dir")
             .arg(dir)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -81,7 +83,14 @@ impl Serve {
             let _ = child.wait();
             panic!("serve printed no POP3S address");
         };
-        Serve { child, addr }
+        Serve { child, addr, log }
+    }
+
+    /// Stop the server and return what it logged.
+    fn log(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::fs::read_to_string(&self.log).unwrap()
     }
 }
 
@@ -195,6 +204,15 @@ fn a_name_mismatch_names_both_names() {
         &outputs,
         "name mismatch (the certificate is not valid for 127.0.0.1; it is for pop.example.com",
     );
+    // The server only gets the client's alert, and says what it means.
+    let log = srv.log();
+    assert!(
+        log.contains(
+            "the client refused the server's certificate: it found the certificate unusable"
+        ),
+        "{log}"
+    );
+    assert!(!log.contains("received fatal alert"), "{log}");
 }
 
 #[test]

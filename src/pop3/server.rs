@@ -484,7 +484,18 @@ async fn handshake(
             });
             return Some(tls);
         }
-        Ok(Err(e)) => format!("{what} failed: {e}"),
+        Ok(Err(e)) => {
+            // A client that refuses the certificate says why only in its
+            // alert, which rustls names in Debug form; say it in words.
+            let words = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .and_then(|r| match r {
+                    rustls::Error::AlertReceived(alert) => crate::tls::refused_certificate(*alert),
+                    _ => None,
+                });
+            format!("{what} failed: {}", words.unwrap_or_else(|| e.to_string()))
+        }
         Err(_) => format!("{what} timed out"),
     };
     info!("{reason}");

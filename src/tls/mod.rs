@@ -45,7 +45,7 @@ use rustls::{
 };
 
 mod problem;
-pub use problem::CertProblem;
+pub use problem::{CertProblem, refused_certificate};
 
 /// File name of the demo CA certificate inside the PKI directory.
 pub const CA_CERT_FILE: &str = "ca.pem";

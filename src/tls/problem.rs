@@ -216,6 +216,38 @@ impl fmt::Display for CertProblem {
     }
 }
 
+/// The server's side of a handshake the client ended over the
+/// certificate: the client's alert in words, or `None` when the alert is
+/// about something else. The alert is all the server learns, so the words
+/// say what it usually means.
+pub fn refused_certificate(alert: rustls::AlertDescription) -> Option<String> {
+    use rustls::AlertDescription as A;
+    let why = match alert {
+        A::UnknownCA => {
+            "it does not trust the CA that signed it (the client needs that CA's certificate)"
+        }
+        A::BadCertificate => {
+            "it found the certificate unusable, most often because it is not issued for the \
+             name the client asked for"
+        }
+        A::CertificateExpired => {
+            "it says the certificate has expired or is not valid yet (check both machines' \
+             clocks)"
+        }
+        A::CertificateRevoked => "it says the CA has withdrawn the certificate",
+        A::UnsupportedCertificate => "it says the certificate is not issued for TLS servers",
+        A::CertificateUnknown => {
+            "it rejected the certificate for another reason, such as a CA certificate used \
+             as the server's own"
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "the client refused the server's certificate: {why} (alert {})",
+        alert.as_str().unwrap_or("unknown")
+    ))
+}
+
 /// The bare name of an enum variant from its Debug text
 /// (`UnknownRevocationStatus`, `ExpiredRevocationListContext { .. }` →
 /// `ExpiredRevocationListContext`), for [`CertProblem::Other`], where the
