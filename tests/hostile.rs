@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ fn serve_one(conn: TcpStream) {
     if out.write_all(greeting.as_bytes()).is_err() {
         return;
     }
+    // A USER mallory is refused at PASS, with the same bytes in the -ERR.
+    let mut refuse = false;
     for line in BufReader::new(conn).lines() {
         let Ok(line) = line else { return };
         let verb = line
@@ -45,7 +48,11 @@ fn serve_one(conn: TcpStream) {
             .unwrap_or("")
             .to_ascii_uppercase();
         let has_arg = line.split_whitespace().nth(1).is_some();
+        if verb == "USER" {
+            refuse = line.ends_with("mallory");
+        }
         let reply = match verb.as_str() {
+            "PASS" if refuse => format!("-ERR {NASTY}\r\n"),
             "CAPA" => format!("+OK {NASTY}\r\nUSER\r\n{NASTY}\r\n.\r\n"),
             "LIST" | "UIDL" if !has_arg => format!("+OK {NASTY}\r\n1 100\r\n2 100\r\n.\r\n"),
             "RETR" | "TOP" => format!(
@@ -277,4 +284,53 @@ fn a_missing_certificate_or_ca_file_is_named_once() {
         );
         assert_eq!(stderr.matches("/nonexistent/ca.pem").count(), 1, "{stderr}");
     }
+}
+
+/// A full disk: `serve --ca-out /dev/full` cannot write the CA copy, and
+/// says so once.
+#[test]
+fn a_full_disk_is_named_once() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--pop3", "127.0.0.1:0", "--pop3s", "off"])
+        .args(["--ca-out", "/dev/full", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("No space left on device").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("/dev/full"), "{stderr}");
+}
+
+/// `popscope load` prints the first errors, and a refused login's error
+/// carries the server's -ERR text.
+#[test]
+fn load_errors_show_the_servers_words_visibly() {
+    let addr = fake_server().to_string();
+    let out = run(
+        &[
+            "load",
+            "--addr",
+            &addr,
+            "--user",
+            "mallory",
+            "--clients",
+            "1",
+            "--seconds",
+            "1",
+        ],
+        "",
+    );
+    assert_inert("load stdout", &out.stdout);
+    assert_inert("load stderr", &out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("^[[31mred"), "{stderr}");
 }
