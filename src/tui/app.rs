@@ -1446,7 +1446,7 @@ impl App {
                 conn,
                 loot,
                 summary,
-            } => m.learned.push((conn, loot, summary)),
+            } => m.learned.push((conn, loot, text::sanitize(&summary))),
         }
     }
 
