@@ -233,3 +233,22 @@ fn an_expired_certificate_gives_its_date() {
     );
     assert_words(&outputs, "check this machine's clock");
 }
+
+#[test]
+fn an_unknown_issuer_is_named_in_the_transcript() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = test_ca();
+    let (chain, key) = leaf(&ca, &["localhost", "127.0.0.1"], |_| {});
+    let srv = Serve::start(dir.path(), &chain, &key);
+    // The client trusts some other CA.
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = popscope::tls::ensure_demo_pki(other.path())
+        .unwrap()
+        .ca_cert;
+    let outputs = run_both(&srv, &other_ca);
+    assert_words(&outputs, "unknown issuer (the server's certificate");
+    assert_words(
+        &outputs[..1],
+        "was issued by CN=cert_words test CA, a CA you do not trust",
+    );
+}

@@ -367,7 +367,10 @@ fn system_roots_do_not_vouch_for_the_demo_ca() {
             .unwrap_err()
         {
             ClientError::Certificate { problem, .. } => {
-                assert_eq!(problem, popscope::tls::CertProblem::UnknownIssuer)
+                assert_eq!(
+                    problem,
+                    popscope::tls::CertProblem::UnknownIssuer { issuer: None }
+                )
             }
             // A machine without any CA store cannot build the config at all.
             ClientError::TlsConfig(e) => {

@@ -278,6 +278,9 @@ pub struct Lab {
     server_addr: SocketAddr,
     gate: Gate,
     client_tls: Option<Arc<rustls::ClientConfig>>,
+    /// The certificates the server showed the client's verifier, to name
+    /// the issuer of an untrusted one.
+    presented: tls::Presented,
     server_name: ServerName<'static>,
     client: Option<Client<BoxedStream>>,
     /// True once the client's connection is TLS.
@@ -410,6 +413,7 @@ impl Lab {
             open_tx,
         )));
 
+        let mut presented = tls::Presented::default();
         let client_tls = if scenario.transport == TransportKind::Plain {
             None
         } else {
@@ -422,7 +426,10 @@ impl Lab {
                 Verify::SystemRoots => Trust::SystemRoots,
                 Verify::Insecure => Trust::InsecureAcceptAny,
             };
-            let mut c = (*tls::client_config(&trust, false).map_err(LabError::setup)?).clone();
+            let (config, seen) =
+                tls::client_config_recording(&trust, false).map_err(LabError::setup)?;
+            presented = seen;
+            let mut c = (*config).clone();
             c.key_log = Arc::new(KeyLogEvents {
                 side: Side::Client,
                 emit: emit.clone(),
@@ -447,6 +454,7 @@ impl Lab {
                 server_addr,
                 gate,
                 client_tls,
+                presented,
                 server_name,
                 client: None,
                 encrypted: false,
@@ -613,7 +621,13 @@ impl Lab {
                 Ok(Box::new(tls))
             }
             Err(e) => {
-                let error = handshake_error(e, &self.server_name);
+                let mut error = handshake_error(e, &self.server_name);
+                if let ClientError::Certificate { problem, .. } = &mut error
+                    && let Some(leaf) = self.presented.chain().first()
+                {
+                    let issuer = summarize_certificate(leaf).issuer;
+                    *problem = problem.clone().with_issuer(issuer);
+                }
                 let problem = match &error {
                     ClientError::Certificate { problem, .. } => Some(problem.clone()),
                     _ => None,

@@ -700,7 +700,7 @@ mod tests {
         let f = fold(&[ev(EventKind::Client(ClientEvent::TlsFailed {
             reason: "Unknown Issuer (the server's certificate is not signed by a CA you trust)"
                 .into(),
-            problem: Some(crate::tls::CertProblem::UnknownIssuer),
+            problem: Some(crate::tls::CertProblem::UnknownIssuer { issuer: None }),
         }))]);
         assert!(f.holds(&Expect::CertFailed("unknown issuer".into())));
         assert!(f.holds(&Expect::CertFailed(String::new())));

@@ -391,6 +391,107 @@ pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig
     Ok(Arc::new(config))
 }
 
+/// The certificates the server presented in the latest handshake of a
+/// config made by [`client_config_recording`], leaf first.
+///
+/// rustls's error for an unknown issuer does not say which issuer, and a
+/// failed handshake gives no access to the connection, so the verifier
+/// keeps what it was shown. A config is meant for one connection at a
+/// time (the lab's client); with several at once this is the latest.
+#[derive(Debug, Clone, Default)]
+pub struct Presented(Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>);
+
+impl Presented {
+    /// The chain of the latest handshake (empty if none was checked).
+    pub fn chain(&self) -> Vec<CertificateDer<'static>> {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+/// Like [`client_config`], and with the certificates each
+/// handshake presents kept in the returned [`Presented`]. Verification is
+/// the same webpki check with the same roots; only the recording is added.
+///
+/// # Errors
+///
+/// As [`client_config`].
+pub fn client_config_recording(
+    trust: &Trust,
+    resumption: bool,
+) -> Result<(Arc<ClientConfig>, Presented), TlsError> {
+    let presented = Presented::default();
+    let roots = match trust {
+        Trust::CaFile(path) => load_roots(path)?,
+        Trust::SystemRoots => system_roots()?,
+        Trust::InsecureAcceptAny => return Ok((client_config(trust, resumption)?, presented)),
+    };
+    let provider = provider();
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| TlsError::Rustls(rustls::Error::General(e.to_string())))?;
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(VERSIONS)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(RecordingVerifier {
+            inner,
+            presented: presented.clone(),
+        }))
+        .with_no_client_auth();
+    if !resumption {
+        config.resumption = Resumption::disabled();
+    }
+    Ok((Arc::new(config), presented))
+}
+
+/// The webpki verifier, keeping each chain it is shown in a [`Presented`].
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    presented: Presented,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut chain) = self.presented.0.lock() {
+            *chain = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.clone().into_owned())
+                .collect();
+        }
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
 /// The operating system's trust anchors for [`Trust::SystemRoots`].
 ///
 /// A store that is partly unreadable is common (a stray file in `/etc/ssl/certs`, a

@@ -19,7 +19,11 @@ use rustls::pki_types::ServerName;
 pub enum CertProblem {
     /// No CA the client trusts signed it (a self-signed certificate, the
     /// lab's demo CA not given with --ca, a private CA).
-    UnknownIssuer,
+    UnknownIssuer {
+        /// The issuer's name from the certificate, when the caller saw the
+        /// certificate (rustls's error does not carry it).
+        issuer: Option<String>,
+    },
     /// It is not issued for the name the client connected to.
     NameMismatch {
         /// The name the client asked for.
@@ -61,6 +65,17 @@ pub enum CertProblem {
 }
 
 impl CertProblem {
+    /// Name the issuer of an unknown-issuer problem, from the certificate
+    /// the caller saw; other problems are left as they are.
+    pub fn with_issuer(self, issuer: String) -> Self {
+        match self {
+            Self::UnknownIssuer { .. } => Self::UnknownIssuer {
+                issuer: Some(issuer),
+            },
+            other => other,
+        }
+    }
+
     /// The problem behind a rustls error, or `None` when the error is not
     /// about the certificate. `expected` is the name the client dialled.
     pub fn from_rustls(err: &rustls::Error, expected: &ServerName<'_>) -> Option<CertProblem> {
@@ -74,7 +89,7 @@ impl CertProblem {
     pub fn from_certificate(err: &rustls::CertificateError, expected: &ServerName<'_>) -> Self {
         let expected = expected.to_str().into_owned();
         match err {
-            E::UnknownIssuer => Self::UnknownIssuer,
+            E::UnknownIssuer => Self::UnknownIssuer { issuer: None },
             E::NotValidForName => Self::NameMismatch {
                 expected,
                 presented: Vec::new(),
@@ -122,7 +137,7 @@ impl CertProblem {
             W::CaUsedAsEndEntity => Self::CaUsedAsEndEntity,
             W::EndEntityUsedAsCa => Self::EndEntityUsedAsCa,
             W::NameConstraintViolation | W::PathLenConstraintViolated => Self::ConstraintViolated,
-            W::UnknownIssuer => Self::UnknownIssuer,
+            W::UnknownIssuer => Self::UnknownIssuer { issuer: None },
             W::BadDer | W::BadDerTime | W::TrailingData(_) => Self::BadEncoding,
             W::CertRevoked => Self::Revoked,
             other => Self::Other {
@@ -137,9 +152,16 @@ impl CertProblem {
 impl fmt::Display for CertProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::UnknownIssuer => f.write_str(
+            Self::UnknownIssuer { issuer: None } => f.write_str(
                 "unknown issuer (the server's certificate is not signed by a CA you trust; \
                  if you know which CA signed it, trust that CA's certificate with --ca)",
+            ),
+            Self::UnknownIssuer {
+                issuer: Some(issuer),
+            } => write!(
+                f,
+                "unknown issuer (the server's certificate was issued by {issuer}, a CA you do \
+                 not trust; if you trust it, give its certificate with --ca)"
             ),
             Self::NameMismatch {
                 expected,
