@@ -152,6 +152,15 @@ fn certificate_error(err: &ClientError) -> Option<rustls::CertificateError> {
             if let Some(rustls::Error::InvalidCertificate(cert)) = candidate.downcast_ref() {
                 return Some(cert.clone());
             }
+            // A certificate failure keeps rustls's error beside its words,
+            // not as its source (its text is Debug names).
+            if let Some(ClientError::Certificate {
+                rustls: rustls::Error::InvalidCertificate(cert),
+                ..
+            }) = candidate.downcast_ref()
+            {
+                return Some(cert.clone());
+            }
         }
         next = e.source();
     }
