@@ -981,7 +981,7 @@ fn a_rejected_certificate_shows_a_cleartext_alert_in_tls12() {
             encrypted: false
         }]
     );
-    assert_eq!(tls::alert_description(48), "unknown_ca");
+    assert_eq!(tls::alert_description(48), "UnknownCA");
 }
 
 #[test]

@@ -895,74 +895,17 @@ pub fn version_name(version: u16) -> &'static str {
         .unwrap_or("unknown")
 }
 
-/// The name of a signature scheme (RFC 8446 §4.2.3), or "unknown".
+/// rustls's name of a signature scheme (RFC 8446 §4.2.3), or "unknown".
 pub fn sigscheme_name(scheme: u16) -> &'static str {
-    match scheme {
-        0x0201 => "rsa_pkcs1_sha1",
-        0x0203 => "ecdsa_sha1",
-        0x0401 => "rsa_pkcs1_sha256",
-        0x0501 => "rsa_pkcs1_sha384",
-        0x0601 => "rsa_pkcs1_sha512",
-        0x0403 => "ecdsa_secp256r1_sha256",
-        0x0503 => "ecdsa_secp384r1_sha384",
-        0x0603 => "ecdsa_secp521r1_sha512",
-        0x0804 => "rsa_pss_rsae_sha256",
-        0x0805 => "rsa_pss_rsae_sha384",
-        0x0806 => "rsa_pss_rsae_sha512",
-        0x0807 => "ed25519",
-        0x0808 => "ed448",
-        0x0809 => "rsa_pss_pss_sha256",
-        0x080a => "rsa_pss_pss_sha384",
-        0x080b => "rsa_pss_pss_sha512",
-        0x081a => "ecdsa_brainpoolP256r1tls13_sha256",
-        0x081b => "ecdsa_brainpoolP384r1tls13_sha384",
-        0x081c => "ecdsa_brainpoolP512r1tls13_sha512",
-        0x0904 => "mldsa44",
-        0x0905 => "mldsa65",
-        0x0906 => "mldsa87",
-        s if is_grease(s) => "GREASE",
-        _ => "unknown",
-    }
+    rustls::SignatureScheme::from(scheme)
+        .as_str()
+        .unwrap_or("unknown")
 }
 
-/// The name of an alert description (RFC 8446 §6), or "unknown".
+/// rustls's name of an alert description (RFC 8446 §6), or "unknown": the
+/// spelling the server's log uses for an alert it received.
 pub fn alert_description(description: u8) -> &'static str {
-    match description {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        21 => "decryption_failed",
-        22 => "record_overflow",
-        30 => "decompression_failure",
-        40 => "handshake_failure",
-        41 => "no_certificate",
-        42 => "bad_certificate",
-        43 => "unsupported_certificate",
-        44 => "certificate_revoked",
-        45 => "certificate_expired",
-        46 => "certificate_unknown",
-        47 => "illegal_parameter",
-        48 => "unknown_ca",
-        49 => "access_denied",
-        50 => "decode_error",
-        51 => "decrypt_error",
-        60 => "export_restriction",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        90 => "user_canceled",
-        100 => "no_renegotiation",
-        109 => "missing_extension",
-        110 => "unsupported_extension",
-        111 => "certificate_unobtainable",
-        112 => "unrecognized_name",
-        113 => "bad_certificate_status_response",
-        114 => "bad_certificate_hash_value",
-        115 => "unknown_psk_identity",
-        116 => "certificate_required",
-        120 => "no_application_protocol",
-        121 => "ech_required",
-        _ => "unknown",
-    }
+    rustls::AlertDescription::from(description)
+        .as_str()
+        .unwrap_or("unknown")
 }

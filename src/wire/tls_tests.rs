@@ -575,11 +575,11 @@ fn names_of_suites_groups_versions_schemes_alerts() {
     assert_eq!(version_name(0x0301), "TLSv1_0");
     assert_eq!(version_name(0x7f1c), "unknown");
     assert_eq!(version_name(0x0101), "unknown");
-    assert_eq!(sigscheme_name(0x0403), "ecdsa_secp256r1_sha256");
-    assert_eq!(sigscheme_name(0x0804), "rsa_pss_rsae_sha256");
-    assert_eq!(sigscheme_name(0x0807), "ed25519");
-    assert_eq!(alert_description(0), "close_notify");
-    assert_eq!(alert_description(48), "unknown_ca");
+    assert_eq!(sigscheme_name(0x0403), "ECDSA_NISTP256_SHA256");
+    assert_eq!(sigscheme_name(0x0804), "RSA_PSS_SHA256");
+    assert_eq!(sigscheme_name(0x0807), "ED25519");
+    assert_eq!(alert_description(0), "CloseNotify");
+    assert_eq!(alert_description(48), "UnknownCA");
     assert_eq!(alert_description(255), "unknown");
 }
 
