@@ -30,6 +30,7 @@ use crate::pop3::client::{
     self, AuthMethod, ClientError, ClientSettings, Reply, Session, Transport,
 };
 use crate::pop3::message;
+use crate::sanitize::visible;
 use crate::tls::{self, Trust};
 
 /// Login methods as `--auth` spells them.
@@ -765,7 +766,7 @@ fn warn(text: &str) {
 // Output
 // ---------------------------------------------------------------------------
 
-/// The transcript on stdout. Server text goes through [`sanitize`].
+/// The transcript on stdout. Server text goes through [`visible`].
 struct Output {
     out: io::Stdout,
 }
@@ -788,7 +789,7 @@ impl Output {
     }
 
     fn echo(&mut self, prompt: &str, shown: &str) {
-        self.line(&format!("{prompt}{}", sanitize(shown)));
+        self.line(&format!("{prompt}{}", visible(shown)));
     }
 
     /// The status line as the server wrote it.
@@ -803,7 +804,7 @@ impl Output {
         if reply.status_line.is_empty() {
             self.line(word);
         } else {
-            self.line(&format!("{word} {}", sanitize(&reply.status_line)));
+            self.line(&format!("{word} {}", visible(&reply.status_line)));
         }
     }
 
@@ -817,7 +818,7 @@ impl Output {
         for line in body_lines(body) {
             let text = String::from_utf8_lossy(line);
             let stuff = if text.starts_with('.') { "." } else { "" };
-            let _ = writeln!(out, "{stuff}{}", sanitize(&text));
+            let _ = writeln!(out, "{stuff}{}", visible(&text));
         }
         let _ = writeln!(out, ".");
         let _ = out.flush();
@@ -874,14 +875,14 @@ impl Output {
                 ("Subject", &m.subject),
             ] {
                 if let Some(value) = value {
-                    let _ = writeln!(out, "{:<9}{}", format!("{name}:"), sanitize(value));
+                    let _ = writeln!(out, "{:<9}{}", format!("{name}:"), visible(value));
                 }
             }
             let _ = writeln!(out);
             match &m.text {
                 Some(text) => {
                     for line in text.lines() {
-                        let _ = writeln!(out, "{}", sanitize(line));
+                        let _ = writeln!(out, "{}", visible(line));
                     }
                 }
                 None => {
@@ -899,15 +900,15 @@ impl Output {
                     let _ = writeln!(
                         out,
                         "{}  {}  {} bytes",
-                        sanitize(a.name.as_deref().unwrap_or("(no name)")),
-                        sanitize(&a.content_type),
+                        visible(a.name.as_deref().unwrap_or("(no name)")),
+                        visible(&a.content_type),
                         a.size
                     );
                 }
             }
         } else {
             for (name, value) in &m.headers {
-                let _ = writeln!(out, "{}: {}", sanitize(name), sanitize(value));
+                let _ = writeln!(out, "{}: {}", visible(name), visible(value));
             }
         }
         let _ = writeln!(out, "--- end of message {n} ---");
@@ -938,41 +939,6 @@ fn body_lines(body: &[u8]) -> impl Iterator<Item = &[u8]> {
     body.split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .filter(move |_| !empty)
-}
-
-/// Makes text from the network safe to print on a terminal: control
-/// characters (except tab), DEL, the C1 controls and the bidirectional
-/// overrides become visible escapes such as `^[` or `<U+202E>`, so that a
-/// message cannot move the cursor, rewrite the screen or reorder what the
-/// user reads.
-fn sanitize(text: &str) -> String {
-    let needs_work = text.chars().any(is_unsafe_char);
-    if !needs_work {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\t' => out.push(c),
-            c if (c as u32) < 0x20 => {
-                out.push('^');
-                out.push(char::from(b'@' + c as u8));
-            }
-            '\u{7f}' => out.push_str("^?"),
-            c if is_unsafe_char(c) => out.push_str(&format!("<U+{:04X}>", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn is_unsafe_char(c: char) -> bool {
-    let u = c as u32;
-    (u < 0x20 && c != '\t')
-        || u == 0x7f
-        || (0x80..0xa0).contains(&u)
-        || (0x202a..=0x202e).contains(&u)
-        || (0x2066..=0x2069).contains(&u)
 }
 
 // ---------------------------------------------------------------------------
@@ -1175,7 +1141,7 @@ impl LineEditor {
             out,
             cursor::MoveToColumn(0),
             style::Print(prompt),
-            style::Print(sanitize(&shown)),
+            style::Print(visible(&shown)),
             terminal::Clear(terminal::ClearType::UntilNewLine),
             style::Print("\r\n")
         )?;
@@ -1376,7 +1342,7 @@ fn visible_part(shown: &[char], cursor: usize, room: usize, view: &mut View) -> 
     let mut text = String::new();
     let mut used = 0;
     for &c in &shown[view.first..] {
-        let drawn = sanitize(&c.to_string());
+        let drawn = visible(&c.to_string()).into_owned();
         let w = str_width(&drawn);
         if used + w > room {
             break;
@@ -1390,7 +1356,7 @@ fn visible_part(shown: &[char], cursor: usize, room: usize, view: &mut View) -> 
 fn width_of(chars: &[char]) -> usize {
     chars
         .iter()
-        .map(|&c| str_width(&sanitize(&c.to_string())))
+        .map(|&c| str_width(&visible(&c.to_string())))
         .sum()
 }
 
@@ -1496,11 +1462,11 @@ mod tests {
 
     #[test]
     fn sanitize_makes_controls_visible() {
-        assert_eq!(sanitize("plain\ttext"), "plain\ttext");
-        assert_eq!(sanitize("\u{1b}[2J"), "^[[2J");
-        assert_eq!(sanitize("a\u{7f}\u{9b}b"), "a^?<U+009B>b");
-        assert_eq!(sanitize("x\u{202e}y"), "x<U+202E>y");
-        assert_eq!(sanitize("日本語"), "日本語");
+        assert_eq!(visible("plain\ttext"), "plain\ttext");
+        assert_eq!(visible("\u{1b}[2J"), "^[[2J");
+        assert_eq!(visible("a\u{7f}\u{9b}b"), "a^?<U+009B>b");
+        assert_eq!(visible("x\u{202e}y"), "x<U+202E>y");
+        assert_eq!(visible("日本語"), "日本語");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::lab::{
     WireEvent, describe,
 };
 use crate::pop3::server::ServerEvent;
+use crate::sanitize;
 use crate::wire::Direction;
 use crate::wire::dissect::Item;
 use crate::wire::pop3::Leak;
@@ -111,7 +112,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let out = if args.json {
         let mut s = String::new();
         for e in &events {
-            let _ = writeln!(s, "{}", serde_json::to_string(e)?);
+            let line = serde_json::to_string(e)?;
+            let _ = writeln!(s, "{}", sanitize::json(&line));
         }
         s
     } else {
@@ -137,7 +139,10 @@ pub fn transcript(events: &[Event]) -> String {
     let mut learned: Vec<(u64, String)> = Vec::new();
     for e in events {
         let ms = e.at.as_secs_f64() * 1000.0;
+        // Every line of the transcript passes here, so text a server or
+        // a certificate chose cannot drive the terminal.
         let mut line = |who: &str, text: &str| {
+            let text = sanitize::visible(text);
             let _ = writeln!(out, "{ms:>8.1}ms  {who:<9} {text}");
         };
         match &e.kind {
@@ -158,7 +163,7 @@ pub fn transcript(events: &[Event]) -> String {
                         } else {
                             "outside"
                         },
-                        scenario.user,
+                        sanitize::visible(&scenario.user),
                     );
                 }
                 LabEvent::Step { text } => line("lab", &format!("▶ {text}")),
@@ -194,7 +199,7 @@ pub fn transcript(events: &[Event]) -> String {
                     line("client", &format!("TLS up: {summary}"));
                     line("client", &format!("  {cert}; {verification}"));
                 }
-                ClientEvent::TlsFailed { reason } => {
+                ClientEvent::TlsFailed { reason, .. } => {
                     line("client", &format!("TLS FAILED: {reason}"))
                 }
                 ClientEvent::LoggedIn { user, method } => {
@@ -249,7 +254,7 @@ pub fn transcript(events: &[Event]) -> String {
         let _ = writeln!(out, "  (no connection was completed)");
     }
     for (conn, summary) in learned {
-        let _ = writeln!(out, "  connection {conn}: {summary}");
+        let _ = writeln!(out, "  connection {conn}: {}", sanitize::visible(&summary));
     }
     out
 }

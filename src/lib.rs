@@ -19,6 +19,9 @@
 //! - [`load`]: the load generator behind `popscope load`.
 //! - [`tui`]: the lab screen: app state, actions, panes (the lesson pane
 //!   among them), Markdown and diagram drawing, theme, run loop.
+//! - [`sanitize`]: the one rule for showing text from outside (control
+//!   characters, C1, bidirectional overrides made visible); every layer
+//!   that prints or logs such text calls it.
 
 pub mod client_cli;
 pub mod demo;
@@ -28,6 +31,7 @@ pub mod lessons_cli;
 pub mod load;
 pub mod mailbox;
 pub mod pop3;
+pub mod sanitize;
 pub mod serve;
 pub mod tls;
 pub mod tui;

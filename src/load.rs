@@ -307,6 +307,8 @@ impl Shared {
     fn note_error(&self, client: usize, error: &dyn fmt::Display) {
         let seen = self.errors_seen.fetch_add(1, Ordering::Relaxed);
         if seen < PRINTED_ERRORS {
+            // The error may carry the server's own words (an -ERR line).
+            let error = crate::sanitize::visible(&error.to_string()).into_owned();
             eprintln!("load: client {client} ({}): {error}", self.addr);
         }
     }

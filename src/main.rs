@@ -98,10 +98,35 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("popscope: {e:#}");
+            eprintln!("popscope: {}", error_report(&e));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, each cause said once.
+///
+/// The project's errors follow two conventions: some put their cause's
+/// text into their own message (so that `to_string()` alone is complete,
+/// which the lab's events rely on), and also return it as `source()`;
+/// others leave it to `source()`. Printing the whole chain would repeat
+/// the first kind ("Address already in use: Address already in use"), and
+/// printing the top only would lose the second, so a cause is added only
+/// when its text is not already there. Error texts often carry a server's
+/// words, so the line goes through the crate's sanitiser.
+fn error_report(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    popscope::sanitize::visible(&text).into_owned()
 }
 
 /// The lab screen's settings from the command line.
@@ -154,7 +179,7 @@ fn lab_screen(
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("popscope: {e:#}");
+            eprintln!("popscope: {}", error_report(&e));
             if let Some(p) = log_path {
                 eprintln!("(log: {})", p.display());
             }
@@ -184,4 +209,49 @@ fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {
             eprintln!("popscope: cannot start the async runtime: {e}");
             std::process::ExitCode::FAILURE
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_report;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot listen on 127.0.0.1:110: {source}")]
+    struct Repeats {
+        source: std::io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot start the lab")]
+    struct Leaves {
+        source: std::io::Error,
+    }
+
+    fn busy() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::AddrInUse, "Address already in use")
+    }
+
+    #[test]
+    fn a_cause_in_the_message_is_not_repeated() {
+        let e = anyhow::Error::new(Repeats { source: busy() });
+        assert_eq!(
+            error_report(&e),
+            "cannot listen on 127.0.0.1:110: Address already in use"
+        );
+    }
+
+    #[test]
+    fn a_cause_only_in_the_chain_is_kept() {
+        let e = anyhow::Error::new(Leaves { source: busy() }).context("demo");
+        assert_eq!(
+            error_report(&e),
+            "demo: cannot start the lab: Address already in use"
+        );
+    }
+
+    #[test]
+    fn server_words_are_made_visible() {
+        let e = anyhow::anyhow!("STLS refused: -ERR \u{1b}]0;pwned\u{7}");
+        assert_eq!(error_report(&e), "STLS refused: -ERR ^[]0;pwned^G");
+    }
 }

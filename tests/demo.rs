@@ -87,7 +87,7 @@ fn stls_and_pop3s_leak_nothing_readable() {
             out.contains("ClientHello: SNI localhost"),
             "{scenario}: {out}"
         );
-        assert!(out.contains("ServerHello: TLS 1.3"), "{scenario}: {out}");
+        assert!(out.contains("ServerHello: TLSv1_3"), "{scenario}: {out}");
         assert!(
             out.contains("verified against the lab's demo CA"),
             "{scenario}: {out}"
@@ -98,7 +98,7 @@ fn stls_and_pop3s_leak_nothing_readable() {
         );
         let l = learned(&out);
         assert!(
-            l.contains("nothing readable: server name localhost, TLS 1.3"),
+            l.contains("nothing readable: server name localhost, TLSv1_3"),
             "{scenario}: {l}"
         );
     }

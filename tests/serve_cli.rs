@@ -152,7 +152,7 @@ fn serve_defaults_give_the_demo_mailbox_and_paste_ready_commands() {
     let (status, stderr) = run.interrupt();
     assert!(status.success(), "exit {status:?}: {stderr}");
     assert!(
-        stderr.contains("TLSv1.3"),
+        stderr.contains("TLSv1_3"),
         "the session log names the TLS version: {stderr}"
     );
     assert!(stderr.contains("user=alice"), "{stderr}");

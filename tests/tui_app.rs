@@ -476,7 +476,7 @@ async fn retr_shows_the_iso_2022_jp_message_decoded_and_coloured() {
     assert!(
         !texts
             .iter()
-            .any(|l| l.contains('\u{1b}') || l.contains('␛'))
+            .any(|l| l.contains('\u{1b}') || l.contains("^["))
     );
 
     let dark = Theme::new(ThemeName::Dark, false);
@@ -905,4 +905,60 @@ fn on_a_small_terminal_the_tab_bar_keeps_the_step_in_view() {
     app.update(Action::FocusPane(Focus::Lesson));
     let screen = draw(&mut app, 80, 24);
     assert!(!screen.lines().next().unwrap_or_default().contains("▶"));
+}
+
+/// Bytes a hostile server chose reach the screen in the crate's one
+/// visible notation: no ESC, no C1 control, no bidirectional override,
+/// in the client pane, the TLS pane or anywhere on the drawn screen.
+#[test]
+fn hostile_text_is_drawn_visibly() {
+    use popscope::lab::{ClientEvent, EventKind};
+    let nasty = "\u{1b}]0;pwned\u{7}\u{9b}2J x\u{202e}gpj.exe\u{2066}";
+    let at = Duration::from_millis(1);
+    let events = vec![
+        Event {
+            at,
+            kind: EventKind::Client(ClientEvent::Received {
+                ok: true,
+                status: format!("+OK {nasty}"),
+                body: None,
+                body_len: None,
+            }),
+        },
+        Event {
+            at,
+            kind: EventKind::Client(ClientEvent::TlsFailed {
+                reason: format!("certificate check failed: {nasty}"),
+                problem: None,
+            }),
+        },
+        Event {
+            at,
+            kind: EventKind::Client(ClientEvent::Error {
+                message: format!("-ERR {nasty}"),
+            }),
+        },
+    ];
+    let mut app = app_with(events, "pop3s");
+    let bad = |s: &str| {
+        s.chars().any(|c| {
+            let u = c as u32;
+            (u < 0x20 && c != '\n')
+                || (0x7f..0xa0).contains(&u)
+                || (0x202a..=0x202e).contains(&u)
+                || (0x2066..=0x2069).contains(&u)
+        })
+    };
+    for pane in [Focus::Client, Focus::Tls] {
+        let texts = popscope::tui::panes::line_texts(&app, pane);
+        assert!(!texts.iter().any(|l| bad(l)), "{pane:?}: {texts:#?}");
+        assert!(
+            texts
+                .iter()
+                .any(|l| l.contains("^[]0;pwned^G<U+009B>2J x<U+202E>gpj")),
+            "{pane:?}: {texts:#?}"
+        );
+    }
+    let screen = draw(&mut app, 200, 50);
+    assert!(!bad(&screen), "{screen}");
 }

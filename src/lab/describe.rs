@@ -1,7 +1,12 @@
 //! Events in words, for every view of the lab: the screen's panes and
 //! `popscope demo`'s transcript say the same thing the same way.
+//!
+//! Most of these words carry bytes another party chose (a user name, a
+//! password, a subject, an SNI), so every text returned here has already
+//! passed through [`crate::sanitize::visible`].
 
 use crate::pop3::server::ServerEvent;
+use crate::sanitize::visible;
 use crate::wire::pop3::Leak;
 use crate::wire::tls::{self as wtls, Handshake};
 
@@ -18,6 +23,11 @@ pub fn is_text(bytes: &[u8]) -> bool {
 
 /// A leak in words, with a tag that names what kind of secret it is.
 pub fn leak(leak: &Leak) -> Option<(&'static str, String)> {
+    let (tag, text) = leak_words(leak)?;
+    Some((tag, visible(&text).into_owned()))
+}
+
+fn leak_words(leak: &Leak) -> Option<(&'static str, String)> {
     Some(match leak {
         Leak::User { name } => ("USER", format!("user name {name}")),
         Leak::Password { user, password } => (
@@ -67,6 +77,10 @@ pub fn leak(leak: &Leak) -> Option<(&'static str, String)> {
 
 /// A cleartext handshake message, one line.
 pub fn handshake(m: &Handshake) -> String {
+    visible(&handshake_words(m)).into_owned()
+}
+
+fn handshake_words(m: &Handshake) -> String {
     match m {
         Handshake::ClientHello {
             versions,
@@ -131,6 +145,10 @@ pub fn lockout_time(d: std::time::Duration) -> String {
 /// A server event as one line of the server pane's log, or `None` for
 /// events the pane shows elsewhere (state, maildrop).
 pub fn server_line(s: &ServerEvent) -> Option<String> {
+    server_words(s).map(|t| visible(&t).into_owned())
+}
+
+fn server_words(s: &ServerEvent) -> Option<String> {
     Some(match s {
         ServerEvent::Connected {
             session,

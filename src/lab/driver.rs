@@ -7,6 +7,7 @@
 use tokio::sync::mpsc;
 
 use super::{Lab, LabError, LabOptions, Scenario};
+use crate::sanitize::visible;
 use crate::wire::tap::Gate;
 
 /// A command for the lab driver task.
@@ -73,7 +74,9 @@ pub async fn drive(
                             }
                         }
                         Err(LabError::Io(_) | LabError::NotConnected) => connected = false,
-                        Err(e) => tracing::info!("command failed: {e}"),
+                        // A server chose the words of its -ERR; the log shows them
+                        // visibly.
+                        Err(e) => tracing::info!("command failed: {}", visible(&e.to_string())),
                     }
                 }
                 LabCmd::Login => {
@@ -83,7 +86,7 @@ pub async fn drive(
                     if let Some(l) = lab.as_mut()
                         && let Err(e) = l.login().await
                     {
-                        tracing::info!("login failed: {e}");
+                        tracing::info!("login failed: {}", visible(&e.to_string()));
                     }
                 }
                 LabCmd::Connect => connected = connect(&mut lab).await,
@@ -136,7 +139,7 @@ async fn connect(lab: &mut Option<Lab>) -> bool {
         Some(l) => match l.connect().await {
             Ok(()) => true,
             Err(e) => {
-                tracing::info!("connect failed: {e}");
+                tracing::info!("connect failed: {}", visible(&e.to_string()));
                 false
             }
         },

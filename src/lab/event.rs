@@ -118,10 +118,13 @@ pub enum ClientEvent {
         /// "NOT checked (--insecure)").
         verification: String,
     },
-    /// The TLS handshake failed; `reason` names the certificate problem.
+    /// The TLS handshake failed.
     TlsFailed {
-        /// Why, in words.
+        /// Why, in words (the certificate problem's wording when there is
+        /// one).
         reason: String,
+        /// What was wrong with the certificate, if that was the reason.
+        problem: Option<crate::tls::CertProblem>,
     },
     /// The login succeeded.
     LoggedIn {

@@ -28,7 +28,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::mailbox::{Store, demo};
 use crate::pop3::auth::{Users, apop_digest};
-use crate::pop3::client::{BoundedReply, BoxedStream, Client, Reply, handshake_error};
+use crate::pop3::client::{BoundedReply, BoxedStream, Client, ClientError, Reply, handshake_error};
 use crate::pop3::command::Command;
 use crate::pop3::server::{Server, ServerConfig, ServerHandle};
 use crate::pop3::session::{Backend, SessionConfig};
@@ -164,15 +164,29 @@ pub struct LabOptions {
     pub server_name: Option<String>,
 }
 
+/// The error a lab failure was caused by, kept for callers that walk
+/// [`std::error::Error::source`].
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why a lab step failed.
+///
+/// Each message carries its cause in words, because the lab's events and
+/// the screen show `to_string()` alone; the cause itself is kept as the
+/// `source()` too, and the binary's error printer says it only once.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
     /// The lab could not be set up.
-    #[error("cannot start the lab: {0}")]
-    Setup(String),
+    #[error("cannot start the lab: {what}")]
+    Setup {
+        /// What failed, with its cause in words.
+        what: String,
+        /// The cause, when there is one.
+        #[source]
+        source: Option<Cause>,
+    },
     /// The TLS handshake failed; the text names the certificate problem.
-    #[error("{0}")]
-    Tls(String),
+    #[error(transparent)]
+    Tls(ClientError),
     /// The client refused to go on (require-TLS and no STLS, say).
     #[error("{0}")]
     Refused(String),
@@ -186,10 +200,30 @@ pub enum LabError {
     },
     /// The connection broke.
     #[error("connection: {0}")]
-    Io(String),
+    Io(#[source] Cause),
     /// No connection yet (or any more).
     #[error("the client is not connected")]
     NotConnected,
+}
+
+impl LabError {
+    /// A set-up failure whose message is its cause's.
+    fn setup<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
+        LabError::Setup {
+            what: e.to_string(),
+            source: Some(Box::new(e)),
+        }
+    }
+
+    /// A set-up failure with no error behind it.
+    fn setup_because(what: String) -> Self {
+        LabError::Setup { what, source: None }
+    }
+
+    /// A broken connection.
+    fn io<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
+        LabError::Io(Box::new(e))
+    }
 }
 
 /// Sends events stamped with the lab's clock. Cloned into every task.
@@ -244,6 +278,9 @@ pub struct Lab {
     server_addr: SocketAddr,
     gate: Gate,
     client_tls: Option<Arc<rustls::ClientConfig>>,
+    /// The certificates the server showed the client's verifier, to name
+    /// the issuer of an untrusted one.
+    presented: tls::Presented,
     server_name: ServerName<'static>,
     client: Option<Client<BoxedStream>>,
     /// True once the client's connection is TLS.
@@ -270,7 +307,6 @@ impl Lab {
         scenario: Scenario,
         options: LabOptions,
     ) -> Result<(Lab, mpsc::UnboundedReceiver<Event>), LabError> {
-        let setup = |e: &dyn std::fmt::Display| LabError::Setup(e.to_string());
         let (tx, rx) = mpsc::unbounded_channel();
         let emit = Emitter {
             epoch: Instant::now(),
@@ -285,9 +321,14 @@ impl Lab {
                 // rather than as a puzzling handshake error later.
                 match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await {
                     Ok(Ok(_probe)) => {}
-                    Ok(Err(e)) => return Err(LabError::Setup(format!("cannot reach {addr}: {e}"))),
+                    Ok(Err(e)) => {
+                        return Err(LabError::Setup {
+                            what: format!("cannot reach {addr}: {e}"),
+                            source: Some(Box::new(e)),
+                        });
+                    }
                     Err(_) => {
-                        return Err(LabError::Setup(format!(
+                        return Err(LabError::setup_because(format!(
                             "cannot reach {addr}: no answer in 5 s"
                         )));
                     }
@@ -295,12 +336,12 @@ impl Lab {
                 (addr, None)
             }
             None => {
-                let mail = tempfile::tempdir().map_err(|e| setup(&e))?;
-                demo::write_demo_maildir(mail.path()).map_err(|e| setup(&e))?;
-                let pki_dir = tempfile::tempdir().map_err(|e| setup(&e))?;
-                let pki = tls::ensure_demo_pki(pki_dir.path()).map_err(|e| setup(&e))?;
+                let mail = tempfile::tempdir().map_err(LabError::setup)?;
+                demo::write_demo_maildir(mail.path()).map_err(LabError::setup)?;
+                let pki_dir = tempfile::tempdir().map_err(LabError::setup)?;
+                let pki = tls::ensure_demo_pki(pki_dir.path()).map_err(LabError::setup)?;
                 let mut server_tls = (*tls::server_config(&pki.server_cert, &pki.server_key)
-                    .map_err(|e| setup(&e))?)
+                    .map_err(LabError::setup)?)
                 .clone();
                 server_tls.key_log = Arc::new(KeyLogEvents {
                     side: Side::Server,
@@ -331,7 +372,9 @@ impl Lab {
                     users,
                     store: Store::new(mail.path()),
                 });
-                let server = Server::bind(config, backend).await.map_err(|e| setup(&e))?;
+                let server = Server::bind(config, backend)
+                    .await
+                    .map_err(LabError::setup)?;
                 let handle = server.spawn();
                 let forward = emit.clone();
                 tasks.push(tokio::spawn(async move {
@@ -343,7 +386,7 @@ impl Lab {
                     TransportKind::Pop3s => handle.pop3s,
                     _ => handle.pop3,
                 }
-                .ok_or_else(|| LabError::Setup("the server has no listener".into()))?;
+                .ok_or_else(|| LabError::setup_because("the server has no listener".into()))?;
                 ca = Some(pki.ca_cert.clone());
                 dirs.push(mail);
                 dirs.push(pki_dir);
@@ -357,8 +400,8 @@ impl Lab {
             capture_limit: CAPTURE_LIMIT,
         })
         .await
-        .map_err(|e| setup(&e))?;
-        let tap_addr = tap.local_addr().map_err(|e| setup(&e))?;
+        .map_err(LabError::setup)?;
+        let tap_addr = tap.local_addr().map_err(LabError::setup)?;
         let gate = tap.gate();
         let (ttx, trx) = mpsc::unbounded_channel();
         tasks.push(tokio::spawn(tap.run_since(ttx, emit.epoch)));
@@ -370,6 +413,7 @@ impl Lab {
             open_tx,
         )));
 
+        let mut presented = tls::Presented::default();
         let client_tls = if scenario.transport == TransportKind::Plain {
             None
         } else {
@@ -382,7 +426,10 @@ impl Lab {
                 Verify::SystemRoots => Trust::SystemRoots,
                 Verify::Insecure => Trust::InsecureAcceptAny,
             };
-            let mut c = (*tls::client_config(&trust, false).map_err(|e| setup(&e))?).clone();
+            let (config, seen) =
+                tls::client_config_recording(&trust, false).map_err(LabError::setup)?;
+            presented = seen;
+            let mut c = (*config).clone();
             c.key_log = Arc::new(KeyLogEvents {
                 side: Side::Client,
                 emit: emit.clone(),
@@ -391,7 +438,7 @@ impl Lab {
         };
         let name = options.server_name.unwrap_or_else(|| "localhost".into());
         let server_name = ServerName::try_from(name.clone())
-            .map_err(|_| LabError::Setup(format!("{name:?} is not a valid server name")))?;
+            .map_err(|_| LabError::setup_because(format!("{name:?} is not a valid server name")))?;
 
         emit.now(EventKind::Lab(LabEvent::Started {
             scenario: scenario.clone(),
@@ -407,6 +454,7 @@ impl Lab {
                 server_addr,
                 gate,
                 client_tls,
+                presented,
                 server_name,
                 client: None,
                 encrypted: false,
@@ -478,7 +526,7 @@ impl Lab {
         });
         let tcp = TcpStream::connect(self.tap_addr)
             .await
-            .map_err(|e| self.fail(LabError::Io(e.to_string())))?;
+            .map_err(|e| self.fail(LabError::io(e)))?;
         let _ = tcp.set_nodelay(true);
         self.encrypted = false;
         let stream: BoxedStream = if self.scenario.transport == TransportKind::Pop3s {
@@ -490,7 +538,7 @@ impl Lab {
         let greeting = client
             .greeting()
             .await
-            .map_err(|e| self.fail(LabError::Io(e.to_string())))?;
+            .map_err(|e| self.fail(LabError::io(e)))?;
         self.timestamp = timestamp_of(&greeting.status_line);
         self.received(&BoundedReply {
             reply: greeting,
@@ -536,7 +584,7 @@ impl Lab {
 
     async fn handshake(&mut self, stream: BoxedStream) -> Result<BoxedStream, LabError> {
         let Some(config) = self.client_tls.clone() else {
-            return Err(LabError::Setup(
+            return Err(LabError::setup_because(
                 "no TLS configuration for this scenario".into(),
             ));
         };
@@ -573,11 +621,22 @@ impl Lab {
                 Ok(Box::new(tls))
             }
             Err(e) => {
-                let reason = handshake_error(e, &self.server_name).to_string();
+                let mut error = handshake_error(e, &self.server_name);
+                if let ClientError::Certificate { problem, .. } = &mut error
+                    && let Some(leaf) = self.presented.chain().first()
+                {
+                    let issuer = summarize_certificate(leaf).issuer;
+                    *problem = problem.clone().with_issuer(issuer);
+                }
+                let problem = match &error {
+                    ClientError::Certificate { problem, .. } => Some(problem.clone()),
+                    _ => None,
+                };
                 self.emit.client(ClientEvent::TlsFailed {
-                    reason: reason.clone(),
+                    reason: error.to_string(),
+                    problem,
                 });
-                Err(LabError::Tls(reason))
+                Err(LabError::Tls(error))
             }
         }
     }
@@ -706,7 +765,7 @@ impl Lab {
                 self.received(&bounded);
                 Ok(bounded.reply)
             }
-            Err(e) => Err(self.fail(LabError::Io(e.to_string()))),
+            Err(e) => Err(self.fail(LabError::io(e))),
         }
     }
 

@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use crate::lab::{ClientEvent, Event, EventKind, Side, TlsEvent, WireEvent};
 use crate::pop3::server::ServerEvent;
 use crate::pop3::session::StateName;
+use crate::tls::version_called;
 use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
 use crate::wire::tls::ContentType;
@@ -51,7 +52,7 @@ pub struct Facts {
     pub pop3_read: bool,
     /// The client's TLS handshake finished with the certificate accepted.
     pub tls_established: bool,
-    /// The newest negotiated TLS version, as rustls names it ("TLSv1.3").
+    /// The newest negotiated TLS version, as rustls names it ("TLSv1_3").
     pub tls_version: Option<String>,
     /// Names of the handshake messages read in cleartext ("ClientHello").
     pub handshakes: BTreeSet<String>,
@@ -99,7 +100,7 @@ impl Facts {
                 self.tls_established = true;
                 self.tls_version = Some(summary.version.clone());
             }
-            ClientEvent::TlsFailed { reason } => self.cert_failures.push(reason.clone()),
+            ClientEvent::TlsFailed { reason, .. } => self.cert_failures.push(reason.clone()),
             ClientEvent::LoggedIn { .. } => self.logged_in = true,
             ClientEvent::Connecting { .. }
             | ClientEvent::Sent { .. }
@@ -216,10 +217,9 @@ impl Facts {
             Expect::Reply(ok) => self.last_reply_ok == Some(*ok),
             Expect::LoggedIn => self.logged_in,
             Expect::TlsEstablished => self.tls_established,
-            Expect::TlsVersion(v) => self
-                .tls_version
-                .as_deref()
-                .is_some_and(|have| have.trim_start_matches("TLSv") == v.as_str()),
+            Expect::TlsVersion(v) => {
+                self.tls_version.is_some() && self.tls_version.as_deref() == version_called(v)
+            }
             Expect::Handshake(name) => self.handshakes.contains(name.as_str()),
             Expect::StlsSwitch => self.stls_switch,
             Expect::AppDataEncrypted => self.app_data_encrypted,
@@ -617,7 +617,7 @@ mod tests {
     #[test]
     fn tls_version_secret_and_encrypted_records() {
         let summary = SessionSummary {
-            version: "TLSv1.3".into(),
+            version: "TLSv1_3".into(),
             suite: "TLS13_AES_256_GCM_SHA384".into(),
             group: Some("X25519".into()),
             sni: Some("localhost".into()),
@@ -701,6 +701,7 @@ mod tests {
         let f = fold(&[ev(EventKind::Client(ClientEvent::TlsFailed {
             reason: "Unknown Issuer (the server's certificate is not signed by a CA you trust)"
                 .into(),
+            problem: Some(crate::tls::CertProblem::UnknownIssuer { issuer: None }),
         }))]);
         assert!(f.holds(&Expect::CertFailed("unknown issuer".into())));
         assert!(f.holds(&Expect::CertFailed(String::new())));

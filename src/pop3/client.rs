@@ -132,14 +132,16 @@ pub enum ClientError {
     /// certificate (the server sent an alert, no common cipher suite, ...).
     #[error("TLS handshake failed: {0}")]
     Tls(#[source] std::io::Error),
-    /// The server's certificate did not pass verification. `message`
-    /// names the problem in words ("unknown issuer (...)"); `source` is
-    /// what rustls reported, for callers that want to match on it.
-    #[error("certificate check failed: {message}")]
+    /// The server's certificate did not pass verification. `problem`
+    /// says what is wrong in a learner's words; `rustls` is what rustls
+    /// reported, for callers that want to match on it. It is not the
+    /// error's `source()`, because its text is rustls's Debug names
+    /// ("Other(OtherError(CaUsedAsEndEntity))"), which a printed error
+    /// chain must not show.
+    #[error("certificate check failed: {problem}")]
     Certificate {
-        message: String,
-        #[source]
-        source: rustls::Error,
+        problem: crate::tls::CertProblem,
+        rustls: rustls::Error,
     },
     /// The TLS configuration could not be built (an unreadable CA file,
     /// an empty system store, ...).
@@ -1328,108 +1330,11 @@ pub(crate) fn handshake_error(err: std::io::Error, name: &ServerName<'_>) -> Cli
     let certificate = err
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        .and_then(|e| match e {
-            rustls::Error::InvalidCertificate(cert) => Some((cert.clone(), e.clone())),
-            _ => None,
-        });
+        .and_then(|e| Some((crate::tls::CertProblem::from_rustls(e, name)?, e.clone())));
     match certificate {
-        Some((cert, source)) => ClientError::Certificate {
-            message: describe_certificate_error(&cert, name),
-            source,
-        },
+        Some((problem, rustls)) => ClientError::Certificate { problem, rustls },
         None => ClientError::Tls(err),
     }
-}
-
-/// The certificate problem in words: a short name first (what to search
-/// for), then what it means for this connection.
-fn describe_certificate_error(err: &rustls::CertificateError, name: &ServerName<'_>) -> String {
-    use rustls::CertificateError as E;
-    let name = name.to_str();
-    match err {
-        E::UnknownIssuer => {
-            "unknown issuer (the server's certificate is not signed by a CA you trust)".to_owned()
-        }
-        E::NotValidForName => format!("name mismatch (the certificate is not valid for {name})"),
-        E::NotValidForNameContext { presented, .. } => {
-            let names: Vec<String> = presented.iter().map(|p| tidy_general_name(p)).collect();
-            if names.is_empty() {
-                format!(
-                    "name mismatch (the certificate is not valid for {name}; it names no host at all)"
-                )
-            } else {
-                format!(
-                    "name mismatch (the certificate is not valid for {name}; it is for {})",
-                    names.join(", ")
-                )
-            }
-        }
-        E::Expired => "expired (the certificate is past its validity period)".to_owned(),
-        E::ExpiredContext { not_after, .. } => format!(
-            "expired (the certificate was valid until {}; check this machine's clock too)",
-            utc_date(not_after.as_secs())
-        ),
-        E::NotValidYet => "not yet valid (check this machine's clock)".to_owned(),
-        E::NotValidYetContext { not_before, .. } => format!(
-            "not yet valid (the certificate is valid from {}; check this machine's clock)",
-            utc_date(not_before.as_secs())
-        ),
-        E::Revoked => "revoked (the CA has withdrawn this certificate)".to_owned(),
-        E::BadSignature => {
-            "bad signature (the certificate's signature does not verify against its issuer)"
-                .to_owned()
-        }
-        E::InvalidPurpose | E::InvalidPurposeContext { .. } => {
-            "wrong purpose (the certificate is not issued for TLS servers)".to_owned()
-        }
-        E::BadEncoding => "malformed certificate (it cannot be parsed)".to_owned(),
-        other => format!("{}", rustls::Error::InvalidCertificate(other.clone())),
-    }
-}
-
-/// webpki reports the names in a certificate in Debug form, such as
-/// `DnsName("localhost")` or `IpAddress(127.0.0.1)`; a user wants just the
-/// name.
-fn tidy_general_name(presented: &str) -> String {
-    if let Some(inner) = presented
-        .strip_prefix("DnsName(\"")
-        .and_then(|r| r.strip_suffix("\")"))
-    {
-        return inner.to_owned();
-    }
-    if let Some(inner) = presented
-        .strip_prefix("IpAddress(")
-        .and_then(|r| r.strip_suffix(')'))
-    {
-        // webpki writes IPv6 without compressing the first group ("0::1");
-        // going through IpAddr gives the usual spelling ("::1").
-        return inner
-            .parse::<std::net::IpAddr>()
-            .map_or_else(|_| inner.to_owned(), |ip| ip.to_string());
-    }
-    presented.to_owned()
-}
-
-/// A Unix time as `YYYY-MM-DD HH:MM UTC`, for certificate dates; written
-/// out here because nothing else in the crate needs a calendar.
-fn utc_date(secs: u64) -> String {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil-from-days algorithm, for days since 1970-01-01.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3_600,
-        rem % 3_600 / 60
-    )
 }
 
 #[cfg(test)]

@@ -164,9 +164,11 @@ impl Command {
         }
     }
 
-    /// The command with secrets masked, for logs a user may paste.
+    /// The command with secrets masked, for logs a user may paste, and
+    /// with the client's control characters and bidirectional overrides
+    /// made visible, since it goes to logs and screens as it is.
     pub fn redacted(&self) -> String {
-        match self {
+        let text = match self {
             Command::Pass(_) => "PASS ********".to_string(),
             Command::Apop { name, .. } => format!("APOP {name} ********"),
             Command::Auth {
@@ -174,7 +176,8 @@ impl Command {
                 initial: Some(_),
             } => format!("AUTH {m} ********"),
             other => other.to_string(),
-        }
+        };
+        crate::sanitize::visible(&text).into_owned()
     }
 }
 
@@ -247,6 +250,14 @@ mod tests {
             Command::parse(b"user alice"),
             Ok(Command::User("alice".into()))
         );
+    }
+
+    #[test]
+    fn redacted_shows_control_characters_visibly() {
+        let c = Command::parse(b"USER \x1b]0;owned\x07\xe2\x80\xaeevil").unwrap();
+        assert_eq!(c.redacted(), "USER ^[]0;owned^G<U+202E>evil");
+        let c = Command::parse(b"APOP \x1b[2J 0123").unwrap();
+        assert_eq!(c.redacted(), "APOP ^[[2J ********");
     }
 
     #[test]

@@ -88,7 +88,8 @@ pub enum Locked {
 impl std::fmt::Display for Locked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Locked::Account(name) => write!(f, "account {name}"),
+            // The name is whatever the client typed.
+            Locked::Account(name) => write!(f, "account {}", crate::sanitize::visible(name)),
             Locked::Address(ip @ IpAddr::V6(_)) => write!(f, "address {ip}/64"),
             Locked::Address(ip) => write!(f, "address {ip}"),
         }

@@ -620,7 +620,18 @@ async fn handshake(
             });
             return Some(tls);
         }
-        Ok(Err(e)) => format!("{what} failed: {e}"),
+        Ok(Err(e)) => {
+            // A client that refuses the certificate says why only in its
+            // alert, which rustls names in Debug form; say it in words.
+            let words = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .and_then(|r| match r {
+                    rustls::Error::AlertReceived(alert) => crate::tls::refused_certificate(*alert),
+                    _ => None,
+                });
+            format!("{what} failed: {}", words.unwrap_or_else(|| e.to_string()))
+        }
         Err(_) => format!("{what} timed out"),
     };
     info!("{reason}");
@@ -721,7 +732,7 @@ impl Link<'_> {
                 }
                 Note::MarksChanged => self.maildrop(session),
                 Note::LoggedIn { user, method } => {
-                    info!(%user, %method, "logged in over {how}");
+                    info!(user = %crate::sanitize::visible(&user), %method, "logged in over {how}");
                     self.report.send(ServerEvent::LoggedIn {
                         session: id,
                         user,
@@ -734,11 +745,12 @@ impl Link<'_> {
                     method,
                     locked_out,
                 } => {
-                    let name = user.as_deref().unwrap_or("?");
+                    // The name is whatever the client typed.
+                    let name = crate::sanitize::visible(user.as_deref().unwrap_or("?"));
                     if locked_out {
-                        info!(user = name, %method, "login refused over {how}, password unchecked: locked out");
+                        info!(user = %name, %method, "login refused over {how}, password unchecked: locked out");
                     } else {
-                        info!(user = name, %method, "login failed over {how}");
+                        info!(user = %name, %method, "login failed over {how}");
                     }
                     self.report.send(ServerEvent::LoginFailed {
                         session: id,

@@ -44,6 +44,9 @@ use rustls::{
     ServerConfig, SignatureScheme, SupportedProtocolVersion,
 };
 
+mod problem;
+pub use problem::{CertProblem, refused_certificate};
+
 /// File name of the demo CA certificate inside the PKI directory.
 pub const CA_CERT_FILE: &str = "ca.pem";
 /// File name of the demo CA private key inside the PKI directory.
@@ -388,6 +391,107 @@ pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig
     Ok(Arc::new(config))
 }
 
+/// The certificates the server presented in the latest handshake of a
+/// config made by [`client_config_recording`], leaf first.
+///
+/// rustls's error for an unknown issuer does not say which issuer, and a
+/// failed handshake gives no access to the connection, so the verifier
+/// keeps what it was shown. A config is meant for one connection at a
+/// time (the lab's client); with several at once this is the latest.
+#[derive(Debug, Clone, Default)]
+pub struct Presented(Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>);
+
+impl Presented {
+    /// The chain of the latest handshake (empty if none was checked).
+    pub fn chain(&self) -> Vec<CertificateDer<'static>> {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+/// Like [`client_config`], and with the certificates each
+/// handshake presents kept in the returned [`Presented`]. Verification is
+/// the same webpki check with the same roots; only the recording is added.
+///
+/// # Errors
+///
+/// As [`client_config`].
+pub fn client_config_recording(
+    trust: &Trust,
+    resumption: bool,
+) -> Result<(Arc<ClientConfig>, Presented), TlsError> {
+    let presented = Presented::default();
+    let roots = match trust {
+        Trust::CaFile(path) => load_roots(path)?,
+        Trust::SystemRoots => system_roots()?,
+        Trust::InsecureAcceptAny => return Ok((client_config(trust, resumption)?, presented)),
+    };
+    let provider = provider();
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| TlsError::Rustls(rustls::Error::General(e.to_string())))?;
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(VERSIONS)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(RecordingVerifier {
+            inner,
+            presented: presented.clone(),
+        }))
+        .with_no_client_auth();
+    if !resumption {
+        config.resumption = Resumption::disabled();
+    }
+    Ok((Arc::new(config), presented))
+}
+
+/// The webpki verifier, keeping each chain it is shown in a [`Presented`].
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    presented: Presented,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut chain) = self.presented.0.lock() {
+            *chain = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.clone().into_owned())
+                .collect();
+        }
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
 /// The operating system's trust anchors for [`Trust::SystemRoots`].
 ///
 /// A store that is partly unreadable is common (a stray file in `/etc/ssl/certs`, a
@@ -426,7 +530,8 @@ fn system_roots() -> Result<RootCertStore, TlsError> {
 /// in tests and sent to other tasks without dragging rustls types along.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SessionSummary {
-    /// Protocol version, e.g. `TLSv1.3`; `unknown` before the handshake has finished.
+    /// Protocol version as rustls names it, e.g. `TLSv1_3`; `unknown` before the
+    /// handshake has finished.
     pub version: String,
     /// Cipher suite, e.g. `TLS13_AES_128_GCM_SHA256`; `unknown` before it is chosen.
     pub suite: String,
@@ -464,7 +569,7 @@ impl SessionSummary {
 }
 
 impl fmt::Display for SessionSummary {
-    /// One line such as `TLSv1.3 TLS13_AES_256_GCM_SHA384 X25519 sni=localhost`; the
+    /// One line such as `TLSv1_3 TLS13_AES_256_GCM_SHA384 X25519 sni=localhost`; the
     /// group and SNI parts are left out when unknown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.version, self.suite)?;
@@ -478,21 +583,35 @@ impl fmt::Display for SessionSummary {
     }
 }
 
+// The names are rustls's own (`as_str()`), the spelling the eavesdropper's
+// dissector uses too, so the transcript's two views of one handshake agree.
+
 fn version_name(version: Option<ProtocolVersion>) -> String {
-    match version {
-        Some(ProtocolVersion::TLSv1_3) => "TLSv1.3".to_owned(),
-        Some(ProtocolVersion::TLSv1_2) => "TLSv1.2".to_owned(),
-        Some(other) => format!("{other:?}"),
-        None => "unknown".to_owned(),
-    }
+    version
+        .and_then(|v| v.as_str())
+        .unwrap_or("unknown")
+        .to_owned()
 }
 
 fn suite_name(suite: Option<rustls::SupportedCipherSuite>) -> String {
-    suite.map_or_else(|| "unknown".to_owned(), |s| format!("{:?}", s.suite()))
+    suite
+        .and_then(|s| s.suite().as_str())
+        .unwrap_or("unknown")
+        .to_owned()
 }
 
 fn group_name(group: Option<&'static dyn rustls::crypto::SupportedKxGroup>) -> Option<String> {
-    group.map(|g| format!("{:?}", g.name()))
+    group.map(|g| g.name().as_str().unwrap_or("unknown").to_owned())
+}
+
+/// The protocol version a lesson writes as "1.2" or "1.3", in the spelling
+/// [`SessionSummary::version`] uses.
+pub fn version_called(short: &str) -> Option<&'static str> {
+    match short {
+        "1.2" => ProtocolVersion::TLSv1_2.as_str(),
+        "1.3" => ProtocolVersion::TLSv1_3.as_str(),
+        _ => None,
+    }
 }
 
 /// The verifier behind [`Trust::InsecureAcceptAny`].

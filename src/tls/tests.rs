@@ -88,7 +88,7 @@ fn rustls_error(err: &io::Error) -> rustls::Error {
 fn assert_modern_session(summary: &SessionSummary, version: &str) {
     assert_eq!(summary.version, version, "{summary}");
     assert_eq!(summary.group.as_deref(), Some("X25519"), "{summary}");
-    if version == "TLSv1.3" {
+    if version == "TLSv1_3" {
         assert!(summary.suite.starts_with("TLS13_AES_"), "{summary}");
     } else {
         assert!(
@@ -305,19 +305,19 @@ fn client_config_reports_a_missing_ca_file() {
 #[test]
 fn summary_display() {
     let mut summary = SessionSummary {
-        version: "TLSv1.3".into(),
+        version: "TLSv1_3".into(),
         suite: "TLS13_AES_256_GCM_SHA384".into(),
         group: Some("X25519".into()),
         sni: None,
     };
     assert_eq!(
         summary.to_string(),
-        "TLSv1.3 TLS13_AES_256_GCM_SHA384 X25519"
+        "TLSv1_3 TLS13_AES_256_GCM_SHA384 X25519"
     );
     summary.sni = Some("localhost".into());
     assert_eq!(
         summary.to_string(),
-        "TLSv1.3 TLS13_AES_256_GCM_SHA384 X25519 sni=localhost"
+        "TLSv1_3 TLS13_AES_256_GCM_SHA384 X25519 sni=localhost"
     );
 }
 
@@ -341,7 +341,7 @@ async fn tls13_handshake_by_name_and_by_ip() {
     let h = handshake(server.clone(), client.clone(), dns("localhost")).await;
     let c = h.client.unwrap();
     let s = h.server.unwrap();
-    assert_modern_session(&c, "TLSv1.3");
+    assert_modern_session(&c, "TLSv1_3");
     assert_eq!(c.sni, None);
     assert_eq!(s.sni.as_deref(), Some("localhost"));
     assert_eq!(
@@ -356,7 +356,7 @@ async fn tls13_handshake_by_name_and_by_ip() {
         let h = handshake(server.clone(), client.clone(), ip(addr)).await;
         let c = h.client.unwrap();
         let s = h.server.unwrap();
-        assert_modern_session(&c, "TLSv1.3");
+        assert_modern_session(&c, "TLSv1_3");
         // Clients send no SNI for IP addresses.
         assert_eq!(s.sni, None);
         assert_eq!(c, s);
@@ -378,7 +378,7 @@ async fn tls12_only_client_gets_tls12() {
     let h = handshake(server.clone(), client.clone(), dns("localhost")).await;
     let c = h.client.unwrap();
     let s = h.server.unwrap();
-    assert_modern_session(&c, "TLSv1.2");
+    assert_modern_session(&c, "TLSv1_2");
     assert_eq!(s.sni.as_deref(), Some("localhost"));
     assert_eq!(
         (&c.version, &c.suite, &c.group),
@@ -388,7 +388,7 @@ async fn tls12_only_client_gets_tls12() {
     let h = handshake(server, client, ip([127, 0, 0, 1].into())).await;
     let c = h.client.unwrap();
     let s = h.server.unwrap();
-    assert_modern_session(&s, "TLSv1.2");
+    assert_modern_session(&s, "TLSv1_2");
     assert_eq!(c, s);
 }
 
@@ -439,7 +439,7 @@ async fn insecure_client_accepts_any_certificate() {
         let h = handshake(server.clone(), client.clone(), name).await;
         let c = h.client.unwrap();
         let s = h.server.unwrap();
-        assert_modern_session(&c, "TLSv1.3");
+        assert_modern_session(&c, "TLSv1_3");
         assert_eq!((&c.version, &c.suite), (&s.version, &s.suite));
     }
 
@@ -455,7 +455,7 @@ async fn insecure_client_accepts_any_certificate() {
             .with_no_client_auth(),
     );
     let h = handshake(server, tls12, dns("example.com")).await;
-    assert_modern_session(&h.client.unwrap(), "TLSv1.2");
+    assert_modern_session(&h.client.unwrap(), "TLSv1_2");
 }
 
 #[tokio::test]

@@ -1328,13 +1328,15 @@ impl App {
                 self.client
                     .push(ClientLine::Good(format!("certificate {verification}")));
                 self.tls.params = Some(summary.to_string());
+                // Names in a certificate are whatever its maker wrote.
                 self.tls.chain = chain
                     .iter()
-                    .map(|c| (c.subject.clone(), c.issuer.clone()))
+                    .map(|c| (text::sanitize(&c.subject), text::sanitize(&c.issuer)))
                     .collect();
                 self.tls.verification = Some(verification);
             }
-            ClientEvent::TlsFailed { reason } => {
+            ClientEvent::TlsFailed { reason, .. } => {
+                let reason = text::sanitize(&reason);
                 self.client
                     .push(ClientLine::Err(format!("TLS FAILED: {reason}")));
                 self.tls.failed = Some(reason);
@@ -1342,7 +1344,9 @@ impl App {
             ClientEvent::LoggedIn { user, method } => self
                 .client
                 .push(ClientLine::Good(format!("logged in as {user} ({method})"))),
-            ClientEvent::Error { message } => self.client.push(ClientLine::Err(message)),
+            ClientEvent::Error { message } => {
+                self.client.push(ClientLine::Err(text::sanitize(&message)))
+            }
         }
     }
 
@@ -1451,7 +1455,7 @@ impl App {
                 conn,
                 loot,
                 summary,
-            } => m.learned.push((conn, loot, summary)),
+            } => m.learned.push((conn, loot, text::sanitize(&summary))),
         }
     }
 

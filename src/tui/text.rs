@@ -30,18 +30,12 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
-/// Replace control characters with their visible Unicode pictures
-/// (ESC becomes ␛), so bytes from the wire can never drive the terminal.
+/// Text from the wire as the screen draws it: the crate's one rule for
+/// unsafe characters ([`crate::sanitize::visible`]), then tabs as single
+/// spaces, because a pane lays text out in cells and a tab has no width of
+/// its own there.
 pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
-            '\u{7f}' => '␡',
-            c if c.is_control() => '?',
-            c => c,
-        })
-        .collect()
+    crate::sanitize::visible(s).replace('\t', " ")
 }
 
 /// The three rows of a word in block letters, for the server's session
@@ -75,4 +69,26 @@ pub fn big_word(word: &str) -> [String; 3] {
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    /// The screen shows what the line client and the transcript show:
+    /// the crate's one notation, bidirectional overrides included.
+    #[test]
+    fn the_screen_uses_the_one_notation() {
+        for s in [
+            "\u{1b}[2J",
+            "x\u{202e}y\u{2066}",
+            "a\u{7f}\u{9b}b",
+            "日本語",
+        ] {
+            assert_eq!(sanitize(s), crate::sanitize::visible(s));
+        }
+        assert_eq!(sanitize("x\u{202e}y"), "x<U+202E>y");
+        // Tabs are the one layout change: a pane has no tab stops.
+        assert_eq!(sanitize("a\tb"), "a b");
+    }
 }

@@ -859,168 +859,53 @@ fn is_grease(value: u16) -> bool {
     value & 0x0f0f == 0x0a0a && value >> 8 == value & 0xff
 }
 
-/// The IANA name of a cipher suite, or "unknown".
+// Names of suites, groups and versions come from rustls's own enums, so
+// the eavesdropper spells them as the endpoints' summaries do (both call
+// `as_str()`); only GREASE, a rule about reserved values rather than a
+// name, is decided here.
+
+/// rustls's name of a cipher suite, or "unknown".
 pub fn suite_name(suite: u16) -> &'static str {
-    match suite {
-        0x1301 => "TLS13_AES_128_GCM_SHA256",
-        0x1302 => "TLS13_AES_256_GCM_SHA384",
-        0x1303 => "TLS13_CHACHA20_POLY1305_SHA256",
-        0x1304 => "TLS13_AES_128_CCM_SHA256",
-        0x1305 => "TLS13_AES_128_CCM_8_SHA256",
-        0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-        0xc02f => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        0xc030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        0xcca8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xccaa => "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xc009 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-        0xc00a => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-        0xc013 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-        0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-        0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-        0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-        0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-        0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-        0xc0ac => "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
-        0xc0ad => "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
-        0xc0ae => "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
-        0xc0af => "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
-        0x009e => "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-        0x009f => "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-        0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
-        0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
-        0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
-        0x006b => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
-        0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
-        0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
-        0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
-        0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
-        0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
-        0x003d => "TLS_RSA_WITH_AES_256_CBC_SHA256",
-        0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-        0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
-        0x5600 => "TLS_FALLBACK_SCSV",
-        s if is_grease(s) => "GREASE",
-        _ => "unknown",
+    if is_grease(suite) {
+        return "GREASE";
     }
+    rustls::CipherSuite::from(suite)
+        .as_str()
+        .unwrap_or("unknown")
 }
 
-/// The name of a key-exchange group (supported_groups / key_share), or
-/// "unknown".
+/// rustls's name of a key-exchange group (supported_groups / key_share),
+/// or "unknown".
 pub fn group_name(group: u16) -> &'static str {
-    match group {
-        0x0017 => "secp256r1",
-        0x0018 => "secp384r1",
-        0x0019 => "secp521r1",
-        0x001a => "brainpoolP256r1",
-        0x001b => "brainpoolP384r1",
-        0x001c => "brainpoolP512r1",
-        0x001d => "x25519",
-        0x001e => "x448",
-        0x0100 => "ffdhe2048",
-        0x0101 => "ffdhe3072",
-        0x0102 => "ffdhe4096",
-        0x0103 => "ffdhe6144",
-        0x0104 => "ffdhe8192",
-        0x0200 => "MLKEM512",
-        0x0201 => "MLKEM768",
-        0x0202 => "MLKEM1024",
-        0x11eb => "SecP256r1MLKEM768",
-        0x11ec => "X25519MLKEM768",
-        0x11ed => "SecP384r1MLKEM1024",
-        0x6399 => "X25519Kyber768Draft00",
-        g if is_grease(g) => "GREASE",
-        _ => "unknown",
+    if is_grease(group) {
+        return "GREASE";
     }
+    rustls::NamedGroup::from(group)
+        .as_str()
+        .unwrap_or("unknown")
 }
 
-/// The name of a protocol version value, or "unknown".
+/// rustls's name of a protocol version value ("TLSv1_3"), or "unknown".
 pub fn version_name(version: u16) -> &'static str {
-    match version {
-        0x0304 => "TLS 1.3",
-        0x0303 => "TLS 1.2",
-        0x0302 => "TLS 1.1",
-        0x0301 => "TLS 1.0",
-        0x0300 => "SSL 3.0",
-        0x0002 | 0x0200 => "SSL 2.0",
-        0xfeff => "DTLS 1.0",
-        0xfefd => "DTLS 1.2",
-        0xfefc => "DTLS 1.3",
-        v if v >> 8 == 0x7f => "TLS 1.3 draft",
-        v if is_grease(v) => "GREASE",
-        _ => "unknown",
+    if is_grease(version) {
+        return "GREASE";
     }
+    rustls::ProtocolVersion::from(version)
+        .as_str()
+        .unwrap_or("unknown")
 }
 
-/// The name of a signature scheme (RFC 8446 §4.2.3), or "unknown".
+/// rustls's name of a signature scheme (RFC 8446 §4.2.3), or "unknown".
 pub fn sigscheme_name(scheme: u16) -> &'static str {
-    match scheme {
-        0x0201 => "rsa_pkcs1_sha1",
-        0x0203 => "ecdsa_sha1",
-        0x0401 => "rsa_pkcs1_sha256",
-        0x0501 => "rsa_pkcs1_sha384",
-        0x0601 => "rsa_pkcs1_sha512",
-        0x0403 => "ecdsa_secp256r1_sha256",
-        0x0503 => "ecdsa_secp384r1_sha384",
-        0x0603 => "ecdsa_secp521r1_sha512",
-        0x0804 => "rsa_pss_rsae_sha256",
-        0x0805 => "rsa_pss_rsae_sha384",
-        0x0806 => "rsa_pss_rsae_sha512",
-        0x0807 => "ed25519",
-        0x0808 => "ed448",
-        0x0809 => "rsa_pss_pss_sha256",
-        0x080a => "rsa_pss_pss_sha384",
-        0x080b => "rsa_pss_pss_sha512",
-        0x081a => "ecdsa_brainpoolP256r1tls13_sha256",
-        0x081b => "ecdsa_brainpoolP384r1tls13_sha384",
-        0x081c => "ecdsa_brainpoolP512r1tls13_sha512",
-        0x0904 => "mldsa44",
-        0x0905 => "mldsa65",
-        0x0906 => "mldsa87",
-        s if is_grease(s) => "GREASE",
-        _ => "unknown",
-    }
+    rustls::SignatureScheme::from(scheme)
+        .as_str()
+        .unwrap_or("unknown")
 }
 
-/// The name of an alert description (RFC 8446 §6), or "unknown".
+/// rustls's name of an alert description (RFC 8446 §6), or "unknown": the
+/// spelling the server's log uses for an alert it received.
 pub fn alert_description(description: u8) -> &'static str {
-    match description {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        21 => "decryption_failed",
-        22 => "record_overflow",
-        30 => "decompression_failure",
-        40 => "handshake_failure",
-        41 => "no_certificate",
-        42 => "bad_certificate",
-        43 => "unsupported_certificate",
-        44 => "certificate_revoked",
-        45 => "certificate_expired",
-        46 => "certificate_unknown",
-        47 => "illegal_parameter",
-        48 => "unknown_ca",
-        49 => "access_denied",
-        50 => "decode_error",
-        51 => "decrypt_error",
-        60 => "export_restriction",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        90 => "user_canceled",
-        100 => "no_renegotiation",
-        109 => "missing_extension",
-        110 => "unsupported_extension",
-        111 => "certificate_unobtainable",
-        112 => "unrecognized_name",
-        113 => "bad_certificate_status_response",
-        114 => "bad_certificate_hash_value",
-        115 => "unknown_psk_identity",
-        116 => "certificate_required",
-        120 => "no_application_protocol",
-        121 => "ech_required",
-        _ => "unknown",
-    }
+    rustls::AlertDescription::from(description)
+        .as_str()
+        .unwrap_or("unknown")
 }

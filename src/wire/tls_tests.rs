@@ -564,22 +564,22 @@ fn names_of_suites_groups_versions_schemes_alerts() {
     assert_eq!(suite_name(0x00ff), "TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
     assert_eq!(suite_name(0x1a1a), "GREASE");
     assert_eq!(suite_name(0x1234), "unknown");
-    assert_eq!(group_name(0x001d), "x25519");
+    assert_eq!(group_name(0x001d), "X25519");
     assert_eq!(group_name(0x0017), "secp256r1");
     assert_eq!(group_name(0x0018), "secp384r1");
     assert_eq!(group_name(0x11ec), "X25519MLKEM768");
-    assert_eq!(group_name(0x0100), "ffdhe2048");
+    assert_eq!(group_name(0x0100), "FFDHE2048");
     assert_eq!(group_name(0x4242), "unknown");
-    assert_eq!(version_name(0x0304), "TLS 1.3");
-    assert_eq!(version_name(0x0303), "TLS 1.2");
-    assert_eq!(version_name(0x0301), "TLS 1.0");
-    assert_eq!(version_name(0x7f1c), "TLS 1.3 draft");
+    assert_eq!(version_name(0x0304), "TLSv1_3");
+    assert_eq!(version_name(0x0303), "TLSv1_2");
+    assert_eq!(version_name(0x0301), "TLSv1_0");
+    assert_eq!(version_name(0x7f1c), "unknown");
     assert_eq!(version_name(0x0101), "unknown");
-    assert_eq!(sigscheme_name(0x0403), "ecdsa_secp256r1_sha256");
-    assert_eq!(sigscheme_name(0x0804), "rsa_pss_rsae_sha256");
-    assert_eq!(sigscheme_name(0x0807), "ed25519");
-    assert_eq!(alert_description(0), "close_notify");
-    assert_eq!(alert_description(48), "unknown_ca");
+    assert_eq!(sigscheme_name(0x0403), "ECDSA_NISTP256_SHA256");
+    assert_eq!(sigscheme_name(0x0804), "RSA_PSS_SHA256");
+    assert_eq!(sigscheme_name(0x0807), "ED25519");
+    assert_eq!(alert_description(0), "CloseNotify");
+    assert_eq!(alert_description(48), "UnknownCA");
     assert_eq!(alert_description(255), "unknown");
 }
 

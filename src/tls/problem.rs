@@ -1,0 +1,376 @@
+//! Why a server certificate was refused, as a typed value with one wording.
+//!
+//! rustls reports a failed check as `Error::InvalidCertificate(..)`; some
+//! reasons are its own variants (with dates and names in the `…Context`
+//! ones), others arrive from rustls-webpki wrapped in `OtherError`, whose
+//! only text is a Debug name such as `CaUsedAsEndEntity`. [`CertProblem`]
+//! turns both into what a learner needs: what is wrong, the name or date
+//! involved, and what to do. The client, the lab's events, the transcript
+//! and the TLS pane all show its [`Display`](std::fmt::Display).
+
+use std::fmt;
+
+use rustls::CertificateError as E;
+use rustls::pki_types::ServerName;
+
+/// What was wrong with the server's certificate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum CertProblem {
+    /// No CA the client trusts signed it (a self-signed certificate, the
+    /// lab's demo CA not given with --ca, a private CA).
+    UnknownIssuer {
+        /// The issuer's name from the certificate, when the caller saw the
+        /// certificate (rustls's error does not carry it).
+        issuer: Option<String>,
+    },
+    /// It is not issued for the name the client connected to.
+    NameMismatch {
+        /// The name the client asked for.
+        expected: String,
+        /// The names the certificate lists (empty when rustls did not say).
+        presented: Vec<String>,
+    },
+    /// Its validity ended.
+    Expired {
+        /// When, as Unix seconds, if rustls said.
+        not_after: Option<u64>,
+    },
+    /// Its validity has not begun.
+    NotYetValid {
+        /// When it begins, as Unix seconds, if rustls said.
+        not_before: Option<u64>,
+    },
+    /// The server presents a CA certificate as its own.
+    CaUsedAsEndEntity,
+    /// A server certificate was used to sign another certificate.
+    EndEntityUsedAsCa,
+    /// A signature in the chain does not verify.
+    BadSignature,
+    /// The signature uses an algorithm the client does not accept.
+    UnsupportedAlgorithm,
+    /// The CA withdrew it.
+    Revoked,
+    /// It is not issued for TLS servers (its extended key usage).
+    WrongPurpose,
+    /// It cannot be parsed.
+    BadEncoding,
+    /// It breaks a rule its CA set (name constraints, path length).
+    ConstraintViolated,
+    /// Something else; `kind` names it for a search.
+    Other {
+        /// rustls's or webpki's name for the reason.
+        kind: String,
+    },
+}
+
+impl CertProblem {
+    /// Name the issuer of an unknown-issuer problem, from the certificate
+    /// the caller saw; other problems are left as they are.
+    pub fn with_issuer(self, issuer: String) -> Self {
+        match self {
+            Self::UnknownIssuer { .. } => Self::UnknownIssuer {
+                issuer: Some(issuer),
+            },
+            other => other,
+        }
+    }
+
+    /// The problem behind a rustls error, or `None` when the error is not
+    /// about the certificate. `expected` is the name the client dialled.
+    pub fn from_rustls(err: &rustls::Error, expected: &ServerName<'_>) -> Option<CertProblem> {
+        match err {
+            rustls::Error::InvalidCertificate(cert) => Some(Self::from_certificate(cert, expected)),
+            _ => None,
+        }
+    }
+
+    /// The problem behind one certificate error.
+    pub fn from_certificate(err: &rustls::CertificateError, expected: &ServerName<'_>) -> Self {
+        let expected = expected.to_str().into_owned();
+        match err {
+            E::UnknownIssuer => Self::UnknownIssuer { issuer: None },
+            E::NotValidForName => Self::NameMismatch {
+                expected,
+                presented: Vec::new(),
+            },
+            E::NotValidForNameContext { presented, .. } => Self::NameMismatch {
+                expected,
+                presented: presented.iter().map(|p| tidy_general_name(p)).collect(),
+            },
+            E::Expired => Self::Expired { not_after: None },
+            E::ExpiredContext { not_after, .. } => Self::Expired {
+                not_after: Some(not_after.as_secs()),
+            },
+            E::NotValidYet => Self::NotYetValid { not_before: None },
+            E::NotValidYetContext { not_before, .. } => Self::NotYetValid {
+                not_before: Some(not_before.as_secs()),
+            },
+            E::Revoked => Self::Revoked,
+            E::BadSignature => Self::BadSignature,
+            // The plain variant is deprecated but still what older
+            // verifiers return.
+            #[allow(deprecated)]
+            E::UnsupportedSignatureAlgorithm => Self::UnsupportedAlgorithm,
+            E::UnsupportedSignatureAlgorithmContext { .. }
+            | E::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                Self::UnsupportedAlgorithm
+            }
+            E::InvalidPurpose | E::InvalidPurposeContext { .. } => Self::WrongPurpose,
+            E::BadEncoding => Self::BadEncoding,
+            E::Other(other) => Self::from_webpki(other),
+            other => Self::Other {
+                kind: variant_name(&format!("{other:?}")),
+            },
+        }
+    }
+
+    /// rustls-webpki's reasons that rustls passes on inside `OtherError`.
+    fn from_webpki(other: &rustls::OtherError) -> Self {
+        use webpki::Error as W;
+        let Some(w) = other.0.downcast_ref::<webpki::Error>() else {
+            return Self::Other {
+                kind: other.to_string(),
+            };
+        };
+        match w {
+            W::CaUsedAsEndEntity => Self::CaUsedAsEndEntity,
+            W::EndEntityUsedAsCa => Self::EndEntityUsedAsCa,
+            W::NameConstraintViolation | W::PathLenConstraintViolated => Self::ConstraintViolated,
+            W::UnknownIssuer => Self::UnknownIssuer { issuer: None },
+            W::BadDer | W::BadDerTime | W::TrailingData(_) => Self::BadEncoding,
+            W::CertRevoked => Self::Revoked,
+            other => Self::Other {
+                kind: variant_name(&format!("{other:?}")),
+            },
+        }
+    }
+}
+
+/// The one wording: a short name first (what to search for), then, in
+/// brackets, what it means here and what to do.
+impl fmt::Display for CertProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownIssuer { issuer: None } => f.write_str(
+                "unknown issuer (the server's certificate is not signed by a CA you trust; \
+                 if you know which CA signed it, trust that CA's certificate with --ca)",
+            ),
+            Self::UnknownIssuer {
+                issuer: Some(issuer),
+            } => write!(
+                f,
+                "unknown issuer (the server's certificate was issued by {issuer}, a CA you do \
+                 not trust; if you trust it, give its certificate with --ca)"
+            ),
+            Self::NameMismatch {
+                expected,
+                presented,
+            } if presented.is_empty() => write!(
+                f,
+                "name mismatch (the certificate is not valid for {expected}; \
+                 connect with a name the certificate lists)"
+            ),
+            Self::NameMismatch {
+                expected,
+                presented,
+            } => write!(
+                f,
+                "name mismatch (the certificate is not valid for {expected}; it is for {}: \
+                 connect with one of those names)",
+                presented.join(", ")
+            ),
+            Self::Expired { not_after: Some(t) } => write!(
+                f,
+                "expired (the certificate was valid until {}; check this machine's clock, \
+                 and if it is right the server needs a new certificate)",
+                utc_date(*t)
+            ),
+            Self::Expired { not_after: None } => f.write_str(
+                "expired (the certificate is past its validity period; check this machine's \
+                 clock, and if it is right the server needs a new certificate)",
+            ),
+            Self::NotYetValid {
+                not_before: Some(t),
+            } => write!(
+                f,
+                "not yet valid (the certificate is valid from {}; check this machine's clock)",
+                utc_date(*t)
+            ),
+            Self::NotYetValid { not_before: None } => {
+                f.write_str("not yet valid (check this machine's clock)")
+            }
+            Self::CaUsedAsEndEntity => f.write_str(
+                "CA certificate used as a server certificate (the server presents a \
+                 certificate authority's own certificate, which may only sign others; \
+                 give the server a certificate issued by that CA for its name)",
+            ),
+            Self::EndEntityUsedAsCa => f.write_str(
+                "server certificate used as a CA (a certificate in the chain was signed by \
+                 a certificate that is not allowed to sign others; the server's chain is \
+                 built wrongly)",
+            ),
+            Self::BadSignature => f.write_str(
+                "bad signature (the certificate's signature does not verify against its \
+                 issuer: it was altered, or the chain is mixed up)",
+            ),
+            Self::UnsupportedAlgorithm => f.write_str(
+                "unsupported signature algorithm (the certificate is signed in a way this \
+                 client does not accept; the server needs a certificate with a current \
+                 algorithm)",
+            ),
+            Self::Revoked => f.write_str("revoked (the CA has withdrawn this certificate)"),
+            Self::WrongPurpose => f.write_str(
+                "wrong purpose (the certificate is not issued for TLS servers; the server \
+                 needs one with the serverAuth key usage)",
+            ),
+            Self::BadEncoding => f.write_str("malformed certificate (it cannot be parsed)"),
+            Self::ConstraintViolated => f.write_str(
+                "constraint violated (the certificate breaks a limit its CA set on names or \
+                 on the length of the chain)",
+            ),
+            Self::Other { kind } => write!(
+                f,
+                "certificate refused ({kind}; the check failed for a reason popscope has no \
+                 words for yet)"
+            ),
+        }
+    }
+}
+
+/// The server's side of a handshake the client ended over the
+/// certificate: the client's alert in words, or `None` when the alert is
+/// about something else. The alert is all the server learns, so the words
+/// say what it usually means.
+pub fn refused_certificate(alert: rustls::AlertDescription) -> Option<String> {
+    use rustls::AlertDescription as A;
+    let why = match alert {
+        A::UnknownCA => {
+            "it does not trust the CA that signed it (the client needs that CA's certificate)"
+        }
+        A::BadCertificate => {
+            "it found the certificate unusable, most often because it is not issued for the \
+             name the client asked for"
+        }
+        A::CertificateExpired => {
+            "it says the certificate has expired or is not valid yet (check both machines' \
+             clocks)"
+        }
+        A::CertificateRevoked => "it says the CA has withdrawn the certificate",
+        A::UnsupportedCertificate => "it says the certificate is not issued for TLS servers",
+        A::CertificateUnknown => {
+            "it rejected the certificate for another reason, such as a CA certificate used \
+             as the server's own"
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "the client refused the server's certificate: {why} (alert {})",
+        alert.as_str().unwrap_or("unknown")
+    ))
+}
+
+/// The bare name of an enum variant from its Debug text
+/// (`UnknownRevocationStatus`, `ExpiredRevocationListContext { .. }` →
+/// `ExpiredRevocationListContext`), for [`CertProblem::Other`], where the
+/// name is what the user can search for.
+fn variant_name(debug: &str) -> String {
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+/// webpki reports the names in a certificate in Debug form, such as
+/// `DnsName("localhost")` or `IpAddress(127.0.0.1)`; a user wants just the
+/// name.
+fn tidy_general_name(presented: &str) -> String {
+    if let Some(inner) = presented
+        .strip_prefix("DnsName(\"")
+        .and_then(|r| r.strip_suffix("\")"))
+    {
+        return inner.to_owned();
+    }
+    if let Some(inner) = presented
+        .strip_prefix("IpAddress(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        // webpki writes IPv6 without compressing the first group ("0::1");
+        // going through IpAddr gives the usual spelling ("::1").
+        return inner
+            .parse::<std::net::IpAddr>()
+            .map_or_else(|_| inner.to_owned(), |ip| ip.to_string());
+    }
+    presented.to_owned()
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM UTC`, for certificate dates; written
+/// out here because nothing else in the crate needs a calendar.
+fn utc_date(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil-from-days algorithm, for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3_600,
+        rem % 3_600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn name() -> ServerName<'static> {
+        ServerName::try_from("pop.example.com").unwrap()
+    }
+
+    #[test]
+    fn webpki_reasons_inside_other_error_get_words() {
+        let err = rustls::Error::InvalidCertificate(E::Other(rustls::OtherError(Arc::new(
+            webpki::Error::CaUsedAsEndEntity,
+        ))));
+        let p = CertProblem::from_rustls(&err, &name()).unwrap();
+        assert_eq!(p, CertProblem::CaUsedAsEndEntity);
+        let text = p.to_string();
+        assert!(text.starts_with("CA certificate used as a server certificate"));
+        assert!(!text.contains("Other"), "{text}");
+    }
+
+    #[test]
+    fn reasons_without_words_are_named_not_debugged() {
+        let p = CertProblem::from_certificate(&E::UnknownRevocationStatus, &name());
+        assert_eq!(
+            p,
+            CertProblem::Other {
+                kind: "UnknownRevocationStatus".into()
+            }
+        );
+        let other = rustls::OtherError(Arc::new(webpki::Error::MaximumPathDepthExceeded));
+        let p = CertProblem::from_certificate(&E::Other(other), &name());
+        assert_eq!(p.to_string().matches('(').count(), 1, "{p}");
+    }
+
+    #[test]
+    fn dates_and_names_are_spelled_for_people() {
+        assert_eq!(utc_date(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_date(951_825_600), "2000-02-29 12:00 UTC");
+        assert_eq!(tidy_general_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(tidy_general_name("IpAddress(0::1)"), "::1");
+        let p = CertProblem::Expired {
+            not_after: Some(951_825_600),
+        };
+        assert!(p.to_string().contains("valid until 2000-02-29 12:00 UTC"));
+    }
+}
