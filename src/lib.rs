@@ -22,6 +22,8 @@
 //! - [`sanitize`]: the one rule for showing text from outside (control
 //!   characters, C1, bidirectional overrides made visible); every layer
 //!   that prints or logs such text calls it.
+//! - [`net`]: listening sockets with a deep accept queue, for the server
+//!   and the tap.
 
 pub mod client_cli;
 pub mod demo;
@@ -30,6 +32,7 @@ pub mod lesson;
 pub mod lessons_cli;
 pub mod load;
 pub mod mailbox;
+pub mod net;
 pub mod pop3;
 pub mod sanitize;
 pub mod serve;

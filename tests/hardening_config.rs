@@ -486,3 +486,44 @@ fn auth_plain_under_deny_sends_no_credentials() {
     assert!(ok);
     assert!(client_bytes(&events).contains("AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=\r\n"));
 }
+
+/// The lab (here `popscope demo`) keeps its mail copy and its CA in a
+/// named, locked copy too: a copy left by a killed lab is swept at the next
+/// start, and a run that ends normally leaves nothing in the temp dir.
+#[test]
+fn the_lab_sweeps_stale_copies_and_leaves_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dead = {
+        let mut c = Command::new("true").spawn().unwrap();
+        c.wait().unwrap();
+        c.id()
+    };
+    let stale = tmp.path().join(format!("popscope-demo-{dead}-killed"));
+    std::fs::create_dir_all(stale.join("alice/cur")).unwrap();
+    std::fs::create_dir_all(stale.join(".pki")).unwrap();
+    std::fs::write(stale.join(".pki/server-key.pem"), "secret").unwrap();
+    std::fs::write(stale.join(".popscope-owner.lock"), "").unwrap();
+    let out = Command::new(BIN)
+        .args(["demo", "plain"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("PASS wonderland"),
+        "the demo ran on its own copy"
+    );
+    assert!(
+        !stale.exists(),
+        "the killed lab's copy and its key are gone"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the demo left {left:?} behind");
+}

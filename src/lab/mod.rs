@@ -290,7 +290,7 @@ pub struct Lab {
     server: Option<ServerHandle>,
     tasks: Vec<JoinHandle<()>>,
     ca: Option<PathBuf>,
-    _dirs: Vec<tempfile::TempDir>,
+    _copy: Option<demo::DemoCopy>,
 }
 
 const CAPTURE_LIMIT: u64 = 16 * 1024 * 1024;
@@ -312,7 +312,7 @@ impl Lab {
             epoch: Instant::now(),
             tx,
         };
-        let mut dirs = Vec::new();
+        let mut copy = None;
         let mut tasks = Vec::new();
         let mut ca = None;
         let (server_addr, server) = match options.server {
@@ -336,10 +336,13 @@ impl Lab {
                 (addr, None)
             }
             None => {
-                let mail = tempfile::tempdir().map_err(LabError::setup)?;
-                demo::write_demo_maildir(mail.path()).map_err(LabError::setup)?;
-                let pki_dir = tempfile::tempdir().map_err(LabError::setup)?;
-                let pki = tls::ensure_demo_pki(pki_dir.path()).map_err(LabError::setup)?;
+                // A named, locked copy rather than an anonymous temp dir, so
+                // one left behind by `kill -9` is swept at the next start.
+                let mail = demo::DemoCopy::create().map_err(LabError::setup)?;
+                // The lab's own CA lives inside the copy, under a name that
+                // can never be a user's maildrop (a leading dot).
+                let pki =
+                    tls::ensure_demo_pki(&mail.path().join(".pki")).map_err(LabError::setup)?;
                 let mut server_tls = (*tls::server_config(&pki.server_cert, &pki.server_key)
                     .map_err(LabError::setup)?)
                 .clone();
@@ -388,8 +391,7 @@ impl Lab {
                 }
                 .ok_or_else(|| LabError::setup_because("the server has no listener".into()))?;
                 ca = Some(pki.ca_cert.clone());
-                dirs.push(mail);
-                dirs.push(pki_dir);
+                copy = Some(mail);
                 (addr, Some(handle))
             }
         };
@@ -463,7 +465,7 @@ impl Lab {
                 server,
                 tasks,
                 ca,
-                _dirs: dirs,
+                _copy: copy,
             },
             rx,
         ))

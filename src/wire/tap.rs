@@ -186,7 +186,7 @@ const CHUNK: usize = 16 * 1024;
 impl Tap {
     /// Bind the listening side.
     pub async fn bind(config: TapConfig) -> std::io::Result<Tap> {
-        let listener = TcpListener::bind(config.listen).await?;
+        let listener = crate::net::listen(config.listen)?;
         Ok(Tap {
             listener,
             config,
