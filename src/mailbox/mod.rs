@@ -772,23 +772,21 @@ impl MessageReader {
             return Ok(());
         }
         let want = CHUNK.min(usize::try_from(self.left).unwrap_or(CHUNK));
-        buf.resize(want, 0);
-        loop {
-            match self.file.read(buf) {
-                Ok(0) => {
-                    buf.clear();
-                    return Err(shrank());
-                }
-                Ok(k) => {
-                    buf.truncate(k);
-                    self.left -= k as u64;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    buf.clear();
-                    return Err(e);
-                }
+        buf.reserve(want);
+        // `read_to_end` reads into the spare capacity without zeroing it
+        // first, which a `resize` then `read` would do for every piece.
+        match (&mut self.file).take(want as u64).read_to_end(buf) {
+            Ok(0) => {
+                buf.clear();
+                Err(shrank())
+            }
+            Ok(k) => {
+                self.left -= k as u64;
+                Ok(())
+            }
+            Err(e) => {
+                buf.clear();
+                Err(e)
             }
         }
     }

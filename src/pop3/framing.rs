@@ -163,25 +163,38 @@ impl BodyEncoder {
     }
 
     /// Encode one chunk of the stored message, appending to `out`.
-    pub fn encode(&mut self, input: &[u8], out: &mut Vec<u8>) {
+    ///
+    /// The work is done a run at a time: everything up to the next CR or
+    /// LF is copied in one go, so the cost per octet is a `memchr` scan
+    /// and a copy, not a branch per octet (RETR of a large message spends
+    /// most of its server time here).
+    pub fn encode(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len() + input.len() / 32 + 8);
-        for &b in input {
-            if self.done {
-                return;
-            }
+        while !input.is_empty() && !self.done {
             if self.pending_cr {
                 self.pending_cr = false;
-                if b == b'\n' {
+                if input[0] == b'\n' {
                     self.end_line(out);
+                    input = &input[1..];
                     continue;
                 }
                 // A CR that does not end a line is part of the line.
-                self.content(b'\r', out);
+                self.content(b"\r", out);
             }
-            match b {
-                b'\r' => self.pending_cr = true,
-                b'\n' => self.end_line(out),
-                _ => self.content(b, out),
+            match memchr::memchr2(b'\r', b'\n', input) {
+                None => {
+                    self.content(input, out);
+                    return;
+                }
+                Some(i) => {
+                    self.content(&input[..i], out);
+                    if input[i] == b'\r' {
+                        self.pending_cr = true;
+                    } else {
+                        self.end_line(out);
+                    }
+                    input = &input[i + 1..];
+                }
             }
         }
     }
@@ -191,7 +204,7 @@ impl BodyEncoder {
         if !self.done {
             if self.pending_cr {
                 self.pending_cr = false;
-                self.content(b'\r', out);
+                self.content(b"\r", out);
             }
             if !self.at_line_start {
                 out.extend_from_slice(b"\r\n");
@@ -201,15 +214,17 @@ impl BodyEncoder {
         out.extend_from_slice(b".\r\n");
     }
 
-    fn content(&mut self, b: u8, out: &mut Vec<u8>) {
+    /// A run of line content with no CR or LF in it.
+    fn content(&mut self, run: &[u8], out: &mut Vec<u8>) {
+        let Some(&first) = run.first() else { return };
         if self.at_line_start {
             self.at_line_start = false;
-            if b == b'.' {
+            if first == b'.' {
                 out.push(b'.');
             }
         }
-        self.line_len += 1;
-        out.push(b);
+        self.line_len += run.len();
+        out.extend_from_slice(run);
     }
 
     fn end_line(&mut self, out: &mut Vec<u8>) {
@@ -350,6 +365,21 @@ mod tests {
         }
 
         #[test]
+        fn runs_encode_as_octet_by_octet_would(msg in proptest::collection::vec(prop_oneof![Just(b'.'), Just(b'\r'), Just(b'\n'), Just(b'a')], 0..300), cuts in proptest::collection::vec(0usize..300, 0..5), top in proptest::option::of(0u64..6)) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(msg.len())).collect();
+            cuts.sort_unstable();
+            let mut enc = BodyEncoder::new(top);
+            let mut out = Vec::new();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([msg.len()]) {
+                enc.encode(&msg[from..cut], &mut out);
+                from = cut;
+            }
+            enc.finish(&mut out);
+            prop_assert_eq!(out, octet_by_octet(&msg, top));
+        }
+
+        #[test]
         fn counting_in_pieces_gives_the_same_size(msg in proptest::collection::vec(prop_oneof![Just(b'\r'), Just(b'\n'), Just(b'a')], 0..200), cuts in proptest::collection::vec(0usize..200, 0..4)) {
             let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(msg.len())).collect();
             cuts.sort_unstable();
@@ -371,5 +401,60 @@ mod tests {
             prop_assert!(!out[..out.len() - 3].windows(5).any(|w| w == b"\r\n.\r\n"));
             prop_assert!(!out.starts_with(b".\r\n") || out.len() == 3);
         }
+    }
+
+    /// The encoding rules written the slow, obvious way, one octet at a
+    /// time, to check the run-at-a-time encoder against.
+    fn octet_by_octet(msg: &[u8], top: Option<u64>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut line = Vec::new();
+        let mut i = 0;
+        let mut ended = true;
+        while i < msg.len() {
+            match msg[i] {
+                b'\n' => {
+                    lines.push(std::mem::take(&mut line));
+                    ended = true;
+                }
+                b'\r' if msg.get(i + 1) == Some(&b'\n') => {
+                    lines.push(std::mem::take(&mut line));
+                    ended = true;
+                    i += 1;
+                }
+                b => {
+                    line.push(b);
+                    ended = false;
+                }
+            }
+            i += 1;
+        }
+        if !ended {
+            lines.push(line);
+        }
+        let mut in_headers = true;
+        let mut body_left = top;
+        for l in lines {
+            if l.first() == Some(&b'.') {
+                out.push(b'.');
+            }
+            out.extend_from_slice(&l);
+            out.extend_from_slice(b"\r\n");
+            if in_headers {
+                if l.is_empty() {
+                    in_headers = false;
+                    if body_left == Some(0) {
+                        break;
+                    }
+                }
+            } else if let Some(left) = body_left.as_mut() {
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    break;
+                }
+            }
+        }
+        out.extend_from_slice(b".\r\n");
+        out
     }
 }

@@ -822,9 +822,7 @@ impl Link<'_> {
                     }
                 }
                 Output::SendMessage { message, top } => {
-                    write_all(stream, out, idle).await?;
-                    out.clear();
-                    send_message(stream, message, top, idle, disk).await?;
+                    send_message(stream, out, message, top, idle, disk).await?;
                 }
                 Output::Delay(d) => {
                     write_all(stream, out, idle).await?;
@@ -962,8 +960,14 @@ async fn off_workers<T: Send + 'static>(
 /// blocking thread while it reads. The reply has already announced its
 /// size; if the file cannot give what was announced, the connection is
 /// cut rather than the body ended short as if it were whole.
+///
+/// `out` holds what is queued before the body (the `+OK` line) and, on
+/// return, the body's tail: writes are gathered into pieces of at least
+/// [`WRITE_AT`] octets, so a small message, its status line and the next
+/// pipelined reply leave in one write rather than three.
 async fn send_message<S: AsyncWrite + Unpin>(
     stream: &mut S,
+    out: &mut Vec<u8>,
     mut message: MessageReader,
     top: Option<u64>,
     idle: Duration,
@@ -971,35 +975,42 @@ async fn send_message<S: AsyncWrite + Unpin>(
 ) -> std::io::Result<()> {
     let mut enc = BodyEncoder::new(top);
     let mut chunk = Vec::new();
-    let mut out = Vec::new();
     while !message.is_done() && !enc.is_done() {
         if message.has_next_in_memory() {
             message.next_chunk(&mut chunk)?;
-            enc.encode(&chunk, &mut out);
-            write_all(stream, &out, idle).await?;
-            out.clear();
-            continue;
+        } else {
+            // Hand the client what is ready before waiting on the disk.
+            if !out.is_empty() {
+                write_all(stream, out, idle).await?;
+                out.clear();
+            }
+            let (m, c, r) = off_workers(disk, move || {
+                let r = message.next_chunk(&mut chunk);
+                (message, chunk, r)
+            })
+            .await
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "reading the message file took too long",
+                )
+            })?;
+            (message, chunk) = (m, c);
+            r?;
         }
-        let (m, c, r) = off_workers(disk, move || {
-            let r = message.next_chunk(&mut chunk);
-            (message, chunk, r)
-        })
-        .await
-        .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "reading the message file took too long",
-            )
-        })?;
-        (message, chunk) = (m, c);
-        r?;
-        enc.encode(&chunk, &mut out);
-        write_all(stream, &out, idle).await?;
-        out.clear();
+        enc.encode(&chunk, out);
+        if out.len() >= WRITE_AT {
+            write_all(stream, out, idle).await?;
+            out.clear();
+        }
     }
-    enc.finish(&mut out);
-    write_all(stream, &out, idle).await
+    enc.finish(out);
+    Ok(())
 }
+
+/// Below this many queued octets a message body waits for more before it
+/// is written (see [`send_message`]).
+const WRITE_AT: usize = 16 * 1024;
 
 /// Raise the soft limit on open files to the hard limit, so thousands of
 /// sessions can be open at once; returns the limit now in force.
