@@ -52,7 +52,7 @@ const USERS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder"), ("
 /// makes one and reuses it for every input; the temporary directory is
 /// removed when it is dropped.
 pub struct SessionTarget {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     backend: Arc<Backend>,
     config: Arc<SessionConfig>,
     /// Every message file and its contents, to put back what a QUIT
@@ -94,7 +94,7 @@ impl SessionTarget {
             ..SessionConfig::default()
         });
         Ok(SessionTarget {
-            _dir: dir,
+            dir,
             backend,
             config,
             files,
@@ -209,13 +209,31 @@ fn check_message(mut file: fs::File, top: Option<u64>, announced: Option<u64>) {
     }
 }
 
+/// The backend of [`session`], made once per fuzzing process.
+static SESSION_TARGET: OnceLock<SessionTarget> = OnceLock::new();
+
 /// The server session fed arbitrary command lines (see [`SessionTarget`]),
 /// with one backend per process.
 pub fn session(data: &[u8]) {
-    static TARGET: OnceLock<SessionTarget> = OnceLock::new();
-    TARGET
-        .get_or_init(|| SessionTarget::new().expect("a temporary Maildir can be made"))
+    SESSION_TARGET
+        .get_or_init(|| {
+            let target = SessionTarget::new().expect("a temporary Maildir can be made");
+            // A static is never dropped, so its temporary Maildir would be
+            // left behind by every fuzzing run; remove it when the process
+            // exits normally (libFuzzer calls exit() once -max_total_time
+            // or -runs is reached). A crash keeps it, which is harmless.
+            // SAFETY: the callback is a plain C-ABI function that touches
+            // only a static, and it cannot unwind.
+            unsafe { libc::atexit(remove_session_maildir) };
+            target
+        })
         .run(data);
+}
+
+extern "C" fn remove_session_maildir() {
+    if let Some(target) = SESSION_TARGET.get() {
+        let _ = fs::remove_dir_all(target.dir.path());
+    }
 }
 
 /// The command parser: any line either fails to parse or gives a command
