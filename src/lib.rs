@@ -27,6 +27,8 @@
 
 pub mod client_cli;
 pub mod demo;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lab;
 pub mod lesson;
 pub mod lessons_cli;
