@@ -11,15 +11,17 @@
 //! This module is not part of popscope's interface; it is public only for
 //! the fuzz crate and the replay test.
 
+use std::collections::VecDeque;
 use std::fs;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 use crate::lesson::{Lang, parse::parse_lesson, set};
-use crate::mailbox::Store;
+use crate::mailbox::{MessageReader, Store};
 use crate::pop3::auth::Users;
 use crate::pop3::command::Command;
-use crate::pop3::framing::{LineReader, MAX_REPLY_LINE, crlf_len, encode_body, unstuff};
+use crate::pop3::framing::{BodyEncoder, LineReader, MAX_REPLY_LINE, crlf_len, unstuff};
 use crate::pop3::session::{Backend, Note, Output, Session, SessionConfig};
 use crate::wire::Direction;
 use crate::wire::dissect::Dissector;
@@ -111,16 +113,25 @@ impl SessionTarget {
         'input: for piece in data.split_inclusive(|&b| b == b'\n') {
             reader.push(piece);
             while let Some(line) = reader.next_line() {
-                let outputs = session.handle(line);
+                // As the connection loop does: disk work is carried out (here
+                // on this thread) and its result handed back, and whatever
+                // the session answers then comes before the rest.
+                let mut todo: VecDeque<Output> = session.handle(line).into();
                 let mut announced = None;
-                for out in outputs {
+                while let Some(out) = todo.pop_front() {
                     match out {
                         Output::Send(bytes) => {
                             check_reply(&bytes);
                             announced = octets_announced(&bytes);
                         }
-                        Output::SendMessage { file, top } => {
-                            check_message(file, top, announced.take());
+                        Output::Disk(job) => {
+                            let done = job.run(&AtomicBool::new(false));
+                            for o in session.disk_done(done).into_iter().rev() {
+                                todo.push_front(o);
+                            }
+                        }
+                        Output::SendMessage { message, top } => {
+                            check_message(message, top, announced.take());
                         }
                         Output::Delay(_) => {}
                         Output::StartTls => {
@@ -191,14 +202,19 @@ fn octets_announced(reply: &[u8]) -> Option<u64> {
     tail.starts_with("octets").then(|| n.parse().ok())?
 }
 
-/// Encode a message the way the connection loop sends it; a RETR must
-/// send exactly the octets it announced.
-fn check_message(mut file: fs::File, top: Option<u64>, announced: Option<u64>) {
-    let mut bytes = Vec::new();
-    if std::io::Read::read_to_end(&mut file, &mut bytes).is_err() {
-        return;
+/// Encode a message the way the connection loop sends it, piece by
+/// piece; a RETR must send exactly the octets it announced.
+fn check_message(mut message: MessageReader, top: Option<u64>, announced: Option<u64>) {
+    let mut enc = BodyEncoder::new(top);
+    let mut chunk = Vec::new();
+    let mut body = Vec::new();
+    while !message.is_done() && !enc.is_done() {
+        if message.next_chunk(&mut chunk).is_err() {
+            return;
+        }
+        enc.encode(&chunk, &mut body);
     }
-    let body = encode_body(&bytes, top);
+    enc.finish(&mut body);
     let plain = unstuff(&body).expect("an encoded body ends with the terminating dot");
     if top.is_none() {
         assert_eq!(
@@ -368,13 +384,28 @@ pub fn lesson(data: &[u8]) {
     }
 }
 
-/// The Maildir name parser: whatever the name, its UID is what RFC 1939
+/// The Maildir name parser: the parts it gives are the name's own pieces
+/// in order (the unique part starts the base, the base and the info part
+/// make up the name), and whatever the name, its UID is what RFC 1939
 /// allows (1 to 70 characters from 0x21 to 0x7E).
 pub fn maildir_name(data: &[u8]) {
     let Ok(name) = std::str::from_utf8(data) else {
         return;
     };
-    // TODO: switch to MaildirName::parse
+    let parsed = crate::mailbox::MaildirName::parse(name);
+    assert!(name.starts_with(parsed.base), "the base starts the name");
+    assert!(
+        parsed.base.starts_with(parsed.unique),
+        "the unique part starts the base"
+    );
+    match parsed.info {
+        Some(info) => assert_eq!(
+            name,
+            format!("{}:{info}", parsed.base),
+            "base and info make up the name"
+        ),
+        None => assert_eq!(name, parsed.base, "without info the base is the name"),
+    }
     let uid = crate::mailbox::uid_for(name);
     assert!(
         (1..=70).contains(&uid.len()) && uid.bytes().all(|b| (0x21..=0x7e).contains(&b)),
