@@ -606,8 +606,12 @@ fn hash_uid(name: &str) -> String {
     hex::encode(Md5::digest(name.as_bytes()))
 }
 
-/// How much of a message file is read at a time.
-pub const CHUNK: usize = 64 * 1024;
+/// How much of a message file is read at a time. Each piece is one trip
+/// to the blocking pool, and a trip costs two thread wake-ups, so pieces
+/// are large enough for a typical message with an attachment to need one
+/// or two; small enough that a room of clients fetching at once stays in
+/// bounded memory (one piece and its encoding per RETR in progress).
+pub const CHUNK: usize = 128 * 1024;
 
 /// The files in `cur/` and `new/` of a user's directory whose name has
 /// this base, whatever their flags.

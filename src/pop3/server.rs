@@ -961,13 +961,15 @@ async fn off_workers<T: Send + 'static>(
 /// size; if the file cannot give what was announced, the connection is
 /// cut rather than the body ended short as if it were whole.
 ///
-/// `out` holds what is queued before the body (the `+OK` line) and, on
+/// `queued` holds what is queued before the body (the `+OK` line) and, on
 /// return, the body's tail: writes are gathered into pieces of at least
 /// [`WRITE_AT`] octets, so a small message, its status line and the next
-/// pipelined reply leave in one write rather than three.
+/// pipelined reply leave in one write rather than three. The body itself
+/// is built in a buffer of its own, dropped at the end, so a connection
+/// does not keep a large message's worth of buffer once it is idle.
 async fn send_message<S: AsyncWrite + Unpin>(
     stream: &mut S,
-    out: &mut Vec<u8>,
+    queued: &mut Vec<u8>,
     mut message: MessageReader,
     top: Option<u64>,
     idle: Duration,
@@ -975,6 +977,8 @@ async fn send_message<S: AsyncWrite + Unpin>(
 ) -> std::io::Result<()> {
     let mut enc = BodyEncoder::new(top);
     let mut chunk = Vec::new();
+    let mut body = std::mem::take(queued);
+    let out = &mut body;
     while !message.is_done() && !enc.is_done() {
         if message.has_next_in_memory() {
             message.next_chunk(&mut chunk)?;
@@ -1005,6 +1009,7 @@ async fn send_message<S: AsyncWrite + Unpin>(
         }
     }
     enc.finish(out);
+    queued.extend_from_slice(out);
     Ok(())
 }
 
