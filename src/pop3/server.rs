@@ -754,7 +754,15 @@ impl Link<'_> {
                     gone,
                     failed,
                 } => {
-                    info!(removed, gone, failed, "UPDATE: deletion marks applied");
+                    // A QUIT with nothing marked changes nothing on disk; the
+                    // session's closing line already says it ended with QUIT,
+                    // and a log line per session costs the server more than
+                    // the session's own work with a fast client.
+                    if removed + gone + failed > 0 {
+                        info!(removed, gone, failed, "UPDATE: deletion marks applied");
+                    } else {
+                        debug!("UPDATE: nothing was marked for deletion");
+                    }
                     self.report.send(ServerEvent::Updated {
                         session: id,
                         removed,
