@@ -2,8 +2,10 @@
 //!
 //! # Layout
 //!
-//! - [`pop3`]: the protocol: commands, replies, the sans-IO server session,
-//!   the server's connection loop and a small client.
+//! - [`pop3`]: the protocol: commands, replies, the server session (no I/O
+//!   of its own: its disk work comes back as jobs the connection loop runs
+//!   on the blocking pool), the failure budget, the server's connection
+//!   loop and a small client.
 //! - [`mailbox`]: the maildrop on disk (Maildir), its numbering, sizes, UIDs,
 //!   deletion marks and the one-session-per-maildrop lock; the demo content.
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
@@ -24,6 +26,8 @@
 //!   that prints or logs such text calls it.
 //! - [`net`]: listening sockets with a deep accept queue, for the server
 //!   and the tap.
+//! - `fuzzing` (hidden): the bodies of the cargo-fuzz targets in `fuzz/`,
+//!   shared with `tests/fuzz_replay.rs`, which replays every corpus file.
 
 pub mod client_cli;
 pub mod demo;
