@@ -550,9 +550,7 @@ impl Lab {
         if self.scenario.transport == TransportKind::Stls {
             let capa = self.exchange("CAPA", "CAPA", true).await?;
             let offered = capa.body.as_deref().is_some_and(|b| {
-                String::from_utf8_lossy(b)
-                    .lines()
-                    .any(|l| l.trim().eq_ignore_ascii_case("STLS"))
+                crate::pop3::client::offers(&crate::pop3::client::capabilities(b), "STLS")
             });
             if !offered {
                 let why = "the server does not offer STLS".to_string();
@@ -689,11 +687,10 @@ impl Lab {
                     let capa = self.exchange("CAPA", "CAPA", true).await?;
                     let plain_offered = capa.ok
                         && capa.body.as_deref().is_some_and(|b| {
-                            String::from_utf8_lossy(b).lines().any(|l| {
-                                let mut words = l.split_ascii_whitespace();
-                                words.next().is_some_and(|w| w.eq_ignore_ascii_case("SASL"))
-                                    && words.any(|m| m.eq_ignore_ascii_case("PLAIN"))
-                            })
+                            crate::pop3::client::offers_sasl(
+                                &crate::pop3::client::capabilities(b),
+                                "PLAIN",
+                            )
                         });
                     if !plain_offered {
                         return Err(self.fail(LabError::Refused(

@@ -600,12 +600,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// `TOP`, `UIDL`, `STLS` or `SASL PLAIN`.
     pub async fn capa(&mut self) -> Result<Vec<String>, ClientError> {
         let reply = self.command("CAPA", true).await?.expect_ok("CAPA")?;
-        let body = reply.body.unwrap_or_default();
-        Ok(String::from_utf8_lossy(&body)
-            .lines()
-            .map(|l| l.trim_end().to_owned())
-            .filter(|l| !l.is_empty())
-            .collect())
+        Ok(capabilities(&reply.body.unwrap_or_default()))
     }
 
     /// Reads data lines up to the terminating `.` and undoes the
@@ -690,6 +685,31 @@ pub fn apop_timestamp(greeting: &str) -> Option<&str> {
     // requiring it keeps ordinary text in angle brackets from being taken
     // for a timestamp.
     stamp.contains('@').then_some(stamp)
+}
+
+/// The capability lines of a CAPA reply's body (RFC 2449), such as `TOP`,
+/// `STLS` or `SASL PLAIN`, without trailing blanks or empty lines.
+pub fn capabilities(body: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(body)
+        .lines()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Whether capability lines announce `name` (`STLS`, say), in any case.
+pub fn offers(caps: &[String], name: &str) -> bool {
+    caps.iter().any(|c| c.eq_ignore_ascii_case(name))
+}
+
+/// Whether capability lines list the SASL mechanism `mech` (RFC 5034 §3:
+/// `SASL PLAIN ...`).
+pub fn offers_sasl(caps: &[String], mech: &str) -> bool {
+    caps.iter().any(|c| {
+        let mut words = c.split_ascii_whitespace();
+        words.next().is_some_and(|w| w.eq_ignore_ascii_case("SASL"))
+            && words.any(|m| m.eq_ignore_ascii_case(mech))
+    })
 }
 
 /// The APOP digest (the server side computes it the same way).
@@ -817,7 +837,7 @@ pub async fn connect(
             // A server without CAPA (it answers -ERR) cannot announce STLS
             // either, so both cases end the same way.
             let offers_stls = match plain.capa().await {
-                Ok(caps) => caps.iter().any(|c| c.eq_ignore_ascii_case("STLS")),
+                Ok(caps) => offers(&caps, "STLS"),
                 Err(ClientError::ErrReply { .. }) => false,
                 Err(e) => return Err(e),
             };
@@ -1265,9 +1285,8 @@ async fn open_inner(
         session.capabilities = capa_if_supported(&mut session.client).await?;
         let offers_stls = session
             .capabilities
-            .iter()
-            .flatten()
-            .any(|c| c.eq_ignore_ascii_case("STLS"));
+            .as_deref()
+            .is_some_and(|caps| offers(caps, "STLS"));
         if offers_stls {
             session.stls_inner().await?;
         } else if settings.require_tls {
@@ -1374,6 +1393,17 @@ mod tests {
                 io: BufReader::new(b),
             },
         )
+    }
+
+    #[test]
+    fn capability_lines_are_read_one_way() {
+        let caps = capabilities(b"TOP\r\nsasl  Login PLAIN\r\n\r\n stls \r\n");
+        assert_eq!(caps, ["TOP", "sasl  Login PLAIN", "stls"]);
+        assert!(offers(&caps, "STLS"));
+        assert!(!offers(&caps, "UIDL"));
+        assert!(offers_sasl(&caps, "PLAIN"));
+        assert!(!offers_sasl(&caps, "CRAM-MD5"));
+        assert!(!offers_sasl(&["PLAIN".to_string()], "PLAIN"));
     }
 
     #[tokio::test]

@@ -985,15 +985,14 @@ async fn send_message<S: AsyncWrite + Unpin>(
 ) -> std::io::Result<()> {
     let mut enc = BodyEncoder::new(top);
     let mut chunk = Vec::new();
-    let mut body = std::mem::take(queued);
-    let out = &mut body;
+    let mut out = std::mem::take(queued);
     while !message.is_done() && !enc.is_done() {
         if message.has_next_in_memory() {
             message.next_chunk(&mut chunk)?;
         } else {
             // Hand the client what is ready before waiting on the disk.
             if !out.is_empty() {
-                write_all(stream, out, idle).await?;
+                write_all(stream, &out, idle).await?;
                 out.clear();
             }
             let (m, c, r) = off_workers(disk, move || {
@@ -1010,14 +1009,14 @@ async fn send_message<S: AsyncWrite + Unpin>(
             (message, chunk) = (m, c);
             r?;
         }
-        enc.encode(&chunk, out);
+        enc.encode(&chunk, &mut out);
         if out.len() >= WRITE_AT {
-            write_all(stream, out, idle).await?;
+            write_all(stream, &out, idle).await?;
             out.clear();
         }
     }
-    enc.finish(out);
-    queued.extend_from_slice(out);
+    enc.finish(&mut out);
+    queued.extend_from_slice(&out);
     Ok(())
 }
 
