@@ -26,6 +26,7 @@
 //!   that prints or logs such text calls it.
 //! - [`net`]: listening sockets with a deep accept queue, for the server
 //!   and the tap.
+//! - `sync` (private): the one way shared tables are locked.
 //! - `fuzzing` (hidden): the bodies of the cargo-fuzz targets in `fuzz/`,
 //!   shared with `tests/fuzz_replay.rs`, which replays every corpus file.
 
@@ -42,6 +43,7 @@ pub mod net;
 pub mod pop3;
 pub mod sanitize;
 pub mod serve;
+mod sync;
 pub mod tls;
 pub mod tui;
 pub mod wire;

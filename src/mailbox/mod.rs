@@ -38,6 +38,8 @@ use std::time::SystemTime;
 
 use md5::{Digest, Md5};
 
+use crate::sync::lock;
+
 use crate::pop3::framing::CrlfLen;
 
 /// Why a maildrop could not be opened.
@@ -569,13 +571,6 @@ fn shrank() -> io::Error {
         io::ErrorKind::UnexpectedEof,
         "the message file became shorter while it was read",
     )
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding these locks cannot leave the data half-changed
-    // (each critical section is one insert or remove), so poisoning is
-    // safe to ignore.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A user name may become a directory name only if it cannot climb out of

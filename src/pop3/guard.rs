@@ -34,6 +34,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::sync::lock;
+
 /// Settings of the failure budget.
 #[derive(Debug, Clone)]
 pub struct GuardConfig {
@@ -286,13 +288,6 @@ impl Guard {
         e.trusted.insert(0, ip);
         e.trusted.truncate(self.config.trusted_per_account.max(1));
     }
-}
-
-/// The table behind a mutex. A panic while holding it cannot leave an
-/// entry half-written in a way that matters (counts and times only), so a
-/// poisoned lock is simply used.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

@@ -269,7 +269,7 @@ impl PerIp {
     /// share already.
     fn take(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
         let ip = source_key(ip);
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = crate::sync::lock(&self.open);
         let n = open.entry(ip).or_insert(0);
         if *n >= self.max {
             return None;
@@ -292,7 +292,7 @@ struct IpSlot {
 
 impl Drop for IpSlot {
     fn drop(&mut self) {
-        let mut open = self.per_ip.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = crate::sync::lock(&self.per_ip.open);
         if let Some(n) = open.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
