@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use crate::lab::{
-    ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side, TlsEvent, Verify,
-    WireEvent, describe,
+    AttackEvent, ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side,
+    TlsEvent, Verify, WireEvent, describe,
 };
 use crate::pop3::server::ServerEvent;
 use crate::sanitize;
@@ -50,6 +50,27 @@ pub struct DemoArgs {
     /// With this password (default the demo one).
     #[arg(long)]
     pub password: Option<String>,
+    /// Put an active attacker on the wire. With an attack, the client's
+    /// policies come from the flags below only: it uses TLS "if offered"
+    /// unless --require-tls, and checks the certificate unless --insecure.
+    /// The exit status is 0 whether the attack succeeds or fails.
+    #[arg(long, value_enum, value_name = "ATTACK")]
+    pub attack: Option<crate::attack::Attack>,
+    /// The client never sends credentials without TLS (the careful client).
+    #[arg(long)]
+    pub require_tls: bool,
+    /// The lab's server runs commands that arrived before the STLS
+    /// handshake (deliberately vulnerable, CVE-2011-0411 class; lab only).
+    #[arg(long)]
+    pub vulnerable_server: bool,
+    /// The client reads replies that arrived before the STLS handshake as
+    /// if they came inside TLS (deliberately vulnerable; lab only).
+    #[arg(long)]
+    pub vulnerable_client: bool,
+    /// A word list for `--attack crack` (one candidate per line) instead of
+    /// the built-in one, e.g. /usr/share/dict/words.
+    #[arg(long, value_name = "FILE")]
+    pub wordlist: Option<PathBuf>,
 }
 
 /// The part of `demo --help` that says which commands the demo sends, built
@@ -99,6 +120,24 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     if args.insecure {
         scenario.verify = Verify::Insecure;
     }
+    if let Some(attack) = args.attack {
+        scenario.attack = Some(attack);
+        scenario.require_tls = args.require_tls;
+    } else if args.require_tls {
+        scenario.require_tls = true;
+    }
+    if args.vulnerable_server {
+        if args.server.is_some() {
+            bail!(
+                "--vulnerable-server changes the lab's own server; it cannot be used with --server"
+            );
+        }
+        scenario.vulnerable_server = true;
+    }
+    if args.wordlist.is_some() && args.attack != Some(crate::attack::Attack::Crack) {
+        bail!("--wordlist is for --attack crack");
+    }
+    let attacking = scenario.attack.is_some();
     let (mut lab, mut rx) = Lab::start(scenario, options).await?;
     let result = lab.run_demo().await;
     lab.shutdown().await;
@@ -120,7 +159,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         transcript(&events)
     };
     print!("{out}");
-    result.map_err(anyhow::Error::from)
+    // Under attack, a client that refuses or a session the attacker broke
+    // is the lesson, not a failure of the lab; only a lab that could not
+    // run (or an attack without a verdict) is an error.
+    let verdict = events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::Attack(AttackEvent::Verdict { .. })));
+    match result {
+        Err(e) if attacking && verdict && !matches!(e, crate::lab::LabError::Setup { .. }) => {
+            Ok(())
+        }
+        other => other.map_err(anyhow::Error::from),
+    }
 }
 
 async fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
@@ -137,6 +187,7 @@ async fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
 pub fn transcript(events: &[Event]) -> String {
     let mut out = String::new();
     let mut learned: Vec<(u64, String)> = Vec::new();
+    let mut verdicts: Vec<AttackEvent> = Vec::new();
     for e in events {
         let ms = e.at.as_secs_f64() * 1000.0;
         // Every line of the transcript passes here, so text a server or
@@ -247,6 +298,24 @@ pub fn transcript(events: &[Event]) -> String {
                 ),
             ),
             EventKind::Tls(_) => {}
+            EventKind::Attack(a) => {
+                if let AttackEvent::Verdict { .. } = a {
+                    verdicts.push(a.clone());
+                }
+                if let Some(text) = describe::attack_line(a) {
+                    line("attacker", &text);
+                }
+                if let AttackEvent::Acted {
+                    note: crate::wire::tap::AttackNote::Read { dir, bytes, len },
+                    ..
+                } = a
+                {
+                    line(
+                        "attacker",
+                        &format!("reads {} {}", dir.arrow(), chunk_text(bytes, *len)),
+                    );
+                }
+            }
         }
     }
     let _ = writeln!(out, "\nWhat the eavesdropper learned:");
@@ -255,6 +324,11 @@ pub fn transcript(events: &[Event]) -> String {
     }
     for (conn, summary) in learned {
         let _ = writeln!(out, "  connection {conn}: {}", sanitize::visible(&summary));
+    }
+    for v in &verdicts {
+        if let Some(text) = describe::attack_line(v) {
+            let _ = writeln!(out, "\nVerdict: {text}");
+        }
     }
     out
 }

@@ -543,7 +543,7 @@ async fn capture(rx: &mut mpsc::UnboundedReceiver<TapEvent>) -> (Vec<u8>, Vec<u8
                     stream.extend_from_slice(&chunk.bytes);
                 }
                 TapEvent::Closed { .. } => closed += 1,
-                TapEvent::Opened { .. } => {}
+                TapEvent::Opened { .. } | TapEvent::Attack { .. } => {}
                 TapEvent::Failed { reason, .. } => panic!("the tap failed: {reason}"),
             }
         }

@@ -199,3 +199,111 @@ fn server_words(s: &ServerEvent) -> Option<String> {
         } => format!("session ended: {reason} ({commands})"),
     })
 }
+
+/// An attacker's event as one line, or `None` for events shown otherwise
+/// (plaintext the attacker read is shown as chunks of its own, and the
+/// search's progress as a bar).
+pub fn attack_line(e: &super::AttackEvent) -> Option<String> {
+    attack_words(e).map(|t| visible(&t).into_owned())
+}
+
+fn attack_words(e: &super::AttackEvent) -> Option<String> {
+    use super::AttackEvent as A;
+    use crate::wire::tap::AttackNote as N;
+    Some(match e {
+        A::Armed { attack } => format!("ATTACKER on the wire: {}", attack_name(*attack)),
+        A::Acted { note, .. } => match note {
+            N::Removed { line, what, .. } => format!("removed {line:?} ({what})"),
+            N::Answered { line, answer } => {
+                format!("kept {line:?} from the server and answered {answer:?} itself")
+            }
+            N::Injected { dir, text } => format!("injected {} {text:?}", dir.arrow()),
+            N::Presented { name, issuer } => {
+                format!("presented its own certificate for {name}, issued by '{issuer}'")
+            }
+            N::ClientRefused { reason } => reason.clone(),
+            N::UpstreamTls { version, suite } => {
+                format!("opened its own TLS to the real server ({version}, {suite})")
+            }
+            N::UpstreamFailed { reason } => format!("could not reach the server: {reason}"),
+            N::Read { .. } => return None,
+        },
+        A::Learned { means, leak, .. } => {
+            let (_, text) = leak_words(leak)?;
+            let how = match means {
+                super::Means::Cleartext => "in cleartext",
+                super::Means::ForgedTls => "inside its forged TLS",
+                super::Means::StolenKeys => "decrypted with the stolen keys",
+                super::Means::Guessing => "by guessing",
+            };
+            format!("READ {how}: {text}")
+        }
+        A::Decrypted {
+            dir,
+            seq,
+            content,
+            len,
+            text,
+            ..
+        } => {
+            let first = text.lines().next().unwrap_or("");
+            format!(
+                "decrypted {} record #{seq} ({content}, {len} bytes): {first}",
+                dir.arrow()
+            )
+        }
+        A::Sealed {
+            records, reason, ..
+        } => format!("{records} record(s) could not be opened: {reason}"),
+        A::CrackStarted { user, candidates } => format!(
+            "guessing {user}'s APOP password offline{}",
+            candidates
+                .map(|n| format!(" ({n} candidates)"))
+                .unwrap_or_default()
+        ),
+        A::CrackProgress { .. } => return None,
+        A::CrackDone {
+            found,
+            tried,
+            elapsed,
+            rate,
+            ..
+        } => format!(
+            "{} after {tried} guesses in {:.2} s ({})",
+            if found.is_some() {
+                "FOUND"
+            } else {
+                "not found"
+            },
+            elapsed.as_secs_f64(),
+            rate_words(*rate)
+        ),
+        A::Verdict { succeeded, why, .. } => format!(
+            "ATTACK {}: {why}",
+            if *succeeded { "SUCCEEDED" } else { "FAILED" }
+        ),
+    })
+}
+
+/// An attack's name as a learner reads it.
+pub fn attack_name(a: crate::attack::Attack) -> &'static str {
+    use crate::attack::Attack as K;
+    match a {
+        K::StripStls => "strip STLS",
+        K::ForgeCert => "forged certificate",
+        K::Inject => "STARTTLS command injection",
+        K::StealKeys => "stolen session keys",
+        K::Crack => "offline APOP dictionary attack",
+    }
+}
+
+/// Guesses per second in words: "5.2 million guesses/s".
+pub fn rate_words(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.1} million guesses/s", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.0} thousand guesses/s", rate / 1e3)
+    } else {
+        format!("{rate:.0} guesses/s")
+    }
+}

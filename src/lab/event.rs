@@ -13,10 +13,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::attack::Attack;
 use crate::pop3::server::ServerEvent;
 use crate::tls::SessionSummary;
 use crate::wire::Direction;
 use crate::wire::dissect::{Item, Loot};
+use crate::wire::pop3::Leak;
+use crate::wire::tap::AttackNote;
 use crate::wire::tls::CertSummary;
 
 use super::Scenario;
@@ -50,6 +53,8 @@ pub enum EventKind {
     Wire(WireEvent),
     /// TLS facts from the endpoints (not visible on the wire).
     Tls(TlsEvent),
+    /// The attacker: what it did, what it learned, and the verdict.
+    Attack(AttackEvent),
 }
 
 /// The lab's own events.
@@ -225,5 +230,113 @@ pub enum TlsEvent {
         /// The secret, in hex. Anyone holding it can decrypt that part of
         /// the session, which is what the lab will later show.
         secret: String,
+    },
+}
+
+/// How the attacker came to read a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Means {
+    /// In cleartext on the wire.
+    Cleartext,
+    /// Inside TLS the attacker terminated with its forged certificate.
+    ForgedTls,
+    /// In TLS records opened with the session's stolen key log.
+    StolenKeys,
+    /// By guessing offline against a recorded APOP digest.
+    Guessing,
+}
+
+/// The attacker's point of view.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AttackEvent {
+    /// The attack is on, against a client with these settings.
+    Armed {
+        /// Which attack.
+        attack: Attack,
+    },
+    /// Something the attacker did on a connection (removed, answered,
+    /// injected, presented a certificate, read plaintext).
+    Acted {
+        /// The tap's connection number.
+        conn: u64,
+        /// What.
+        note: AttackNote,
+    },
+    /// A secret the attacker now holds.
+    Learned {
+        /// The connection.
+        conn: u64,
+        /// How it got it.
+        means: Means,
+        /// What.
+        leak: Leak,
+    },
+    /// A TLS record opened with the stolen keys.
+    Decrypted {
+        /// The connection.
+        conn: u64,
+        /// Which way the record went.
+        dir: Direction,
+        /// Its sequence number in its direction and key.
+        seq: u64,
+        /// The inner content type, e.g. "application_data", "handshake".
+        content: String,
+        /// The plaintext length.
+        len: usize,
+        /// The plaintext, lossy UTF-8 (at most 4 KiB kept).
+        text: String,
+    },
+    /// Records the stolen keys could not open, and why.
+    Sealed {
+        /// The connection.
+        conn: u64,
+        /// How many.
+        records: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The offline search for an APOP password began.
+    CrackStarted {
+        /// Whose digest.
+        user: String,
+        /// Candidates to try, if known.
+        candidates: Option<u64>,
+    },
+    /// How far the search is.
+    CrackProgress {
+        /// Candidates tried.
+        tried: u64,
+        /// Out of.
+        candidates: Option<u64>,
+        /// Candidates per second so far.
+        rate: f64,
+    },
+    /// The search ended.
+    CrackDone {
+        /// Whose digest.
+        user: String,
+        /// The password, if found.
+        found: Option<String>,
+        /// Candidates tried.
+        tried: u64,
+        /// How long it took.
+        #[serde(rename = "elapsed_ms", serialize_with = "millis")]
+        elapsed: Duration,
+        /// Candidates per second.
+        rate: f64,
+        /// When not found: how long an exhaustive search of the real
+        /// password's length and alphabet would take at this rate.
+        estimate: Option<String>,
+    },
+    /// Whether the attack worked, and the one reason that decided it.
+    Verdict {
+        /// Which attack.
+        attack: Attack,
+        /// True when the attacker got what it came for.
+        succeeded: bool,
+        /// Why, in words.
+        why: String,
     },
 }

@@ -9,8 +9,11 @@
 pub mod describe;
 pub mod driver;
 mod event;
+mod judge;
 
-pub use event::{ClientEvent, Event, EventKind, LabEvent, Side, TlsEvent, WireEvent};
+pub use event::{
+    AttackEvent, ClientEvent, Event, EventKind, LabEvent, Means, Side, TlsEvent, WireEvent,
+};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -26,6 +29,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
 
+use crate::attack::{Attack, Attacker};
 use crate::mailbox::{Store, demo};
 use crate::pop3::auth::{Users, apop_digest};
 use crate::pop3::client::{BoundedReply, BoxedStream, Client, ClientError, Reply, handshake_error};
@@ -35,7 +39,7 @@ use crate::pop3::session::{Backend, SessionConfig};
 use crate::tls::{self, SessionSummary, Trust};
 use crate::wire::Direction;
 use crate::wire::dissect::Dissector;
-use crate::wire::tap::{Gate, Tap, TapConfig, TapEvent};
+use crate::wire::tap::{self as wtap, Gate, Tap, TapConfig, TapEvent};
 use crate::wire::tls::summarize_certificate;
 
 /// How the client reaches the server.
@@ -116,6 +120,15 @@ pub struct Scenario {
     /// The password (never serialized).
     #[serde(skip)]
     pub password: String,
+    /// The attacker on the wire, if any.
+    #[serde(default)]
+    pub attack: Option<Attack>,
+    /// The lab's server keeps bytes that arrive after STLS and before the
+    /// handshake and runs them inside TLS, as servers vulnerable to
+    /// CVE-2011-0411 did. Off unless a learner turns it on, and only for
+    /// the lab's own server.
+    #[serde(default)]
+    pub vulnerable_server: bool,
 }
 
 impl Scenario {
@@ -140,6 +153,8 @@ impl Scenario {
             verify: Verify::LabCa,
             user: "alice".into(),
             password: "wonderland".into(),
+            attack: None,
+            vulnerable_server: false,
         })
     }
 
@@ -227,15 +242,25 @@ impl LabError {
 }
 
 /// Sends events stamped with the lab's clock. Cloned into every task.
+/// Every event passes the [`judge::Judge`], so an attack's verdict follows
+/// the event that settled it.
 #[derive(Clone)]
 struct Emitter {
     epoch: Instant,
     tx: mpsc::UnboundedSender<Event>,
+    judge: Arc<std::sync::Mutex<judge::Judge>>,
 }
 
 impl Emitter {
     fn at(&self, at: Duration, kind: EventKind) {
+        let verdict = crate::sync::lock(&self.judge).see(&kind);
         let _ = self.tx.send(Event { at, kind });
+        if let Some(v) = verdict {
+            let _ = self.tx.send(Event {
+                at,
+                kind: EventKind::Attack(v),
+            });
+        }
     }
     fn now(&self, kind: EventKind) {
         self.at(self.epoch.elapsed(), kind);
@@ -311,6 +336,7 @@ impl Lab {
         let emit = Emitter {
             epoch: Instant::now(),
             tx,
+            judge: Arc::new(std::sync::Mutex::new(judge::Judge::new(scenario.attack))),
         };
         let mut copy = None;
         let mut tasks = Vec::new();
@@ -403,6 +429,14 @@ impl Lab {
         })
         .await
         .map_err(LabError::setup)?;
+        let tap = match scenario.attack {
+            Some(attack) if attack.is_active() => {
+                let attacker = Attacker::new(attack, scenario.transport == TransportKind::Pop3s)
+                    .map_err(LabError::setup)?;
+                tap.intercept(Arc::new(attacker))
+            }
+            _ => tap,
+        };
         let tap_addr = tap.local_addr().map_err(LabError::setup)?;
         let gate = tap.gate();
         let (ttx, trx) = mpsc::unbounded_channel();
@@ -448,6 +482,9 @@ impl Lab {
             tap: tap_addr,
             own_server: server.is_some(),
         }));
+        if let Some(attack) = scenario.attack {
+            emit.now(EventKind::Attack(AttackEvent::Armed { attack }));
+        }
         Ok((
             Lab {
                 scenario,
@@ -929,6 +966,8 @@ async fn pump(
 ) {
     struct Conn {
         dissector: Dissector,
+        /// What the attacker reads inside TLS it terminated.
+        attacker: Option<Dissector>,
         closed: u8,
     }
     let mut conns: HashMap<u64, Conn> = HashMap::new();
@@ -949,6 +988,7 @@ async fn pump(
                     conn,
                     Conn {
                         dissector,
+                        attacker: None,
                         closed: 0,
                     },
                 );
@@ -1013,6 +1053,30 @@ async fn pump(
                         }),
                     );
                     open.send_modify(|n| *n = n.saturating_sub(1));
+                }
+            }
+            TapEvent::Attack { conn, at, note } => {
+                let mut learned = Vec::new();
+                if let wtap::AttackNote::Read { dir, bytes, .. } = &note
+                    && let Some(c) = conns.get_mut(&conn)
+                {
+                    let d = c.attacker.get_or_insert_with(Dissector::new);
+                    for item in d.feed(*dir, bytes) {
+                        if let crate::wire::dissect::Item::Leak(leak) = item {
+                            learned.push(leak);
+                        }
+                    }
+                }
+                emit.at(at, EventKind::Attack(AttackEvent::Acted { conn, note }));
+                for leak in learned {
+                    emit.at(
+                        at,
+                        EventKind::Attack(AttackEvent::Learned {
+                            conn,
+                            means: Means::ForgedTls,
+                            leak,
+                        }),
+                    );
                 }
             }
             TapEvent::Failed { conn, reason } => {

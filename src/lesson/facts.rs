@@ -90,6 +90,7 @@ impl Facts {
                     self.secret_derived = true;
                 }
             }
+            EventKind::Attack(_) => {}
         }
     }
 

@@ -164,6 +164,24 @@ impl Command {
         }
     }
 
+    /// True when a `+OK` answer to this command is followed by a
+    /// multi-line body ending in a lone "." (RFC 1939 §3, RFC 2449 for
+    /// CAPA, RFC 5034 for AUTH without a mechanism, which lists them).
+    pub fn multiline_reply(&self) -> bool {
+        matches!(
+            self,
+            Command::Retr(_)
+                | Command::Top(..)
+                | Command::Capa
+                | Command::List(None)
+                | Command::Uidl(None)
+                | Command::Auth {
+                    mechanism: None,
+                    ..
+                }
+        )
+    }
+
     /// The command with secrets masked, for logs a user may paste, and
     /// with the client's control characters and bidirectional overrides
     /// made visible, since it goes to logs and screens as it is.

@@ -44,6 +44,7 @@ use rustls::{
     ServerConfig, SignatureScheme, SupportedProtocolVersion,
 };
 
+pub mod forge;
 mod problem;
 pub use problem::{CertProblem, refused_certificate};
 
@@ -823,7 +824,7 @@ struct DemoMaterial {
 /// rcgen takes `time::OffsetDateTime`, which this crate does not depend on directly;
 /// starting from rcgen's own date helper and adding a `std::time::Duration` gets the
 /// current time without adding that dependency.
-fn set_validity(params: &mut CertificateParams, days: u64) {
+pub(crate) fn set_validity(params: &mut CertificateParams, days: u64) {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO);

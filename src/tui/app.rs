@@ -1282,6 +1282,7 @@ impl App {
                 }
             }
             EventKind::Tls(_) => {}
+            EventKind::Attack(_) => {}
         }
     }
 

@@ -3,8 +3,9 @@
 //!
 //! Every chunk that crosses is forwarded at once, unchanged and with its
 //! boundaries kept (one read, one write), then reported as a [`TapEvent`].
-//! The relay loop in [`relay_direction`] is the one place bytes pass, so a
-//! later active attacker is a transform applied there, not a second relay.
+//! The relay loop in [`relay`] is the one place bytes pass: an active
+//! attacker (see `attack`) is an [`Intercept`] that drives the same loop
+//! with a [`Transform`] of its own, never a second relay.
 //! The [`Gate`] lets a teacher pause the wire and let chunks through one at
 //! a time.
 //!
@@ -17,8 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
@@ -50,6 +50,15 @@ pub enum TapEvent {
         at: Duration,
         /// Why, in words.
         reason: String,
+    },
+    /// What an active attacker did or learned on a connection.
+    Attack {
+        /// The connection.
+        conn: u64,
+        /// When.
+        at: Duration,
+        /// What.
+        note: AttackNote,
     },
     /// The tap could not reach the server for a client.
     Failed {
@@ -179,6 +188,7 @@ pub struct Tap {
     listener: TcpListener,
     config: TapConfig,
     gate: Gate,
+    intercept: Option<Arc<dyn Intercept>>,
 }
 
 const CHUNK: usize = 16 * 1024;
@@ -191,6 +201,7 @@ impl Tap {
             listener,
             config,
             gate: Gate::default(),
+            intercept: None,
         })
     }
 
@@ -210,6 +221,13 @@ impl Tap {
         self.run_since(events, Instant::now()).await
     }
 
+    /// Put an active attacker on this tap: every connection is handed to
+    /// `intercept` instead of the passive relay.
+    pub fn intercept(mut self, intercept: Arc<dyn Intercept>) -> Tap {
+        self.intercept = Some(intercept);
+        self
+    }
+
     /// As [`run`](Self::run), with event times measured from `start` (the
     /// lab's clock, so wire and endpoint events can be put in one order).
     pub async fn run_since(self, events: mpsc::UnboundedSender<TapEvent>, start: Instant) {
@@ -224,6 +242,7 @@ impl Tap {
             let limit = self.config.capture_limit;
             let gate = self.gate.clone();
             let events = events.clone();
+            let intercept = self.intercept.clone();
             tokio::spawn(async move {
                 let server = match TcpStream::connect(upstream).await {
                     Ok(s) => s,
@@ -243,84 +262,442 @@ impl Tap {
                     server: upstream,
                     at: start.elapsed(),
                 });
-                let (cr, cw) = client.into_split();
-                let (sr, sw) = server.into_split();
-                let up = relay_direction(
-                    conn,
-                    Direction::ClientToServer,
-                    cr,
-                    sw,
-                    limit,
-                    &gate,
-                    &events,
-                    start,
-                );
-                let down = relay_direction(
-                    conn,
-                    Direction::ServerToClient,
-                    sr,
-                    cw,
-                    limit,
-                    &gate,
-                    &events,
-                    start,
-                );
-                tokio::join!(up, down);
+                let wire = Wire::new(conn, limit, gate, events, start);
+                match intercept {
+                    Some(attacker) => attacker.run(wire, client, server).await,
+                    None => {
+                        let (mut client, mut server) = (client, server);
+                        relay(&wire, &mut client, &mut server, &mut Pass, Report::Wire).await;
+                    }
+                }
             });
         }
     }
 }
 
-/// Copy one direction: read a chunk, wait at the gate, forward it whole,
-/// report it. The only place bytes pass.
-#[allow(clippy::too_many_arguments)]
-async fn relay_direction(
+/// What an active attacker did or learned, reported in wire order beside
+/// the chunks. The words for each live in `lab::describe`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AttackNote {
+    /// A line was taken out of what one side sent before passing it on.
+    Removed {
+        /// Which way the line was going.
+        dir: Direction,
+        /// The line, without its line end (lossy UTF-8).
+        line: String,
+        /// Why the attacker removed it, e.g. "STLS in the CAPA reply".
+        what: String,
+    },
+    /// The attacker answered a line itself instead of passing it on.
+    Answered {
+        /// The line it kept from the server.
+        line: String,
+        /// Its own answer, without the line end.
+        answer: String,
+    },
+    /// Bytes the attacker added to one direction.
+    Injected {
+        /// Which way they went.
+        dir: Direction,
+        /// What was added, lossy UTF-8.
+        text: String,
+    },
+    /// The attacker showed the client a certificate of its own.
+    Presented {
+        /// The name the certificate was made for.
+        name: String,
+        /// Its issuer.
+        issuer: String,
+    },
+    /// The client refused the attacker's TLS (its certificate check
+    /// failed, most often).
+    ClientRefused {
+        /// Why, in the client's alert or the handshake error.
+        reason: String,
+    },
+    /// The attacker's own TLS to the real server is up.
+    UpstreamTls {
+        /// The version it negotiated.
+        version: String,
+        /// The cipher suite.
+        suite: String,
+    },
+    /// The attacker could not complete its own TLS to the server.
+    UpstreamFailed {
+        /// Why.
+        reason: String,
+    },
+    /// Plaintext the attacker read inside TLS it terminated.
+    Read {
+        /// Which way it was going.
+        dir: Direction,
+        /// The bytes (at most the capture limit per connection).
+        bytes: Vec<u8>,
+        /// How many bytes crossed.
+        len: usize,
+    },
+}
+
+/// A way of handling each connection other than passing it through: the
+/// active attacker. It gets the connection's [`Wire`] to report on and
+/// both sockets, and normally moves bytes with [`relay`], the one relay
+/// loop, giving it a [`Transform`].
+pub trait Intercept: Send + Sync + 'static {
+    /// Handle one connection until both sides are done.
+    fn run(
+        self: Arc<Self>,
+        wire: Wire,
+        client: TcpStream,
+        server: TcpStream,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+}
+
+/// One connection's reporting: its number, each direction's stream
+/// offset, the capture budget, the gate and the event channel. Cloning
+/// gives another handle on the same counters, so a recorder below TLS and
+/// the relay above it report into one stream of chunks.
+#[derive(Clone)]
+pub struct Wire {
     conn: u64,
-    dir: Direction,
-    mut from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
     limit: u64,
-    gate: &Gate,
-    events: &mpsc::UnboundedSender<TapEvent>,
+    gate: Gate,
+    events: mpsc::UnboundedSender<TapEvent>,
     start: Instant,
-) {
-    let mut buf = vec![0u8; CHUNK];
-    let mut offset = 0u64;
-    let mut kept = 0u64;
-    let reason = loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) => break "closed by the sender".to_string(),
-            Ok(n) => n,
-            Err(e) => break format!("read error: {e}"),
-        };
-        gate.pass().await;
-        // The chunk crosses now: stamp it before the write, so the
-        // receiving endpoint can never report it earlier than the wire.
-        let at = start.elapsed();
-        if let Err(e) = to.write_all(&buf[..n]).await {
-            break format!("write error: {e}");
-        }
-        let keep = (limit.saturating_sub(kept)).min(n as u64) as usize;
-        kept += keep as u64;
-        let _ = events.send(TapEvent::Chunk(Chunk {
+    /// Offset and bytes kept, per direction (client→server first).
+    counts: Arc<std::sync::Mutex<[(u64, u64); 2]>>,
+    /// Plaintext bytes kept in [`AttackNote::Read`] notes.
+    read_kept: Arc<AtomicU64>,
+}
+
+impl Wire {
+    fn new(
+        conn: u64,
+        limit: u64,
+        gate: Gate,
+        events: mpsc::UnboundedSender<TapEvent>,
+        start: Instant,
+    ) -> Wire {
+        Wire {
             conn,
+            limit,
+            gate,
+            events,
+            start,
+            counts: Arc::default(),
+            read_kept: Arc::default(),
+        }
+    }
+
+    /// The tap's number for this connection.
+    pub fn conn(&self) -> u64 {
+        self.conn
+    }
+
+    /// The wire's gate (pause, step).
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// Report bytes that crossed the client's side of the tap.
+    pub fn crossed(&self, dir: Direction, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let at = self.start.elapsed();
+        let (offset, keep) = {
+            let mut counts = crate::sync::lock(&self.counts);
+            let slot = &mut counts[dir_index(dir)];
+            let keep = (self.limit.saturating_sub(slot.1)).min(bytes.len() as u64) as usize;
+            let offset = slot.0;
+            slot.0 += bytes.len() as u64;
+            slot.1 += keep as u64;
+            (offset, keep)
+        };
+        let _ = self.events.send(TapEvent::Chunk(Chunk {
+            conn: self.conn,
             dir,
             at,
             offset,
-            len: n,
-            bytes: buf[..keep].to_vec(),
+            len: bytes.len(),
+            bytes: bytes[..keep].to_vec(),
         }));
-        offset += n as u64;
-    };
-    // Pass the half-close on, so each endpoint sees what it would have
-    // seen without the tap in between.
-    let _ = to.shutdown().await;
-    let _ = events.send(TapEvent::Closed {
-        conn,
-        dir,
-        at: start.elapsed(),
-        reason,
-    });
+    }
+
+    /// Report that one direction ended.
+    pub fn closed(&self, dir: Direction, reason: String) {
+        let _ = self.events.send(TapEvent::Closed {
+            conn: self.conn,
+            dir,
+            at: self.start.elapsed(),
+            reason,
+        });
+    }
+
+    /// Report what the attacker did. [`AttackNote::Read`] bytes count
+    /// against the capture limit like chunks do.
+    pub fn note(&self, mut note: AttackNote) {
+        if let AttackNote::Read { bytes, .. } = &mut note {
+            let kept = self.read_kept.load(Ordering::Relaxed);
+            let keep = (self.limit.saturating_sub(kept)).min(bytes.len() as u64) as usize;
+            self.read_kept.fetch_add(keep as u64, Ordering::Relaxed);
+            bytes.truncate(keep);
+        }
+        let _ = self.events.send(TapEvent::Attack {
+            conn: self.conn,
+            at: self.start.elapsed(),
+            note,
+        });
+    }
+}
+
+fn dir_index(dir: Direction) -> usize {
+    match dir {
+        Direction::ClientToServer => 0,
+        Direction::ServerToClient => 1,
+    }
+}
+
+/// What a [`Transform`] makes of one chunk.
+#[derive(Debug, Default)]
+pub struct Edit {
+    /// What goes on to the other side.
+    pub forward: Vec<u8>,
+    /// What goes back to the side that sent the chunk (the attacker
+    /// answering in the other side's name).
+    pub answer: Vec<u8>,
+    /// What to report.
+    pub notes: Vec<AttackNote>,
+    /// Stop relaying once this chunk is passed on, so the caller can take
+    /// both streams over (to start TLS on each side, say).
+    pub hand_over: bool,
+}
+
+/// A rule applied to every chunk on the relay loop. The passive tap uses
+/// [`Pass`]; an attacker edits, answers or stops.
+pub trait Transform: Send {
+    /// A chunk read from the sender of `dir`. The edit starts empty.
+    fn chunk(&mut self, dir: Direction, bytes: &[u8], edit: &mut Edit);
+}
+
+/// The passive tap: every chunk passes as it is.
+pub struct Pass;
+
+impl Transform for Pass {
+    fn chunk(&mut self, _dir: Direction, bytes: &[u8], edit: &mut Edit) {
+        edit.forward.extend_from_slice(bytes);
+    }
+}
+
+/// What the relay loop reports for the bytes it moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// The streams are the sockets: chunks are what crossed the wire.
+    Wire,
+    /// The streams are TLS the attacker terminated: the wire is reported
+    /// below TLS (see [`Recorded`]), and what moves here is plaintext the
+    /// attacker reads ([`AttackNote::Read`]).
+    Plaintext,
+}
+
+/// How [`relay`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relayed {
+    /// Both directions ended; their `Closed` events are sent.
+    Done,
+    /// The transform asked to hand the streams over; nothing is closed.
+    HandedOver,
+}
+
+/// The one relay loop: read a chunk from either side, wait at the gate,
+/// apply the transform, write what it decided, report it. Chunk
+/// boundaries are kept (one read, one write). A side that closes has its
+/// half-close passed on, and the other direction goes on until it ends.
+///
+/// What is reported is the client's side of the tap: client→server chunks
+/// as the client sent them, server→client chunks as the client received
+/// them (after any edit); the attacker's edits are reported as notes.
+pub async fn relay<C, S>(
+    wire: &Wire,
+    client: &mut C,
+    server: &mut S,
+    transform: &mut dyn Transform,
+    report: Report,
+) -> Relayed
+where
+    C: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    S: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    let mut up = vec![0u8; CHUNK];
+    let mut down = vec![0u8; CHUNK];
+    // Reason each direction ended, once it has.
+    let mut up_done: Option<String> = None;
+    let mut down_done: Option<String> = None;
+    loop {
+        if up_done.is_some() && down_done.is_some() {
+            break;
+        }
+        let (dir, read) = tokio::select! {
+            r = client.read(&mut up), if up_done.is_none() => (Direction::ClientToServer, r),
+            r = server.read(&mut down), if down_done.is_none() => (Direction::ServerToClient, r),
+        };
+        let n = match read {
+            Ok(0) => Err("closed by the sender".to_string()),
+            Ok(n) => Ok(n),
+            // A TLS peer that just closes its socket: common, and not an
+            // error worth a URL in the transcript.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Err("closed by the sender (without a TLS close_notify)".to_string())
+            }
+            Err(e) => Err(format!("read error: {e}")),
+        };
+        let n = match n {
+            Ok(n) => n,
+            Err(reason) => {
+                // Pass the half-close on, so each endpoint sees what it
+                // would have seen without the tap in between.
+                match dir {
+                    Direction::ClientToServer => {
+                        let _ = server.shutdown().await;
+                        up_done = Some(reason);
+                    }
+                    Direction::ServerToClient => {
+                        let _ = client.shutdown().await;
+                        down_done = Some(reason);
+                    }
+                }
+                wire.closed(dir, done_reason(&up_done, &down_done, dir));
+                continue;
+            }
+        };
+        wire.gate.pass().await;
+        let bytes = match dir {
+            Direction::ClientToServer => &up[..n],
+            Direction::ServerToClient => &down[..n],
+        };
+        let mut edit = Edit::default();
+        transform.chunk(dir, bytes, &mut edit);
+        // Stamp the chunk before the write, so the receiving endpoint can
+        // never report it earlier than the wire.
+        let (to_client, to_server) = match dir {
+            Direction::ClientToServer => (&edit.answer, &edit.forward),
+            Direction::ServerToClient => (&edit.forward, &edit.answer),
+        };
+        match report {
+            Report::Wire => {
+                if dir == Direction::ClientToServer {
+                    wire.crossed(dir, bytes);
+                }
+                wire.crossed(Direction::ServerToClient, to_client);
+            }
+            Report::Plaintext => wire.note(AttackNote::Read {
+                dir,
+                bytes: bytes.to_vec(),
+                len: bytes.len(),
+            }),
+        }
+        for note in edit.notes.drain(..) {
+            wire.note(note);
+        }
+        if !to_server.is_empty()
+            && let Err(e) = server.write_all(to_server).await
+        {
+            let _ = client.shutdown().await;
+            up_done.get_or_insert(format!("write error: {e}"));
+            down_done.get_or_insert_with(|| "the server's side failed".into());
+            wire.closed(Direction::ClientToServer, format!("write error: {e}"));
+            wire.closed(Direction::ServerToClient, "the server's side failed".into());
+            break;
+        }
+        if !to_client.is_empty()
+            && let Err(e) = client.write_all(to_client).await
+        {
+            let _ = server.shutdown().await;
+            wire.closed(Direction::ServerToClient, format!("write error: {e}"));
+            wire.closed(Direction::ClientToServer, "the client's side failed".into());
+            break;
+        }
+        if edit.hand_over {
+            let _ = server.flush().await;
+            let _ = client.flush().await;
+            return Relayed::HandedOver;
+        }
+    }
+    Relayed::Done
+}
+
+fn done_reason(up: &Option<String>, down: &Option<String>, dir: Direction) -> String {
+    match dir {
+        Direction::ClientToServer => up.clone(),
+        Direction::ServerToClient => down.clone(),
+    }
+    .unwrap_or_default()
+}
+
+/// A socket whose every read and write is reported as a chunk on the
+/// wire: the client's side of a TLS session the attacker terminates, so
+/// the eavesdropper's view stays the bytes that really crossed.
+pub struct Recorded<S> {
+    inner: S,
+    wire: Wire,
+}
+
+impl<S> Recorded<S> {
+    /// Report everything that crosses `inner` on `wire`.
+    pub fn new(inner: S, wire: Wire) -> Self {
+        Recorded { inner, wire }
+    }
+
+    /// The socket underneath.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorded<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let poll = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = &poll {
+            this.wire
+                .crossed(Direction::ClientToServer, &buf.filled()[before..]);
+        }
+        poll
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorded<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        let poll = std::pin::Pin::new(&mut this.inner).poll_write(cx, data);
+        if let std::task::Poll::Ready(Ok(n)) = &poll {
+            this.wire.crossed(Direction::ServerToClient, &data[..*n]);
+        }
+        poll
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 #[cfg(test)]

