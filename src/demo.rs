@@ -185,10 +185,29 @@ async fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
 
 /// Render events as the annotated transcript.
 pub fn transcript(events: &[Event]) -> String {
+    let mut t = Transcript::default();
     let mut out = String::new();
-    let mut learned: Vec<(u64, String)> = Vec::new();
-    let mut verdicts: Vec<AttackEvent> = Vec::new();
     for e in events {
+        out.push_str(&t.event(e));
+    }
+    out.push_str(&t.finish());
+    out
+}
+
+/// The transcript built one event at a time, for a live view (`popscope
+/// proxy`) as well as for [`transcript`].
+#[derive(Debug, Default)]
+pub struct Transcript {
+    learned: Vec<(u64, String)>,
+    verdicts: Vec<AttackEvent>,
+}
+
+impl Transcript {
+    /// The lines for one event (possibly none).
+    pub fn event(&mut self, e: &Event) -> String {
+        let mut out = String::new();
+        let learned = &mut self.learned;
+        let verdicts = &mut self.verdicts;
         let ms = e.at.as_secs_f64() * 1000.0;
         // Every line of the transcript passes here, so text a server or
         // a certificate chose cannot drive the terminal.
@@ -317,20 +336,28 @@ pub fn transcript(events: &[Event]) -> String {
                 }
             }
         }
+        out
     }
-    let _ = writeln!(out, "\nWhat the eavesdropper learned:");
-    if learned.is_empty() {
-        let _ = writeln!(out, "  (no connection was completed)");
-    }
-    for (conn, summary) in learned {
-        let _ = writeln!(out, "  connection {conn}: {}", sanitize::visible(&summary));
-    }
-    for v in &verdicts {
-        if let Some(text) = describe::attack_line(v) {
-            let _ = writeln!(out, "\nVerdict: {text}");
+
+    /// The closing summary: what the eavesdropper learned, and the verdict.
+    pub fn finish(&mut self) -> String {
+        let mut out = String::new();
+        let learned = std::mem::take(&mut self.learned);
+        let verdicts = std::mem::take(&mut self.verdicts);
+        let _ = writeln!(out, "\nWhat the eavesdropper learned:");
+        if learned.is_empty() {
+            let _ = writeln!(out, "  (no connection was completed)");
         }
+        for (conn, summary) in learned {
+            let _ = writeln!(out, "  connection {conn}: {}", sanitize::visible(&summary));
+        }
+        for v in &verdicts {
+            if let Some(text) = describe::attack_line(v) {
+                let _ = writeln!(out, "\nVerdict: {text}");
+            }
+        }
+        out
     }
-    out
 }
 
 /// The server's events as transcript lines: the shared wording, plus the

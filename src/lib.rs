@@ -19,6 +19,8 @@
 //!   problems, course checks, saved progress, and the headless runner.
 //! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.
 //! - [`client_cli`]: `popscope client URL`, the interactive line client.
+//! - [`proxy_cli`]: `popscope proxy`, the tap (passive or attacking) in
+//!   front of any server, for outside clients.
 //! - [`lessons_cli`]: `popscope lessons check|list|run`, for lesson files.
 //! - [`load`]: the load generator behind `popscope load`.
 //! - [`tui`]: the lab screen: app state, actions, panes (the lesson pane
@@ -44,6 +46,7 @@ pub mod load;
 pub mod mailbox;
 pub mod net;
 pub mod pop3;
+pub mod proxy_cli;
 pub mod sanitize;
 pub mod serve;
 mod sync;

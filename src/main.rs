@@ -45,6 +45,9 @@ enum Cmd {
     /// Run one scenario on the lab (server, tap, client) and print what
     /// each of them saw, the eavesdropper included.
     Demo(popscope::demo::DemoArgs),
+    /// The tap in front of any server, for outside clients (curl, poplib,
+    /// a mail client): passive, or an attacker with --attack.
+    Proxy(popscope::proxy_cli::ProxyArgs),
     /// Lesson files: check a directory, list chapters, run lessons
     /// against a real lab.
     Lessons(popscope::lessons_cli::LessonsArgs),
@@ -90,6 +93,7 @@ fn main() -> std::process::ExitCode {
             ),
             Cmd::Client(args) => success(popscope::client_cli::run(args).await),
             Cmd::Demo(args) => success(popscope::demo::run(args).await),
+            Cmd::Proxy(args) => success(popscope::proxy_cli::run(args).await),
             // Its exit status carries "problems found", which is not an
             // error of the program.
             Cmd::Lessons(args) => popscope::lessons_cli::run(args).await,

@@ -16,6 +16,9 @@ use super::event::{AttackEvent, ClientEvent, EventKind, LabEvent, Means, WireEve
 #[derive(Debug)]
 pub(crate) struct Judge {
     attack: Option<Attack>,
+    /// A proxy has no client of its own: each connection is an attempt,
+    /// and one that ends without a prize is a failed attack.
+    per_connection: bool,
     decided: bool,
     /// The client's last refusal or failure, the usual reason an attack
     /// failed.
@@ -28,16 +31,28 @@ impl Judge {
     pub(crate) fn new(attack: Option<Attack>) -> Judge {
         Judge {
             attack,
+            per_connection: false,
             decided: false,
             refusal: None,
             discarded: Vec::new(),
         }
     }
 
+    /// A judge for a proxy: one verdict per connection.
+    pub(crate) fn per_connection(mut self) -> Judge {
+        self.per_connection = true;
+        self
+    }
+
     /// The verdict this event settles, if any.
     pub(crate) fn see(&mut self, kind: &EventKind) -> Option<AttackEvent> {
         let attack = self.attack?;
-        if let EventKind::Client(ClientEvent::Connecting { .. }) = kind {
+        let attempt = match kind {
+            EventKind::Client(ClientEvent::Connecting { .. }) => !self.per_connection,
+            EventKind::Wire(WireEvent::Opened { .. }) => self.per_connection,
+            _ => false,
+        };
+        if attempt {
             self.decided = false;
             self.refusal = None;
             self.discarded.clear();
@@ -150,6 +165,12 @@ impl Judge {
                         ),
                     ),
                 });
+            }
+            EventKind::Wire(WireEvent::Learned { .. }) if self.per_connection => {
+                return Some((
+                    false,
+                    "the connection ended and the attacker learned no secret".into(),
+                ));
             }
             EventKind::Lab(LabEvent::Finished { .. })
                 if matches!(

@@ -10,6 +10,7 @@ pub mod describe;
 pub mod driver;
 mod event;
 mod judge;
+pub mod proxy;
 
 pub use event::{
     AttackEvent, ClientEvent, Event, EventKind, LabEvent, Means, Side, TlsEvent, WireEvent,
@@ -223,7 +224,7 @@ pub enum LabError {
 
 impl LabError {
     /// A set-up failure whose message is its cause's.
-    fn setup<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
+    pub(crate) fn setup<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
         LabError::Setup {
             what: e.to_string(),
             source: Some(Box::new(e)),
@@ -231,7 +232,7 @@ impl LabError {
     }
 
     /// A set-up failure with no error behind it.
-    fn setup_because(what: String) -> Self {
+    pub(crate) fn setup_because(what: String) -> Self {
         LabError::Setup { what, source: None }
     }
 
