@@ -79,6 +79,12 @@ impl Judge {
                 }
             }
             EventKind::Client(ClientEvent::TlsFailed { reason, .. }) => {
+                if attack == Attack::ForgeCert {
+                    return Some((
+                        false,
+                        format!("the client refused the attacker's certificate: {reason}"),
+                    ));
+                }
                 self.refusal = Some(reason.clone());
             }
             EventKind::Client(ClientEvent::Received { status, body, .. })

@@ -1,0 +1,348 @@
+//! The attacker's seat: each attack against a careless and a careful
+//! client, judged from the bytes that really crossed. The victims are the
+//! lab's own client (its real policies) and clients nobody here wrote
+//! (curl), through `popscope proxy` in front of the embedded server.
+
+mod common;
+
+use std::time::Duration;
+
+use popscope::attack::Attack;
+use popscope::lab::proxy::{Proxy, ProxyOptions};
+use popscope::lab::{AttackEvent, Event, EventKind, Lab, LabOptions, Scenario, Verify, WireEvent};
+use popscope::wire::Direction;
+use popscope::wire::tap::AttackNote;
+use tokio::sync::mpsc;
+
+use common::{TestServer, run};
+
+/// Run the demo's script on a lab with `attack` and collect every event.
+async fn lab_run(name: &str, attack: Attack, f: impl FnOnce(&mut Scenario)) -> Vec<Event> {
+    let mut scenario = Scenario::named(name).unwrap();
+    scenario.attack = Some(attack);
+    f(&mut scenario);
+    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
+    let _ = lab.run_demo().await;
+    lab.shutdown().await;
+    let mut events = Vec::new();
+    while let Some(e) = rx.recv().await {
+        events.push(e);
+    }
+    events
+}
+
+/// The bytes the client's side of the wire carried, one direction joined.
+fn wire_bytes(events: &[Event], dir: Direction) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events {
+        if let EventKind::Wire(WireEvent::Chunk { dir: d, bytes, .. }) = &e.kind
+            && *d == dir
+        {
+            out.extend_from_slice(bytes);
+        }
+    }
+    out
+}
+
+/// The plaintext the attacker read inside its forged TLS, one direction.
+fn attacker_read(events: &[Event], dir: Direction) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events {
+        if let EventKind::Attack(AttackEvent::Acted {
+            note: AttackNote::Read { dir: d, bytes, .. },
+            ..
+        }) = &e.kind
+            && *d == dir
+        {
+            out.extend_from_slice(bytes);
+        }
+    }
+    out
+}
+
+fn verdicts(events: &[Event]) -> Vec<(bool, String)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Attack(AttackEvent::Verdict { succeeded, why, .. }) => {
+                Some((*succeeded, why.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strip_stls_catches_the_careless_client_and_not_the_careful_one() {
+    let careless = lab_run("stls", Attack::StripStls, |s| s.require_tls = false).await;
+    let up = wire_bytes(&careless, Direction::ClientToServer);
+    assert!(
+        contains(&up, b"PASS wonderland\r\n"),
+        "the password crossed in cleartext"
+    );
+    let down = wire_bytes(&careless, Direction::ServerToClient);
+    assert!(
+        !contains(&down, b"\r\nSTLS\r\n"),
+        "the client never saw STLS offered"
+    );
+    assert!(careless.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Attack(AttackEvent::Acted {
+            note: AttackNote::Removed { .. },
+            ..
+        })
+    )));
+    assert_eq!(verdicts(&careless).len(), 1);
+    assert!(verdicts(&careless)[0].0, "{:?}", verdicts(&careless));
+
+    let careful = lab_run("stls", Attack::StripStls, |s| s.require_tls = true).await;
+    let up = wire_bytes(&careful, Direction::ClientToServer);
+    assert!(!contains(&up, b"USER"), "no credential byte on the wire");
+    assert!(!contains(&up, b"PASS"), "no credential byte on the wire");
+    assert!(!contains(&up, b"wonderland"));
+    let v = verdicts(&careful);
+    assert_eq!(v.len(), 1);
+    assert!(!v[0].0 && v[0].1.contains("refus"), "{v:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_certificate_reads_a_client_that_accepts_anything() {
+    for name in ["pop3s", "stls"] {
+        let careless = lab_run(name, Attack::ForgeCert, |s| {
+            s.verify = Verify::Insecure;
+            s.require_tls = true;
+        })
+        .await;
+        let read = attacker_read(&careless, Direction::ClientToServer);
+        assert!(
+            contains(&read, b"PASS wonderland\r\n"),
+            "{name}: the attacker read PASS"
+        );
+        let mail = attacker_read(&careless, Direction::ServerToClient);
+        assert!(
+            contains(&mail, b"Subject: Welcome to the popscope lab"),
+            "{name}"
+        );
+        // The wire itself carried only TLS after STLS: the password is not
+        // in what an eavesdropper saw.
+        assert!(!contains(
+            &wire_bytes(&careless, Direction::ClientToServer),
+            b"wonderland"
+        ));
+        assert!(
+            verdicts(&careless)[0].0,
+            "{name}: {:?}",
+            verdicts(&careless)
+        );
+
+        let careful = lab_run(name, Attack::ForgeCert, |s| {
+            s.verify = Verify::LabCa;
+            s.require_tls = true;
+        })
+        .await;
+        assert!(
+            attacker_read(&careful, Direction::ClientToServer).is_empty(),
+            "{name}: the careful client sent no application data to the attacker"
+        );
+        let v = verdicts(&careful);
+        assert!(!v[0].0, "{name}: {v:?}");
+        assert!(v[0].1.contains("popscope attacker CA"), "{name}: {v:?}");
+        let refused = careful.iter().any(|e| match &e.kind {
+            EventKind::Client(popscope::lab::ClientEvent::TlsFailed { reason, .. }) => {
+                reason.contains("popscope attacker CA")
+            }
+            _ => false,
+        });
+        assert!(refused, "{name}: the client names the attacker's CA");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_bytes_are_sent_and_the_careful_server_discards_them() {
+    let events = lab_run("stls", Attack::Inject, |s| s.require_tls = true).await;
+    // The client's side carried only STLS; the attacker added QUIT on the
+    // server's side, which the note reports.
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Attack(AttackEvent::Acted {
+            note: AttackNote::Injected { dir: Direction::ClientToServer, text }, ..
+        }) if text == "QUIT"
+    )));
+    // The careful server and client went on: the login and the commands
+    // after it happened inside TLS.
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Client(popscope::lab::ClientEvent::LoggedIn { .. })
+    )));
+    let v = verdicts(&events);
+    assert!(!v.is_empty() && !v[0].0, "{v:?}");
+}
+
+/// A proxy with `attack` in front of `upstream`, and its event stream.
+async fn proxy(
+    upstream: std::net::SocketAddr,
+    attack: Attack,
+    implicit_tls: bool,
+) -> (Proxy, mpsc::UnboundedReceiver<Event>) {
+    Proxy::start(ProxyOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        upstream,
+        implicit_tls,
+        attack: Some(attack),
+        allow_remote: false,
+    })
+    .await
+    .unwrap()
+}
+
+/// Events until a verdict arrives (or 20 s pass).
+async fn until_verdict(rx: &mut mpsc::UnboundedReceiver<Event>) -> (Vec<Event>, bool, String) {
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let e = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("a verdict within 20 s")
+            .expect("the proxy is running");
+        if let EventKind::Attack(AttackEvent::Verdict { succeeded, why, .. }) = &e.kind {
+            let (s, w) = (*succeeded, why.clone());
+            events.push(e);
+            return (events, s, w);
+        }
+        events.push(e);
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn curl(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let mut all: Vec<&str> = vec!["--silent", "--show-error", "--max-time", "20"];
+        all.extend(args.iter().map(String::as_str));
+        run("curl", &all, None)
+    })
+    .await
+    .unwrap()
+}
+
+#[test]
+fn curl_ssl_is_stripped_and_curl_ssl_reqd_refuses() {
+    // The test server has a runtime of its own, so it starts outside ours.
+    let server = TestServer::start();
+    rt().block_on(async {
+        let (p, mut rx) = proxy(server.pop3, Attack::StripStls, false).await;
+        let url = format!("pop3://127.0.0.1:{}/1", p.local_addr().port());
+        let ca = server.ca.display().to_string();
+
+        let out = curl(vec![
+            "--ssl".into(),
+            "--cacert".into(),
+            ca.clone(),
+            "-u".into(),
+            "alice:wonderland".into(),
+            url.clone(),
+        ])
+        .await;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (events, succeeded, why) = until_verdict(&mut rx).await;
+        assert!(succeeded, "{why}");
+        let up = wire_bytes(&events, Direction::ClientToServer);
+        // curl logs in with AUTH PLAIN: the base64 of "\0alice\0wonderland".
+        assert!(
+            contains(&up, b"AGFsaWNlAHdvbmRlcmxhbmQ=") || contains(&up, b"PASS wonderland"),
+            "the password crossed in cleartext: {}",
+            String::from_utf8_lossy(&up)
+        );
+
+        let out = curl(vec![
+            "--ssl-reqd".into(),
+            "--cacert".into(),
+            ca,
+            "-u".into(),
+            "alice:wonderland".into(),
+            url,
+        ])
+        .await;
+        assert!(!out.status.success(), "curl --ssl-reqd must refuse");
+        let (events, succeeded, why) = until_verdict(&mut rx).await;
+        assert!(!succeeded, "{why}");
+        let up = wire_bytes(&events, Direction::ClientToServer);
+        assert!(!contains(&up, b"AUTH") && !contains(&up, b"PASS") && !contains(&up, b"USER"));
+    });
+}
+
+#[test]
+fn curl_insecure_is_read_through_a_forged_certificate_and_cacert_refuses() {
+    // The test server has a runtime of its own, so it starts outside ours.
+    let server = TestServer::start();
+    rt().block_on(async {
+        for (implicit, upstream, scheme, ssl) in [
+            (true, server.pop3s, "pop3s", None),
+            (false, server.pop3, "pop3", Some("--ssl-reqd")),
+        ] {
+            let (p, mut rx) = proxy(upstream, Attack::ForgeCert, implicit).await;
+            let url = format!("{scheme}://localhost:{}/1", p.local_addr().port());
+            let mut careless: Vec<String> =
+                vec!["-k".into(), "-u".into(), "alice:wonderland".into()];
+            careless.extend(ssl.map(String::from));
+            careless.push(url.clone());
+            let out = curl(careless).await;
+            assert!(
+                out.status.success(),
+                "{scheme}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("Welcome to the popscope lab"));
+            let (events, succeeded, why) = until_verdict(&mut rx).await;
+            assert!(succeeded, "{scheme}: {why}");
+            let read = attacker_read(&events, Direction::ClientToServer);
+            assert!(
+                contains(&read, b"AGFsaWNlAHdvbmRlcmxhbmQ=") || contains(&read, b"PASS wonderland"),
+                "{scheme}: the attacker read the login"
+            );
+
+            let mut careful: Vec<String> = vec![
+                "--cacert".into(),
+                server.ca.display().to_string(),
+                "-u".into(),
+                "alice:wonderland".into(),
+            ];
+            careful.extend(ssl.map(String::from));
+            careful.push(url);
+            let out = curl(careful).await;
+            assert!(!out.status.success(), "{scheme}: curl --cacert must refuse");
+            let (events, succeeded, why) = until_verdict(&mut rx).await;
+            assert!(!succeeded, "{scheme}: {why}");
+            assert!(attacker_read(&events, Direction::ClientToServer).is_empty());
+        }
+    });
+}
+
+#[tokio::test]
+async fn the_proxy_listens_on_loopback_only_unless_told() {
+    let err = Proxy::start(ProxyOptions {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        upstream: "127.0.0.1:9".parse().unwrap(),
+        implicit_tls: false,
+        attack: None,
+        allow_remote: false,
+    })
+    .await
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("--allow-remote"), "{err}");
+}
