@@ -11,6 +11,8 @@
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes.
+//! - [`attack`]: the active attacker; for now the offline APOP dictionary
+//!   search over a captured login.
 //! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream;
 //!   the driver task that runs a lab for the screen and the lesson runner.
 //! - [`lesson`]: lesson files: the step vocabulary, parsing with `file:line`
@@ -30,6 +32,7 @@
 //! - `fuzzing` (hidden): the bodies of the cargo-fuzz targets in `fuzz/`,
 //!   shared with `tests/fuzz_replay.rs`, which replays every corpus file.
 
+pub mod attack;
 pub mod client_cli;
 pub mod demo;
 #[doc(hidden)]
