@@ -43,11 +43,11 @@ const BUILTIN_WORDLIST: &str = include_str!("../../assets/wordlist.txt");
 /// How many candidates are tried between looks at the cancel flag and the
 /// clock. Small enough that cancelling feels instant (well under a
 /// millisecond of work), large enough that the look costs nothing.
-const CHECK_EVERY: u64 = 1024;
+pub const CHECK_EVERY: u64 = 1024;
 
 /// The shortest time between two progress reports, so that a screen
 /// redrawing on each one is not flooded.
-const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Why a search could not be set up.
 #[derive(Debug, thiserror::Error)]

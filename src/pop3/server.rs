@@ -227,9 +227,12 @@ pub struct ServerConfig {
     /// handshake are kept and run as commands once TLS is up, as if they
     /// had come inside TLS: the STARTTLS command injection flaw
     /// (CVE-2011-0411) of the servers that were hit by it. A man in the
-    /// middle can then slip commands into the encrypted session. Off by
-    /// default; `popscope serve` has no flag for it, and only the lab and
-    /// the proxy may turn it on, saying so on screen.
+    /// middle can then slip commands into the encrypted session. As with
+    /// the real flaw, only bytes the server had already read along with
+    /// the STLS line are affected, so the attacker appends its command to
+    /// the client's STLS packet (one write). Off by default; `popscope
+    /// serve` has no flag for it, and only the lab and the proxy may turn
+    /// it on, saying so on screen.
     pub vulnerable_stls_injection: bool,
 }
 
