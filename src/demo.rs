@@ -138,6 +138,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         bail!("--wordlist is for --attack crack");
     }
     let attacking = scenario.attack.is_some();
+    options.wordlist = args.wordlist.clone();
     let (mut lab, mut rx) = Lab::start(scenario, options).await?;
     let result = lab.run_demo().await;
     lab.shutdown().await;

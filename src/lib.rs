@@ -12,7 +12,8 @@
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes.
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop
-//!   (strip STLS, forged certificate, injection).
+//!   (strip STLS, forged certificate, injection) and the offline APOP
+//!   dictionary search.
 //! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream;
 //!   the driver task that runs a lab for the screen and the lesson runner.
 //! - [`lesson`]: lesson files: the step vocabulary, parsing with `file:line`

@@ -90,6 +90,7 @@ fn lab_events(scenario: &str, addr: std::net::SocketAddr) -> (bool, Vec<EventKin
         let options = LabOptions {
             server: Some(addr),
             server_name: Some("localhost".into()),
+            ..LabOptions::default()
         };
         let (mut lab, mut rx) = Lab::start(Scenario::named(scenario).unwrap(), options)
             .await

@@ -16,11 +16,15 @@
 //!   client's `STLS` packet and a forged reply to the server's `+OK`; only a
 //!   server or client that keeps bytes buffered across the switch to TLS
 //!   acts on them.
+//! - **APOP dictionary** ([`crack`]): guesses a recorded APOP login's
+//!   password offline, at home, where the server never sees a try.
 //! - **stolen keys** needs no transform: the tap records as always, and the
 //!   lab decrypts the recording with the leaked key log.
 //!
 //! Attacks touch only the lab's own parts, or the proxy a user started on
 //! an address they gave.
+
+pub mod crack;
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -142,6 +142,15 @@ pub fn lockout_time(d: std::time::Duration) -> String {
     }
 }
 
+/// "1 byte", "6 bytes".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// A server event as one line of the server pane's log, or `None` for
 /// events the pane shows elsewhere (state, maildrop).
 pub fn server_line(s: &ServerEvent) -> Option<String> {
@@ -194,6 +203,16 @@ fn server_words(s: &ServerEvent) -> Option<String> {
             }
             t
         }
+        ServerEvent::DiscardedBeforeTls { bytes, text, .. } => format!(
+            "discarded {} sent after STLS before the TLS handshake, unread: {text} \
+             (they cannot have come from inside TLS; this stops STARTTLS command injection)",
+            plural(*bytes, "byte")
+        ),
+        ServerEvent::InjectedIntoTls { bytes, text, .. } => format!(
+            "VULNERABLE MODE: running {} that arrived in cleartext before the TLS handshake \
+             as if they came inside TLS: {text}",
+            plural(*bytes, "byte")
+        ),
         ServerEvent::Ended {
             reason, commands, ..
         } => format!("session ended: {reason} ({commands})"),

@@ -98,7 +98,7 @@ pub async fn drive(
                 LabCmd::Connect => connected = connect(&mut lab).await,
                 LabCmd::Crack => {
                     if let Some(l) = lab.as_mut()
-                        && let Err(e) = l.crack(None)
+                        && let Err(e) = l.crack()
                     {
                         tracing::info!("crack: {}", visible(&e.to_string()));
                     }

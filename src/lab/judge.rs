@@ -25,6 +25,8 @@ pub(crate) struct Judge {
     refusal: Option<String>,
     /// Bytes the server or the client threw away after STLS.
     discarded: Vec<String>,
+    /// A password search began.
+    searching: bool,
 }
 
 impl Judge {
@@ -35,6 +37,7 @@ impl Judge {
             decided: false,
             refusal: None,
             discarded: Vec::new(),
+            searching: false,
         }
     }
 
@@ -101,15 +104,21 @@ impl Judge {
                     ),
                 ));
             }
-            EventKind::Server(ServerEvent::Command { text, .. })
-                if attack == Attack::Inject && self.injection_ran(text) =>
+            EventKind::Server(ServerEvent::InjectedIntoTls { text, .. })
+                if attack == Attack::Inject =>
             {
                 return Some((
                     true,
-                    "the server ran QUIT, sent in cleartext by the attacker, as if the \
-                     client had sent it inside TLS, and ended the session"
-                        .into(),
+                    format!(
+                        "the server ran {text:?}, sent in cleartext by the attacker, as if the \
+                         client had sent it inside TLS"
+                    ),
                 ));
+            }
+            EventKind::Server(ServerEvent::DiscardedBeforeTls { .. })
+                if attack == Attack::Inject =>
+            {
+                self.discarded.push("the server".into());
             }
             EventKind::Wire(WireEvent::Seen {
                 item: Item::Leak(leak),
@@ -178,6 +187,17 @@ impl Judge {
                     "the connection ended and the attacker learned no secret".into(),
                 ));
             }
+            EventKind::Attack(AttackEvent::CrackStarted { .. }) => self.searching = true,
+            EventKind::Lab(LabEvent::Finished { .. })
+                if attack == Attack::Crack && !self.searching =>
+            {
+                return Some((
+                    false,
+                    "no APOP login crossed the wire, so there is no digest to guess against \
+                     (the apop scenario logs in with APOP)"
+                        .into(),
+                ));
+            }
             EventKind::Lab(LabEvent::Finished { .. })
                 if matches!(
                     attack,
@@ -208,14 +228,6 @@ impl Judge {
             _ => {}
         }
         None
-    }
-
-    /// Whether a command the server handled is the injected one. Only
-    /// counted after the client's STLS, which is when the attacker's
-    /// bytes arrive.
-    fn injection_ran(&self, text: &str) -> bool {
-        let _ = text;
-        false
     }
 }
 

@@ -6,6 +6,7 @@
 //! of [`Event`]s from every part. The TUI, the lessons and `popscope demo`
 //! all consume that stream; [`describe`] puts events into words for both.
 
+mod crack;
 pub mod describe;
 pub mod driver;
 mod event;
@@ -30,6 +31,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
 
+use crate::attack::crack::{Candidates, Mutations, Wordlist};
 use crate::attack::{Attack, Attacker};
 use crate::mailbox::{Store, demo};
 use crate::pop3::auth::{Users, apop_digest};
@@ -178,6 +180,8 @@ pub struct LabOptions {
     pub server: Option<SocketAddr>,
     /// The name the client checks the certificate against.
     pub server_name: Option<String>,
+    /// The word list for the APOP search, instead of the built-in one.
+    pub wordlist: Option<PathBuf>,
 }
 
 /// The error a lab failure was caused by, kept for callers that walk
@@ -316,6 +320,7 @@ pub struct Lab {
     server: Option<ServerHandle>,
     tasks: Vec<JoinHandle<()>>,
     ca: Option<PathBuf>,
+    cracker: Arc<crack::Cracker>,
     _copy: Option<demo::DemoCopy>,
 }
 
@@ -396,6 +401,7 @@ impl Lab {
                     // lab's server waits as long for a handshake as for an
                     // idle session rather than cut it after 30 s.
                     handshake_timeout: ServerConfig::default().idle_timeout,
+                    vulnerable_stls_injection: scenario.vulnerable_server,
                     ..ServerConfig::default()
                 };
                 let backend = Arc::new(Backend {
@@ -442,12 +448,29 @@ impl Lab {
         let gate = tap.gate();
         let (ttx, trx) = mpsc::unbounded_channel();
         tasks.push(tokio::spawn(tap.run_since(ttx, emit.epoch)));
+        let words = match &options.wordlist {
+            None => Wordlist::builtin(),
+            Some(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || Wordlist::read(&path))
+                    .await
+                    .map_err(LabError::setup)?
+                    .map_err(LabError::setup)?
+            }
+        };
+        let cracker = crack::Cracker::new(
+            emit.clone(),
+            Candidates::new(words, Mutations::Common),
+            scenario.password.clone(),
+            scenario.attack == Some(Attack::Crack),
+        );
         let (open_tx, open_conns) = watch::channel(0usize);
         tasks.push(tokio::spawn(pump(
             trx,
             emit.clone(),
             scenario.transport == TransportKind::Pop3s,
             open_tx,
+            Some(cracker.clone()),
         )));
 
         let mut presented = tls::Presented::default();
@@ -503,6 +526,7 @@ impl Lab {
                 server,
                 tasks,
                 ca,
+                cracker,
                 _copy: copy,
             },
             rx,
@@ -847,7 +871,14 @@ impl Lab {
     /// outside server (someone's real mailbox) RSET undoes the mark first,
     /// so the demo never deletes anything there.
     pub async fn run_demo(&mut self) -> Result<(), LabError> {
+        let ended = self.cracker.ended_count();
         let result = self.demo_steps().await;
+        // The APOP search started by itself when the login crossed; the
+        // run is over when it is.
+        if self.scenario.attack == Some(Attack::Crack) && self.cracker.has_target() {
+            self.step("guess the password offline from the recorded APOP login");
+            self.cracker.ended(ended + 1).await;
+        }
         self.emit.now(EventKind::Lab(LabEvent::Finished {
             ok: result.is_ok(),
             error: result.as_ref().err().map(|e| e.to_string()),
@@ -877,17 +908,17 @@ impl Lab {
     }
 
     /// Start the offline search for the password of the last APOP login
-    /// the wire carried, with `wordlist` or the built-in list. Progress and
+    /// the wire carried, with the lab's word list (`LabOptions::wordlist`
+    /// or the built-in one). Progress and
     /// the result come as [`AttackEvent`]s; the search runs off this task.
-    pub fn crack(&mut self, wordlist: Option<PathBuf>) -> Result<(), LabError> {
-        let _ = wordlist;
-        Err(LabError::Refused(
-            "no APOP login has been captured on the wire yet".into(),
-        ))
+    pub fn crack(&mut self) -> Result<(), LabError> {
+        self.cracker.start_last().map_err(LabError::Refused)
     }
 
     /// Stop a running password search (nothing happens if none runs).
-    pub fn stop_crack(&mut self) {}
+    pub fn stop_crack(&mut self) {
+        self.cracker.stop();
+    }
 
     /// Close the client, wait (briefly) until the tap has seen every
     /// connection end and reported what it learned, then stop everything.
@@ -977,6 +1008,7 @@ async fn pump(
     emit: Emitter,
     implicit_tls: bool,
     open: watch::Sender<usize>,
+    cracker: Option<Arc<crack::Cracker>>,
 ) {
     struct Conn {
         dissector: Dissector,
@@ -1032,6 +1064,17 @@ async fn pump(
                     }),
                 );
                 for item in items {
+                    if let (
+                        Some(cracker),
+                        crate::wire::dissect::Item::Leak(crate::wire::pop3::Leak::Apop {
+                            user,
+                            digest,
+                            timestamp,
+                        }),
+                    ) = (&cracker, &item)
+                    {
+                        cracker.captured(user, digest, timestamp.as_deref());
+                    }
                     emit.at(
                         c.at,
                         EventKind::Wire(WireEvent::Seen { conn: c.conn, item }),

@@ -96,7 +96,13 @@ impl Proxy {
         if let Some(attack) = options.attack {
             emit.now(EventKind::Attack(AttackEvent::Armed { attack }));
         }
-        tasks.push(tokio::spawn(pump(trx, emit, options.implicit_tls, open_tx)));
+        tasks.push(tokio::spawn(pump(
+            trx,
+            emit,
+            options.implicit_tls,
+            open_tx,
+            None,
+        )));
         Ok((Proxy { addr, tasks }, rx))
     }
 

@@ -136,6 +136,8 @@ impl Facts {
             | ServerEvent::Command { .. }
             | ServerEvent::LoginFailed { .. }
             | ServerEvent::LockedOut { .. }
+            | ServerEvent::DiscardedBeforeTls { .. }
+            | ServerEvent::InjectedIntoTls { .. }
             | ServerEvent::Ended { .. } => {}
         }
     }

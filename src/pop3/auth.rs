@@ -193,10 +193,34 @@ fn dovecot_scheme(secret: &str) -> Option<&str> {
 
 /// The APOP digest: lower-case hex of MD5(timestamp ‖ secret), RFC 1939 §7.
 pub fn apop_digest(timestamp: &str, secret: &str) -> String {
-    let mut h = Md5::new();
-    h.update(timestamp.as_bytes());
-    h.update(secret.as_bytes());
-    hex::encode(h.finalize())
+    hex::encode(ApopHasher::new(timestamp).digest(secret.as_bytes()))
+}
+
+/// The APOP digest rule for one greeting timestamp and many secrets: the
+/// MD5 state after the timestamp is computed once and copied for each
+/// secret. [`apop_digest`] is this with a single secret; the offline
+/// dictionary search (`attack::crack`) tries millions with one hasher, so
+/// the rule lives here once and the search cannot drift from the server.
+#[derive(Debug, Clone)]
+pub struct ApopHasher {
+    after_timestamp: Md5,
+}
+
+impl ApopHasher {
+    /// Hash the timestamp (with its angle brackets, as the greeting sent it).
+    pub fn new(timestamp: &str) -> Self {
+        let mut after_timestamp = Md5::new();
+        after_timestamp.update(timestamp.as_bytes());
+        Self { after_timestamp }
+    }
+
+    /// MD5(timestamp ‖ secret) as 16 raw bytes. The secret is bytes, not
+    /// text: a word list may hold lines that are not UTF-8.
+    pub fn digest(&self, secret: &[u8]) -> [u8; 16] {
+        let mut h = self.after_timestamp.clone();
+        h.update(secret);
+        h.finalize().into()
+    }
 }
 
 /// What a SASL PLAIN response carried (RFC 4616).

@@ -78,6 +78,11 @@ impl LineReader {
         n
     }
 
+    /// The bytes waiting to become a line, left in place.
+    pub fn peek_buffered(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// Bytes waiting to become a line.
     pub fn buffered(&self) -> usize {
         self.buf.len()

@@ -127,6 +127,30 @@ pub enum ServerEvent {
         /// Messages that could not be removed.
         failed: usize,
     },
+    /// Bytes that arrived after the client's STLS line, before the TLS
+    /// handshake, were thrown away unread. Only a man in the middle (or a
+    /// confused client) sends them: they are the STARTTLS command injection
+    /// of CVE-2011-0411, and RFC 2595 §4 says to discard them.
+    DiscardedBeforeTls {
+        /// The session.
+        session: u64,
+        /// How many bytes.
+        bytes: usize,
+        /// What they said, short and safe to show (see [`injected_text`]).
+        text: String,
+    },
+    /// VULNERABLE MODE ([`ServerConfig::vulnerable_stls_injection`]): bytes
+    /// that arrived in cleartext after STLS, before the handshake, are
+    /// being run as commands as if they had come inside TLS. The commands
+    /// themselves follow as [`ServerEvent::Command`]s.
+    InjectedIntoTls {
+        /// The session.
+        session: u64,
+        /// How many bytes.
+        bytes: usize,
+        /// What they said, short and safe to show (see [`injected_text`]).
+        text: String,
+    },
     /// The session ended.
     Ended {
         /// The session.
@@ -198,6 +222,18 @@ pub struct ServerConfig {
     pub disk_timeout: Duration,
     /// Where to send [`ServerEvent`]s (the lab sets this).
     pub events: Option<mpsc::UnboundedSender<ServerEvent>>,
+    /// DELIBERATELY VULNERABLE, FOR THE LAB'S INJECTION DEMO ONLY. When set,
+    /// bytes the client's side sent after its STLS line but before the TLS
+    /// handshake are kept and run as commands once TLS is up, as if they
+    /// had come inside TLS: the STARTTLS command injection flaw
+    /// (CVE-2011-0411) of the servers that were hit by it. A man in the
+    /// middle can then slip commands into the encrypted session. As with
+    /// the real flaw, only bytes the server had already read along with
+    /// the STLS line are affected, so the attacker appends its command to
+    /// the client's STLS packet (one write). Off by default; `popscope
+    /// serve` has no flag for it, and only the lab and the proxy may turn
+    /// it on, saying so on screen.
+    pub vulnerable_stls_injection: bool,
 }
 
 impl Default for ServerConfig {
@@ -214,6 +250,7 @@ impl Default for ServerConfig {
             handshake_timeout: Duration::from_secs(30),
             disk_timeout: Duration::from_secs(30),
             events: None,
+            vulnerable_stls_injection: false,
         }
     }
 }
@@ -243,6 +280,8 @@ struct Shared {
     guard: Arc<Guard>,
     next_id: AtomicU64,
     events: Option<mpsc::UnboundedSender<ServerEvent>>,
+    /// See [`ServerConfig::vulnerable_stls_injection`].
+    vulnerable_stls_injection: bool,
 }
 
 impl ServerConfig {
@@ -371,6 +410,7 @@ impl Server {
                 guard: Arc::new(Guard::new(config.guard)),
                 next_id: AtomicU64::new(1),
                 events: config.events,
+                vulnerable_stls_injection: config.vulnerable_stls_injection,
             }),
         })
     }
@@ -662,6 +702,21 @@ async fn connection(
                 return;
             };
             session.tls_started();
+            // Only in the deliberately vulnerable mode is anything left in
+            // the reader here (see `carry_out`): say so before it runs.
+            let injected = link.reader.buffered();
+            if injected > 0 {
+                let text = link.reader.peek_buffered();
+                warn!(
+                    bytes = injected,
+                    "VULNERABLE MODE: running bytes sent in cleartext before the handshake as if they came inside TLS"
+                );
+                report.send(ServerEvent::InjectedIntoTls {
+                    session: report.session,
+                    bytes: injected,
+                    text: injected_text(text),
+                });
+            }
             let result = link.drive(&mut tls, &mut session, false).await;
             link.finish(result, &session);
             let _ = tls.shutdown().await;
@@ -840,12 +895,22 @@ impl Link<'_> {
                 Output::StartTls => {
                     write_all(stream, out, idle).await?;
                     out.clear();
-                    let dropped = self.reader.discard_buffered();
-                    if dropped > 0 {
+                    // The defence against STARTTLS command injection: what
+                    // came before the handshake cannot have come from inside
+                    // TLS, so none of it may be read as a command. The
+                    // vulnerable mode keeps it for `connection` to run.
+                    if !self.shared.vulnerable_stls_injection && self.reader.buffered() > 0 {
+                        let text = injected_text(self.reader.peek_buffered());
+                        let dropped = self.reader.discard_buffered();
                         warn!(
                             dropped,
                             "discarded bytes sent after STLS before the handshake"
                         );
+                        self.report.send(ServerEvent::DiscardedBeforeTls {
+                            session: self.report.session,
+                            bytes: dropped,
+                            text,
+                        });
                     }
                     self.notes(session);
                     return Ok(Some(End::StartTls));
@@ -922,6 +987,47 @@ impl Link<'_> {
 }
 
 const READ_CHUNK: usize = 2048;
+
+/// How many lines and characters of injected bytes an event shows.
+const INJECTED_LINES: usize = 4;
+const INJECTED_CHARS: usize = 40;
+
+/// Bytes sent before the TLS handshake, for an event: each line that is
+/// a command shown as the server's log shows commands (passwords masked
+/// by [`Command::redacted`](crate::pop3::command::Command::redacted)),
+/// anything else made safe and cut short; lines joined with " ⏎ ", at most
+/// a few, with "…" when there was more.
+pub fn injected_text(bytes: &[u8]) -> String {
+    let mut lines = bytes.split(|&b| b == b'\n').peekable();
+    let mut shown = Vec::new();
+    let mut more = false;
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() && lines.peek().is_none() {
+            break;
+        }
+        if shown.len() == INJECTED_LINES {
+            more = true;
+            break;
+        }
+        shown.push(match crate::pop3::command::Command::parse(line) {
+            Ok(cmd) => cmd.redacted(),
+            Err(_) => {
+                let mut t = crate::sanitize::visible_bytes(line);
+                if let Some((cut, _)) = t.char_indices().nth(INJECTED_CHARS) {
+                    t.truncate(cut);
+                    t.push('…');
+                }
+                t
+            }
+        });
+    }
+    let mut text = shown.join(" ⏎ ");
+    if more {
+        text.push_str(" …");
+    }
+    text
+}
 
 async fn write_all<S: AsyncWrite + Unpin>(
     stream: &mut S,
@@ -1053,6 +1159,23 @@ pub fn raise_open_files_limit() -> u64 {
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    #[test]
+    fn injected_bytes_are_shown_short_safe_and_with_secrets_masked() {
+        assert_eq!(injected_text(b"CAPA\r\n"), "CAPA");
+        assert_eq!(
+            injected_text(b"USER mallory\r\nPASS hunter2\r\n\x1b[31mred\r\nNOO"),
+            "USER mallory ⏎ PASS ******** ⏎ ^[[31mred ⏎ NOO"
+        );
+        assert_eq!(
+            injected_text(b"NOOP\nNOOP\nNOOP\nNOOP\nNOOP\n"),
+            "NOOP ⏎ NOOP ⏎ NOOP ⏎ NOOP …"
+        );
+        let long = injected_text(&[b'x'; 300]);
+        assert_eq!(long, format!("{}…", "x".repeat(INJECTED_CHARS)));
+        assert_eq!(injected_text(b"\xff\xfe\r\n"), "\u{fffd}\u{fffd}");
+        assert_eq!(injected_text(b""), "");
+    }
 
     // issue 9: disk work ran on the async workers; a read that never ends
     // (a FIFO, /dev/zero) took a worker for good. Off the workers, it
