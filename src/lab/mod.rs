@@ -1117,7 +1117,15 @@ async fn pump(
                 if let wtap::AttackNote::Read { dir, bytes, .. } = &note
                     && let Some(c) = conns.get_mut(&conn)
                 {
-                    let d = c.attacker.get_or_insert_with(Dissector::new);
+                    // Inside POP3S the greeting comes through TLS; inside
+                    // STLS it came before, in cleartext.
+                    let d = c.attacker.get_or_insert_with(|| {
+                        if implicit_tls {
+                            Dissector::new()
+                        } else {
+                            Dissector::after_stls()
+                        }
+                    });
                     for item in d.feed(*dir, bytes) {
                         if let crate::wire::dissect::Item::Leak(leak) = item {
                             learned.push(leak);

@@ -350,6 +350,15 @@ impl Dissector {
         }
     }
 
+    /// A dissector for the plaintext inside TLS begun with STLS (what a
+    /// man in the middle reads): POP3 with the greeting already past.
+    pub fn after_stls() -> Self {
+        Dissector {
+            pop3: Pop3Dissector::after_stls(),
+            ..Dissector::new()
+        }
+    }
+
     /// A dissector for implicit TLS (POP3S): records from byte 0.
     pub fn new_tls() -> Self {
         Dissector {

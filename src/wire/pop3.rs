@@ -146,6 +146,15 @@ impl Pop3Dissector {
         Self::default()
     }
 
+    /// A dissector for the POP3 that goes on inside TLS after STLS: the
+    /// greeting came before, in cleartext, so the first server line is
+    /// already an answer.
+    pub fn after_stls() -> Self {
+        let mut d = Self::default();
+        d.state.greeted = true;
+        d
+    }
+
     /// Feed bytes the client sent, appending what they reveal to `out`.
     pub fn feed_client(&mut self, bytes: &[u8], out: &mut Vec<Item>) {
         if self.client_lost {
