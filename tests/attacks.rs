@@ -368,3 +368,69 @@ async fn the_proxy_listens_on_loopback_only_unless_told() {
     .expect("refused");
     assert!(err.to_string().contains("--allow-remote"), "{err}");
 }
+
+/// Python's poplib through the proxy, in one of `poplib_victim.py`'s modes.
+async fn poplib(mode: &str, port: u16, ca: &std::path::Path) -> (Option<i32>, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/poplib_victim.py");
+    let (mode, port, ca) = (mode.to_string(), port.to_string(), ca.display().to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        run("python3", &[script, &mode, "localhost", &port, &ca], None)
+    })
+    .await
+    .unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn poplib_is_stripped_when_careless_and_refuses_when_careful() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let (p, mut rx) = proxy(server.pop3, Attack::StripStls, false).await;
+        let port = p.local_addr().port();
+        let (code, out) = poplib("stls-if-offered", port, &server.ca).await;
+        assert_eq!(code, Some(0), "{out}");
+        let (events, succeeded, why) = until_verdict(&mut rx).await;
+        assert!(succeeded, "{why}");
+        assert!(contains(
+            &wire_bytes(&events, Direction::ClientToServer),
+            b"PASS wonderland\r\n"
+        ));
+
+        let (code, out) = poplib("stls-required", port, &server.ca).await;
+        assert_eq!(code, Some(3), "{out}");
+        let (events, succeeded, why) = until_verdict(&mut rx).await;
+        assert!(!succeeded, "{why}");
+        let up = wire_bytes(&events, Direction::ClientToServer);
+        assert!(!contains(&up, b"PASS") && !contains(&up, b"USER"));
+    });
+}
+
+#[test]
+fn poplib_insecure_is_read_through_a_forged_certificate_and_verify_refuses() {
+    let server = TestServer::start();
+    rt().block_on(async {
+        let (p, mut rx) = proxy(server.pop3s, Attack::ForgeCert, true).await;
+        let port = p.local_addr().port();
+        let (code, out) = poplib("pop3s-insecure", port, &server.ca).await;
+        assert_eq!(code, Some(0), "{out}");
+        let (events, succeeded, why) = until_verdict(&mut rx).await;
+        assert!(succeeded, "{why}");
+        assert!(contains(
+            &attacker_read(&events, Direction::ClientToServer),
+            b"PASS wonderland\r\n"
+        ));
+
+        let (code, out) = poplib("pop3s-verify", port, &server.ca).await;
+        assert_eq!(code, Some(3), "{out}");
+        assert!(out.contains("CERTIFICATE_VERIFY_FAILED"), "{out}");
+        let (_, succeeded, why) = until_verdict(&mut rx).await;
+        assert!(!succeeded, "{why}");
+    });
+}

@@ -1,0 +1,163 @@
+//! The attacks of tests/attacks.rs with Dovecot as the server behind the
+//! tap: the lab's client (with its real policies) is the victim and a
+//! server nobody here wrote is the other end, so what the attacker does
+//! cannot depend on anything popscope's own server happens to do.
+
+#[path = "dovecot/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+
+use popscope::attack::Attack;
+use popscope::lab::{
+    AttackEvent, ClientEvent, Event, EventKind, Lab, LabOptions, Scenario, Verify, WireEvent,
+};
+use popscope::wire::Direction;
+use popscope::wire::tap::AttackNote;
+
+use fixture::Dovecot;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Run the demo's script against `dovecot` with `attack`; every event.
+fn run(dovecot: &Dovecot, name: &str, attack: Attack, f: impl FnOnce(&mut Scenario)) -> Vec<Event> {
+    let mut scenario = Scenario::named(name).unwrap();
+    scenario.attack = Some(attack);
+    scenario.verify = Verify::CaFile(dovecot.ca.clone());
+    f(&mut scenario);
+    let server = if name == "pop3s" {
+        dovecot.pop3s
+    } else {
+        dovecot.pop3
+    };
+    rt().block_on(async {
+        let options = LabOptions {
+            server: Some(server),
+            server_name: Some("localhost".into()),
+            ..LabOptions::default()
+        };
+        let (mut lab, mut rx) = Lab::start(scenario, options).await.unwrap();
+        let _ = lab.run_demo().await;
+        lab.shutdown().await;
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        events
+    })
+}
+
+fn joined(events: &[Event], dir: Direction, attacker: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events {
+        match &e.kind {
+            EventKind::Wire(WireEvent::Chunk { dir: d, bytes, .. }) if !attacker && *d == dir => {
+                out.extend_from_slice(bytes)
+            }
+            EventKind::Attack(AttackEvent::Acted {
+                note: AttackNote::Read { dir: d, bytes, .. },
+                ..
+            }) if attacker && *d == dir => out.extend_from_slice(bytes),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn verdict(events: &[Event]) -> (bool, String) {
+    let v: Vec<(bool, String)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Attack(AttackEvent::Verdict { succeeded, why, .. }) => {
+                Some((*succeeded, why.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(v.len(), 1, "one verdict: {v:?}");
+    v[0].clone()
+}
+
+#[test]
+fn strip_stls_against_dovecot() {
+    let dovecot = Dovecot::start();
+    let careless = run(&dovecot, "stls", Attack::StripStls, |s| {
+        s.require_tls = false
+    });
+    assert!(contains(
+        &joined(&careless, Direction::ClientToServer, false),
+        b"PASS wonderland\r\n"
+    ));
+    assert!(verdict(&careless).0, "{:?}", verdict(&careless));
+
+    let careful = run(&dovecot, "stls", Attack::StripStls, |s| {
+        s.require_tls = true
+    });
+    let up = joined(&careful, Direction::ClientToServer, false);
+    assert!(!contains(&up, b"USER") && !contains(&up, b"PASS"));
+    assert!(!verdict(&careful).0);
+}
+
+#[test]
+fn forged_certificate_against_dovecot() {
+    let dovecot = Dovecot::start();
+    for name in ["pop3s", "stls"] {
+        let careless = run(&dovecot, name, Attack::ForgeCert, |s| {
+            s.verify = Verify::Insecure
+        });
+        assert!(
+            contains(
+                &joined(&careless, Direction::ClientToServer, true),
+                b"PASS wonderland\r\n"
+            ),
+            "{name}"
+        );
+        assert!(verdict(&careless).0, "{name}: {:?}", verdict(&careless));
+
+        let careful = run(&dovecot, name, Attack::ForgeCert, |_| {});
+        assert!(
+            joined(&careful, Direction::ClientToServer, true).is_empty(),
+            "{name}"
+        );
+        let (ok, why) = verdict(&careful);
+        assert!(!ok && why.contains("popscope attacker CA"), "{name}: {why}");
+    }
+}
+
+#[test]
+fn injection_against_dovecot_changes_nothing() {
+    let dovecot = Dovecot::start();
+    let events = run(&dovecot, "stls", Attack::Inject, |_| {});
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Attack(AttackEvent::Acted {
+            note: AttackNote::Injected { .. },
+            ..
+        })
+    )));
+    // Dovecot threw the injected QUIT away: the client logged in and the
+    // session went on to the end inside TLS.
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::Client(ClientEvent::LoggedIn { .. })))
+    );
+    assert!(!verdict(&events).0);
+}
+
+#[test]
+fn apop_crack_against_dovecot() {
+    let dovecot = Dovecot::start();
+    let events = run(&dovecot, "apop", Attack::Crack, |_| {});
+    let (ok, why) = verdict(&events);
+    assert!(ok && why.contains("wonderland"), "{why}");
+}
