@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use crate::lab::{
-    ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side, TlsEvent, Verify,
+    ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side, TlsEvent, Trust,
     WireEvent, describe,
 };
 use crate::pop3::server::ServerEvent;
@@ -91,13 +91,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         options.server = Some(addr);
         options.server_name = Some(host.to_string());
-        scenario.verify = Verify::SystemRoots;
+        scenario.verify = Trust::SystemRoots;
     }
     if let Some(ca) = &args.ca {
-        scenario.verify = Verify::CaFile(ca.clone());
+        scenario.verify = Trust::CaFile(ca.clone());
     }
     if args.insecure {
-        scenario.verify = Verify::Insecure;
+        scenario.verify = Trust::InsecureAcceptAny;
     }
     let (mut lab, mut rx) = Lab::start(scenario, options).await?;
     let result = lab.run_demo().await;
@@ -204,6 +204,9 @@ pub fn transcript(events: &[Event]) -> String {
                 }
                 ClientEvent::LoggedIn { user, method } => {
                     line("client", &format!("logged in as {user} ({method})"))
+                }
+                ClientEvent::StlsLeftover { len, preview, kept } => {
+                    line("client", &describe::stls_leftover(*len, preview, *kept))
                 }
                 ClientEvent::Error { message } => line("client", &format!("ERROR: {message}")),
             },

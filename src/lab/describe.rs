@@ -199,3 +199,20 @@ fn server_words(s: &ServerEvent) -> Option<String> {
         } => format!("session ended: {reason} ({commands})"),
     })
 }
+
+/// What the client did with bytes found after the server's `+OK` to STLS
+/// ([`crate::lab::ClientEvent::StlsLeftover`]).
+pub fn stls_leftover(len: usize, preview: &str, kept: bool) -> String {
+    let preview = visible(preview);
+    if kept {
+        format!(
+            "VULNERABLE CLIENT MODE: kept {len} bytes sent after +OK to STLS and reads them as \
+             if they came inside TLS: {preview:?}"
+        )
+    } else {
+        format!(
+            "discarded {len} bytes sent after +OK to STLS, before the handshake (RFC 2595 §4): \
+             {preview:?}"
+        )
+    }
+}

@@ -133,6 +133,18 @@ pub enum ClientEvent {
         /// How ("USER/PASS", "APOP", "AUTH PLAIN").
         method: String,
     },
+    /// The server sent bytes after its `+OK` to STLS and before the TLS
+    /// handshake: what a STARTTLS response injection leaves behind.
+    StlsLeftover {
+        /// How many bytes.
+        len: usize,
+        /// The first of them, lossy UTF-8.
+        preview: String,
+        /// False when the client discarded them (RFC 2595 §4); true in the
+        /// deliberately vulnerable mode, which reads them as if they came
+        /// inside TLS.
+        kept: bool,
+    },
     /// The client gave up or was refused.
     Error {
         /// Why.

@@ -104,6 +104,7 @@ impl Facts {
             ClientEvent::LoggedIn { .. } => self.logged_in = true,
             ClientEvent::Connecting { .. }
             | ClientEvent::Sent { .. }
+            | ClientEvent::StlsLeftover { .. }
             | ClientEvent::Error { .. } => {}
         }
     }

@@ -164,6 +164,40 @@ impl Command {
         }
     }
 
+    /// Whether a `+OK` to this command is followed by a multi-line body
+    /// (RFC 1939, RFC 2449, RFC 5034): RETR, TOP and CAPA always, LIST and
+    /// UIDL without a message number, and a bare AUTH, which asks for the
+    /// list of SASL mechanisms (RFC 1734's form, which servers answer with
+    /// a list). The client, the lab and the dissector all ask this.
+    pub fn multiline_reply(&self) -> bool {
+        matches!(
+            self,
+            Command::Retr(_)
+                | Command::Top(..)
+                | Command::Capa
+                | Command::List(None)
+                | Command::Uidl(None)
+                | Command::Auth {
+                    mechanism: None,
+                    ..
+                }
+        )
+    }
+
+    /// Whether the command line carries a secret that [`Command::redacted`]
+    /// masks: a password, an APOP digest or a SASL initial response.
+    pub fn carries_secret(&self) -> bool {
+        matches!(
+            self,
+            Command::Pass(_)
+                | Command::Apop { .. }
+                | Command::Auth {
+                    mechanism: Some(_),
+                    initial: Some(_),
+                }
+        )
+    }
+
     /// The command with secrets masked, for logs a user may paste, and
     /// with the client's control characters and bidirectional overrides
     /// made visible, since it goes to logs and screens as it is.
@@ -178,6 +212,16 @@ impl Command {
             other => other.to_string(),
         };
         crate::sanitize::visible(&text).into_owned()
+    }
+}
+
+/// A command line as a client's log or screen shows it: the line as typed,
+/// or, when it is a command that carries a secret, [`Command::redacted`].
+/// This is the one masking rule for lines a client sends.
+pub fn shown_line(line: &str) -> std::borrow::Cow<'_, str> {
+    match Command::parse(line.as_bytes()) {
+        Ok(c) if c.carries_secret() => std::borrow::Cow::Owned(c.redacted()),
+        _ => std::borrow::Cow::Borrowed(line),
     }
 }
 
