@@ -12,8 +12,8 @@
 //! and return a [`Session`] that tells what TLS negotiated and which
 //! certificates the server showed. The line client, the load generator and
 //! the lab all use them; the lab watches each step through an
-//! [`Observer`](crate::pop3::observe::Observer). Its checks run before anything secret is
-//! sent, and a certificate that fails verification comes back as
+//! [`Observer`]. The client's checks run before anything secret is sent,
+//! and a certificate that fails verification comes back as
 //! [`ClientError::Certificate`] with the problem in words.
 //!
 //! The client trusts nothing the server sends: every line and every
