@@ -489,7 +489,7 @@ pub const MENU_ROWS: [&str; 5] = [
     "Transport",
     "Authentication",
     "Require TLS",
-    "Trust certificate",
+    "Verify certificate",
     "Reconnect",
 ];
 
