@@ -147,3 +147,129 @@ fn the_lab_tells_each_scenario_as_before() {
         );
     }
 }
+
+/// A server (standing in for a man in the middle) that answers STLS with
+/// `+OK` and a forged reply in one write, then does a real TLS handshake
+/// with a self-signed certificate and answers CAPA with `+OK genuine`.
+/// It serves connections until the runtime ends (the lab probes once
+/// before its client connects).
+async fn injecting_server() -> std::net::SocketAddr {
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let der = cert.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        cert.signing_key.serialize_der(),
+    ));
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![der], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let mut io = BufReader::new(tcp);
+                let mut line = String::new();
+                io.get_mut().write_all(b"+OK ready\r\n").await.ok()?;
+                io.read_line(&mut line).await.ok()?;
+                (line == "CAPA\r\n").then_some(())?;
+                io.get_mut().write_all(b"+OK\r\nSTLS\r\n.\r\n").await.ok()?;
+                line.clear();
+                io.read_line(&mut line).await.ok()?;
+                (line == "STLS\r\n").then_some(())?;
+                io.get_mut()
+                    .write_all(b"+OK\r\n+OK forged\r\n")
+                    .await
+                    .ok()?;
+                let tls = acceptor.accept(io.into_inner()).await.ok()?;
+                let mut io = BufReader::new(tls);
+                line.clear();
+                io.read_line(&mut line).await.ok()?;
+                io.get_mut()
+                    .write_all(b"+OK genuine\r\nUSER\r\n.\r\n")
+                    .await
+                    .ok()?;
+                io.get_mut().flush().await.ok()?;
+                let mut sink = Vec::new();
+                let _ = io.read_to_end(&mut sink).await;
+                Some(())
+            });
+        }
+    });
+    addr
+}
+
+/// The lab's client events for connecting to the injecting server.
+fn injected(vulnerable: bool) -> Vec<ClientEvent> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let addr = injecting_server().await;
+        let mut scenario = Scenario::named("stls").unwrap();
+        scenario.verify = popscope::lab::Trust::InsecureAcceptAny;
+        scenario.vulnerable_client = vulnerable;
+        let options = LabOptions {
+            server: Some(addr),
+            server_name: Some("localhost".into()),
+        };
+        let (mut lab, mut rx) = Lab::start(scenario, options).await.unwrap();
+        lab.connect().await.unwrap();
+        lab.shutdown().await;
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            if let EventKind::Client(c) = e.kind {
+                events.push(c);
+            }
+        }
+        events
+    })
+}
+
+/// The status lines the client received after its TLS handshake.
+fn received_under_tls(events: &[ClientEvent]) -> Vec<String> {
+    let tls = events
+        .iter()
+        .position(|e| matches!(e, ClientEvent::TlsEstablished { .. }))
+        .expect("the handshake succeeded");
+    events[tls..]
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Received { status, .. } => Some(status.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_lab_shows_an_injected_reply_discarded_or_read_by_the_vulnerable_client() {
+    let careful = injected(false);
+    assert!(
+        careful.iter().any(|e| matches!(e,
+            ClientEvent::StlsLeftover { len: 12, preview, kept: false } if preview == "+OK forged\r\n")),
+        "{careful:#?}"
+    );
+    assert_eq!(
+        received_under_tls(&careful),
+        ["+OK genuine"],
+        "{careful:#?}"
+    );
+
+    let vulnerable = injected(true);
+    assert!(
+        vulnerable
+            .iter()
+            .any(|e| matches!(e, ClientEvent::StlsLeftover { kept: true, .. })),
+        "{vulnerable:#?}"
+    );
+    // The forged line answers the first command sent under TLS (CAPA).
+    assert_eq!(
+        received_under_tls(&vulnerable)[0],
+        "+OK forged",
+        "{vulnerable:#?}"
+    );
+}
