@@ -772,7 +772,11 @@ pub async fn login_user_pass<S: AsyncRead + AsyncWrite + Unpin>(
     password: &str,
 ) -> Result<(), ClientError> {
     let reply = client.command(&format!("USER {user}"), false).await?;
-    pass_may_follow(&reply).map_err(|e| client.refuse(e))?;
+    pass_may_follow(&reply).map_err(|e| match e {
+        // A refusal is the client's decision; a garbled answer is not.
+        e @ ClientError::UserRefused { .. } => client.refuse(e),
+        other => other,
+    })?;
     client
         .command(&format!("PASS {password}"), false)
         .await?
