@@ -284,6 +284,37 @@ fn optional_number(args: &[&str], usage: &'static str) -> Result<Option<u32>, Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn which_replies_have_a_body() {
+        let multi = ["RETR 1", "top 1 0", "CAPA", "LIST", "uidl", "AUTH"];
+        let single = [
+            "LIST 1", "UIDL 2", "STAT", "DELE 1", "NOOP", "QUIT", "USER a",
+        ];
+        for line in multi {
+            assert!(
+                Command::parse(line.as_bytes()).unwrap().multiline_reply(),
+                "{line}"
+            );
+        }
+        for line in single.iter().chain(&["AUTH PLAIN", "STLS"]) {
+            assert!(
+                !Command::parse(line.as_bytes()).unwrap().multiline_reply(),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn shown_lines_mask_only_secrets() {
+        assert_eq!(shown_line("PASS wonder land"), "PASS ********");
+        assert_eq!(shown_line("AUTH PLAIN AGFsaWNl"), "AUTH PLAIN ********");
+        assert_eq!(shown_line("APOP alice 0123"), "APOP alice ********");
+        // Everything else is shown as typed, case and all.
+        assert_eq!(shown_line("stat"), "stat");
+        assert_eq!(shown_line("AUTH PLAIN"), "AUTH PLAIN");
+        assert_eq!(shown_line("XYZZY 1"), "XYZZY 1");
+    }
     use proptest::prelude::*;
 
     #[test]
