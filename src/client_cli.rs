@@ -161,6 +161,9 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
         allow_cleartext_login: transport == Transport::Plain,
         server_name,
         timeout: Some(Duration::from_secs(args.timeout.max(1))),
+        tls: None,
+        keep_buffer_across_stls: false,
+        observer: None,
     };
     if args.insecure && transport != Transport::Plain {
         warn(
@@ -461,19 +464,10 @@ async fn send(session: &mut Session, line: &str, multiline: bool) -> anyhow::Res
 }
 
 /// Whether the reply to this command line has a multi-line body after
-/// `+OK` (RFC 1939, RFC 2449): RETR, TOP and CAPA always, LIST and UIDL
-/// without a message number.
+/// `+OK`: the command's own rule ([`Command::multiline_reply`]). A line
+/// that is not a well-formed command gets a one-line `-ERR`.
 fn is_multiline(line: &str) -> bool {
-    let mut words = line.split_ascii_whitespace();
-    let keyword = words.next().unwrap_or("").to_ascii_uppercase();
-    let has_arg = words.next().is_some();
-    match keyword.as_str() {
-        "RETR" | "TOP" | "CAPA" => true,
-        // A bare AUTH is RFC 1734's way of asking for the mechanism list,
-        // which the popscope server (and others) answer with a list.
-        "LIST" | "UIDL" | "AUTH" => !has_arg,
-        _ => false,
-    }
+    crate::pop3::command::Command::parse(line.trim().as_bytes()).is_ok_and(|c| c.multiline_reply())
 }
 
 /// Where in a command line the secret starts (a byte offset), if it holds

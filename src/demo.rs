@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 
 use crate::lab::{
     AttackEvent, ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side,
-    TlsEvent, Verify, WireEvent, describe,
+    TlsEvent, Trust, WireEvent, describe,
 };
 use crate::pop3::server::ServerEvent;
 use crate::sanitize;
@@ -112,13 +112,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         options.server = Some(addr);
         options.server_name = Some(host.to_string());
-        scenario.verify = Verify::SystemRoots;
+        scenario.verify = Trust::SystemRoots;
     }
     if let Some(ca) = &args.ca {
-        scenario.verify = Verify::CaFile(ca.clone());
+        scenario.verify = Trust::CaFile(ca.clone());
     }
     if args.insecure {
-        scenario.verify = Verify::Insecure;
+        scenario.verify = Trust::InsecureAcceptAny;
     }
     if let Some(attack) = args.attack {
         scenario.attack = Some(attack);
@@ -134,6 +134,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
         scenario.vulnerable_server = true;
     }
+    scenario.vulnerable_client = args.vulnerable_client;
     if args.wordlist.is_some() && args.attack != Some(crate::attack::Attack::Crack) {
         bail!("--wordlist is for --attack crack");
     }
@@ -276,7 +277,13 @@ impl Transcript {
                 ClientEvent::LoggedIn { user, method } => {
                     line("client", &format!("logged in as {user} ({method})"))
                 }
+                ClientEvent::StlsLeftover { len, preview, kept } => {
+                    line("client", &describe::stls_leftover(*len, preview, *kept))
+                }
                 ClientEvent::Error { message } => line("client", &format!("ERROR: {message}")),
+                ClientEvent::StaysCleartext => {
+                    line("client", &format!("WARNING: {}", describe::STAYS_CLEARTEXT))
+                }
             },
             EventKind::Server(s) => {
                 if let Some(text) = server_line(s) {

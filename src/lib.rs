@@ -5,7 +5,8 @@
 //! - [`pop3`]: the protocol: commands, replies, the server session (no I/O
 //!   of its own: its disk work comes back as jobs the connection loop runs
 //!   on the blocking pool), the failure budget, the server's connection
-//!   loop and a small client.
+//!   loop and the one client (with its settings and the observer through
+//!   which the lab watches it).
 //! - [`mailbox`]: the maildrop on disk (Maildir), its numbering, sizes, UIDs,
 //!   deletion marks and the one-session-per-maildrop lock; the demo content.
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
@@ -14,8 +15,9 @@
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop
 //!   (strip STLS, forged certificate, injection) and the offline APOP
 //!   dictionary search.
-//! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream;
-//!   the driver task that runs a lab for the screen and the lesson runner.
+//! - [`lab`]: server + tap (+ attacker) + the library client wired for one
+//!   scenario; the `Event` stream; the driver task that runs a lab for the
+//!   screen and the lesson runner; `popscope proxy`'s plumbing.
 //! - [`lesson`]: lesson files: the step vocabulary, parsing with `file:line`
 //!   problems, course checks, saved progress, and the headless runner.
 //! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.

@@ -29,7 +29,7 @@ use tokio::io::{AsyncRead as _, ReadBuf};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::pop3::client::{self, BoxedStream, ClientError, Transport};
+use crate::pop3::client::{self, BoxedStream, ClientError, ClientSettings, Transport};
 use crate::tls::{self, Trust};
 
 /// How long sessions that are still running at the deadline may take to
@@ -50,43 +50,6 @@ const IDLE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// runtime's epoll and wakeup descriptors, the CA file, ...).
 const FD_SLACK: u64 = 64;
 
-/// How the load generator connects.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Plain TCP, no TLS.
-    Plain,
-    /// Plain TCP upgraded with STLS.
-    Stls,
-    /// TLS from the first byte (POP3S).
-    Pop3s,
-}
-
-impl Mode {
-    /// The client transport that implements this mode.
-    pub fn transport(self) -> Transport {
-        match self {
-            Mode::Plain => Transport::Plain,
-            Mode::Stls => Transport::Stls,
-            Mode::Pop3s => Transport::Implicit,
-        }
-    }
-
-    /// The name used on the command line and in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Plain => "plain",
-            Mode::Stls => "stls",
-            Mode::Pop3s => "pop3s",
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
 /// Arguments of `popscope load`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct LoadArgs {
@@ -95,7 +58,7 @@ pub struct LoadArgs {
     pub addr: SocketAddr,
     /// plain | stls | pop3s
     #[arg(long, value_enum, default_value = "plain")]
-    pub mode: Mode,
+    pub mode: Transport,
     /// Number of concurrent clients, each running one session at a time.
     #[arg(long, default_value_t = 16)]
     pub clients: usize,
@@ -143,7 +106,7 @@ pub struct LoadArgs {
 /// header) and, if the run had a label, a `key=value` line for scripts.
 #[derive(Debug, Clone)]
 pub struct LoadReport {
-    pub mode: Mode,
+    pub mode: Transport,
     pub clients: usize,
     /// Wall time from the first connection to the end of the last session.
     pub elapsed: Duration,
@@ -261,18 +224,36 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
         None => args.clients,
     };
     raise_open_file_limit(connections as u64 + FD_SLACK);
-    let tls = tls_for(&args)?;
+    let settings = settings_for(&args)?;
     match args.idle {
-        Some(n) => run_idle(args, n, tls).await,
-        None => run_sessions(args, tls).await,
+        Some(n) => run_idle(args, n, settings).await,
+        None => run_sessions(args, settings).await,
     }
+}
+
+/// The client's settings for every session of the run: the library
+/// client's, with one TLS configuration built here for all of them. The
+/// load generator measures the server: it logs in with USER/PASS whatever
+/// the transport (the demo users' passwords are no secret), and its own
+/// grace period, not the client's timeout, bounds a session.
+fn settings_for(args: &LoadArgs) -> anyhow::Result<ClientSettings> {
+    Ok(match tls_for(args)? {
+        Some((config, name)) => ClientSettings::with_tls_config(args.mode, Some(config), name),
+        // A plain session never checks a certificate, so the name is
+        // never read.
+        None => ClientSettings::with_tls_config(
+            args.mode,
+            None,
+            ServerName::try_from("localhost").expect("a valid DNS name"),
+        ),
+    })
 }
 
 /// The TLS configuration and server name for the TLS modes, or `None`.
 fn tls_for(
     args: &LoadArgs,
 ) -> anyhow::Result<Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>> {
-    if args.mode == Mode::Plain {
+    if args.mode == Transport::Plain {
         return Ok(None);
     }
     let trust = match (&args.ca, args.insecure) {
@@ -295,8 +276,7 @@ fn tls_for(
 /// What every client task shares.
 struct Shared {
     addr: SocketAddr,
-    transport: Transport,
-    tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    settings: ClientSettings,
     user: String,
     password: String,
     /// Errors seen so far, to print only the first few.
@@ -323,14 +303,10 @@ struct ClientStats {
     bytes: u64,
 }
 
-async fn run_sessions(
-    args: LoadArgs,
-    tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
-) -> anyhow::Result<LoadReport> {
+async fn run_sessions(args: LoadArgs, settings: ClientSettings) -> anyhow::Result<LoadReport> {
     let shared = Arc::new(Shared {
         addr: args.addr,
-        transport: args.mode.transport(),
-        tls,
+        settings,
         user: args.user,
         password: args.password,
         errors_seen: AtomicUsize::new(0),
@@ -439,9 +415,8 @@ async fn client_loop(
 /// One complete session; returns the number of messages and bytes
 /// retrieved.
 async fn session(shared: &Shared, user: &str) -> Result<(u64, u64), ClientError> {
-    let (mut client, _) =
-        client::connect(shared.addr, shared.transport, shared.tls.clone()).await?;
-    client::login_user_pass(&mut client, user, &shared.password).await?;
+    let mut session = client::open(shared.addr, &shared.settings, user, &shared.password).await?;
+    let client = &mut session.client;
     let stat = client.command("STAT", false).await?.expect_ok("STAT")?;
     let count = parse_stat(&stat.status_line)?;
     let mut bytes = 0;
@@ -478,9 +453,9 @@ fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
 async fn run_idle(
     args: LoadArgs,
     wanted: usize,
-    tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    settings: ClientSettings,
 ) -> anyhow::Result<LoadReport> {
-    let transport = args.mode.transport();
+    let settings = Arc::new(settings);
     let start = Instant::now();
     let mut held: Vec<BoxedStream> = Vec::with_capacity(wanted);
     let mut failed = 0;
@@ -489,18 +464,22 @@ async fn run_idle(
         let batch = IDLE_BATCH.min(wanted - opened);
         let mut set = JoinSet::new();
         for _ in 0..batch {
-            let tls = tls.clone();
-            set.spawn(tokio::time::timeout(
-                IDLE_CONNECT_TIMEOUT,
-                client::connect(args.addr, transport, tls),
-            ));
+            let settings = settings.clone();
+            let addr = args.addr;
+            set.spawn(async move {
+                tokio::time::timeout(
+                    IDLE_CONNECT_TIMEOUT,
+                    client::open_unauthenticated(addr, &settings),
+                )
+                .await
+            });
         }
         while let Some(result) = set.join_next().await {
             match result {
                 // Only the stream is kept: the client's read buffer would
                 // cost the load generator memory for nothing, and the
                 // server sends nothing more while the connection idles.
-                Ok(Ok(Ok((client, _)))) => held.push(client.into_inner()),
+                Ok(Ok(Ok(session))) => held.push(session.client.into_inner()),
                 Ok(Ok(Err(error))) => {
                     if failed < PRINTED_ERRORS {
                         eprintln!("load: idle connection to {}: {error}", args.addr);
@@ -663,17 +642,20 @@ mod tests {
     #[test]
     fn arguments_and_defaults() {
         let args = parse("--addr 127.0.0.1:1110");
-        assert_eq!(args.mode, Mode::Plain);
+        assert_eq!(args.mode, Transport::Plain);
         assert_eq!(args.clients, 16);
         assert_eq!(args.seconds, 10.0);
         assert_eq!(args.user, "alice");
         assert_eq!(args.server_name, "localhost");
         let args = parse("--addr 127.0.0.1:1995 --mode pop3s --insecure --idle 5 --label x");
-        assert_eq!(args.mode, Mode::Pop3s);
+        assert_eq!(args.mode, Transport::Implicit);
         assert!(args.insecure);
         assert_eq!(args.idle, Some(5));
         assert_eq!(args.label.as_deref(), Some("x"));
-        assert_eq!(parse("--addr 127.0.0.1:1 --mode stls").mode, Mode::Stls);
+        assert_eq!(
+            parse("--addr 127.0.0.1:1 --mode stls").mode,
+            Transport::Stls
+        );
     }
 
     #[test]

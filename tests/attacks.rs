@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use popscope::attack::Attack;
 use popscope::lab::proxy::{Proxy, ProxyOptions};
-use popscope::lab::{AttackEvent, Event, EventKind, Lab, LabOptions, Scenario, Verify, WireEvent};
+use popscope::lab::{AttackEvent, Event, EventKind, Lab, LabOptions, Scenario, Trust, WireEvent};
 use popscope::wire::Direction;
 use popscope::wire::tap::AttackNote;
 use tokio::sync::mpsc;
@@ -125,7 +125,7 @@ async fn strip_stls_catches_the_careless_client_and_not_the_careful_one() {
 async fn a_forged_certificate_reads_a_client_that_accepts_anything() {
     for name in ["pop3s", "stls"] {
         let careless = lab_run(name, Attack::ForgeCert, |s| {
-            s.verify = Verify::Insecure;
+            s.verify = Trust::InsecureAcceptAny;
             s.require_tls = true;
         })
         .await;
@@ -152,7 +152,7 @@ async fn a_forged_certificate_reads_a_client_that_accepts_anything() {
         );
 
         let careful = lab_run(name, Attack::ForgeCert, |s| {
-            s.verify = Verify::LabCa;
+            s.verify = Trust::LabCa;
             s.require_tls = true;
         })
         .await;

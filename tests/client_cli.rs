@@ -172,11 +172,14 @@ fn wrong_ca_fails_with_unknown_issuer() {
         args.extend(["--password-stdin", "--ca", ca, &url]);
         let (out, stdout, stderr) = client(&args, "wonderland\nSTAT\n");
         assert!(!out.status.success(), "{url}: stdout:\n{stdout}");
+        // The line client names the untrusted issuer, as the lab does:
+        // both record the chain the server showed.
         assert_eq!(
             stderr.trim_end(),
             "popscope: certificate check failed: unknown issuer (the server's certificate \
-             is not signed by a CA you trust; if you know which CA signed it, trust that \
-             CA's certificate with --ca)",
+             was issued by CN=popscope demo CA (not for real use),O=popscope teaching lab - \
+             NOT FOR REAL USE, a CA you do not trust; if you trust it, give its certificate \
+             with --ca)",
             "{url}"
         );
         assert!(!stdout.contains("logged in"), "{stdout}");

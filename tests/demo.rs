@@ -254,3 +254,30 @@ fn a_wrong_password_is_a_clear_failure() {
     assert!(err.contains("login as alice failed: -ERR [AUTH]"), "{err}");
     assert!(out.contains("■ stopped"), "{out}");
 }
+
+/// The SNI the client's TLS line reports is the one on the wire: none for
+/// an IP address (rustls sends SNI for DNS names only, RFC 6066 §3), the
+/// name for a DNS name. The lab's client used to claim `sni=127.0.0.1`
+/// while the ClientHello carried no SNI at all.
+#[test]
+fn the_clients_sni_is_the_one_on_the_wire() {
+    let srv = TestServer::start();
+    let by_ip = format!("127.0.0.1:{}", srv.pop3s.port());
+    // The certificate is for "localhost", so an IP address needs --insecure.
+    let (ok, out, err) = demo(&["pop3s", "--server", &by_ip, "--insecure"]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("ClientHello: SNI (none)"), "{out}");
+    let tls_up = out
+        .lines()
+        .find(|l| l.contains("TLS up:"))
+        .unwrap_or_else(|| panic!("no TLS line: {out}"));
+    assert!(!tls_up.contains("sni="), "{tls_up}");
+
+    let by_name = format!("localhost:{}", srv.pop3s.port());
+    let ca = srv.ca.to_str().unwrap();
+    let (ok, out, err) = demo(&["pop3s", "--server", &by_name, "--ca", ca]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("ClientHello: SNI localhost"), "{out}");
+    let tls_up = out.lines().find(|l| l.contains("TLS up:")).unwrap();
+    assert!(tls_up.ends_with("sni=localhost"), "{tls_up}");
+}

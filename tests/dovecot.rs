@@ -177,15 +177,13 @@ async fn tls_is_verified_against_the_ca_and_the_name() {
     let stranger = tls::client_config(&Trust::CaFile(other_pki.ca_cert), false).unwrap();
     let localhost = ServerName::try_from("localhost").unwrap();
     for transport in [Transport::Stls, Transport::Implicit] {
-        let result = client::connect(
-            dovecot.addr(transport),
+        let settings = client::ClientSettings::with_tls_config(
             transport,
-            Some((stranger.clone(), localhost.clone())),
-        )
-        .await;
-        let err = result
-            .err()
-            .expect("a certificate from an unknown CA was accepted");
+            Some(stranger.clone()),
+            localhost.clone(),
+        );
+        let result = client::open_unauthenticated(dovecot.addr(transport), &settings).await;
+        let err = result.expect_err("a certificate from an unknown CA was accepted");
         assert_eq!(
             certificate_error(&err),
             Some(rustls::CertificateError::UnknownIssuer),
@@ -196,15 +194,10 @@ async fn tls_is_verified_against_the_ca_and_the_name() {
     // The right CA, but a name the certificate is not issued for.
     let (trusted, _) = dovecot.tls();
     let wrong_name = ServerName::try_from("mail.example.com").unwrap();
-    let result = client::connect(
-        dovecot.pop3s,
-        Transport::Implicit,
-        Some((trusted, wrong_name)),
-    )
-    .await;
-    let err = result
-        .err()
-        .expect("a certificate for another name was accepted");
+    let settings =
+        client::ClientSettings::with_tls_config(Transport::Implicit, Some(trusted), wrong_name);
+    let result = client::open_unauthenticated(dovecot.pop3s, &settings).await;
+    let err = result.expect_err("a certificate for another name was accepted");
     assert!(
         matches!(
             certificate_error(&err),

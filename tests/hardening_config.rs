@@ -165,9 +165,15 @@ fn the_library_client_stops_after_a_refused_user() {
     let srv = TestServer::start_with(|c| c.session.cleartext_login = false);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let (mut c, _) = client::connect(srv.pop3, Transport::Plain, None)
+        let settings = client::ClientSettings::with_tls_config(
+            Transport::Plain,
+            None,
+            "localhost".try_into().unwrap(),
+        );
+        let mut c = client::open_unauthenticated(srv.pop3, &settings)
             .await
-            .unwrap();
+            .unwrap()
+            .client;
         let err = client::login_user_pass(&mut c, "alice", "wonderland")
             .await
             .unwrap_err();

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use popscope::lab::{Event, Lab, LabOptions, Scenario, TransportKind};
+use popscope::lab::{Event, Lab, LabOptions, Scenario, Transport};
 use popscope::pop3::session::StateName;
 use popscope::tui::app::ClientLine;
 use popscope::tui::app::{Action, App, Effect, Focus, GateOp, LabCmd, WireView};
@@ -212,7 +212,7 @@ fn the_menu_switches_to_pop3s_and_reconnects() {
         _ => None,
     });
     let s = restart.expect("a restart");
-    assert_eq!(s.transport, TransportKind::Pop3s);
+    assert_eq!(s.transport, Transport::Implicit);
     assert!(s.require_tls);
 }
 

@@ -326,3 +326,25 @@ pub fn rate_words(rate: f64) -> String {
         format!("{rate:.0} guesses/s")
     }
 }
+
+/// What a client not required to use TLS says when the server does not
+/// offer STLS ([`crate::lab::ClientEvent::StaysCleartext`]).
+pub const STAYS_CLEARTEXT: &str =
+    "the server does not offer STLS; going on in cleartext (require-TLS is off)";
+
+/// What the client did with bytes found after the server's `+OK` to STLS
+/// ([`crate::lab::ClientEvent::StlsLeftover`]).
+pub fn stls_leftover(len: usize, preview: &str, kept: bool) -> String {
+    let preview = visible(preview);
+    if kept {
+        format!(
+            "VULNERABLE CLIENT MODE: kept {len} bytes sent after +OK to STLS and reads them as \
+             if they came inside TLS: {preview:?}"
+        )
+    } else {
+        format!(
+            "discarded {len} bytes sent after +OK to STLS, before the handshake (RFC 2595 §4): \
+             {preview:?}"
+        )
+    }
+}

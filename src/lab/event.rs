@@ -90,6 +90,10 @@ pub enum LabEvent {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ClientEvent {
+    /// The server did not offer STLS and the client, not required to use
+    /// TLS, goes on in cleartext: what a "TLS if offered" client does, and
+    /// what an attacker who removes STLS wants.
+    StaysCleartext,
     /// Connecting to the tap.
     Connecting {
         /// Where.
@@ -137,6 +141,18 @@ pub enum ClientEvent {
         user: String,
         /// How ("USER/PASS", "APOP", "AUTH PLAIN").
         method: String,
+    },
+    /// The server sent bytes after its `+OK` to STLS and before the TLS
+    /// handshake: what a STARTTLS response injection leaves behind.
+    StlsLeftover {
+        /// How many bytes.
+        len: usize,
+        /// The first of them, lossy UTF-8.
+        preview: String,
+        /// False when the client discarded them (RFC 2595 §4); true in the
+        /// deliberately vulnerable mode, which reads them as if they came
+        /// inside TLS.
+        kept: bool,
     },
     /// The client gave up or was refused.
     Error {

@@ -90,6 +90,11 @@ impl Judge {
                 }
                 self.refusal = Some(reason.clone());
             }
+            EventKind::Client(ClientEvent::StlsLeftover { kept: false, .. })
+                if attack == Attack::Inject =>
+            {
+                self.discarded.push("the client".into());
+            }
             EventKind::Client(ClientEvent::Received { status, body, .. })
                 if attack == Attack::Inject
                     && (status.contains(FORGED_MARK)

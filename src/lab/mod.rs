@@ -23,87 +23,31 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use rustls_pki_types::ServerName;
 use serde::Serialize;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsConnector;
 
 use crate::attack::crack::{Candidates, Mutations, Wordlist};
 use crate::attack::{Attack, Attacker};
 use crate::mailbox::{Store, demo};
-use crate::pop3::auth::{Users, apop_digest};
-use crate::pop3::client::{BoundedReply, BoxedStream, Client, ClientError, Reply, handshake_error};
+use crate::pop3::auth::Users;
+use crate::pop3::client::{
+    BoundedReply, ClientError, ClientSettings, PreparedTls, Reply, Session, TlsInfo,
+    open_unauthenticated,
+};
 use crate::pop3::command::Command;
+use crate::pop3::observe::Observer;
 use crate::pop3::server::{Server, ServerConfig, ServerHandle};
 use crate::pop3::session::{Backend, SessionConfig};
-use crate::tls::{self, SessionSummary, Trust};
+use crate::tls;
 use crate::wire::Direction;
 use crate::wire::dissect::Dissector;
 use crate::wire::tap::{self as wtap, Gate, Tap, TapConfig, TapEvent};
 use crate::wire::tls::summarize_certificate;
 
-/// How the client reaches the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum TransportKind {
-    /// Cleartext POP3 on the POP3 port.
-    Plain,
-    /// Cleartext start, then STLS (RFC 2595).
-    Stls,
-    /// TLS from the first byte on the POP3S port (RFC 8314).
-    Pop3s,
-}
-
-impl TransportKind {
-    /// The name used on the command line and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            TransportKind::Plain => "plain",
-            TransportKind::Stls => "stls",
-            TransportKind::Pop3s => "pop3s",
-        }
-    }
-}
-
-/// How the client proves who it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthKind {
-    /// USER then PASS.
-    UserPass,
-    /// APOP with the greeting's timestamp.
-    Apop,
-    /// SASL PLAIN with an initial response.
-    AuthPlain,
-}
-
-impl AuthKind {
-    /// How transcripts name it.
-    pub fn name(self) -> &'static str {
-        match self {
-            AuthKind::UserPass => "USER/PASS",
-            AuthKind::Apop => "APOP",
-            AuthKind::AuthPlain => "AUTH PLAIN",
-        }
-    }
-}
-
-/// How the client checks the server's certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verify {
-    /// Against the CA of the lab's own server.
-    LabCa,
-    /// Against the certificates in this PEM file.
-    CaFile(PathBuf),
-    /// Against the system's trusted CAs.
-    SystemRoots,
-    /// Not at all: any certificate is accepted.
-    Insecure,
-}
+pub use crate::pop3::settings::{AuthMethod, Transport, Trust};
 
 /// What the lab runs: transport, login and client settings.
 #[derive(Debug, Clone, Serialize)]
@@ -111,13 +55,19 @@ pub struct Scenario {
     /// Its name, e.g. "plain".
     pub name: String,
     /// How the client connects.
-    pub transport: TransportKind,
+    pub transport: Transport,
     /// How it logs in.
-    pub auth: AuthKind,
+    pub auth: AuthMethod,
     /// Never send credentials without TLS.
     pub require_tls: bool,
     /// How the certificate is checked.
-    pub verify: Verify,
+    pub verify: Trust,
+    /// The client's deliberately vulnerable mode for the response-injection
+    /// demonstration: bytes after the `+OK` to STLS are read as if they came
+    /// inside TLS (see [`crate::pop3::settings::ClientSettings::keep_buffer_across_stls`]).
+    /// Off unless a scenario turns it on; shown in JSON only when on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vulnerable_client: bool,
     /// The login name.
     pub user: String,
     /// The password (never serialized).
@@ -141,19 +91,20 @@ impl Scenario {
     /// A named scenario with the demo user alice.
     pub fn named(name: &str) -> Option<Scenario> {
         let (transport, auth) = match name {
-            "plain" => (TransportKind::Plain, AuthKind::UserPass),
-            "apop" => (TransportKind::Plain, AuthKind::Apop),
-            "auth-plain" => (TransportKind::Plain, AuthKind::AuthPlain),
-            "stls" => (TransportKind::Stls, AuthKind::UserPass),
-            "pop3s" => (TransportKind::Pop3s, AuthKind::UserPass),
+            "plain" => (Transport::Plain, AuthMethod::UserPass),
+            "apop" => (Transport::Plain, AuthMethod::Apop),
+            "auth-plain" => (Transport::Plain, AuthMethod::AuthPlain),
+            "stls" => (Transport::Stls, AuthMethod::UserPass),
+            "pop3s" => (Transport::Implicit, AuthMethod::UserPass),
             _ => return None,
         };
         Some(Scenario {
             name: name.to_string(),
             transport,
             auth,
-            require_tls: transport != TransportKind::Plain,
-            verify: Verify::LabCa,
+            require_tls: transport != Transport::Plain,
+            verify: Trust::LabCa,
+            vulnerable_client: false,
             user: "alice".into(),
             password: "wonderland".into(),
             attack: None,
@@ -164,9 +115,9 @@ impl Scenario {
     /// One line for a title: "USER/PASS over cleartext POP3".
     pub fn describe(&self) -> String {
         let how = match self.transport {
-            TransportKind::Plain => "cleartext POP3",
-            TransportKind::Stls => "POP3 upgraded with STLS",
-            TransportKind::Pop3s => "POP3S (TLS from the first byte)",
+            Transport::Plain => "cleartext POP3",
+            Transport::Stls => "POP3 upgraded with STLS",
+            Transport::Implicit => "POP3S (TLS from the first byte)",
         };
         format!("{} over {how}", self.auth.name())
     }
@@ -300,6 +251,100 @@ impl rustls::KeyLog for KeyLogEvents {
     }
 }
 
+/// Turns what the lab's client does into [`ClientEvent`]s.
+struct LabObserver {
+    emit: Emitter,
+    /// How the certificate is checked, in words, for `TlsEstablished`.
+    verification: String,
+}
+
+impl Observer for LabObserver {
+    fn connecting(&self, addr: SocketAddr, transport: Transport) {
+        self.emit.client(ClientEvent::Connecting {
+            addr,
+            transport: transport.name().into(),
+        });
+    }
+
+    fn sent(&self, shown: &str) {
+        self.emit.client(ClientEvent::Sent {
+            line: shown.to_string(),
+        });
+    }
+
+    fn received(&self, bounded: &BoundedReply) {
+        let r = &bounded.reply;
+        let prefix = if r.continuation {
+            "+"
+        } else if r.ok {
+            "+OK"
+        } else {
+            "-ERR"
+        };
+        let status = if r.status_line.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix} {}", r.status_line)
+        };
+        // The client kept at most BODY_KEPT bytes of the body already.
+        let body = r
+            .body
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        self.emit.client(ClientEvent::Received {
+            ok: r.ok || r.continuation,
+            status,
+            body,
+            body_len: bounded.body_len,
+        });
+    }
+
+    fn tls_established(&self, info: &TlsInfo) {
+        self.emit.client(ClientEvent::TlsEstablished {
+            summary: info.summary.clone(),
+            chain: info
+                .peer_certificates
+                .iter()
+                .map(|d| summarize_certificate(d))
+                .collect(),
+            verification: self.verification.clone(),
+        });
+    }
+
+    fn tls_failed(&self, error: &ClientError) {
+        let problem = match error {
+            ClientError::Certificate { problem, .. } => Some(problem.clone()),
+            _ => None,
+        };
+        self.emit.client(ClientEvent::TlsFailed {
+            reason: error.to_string(),
+            problem,
+        });
+    }
+
+    fn refused(&self, error: &ClientError) {
+        self.emit.client(ClientEvent::Error {
+            message: error.to_string(),
+        });
+    }
+
+    fn stays_cleartext(&self) {
+        self.emit.client(ClientEvent::StaysCleartext);
+    }
+
+    fn stls_leftover(&self, bytes: &[u8], kept: bool) {
+        self.emit.client(ClientEvent::StlsLeftover {
+            len: bytes.len(),
+            preview: String::from_utf8_lossy(&bytes[..bytes.len().min(STLS_LEFTOVER_SHOWN)])
+                .into_owned(),
+            kept,
+        });
+    }
+}
+
+/// How much of the bytes found after +OK to STLS an event shows.
+const STLS_LEFTOVER_SHOWN: usize = 200;
+
 /// A running lab.
 pub struct Lab {
     scenario: Scenario,
@@ -307,15 +352,11 @@ pub struct Lab {
     tap_addr: SocketAddr,
     server_addr: SocketAddr,
     gate: Gate,
-    client_tls: Option<Arc<rustls::ClientConfig>>,
-    /// The certificates the server showed the client's verifier, to name
-    /// the issuer of an untrusted one.
-    presented: tls::Presented,
-    server_name: ServerName<'static>,
-    client: Option<Client<BoxedStream>>,
-    /// True once the client's connection is TLS.
-    encrypted: bool,
-    timestamp: Option<String>,
+    /// The real client's settings for this scenario, with the lab's
+    /// observer and TLS configuration (whose key log feeds the events).
+    settings: ClientSettings,
+    /// The client's session, once connected.
+    session: Option<Session>,
     open_conns: watch::Receiver<usize>,
     server: Option<ServerHandle>,
     tasks: Vec<JoinHandle<()>>,
@@ -419,7 +460,7 @@ impl Lab {
                     }
                 }));
                 let addr = match scenario.transport {
-                    TransportKind::Pop3s => handle.pop3s,
+                    Transport::Implicit => handle.pop3s,
                     _ => handle.pop3,
                 }
                 .ok_or_else(|| LabError::setup_because("the server has no listener".into()))?;
@@ -438,7 +479,7 @@ impl Lab {
         .map_err(LabError::setup)?;
         let tap = match scenario.attack {
             Some(attack) if attack.is_active() => {
-                let attacker = Attacker::new(attack, scenario.transport == TransportKind::Pop3s)
+                let attacker = Attacker::new(attack, scenario.transport == Transport::Implicit)
                     .map_err(LabError::setup)?;
                 tap.intercept(Arc::new(attacker))
             }
@@ -468,37 +509,71 @@ impl Lab {
         tasks.push(tokio::spawn(pump(
             trx,
             emit.clone(),
-            scenario.transport == TransportKind::Pop3s,
+            scenario.transport == Transport::Implicit,
             open_tx,
             Some(cracker.clone()),
         )));
 
-        let mut presented = tls::Presented::default();
-        let client_tls = if scenario.transport == TransportKind::Plain {
+        // The client's settings, built once: every connect opens a session
+        // of the real client with them, and the observer turns what it does
+        // into events.
+        let trust = match &scenario.verify {
+            // "The lab's CA" is the lab's own server's CA, or the system's
+            // roots in front of an outside server.
+            Trust::LabCa => match &ca {
+                Some(p) => Trust::CaFile(p.clone()),
+                None => Trust::SystemRoots,
+            },
+            other => other.clone(),
+        };
+        let verification = match &scenario.verify {
+            Trust::LabCa if ca.is_some() => "verified against the lab's demo CA".to_string(),
+            Trust::LabCa | Trust::SystemRoots => {
+                "verified against the system's trusted CAs".to_string()
+            }
+            Trust::CaFile(p) => format!("verified against {}", p.display()),
+            Trust::InsecureAcceptAny => {
+                "NOT checked: --insecure accepts any certificate".to_string()
+            }
+        };
+        let prepared = if scenario.transport == Transport::Plain {
             None
         } else {
-            let trust = match &scenario.verify {
-                Verify::LabCa => match &ca {
-                    Some(p) => Trust::CaFile(p.clone()),
-                    None => Trust::SystemRoots,
-                },
-                Verify::CaFile(p) => Trust::CaFile(p.clone()),
-                Verify::SystemRoots => Trust::SystemRoots,
-                Verify::Insecure => Trust::InsecureAcceptAny,
-            };
-            let (config, seen) =
+            let (config, presented) =
                 tls::client_config_recording(&trust, false).map_err(LabError::setup)?;
-            presented = seen;
             let mut c = (*config).clone();
             c.key_log = Arc::new(KeyLogEvents {
                 side: Side::Client,
                 emit: emit.clone(),
             });
-            Some(Arc::new(c))
+            Some(PreparedTls {
+                config: Arc::new(c),
+                presented: Some(presented),
+            })
         };
         let name = options.server_name.unwrap_or_else(|| "localhost".into());
         let server_name = ServerName::try_from(name.clone())
             .map_err(|_| LabError::setup_because(format!("{name:?} is not a valid server name")))?;
+        let observer = Arc::new(LabObserver {
+            emit: emit.clone(),
+            verification,
+        });
+        let settings = ClientSettings {
+            transport: scenario.transport,
+            auth: scenario.auth,
+            // Require-TLS on a plain scenario is not a contradiction here:
+            // the learner sees the client connect and then refuse to send
+            // the password, which is the login rule below.
+            require_tls: scenario.require_tls && scenario.transport != Transport::Plain,
+            trust,
+            allow_cleartext_login: !scenario.require_tls,
+            server_name,
+            // A learner stepping through a paused wire may take minutes.
+            timeout: None,
+            tls: prepared,
+            keep_buffer_across_stls: scenario.vulnerable_client,
+            observer: Some(observer),
+        };
 
         emit.now(EventKind::Lab(LabEvent::Started {
             scenario: scenario.clone(),
@@ -516,12 +591,8 @@ impl Lab {
                 tap_addr,
                 server_addr,
                 gate,
-                client_tls,
-                presented,
-                server_name,
-                client: None,
-                encrypted: false,
-                timestamp: None,
+                settings,
+                session: None,
                 open_conns,
                 server,
                 tasks,
@@ -566,13 +637,15 @@ impl Lab {
     }
 
     /// Connect through the tap and read the greeting; with STLS or POP3S,
-    /// do the TLS handshake too.
+    /// do the TLS handshake too. This is the library client's
+    /// [`open_unauthenticated`] with the scenario's settings; the observer
+    /// turns each of its steps into events.
     pub async fn connect(&mut self) -> Result<(), LabError> {
         // A client that hangs up without QUIT: the server ends that session
         // (deleting nothing) and frees the maildrop. Wait, briefly, until
         // the tap has seen both sides close, so the new session does not
         // find the maildrop still locked ([IN-USE]).
-        if let Some(old) = self.client.take() {
+        if let Some(old) = self.session.take() {
             let before = *self.open_conns.borrow();
             drop(old);
             // After QUIT the server has already closed it: nothing to wait for.
@@ -584,201 +657,33 @@ impl Lab {
                 .await;
             }
         }
-        self.emit.client(ClientEvent::Connecting {
-            addr: self.tap_addr,
-            transport: self.scenario.transport.name().into(),
-        });
-        let tcp = TcpStream::connect(self.tap_addr)
-            .await
-            .map_err(|e| self.fail(LabError::io(e)))?;
-        let _ = tcp.set_nodelay(true);
-        self.encrypted = false;
-        let stream: BoxedStream = if self.scenario.transport == TransportKind::Pop3s {
-            self.handshake(Box::new(tcp)).await?
-        } else {
-            Box::new(tcp)
-        };
-        let mut client = Client::new(stream);
-        let greeting = client
-            .greeting()
-            .await
-            .map_err(|e| self.fail(LabError::io(e)))?;
-        self.timestamp = timestamp_of(&greeting.status_line);
-        self.received(&BoundedReply {
-            reply: greeting,
-            body_len: None,
-        });
-        self.client = Some(client);
-        if self.scenario.transport == TransportKind::Stls {
-            let capa = self.exchange("CAPA", "CAPA", true).await?;
-            let offered = capa.body.as_deref().is_some_and(|b| {
-                crate::pop3::client::offers(&crate::pop3::client::capabilities(b), "STLS")
-            });
-            if !offered {
-                let why = "the server does not offer STLS".to_string();
-                if self.scenario.require_tls {
-                    return Err(self.fail(LabError::Refused(format!(
-                        "{why}; refusing to go on in cleartext (require-TLS is on)"
-                    ))));
-                }
-                self.emit.client(ClientEvent::Error {
-                    message: format!("{why}; going on in cleartext (require-TLS is off)"),
-                });
-                return Ok(());
+        match open_unauthenticated(self.tap_addr, &self.settings).await {
+            Ok(session) => {
+                self.session = Some(session);
+                Ok(())
             }
-            let r = self.exchange("STLS", "STLS", false).await?;
-            if !r.ok {
-                return Err(self.fail(LabError::Refused(format!(
-                    "STLS refused: {}",
-                    r.status_line
-                ))));
-            }
-            // Anything the server sent after +OK and before the handshake is
-            // dropped with the client's buffer (RFC 2595 §4).
-            let client = self.client.take().ok_or(LabError::NotConnected)?;
-            let tls = self.handshake(client.into_inner()).await?;
-            self.client = Some(Client::new(tls));
-            // What was learnt before TLS is forgotten; ask again.
-            self.exchange("CAPA", "CAPA", true).await?;
-        }
-        Ok(())
-    }
-
-    async fn handshake(&mut self, stream: BoxedStream) -> Result<BoxedStream, LabError> {
-        let Some(config) = self.client_tls.clone() else {
-            return Err(LabError::setup_because(
-                "no TLS configuration for this scenario".into(),
-            ));
-        };
-        match TlsConnector::from(config)
-            .connect(self.server_name.clone(), stream)
-            .await
-        {
-            Ok(tls) => {
-                self.encrypted = true;
-                let conn = tls.get_ref().1;
-                let mut summary = SessionSummary::of_client(conn);
-                summary.sni = Some(self.server_name.to_str().into_owned());
-                let chain = conn
-                    .peer_certificates()
-                    .map(|c| c.iter().map(|d| summarize_certificate(d)).collect())
-                    .unwrap_or_default();
-                let verification = match &self.scenario.verify {
-                    Verify::LabCa if self.ca.is_some() => {
-                        "verified against the lab's demo CA".to_string()
-                    }
-                    Verify::LabCa | Verify::SystemRoots => {
-                        "verified against the system's trusted CAs".to_string()
-                    }
-                    Verify::CaFile(p) => format!("verified against {}", p.display()),
-                    Verify::Insecure => {
-                        "NOT checked: --insecure accepts any certificate".to_string()
-                    }
-                };
-                self.emit.client(ClientEvent::TlsEstablished {
-                    summary,
-                    chain,
-                    verification,
-                });
-                Ok(Box::new(tls))
-            }
-            Err(e) => {
-                let mut error = handshake_error(e, &self.server_name);
-                if let ClientError::Certificate { problem, .. } = &mut error
-                    && let Some(leaf) = self.presented.chain().first()
-                {
-                    let issuer = summarize_certificate(leaf).issuer;
-                    *problem = problem.clone().with_issuer(issuer);
-                }
-                let problem = match &error {
-                    ClientError::Certificate { problem, .. } => Some(problem.clone()),
-                    _ => None,
-                };
-                self.emit.client(ClientEvent::TlsFailed {
-                    reason: error.to_string(),
-                    problem,
-                });
-                Err(LabError::Tls(error))
-            }
+            Err(e) => Err(self.client_failed(e, "connect")),
         }
     }
 
-    /// Log in the scenario's way.
+    /// Log in the scenario's way: the library client's [`Session::login`],
+    /// with its rules (no password in cleartext under require-TLS, PASS only
+    /// after +OK to USER, AUTH PLAIN in cleartext only when CAPA lists it).
     pub async fn login(&mut self) -> Result<(), LabError> {
-        if self.scenario.require_tls && !self.encrypted && self.scenario.auth != AuthKind::Apop {
-            return Err(self.fail(LabError::Refused(
-                "refusing to send the password without TLS (require-TLS is on)".into(),
-            )));
-        }
         let user = self.scenario.user.clone();
         let password = self.scenario.password.clone();
-        let last = match self.scenario.auth {
-            AuthKind::UserPass => {
-                let r = self
-                    .exchange(&format!("USER {user}"), &format!("USER {user}"), false)
-                    .await?;
-                // A server that refuses USER (say, cleartext logins are
-                // disabled) gets no PASS: the password stays off the wire.
-                if let Err(e) = crate::pop3::client::pass_may_follow(&r) {
-                    return Err(self.fail(LabError::Refused(e.to_string())));
-                }
-                self.exchange(&format!("PASS {password}"), "PASS ********", false)
-                    .await?
+        let method = self.scenario.auth;
+        let session = self.session.as_mut().ok_or(LabError::NotConnected)?;
+        match session.login(method, &user, &password).await {
+            Ok(()) => {
+                self.emit.client(ClientEvent::LoggedIn {
+                    user,
+                    method: method.name().into(),
+                });
+                Ok(())
             }
-            AuthKind::Apop => {
-                let Some(ts) = self.timestamp.clone() else {
-                    return Err(self.fail(LabError::Refused(
-                        "the greeting has no APOP timestamp".into(),
-                    )));
-                };
-                let digest = apop_digest(&ts, &password);
-                self.exchange(
-                    &format!("APOP {user} {digest}"),
-                    &format!("APOP {user} {digest}"),
-                    false,
-                )
-                .await?
-            }
-            AuthKind::AuthPlain => {
-                // The initial response puts the password on the same line
-                // as AUTH, so a refusal would come too late. In cleartext
-                // the client asks CAPA first and sends nothing secret
-                // unless PLAIN is among the SASL mechanisms (RFC 5034 §3);
-                // a server refusing cleartext logins does not list it.
-                if !self.encrypted {
-                    let capa = self.exchange("CAPA", "CAPA", true).await?;
-                    let plain_offered = capa.ok
-                        && capa.body.as_deref().is_some_and(|b| {
-                            crate::pop3::client::offers_sasl(
-                                &crate::pop3::client::capabilities(b),
-                                "PLAIN",
-                            )
-                        });
-                    if !plain_offered {
-                        return Err(self.fail(LabError::Refused(
-                            "the server does not offer SASL PLAIN on this connection (not in \
-                             its CAPA), so the client stopped before sending the password"
-                                .into(),
-                        )));
-                    }
-                }
-                let b64 = base64::engine::general_purpose::STANDARD
-                    .encode(format!("\0{user}\0{password}"));
-                self.exchange(&format!("AUTH PLAIN {b64}"), "AUTH PLAIN ********", false)
-                    .await?
-            }
-        };
-        if !last.ok {
-            return Err(self.fail(LabError::Err {
-                command: format!("login as {user}"),
-                reply: format!("-ERR {}", last.status_line),
-            }));
+            Err(e) => Err(self.client_failed(e, &format!("login as {user}"))),
         }
-        self.emit.client(ClientEvent::LoggedIn {
-            user,
-            method: self.scenario.auth.name().into(),
-        });
-        Ok(())
     }
 
     /// Send one command line and read its reply. `line` is what crosses the
@@ -787,75 +692,40 @@ impl Lab {
     /// A multi-line body is streamed: the reply holds its first 64 KiB
     /// only, and the [`ClientEvent::Received`] event gives the whole length.
     pub async fn command(&mut self, line: &str) -> Result<Reply, LabError> {
-        let multiline = matches!(
-            Command::parse(line.as_bytes()),
-            Ok(Command::Retr(_)
-                | Command::Top(..)
-                | Command::Capa
-                | Command::List(None)
-                | Command::Uidl(None)
-                | Command::Auth {
-                    mechanism: None,
-                    ..
-                })
-        );
-        let shown = match Command::parse(line.as_bytes()) {
-            Ok(c @ (Command::Pass(_) | Command::Auth { .. })) => c.redacted(),
-            _ => line.to_string(),
-        };
-        self.exchange(line, &shown, multiline).await
-    }
-
-    async fn exchange(
-        &mut self,
-        line: &str,
-        shown: &str,
-        multiline: bool,
-    ) -> Result<Reply, LabError> {
-        self.emit.client(ClientEvent::Sent {
-            line: shown.to_string(),
-        });
-        let client = self.client.as_mut().ok_or(LabError::NotConnected)?;
+        let multiline = Command::parse(line.as_bytes()).is_ok_and(|c| c.multiline_reply());
+        let session = self.session.as_mut().ok_or(LabError::NotConnected)?;
+        let client = &mut session.client;
         let result = async {
             client.send_line(line).await?;
             client.read_reply_bounded(multiline, BODY_KEPT).await
         }
         .await;
         match result {
-            Ok(bounded) => {
-                self.received(&bounded);
-                Ok(bounded.reply)
-            }
+            Ok(bounded) => Ok(bounded.reply),
             Err(e) => Err(self.fail(LabError::io(e))),
         }
     }
 
-    fn received(&self, bounded: &BoundedReply) {
-        let r = &bounded.reply;
-        let prefix = if r.continuation {
-            "+"
-        } else if r.ok {
-            "+OK"
-        } else {
-            "-ERR"
-        };
-        let status = if r.status_line.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix} {}", r.status_line)
-        };
-        // The client kept at most BODY_KEPT bytes of the body already.
-        let body = r
-            .body
-            .as_ref()
-            .map(|b| String::from_utf8_lossy(b).into_owned());
-        let body_len = bounded.body_len;
-        self.emit.client(ClientEvent::Received {
-            ok: r.ok || r.continuation,
-            status,
-            body,
-            body_len,
-        });
+    /// Turns the client's error into the lab's. The client has already told
+    /// the observer about a refusal and a failed handshake, which became
+    /// events; anything else becomes an error event here.
+    fn client_failed(&self, e: ClientError, step: &str) -> LabError {
+        match e {
+            ClientError::Certificate { .. } | ClientError::Tls(_) => LabError::Tls(e),
+            ClientError::TlsRequired(_)
+            | ClientError::CleartextLogin { .. }
+            | ClientError::UserRefused { .. }
+            | ClientError::NoApopTimestamp
+            | ClientError::SaslNotOffered { .. } => LabError::Refused(e.to_string()),
+            ClientError::ErrReply { command, text, .. } if command == "STLS" => {
+                self.fail(LabError::Refused(format!("STLS refused: {text}")))
+            }
+            ClientError::ErrReply { text, .. } => self.fail(LabError::Err {
+                command: step.to_string(),
+                reply: format!("-ERR {text}"),
+            }),
+            other => self.fail(LabError::io(other)),
+        }
     }
 
     fn fail(&self, e: LabError) -> LabError {
@@ -924,7 +794,7 @@ impl Lab {
     /// connection end and reported what it learned, then stop everything.
     /// The event stream ends when this returns.
     pub async fn shutdown(mut self) {
-        self.client = None;
+        self.session = None;
         let _ = tokio::time::timeout(
             Duration::from_secs(3),
             self.open_conns.wait_for(|n| *n == 0),
@@ -991,14 +861,6 @@ pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (&'static str, &'
             DemoWhen::OwnOnly => own_server,
         })
         .map(|(step, cmd, _)| (*step, *cmd))
-}
-
-/// The `<...>` timestamp in a greeting, if any.
-fn timestamp_of(greeting: &str) -> Option<String> {
-    let start = greeting.find('<')?;
-    let end = greeting[start..].find('>')? + start;
-    let ts = &greeting[start..=end];
-    ts.contains('@').then(|| ts.to_string())
 }
 
 /// Turns tap events into wire events: every chunk, what each connection's

@@ -105,6 +105,8 @@ impl Facts {
             ClientEvent::LoggedIn { .. } => self.logged_in = true,
             ClientEvent::Connecting { .. }
             | ClientEvent::Sent { .. }
+            | ClientEvent::StlsLeftover { .. }
+            | ClientEvent::StaysCleartext
             | ClientEvent::Error { .. } => {}
         }
     }

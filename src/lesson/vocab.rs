@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::lab::{Scenario, Verify};
+use crate::lab::{Scenario, Trust};
 use crate::pop3::session::StateName;
 
 /// A pane of the lab screen, as lessons name it.
@@ -180,8 +180,8 @@ impl ScenarioSpec {
             .expect("the plain scenario exists");
         match self.verify {
             Some(VerifyName::Lab) | None => {}
-            Some(VerifyName::System) => s.verify = Verify::SystemRoots,
-            Some(VerifyName::Insecure) => s.verify = Verify::Insecure,
+            Some(VerifyName::System) => s.verify = Trust::SystemRoots,
+            Some(VerifyName::Insecure) => s.verify = Trust::InsecureAcceptAny,
         }
         if let Some(r) = self.require_tls {
             s.require_tls = r;
@@ -558,7 +558,7 @@ mod tests {
         let StepAction::Scenario(spec) = s else {
             panic!("not a scenario: {s:?}")
         };
-        assert_eq!(spec.to_scenario().verify, Verify::SystemRoots);
+        assert_eq!(spec.to_scenario().verify, Trust::SystemRoots);
     }
 
     #[test]

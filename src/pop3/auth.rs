@@ -191,6 +191,20 @@ fn dovecot_scheme(secret: &str) -> Option<&str> {
     ok.then_some(scheme)
 }
 
+/// Extracts the APOP timestamp, such as `<1896.697170952@dbc.mtview.ca.us>`,
+/// from a greeting's status text. Only a server that supports APOP puts
+/// one there (RFC 1939 section 7). The client, the lab and the dissector
+/// all read a greeting with this one rule.
+pub fn apop_timestamp(greeting: &str) -> Option<&str> {
+    let start = greeting.find('<')?;
+    let len = greeting[start..].find('>')?;
+    let stamp = &greeting[start..=start + len];
+    // RFC 1939 asks for the syntax of a msg-id, which always has an "@";
+    // requiring it keeps ordinary text in angle brackets from being taken
+    // for a timestamp.
+    stamp.contains('@').then_some(stamp)
+}
+
 /// The APOP digest: lower-case hex of MD5(timestamp ‖ secret), RFC 1939 §7.
 pub fn apop_digest(timestamp: &str, secret: &str) -> String {
     hex::encode(ApopHasher::new(timestamp).digest(secret.as_bytes()))

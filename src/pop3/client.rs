@@ -4,23 +4,22 @@
 //! [`Client`] owns a byte stream and a read buffer, in the style of
 //! mini-redis's `Connection`: it writes command lines and parses replies,
 //! and it does not care whether the stream is a TCP socket, a TLS session
-//! or an in-memory pipe in a test. [`connect`] builds on it to open a real
-//! session over plain TCP, STLS or implicit TLS (POP3S), which is all the
-//! load generator needs.
+//! or an in-memory pipe in a test.
 //!
-//! [`open`] is the entry point for a client with a user behind it: it takes
-//! [`ClientSettings`] (transport, login method, whether TLS is required,
-//! whom to trust, whether a password may travel in cleartext) and returns a
-//! logged-in [`Session`] that tells what TLS negotiated and which
-//! certificates the server showed. Its checks run before anything secret is
-//! sent, and a certificate that fails verification comes back as
+//! [`open`] and [`open_unauthenticated`] are the only ways to connect: they
+//! take [`ClientSettings`] (transport, login method, whether TLS is
+//! required, whom to trust, whether a password may travel in cleartext)
+//! and return a [`Session`] that tells what TLS negotiated and which
+//! certificates the server showed. The line client, the load generator and
+//! the lab all use them; the lab watches each step through an
+//! [`Observer`]. The client's checks run before anything secret is sent,
+//! and a certificate that fails verification comes back as
 //! [`ClientError::Certificate`] with the problem in words.
 //!
 //! The client trusts nothing the server sends: every line and every
 //! multi-line body is bounded, so a hostile or broken server can make a
 //! call fail but cannot make it allocate without limit.
 
-use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +30,11 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio_rustls::TlsConnector;
 
+pub use crate::pop3::auth::apop_timestamp;
+use crate::pop3::observe::{OBSERVED_BODY, Observer};
+pub use crate::pop3::settings::{
+    AuthMethod, ClientSettings, DEFAULT_TIMEOUT, PreparedTls, Transport,
+};
 use crate::tls::SessionSummary;
 
 /// The longest reply line the client accepts, not counting its line end.
@@ -66,17 +70,6 @@ impl<T: AsyncRead + AsyncWrite + ?Sized> AsyncReadWrite for T {}
 /// A connected session over plain TCP or TLS, for callers who do not care
 /// which.
 pub type BoxedStream = Box<dyn AsyncReadWrite + Unpin + Send>;
-
-/// How [`connect`] secures the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// Plain TCP; passwords cross the wire in the clear.
-    Plain,
-    /// Plain TCP upgraded in band with STLS (RFC 2595), usually port 110.
-    Stls,
-    /// TLS from the first byte (POP3S), usually port 995.
-    Implicit,
-}
 
 /// Everything that can go wrong while talking to a POP3 server.
 #[derive(Debug, thiserror::Error)]
@@ -122,12 +115,14 @@ pub enum ClientError {
     /// The caller asked to send a line that would break the framing.
     #[error("refusing to send a command line containing CR, LF or NUL")]
     BadCommand,
-    /// The server does not list STLS in its CAPA reply.
-    #[error("the server does not offer STLS")]
-    NoStls,
-    /// A TLS transport was asked for without a TLS configuration.
-    #[error("TLS was requested but no TLS configuration was given")]
-    NoTlsConfig,
+    /// AUTH PLAIN in cleartext was asked for, but the server's CAPA does
+    /// not list the mechanism (a server refusing cleartext logins leaves it
+    /// out), so the credentials were not sent.
+    #[error(
+        "the server does not offer SASL {mechanism} on this connection (not in its CAPA), so \
+         the client stopped before sending the password"
+    )]
+    SaslNotOffered { mechanism: &'static str },
     /// The TLS handshake failed for a reason other than the server's
     /// certificate (the server sent an alert, no common cipher suite, ...).
     #[error("TLS handshake failed: {0}")]
@@ -428,6 +423,8 @@ pub struct Client<S> {
     pos: usize,
     max_line: usize,
     max_body: usize,
+    /// Told about every line sent and every reply read.
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
@@ -439,7 +436,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             pos: 0,
             max_line: DEFAULT_MAX_LINE,
             max_body: DEFAULT_MAX_BODY,
+            observer: None,
         }
+    }
+
+    /// Sets who hears about every line sent and every reply read.
+    pub fn with_observer(mut self, observer: Option<Arc<dyn Observer>>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// Tells the observer, if any, that the client refuses to go on, and
+    /// hands the error back for the caller to return.
+    pub fn refuse(&self, error: ClientError) -> ClientError {
+        if let Some(o) = &self.observer {
+            o.refused(&error);
+        }
+        error
     }
 
     /// Sets the longest accepted line, in bytes, not counting its line end.
@@ -467,6 +480,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// the client speaks first.
     pub fn into_inner(self) -> S {
         self.stream
+    }
+
+    /// The bytes received but not consumed yet.
+    pub fn buffered_bytes(&self) -> &[u8] {
+        &self.buf[self.pos..]
     }
 
     /// Closes the sending direction: for TLS this sends close_notify, so
@@ -518,6 +536,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
         // One buffer and one write, so that the line leaves in a single
         // segment (or TLS record) instead of the text and its CRLF apart.
+        if let Some(o) = &self.observer {
+            o.sent(&crate::pop3::command::shown_line(line));
+        }
         let mut out = Vec::with_capacity(line.len() + 2);
         out.extend_from_slice(line.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -534,6 +555,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         let mut reply = Reply::parse(&self.buf[range])?;
         if multiline && reply.ok {
             reply.body = Some(self.read_body().await?);
+        }
+        if let Some(o) = &self.observer {
+            // The observer sees a bounded prefix, as if the body had been
+            // read with `read_reply_bounded`; the copy is only made here.
+            let body_len = reply.body.as_ref().map(Vec::len);
+            let shown = Reply {
+                body: reply
+                    .body
+                    .as_ref()
+                    .map(|b| b[..b.len().min(OBSERVED_BODY)].to_vec()),
+                ..reply.clone()
+            };
+            o.received(&BoundedReply {
+                reply: shown,
+                body_len,
+            });
         }
         Ok(reply)
     }
@@ -560,7 +597,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             reply.body = Some(kept);
             body_len = Some(len);
         }
-        Ok(BoundedReply { reply, body_len })
+        let bounded = BoundedReply { reply, body_len };
+        if let Some(o) = &self.observer {
+            o.received(&bounded);
+        }
+        Ok(bounded)
     }
 
     /// Reads a multi-line body up to its terminating line, keeping its
@@ -674,19 +715,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 }
 
-/// Extracts the APOP timestamp, such as `<1896.697170952@dbc.mtview.ca.us>`,
-/// from a greeting's status text. Only a server that supports APOP puts
-/// one there (RFC 1939 section 7).
-pub fn apop_timestamp(greeting: &str) -> Option<&str> {
-    let start = greeting.find('<')?;
-    let len = greeting[start..].find('>')?;
-    let stamp = &greeting[start..=start + len];
-    // RFC 1939 asks for the syntax of a msg-id, which always has an "@";
-    // requiring it keeps ordinary text in angle brackets from being taken
-    // for a timestamp.
-    stamp.contains('@').then_some(stamp)
-}
-
 /// The capability lines of a CAPA reply's body (RFC 2449), such as `TOP`,
 /// `STLS` or `SASL PLAIN`, without trailing blanks or empty lines.
 pub fn capabilities(body: &[u8]) -> Vec<String> {
@@ -744,7 +772,11 @@ pub async fn login_user_pass<S: AsyncRead + AsyncWrite + Unpin>(
     password: &str,
 ) -> Result<(), ClientError> {
     let reply = client.command(&format!("USER {user}"), false).await?;
-    pass_may_follow(&reply)?;
+    pass_may_follow(&reply).map_err(|e| match e {
+        // A refusal is the client's decision; a garbled answer is not.
+        e @ ClientError::UserRefused { .. } => client.refuse(e),
+        other => other,
+    })?;
     client
         .command(&format!("PASS {password}"), false)
         .await?
@@ -767,6 +799,27 @@ pub async fn login_apop<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(())
 }
 
+/// The AUTH PLAIN credentials (RFC 4616): authzid NUL authcid NUL password,
+/// in base64. An empty authzid means "act as the user who authenticates".
+fn plain_response(user: &str, password: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"))
+}
+
+/// Logs in with AUTH PLAIN, the credentials as the initial response on the
+/// AUTH line itself (RFC 5034 section 4), which is how [`Session::login`]
+/// and the lab's lessons show it. The server cannot refuse the mechanism
+/// before the password is on the wire, so in cleartext [`Session::login`]
+/// asks CAPA first.
+pub async fn login_auth_plain_initial<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut Client<S>,
+    user: &str,
+    password: &str,
+) -> Result<(), ClientError> {
+    let line = format!("AUTH PLAIN {}", plain_response(user, password));
+    client.command(&line, false).await?.expect_ok("AUTH")?;
+    Ok(())
+}
+
 /// Logs in with AUTH PLAIN (RFC 5034 with RFC 4616), waiting for the
 /// server's `+ ` continuation before sending the credentials, which shows
 /// the whole SASL exchange rather than the initial-response shortcut.
@@ -784,190 +837,14 @@ pub async fn login_auth_plain<S: AsyncRead + AsyncWrite + Unpin>(
             "AUTH PLAIN succeeded before credentials were sent".into(),
         ));
     }
-    // The PLAIN message is authzid NUL authcid NUL password; an empty
-    // authzid means "act as the user who authenticates".
-    let message = format!("\0{user}\0{password}");
-    let encoded = base64::engine::general_purpose::STANDARD.encode(message);
-    client.send_line(&encoded).await?;
+    client.send_line(&plain_response(user, password)).await?;
     client.read_reply(false).await?.expect_ok("AUTH")?;
     Ok(())
-}
-
-/// Connects, reads the greeting and secures the session as asked.
-///
-/// With [`Transport::Stls`] it sends CAPA and requires STLS in the answer,
-/// sends STLS, does the handshake and then sends CAPA again, because RFC
-/// 2595 says capabilities learnt before TLS must be forgotten (a man in
-/// the middle could have edited them). With [`Transport::Implicit`] the
-/// handshake comes before the greeting.
-///
-/// Returns the client and the APOP timestamp from the greeting, if any.
-/// A `-ERR` greeting becomes [`ClientError::ErrReply`].
-pub async fn connect(
-    addr: SocketAddr,
-    transport: Transport,
-    tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
-) -> Result<(Client<BoxedStream>, Option<String>), ClientError> {
-    if transport != Transport::Plain && tls.is_none() {
-        return Err(ClientError::NoTlsConfig);
-    }
-    let tcp = TcpStream::connect(addr).await?;
-    // Commands are small and each waits for its reply, so Nagle's
-    // algorithm would only add delay, notably when TLS splits a write.
-    tcp.set_nodelay(true)?;
-
-    match (transport, tls) {
-        (Transport::Plain, _) => {
-            let mut client = Client::new(Box::new(tcp) as BoxedStream);
-            let stamp = read_greeting(&mut client).await?;
-            Ok((client, stamp))
-        }
-        (Transport::Implicit, Some((config, name))) => {
-            let stream = TlsConnector::from(config)
-                .connect(name.clone(), tcp)
-                .await
-                .map_err(|e| handshake_error(e, &name))?;
-            let mut client = Client::new(Box::new(stream) as BoxedStream);
-            let stamp = read_greeting(&mut client).await?;
-            Ok((client, stamp))
-        }
-        (Transport::Stls, Some((config, name))) => {
-            let mut plain = Client::new(tcp);
-            let stamp = read_greeting(&mut plain).await?;
-            // A server without CAPA (it answers -ERR) cannot announce STLS
-            // either, so both cases end the same way.
-            let offers_stls = match plain.capa().await {
-                Ok(caps) => offers(&caps, "STLS"),
-                Err(ClientError::ErrReply { .. }) => false,
-                Err(e) => return Err(e),
-            };
-            if !offers_stls {
-                return Err(ClientError::NoStls);
-            }
-            plain.command("STLS", false).await?.expect_ok("STLS")?;
-            // Whatever else is buffered arrived in the clear and is
-            // dropped here; see `into_inner`.
-            let tcp = plain.into_inner();
-            let stream = TlsConnector::from(config)
-                .connect(name.clone(), tcp)
-                .await
-                .map_err(|e| handshake_error(e, &name))?;
-            let mut client = Client::new(Box::new(stream) as BoxedStream);
-            client.capa().await?;
-            // There is no second greeting, so the timestamp from the first
-            // one stays the one to use for APOP.
-            Ok((client, stamp))
-        }
-        (Transport::Stls | Transport::Implicit, None) => Err(ClientError::NoTlsConfig),
-    }
-}
-
-/// Reads the greeting, insists on `+OK` and returns its APOP timestamp.
-async fn read_greeting<S: AsyncRead + AsyncWrite + Unpin>(
-    client: &mut Client<S>,
-) -> Result<Option<String>, ClientError> {
-    let greeting = client.greeting().await?.expect_ok("greeting")?;
-    Ok(apop_timestamp(&greeting.status_line).map(str::to_owned))
 }
 
 // ---------------------------------------------------------------------------
 // Sessions the way a mail client opens them
 // ---------------------------------------------------------------------------
-
-/// How [`Session::login`] (and so [`open`]) proves who the user is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    /// `USER` then `PASS` (RFC 1939): the password itself on the wire.
-    UserPass,
-    /// `APOP` (RFC 1939 section 7): an MD5 digest of the greeting's
-    /// timestamp and the password, so the password itself never travels.
-    Apop,
-    /// `AUTH PLAIN` (RFC 5034, RFC 4616): the password in base64, which is
-    /// an encoding, not a protection.
-    AuthPlain,
-}
-
-impl AuthMethod {
-    /// Whether the method puts the password (or a reversible encoding of
-    /// it) on the wire. Only these are refused on an unencrypted session
-    /// when cleartext logins are not allowed.
-    ///
-    /// APOP is the exception, and it is allowed in cleartext on purpose:
-    /// it sends MD5(timestamp + password), which an eavesdropper cannot
-    /// turn back into the password or replay in another session, because
-    /// the timestamp changes every time. It is not a substitute for TLS,
-    /// though: whoever records one exchange can still guess weak passwords
-    /// offline against the digest, and everything after the login (the
-    /// mail itself) stays readable.
-    pub fn sends_password(self) -> bool {
-        !matches!(self, AuthMethod::Apop)
-    }
-
-    /// The method's name as a user would say it.
-    pub fn name(self) -> &'static str {
-        match self {
-            AuthMethod::UserPass => "USER/PASS",
-            AuthMethod::Apop => "APOP",
-            AuthMethod::AuthPlain => "AUTH PLAIN",
-        }
-    }
-}
-
-/// Everything [`open`] needs to know besides the address and the
-/// credentials: the choices a mail client's account settings offer.
-#[derive(Debug, Clone)]
-pub struct ClientSettings {
-    /// Plain TCP, STLS on the cleartext port, or TLS from the first byte.
-    pub transport: Transport,
-    /// How to log in.
-    pub auth: AuthMethod,
-    /// With [`Transport::Stls`]: give up before logging in if the server
-    /// does not offer STLS, instead of carrying on unencrypted. Asking for
-    /// it with [`Transport::Plain`] is a contradiction and an error;
-    /// [`Transport::Implicit`] always satisfies it.
-    pub require_tls: bool,
-    /// Whom to trust for the server's certificate.
-    pub trust: crate::tls::Trust,
-    /// Whether USER/PASS and AUTH PLAIN may be used without TLS. APOP is
-    /// always allowed (see [`AuthMethod::sends_password`]).
-    pub allow_cleartext_login: bool,
-    /// The name the certificate must be valid for, and the SNI sent for a
-    /// DNS name. Usually the host name from the account settings.
-    pub server_name: ServerName<'static>,
-    /// How long connecting, the handshake, the greeting and the login may
-    /// take together in [`open`] (and each of [`Session::stls`] and
-    /// [`Session::login`] on their own); `None` waits for ever.
-    pub timeout: Option<Duration>,
-}
-
-impl ClientSettings {
-    /// Settings with the safe defaults: USER/PASS, TLS required unless the
-    /// transport is plain, no password in cleartext, a 30-second timeout.
-    ///
-    /// With [`Transport::Plain`] this means USER/PASS and AUTH PLAIN are
-    /// refused until `allow_cleartext_login` is set: sending a password in
-    /// the clear must be a decision, not a default.
-    pub fn new(
-        transport: Transport,
-        trust: crate::tls::Trust,
-        server_name: ServerName<'static>,
-    ) -> Self {
-        ClientSettings {
-            transport,
-            auth: AuthMethod::UserPass,
-            require_tls: transport != Transport::Plain,
-            trust,
-            allow_cleartext_login: false,
-            server_name,
-            timeout: Some(DEFAULT_TIMEOUT),
-        }
-    }
-}
-
-/// The timeout [`ClientSettings::new`] chooses. A POP3 server answers in
-/// milliseconds; 30 seconds leaves room for a slow network and for the
-/// deliberate delay many servers add after a failed login.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the TLS handshake of a session established.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1019,10 +896,12 @@ pub struct Session {
     /// since RFC 2595 says anything learnt in cleartext must be forgotten).
     pub capabilities: Option<Vec<String>>,
     tls: Option<TlsInfo>,
-    tls_config: Option<Arc<rustls::ClientConfig>>,
+    tls_config: Option<PreparedTls>,
     trust: crate::tls::Trust,
     server_name: ServerName<'static>,
     allow_cleartext_login: bool,
+    keep_buffer_across_stls: bool,
+    observer: Option<Arc<dyn Observer>>,
     timeout: Option<Duration>,
 }
 
@@ -1086,39 +965,55 @@ impl Session {
                 "STLS on a session that already runs over TLS".into(),
             ));
         }
-        let config = self.tls_config()?;
+        let prepared = self.tls_config()?;
         let ok = self
             .client
             .command("STLS", false)
             .await?
             .expect_ok("STLS")?;
-        if self.client.buffered() > 0 {
-            // They are dropped with the plain client (see `into_inner`);
-            // this is worth a warning because a server never sends them,
-            // while an attacker injecting commands does.
+        // A server never sends anything between its +OK and the handshake
+        // (in TLS the client speaks first); an attacker injecting replies
+        // does. RFC 2595 section 4 says to discard those bytes, which
+        // happens when the plain client is taken apart below; only the
+        // lab's deliberately vulnerable mode keeps them.
+        let leftover = self.client.buffered_bytes().to_vec();
+        let keep = self.keep_buffer_across_stls;
+        if !leftover.is_empty() {
             tracing::warn!(
-                bytes = self.client.buffered(),
-                "discarding data the server sent between +OK to STLS and the handshake"
+                bytes = leftover.len(),
+                kept = keep,
+                "data the server sent between +OK to STLS and the handshake"
             );
+            if let Some(o) = &self.observer {
+                o.stls_leftover(&leftover, keep);
+            }
         }
         // The plain client has to be taken apart to wrap its stream, so a
         // dead placeholder stands in for it until the handshake is done.
         let plain = std::mem::replace(&mut self.client, dead_client());
-        let stream = TlsConnector::from(config)
-            .connect(self.server_name.clone(), plain.into_inner())
-            .await
-            .map_err(|e| handshake_error(e, &self.server_name))?;
-        self.tls = Some(TlsInfo::of(stream.get_ref().1, &self.server_name, true));
-        self.client = Client::new(Box::new(stream) as BoxedStream);
+        let (stream, info) = handshake(
+            &prepared,
+            &self.server_name,
+            plain.into_inner(),
+            true,
+            self.observer.as_deref(),
+        )
+        .await?;
+        self.tls = Some(info);
+        self.client = Client::new(stream).with_observer(self.observer.clone());
+        if keep {
+            self.client.buf = leftover;
+        }
         self.capabilities = None;
         self.capabilities = capa_if_supported(&mut self.client).await?;
         Ok(ok)
     }
 
     /// Logs in with `method`, after checking the client's own rules: no
-    /// password in cleartext unless allowed, and APOP only when the
-    /// greeting carried a timestamp. When a rule says no, nothing at all is
-    /// sent, not even the user name.
+    /// password in cleartext unless allowed, APOP only when the greeting
+    /// carried a timestamp, and AUTH PLAIN in cleartext only when CAPA
+    /// lists it. When a rule says no, nothing secret is sent (for the
+    /// first two, nothing at all).
     pub async fn login(
         &mut self,
         method: AuthMethod,
@@ -1126,9 +1021,9 @@ impl Session {
         password: &str,
     ) -> Result<(), ClientError> {
         if method.sends_password() && !self.may_send_password() {
-            return Err(ClientError::CleartextLogin {
+            return Err(self.client.refuse(ClientError::CleartextLogin {
                 method: method.name(),
-            });
+            }));
         }
         let timeout = self.timeout;
         match method {
@@ -1136,17 +1031,36 @@ impl Session {
                 within(timeout, login_user_pass(&mut self.client, user, password)).await
             }
             AuthMethod::Apop => {
-                let stamp = self.timestamp.clone().ok_or(ClientError::NoApopTimestamp)?;
+                let Some(stamp) = self.timestamp.clone() else {
+                    return Err(self.client.refuse(ClientError::NoApopTimestamp));
+                };
                 within(
                     timeout,
                     login_apop(&mut self.client, user, password, &stamp),
                 )
                 .await
             }
-            AuthMethod::AuthPlain => {
-                within(timeout, login_auth_plain(&mut self.client, user, password)).await
+            AuthMethod::AuthPlain => within(timeout, self.login_auth_plain(user, password)).await,
+        }
+    }
+
+    /// AUTH PLAIN with the credentials on the AUTH line. That line carries
+    /// the password before the server can say whether it takes PLAIN at
+    /// all, so without TLS the client first asks CAPA and sends nothing
+    /// secret unless PLAIN is among the SASL mechanisms (RFC 5034 §3); a
+    /// server refusing cleartext logins does not list it.
+    async fn login_auth_plain(&mut self, user: &str, password: &str) -> Result<(), ClientError> {
+        if !self.is_encrypted() {
+            let caps = capa_if_supported(&mut self.client).await?;
+            let offered = caps.as_deref().is_some_and(|c| offers_sasl(c, "PLAIN"));
+            self.capabilities = caps;
+            if !offered {
+                return Err(self
+                    .client
+                    .refuse(ClientError::SaslNotOffered { mechanism: "PLAIN" }));
             }
         }
+        login_auth_plain_initial(&mut self.client, user, password).await
     }
 
     /// Sends QUIT, reads the server's answer and closes the connection.
@@ -1167,16 +1081,69 @@ impl Session {
         within(self.timeout, self.client.shutdown()).await
     }
 
-    /// The rustls configuration for this session's trust, built on first use
-    /// and kept, so that a plain session only reads a CA file if it is
-    /// actually upgraded.
-    fn tls_config(&mut self) -> Result<Arc<rustls::ClientConfig>, ClientError> {
-        if let Some(config) = &self.tls_config {
-            return Ok(config.clone());
+    /// The rustls configuration for this session: the caller's, or one
+    /// built from the trust setting on first use and kept, so that a plain
+    /// session only reads a CA file if it is actually upgraded.
+    fn tls_config(&mut self) -> Result<PreparedTls, ClientError> {
+        if let Some(prepared) = &self.tls_config {
+            return Ok(prepared.clone());
         }
-        let config = crate::tls::client_config(&self.trust, true)?;
-        self.tls_config = Some(config.clone());
-        Ok(config)
+        let prepared = build_tls(&self.trust)?;
+        self.tls_config = Some(prepared.clone());
+        Ok(prepared)
+    }
+}
+
+/// A TLS configuration for `trust` that records the chain it is shown, so
+/// that a refused certificate is reported with its issuer's name.
+fn build_tls(trust: &crate::tls::Trust) -> Result<PreparedTls, ClientError> {
+    let (config, presented) = crate::tls::client_config_recording(trust, true)?;
+    Ok(PreparedTls {
+        config,
+        presented: Some(presented),
+    })
+}
+
+/// Runs the TLS handshake over `stream` and reports the outcome to the
+/// observer: what was established, or why it failed (with the untrusted
+/// leaf's issuer when the configuration recorded the chain).
+async fn handshake<IO>(
+    prepared: &PreparedTls,
+    name: &ServerName<'static>,
+    stream: IO,
+    stls: bool,
+    observer: Option<&dyn Observer>,
+) -> Result<(BoxedStream, TlsInfo), ClientError>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match TlsConnector::from(prepared.config.clone())
+        .connect(name.clone(), stream)
+        .await
+    {
+        Ok(tls) => {
+            let info = TlsInfo::of(tls.get_ref().1, name, stls);
+            if let Some(o) = observer {
+                o.tls_established(&info);
+            }
+            Ok((Box::new(tls) as BoxedStream, info))
+        }
+        Err(e) => {
+            let mut error = handshake_error(e, name);
+            if let ClientError::Certificate { problem, .. } = &mut error
+                && let Some(leaf) = prepared
+                    .presented
+                    .as_ref()
+                    .and_then(|p| p.chain().into_iter().next())
+            {
+                let issuer = crate::wire::tls::summarize_certificate(&leaf).issuer;
+                *problem = problem.clone().with_issuer(issuer);
+            }
+            if let Some(o) = observer {
+                o.tls_failed(&error);
+            }
+            Err(error)
+        }
     }
 }
 
@@ -1203,9 +1170,13 @@ pub async fn open(
         && settings.auth.sends_password()
         && !settings.allow_cleartext_login
     {
-        return Err(ClientError::CleartextLogin {
+        let error = ClientError::CleartextLogin {
             method: settings.auth.name(),
-        });
+        };
+        if let Some(o) = &settings.observer {
+            o.refused(&error);
+        }
+        return Err(error);
     }
     let work = async {
         let mut session = open_inner(addr, settings).await?;
@@ -1220,8 +1191,9 @@ pub async fn open(
 }
 
 /// Like [`open`] but stops before the login, for a user who wants to type
-/// USER and PASS (or anything else) by hand. The rules about TLS apply all
-/// the same, and [`Session::login`] applies the cleartext rule later.
+/// USER and PASS (or anything else) by hand, and for the lab, which logs in
+/// when the learner asks. The rules about TLS apply all the same, and
+/// [`Session::login`] applies the cleartext rule later.
 pub async fn open_unauthenticated(
     addr: impl ToSocketAddrs,
     settings: &ClientSettings,
@@ -1233,37 +1205,41 @@ async fn open_inner(
     addr: impl ToSocketAddrs,
     settings: &ClientSettings,
 ) -> Result<Session, ClientError> {
+    let observer = settings.observer.clone();
+    let refuse = |error: ClientError| {
+        if let Some(o) = &observer {
+            o.refused(&error);
+        }
+        error
+    };
     if settings.require_tls && settings.transport == Transport::Plain {
-        return Err(ClientError::TlsRequired(
+        return Err(refuse(ClientError::TlsRequired(
             "the transport is plain TCP (choose STLS or POP3S)".into(),
-        ));
+        )));
     }
     // Build the TLS configuration before connecting, so that an unreadable
     // CA file is reported without a connection being made first.
-    let tls_config = match settings.transport {
-        Transport::Plain => None,
-        Transport::Stls | Transport::Implicit => {
-            Some(crate::tls::client_config(&settings.trust, true)?)
-        }
+    let tls_config = match (&settings.tls, settings.transport) {
+        (Some(prepared), _) => Some(prepared.clone()),
+        (None, Transport::Plain) => None,
+        (None, Transport::Stls | Transport::Implicit) => Some(build_tls(&settings.trust)?),
     };
-    let tcp = TcpStream::connect(addr).await?;
-    // See `connect`: small request/response exchanges gain nothing from
-    // Nagle's algorithm.
+    let tcp = connect_tcp(addr, settings.transport, observer.as_deref()).await?;
+    // Small request/response exchanges gain nothing from Nagle's
+    // algorithm, which would only add delay, notably when TLS splits a
+    // write.
     tcp.set_nodelay(true)?;
     let name = settings.server_name.clone();
 
-    let (stream, tls) = match (&settings.transport, &tls_config) {
-        (Transport::Implicit, Some(config)) => {
-            let stream = TlsConnector::from(config.clone())
-                .connect(name.clone(), tcp)
-                .await
-                .map_err(|e| handshake_error(e, &name))?;
-            let info = TlsInfo::of(stream.get_ref().1, &name, false);
-            (Box::new(stream) as BoxedStream, Some(info))
+    let (stream, tls) = match (settings.transport, &tls_config) {
+        (Transport::Implicit, Some(prepared)) => {
+            let (stream, info) =
+                handshake(prepared, &name, tcp, false, observer.as_deref()).await?;
+            (stream, Some(info))
         }
         _ => (Box::new(tcp) as BoxedStream, None),
     };
-    let mut client = Client::new(stream);
+    let mut client = Client::new(stream).with_observer(observer.clone());
     let greeting = client.greeting().await?.expect_ok("greeting")?;
     let timestamp = apop_timestamp(&greeting.status_line).map(str::to_owned);
     let mut session = Session {
@@ -1276,6 +1252,8 @@ async fn open_inner(
         trust: settings.trust.clone(),
         server_name: name,
         allow_cleartext_login: settings.allow_cleartext_login,
+        keep_buffer_across_stls: settings.keep_buffer_across_stls,
+        observer: observer.clone(),
         // `open_unauthenticated` and `open` time the whole opening
         // themselves; the session's own timeout is for the calls the
         // caller makes afterwards.
@@ -1290,21 +1268,51 @@ async fn open_inner(
         if offers_stls {
             session.stls_inner().await?;
         } else if settings.require_tls {
-            // Drop the connection politely; the answer does not matter.
-            let _ = session.client.command("QUIT", false).await;
-            return Err(ClientError::TlsRequired(
+            let error = refuse(ClientError::TlsRequired(
                 "the server does not offer STLS".into(),
             ));
+            // Drop the connection politely; the answer does not matter.
+            let _ = session.client.command("QUIT", false).await;
+            return Err(error);
         } else {
             // Opportunistic STLS: carry on in cleartext. This is exactly
             // what an attacker who deletes "STLS" from the CAPA answer
             // wants, which is why `require_tls` exists and why the login
             // policy is checked against the session as it really is.
             tracing::warn!("the server does not offer STLS; the session stays unencrypted");
+            if let Some(o) = &observer {
+                o.stays_cleartext();
+            }
         }
     }
     session.timeout = settings.timeout;
     Ok(session)
+}
+
+/// Connects to the first address of `addr` that answers, telling the
+/// observer before each attempt (as `TcpStream::connect` would, it tries
+/// every address the name resolves to and reports the last error).
+async fn connect_tcp(
+    addr: impl ToSocketAddrs,
+    transport: Transport,
+    observer: Option<&dyn Observer>,
+) -> Result<TcpStream, ClientError> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        if let Some(o) = observer {
+            o.connecting(addr, transport);
+        }
+        match TcpStream::connect(addr).await {
+            Ok(tcp) => return Ok(tcp),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(ClientError::Io(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the address resolves to nothing",
+        )
+    })))
 }
 
 /// Sends CAPA and returns the list, or `None` if the server answers `-ERR`
@@ -1359,6 +1367,7 @@ pub(crate) fn handshake_error(err: std::io::Error, name: &ServerName<'_>) -> Cli
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::SocketAddr;
     use tokio::io::{AsyncBufReadExt as _, BufReader, DuplexStream};
 
     /// The server half of a scripted conversation: it reads the client's
@@ -1892,8 +1901,15 @@ mod tests {
         (Arc::new(server), Arc::new(client))
     }
 
-    /// Walks `connect` through a whole STLS upgrade against a scripted
-    /// server on a real socket.
+    /// Settings for the scripted servers below, which present a
+    /// certificate for "localhost".
+    fn settings(transport: Transport, config: Arc<rustls::ClientConfig>) -> ClientSettings {
+        let name = ServerName::try_from("localhost").unwrap();
+        ClientSettings::with_tls_config(transport, Some(config), name)
+    }
+
+    /// Walks `open_unauthenticated` through a whole STLS upgrade against a
+    /// scripted server on a real socket.
     #[tokio::test]
     async fn connect_with_stls() {
         let (server_config, client_config) = tls_pair();
@@ -1929,12 +1945,12 @@ mod tests {
             secure.get_mut().write_all(b"+OK bye\r\n").await.unwrap();
             secure.get_mut().flush().await.unwrap();
         });
-        let name = ServerName::try_from("localhost").unwrap();
-        let (mut client, stamp) = connect(addr, Transport::Stls, Some((client_config, name)))
+        let mut session = open_unauthenticated(addr, &settings(Transport::Stls, client_config))
             .await
             .unwrap();
-        assert_eq!(stamp.as_deref(), Some("<1.2@test>"));
-        let bye = client.command("QUIT", false).await.unwrap();
+        assert_eq!(session.timestamp.as_deref(), Some("<1.2@test>"));
+        assert!(session.is_encrypted());
+        let bye = session.client.command("QUIT", false).await.unwrap();
         assert_eq!(bye.status_line, "bye");
         task.await.unwrap();
     }
@@ -1953,9 +1969,11 @@ mod tests {
             plain.expect("CAPA").await;
             plain.send(b"+OK\r\nUSER\r\n.\r\n").await;
         });
-        let name = ServerName::try_from("localhost").unwrap();
-        let result = connect(addr, Transport::Stls, Some((client_config, name))).await;
-        assert!(matches!(result, Err(ClientError::NoStls)));
+        let result = open_unauthenticated(addr, &settings(Transport::Stls, client_config)).await;
+        assert!(
+            matches!(&result, Err(ClientError::TlsRequired(why)) if why.contains("STLS")),
+            "{result:?}"
+        );
         task.await.unwrap();
     }
 
@@ -1976,12 +1994,162 @@ mod tests {
             let mut sink = Vec::new();
             let _ = tls.read_to_end(&mut sink).await;
         });
-        let name = ServerName::try_from("localhost").unwrap();
-        let (client, stamp) = connect(addr, Transport::Implicit, Some((client_config, name)))
+        let session = open_unauthenticated(addr, &settings(Transport::Implicit, client_config))
             .await
             .unwrap();
-        assert_eq!(stamp, None);
-        drop(client);
+        assert_eq!(session.timestamp, None);
+        assert_eq!(session.greeting.status_line, "POP3S ready");
+        drop(session);
         task.await.unwrap();
+    }
+
+    /// Records what a session tells its observer, one line per call.
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+
+    impl Recorder {
+        fn push(&self, line: String) {
+            self.0.lock().unwrap().push(line);
+        }
+        fn lines(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl Observer for Recorder {
+        fn connecting(&self, _addr: SocketAddr, transport: Transport) {
+            self.push(format!("connecting {transport}"));
+        }
+        fn sent(&self, shown: &str) {
+            self.push(format!("sent {shown}"));
+        }
+        fn received(&self, reply: &BoundedReply) {
+            let status = if reply.reply.ok { "+OK" } else { "-ERR" };
+            self.push(format!("received {status} {}", reply.reply.status_line));
+        }
+        fn tls_established(&self, info: &TlsInfo) {
+            self.push(format!("tls sni={:?}", info.summary.sni));
+        }
+        fn refused(&self, error: &ClientError) {
+            self.push(format!("refused {error}"));
+        }
+        fn stls_leftover(&self, bytes: &[u8], kept: bool) {
+            let text = String::from_utf8_lossy(bytes);
+            self.push(format!("leftover {text:?} kept={kept}"));
+        }
+    }
+
+    /// A server (or a man in the middle) answers STLS with `+OK` and a
+    /// forged reply in the same write, then does a real TLS handshake.
+    /// Returns what the observer heard and the reply the client read for
+    /// its first command inside TLS (the CAPA that STLS sends).
+    async fn stls_injection(keep: bool) -> (Vec<String>, Reply) {
+        let (server_config, client_config) = tls_pair();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut plain = FakeServer {
+                io: BufReader::new(tcp),
+            };
+            plain.send(b"+OK ready\r\n").await;
+            plain.expect("CAPA").await;
+            plain.send(b"+OK\r\nSTLS\r\n.\r\n").await;
+            plain.expect("STLS").await;
+            plain.send(b"+OK\r\n+OK forged\r\n").await;
+            let tls = tokio_rustls::TlsAcceptor::from(server_config)
+                .accept(plain.io.into_inner())
+                .await
+                .unwrap();
+            let mut secure = FakeServer {
+                io: BufReader::new(tls),
+            };
+            secure.expect("CAPA").await;
+            secure.send(b"+OK genuine\r\nUSER\r\n.\r\n").await;
+            secure.io.get_mut().flush().await.unwrap();
+            // Wait for the client to hang up so nothing is cut off.
+            let mut sink = Vec::new();
+            let _ = secure.io.read_to_end(&mut sink).await;
+        });
+        let recorder = Arc::new(Recorder::default());
+        let mut s = settings(Transport::Stls, client_config);
+        s.keep_buffer_across_stls = keep;
+        s.observer = Some(recorder.clone());
+        let session = open_unauthenticated(addr, &s).await.unwrap();
+        drop(session);
+        task.await.unwrap();
+        let lines = recorder.lines();
+        // The reply to CAPA under TLS is the last one received.
+        let last = lines
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix("received "))
+            .unwrap()
+            .to_owned();
+        let reply = Reply::parse(last.as_bytes()).unwrap();
+        (lines, reply)
+    }
+
+    #[tokio::test]
+    async fn a_careful_client_discards_what_follows_ok_to_stls() {
+        let (lines, reply) = stls_injection(false).await;
+        assert!(
+            lines.contains(&r#"leftover "+OK forged\r\n" kept=false"#.to_owned()),
+            "{lines:#?}"
+        );
+        assert_eq!(reply.status_line, "genuine", "{lines:#?}");
+        assert!(
+            !lines.iter().any(|l| l == "received +OK forged"),
+            "{lines:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_vulnerable_client_reads_the_forged_reply_inside_tls() {
+        let (lines, reply) = stls_injection(true).await;
+        assert!(
+            lines.contains(&r#"leftover "+OK forged\r\n" kept=true"#.to_owned()),
+            "{lines:#?}"
+        );
+        // The forged line answers the first command sent under TLS.
+        assert_eq!(reply.status_line, "forged", "{lines:#?}");
+        let tls_at = lines.iter().position(|l| l.starts_with("tls ")).unwrap();
+        let forged_at = lines.iter().position(|l| l == "received +OK forged");
+        assert!(forged_at.is_some_and(|at| at > tls_at), "{lines:#?}");
+    }
+
+    #[tokio::test]
+    async fn the_observer_hears_the_session_in_order_with_secrets_masked() {
+        let (mut client, mut server) = pair();
+        let recorder = Arc::new(Recorder::default());
+        client = client.with_observer(Some(recorder.clone()));
+        let task = tokio::spawn(async move {
+            server.expect("USER alice").await;
+            server
+                .send(b"-ERR [AUTH] cleartext login is disabled\r\n")
+                .await;
+            server.expect("PASS wonderland").await;
+            server.send(b"-ERR no\r\n").await;
+            server
+        });
+        let err = login_user_pass(&mut client, "alice", "wonderland")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ClientError::UserRefused { .. }), "{err:?}");
+        // Typed by hand, PASS is still masked for the observer.
+        client.command("PASS wonderland", false).await.unwrap();
+        task.await.unwrap();
+        let lines = recorder.lines();
+        assert_eq!(
+            lines,
+            [
+                "sent USER alice",
+                "received -ERR [AUTH] cleartext login is disabled",
+                "refused the server refused USER (-ERR [AUTH] cleartext login is disabled), so \
+                 the client stopped before sending the password",
+                "sent PASS ********",
+                "received -ERR no",
+            ]
+        );
     }
 }

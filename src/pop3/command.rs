@@ -164,9 +164,11 @@ impl Command {
         }
     }
 
-    /// True when a `+OK` answer to this command is followed by a
-    /// multi-line body ending in a lone "." (RFC 1939 §3, RFC 2449 for
-    /// CAPA, RFC 5034 for AUTH without a mechanism, which lists them).
+    /// Whether a `+OK` to this command is followed by a multi-line body
+    /// (RFC 1939, RFC 2449, RFC 5034): RETR, TOP and CAPA always, LIST and
+    /// UIDL without a message number, and a bare AUTH, which asks for the
+    /// list of SASL mechanisms (RFC 1734's form, which servers answer with
+    /// a list). The client, the lab and the dissector all ask this.
     pub fn multiline_reply(&self) -> bool {
         matches!(
             self,
@@ -178,6 +180,20 @@ impl Command {
                 | Command::Auth {
                     mechanism: None,
                     ..
+                }
+        )
+    }
+
+    /// Whether the command line carries a secret that [`Command::redacted`]
+    /// masks: a password, an APOP digest or a SASL initial response.
+    pub fn carries_secret(&self) -> bool {
+        matches!(
+            self,
+            Command::Pass(_)
+                | Command::Apop { .. }
+                | Command::Auth {
+                    mechanism: Some(_),
+                    initial: Some(_),
                 }
         )
     }
@@ -196,6 +212,16 @@ impl Command {
             other => other.to_string(),
         };
         crate::sanitize::visible(&text).into_owned()
+    }
+}
+
+/// A command line as a client's log or screen shows it: the line as typed,
+/// or, when it is a command that carries a secret, [`Command::redacted`].
+/// This is the one masking rule for lines a client sends.
+pub fn shown_line(line: &str) -> std::borrow::Cow<'_, str> {
+    match Command::parse(line.as_bytes()) {
+        Ok(c) if c.carries_secret() => std::borrow::Cow::Owned(c.redacted()),
+        _ => std::borrow::Cow::Borrowed(line),
     }
 }
 
@@ -258,6 +284,37 @@ fn optional_number(args: &[&str], usage: &'static str) -> Result<Option<u32>, Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn which_replies_have_a_body() {
+        let multi = ["RETR 1", "top 1 0", "CAPA", "LIST", "uidl", "AUTH"];
+        let single = [
+            "LIST 1", "UIDL 2", "STAT", "DELE 1", "NOOP", "QUIT", "USER a",
+        ];
+        for line in multi {
+            assert!(
+                Command::parse(line.as_bytes()).unwrap().multiline_reply(),
+                "{line}"
+            );
+        }
+        for line in single.iter().chain(&["AUTH PLAIN", "STLS"]) {
+            assert!(
+                !Command::parse(line.as_bytes()).unwrap().multiline_reply(),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn shown_lines_mask_only_secrets() {
+        assert_eq!(shown_line("PASS wonder land"), "PASS ********");
+        assert_eq!(shown_line("AUTH PLAIN AGFsaWNl"), "AUTH PLAIN ********");
+        assert_eq!(shown_line("APOP alice 0123"), "APOP alice ********");
+        // Everything else is shown as typed, case and all.
+        assert_eq!(shown_line("stat"), "stat");
+        assert_eq!(shown_line("AUTH PLAIN"), "AUTH PLAIN");
+        assert_eq!(shown_line("XYZZY 1"), "XYZZY 1");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -9,6 +9,9 @@
 //! - [`guard`]: the failure budget that stops password guessing.
 //! - [`server`]: listeners and the connection loop around the session.
 //! - [`client`]: an async client over any stream (plain, STLS, TLS).
+//! - [`settings`]: the client's settings (transport, login, trust), shared
+//!   by every client in the project.
+//! - [`observe`]: the hook through which the lab watches a client session.
 //! - [`message`]: a fetched message decoded for reading (headers, text, attachments).
 
 pub mod auth;
@@ -17,5 +20,7 @@ pub mod command;
 pub mod framing;
 pub mod guard;
 pub mod message;
+pub mod observe;
 pub mod server;
 pub mod session;
+pub mod settings;

@@ -182,6 +182,11 @@ pub enum TlsError {
     /// rcgen failed to generate a key or to sign a certificate.
     #[error("cannot generate the demo certificates: {0}")]
     Generate(#[from] rcgen::Error),
+
+    /// [`Trust::LabCa`] reached a place that builds a configuration; only
+    /// the lab knows its CA and puts the file in its place first.
+    #[error("\"the lab's CA\" means nothing outside the lab; give a CA file instead")]
+    NoLabCa,
 }
 
 /// Paths of the demo PKI kept in the user's data directory.
@@ -336,8 +341,20 @@ pub fn server_config(cert_chain: &Path, key: &Path) -> Result<Arc<ServerConfig>,
 }
 
 /// How a client decides to trust a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// This is the one trust setting of every client in the project: the
+/// library client, `popscope client`, `load`, `demo` and the lab's
+/// scenarios. Its serialized names (`lab_ca`, `ca_file`, `system_roots`,
+/// `insecure`) are the ones the lab's `--json` output has always used.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Trust {
+    /// Trust the CA of the lab's own server, or the system's roots when the
+    /// lab talks to an outside server. Only the lab knows where its CA is,
+    /// so it resolves this to [`Trust::CaFile`] or [`Trust::SystemRoots`]
+    /// before a configuration is built; elsewhere it is an error
+    /// ([`TlsError::NoLabCa`]).
+    LabCa,
     /// Trust the certificates in this PEM file (e.g. the demo CA).
     ///
     /// Only these certificates are trusted, not the system store: the lab talks to
@@ -351,6 +368,7 @@ pub enum Trust {
     ///
     /// The handshake signatures are still verified, so the session is real TLS with
     /// whoever answered; only the question "is that really the server?" is skipped.
+    #[serde(rename = "insecure")]
     InsecureAcceptAny,
 }
 
@@ -379,6 +397,7 @@ pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig
         Trust::SystemRoots => builder
             .with_root_certificates(system_roots()?)
             .with_no_client_auth(),
+        Trust::LabCa => return Err(TlsError::NoLabCa),
         Trust::InsecureAcceptAny => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert {
@@ -424,6 +443,7 @@ pub fn client_config_recording(
     let roots = match trust {
         Trust::CaFile(path) => load_roots(path)?,
         Trust::SystemRoots => system_roots()?,
+        Trust::LabCa => return Err(TlsError::NoLabCa),
         Trust::InsecureAcceptAny => return Ok((client_config(trust, resumption)?, presented)),
     };
     let provider = provider();

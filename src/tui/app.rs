@@ -15,8 +15,8 @@ use crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use crate::lab::{
-    AuthKind, ClientEvent, Event, EventKind, LabEvent, Scenario, Side, TlsEvent, TransportKind,
-    Verify, WireEvent,
+    AuthMethod, ClientEvent, Event, EventKind, LabEvent, Scenario, Side, TlsEvent, Transport,
+    Trust, WireEvent,
 };
 use crate::pop3::guard::Locked;
 use crate::pop3::server::{MessageInfo, ServerEvent};
@@ -1345,9 +1345,18 @@ impl App {
             ClientEvent::LoggedIn { user, method } => self
                 .client
                 .push(ClientLine::Good(format!("logged in as {user} ({method})"))),
+            ClientEvent::StlsLeftover { len, preview, kept } => {
+                self.client
+                    .push(ClientLine::Err(crate::lab::describe::stls_leftover(
+                        len, &preview, kept,
+                    )))
+            }
             ClientEvent::Error { message } => {
                 self.client.push(ClientLine::Err(text::sanitize(&message)))
             }
+            ClientEvent::StaysCleartext => self.client.push(ClientLine::Err(
+                crate::lab::describe::STAYS_CLEARTEXT.to_string(),
+            )),
         }
     }
 
@@ -1802,28 +1811,28 @@ fn change_setting(s: &mut Scenario, row: usize, forward: bool) {
     };
     match row {
         0 => {
-            let all = [
-                TransportKind::Plain,
-                TransportKind::Stls,
-                TransportKind::Pop3s,
-            ];
+            let all = [Transport::Plain, Transport::Stls, Transport::Implicit];
             let i = all.iter().position(|&t| t == s.transport).unwrap_or(0);
             s.transport = all[cycle(i, 3)];
             s.name = s.transport.name().to_string();
             // Requiring TLS is the safe default once TLS is on offer.
-            s.require_tls = s.transport != TransportKind::Plain;
+            s.require_tls = s.transport != Transport::Plain;
         }
         1 => {
-            let all = [AuthKind::UserPass, AuthKind::Apop, AuthKind::AuthPlain];
+            let all = [
+                AuthMethod::UserPass,
+                AuthMethod::Apop,
+                AuthMethod::AuthPlain,
+            ];
             let i = all.iter().position(|&a| a == s.auth).unwrap_or(0);
             s.auth = all[cycle(i, 3)];
         }
         2 => s.require_tls = !s.require_tls,
         3 => {
-            s.verify = if s.verify == Verify::Insecure {
-                Verify::LabCa
+            s.verify = if s.verify == Trust::InsecureAcceptAny {
+                Trust::LabCa
             } else {
-                Verify::Insecure
+                Trust::InsecureAcceptAny
             }
         }
         _ => {}

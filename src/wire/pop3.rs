@@ -438,11 +438,10 @@ fn after_status(line: &[u8]) -> &[u8] {
     rest.strip_prefix(b" ").unwrap_or(rest)
 }
 
-/// The first `<...>` in a greeting (RFC 1939 §7).
+/// The APOP timestamp in a greeting, by the client's own rule
+/// ([`crate::pop3::auth::apop_timestamp`]).
 fn find_timestamp(text: &str) -> Option<String> {
-    let start = text.find('<')?;
-    let len = text[start..].find('>')?;
-    Some(text[start..=start + len].to_string())
+    crate::pop3::auth::apop_timestamp(text).map(str::to_owned)
 }
 
 /// Base64 as SASL clients send it; padding is accepted with or without,
@@ -542,10 +541,6 @@ impl State {
                 }));
                 Expect::Line
             }
-            // RFC 1734 clients send a bare AUTH to list the mechanisms.
-            Command::Auth {
-                mechanism: None, ..
-            } => Expect::Multi { message: false },
             Command::Auth {
                 mechanism: Some(mechanism),
                 initial,
@@ -560,11 +555,13 @@ impl State {
                 }
                 Expect::Auth(sasl)
             }
-            Command::Retr(_) | Command::Top(..) => Expect::Multi { message: true },
-            Command::Capa | Command::List(None) | Command::Uidl(None) => {
-                Expect::Multi { message: false }
-            }
             Command::Stls => Expect::Stls,
+            // Which replies have a body is the command's own fact; only
+            // whether the body is a message (to show its headers) is the
+            // dissector's business.
+            other if other.multiline_reply() => Expect::Multi {
+                message: matches!(other, Command::Retr(_) | Command::Top(..)),
+            },
             _ => Expect::Line,
         }
     }

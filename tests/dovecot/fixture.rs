@@ -239,9 +239,11 @@ impl Dovecot {
         addr: SocketAddr,
         transport: Transport,
     ) -> (Client<BoxedStream>, Option<String>) {
-        let tls = (transport != Transport::Plain).then(|| self.tls());
-        match client::connect(addr, transport, tls).await {
-            Ok(connected) => connected,
+        let (config, name) = self.tls();
+        let config = (transport != Transport::Plain).then_some(config);
+        let settings = client::ClientSettings::with_tls_config(transport, config, name);
+        match client::open_unauthenticated(addr, &settings).await {
+            Ok(session) => (session.client, session.timestamp),
             Err(e) => panic!("connect {transport:?} to {addr}: {e}\n{}", self.logs()),
         }
     }

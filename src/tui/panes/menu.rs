@@ -6,7 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 use super::{overlay, span};
-use crate::lab::Verify;
+use crate::lab::Trust;
 use crate::tui::app::{App, MENU_ROWS};
 use crate::tui::theme::Theme;
 
@@ -25,14 +25,14 @@ impl Widget for &MenuOverlay<'_> {
         let s = &m.scenario;
         let values = [
             match s.transport {
-                crate::lab::TransportKind::Plain => "plain POP3 (port 110 style)",
-                crate::lab::TransportKind::Stls => "POP3 + STLS",
-                crate::lab::TransportKind::Pop3s => "POP3S (TLS from the start)",
+                crate::lab::Transport::Plain => "plain POP3 (port 110 style)",
+                crate::lab::Transport::Stls => "POP3 + STLS",
+                crate::lab::Transport::Implicit => "POP3S (TLS from the start)",
             }
             .to_string(),
             s.auth.name().to_string(),
             if s.require_tls { "on" } else { "off" }.to_string(),
-            if s.verify == Verify::Insecure {
+            if s.verify == Trust::InsecureAcceptAny {
                 "off: accept any certificate"
             } else {
                 "on: against the lab's CA"

@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 use super::span;
-use crate::lab::Verify;
+use crate::lab::Trust;
 use crate::tui::app::{App, GateState, SPEEDS_MS};
 use crate::tui::theme::Theme;
 
@@ -27,7 +27,7 @@ impl Widget for &StatusBar<'_> {
         // Below 110 columns the long words give way, so the keys still fit
         // at 80.
         let wide = area.width >= 110;
-        let verify = match (s.verify == Verify::Insecure, wide) {
+        let verify = match (s.verify == Trust::InsecureAcceptAny, wide) {
             (true, true) => "cert:ANY",
             (false, true) => "cert:check",
             (true, false) => "cert✗",

@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 use super::{frame, render_scrolled, span};
-use crate::lab::TransportKind;
+use crate::lab::Transport;
 use crate::tui::app::{App, Focus};
 use crate::tui::text::clip;
 use crate::tui::theme::Theme;
@@ -29,7 +29,7 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if m.timeline.is_empty() {
         out.push(Line::from(span(
-            if app.scenario.transport == TransportKind::Plain {
+            if app.scenario.transport == Transport::Plain {
                 "no TLS in this scenario: everything crosses in clear (s: scenario)"
             } else {
                 "no handshake yet"
