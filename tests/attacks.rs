@@ -174,6 +174,30 @@ async fn a_forged_certificate_reads_a_client_that_accepts_anything() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_genuine_certificate_for_another_name_is_caught_by_the_name_check() {
+    let careless = lab_run("pop3s", Attack::WrongName, |s| {
+        s.verify = Trust::InsecureAcceptAny;
+    })
+    .await;
+    assert!(contains(
+        &attacker_read(&careless, Direction::ClientToServer),
+        b"PASS wonderland\r\n"
+    ));
+    assert!(verdicts(&careless)[0].0);
+
+    // The decoy chains to the CA the client trusts: only the name is wrong,
+    // and that is what the client says.
+    let careful = lab_run("pop3s", Attack::WrongName, |_| {}).await;
+    assert!(attacker_read(&careful, Direction::ClientToServer).is_empty());
+    let v = verdicts(&careful);
+    assert!(!v[0].0, "{v:?}");
+    assert!(
+        v[0].1.contains("name mismatch") && v[0].1.contains("attacker.popscope.test"),
+        "{v:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_bytes_are_sent_and_the_careful_server_discards_them() {
     let events = lab_run("stls", Attack::Inject, |s| s.require_tls = true).await;
     // The client's side carried only STLS; the attacker added QUIT on the

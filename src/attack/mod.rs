@@ -50,6 +50,10 @@ pub enum Attack {
     StripStls,
     /// Present the attacker's own certificate and read the session.
     ForgeCert,
+    /// Present a genuine certificate from a CA the client trusts, but
+    /// issued for another name (the lab's decoy, `attacker.popscope.test`),
+    /// and read the session.
+    WrongName,
     /// Append a command to the client's STLS and a forged reply to the
     /// server's +OK (STARTTLS injection).
     Inject,
@@ -61,9 +65,10 @@ pub enum Attack {
 
 impl Attack {
     /// Every attack, in the order menus list them.
-    pub const ALL: [Attack; 5] = [
+    pub const ALL: [Attack; 6] = [
         Attack::StripStls,
         Attack::ForgeCert,
+        Attack::WrongName,
         Attack::Inject,
         Attack::StealKeys,
         Attack::Crack,
@@ -74,6 +79,7 @@ impl Attack {
         match self {
             Attack::StripStls => "strip-stls",
             Attack::ForgeCert => "forge-cert",
+            Attack::WrongName => "wrong-name",
             Attack::Inject => "inject",
             Attack::StealKeys => "steal-keys",
             Attack::Crack => "crack",
@@ -83,7 +89,10 @@ impl Attack {
     /// True for attacks that change bytes on the wire (and so need the
     /// tap to intercept); the others only read what the tap recorded.
     pub fn is_active(self) -> bool {
-        matches!(self, Attack::StripStls | Attack::ForgeCert | Attack::Inject)
+        matches!(
+            self,
+            Attack::StripStls | Attack::ForgeCert | Attack::WrongName | Attack::Inject
+        )
     }
 }
 
@@ -112,6 +121,9 @@ pub struct Attacker {
     attack: Attack,
     /// The certificates for [`Attack::ForgeCert`].
     forger: Option<Forger>,
+    /// The decoy for [`Attack::WrongName`]: a server configuration with a
+    /// genuine certificate for another name.
+    decoy: Option<Arc<rustls::ServerConfig>>,
     /// True when clients speak TLS from the first byte (POP3S).
     implicit_tls: bool,
 }
@@ -128,8 +140,16 @@ impl Attacker {
         Ok(Attacker {
             attack,
             forger,
+            decoy: None,
             implicit_tls,
         })
+    }
+
+    /// Give [`Attack::WrongName`] its decoy certificate (the lab's: only a
+    /// lab has a CA the client trusts).
+    pub fn with_decoy(mut self, decoy: Arc<rustls::ServerConfig>) -> Attacker {
+        self.decoy = Some(decoy);
+        self
     }
 
     /// The attack.
@@ -152,7 +172,7 @@ impl Intercept for Attacker {
                     let mut t = LineAttack::new(self.attack);
                     relay(&wire, &mut client, &mut server, &mut t, Report::Wire).await;
                 }
-                Attack::ForgeCert => {
+                Attack::ForgeCert | Attack::WrongName => {
                     if !self.implicit_tls {
                         let mut t = LineAttack::new(Attack::ForgeCert);
                         let end =
@@ -161,9 +181,19 @@ impl Intercept for Attacker {
                             return;
                         }
                     }
-                    if let Some(forger) = &self.forger {
-                        man_in_the_middle(&wire, forger, client, server).await;
-                    }
+                    let certificate = match (&self.forger, &self.decoy) {
+                        (Some(forger), _) => Certificate::Forged(forger),
+                        (None, Some(decoy)) => Certificate::Decoy(decoy.clone()),
+                        (None, None) => {
+                            wire.note(AttackNote::UpstreamFailed {
+                                reason: "the attacker has no certificate to present".into(),
+                            });
+                            wire.closed(Direction::ClientToServer, "the attacker gave up".into());
+                            wire.closed(Direction::ServerToClient, "the attacker gave up".into());
+                            return;
+                        }
+                    };
+                    man_in_the_middle(&wire, certificate, client, server).await;
                 }
                 Attack::StealKeys | Attack::Crack => {
                     relay(&wire, &mut client, &mut server, &mut Pass, Report::Wire).await;
@@ -173,9 +203,23 @@ impl Intercept for Attacker {
     }
 }
 
-/// End the client's TLS with a forged certificate, open TLS to the server,
-/// and relay the plaintext between them, reading it.
-async fn man_in_the_middle(wire: &Wire, forger: &Forger, client: TcpStream, server: TcpStream) {
+/// What the man in the middle shows the client.
+enum Certificate<'a> {
+    /// A certificate for whatever name the client asks, from the
+    /// attacker's own CA.
+    Forged(&'a Forger),
+    /// A genuine certificate for another name.
+    Decoy(Arc<rustls::ServerConfig>),
+}
+
+/// End the client's TLS with the attacker's certificate, open TLS to the
+/// server, and relay the plaintext between them, reading it.
+async fn man_in_the_middle(
+    wire: &Wire,
+    certificate: Certificate<'_>,
+    client: TcpStream,
+    server: TcpStream,
+) {
     let both_closed = |reason: &str| {
         wire.closed(Direction::ClientToServer, reason.to_string());
         wire.closed(Direction::ServerToClient, reason.to_string());
@@ -198,15 +242,22 @@ async fn man_in_the_middle(wire: &Wire, forger: &Forger, client: TcpStream, serv
         .server_name()
         .unwrap_or("localhost")
         .to_string();
-    let config = match forger.config_for(&name) {
-        Ok(c) => c,
-        Err(e) => {
-            wire.note(AttackNote::UpstreamFailed {
-                reason: format!("could not make a certificate for {name}: {e}"),
-            });
-            both_closed("the attacker gave up");
-            return;
-        }
+    let (config, shown_name, issuer) = match &certificate {
+        Certificate::Forged(forger) => match forger.config_for(&name) {
+            Ok(c) => (c, name.clone(), ATTACKER_CA_NAME.to_string()),
+            Err(e) => {
+                wire.note(AttackNote::UpstreamFailed {
+                    reason: format!("could not make a certificate for {name}: {e}"),
+                });
+                both_closed("the attacker gave up");
+                return;
+            }
+        },
+        Certificate::Decoy(config) => (
+            config.clone(),
+            crate::tls::DECOY_NAME.to_string(),
+            "the lab's demo CA, which the client trusts".to_string(),
+        ),
     };
     // The attacker's own TLS to the real server first: it does not care
     // who the server is, so it accepts any certificate.
@@ -237,8 +288,8 @@ async fn man_in_the_middle(wire: &Wire, forger: &Forger, client: TcpStream, serv
         });
     }
     wire.note(AttackNote::Presented {
-        name: name.clone(),
-        issuer: ATTACKER_CA_NAME.to_string(),
+        name: shown_name,
+        issuer,
     });
     let mut client_tls = match start.into_stream(config).await {
         Ok(s) => s,

@@ -238,7 +238,7 @@ fn attack_words(e: &super::AttackEvent) -> Option<String> {
             }
             N::Injected { dir, text } => format!("injected {} {text:?}", dir.arrow()),
             N::Presented { name, issuer } => {
-                format!("presented its own certificate for {name}, issued by '{issuer}'")
+                format!("presented a certificate for {name}, issued by '{issuer}'")
             }
             N::ClientRefused { reason } => reason.clone(),
             N::UpstreamTls { version, suite } => {
@@ -310,6 +310,7 @@ pub fn attack_name(a: crate::attack::Attack) -> &'static str {
     match a {
         K::StripStls => "strip STLS",
         K::ForgeCert => "forged certificate",
+        K::WrongName => "certificate for another name",
         K::Inject => "STARTTLS command injection",
         K::StealKeys => "stolen session keys",
         K::Crack => "offline APOP dictionary attack",

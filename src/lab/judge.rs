@@ -82,7 +82,7 @@ impl Judge {
                 }
             }
             EventKind::Client(ClientEvent::TlsFailed { reason, .. }) => {
-                if attack == Attack::ForgeCert {
+                if matches!(attack, Attack::ForgeCert | Attack::WrongName) {
                     return Some((
                         false,
                         format!("the client refused the attacker's certificate: {reason}"),
@@ -139,14 +139,16 @@ impl Judge {
             EventKind::Attack(AttackEvent::Acted {
                 note: AttackNote::ClientRefused { reason },
                 ..
-            }) if attack == Attack::ForgeCert => {
+            }) if matches!(attack, Attack::ForgeCert | Attack::WrongName) => {
                 return Some((false, reason.clone()));
             }
             EventKind::Attack(AttackEvent::Learned { means, leak, .. }) => {
                 if let Some(what) = secret(leak) {
                     let how = match means {
                         Means::Cleartext => "in cleartext",
-                        Means::ForgedTls => "inside the attacker's own TLS (forged certificate)",
+                        Means::ForgedTls => {
+                            "inside the attacker's own TLS (the client accepted its certificate)"
+                        }
                         Means::StolenKeys => "inside TLS, decrypted with the stolen key log",
                         Means::Guessing => "by guessing offline",
                     };
@@ -206,7 +208,7 @@ impl Judge {
             EventKind::Lab(LabEvent::Finished { .. })
                 if matches!(
                     attack,
-                    Attack::StripStls | Attack::ForgeCert | Attack::Inject
+                    Attack::StripStls | Attack::ForgeCert | Attack::WrongName | Attack::Inject
                 ) =>
             {
                 let why = match (&self.refusal, attack) {

@@ -388,6 +388,7 @@ impl Lab {
         let mut copy = None;
         let mut tasks = Vec::new();
         let mut ca = None;
+        let mut decoy = None;
         let (server_addr, server) = match options.server {
             Some(addr) => {
                 // Fail early and clearly if the outside server is not there,
@@ -465,6 +466,7 @@ impl Lab {
                 }
                 .ok_or_else(|| LabError::setup_because("the server has no listener".into()))?;
                 ca = Some(pki.ca_cert.clone());
+                decoy = pki.decoy.clone();
                 copy = Some(mail);
                 (addr, Some(handle))
             }
@@ -479,8 +481,21 @@ impl Lab {
         .map_err(LabError::setup)?;
         let tap = match scenario.attack {
             Some(attack) if attack.is_active() => {
-                let attacker = Attacker::new(attack, scenario.transport == Transport::Implicit)
+                let mut attacker = Attacker::new(attack, scenario.transport == Transport::Implicit)
                     .map_err(LabError::setup)?;
+                if attack == Attack::WrongName {
+                    // Only the lab's own CA can have issued the decoy: the
+                    // client trusts it, and the name is the only thing wrong.
+                    let Some((cert, key)) = &decoy else {
+                        return Err(LabError::setup_because(
+                            "the name-mismatch attack needs the lab's own server and CA (not \
+                             --server)"
+                                .into(),
+                        ));
+                    };
+                    attacker = attacker
+                        .with_decoy(tls::server_config(cert, key).map_err(LabError::setup)?);
+                }
                 tap.intercept(Arc::new(attacker))
             }
             _ => tap,

@@ -54,6 +54,13 @@ impl Proxy {
                 options.listen
             )));
         }
+        if options.attack == Some(Attack::WrongName) {
+            return Err(LabError::setup_because(
+                "--attack wrong-name presents a certificate from the lab's own CA, so it works \
+                 in the lab (popscope demo), not on a proxy"
+                    .into(),
+            ));
+        }
         if let Some(a) = options.attack
             && !a.is_active()
         {

@@ -67,6 +67,15 @@ static VERSIONS: &[&SupportedProtocolVersion] = &[&TLS13, &TLS12];
 /// Names the demo server certificate is issued for, and checked against on load.
 const DEMO_SERVER_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
+/// The name on the decoy certificate: genuine (issued by the demo CA) but
+/// for another name, as an attacker who owns a real certificate for a
+/// domain of its own would present it.
+pub const DECOY_NAME: &str = "attacker.popscope.test";
+/// The decoy's chain (decoy certificate, then the CA).
+pub const DECOY_CERT_FILE: &str = "decoy.pem";
+/// The decoy's private key.
+pub const DECOY_KEY_FILE: &str = "decoy-key.pem";
+
 /// Validity of the demo CA: long enough that a lab install never has to think about it.
 const CA_VALIDITY_DAYS: u64 = 3650;
 /// Validity of the server certificate: 825 days, because Apple platforms refuse TLS
@@ -204,6 +213,10 @@ pub struct DemoPki {
     pub server_key: PathBuf,
     /// `true` if this call generated the files, `false` if it found and loaded them.
     pub created: bool,
+    /// The decoy certificate chain and key (see [`DECOY_NAME`]), written
+    /// beside a freshly generated set; `None` for a set made by an older
+    /// version. The lab's name-mismatch attack presents it.
+    pub decoy: Option<(PathBuf, PathBuf)>,
 }
 
 /// Load the demo CA and server certificate from `dir`, creating them on first use.
@@ -269,6 +282,19 @@ pub fn ensure_demo_pki(dir: &Path) -> Result<DemoPki, TlsError> {
         }
         let material = generate_demo_pki()?;
         write_demo_pki(dir, &material)?;
+        // The decoy is an extra, not part of the set's completeness check:
+        // written after the set, and absent from sets made before it
+        // existed.
+        write_new_file(
+            &dir.join(DECOY_KEY_FILE),
+            material.decoy_key.as_bytes(),
+            0o600,
+        )?;
+        write_new_file(
+            &dir.join(DECOY_CERT_FILE),
+            material.decoy_chain.as_bytes(),
+            0o644,
+        )?;
     } else {
         for key in [&ca_key, &server_key] {
             warn_if_key_readable_by_others(key);
@@ -279,11 +305,14 @@ pub fn ensure_demo_pki(dir: &Path) -> Result<DemoPki, TlsError> {
     // what is on disk, not just what was in memory, is usable.
     check_demo_pki(&ca_cert, &ca_key, &server_cert, &server_key)?;
 
+    let decoy = (dir.join(DECOY_CERT_FILE), dir.join(DECOY_KEY_FILE));
+    let decoy = (decoy.0.is_file() && decoy.1.is_file()).then_some(decoy);
     Ok(DemoPki {
         ca_cert,
         server_cert,
         server_key,
         created,
+        decoy,
     })
 }
 
@@ -837,6 +866,8 @@ struct DemoMaterial {
     ca_key: String,
     server_chain: String,
     server_key: String,
+    decoy_chain: String,
+    decoy_key: String,
 }
 
 /// Set `not_before` a day in the past and `not_after` `days` from now.
@@ -910,7 +941,23 @@ fn generate_demo_pki() -> Result<DemoMaterial, TlsError> {
     set_validity(&mut server_params, SERVER_VALIDITY_DAYS);
     let server_cert = server_params.signed_by(&server_key, &ca)?;
 
+    // The decoy: the same CA, the same usage, another name.
+    let decoy_key = KeyPair::generate()?;
+    let mut decoy_params = CertificateParams::new(vec![DECOY_NAME.to_owned()])?;
+    decoy_params.distinguished_name = rcgen::DistinguishedName::new();
+    decoy_params
+        .distinguished_name
+        .push(DnType::CommonName, DECOY_NAME);
+    decoy_params.is_ca = IsCa::ExplicitNoCa;
+    decoy_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    decoy_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    decoy_params.use_authority_key_identifier_extension = true;
+    set_validity(&mut decoy_params, SERVER_VALIDITY_DAYS);
+    let decoy_cert = decoy_params.signed_by(&decoy_key, &ca)?;
+
     Ok(DemoMaterial {
+        decoy_chain: format!("{}{}", decoy_cert.pem(), ca_pem),
+        decoy_key: decoy_key.serialize_pem(),
         server_chain: format!("{}{}", server_cert.pem(), ca_pem),
         ca_cert: ca_pem,
         ca_key: ca_key_pem,
