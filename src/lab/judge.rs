@@ -139,7 +139,11 @@ impl Judge {
             EventKind::Attack(AttackEvent::Acted {
                 note: AttackNote::ClientRefused { reason },
                 ..
-            }) if matches!(attack, Attack::ForgeCert | Attack::WrongName) => {
+            }) if self.per_connection
+                && matches!(attack, Attack::ForgeCert | Attack::WrongName) =>
+            {
+                // A proxy hears the refusal only as the client's alert; the
+                // lab's own client says it in its own words (TlsFailed).
                 return Some((false, reason.clone()));
             }
             EventKind::Attack(AttackEvent::Learned { means, leak, .. }) => {
