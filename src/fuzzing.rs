@@ -297,6 +297,21 @@ fn capture(data: &[u8]) -> Option<(bool, Chunks<'_>)> {
     Some((mode & 1 == 1, chunks))
 }
 
+/// The attacker's line transforms (strip STLS, injection, the watch for
+/// STLS before a forged-certificate takeover) fed a chunked capture in
+/// [`dissect`]'s format; the mode byte's bits 1–2 choose the attack.
+pub fn attack(data: &[u8]) {
+    let Some((_, chunks)) = capture(data) else {
+        return;
+    };
+    let which = match (data[0] >> 1) % 3 {
+        0 => crate::attack::Attack::StripStls,
+        1 => crate::attack::Attack::Inject,
+        _ => crate::attack::Attack::ForgeCert,
+    };
+    crate::attack::fuzz_lines(which, &chunks);
+}
+
 /// Write a capture in the format [`dissect`] reads, for seed corpora.
 /// Chunks longer than the header can say are split.
 pub fn encode_capture(pop3s: bool, chunks: &[(Direction, &[u8])]) -> Vec<u8> {

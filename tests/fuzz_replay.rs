@@ -23,6 +23,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("der", fuzzing::der),
     ("lesson", fuzzing::lesson),
     ("maildir_name", fuzzing::maildir_name),
+    ("attack", fuzzing::attack),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {

@@ -341,6 +341,8 @@ struct LineAttack {
     raw: bool,
     /// The greeting has been seen.
     greeted: bool,
+    /// The client has sent something.
+    client_spoke: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,6 +368,7 @@ impl LineAttack {
             in_body: None,
             raw: false,
             greeted: false,
+            client_spoke: false,
         }
     }
 
@@ -459,13 +462,13 @@ impl Transform for LineAttack {
         }
         // A client that opens with a TLS record speaks TLS from the first
         // byte: there is nothing in cleartext to edit.
-        if dir == Direction::ClientToServer
-            && self.carry[0].is_empty()
-            && bytes.first() == Some(&0x16)
-        {
-            self.raw = true;
-            edit.forward.extend_from_slice(bytes);
-            return;
+        if dir == Direction::ClientToServer && !self.client_spoke {
+            self.client_spoke = !bytes.is_empty();
+            if bytes.first() == Some(&0x16) {
+                self.raw = true;
+                edit.forward.extend_from_slice(bytes);
+                return;
+            }
         }
         let slot = match dir {
             Direction::ClientToServer => 0,
@@ -508,4 +511,23 @@ fn trim_eol(line: &[u8]) -> &[u8] {
 
 fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The line attacks fed arbitrary chunks (the `attack` fuzz target): they
+/// must not panic, and what they hold back waiting for a line end stays
+/// within [`MAX_LINE`] per direction whatever the peers send.
+#[doc(hidden)]
+pub fn fuzz_lines(attack: Attack, chunks: &[(Direction, &[u8])]) {
+    let mut t = LineAttack::new(attack);
+    for (dir, bytes) in chunks {
+        let mut edit = Edit::default();
+        t.chunk(*dir, bytes, &mut edit);
+        assert!(
+            t.carry.iter().all(|c| c.len() <= MAX_LINE),
+            "the attacker holds back at most one line"
+        );
+        if edit.hand_over {
+            break;
+        }
+    }
 }
