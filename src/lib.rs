@@ -31,6 +31,8 @@
 //! - [`sanitize`]: the one rule for showing text from outside (control
 //!   characters, C1, bidirectional overrides made visible); every layer
 //!   that prints or logs such text calls it.
+//! - [`lang`]: the course's two languages (Japanese first), one type for
+//!   lessons, the screen and event wording.
 //! - [`net`]: listening sockets with a deep accept queue, for the server
 //!   and the tap.
 //! - `sync` (private): the one way shared tables are locked.
@@ -43,6 +45,7 @@ pub mod demo;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lab;
+pub mod lang;
 pub mod lesson;
 pub mod lessons_cli;
 pub mod load;
