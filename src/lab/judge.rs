@@ -22,6 +22,8 @@ pub(crate) struct Judge {
     refusal: Option<String>,
     /// Bytes the server or the client threw away after STLS.
     discarded: Vec<String>,
+    /// The client's require-TLS policy, from the lab's `Started` event.
+    require_tls: bool,
 }
 
 impl Judge {
@@ -31,6 +33,7 @@ impl Judge {
             decided: false,
             refusal: None,
             discarded: Vec::new(),
+            require_tls: false,
         }
     }
 
@@ -57,9 +60,15 @@ impl Judge {
 
     fn rule(&mut self, attack: Attack, kind: &EventKind) -> Option<(bool, String)> {
         match kind {
+            EventKind::Lab(LabEvent::Started { scenario, .. }) => {
+                self.require_tls = scenario.require_tls;
+            }
             EventKind::Client(ClientEvent::Error { message }) => {
                 self.refusal = Some(message.clone());
-                if attack == Attack::StripStls {
+                // A careless client also reports the missing STLS, then
+                // carries on in cleartext: only one that requires TLS has
+                // stopped the attack here.
+                if attack == Attack::StripStls && self.require_tls {
                     return Some((false, format!("the client refused: {message}")));
                 }
             }
@@ -200,5 +209,76 @@ fn secret(leak: &Leak) -> Option<&'static str> {
         }
         Leak::Apop { .. } => Some("the APOP digest (open to offline guessing)"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+    use crate::lab::Scenario;
+
+    fn started(require_tls: bool) -> EventKind {
+        let mut scenario = Scenario::named("stls").expect("stls exists");
+        scenario.attack = Some(Attack::StripStls);
+        scenario.require_tls = require_tls;
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        EventKind::Lab(LabEvent::Started {
+            scenario,
+            server: addr,
+            tap: addr,
+            own_server: true,
+        })
+    }
+
+    fn error(message: &str) -> EventKind {
+        EventKind::Client(ClientEvent::Error {
+            message: message.into(),
+        })
+    }
+
+    fn pass_leak() -> EventKind {
+        EventKind::Wire(WireEvent::Seen {
+            conn: 1,
+            item: Item::Leak(Leak::Password {
+                user: Some("alice".into()),
+                password: "wonderland".into(),
+            }),
+        })
+    }
+
+    /// The verdicts a run of events gives, in order.
+    fn verdicts(events: &[EventKind]) -> Vec<bool> {
+        let mut judge = Judge::new(Some(Attack::StripStls));
+        events
+            .iter()
+            .filter_map(|e| match judge.see(e) {
+                Some(AttackEvent::Verdict { succeeded, .. }) => Some(succeeded),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_careless_client_going_on_in_cleartext_is_no_refusal() {
+        // The careless client says STLS is missing and goes on: the
+        // password it then sends is the attacker's success.
+        let v = verdicts(&[
+            started(false),
+            error("the server does not offer STLS; going on in cleartext"),
+            pass_leak(),
+        ]);
+        assert_eq!(v, vec![true]);
+    }
+
+    #[test]
+    fn a_client_requiring_tls_refuses_and_the_attack_fails() {
+        let v = verdicts(&[
+            started(true),
+            error("the server does not offer STLS; refusing to go on in cleartext"),
+            pass_leak(),
+        ]);
+        assert_eq!(v, vec![false]);
     }
 }

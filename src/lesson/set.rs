@@ -437,6 +437,9 @@ pub fn action_text(a: &StepAction) -> String {
         ),
         StepAction::Highlight(e) => format!("highlight {}", Element::name(*e)),
         StepAction::Diagram(d, stage) => format!("diagram {} {stage}", Diagram::name(*d)),
+        StepAction::Attack(a) => format!("attack {}", a.map_or("none", |a| a.name())),
+        StepAction::Set(name, on) => format!("{name} {}", if *on { "on" } else { "off" }),
+        StepAction::Crack => "crack".into(),
     }
 }
 
@@ -471,6 +474,13 @@ pub fn expect_text(e: &Expect) -> String {
         Expect::CertFailed(w) => format!("cert-failed {w}"),
         Expect::Deleted(n) => format!("deleted {n}"),
         Expect::Marked(n) => format!("marked {n}"),
+        Expect::AttackSucceeded => "attack-succeeded".into(),
+        Expect::AttackBlocked => "attack-blocked".into(),
+        Expect::StlsStripped => "stls-stripped".into(),
+        Expect::CertForged => "cert-forged".into(),
+        Expect::InjectionDiscarded => "injection-discarded".into(),
+        Expect::Decrypted => "decrypted".into(),
+        Expect::PasswordCracked => "password-cracked".into(),
     }
 }
 
@@ -668,6 +678,16 @@ mod tests {
             "view hex",
             "highlight loot",
             "diagram mail-path 3",
+            "attack strip-stls",
+            "attack forge-cert",
+            "attack inject",
+            "attack steal-keys",
+            "attack crack",
+            "attack none",
+            "require-tls on",
+            "verify off",
+            "vulnerable-server on",
+            "crack",
         ] {
             let a = StepAction::parse(w).expect("valid action");
             assert_eq!(action_text(&a), w);
@@ -680,6 +700,13 @@ mod tests {
             "cert-failed unknown issuer",
             "cert-failed",
             "deleted 2",
+            "attack-succeeded",
+            "attack-blocked",
+            "stls-stripped",
+            "cert-forged",
+            "injection-discarded",
+            "decrypted",
+            "password-cracked",
         ] {
             let e = Expect::parse(w).expect("valid expectation");
             assert_eq!(expect_text(&e), w);
