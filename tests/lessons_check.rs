@@ -41,7 +41,7 @@ fn the_builtin_lessons_pass() {
     assert_eq!(code, Some(0), "{out}\n{err}");
     assert_eq!(
         out.trim_end().lines().last(),
-        Some("12 chapters in 2 languages, no problems"),
+        Some("13 chapters in 2 languages, no problems"),
         "{out}"
     );
 }
@@ -134,7 +134,7 @@ fn a_missing_directory_is_a_clear_error() {
 fn list_shows_both_languages_of_every_chapter() {
     let (code, out, err) = lessons(&["list"]);
     assert_eq!(code, Some(0), "{out}\n{err}");
-    assert_eq!(out.lines().count(), 24, "{out}");
+    assert_eq!(out.lines().count(), 26, "{out}");
     let first: Vec<&str> = out.lines().take(2).collect();
     assert!(first[0].starts_with(" 1  ja  "), "{out}");
     assert!(first[1].starts_with("    en  "), "{out}");

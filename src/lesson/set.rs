@@ -47,6 +47,7 @@ const BUILTIN: &[(Lang, &str, &str)] = &[
     builtin!(Ja, "10-compare.md"),
     builtin!(Ja, "11-handshake.md"),
     builtin!(Ja, "12-switch.md"),
+    builtin!(Ja, "13-attacker.md"),
     builtin!(En, "01-delivery.md"),
     builtin!(En, "02-protocols.md"),
     builtin!(En, "03-what-to-protect.md"),
@@ -59,6 +60,7 @@ const BUILTIN: &[(Lang, &str, &str)] = &[
     builtin!(En, "10-compare.md"),
     builtin!(En, "11-handshake.md"),
     builtin!(En, "12-switch.md"),
+    builtin!(En, "13-attacker.md"),
 ];
 
 /// The built-in lessons, both languages. A file that does not parse is
@@ -561,10 +563,10 @@ mod tests {
     #[test]
     fn the_builtin_course_parses_completely() {
         let all = builtin();
-        assert_eq!(all.len(), 24, "every built-in file parses");
+        assert_eq!(all.len(), 26, "every built-in file parses");
         assert!(check(&all).is_empty(), "{:?}", check(&all));
         let course = Course::builtin();
-        assert_eq!(course.chapters(), (1..=12).collect::<Vec<_>>());
+        assert_eq!(course.chapters(), (1..=13).collect::<Vec<_>>());
         let l = course.get(5, Lang::Ja).expect("chapter 5");
         assert_eq!(l.lang, Lang::Ja);
         assert_eq!(l.source, "built-in ja/05-pop3.md");
