@@ -180,3 +180,28 @@ fn the_lesson_flags_are_validated() {
         "{err}"
     );
 }
+
+/// FORMAT.md is what a teacher reads: every word a lesson may use is in
+/// one of its tables, written as code.
+#[test]
+fn the_format_documents_every_word() {
+    use popscope::lesson::vocab::{ACTION_WORDS, EXPECT_WORDS, SWITCHES};
+    let format = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/FORMAT.md"),
+    )
+    .expect("lessons/FORMAT.md");
+    let words = ACTION_WORDS
+        .iter()
+        .copied()
+        .chain(SWITCHES.iter().map(|s| s.name))
+        .chain(EXPECT_WORDS.iter().copied());
+    let missing: Vec<&str> = words
+        .filter(|w| {
+            !format.lines().any(|l| {
+                l.starts_with("| ")
+                    && (l.contains(&format!("`{w}`")) || l.contains(&format!("`{w} ")))
+            })
+        })
+        .collect();
+    assert!(missing.is_empty(), "not in lessons/FORMAT.md: {missing:?}");
+}
