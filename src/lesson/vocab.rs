@@ -171,6 +171,19 @@ pub enum VerifyName {
     Insecure,
 }
 
+impl VerifyName {
+    /// Set the scenario's certificate check as this name says. The
+    /// `verify=` setting of `scenario` and the `verify on|off` switch both
+    /// go through here.
+    pub fn apply(self, s: &mut Scenario) {
+        s.verify = match self {
+            VerifyName::Lab => Verify::LabCa,
+            VerifyName::System => Verify::SystemRoots,
+            VerifyName::Insecure => Verify::Insecure,
+        };
+    }
+}
+
 impl ScenarioSpec {
     /// The lab scenario it stands for.
     pub fn to_scenario(&self) -> Scenario {
@@ -179,10 +192,8 @@ impl ScenarioSpec {
         let mut s = Scenario::named(&self.name)
             .or_else(|| Scenario::named("plain"))
             .expect("the plain scenario exists");
-        match self.verify {
-            Some(VerifyName::Lab) | None => {}
-            Some(VerifyName::System) => s.verify = Verify::SystemRoots,
-            Some(VerifyName::Insecure) => s.verify = Verify::Insecure,
+        if let Some(v) = self.verify {
+            v.apply(&mut s);
         }
         if let Some(r) = self.require_tls {
             s.require_tls = r;
@@ -217,7 +228,12 @@ pub const SWITCHES: &[Switch] = &[
     Switch {
         name: "verify",
         set: |s, on| {
-            s.verify = if on { Verify::LabCa } else { Verify::Insecure };
+            let v = if on {
+                VerifyName::Lab
+            } else {
+                VerifyName::Insecure
+            };
+            v.apply(s);
         },
     },
     // The lab's own server keeps bytes sent before the TLS handshake
@@ -230,7 +246,7 @@ pub const SWITCHES: &[Switch] = &[
 
 /// Change `scenario` as the setting action `name on|off` says. Only the
 /// names in [`SWITCHES`] parse, so an unknown name changes nothing.
-pub fn apply_switch(scenario: &mut Scenario, name: &str, on: bool) {
+fn apply_switch(scenario: &mut Scenario, name: &str, on: bool) {
     if let Some(sw) = SWITCHES.iter().find(|sw| sw.name == name) {
         (sw.set)(scenario, on);
     }
