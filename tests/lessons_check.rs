@@ -41,7 +41,7 @@ fn the_builtin_lessons_pass() {
     assert_eq!(code, Some(0), "{out}\n{err}");
     assert_eq!(
         out.trim_end().lines().last(),
-        Some("12 chapters in 2 languages, no problems"),
+        Some("13 chapters in 2 languages, no problems"),
         "{out}"
     );
 }
@@ -134,7 +134,7 @@ fn a_missing_directory_is_a_clear_error() {
 fn list_shows_both_languages_of_every_chapter() {
     let (code, out, err) = lessons(&["list"]);
     assert_eq!(code, Some(0), "{out}\n{err}");
-    assert_eq!(out.lines().count(), 24, "{out}");
+    assert_eq!(out.lines().count(), 26, "{out}");
     let first: Vec<&str> = out.lines().take(2).collect();
     assert!(first[0].starts_with(" 1  ja  "), "{out}");
     assert!(first[1].starts_with("    en  "), "{out}");
@@ -179,4 +179,29 @@ fn the_lesson_flags_are_validated() {
         err.contains("--lessons /nonexistent/popscope-course: not a directory"),
         "{err}"
     );
+}
+
+/// FORMAT.md is what a teacher reads: every word a lesson may use is in
+/// one of its tables, written as code.
+#[test]
+fn the_format_documents_every_word() {
+    use popscope::lesson::vocab::{ACTION_WORDS, EXPECT_WORDS, SWITCHES};
+    let format = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/FORMAT.md"),
+    )
+    .expect("lessons/FORMAT.md");
+    let words = ACTION_WORDS
+        .iter()
+        .copied()
+        .chain(SWITCHES.iter().map(|s| s.name))
+        .chain(EXPECT_WORDS.iter().copied());
+    let missing: Vec<&str> = words
+        .filter(|w| {
+            !format.lines().any(|l| {
+                l.starts_with("| ")
+                    && (l.contains(&format!("`{w}`")) || l.contains(&format!("`{w} ")))
+            })
+        })
+        .collect();
+    assert!(missing.is_empty(), "not in lessons/FORMAT.md: {missing:?}");
 }

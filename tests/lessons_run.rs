@@ -24,12 +24,12 @@ fn every_builtin_lesson_passes_in_both_languages() {
     // a broken chapter would otherwise not be run at all.
     assert_eq!(
         lessons.len(),
-        24,
-        "twelve chapters in two languages: {:?}",
+        26,
+        "thirteen chapters in two languages: {:?}",
         lessons.iter().map(|l| &l.source).collect::<Vec<_>>()
     );
     for lang in Lang::ALL {
-        assert_eq!(lessons.iter().filter(|l| l.lang == lang).count(), 12);
+        assert_eq!(lessons.iter().filter(|l| l.lang == lang).count(), 13);
     }
     let started = Instant::now();
     let results = runtime().block_on(async {
@@ -442,5 +442,153 @@ fn screen_only_actions_do_not_touch_the_lab() {
             ],
         )],
         Limits::default(),
+    );
+}
+
+#[test]
+fn stripping_stls_reads_a_careless_client_and_not_one_that_requires_tls() {
+    check(
+        "strip-stls",
+        &[
+            step_failing(
+                &[
+                    "scenario stls",
+                    "require-tls off",
+                    "attack strip-stls",
+                    "login",
+                ],
+                &[
+                    "stls-stripped",
+                    "attack-succeeded",
+                    "password-leaked",
+                    "logged-in",
+                ],
+                &["attack-blocked", "stls-switch", "tls-established"],
+            ),
+            // The switch restarts the lab with the attacker still there.
+            step_failing(
+                &["require-tls on", "login"],
+                &["stls-stripped", "attack-blocked", "no-credential"],
+                &["attack-succeeded", "logged-in", "password-leaked"],
+            ),
+            // With no attacker the careful client gets its TLS.
+            step_failing(
+                &["attack none", "login"],
+                &[
+                    "stls-switch",
+                    "tls-established",
+                    "logged-in",
+                    "no-credential",
+                ],
+                &["stls-stripped", "attack-succeeded", "attack-blocked"],
+            ),
+        ],
+        quick(),
+    );
+}
+
+#[test]
+fn a_forged_certificate_reads_a_client_that_does_not_verify() {
+    check(
+        "forge-cert",
+        &[
+            step_failing(
+                &["scenario pop3s", "attack forge-cert", "verify off", "login"],
+                &[
+                    "cert-forged",
+                    "attack-succeeded",
+                    "tls-established",
+                    "logged-in",
+                    // The eavesdropper on the client's leg still reads
+                    // nothing: only the attacker in the middle does.
+                    "nothing-readable",
+                ],
+                &["attack-blocked", "cert-failed"],
+            ),
+            step_failing(
+                &["verify on"],
+                &[
+                    "cert-forged",
+                    "attack-blocked",
+                    "cert-failed unknown issuer",
+                    "no-credential",
+                ],
+                &["attack-succeeded", "tls-established", "logged-in"],
+            ),
+        ],
+        quick(),
+    );
+}
+
+#[test]
+fn an_injected_command_is_discarded_by_the_normal_server() {
+    check(
+        "inject",
+        &[step_failing(
+            &["scenario stls", "attack inject", "login"],
+            &["injection-discarded", "logged-in", "tls-established"],
+            &["attack-succeeded"],
+        )],
+        quick(),
+    );
+}
+
+/// Needs the lab's vulnerable server mode (another part of issue 10): the
+/// injected QUIT runs inside TLS and ends the session before the login.
+#[test]
+fn an_injected_command_runs_on_the_vulnerable_server() {
+    check(
+        "inject-vulnerable",
+        &[step_failing(
+            &[
+                "scenario stls",
+                "attack inject",
+                "vulnerable-server on",
+                "login",
+            ],
+            &["attack-succeeded"],
+            &["injection-discarded", "logged-in", "attack-blocked"],
+        )],
+        quick(),
+    );
+}
+
+/// Needs the decryption of the recorded TLS with the key log.
+#[test]
+fn stolen_keys_decrypt_the_recorded_session() {
+    check(
+        "steal-keys",
+        &[step(
+            &["scenario pop3s", "attack steal-keys", "login"],
+            &[
+                "decrypted",
+                "attack-succeeded",
+                "logged-in",
+                "nothing-readable",
+            ],
+        )],
+        Limits::default(),
+    );
+}
+
+/// Needs the offline APOP search: started by the lab itself when the
+/// attack is on, or by `crack` after a passive capture.
+#[test]
+fn alices_apop_password_is_cracked_offline() {
+    check(
+        "crack",
+        &[
+            step(
+                &["scenario apop", "attack crack", "login"],
+                &["apop-digest-seen", "password-cracked", "attack-succeeded"],
+            ),
+            step_failing(
+                &["scenario apop", "login"],
+                &["apop-digest-seen", "logged-in"],
+                &["password-cracked"],
+            ),
+            step(&["crack"], &["password-cracked"]),
+        ],
+        quick(),
     );
 }

@@ -962,3 +962,62 @@ fn hostile_text_is_drawn_visibly() {
     let screen = draw(&mut app, 200, 50);
     assert!(!bad(&screen), "{screen}");
 }
+
+#[test]
+fn a_lesson_sets_the_attacker_and_the_client_policies_on_the_current_scenario() {
+    use popscope::lesson::{Lang, parse::parse_lesson};
+    let text = r#"+++
+id = "attack-test"
+chapter = 13
+title = "T"
+question = "Q"
+
+[[steps]]
+text = "Strip STLS from a careless client, then make it careful."
+actions = ["scenario stls", "attack strip-stls", "require-tls off", "require-tls on", "verify off", "vulnerable-server on", "crack"]
++++
+"#;
+    let mut app = plain();
+    app.set_lessons(
+        vec![parse_lesson("en/13-t.md", Lang::En, text).unwrap()],
+        Lang::En,
+        Default::default(),
+        Some(13),
+    );
+    app.update(Action::LessonNext);
+    let effects = app.take_effects();
+    let restarts: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Lab(LabCmd::Restart(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    // One fresh lab for the scenario, then one for each change, each
+    // keeping what the actions before it set.
+    assert_eq!(restarts.len(), 6, "{effects:?}");
+    assert!(restarts.iter().all(|s| s.name == "stls"));
+    assert_eq!(restarts[0].attack, None);
+    assert!(restarts[0].require_tls);
+    let strip = Some(popscope::attack::Attack::StripStls);
+    assert_eq!(restarts[1].attack, strip);
+    assert!(restarts[1].require_tls);
+    assert!(!restarts[2].require_tls);
+    assert_eq!(restarts[2].attack, strip);
+    assert!(restarts[3].require_tls);
+    assert_eq!(restarts[4].verify, popscope::lab::Trust::InsecureAcceptAny);
+    assert!(!restarts[4].vulnerable_server);
+    assert!(restarts[5].vulnerable_server);
+    assert_eq!(restarts[5].verify, popscope::lab::Trust::InsecureAcceptAny);
+    assert_eq!(restarts[5].attack, strip);
+    // The screen's own scenario follows, so the menu shows what runs.
+    assert!(app.scenario.vulnerable_server);
+    // The crack is asked of the lab after the last restart.
+    let last_restart = effects
+        .iter()
+        .rposition(|e| matches!(e, Effect::Lab(LabCmd::Restart(_))));
+    let crack = effects
+        .iter()
+        .position(|e| matches!(e, Effect::Lab(LabCmd::Crack)));
+    assert!(crack > last_restart, "{effects:?}");
+}

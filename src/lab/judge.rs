@@ -77,6 +77,8 @@ impl Judge {
         match kind {
             EventKind::Client(ClientEvent::Error { message }) => {
                 self.refusal = Some(message.clone());
+                // A careless client does not stop (it says StaysCleartext
+                // instead): an error here is the client refusing.
                 if attack == Attack::StripStls {
                     return Some((false, format!("the client refused: {message}")));
                 }
@@ -250,5 +252,77 @@ fn secret(leak: &Leak) -> Option<&'static str> {
         }
         Leak::Apop { .. } => Some("the APOP digest (open to offline guessing)"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+    use crate::lab::Scenario;
+
+    fn started(require_tls: bool) -> EventKind {
+        let mut scenario = Scenario::named("stls").expect("stls exists");
+        scenario.attack = Some(Attack::StripStls);
+        scenario.require_tls = require_tls;
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        EventKind::Lab(LabEvent::Started {
+            scenario,
+            server: addr,
+            tap: addr,
+            own_server: true,
+        })
+    }
+
+    fn error(message: &str) -> EventKind {
+        EventKind::Client(ClientEvent::Error {
+            message: message.into(),
+        })
+    }
+
+    fn pass_leak() -> EventKind {
+        EventKind::Wire(WireEvent::Seen {
+            conn: 1,
+            item: Item::Leak(Leak::Password {
+                user: Some("alice".into()),
+                password: "wonderland".into(),
+            }),
+        })
+    }
+
+    /// The verdicts a run of events gives, in order.
+    fn verdicts(events: &[EventKind]) -> Vec<bool> {
+        let mut judge = Judge::new(Some(Attack::StripStls));
+        events
+            .iter()
+            .filter_map(|e| match judge.see(e) {
+                Some(AttackEvent::Verdict { succeeded, .. }) => Some(succeeded),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_careless_client_going_on_in_cleartext_is_no_refusal() {
+        // The careless client says STLS is missing and goes on (its own
+        // event, not an error): the password it then sends is the
+        // attacker's success.
+        let v = verdicts(&[
+            started(false),
+            EventKind::Client(ClientEvent::StaysCleartext),
+            pass_leak(),
+        ]);
+        assert_eq!(v, vec![true]);
+    }
+
+    #[test]
+    fn a_client_requiring_tls_refuses_and_the_attack_fails() {
+        let v = verdicts(&[
+            started(true),
+            error("the server does not offer STLS; refusing to go on in cleartext"),
+            pass_leak(),
+        ]);
+        assert_eq!(v, vec![false]);
     }
 }

@@ -15,12 +15,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::lab::{ClientEvent, Event, EventKind, Side, TlsEvent, WireEvent};
+use crate::lab::{AttackEvent, ClientEvent, Event, EventKind, Side, TlsEvent, WireEvent};
 use crate::pop3::server::ServerEvent;
 use crate::pop3::session::StateName;
 use crate::tls::version_called;
+use crate::wire::Direction;
 use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
+use crate::wire::tap::AttackNote;
 use crate::wire::tls::ContentType;
 
 use super::{Expect, Lang};
@@ -68,6 +70,24 @@ pub struct Facts {
     pub deleted: Option<usize>,
     /// How many messages the current session has marked for deletion.
     pub marked: usize,
+    /// A verdict said the attack succeeded.
+    pub attack_succeeded: bool,
+    /// A verdict said the attack failed.
+    pub attack_blocked: bool,
+    /// The attacker removed STLS from CAPA or answered STLS itself.
+    pub stls_stripped: bool,
+    /// The attacker presented a certificate of its own.
+    pub cert_forged: bool,
+    /// The attacker injected bytes towards the server on the current
+    /// session, and no login has followed yet.
+    pub injected: bool,
+    /// A login followed an injection on the same session: the server went
+    /// on as if the injected command had never come.
+    pub injection_survived: bool,
+    /// The attacker opened a TLS record with the stolen key log.
+    pub decrypted: bool,
+    /// The offline search found a password.
+    pub password_cracked: bool,
 }
 
 impl Facts {
@@ -90,7 +110,33 @@ impl Facts {
                     self.secret_derived = true;
                 }
             }
-            EventKind::Attack(_) => {}
+            EventKind::Attack(a) => self.apply_attack(a),
+        }
+    }
+
+    fn apply_attack(&mut self, a: &AttackEvent) {
+        match a {
+            AttackEvent::Verdict { succeeded, .. } => {
+                if *succeeded {
+                    self.attack_succeeded = true;
+                } else {
+                    self.attack_blocked = true;
+                }
+            }
+            AttackEvent::Acted { note, .. } => match note {
+                AttackNote::Removed { .. } | AttackNote::Answered { .. } => {
+                    self.stls_stripped = true;
+                }
+                AttackNote::Presented { .. } => self.cert_forged = true,
+                AttackNote::Injected {
+                    dir: Direction::ClientToServer,
+                    ..
+                } => self.injected = true,
+                _ => {}
+            },
+            AttackEvent::Decrypted { .. } => self.decrypted = true,
+            AttackEvent::CrackDone { found, .. } => self.password_cracked |= found.is_some(),
+            _ => {}
         }
     }
 
@@ -102,7 +148,16 @@ impl Facts {
                 self.tls_version = Some(summary.version.clone());
             }
             ClientEvent::TlsFailed { reason, .. } => self.cert_failures.push(reason.clone()),
-            ClientEvent::LoggedIn { .. } => self.logged_in = true,
+            ClientEvent::LoggedIn { .. } => {
+                self.logged_in = true;
+                // The server took the client's login after the attacker's
+                // command: it did not run what was injected (an injected
+                // QUIT would have ended the session first).
+                if self.injected {
+                    self.injected = false;
+                    self.injection_survived = true;
+                }
+            }
             ClientEvent::Connecting { .. }
             | ClientEvent::Sent { .. }
             | ClientEvent::StlsLeftover { .. }
@@ -119,6 +174,7 @@ impl Facts {
                 self.state = Some(StateName::Authorization);
                 self.logged_in = false;
                 self.marked = 0;
+                self.injected = false;
             }
             ServerEvent::State { state, .. } => self.state = Some(*state),
             // `send USER`/`send PASS` typed by hand log in without the
@@ -239,6 +295,15 @@ impl Facts {
             // for a session that ended without QUIT.
             Expect::Deleted(n) => self.deleted.unwrap_or(0) == *n,
             Expect::Marked(n) => self.marked == *n,
+            Expect::AttackSucceeded => self.attack_succeeded,
+            Expect::AttackBlocked => self.attack_blocked,
+            Expect::StlsStripped => self.stls_stripped,
+            Expect::CertForged => self.cert_forged,
+            // A client that took a forged reply makes the injection a
+            // success even when the login then went through.
+            Expect::InjectionDiscarded => self.injection_survived && !self.attack_succeeded,
+            Expect::Decrypted => self.decrypted,
+            Expect::PasswordCracked => self.password_cracked,
         }
     }
 }
@@ -340,6 +405,25 @@ pub fn describe(e: &Expect, lang: Lang) -> String {
                 format!("{n} messages are marked for deletion")
             }
         }
+        Expect::AttackSucceeded => pick("攻撃は成功した", "the attack succeeded"),
+        Expect::AttackBlocked => pick("攻撃は失敗した", "the attack failed"),
+        Expect::StlsStripped => pick("攻撃者が STLS を消した", "the attacker stripped STLS"),
+        Expect::CertForged => pick(
+            "攻撃者が自分の証明書を見せた",
+            "the attacker presented a certificate of its own",
+        ),
+        Expect::InjectionDiscarded => pick(
+            "注入されたコマンドは捨てられ、ログインは続いた",
+            "the injected command was thrown away and the login went on",
+        ),
+        Expect::Decrypted => pick(
+            "盗んだ鍵で TLS レコードを復号した",
+            "the stolen keys decrypted the TLS records",
+        ),
+        Expect::PasswordCracked => pick(
+            "オフラインの辞書攻撃でパスワードが見つかった",
+            "the offline search found the password",
+        ),
     }
 }
 
@@ -763,6 +847,144 @@ mod tests {
         assert_eq!(f.state, None);
     }
 
+    fn attack(a: AttackEvent) -> Event {
+        ev(EventKind::Attack(a))
+    }
+
+    fn acted(note: AttackNote) -> Event {
+        attack(AttackEvent::Acted { conn: 1, note })
+    }
+
+    fn verdict(succeeded: bool) -> Event {
+        attack(AttackEvent::Verdict {
+            attack: crate::attack::Attack::Inject,
+            succeeded,
+            why: String::new(),
+        })
+    }
+
+    fn client_logged_in() -> Event {
+        ev(EventKind::Client(ClientEvent::LoggedIn {
+            user: "alice".into(),
+            method: "USER/PASS".into(),
+        }))
+    }
+
+    #[test]
+    fn verdicts_say_succeeded_or_blocked() {
+        let f = Facts::default();
+        assert!(!f.holds(&Expect::AttackSucceeded));
+        assert!(!f.holds(&Expect::AttackBlocked));
+        let f = fold(&[verdict(true)]);
+        assert!(f.holds(&Expect::AttackSucceeded));
+        assert!(!f.holds(&Expect::AttackBlocked));
+        let f = fold(&[verdict(false)]);
+        assert!(!f.holds(&Expect::AttackSucceeded));
+        assert!(f.holds(&Expect::AttackBlocked));
+    }
+
+    #[test]
+    fn what_the_attacker_did_on_the_wire() {
+        let f = Facts::default();
+        for e in [Expect::StlsStripped, Expect::CertForged, Expect::Decrypted] {
+            assert!(!f.holds(&e), "{e:?}");
+        }
+        let f = fold(&[acted(AttackNote::Removed {
+            dir: Direction::ServerToClient,
+            line: "STLS".into(),
+            what: "STLS in the CAPA reply".into(),
+        })]);
+        assert!(f.holds(&Expect::StlsStripped));
+        let f = fold(&[acted(AttackNote::Answered {
+            line: "STLS".into(),
+            answer: "-ERR".into(),
+        })]);
+        assert!(f.holds(&Expect::StlsStripped));
+        assert!(!f.holds(&Expect::CertForged));
+        let f = fold(&[acted(AttackNote::Presented {
+            name: "localhost".into(),
+            issuer: "popscope attacker CA".into(),
+        })]);
+        assert!(f.holds(&Expect::CertForged));
+        assert!(!f.holds(&Expect::StlsStripped));
+        let f = fold(&[attack(AttackEvent::Decrypted {
+            conn: 1,
+            dir: Direction::ClientToServer,
+            seq: 0,
+            content: "application_data".into(),
+            len: 17,
+            text: "PASS wonderland".into(),
+        })]);
+        assert!(f.holds(&Expect::Decrypted));
+    }
+
+    #[test]
+    fn an_injection_is_discarded_only_when_the_login_follows_it() {
+        let injected = |dir| {
+            acted(AttackNote::Injected {
+                dir,
+                text: "QUIT".into(),
+            })
+        };
+        // Injected and then the session ended: nothing to say it was
+        // thrown away.
+        let f = fold(&[connected(), injected(Direction::ClientToServer)]);
+        assert!(!f.holds(&Expect::InjectionDiscarded));
+        // The login after it went through.
+        let f = fold(&[
+            connected(),
+            injected(Direction::ClientToServer),
+            client_logged_in(),
+        ]);
+        assert!(f.holds(&Expect::InjectionDiscarded));
+        // A login without any injection says nothing about one.
+        let f = fold(&[connected(), client_logged_in()]);
+        assert!(!f.holds(&Expect::InjectionDiscarded));
+        // Only bytes towards the server are the injected command.
+        let f = fold(&[
+            connected(),
+            injected(Direction::ServerToClient),
+            client_logged_in(),
+        ]);
+        assert!(!f.holds(&Expect::InjectionDiscarded));
+        // The injection on one session and a login on the next: the first
+        // session did not survive it.
+        let f = fold(&[
+            connected(),
+            injected(Direction::ClientToServer),
+            connected(),
+            client_logged_in(),
+        ]);
+        assert!(!f.holds(&Expect::InjectionDiscarded));
+        // A client that took the forged reply: the attack worked even
+        // though the login went through.
+        let f = fold(&[
+            connected(),
+            injected(Direction::ClientToServer),
+            verdict(true),
+            client_logged_in(),
+        ]);
+        assert!(!f.holds(&Expect::InjectionDiscarded));
+    }
+
+    #[test]
+    fn the_crack_counts_only_when_it_found_the_password() {
+        let done = |found: Option<&str>| {
+            attack(AttackEvent::CrackDone {
+                user: "alice".into(),
+                found: found.map(String::from),
+                tried: 10,
+                elapsed: Duration::from_millis(1),
+                rate: 1e4,
+                estimate: None,
+            })
+        };
+        assert!(!fold(&[done(None)]).holds(&Expect::PasswordCracked));
+        assert!(fold(&[done(Some("wonderland"))]).holds(&Expect::PasswordCracked));
+        // A later search that fails does not undo a found password.
+        assert!(fold(&[done(Some("wonderland")), done(None)]).holds(&Expect::PasswordCracked));
+    }
+
     #[test]
     fn every_expectation_has_a_label_in_both_languages() {
         let all = [
@@ -786,6 +1008,13 @@ mod tests {
             "cert-failed unknown issuer",
             "deleted 2",
             "marked 1",
+            "attack-succeeded",
+            "attack-blocked",
+            "stls-stripped",
+            "cert-forged",
+            "injection-discarded",
+            "decrypted",
+            "password-cracked",
         ];
         for word in all {
             let e = Expect::parse(word).unwrap();

@@ -1,4 +1,4 @@
-//! Lessons: the twelve chapters as files, parsed, checked and run.
+//! Lessons: the thirteen chapters as files, parsed, checked and run.
 //!
 //! A lesson file is Markdown with a TOML front matter between `+++`
 //! lines. The front matter holds the chapter's id, number, title and
@@ -35,7 +35,7 @@ pub struct Lesson {
     pub lang: Lang,
     /// A stable id, the same in both languages, e.g. "pop3".
     pub id: String,
-    /// The chapter number (1–12 for the built-in course; a teacher's own
+    /// The chapter number (1–13 for the built-in course; a teacher's own
     /// lessons may use others).
     pub chapter: u32,
     /// The chapter's title.

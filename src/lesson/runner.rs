@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use super::facts::Facts;
 use super::{Expect, Lesson, ScenarioSpec, StepAction};
 use crate::lab::driver::{DriverMsg, LabCmd, drive};
-use crate::lab::{ClientEvent, EventKind};
+use crate::lab::{ClientEvent, EventKind, Scenario};
 use crate::wire::tap::{Gate, GateMode};
 
 /// What one step did.
@@ -103,8 +103,9 @@ pub async fn run_lesson_with(lesson: &Lesson, limits: &Limits) -> Vec<StepOutcom
     .to_scenario();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (msg_tx, msg_rx) = mpsc::unbounded_channel();
-    let driver = tokio::spawn(drive(start, cmd_rx, msg_tx));
+    let driver = tokio::spawn(drive(start.clone(), cmd_rx, msg_tx));
     let mut run = Run {
+        scenario: start,
         cmds: cmd_tx,
         msgs: msg_rx,
         limits: limits.clone(),
@@ -148,6 +149,9 @@ pub async fn run_lesson_with(lesson: &Lesson, limits: &Limits) -> Vec<StepOutcom
 
 /// The runner's side of the driver: what it sent, what came back.
 struct Run {
+    /// The scenario the current lab runs, which `attack` and the switches
+    /// change.
+    scenario: Scenario,
     cmds: mpsc::UnboundedSender<LabCmd>,
     msgs: mpsc::UnboundedReceiver<DriverMsg>,
     limits: Limits,
@@ -270,20 +274,30 @@ impl Run {
         }
     }
 
+    /// Stop the current lab and start a fresh one with `scenario`.
+    fn restart(&mut self, scenario: Scenario) {
+        // The old lab may hold a command on a paused wire; release it, or
+        // the driver never gets to the restart.
+        if let Some(g) = self.gate.take() {
+            g.open();
+        }
+        self.scenario = scenario.clone();
+        self.send(LabCmd::Restart(scenario));
+        self.generation += 1;
+        self.failed = None;
+        self.failure_reported = false;
+        self.facts.reset();
+    }
+
     async fn act(&mut self, action: &StepAction) -> Result<(), String> {
         match action {
-            StepAction::Scenario(spec) => {
-                // The old lab may hold a command on a paused wire; release
-                // it, or the driver never gets to the restart.
-                if let Some(g) = self.gate.take() {
-                    g.open();
+            StepAction::Scenario(spec) => self.restart(spec.to_scenario()),
+            StepAction::Attack(_) | StepAction::Set(..) => {
+                if let Some(s) = action.changed_scenario(&self.scenario) {
+                    self.restart(s);
                 }
-                self.send(LabCmd::Restart(spec.to_scenario()));
-                self.generation += 1;
-                self.failed = None;
-                self.failure_reported = false;
-                self.facts.reset();
             }
+            StepAction::Crack => self.send(LabCmd::Crack),
             StepAction::Send(line) => self.send(LabCmd::Command(line.clone())),
             StepAction::Login => self.send(LabCmd::Login),
             StepAction::Connect => self.send(LabCmd::Connect),

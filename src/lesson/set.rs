@@ -47,6 +47,7 @@ const BUILTIN: &[(Lang, &str, &str)] = &[
     builtin!(Ja, "10-compare.md"),
     builtin!(Ja, "11-handshake.md"),
     builtin!(Ja, "12-switch.md"),
+    builtin!(Ja, "13-attacker.md"),
     builtin!(En, "01-delivery.md"),
     builtin!(En, "02-protocols.md"),
     builtin!(En, "03-what-to-protect.md"),
@@ -59,6 +60,7 @@ const BUILTIN: &[(Lang, &str, &str)] = &[
     builtin!(En, "10-compare.md"),
     builtin!(En, "11-handshake.md"),
     builtin!(En, "12-switch.md"),
+    builtin!(En, "13-attacker.md"),
 ];
 
 /// The built-in lessons, both languages. A file that does not parse is
@@ -437,6 +439,9 @@ pub fn action_text(a: &StepAction) -> String {
         ),
         StepAction::Highlight(e) => format!("highlight {}", Element::name(*e)),
         StepAction::Diagram(d, stage) => format!("diagram {} {stage}", Diagram::name(*d)),
+        StepAction::Attack(a) => format!("attack {}", a.map_or("none", |a| a.name())),
+        StepAction::Set(name, on) => format!("{name} {}", if *on { "on" } else { "off" }),
+        StepAction::Crack => "crack".into(),
     }
 }
 
@@ -471,6 +476,13 @@ pub fn expect_text(e: &Expect) -> String {
         Expect::CertFailed(w) => format!("cert-failed {w}"),
         Expect::Deleted(n) => format!("deleted {n}"),
         Expect::Marked(n) => format!("marked {n}"),
+        Expect::AttackSucceeded => "attack-succeeded".into(),
+        Expect::AttackBlocked => "attack-blocked".into(),
+        Expect::StlsStripped => "stls-stripped".into(),
+        Expect::CertForged => "cert-forged".into(),
+        Expect::InjectionDiscarded => "injection-discarded".into(),
+        Expect::Decrypted => "decrypted".into(),
+        Expect::PasswordCracked => "password-cracked".into(),
     }
 }
 
@@ -551,10 +563,10 @@ mod tests {
     #[test]
     fn the_builtin_course_parses_completely() {
         let all = builtin();
-        assert_eq!(all.len(), 24, "every built-in file parses");
+        assert_eq!(all.len(), 26, "every built-in file parses");
         assert!(check(&all).is_empty(), "{:?}", check(&all));
         let course = Course::builtin();
-        assert_eq!(course.chapters(), (1..=12).collect::<Vec<_>>());
+        assert_eq!(course.chapters(), (1..=13).collect::<Vec<_>>());
         let l = course.get(5, Lang::Ja).expect("chapter 5");
         assert_eq!(l.lang, Lang::Ja);
         assert_eq!(l.source, "built-in ja/05-pop3.md");
@@ -668,6 +680,16 @@ mod tests {
             "view hex",
             "highlight loot",
             "diagram mail-path 3",
+            "attack strip-stls",
+            "attack forge-cert",
+            "attack inject",
+            "attack steal-keys",
+            "attack crack",
+            "attack none",
+            "require-tls on",
+            "verify off",
+            "vulnerable-server on",
+            "crack",
         ] {
             let a = StepAction::parse(w).expect("valid action");
             assert_eq!(action_text(&a), w);
@@ -680,6 +702,13 @@ mod tests {
             "cert-failed unknown issuer",
             "cert-failed",
             "deleted 2",
+            "attack-succeeded",
+            "attack-blocked",
+            "stls-stripped",
+            "cert-forged",
+            "injection-discarded",
+            "decrypted",
+            "password-cracked",
         ] {
             let e = Expect::parse(w).expect("valid expectation");
             assert_eq!(expect_text(&e), w);

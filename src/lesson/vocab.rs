@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::attack::Attack;
 use crate::lab::{Scenario, Trust};
 use crate::pop3::session::StateName;
 
@@ -170,6 +171,19 @@ pub enum VerifyName {
     Insecure,
 }
 
+impl VerifyName {
+    /// Set the scenario's certificate check as this name says. The
+    /// `verify=` setting of `scenario` and the `verify on|off` switch both
+    /// go through here.
+    pub fn apply(self, s: &mut Scenario) {
+        s.verify = match self {
+            VerifyName::Lab => Trust::LabCa,
+            VerifyName::System => Trust::SystemRoots,
+            VerifyName::Insecure => Trust::InsecureAcceptAny,
+        };
+    }
+}
+
 impl ScenarioSpec {
     /// The lab scenario it stands for.
     pub fn to_scenario(&self) -> Scenario {
@@ -178,16 +192,72 @@ impl ScenarioSpec {
         let mut s = Scenario::named(&self.name)
             .or_else(|| Scenario::named("plain"))
             .expect("the plain scenario exists");
-        match self.verify {
-            Some(VerifyName::Lab) | None => {}
-            Some(VerifyName::System) => s.verify = Trust::SystemRoots,
-            Some(VerifyName::Insecure) => s.verify = Trust::InsecureAcceptAny,
+        if let Some(v) = self.verify {
+            v.apply(&mut s);
         }
         if let Some(r) = self.require_tls {
             s.require_tls = r;
         }
         s
     }
+}
+
+/// A client or server setting a lesson can switch on or off, changing
+/// the current scenario and restarting the lab with it.
+///
+/// Each switch is one row of [`SWITCHES`]: its name as lessons write it
+/// and how it changes a [`Scenario`]. A new switch (the vulnerable client
+/// mode, say) is one more row there.
+#[derive(Clone, Copy)]
+pub struct Switch {
+    /// The word lessons use, e.g. `require-tls`.
+    pub name: &'static str,
+    /// How `on` or `off` changes the scenario.
+    pub set: fn(&mut Scenario, bool),
+}
+
+/// The switches a lesson may turn `on` or `off`.
+pub const SWITCHES: &[Switch] = &[
+    // The careful client: no credential leaves it without TLS.
+    Switch {
+        name: "require-tls",
+        set: |s, on| s.require_tls = on,
+    },
+    // On checks the certificate against the lab's CA; off accepts any
+    // certificate, which is what clicking through a warning amounts to.
+    Switch {
+        name: "verify",
+        set: |s, on| {
+            let v = if on {
+                VerifyName::Lab
+            } else {
+                VerifyName::Insecure
+            };
+            v.apply(s);
+        },
+    },
+    // The lab's own server keeps bytes sent before the TLS handshake
+    // (CVE-2011-0411 class); off by default.
+    Switch {
+        name: "vulnerable-server",
+        set: |s, on| s.vulnerable_server = on,
+    },
+];
+
+/// Change `scenario` as the setting action `name on|off` says. Only the
+/// names in [`SWITCHES`] parse, so an unknown name changes nothing.
+fn apply_switch(scenario: &mut Scenario, name: &str, on: bool) {
+    if let Some(sw) = SWITCHES.iter().find(|sw| sw.name == name) {
+        (sw.set)(scenario, on);
+    }
+}
+
+/// The attack words: every [`Attack`] by its name, and `none`.
+fn attack_table() -> Vec<(&'static str, Option<Attack>)> {
+    let mut t: Vec<(&'static str, Option<Attack>)> =
+        Attack::ALL.iter().map(|a| (a.name(), Some(*a))).collect();
+    t.push(("none", None));
+    t
 }
 
 /// What a step does to the lab or the screen.
@@ -216,6 +286,15 @@ pub enum StepAction {
     Highlight(Element),
     /// `diagram NAME STAGE`: draw a diagram up to a stage.
     Diagram(Diagram, u32),
+    /// `attack NAME|none`: put this attacker on the wire (or none) and
+    /// restart the lab with the current scenario otherwise unchanged.
+    Attack(Option<Attack>),
+    /// `SWITCH on|off` (one of [`SWITCHES`], e.g. `require-tls on`):
+    /// change that setting of the current scenario and restart the lab.
+    Set(&'static str, bool),
+    /// `crack`: the attacker guesses, offline, the password of the last
+    /// APOP login the wire carried.
+    Crack,
 }
 
 /// What a step expects to have happened in the lab, checked against the
@@ -263,6 +342,27 @@ pub enum Expect {
     Deleted(usize),
     /// `marked N`: N messages are marked for deletion.
     Marked(usize),
+    /// `attack-succeeded`: the attacker's verdict is that it got what it
+    /// came for.
+    AttackSucceeded,
+    /// `attack-blocked`: the attacker's verdict is that it failed (the
+    /// client refused, or the attack had no effect).
+    AttackBlocked,
+    /// `stls-stripped`: the attacker took STLS out of the CAPA reply or
+    /// answered the client's STLS itself.
+    StlsStripped,
+    /// `cert-forged`: the attacker presented a certificate of its own.
+    CertForged,
+    /// `injection-discarded`: the attacker injected a command into the
+    /// client's STLS, and the session went on to a login as if nothing
+    /// had been added.
+    InjectionDiscarded,
+    /// `decrypted`: the attacker opened a recorded TLS record with the
+    /// stolen key log.
+    Decrypted,
+    /// `password-cracked`: the offline search found the password behind
+    /// a recorded APOP digest.
+    PasswordCracked,
 }
 
 /// Why a word did not parse: what was found and what was expected.
@@ -289,7 +389,8 @@ fn one_of<T: Copy>(what: &str, word: &str, table: &[(&'static str, T)]) -> Resul
         })
 }
 
-/// The action words, for error messages and the format's documentation.
+/// The action words, for error messages and the format's documentation;
+/// the switches of [`SWITCHES`] are action words too.
 pub const ACTION_WORDS: &[&str] = &[
     "scenario",
     "connect",
@@ -302,6 +403,8 @@ pub const ACTION_WORDS: &[&str] = &[
     "view",
     "highlight",
     "diagram",
+    "attack",
+    "crack",
 ];
 
 /// The expectation words, for error messages and documentation.
@@ -324,6 +427,13 @@ pub const EXPECT_WORDS: &[&str] = &[
     "cert-failed",
     "deleted",
     "marked",
+    "attack-succeeded",
+    "attack-blocked",
+    "stls-stripped",
+    "cert-forged",
+    "injection-discarded",
+    "decrypted",
+    "password-cracked",
 ];
 
 fn no_args(word: &str, rest: &str) -> Result<(), VocabError> {
@@ -396,11 +506,24 @@ impl StepAction {
                 }
                 StepAction::Diagram(d, stage)
             }
-            _ => {
-                return Err(VocabError(format!(
-                    "unknown action {word:?}: expected one of {}",
-                    ACTION_WORDS.join(", ")
-                )));
+            "attack" => StepAction::Attack(one_of("attack", rest, &attack_table())?),
+            "crack" => no_args(word, rest).map(|_| StepAction::Crack)?,
+            w => {
+                let Some(sw) = SWITCHES.iter().find(|sw| sw.name == w) else {
+                    let words: Vec<&str> = ACTION_WORDS
+                        .iter()
+                        .copied()
+                        .chain(SWITCHES.iter().map(|sw| sw.name))
+                        .collect();
+                    return Err(VocabError(format!(
+                        "unknown action {word:?}: expected one of {}",
+                        words.join(", ")
+                    )));
+                };
+                StepAction::Set(
+                    sw.name,
+                    one_of(sw.name, rest, &[("on", true), ("off", false)])?,
+                )
             }
         })
     }
@@ -416,7 +539,24 @@ impl StepAction {
                 | StepAction::Pause
                 | StepAction::Resume
                 | StepAction::Step(_)
+                | StepAction::Attack(_)
+                | StepAction::Set(..)
+                | StepAction::Crack
         )
+    }
+
+    /// The scenario a lab restarts with when this action changes the
+    /// current one (`attack`, or a switch), or `None` for every other
+    /// action. The screen and the headless runner both restart through
+    /// this, so they change the same settings the same way.
+    pub fn changed_scenario(&self, current: &Scenario) -> Option<Scenario> {
+        let mut s = current.clone();
+        match self {
+            StepAction::Attack(a) => s.attack = *a,
+            StepAction::Set(name, on) => apply_switch(&mut s, name, *on),
+            _ => return None,
+        }
+        Some(s)
     }
 }
 
@@ -530,6 +670,13 @@ impl Expect {
             "cert-failed" => Ok(Expect::CertFailed(rest.to_string())),
             "deleted" => Ok(Expect::Deleted(number(word, rest)?)),
             "marked" => Ok(Expect::Marked(number(word, rest)?)),
+            "attack-succeeded" => bare(Expect::AttackSucceeded),
+            "attack-blocked" => bare(Expect::AttackBlocked),
+            "stls-stripped" => bare(Expect::StlsStripped),
+            "cert-forged" => bare(Expect::CertForged),
+            "injection-discarded" => bare(Expect::InjectionDiscarded),
+            "decrypted" => bare(Expect::Decrypted),
+            "password-cracked" => bare(Expect::PasswordCracked),
             _ => Err(VocabError(format!(
                 "unknown expectation {word:?}: expected one of {}",
                 EXPECT_WORDS.join(", ")
@@ -573,6 +720,64 @@ mod tests {
         assert!(StepAction::parse("send").is_err());
         assert!(StepAction::parse("login now").is_err());
         assert!(StepAction::parse("focus attic").is_err());
+    }
+
+    #[test]
+    fn attack_and_switches_change_the_current_scenario() {
+        let mut s = Scenario::named("stls").unwrap();
+        assert!(s.require_tls);
+        let step = |s: &Scenario, w: &str| {
+            StepAction::parse(w)
+                .unwrap_or_else(|e| panic!("{w}: {e}"))
+                .changed_scenario(s)
+                .unwrap_or_else(|| panic!("{w} changes nothing"))
+        };
+        s = step(&s, "attack strip-stls");
+        assert_eq!(s.attack, Some(Attack::StripStls));
+        s = step(&s, "require-tls off");
+        assert!(!s.require_tls);
+        // The attack stays while a policy changes, and the reverse.
+        assert_eq!(s.attack, Some(Attack::StripStls));
+        s = step(&s, "verify off");
+        assert_eq!(s.verify, Trust::InsecureAcceptAny);
+        s = step(&s, "verify on");
+        assert_eq!(s.verify, Trust::LabCa);
+        s = step(&s, "vulnerable-server on");
+        assert!(s.vulnerable_server);
+        s = step(&s, "attack none");
+        assert_eq!(s.attack, None);
+        assert!(s.vulnerable_server && !s.require_tls);
+        assert_eq!(s.name, "stls", "the scenario itself stays");
+        for a in Attack::ALL {
+            let s = step(&s, &format!("attack {}", a.name()));
+            assert_eq!(s.attack, Some(a));
+        }
+        // Other actions change no setting.
+        for w in ["crack", "login", "scenario plain", "send STAT"] {
+            let a = StepAction::parse(w).unwrap();
+            assert!(a.changed_scenario(&s).is_none(), "{w}");
+            assert!(a.touches_lab(), "{w}");
+        }
+    }
+
+    #[test]
+    fn bad_attack_words_say_what_was_expected() {
+        let e = StepAction::parse("attack sniff").unwrap_err();
+        assert!(e.0.contains("strip-stls"), "{e}");
+        assert!(e.0.contains("none"), "{e}");
+        let e = StepAction::parse("require-tls maybe").unwrap_err();
+        assert!(e.0.contains("on, off"), "{e}");
+        assert!(StepAction::parse("verify").is_err());
+        assert!(StepAction::parse("crack now").is_err());
+        // The switches are listed among the action words.
+        let e = StepAction::parse("requiretls on").unwrap_err();
+        assert!(e.0.contains("require-tls"), "{e}");
+        assert!(e.0.contains("vulnerable-server"), "{e}");
+        assert!(Expect::parse("attack-succeeded now").is_err());
+        assert_eq!(
+            Expect::parse("password-cracked"),
+            Ok(Expect::PasswordCracked)
+        );
     }
 
     #[test]

@@ -1128,6 +1128,12 @@ impl App {
                 // step, so only the focus changes here.
                 StepAction::Highlight(e) => self.set_focus(focus_of(e.pane())),
                 StepAction::Diagram(..) => {}
+                StepAction::Attack(_) | StepAction::Set(..) => {
+                    if let Some(s) = a.changed_scenario(&self.scenario) {
+                        self.restart(s);
+                    }
+                }
+                StepAction::Crack => self.send_lab(LabCmd::Crack),
             }
         }
     }
