@@ -10,7 +10,8 @@
 //!   deletion marks and the one-session-per-maildrop lock; the demo content.
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
-//! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes.
+//! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes,
+//!   and TLS record decryption from a stolen key log (`wire::decrypt`).
 //! - [`lab`]: server + tap + client wired for one scenario; the `Event` stream;
 //!   the driver task that runs a lab for the screen and the lesson runner.
 //! - [`lesson`]: lesson files: the step vocabulary, parsing with `file:line`

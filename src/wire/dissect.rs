@@ -350,6 +350,16 @@ impl Dissector {
         }
     }
 
+    /// A dissector for the POP3 lines carried inside TLS after STLS (as the
+    /// record decryptor recovers them): no greeting comes first. See
+    /// [`Pop3Dissector::after_stls`].
+    pub fn after_stls(timestamp: Option<String>) -> Self {
+        Dissector {
+            pop3: Pop3Dissector::after_stls(timestamp),
+            ..Self::new()
+        }
+    }
+
     /// A dissector for implicit TLS (POP3S): records from byte 0.
     pub fn new_tls() -> Self {
         Dissector {
