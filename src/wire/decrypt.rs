@@ -47,6 +47,10 @@ use super::tls::{
     self, ContentType, HandshakeReader, Record, RecordHeader, RecordReader, TLS12, TLS13,
 };
 
+#[cfg(test)]
+#[path = "decrypt_tests.rs"]
+mod tests;
+
 /// The NSS key-log labels this decryptor uses.
 pub mod label {
     /// TLS 1.2: the master secret.
