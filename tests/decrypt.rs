@@ -73,12 +73,23 @@ fn relay(
 
 /// Run a rustls client and server limited to one version and one suite
 /// through a recording relay on loopback. The client writes a POP3 login
-/// and 40 000 bytes, the server answers with 50 000; with `key_update`
+/// and filler bytes, the server answers with its own; with `key_update`
 /// (TLS 1.3 only) both then refresh their keys and write once more.
 fn run(
     version: &'static SupportedProtocolVersion,
     suite: SupportedCipherSuite,
     key_update: bool,
+) -> Capture {
+    run_sized(version, suite, key_update, 40_000, 50_000)
+}
+
+/// [`run`] with the given numbers of filler bytes after the login.
+fn run_sized(
+    version: &'static SupportedProtocolVersion,
+    suite: SupportedCipherSuite,
+    key_update: bool,
+    client_filler: usize,
+    server_filler: usize,
 ) -> Capture {
     let pki_dir = tempfile::tempdir().unwrap();
     let pki = tls::ensure_demo_pki(pki_dir.path()).unwrap();
@@ -113,8 +124,8 @@ fn run(
     let client_config = Arc::new(client_config);
 
     let mut client_wrote = b"USER alice\r\nPASS wonderland\r\n".to_vec();
-    client_wrote.extend(filler(40_000, 1));
-    let mut server_wrote = filler(50_000, 2);
+    client_wrote.extend(filler(client_filler, 1));
+    let mut server_wrote = filler(server_filler, 2);
     let client_more = b"RETR 1\r\n".to_vec();
     let server_more = b"+OK after the key update\r\n".to_vec();
     let first_client_len = client_wrote.len();
@@ -548,4 +559,66 @@ fn how_the_capture_is_cut_does_not_matter_and_damage_never_panics() {
             );
         }
     }
+}
+
+/// Regenerate the seeds of the `decrypt` fuzz target from real sessions:
+/// `cargo test --test decrypt -- --ignored`. Each seed is the key log, a
+/// NUL, then the capture in the format of `fuzzing::encode_capture`.
+#[test]
+#[ignore = "writes fuzz/corpus/decrypt"]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/decrypt");
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = |name: &str, keys: &KeyLog, chunks: &[(Direction, &[u8])], pop3s: bool| {
+        let mut data = keys.to_nss_text().into_bytes();
+        data.push(0);
+        data.extend(popscope::fuzzing::encode_capture(pop3s, chunks));
+        std::fs::write(dir.join(name), data).unwrap();
+    };
+    let tls13 = |n| suites(&rustls::version::TLS13).nth(n).unwrap();
+    let tls12 = |n| {
+        suites(&rustls::version::TLS12)
+            .filter(|s| format!("{:?}", s.suite()).contains("ECDSA"))
+            .nth(n)
+            .unwrap()
+    };
+    let cases = [
+        (
+            "tls13-aes128",
+            run_sized(&rustls::version::TLS13, tls13(0), false, 100, 200),
+        ),
+        (
+            "tls13-key-update",
+            run_sized(&rustls::version::TLS13, tls13(2), true, 10, 20),
+        ),
+        (
+            "tls12-aes256",
+            run_sized(&rustls::version::TLS12, tls12(1), false, 100, 200),
+        ),
+        (
+            "tls12-chacha",
+            run_sized(&rustls::version::TLS12, tls12(2), false, 100, 200),
+        ),
+    ];
+    for (name, capture) in &cases {
+        seed(name, &capture.keys, &capture.chunks(), true);
+    }
+    let (events, _) = lab_run("stls");
+    let mut keys = KeyLog::new();
+    let mut chunks = Vec::new();
+    for e in &events {
+        match &e.kind {
+            EventKind::Tls(TlsEvent::Secret {
+                label,
+                client_random,
+                secret,
+                ..
+            }) => keys.insert_hex(label, client_random, secret).unwrap(),
+            EventKind::Wire(WireEvent::Chunk { dir, bytes, .. }) => {
+                chunks.push((*dir, bytes.as_slice()))
+            }
+            _ => {}
+        }
+    }
+    seed("lab-stls", &keys, &chunks, false);
 }
