@@ -275,7 +275,7 @@ impl rustls::KeyLog for KeyLogRecorder {
 
 /// Which keys a record was (or would have been) opened with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "epoch", rename_all = "snake_case")]
+#[serde(tag = "keys", rename_all = "snake_case")]
 pub enum Epoch {
     /// TLS 1.3 handshake traffic keys.
     Handshake,
@@ -981,6 +981,9 @@ fn derive(
             client_random: hex::encode(random),
         })
     };
+    // ring refuses a key only when its length does not fit the algorithm;
+    // the lengths come from the suite table, so this would mean an entry
+    // of that table is wrong, which is the suite not being supported.
     let broken = || Failure::UnsupportedSuite { suite: suite_id };
     match (version, half.epoch) {
         (TLS13, Epoch::Handshake) => {

@@ -264,6 +264,38 @@ fn a_connection_without_stls_stays_pop3() {
     assert_eq!(d.timestamp.as_deref(), Some("<1.2@x>"));
 }
 
+#[test]
+fn outcomes_serialize_for_the_json_transcript() {
+    let opened = Outcome::Opened(OpenedRecord {
+        dir: Direction::ClientToServer,
+        offset: 517,
+        epoch: Epoch::Application { generation: 0 },
+        seq: 3,
+        content_type: ContentType::ApplicationData,
+        plaintext: b"PASS wonderland\r\n".to_vec(),
+    });
+    let json = serde_json::to_value(&opened).unwrap();
+    assert_eq!(json["outcome"], "opened");
+    assert_eq!(json["dir"], "client_to_server");
+    assert_eq!(json["epoch"]["keys"], "application");
+    assert_eq!(json["epoch"]["generation"], 0);
+    assert_eq!(json["plaintext"], hex::encode("PASS wonderland\r\n"));
+    let failed = Outcome::Failed(FailedRecord {
+        dir: Direction::ServerToClient,
+        offset: 9,
+        epoch: Some(Epoch::Handshake),
+        seq: Some(0),
+        reason: Failure::NoKey {
+            label: label::SERVER_HANDSHAKE,
+            client_random: hex::encode(RANDOM),
+        },
+    });
+    let json = serde_json::to_value(&failed).unwrap();
+    assert_eq!(json["outcome"], "failed");
+    assert_eq!(json["reason"]["kind"], "no_key");
+    assert_eq!(json["reason"]["label"], label::SERVER_HANDSHAKE);
+}
+
 proptest! {
     #[test]
     fn hostile_bytes_never_panic_and_memory_stays_bounded(
