@@ -296,6 +296,52 @@ fn outcomes_serialize_for_the_json_transcript() {
     assert_eq!(json["reason"]["label"], label::SERVER_HANDSHAKE);
 }
 
+#[test]
+fn the_pop3_inside_stls_has_no_greeting_but_keeps_its_timestamp() {
+    let record = |dir, text: &str| OpenedRecord {
+        dir,
+        offset: 0,
+        epoch: Epoch::Application { generation: 0 },
+        seq: 0,
+        content_type: ContentType::ApplicationData,
+        plaintext: text.as_bytes().to_vec(),
+    };
+    let (c, s) = (Direction::ClientToServer, Direction::ServerToClient);
+    let d = Decryption {
+        opened: vec![
+            record(c, "CAPA\r\n"),
+            record(s, "+OK capabilities\r\nUSER\r\n.\r\n"),
+            record(c, "APOP alice c4c9334bac560ecc979e58001b3e22fb\r\n"),
+            record(s, "+OK maildrop ready\r\n"),
+            record(c, "RETR 1\r\n"),
+            record(s, "+OK\r\nSubject: inside\r\n\r\nhi\r\n.\r\n"),
+        ],
+        failed: Vec::new(),
+        tls_started: true,
+        implicit_tls: false,
+        version: Some(TLS13),
+        suite: Some(0x1301),
+        client_random: None,
+        change_cipher_spec: 0,
+        cleartext_records: 0,
+        timestamp: Some("<1.2@x>".into()),
+    };
+    let (items, loot) = d.pop3();
+    assert!(
+        !items.iter().any(|i| matches!(i, Item::Undecodable { .. })),
+        "{items:?}"
+    );
+    assert_eq!(
+        loot.apop,
+        [(
+            "alice".to_string(),
+            "c4c9334bac560ecc979e58001b3e22fb".to_string(),
+            Some("<1.2@x>".to_string())
+        )]
+    );
+    assert_eq!(loot.messages, [(None, None, Some("inside".to_string()))]);
+}
+
 proptest! {
     #[test]
     fn hostile_bytes_never_panic_and_memory_stays_bounded(
