@@ -444,6 +444,42 @@ fn handshake_secrets_alone_open_the_handshake_but_not_the_mail() {
     )));
 }
 
+#[test]
+fn application_secrets_alone_open_the_mail_but_not_the_handshake() {
+    for suite in suites(&rustls::version::TLS13) {
+        let capture = run(&rustls::version::TLS13, suite, true);
+        let text: String = capture
+            .keys
+            .to_nss_text()
+            .lines()
+            .filter(|l| l.contains("TRAFFIC_SECRET_0"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let d = decrypt_capture(&KeyLog::parse(&text).unwrap(), &capture.chunks(), true);
+        assert_eq!(
+            d.application_data(Direction::ClientToServer),
+            capture.client_wrote
+        );
+        assert_eq!(
+            d.application_data(Direction::ServerToClient),
+            capture.server_wrote
+        );
+        assert!(d.opened.iter().all(|r| r.epoch != Epoch::Handshake));
+        // The handshake records stay closed, and say which secret is missing.
+        assert!(!d.failed.is_empty());
+        for f in &d.failed {
+            assert_eq!(f.epoch, Some(Epoch::Handshake));
+            assert!(matches!(
+                f.reason,
+                Failure::NoKey {
+                    label: label::CLIENT_HANDSHAKE | label::SERVER_HANDSHAKE,
+                    ..
+                }
+            ));
+        }
+    }
+}
+
 /// Run a lab scenario: log in, read message 1; return the events and the
 /// RETR body the client received.
 fn lab_run(name: &str) -> (Vec<Event>, String) {

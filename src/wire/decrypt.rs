@@ -15,7 +15,9 @@
 //!   handshake records use the handshake traffic secrets; a direction
 //!   moves to its application secret (`*_TRAFFIC_SECRET_0`) after the
 //!   Finished message that decryption reveals, and to the next generation
-//!   after each KeyUpdate.
+//!   after each KeyUpdate. A key log with the application secrets but not
+//!   the handshake ones still opens the mail: the first record that opens
+//!   under the application keys marks the switch.
 //! - TLS 1.2 (RFC 5246 §5, §6.3): the key block comes from the master
 //!   secret (`CLIENT_RANDOM` lines) and both hello randoms by the PRF;
 //!   each direction is encrypted after its ChangeCipherSpec. AES-GCM
@@ -875,6 +877,12 @@ impl Decryptor {
         if half.key.is_none() {
             half.key = Some(derive(keys, session, dir, half));
         }
+        if tls13
+            && half.epoch == Epoch::Handshake
+            && matches!(half.key, Some(Err(Failure::NoKey { .. })))
+        {
+            skip_unreadable_handshake(keys, session, dir, half, &record);
+        }
         let seq = half.seq;
         half.seq = half.seq.wrapping_add(1);
         let epoch = half.epoch;
@@ -907,6 +915,35 @@ impl Decryptor {
             }
         }
     }
+}
+
+/// A TLS 1.3 key log may hold the application secrets without the
+/// handshake ones (a leak of only what protects the mail). Then the
+/// Finished that marks the switch can never be read, so each record of the
+/// handshake epoch is tried with the first application keys at sequence 0:
+/// the first one that opens is where the switch happened, and `half` moves
+/// there. Otherwise `half` is left as it was.
+fn skip_unreadable_handshake(
+    keys: &KeyLog,
+    session: &Session,
+    dir: Direction,
+    half: &mut Half,
+    record: &Record,
+) {
+    let application = Epoch::Application { generation: 0 };
+    let saved = (half.epoch, half.secret.take());
+    half.epoch = application;
+    let probe = derive(keys, session, dir, half);
+    if let Ok(key) = probe
+        && key.open(&record.header, 0, record.body.clone()).is_ok()
+    {
+        let secret = half.secret.take();
+        half.new_epoch(application);
+        half.key = Some(Ok(key));
+        half.secret = secret;
+        return;
+    }
+    (half.epoch, half.secret) = saved;
 }
 
 /// Take the randoms, version and suite from cleartext hellos.
