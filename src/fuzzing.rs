@@ -24,6 +24,7 @@ use crate::pop3::command::Command;
 use crate::pop3::framing::{BodyEncoder, LineReader, MAX_REPLY_LINE, crlf_len, unstuff};
 use crate::pop3::session::{Backend, Note, Output, Session, SessionConfig};
 use crate::wire::Direction;
+use crate::wire::decrypt::{Decryptor, KeyLog, Outcome, decrypt_capture};
 use crate::wire::dissect::Dissector;
 use crate::wire::tls::summarize_certificate;
 
@@ -372,6 +373,54 @@ pub fn dissect(data: &[u8]) {
     assert_eq!(cut_items, whole_items, "chunking changed the items");
     assert_eq!(cut.loot(), whole.loot(), "chunking changed the loot");
     let _ = cut.loot().summary();
+}
+
+/// The most the record decryptor may buffer: per direction a record and
+/// two handshake messages being reassembled, plus the POP3 dissector's
+/// buffers before STLS, with slack.
+const DECRYPTOR_BOUND: usize = 1536 * 1024;
+
+/// The record decryptor of the "stolen keys" attack. The input is key-log
+/// text, a NUL byte, then a capture in the format of [`dissect`] (without a
+/// NUL, all of it is the capture and the key log is empty). Besides not
+/// panicking, the decryptor promises bounded buffers and that chunking
+/// changes nothing, checked as in [`dissect`].
+pub fn decrypt(data: &[u8]) {
+    let (keys, rest) = match data.iter().position(|&b| b == 0) {
+        Some(i) => {
+            let text = String::from_utf8_lossy(&data[..i]);
+            (KeyLog::parse(&text).unwrap_or_default(), &data[i + 1..])
+        }
+        None => (KeyLog::new(), data),
+    };
+    let Some((pop3s, chunks)) = capture(rest) else {
+        return;
+    };
+    let mut cut = Decryptor::new(keys.clone(), pop3s);
+    let mut cut_outcomes: Vec<Outcome> = Vec::new();
+    for (dir, bytes) in &chunks {
+        cut_outcomes.extend(cut.feed(*dir, bytes));
+        assert!(cut.buffered() <= DECRYPTOR_BOUND, "decryptor buffers grew");
+    }
+    let mut merged: Vec<(Direction, Vec<u8>)> = Vec::new();
+    for (dir, bytes) in &chunks {
+        match merged.last_mut() {
+            Some((d, b)) if d == dir => b.extend_from_slice(bytes),
+            _ => merged.push((*dir, bytes.to_vec())),
+        }
+    }
+    let merged: Vec<(Direction, &[u8])> = merged.iter().map(|(d, b)| (*d, b.as_slice())).collect();
+    let whole = decrypt_capture(&keys, &merged, pop3s);
+    let (mut opened, mut failed) = (Vec::new(), Vec::new());
+    for outcome in cut_outcomes {
+        match outcome {
+            Outcome::Opened(r) => opened.push(r),
+            Outcome::Failed(r) => failed.push(r),
+        }
+    }
+    assert_eq!(opened, whole.opened, "chunking changed what opened");
+    assert_eq!(failed, whole.failed, "chunking changed what failed");
+    let _ = whole.pop3();
 }
 
 /// The DER reader behind the certificate summaries of the TLS pane.

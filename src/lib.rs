@@ -11,7 +11,8 @@
 //!   deletion marks and the one-session-per-maildrop lock; the demo content.
 //! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
-//! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes.
+//! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes,
+//!   and TLS record decryption from a stolen key log (`wire::decrypt`).
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop
 //!   (strip STLS, forged certificate, injection) and the offline APOP
 //!   dictionary search.

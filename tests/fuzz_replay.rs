@@ -20,6 +20,7 @@ type Body = fn(&[u8]);
 const TARGETS: &[(&str, Body)] = &[
     ("command", fuzzing::command),
     ("dissect", fuzzing::dissect),
+    ("decrypt", fuzzing::decrypt),
     ("der", fuzzing::der),
     ("lesson", fuzzing::lesson),
     ("maildir_name", fuzzing::maildir_name),

@@ -996,11 +996,12 @@ async fn pump(
                 {
                     // Inside POP3S the greeting comes through TLS; inside
                     // STLS it came before, in cleartext.
+                    let timestamp = c.dissector.timestamp().map(str::to_owned);
                     let d = c.attacker.get_or_insert_with(|| {
                         if implicit_tls {
                             Dissector::new()
                         } else {
-                            Dissector::after_stls()
+                            Dissector::after_stls(timestamp)
                         }
                     });
                     for item in d.feed(*dir, bytes) {

@@ -350,13 +350,19 @@ impl Dissector {
         }
     }
 
-    /// A dissector for the plaintext inside TLS begun with STLS (what a
-    /// man in the middle reads): POP3 with the greeting already past.
-    pub fn after_stls() -> Self {
+    /// A dissector for the POP3 lines carried inside TLS after STLS (as the
+    /// record decryptor recovers them): no greeting comes first. See
+    /// [`Pop3Dissector::after_stls`].
+    pub fn after_stls(timestamp: Option<String>) -> Self {
         Dissector {
-            pop3: Pop3Dissector::after_stls(),
-            ..Dissector::new()
+            pop3: Pop3Dissector::after_stls(timestamp),
+            ..Self::new()
         }
+    }
+
+    /// The APOP timestamp of the greeting, once seen in cleartext.
+    pub fn timestamp(&self) -> Option<&str> {
+        self.pop3.timestamp()
     }
 
     /// A dissector for implicit TLS (POP3S): records from byte 0.

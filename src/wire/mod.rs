@@ -7,7 +7,10 @@
 //! - [`tap`]: the relay between client and server that reports every chunk.
 //! - [`dissect`]: one connection's dissector: both directions, switching
 //!   from POP3 lines to TLS records at the right byte after STLS.
+//! - [`decrypt`]: the "stolen keys" attack: TLS 1.2 and 1.3 records of a
+//!   recorded connection opened with the session's key log.
 
+pub mod decrypt;
 pub mod dissect;
 pub mod pop3;
 pub mod tap;

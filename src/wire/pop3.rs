@@ -146,12 +146,14 @@ impl Pop3Dissector {
         Self::default()
     }
 
-    /// A dissector for the POP3 that goes on inside TLS after STLS: the
-    /// greeting came before, in cleartext, so the first server line is
-    /// already an answer.
-    pub fn after_stls() -> Self {
+    /// A dissector for the POP3 session inside TLS after STLS: the greeting
+    /// came before, in cleartext, so the server's first line is a reply.
+    /// `timestamp` is that greeting's APOP timestamp, which an APOP login
+    /// inside TLS still refers to.
+    pub fn after_stls(timestamp: Option<String>) -> Self {
         let mut d = Self::default();
         d.state.greeted = true;
+        d.state.timestamp = timestamp;
         d
     }
 

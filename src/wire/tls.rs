@@ -203,6 +203,7 @@ pub struct RecordReader {
     current: Option<Partial>,
     offset: u64,
     cleartext: bool,
+    keep_all: bool,
     error: Option<RecordError>,
 }
 
@@ -227,8 +228,16 @@ impl RecordReader {
             current: None,
             offset,
             cleartext: true,
+            keep_all: false,
             error: None,
         }
+    }
+
+    /// While `true`, every body is kept, ciphertext included: the record
+    /// decryptor ([`super::decrypt`]) needs the bytes the eavesdropper
+    /// otherwise only counts. Memory stays bounded by one record body.
+    pub fn set_keep_all(&mut self, keep_all: bool) {
+        self.keep_all = keep_all;
     }
 
     /// While `true` (the default), bodies of handshake, alert and
@@ -335,11 +344,12 @@ impl RecordReader {
                 *input = &[];
                 return Some(Err(problem));
             }
-            let keep = self.cleartext
-                && matches!(
-                    header.content_type,
-                    ContentType::Handshake | ContentType::Alert | ContentType::ChangeCipherSpec
-                );
+            let keep = self.keep_all
+                || self.cleartext
+                    && matches!(
+                        header.content_type,
+                        ContentType::Handshake | ContentType::Alert | ContentType::ChangeCipherSpec
+                    );
             self.current = Some(Partial {
                 header,
                 offset,
@@ -353,6 +363,14 @@ impl RecordReader {
             });
         }
     }
+}
+
+/// The 32-byte `random` of a ClientHello or ServerHello body (RFC 8446
+/// §4.1.2, §4.1.3; the same place in TLS 1.2): it follows the two-byte
+/// version. The key log is indexed by the client's, and the TLS 1.2 key
+/// block is derived from both. `None` if the body is too short.
+pub fn hello_random(body: &[u8]) -> Option<[u8; 32]> {
+    body.get(2..34)?.try_into().ok()
 }
 
 /// One handshake message cut out of the handshake stream, not yet decoded.
