@@ -198,6 +198,43 @@ async fn a_genuine_certificate_for_another_name_is_caught_by_the_name_check() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stolen_keys_open_every_record_the_wire_carried() {
+    for name in ["pop3s", "stls"] {
+        let events = lab_run(name, Attack::StealKeys, |_| {}).await;
+        // The wire itself shows nothing readable inside TLS...
+        assert!(!contains(
+            &wire_bytes(&events, Direction::ClientToServer),
+            b"wonderland"
+        ));
+        // ...but the records the tap recorded open with the key log, in
+        // order, and the client's decrypted application data is exactly
+        // what it sent inside TLS.
+        let mut sent = String::new();
+        for e in &events {
+            if let EventKind::Attack(AttackEvent::Decrypted {
+                dir: Direction::ClientToServer,
+                content,
+                text,
+                ..
+            }) = &e.kind
+                && content == "application_data"
+            {
+                sent.push_str(text);
+            }
+        }
+        let expected = if name == "stls" { "CAPA\r\n" } else { "" };
+        assert!(
+            sent.starts_with(&format!(
+                "{expected}USER alice\r\nPASS wonderland\r\nSTAT\r\n"
+            )),
+            "{name}: {sent:?}"
+        );
+        let v = verdicts(&events);
+        assert!(v[0].0 && v[0].1.contains("stolen key log"), "{name}: {v:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_bytes_are_sent_and_the_careful_server_discards_them() {
     let events = lab_run("stls", Attack::Inject, |s| s.require_tls = true).await;
     // The client's side carried only STLS; the attacker added QUIT on the

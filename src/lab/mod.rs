@@ -12,6 +12,7 @@ pub mod driver;
 mod event;
 mod judge;
 pub mod proxy;
+mod stolen;
 
 pub use event::{
     AttackEvent, ClientEvent, Event, EventKind, LabEvent, Means, Side, TlsEvent, WireEvent,
@@ -230,6 +231,8 @@ impl Emitter {
 struct KeyLogEvents {
     side: Side,
     emit: Emitter,
+    /// Where the stolen-keys attacker gets its copy of the key log.
+    leak: Option<stolen::Leaked>,
 }
 
 impl std::fmt::Debug for KeyLogEvents {
@@ -242,6 +245,11 @@ impl std::fmt::Debug for KeyLogEvents {
 
 impl rustls::KeyLog for KeyLogEvents {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        // Into the attacker's copy first, so that it holds the secret
+        // before the record it opens can cross the wire.
+        if let Some(leak) = &self.leak {
+            let _ = crate::sync::lock(leak).insert(label, client_random, secret);
+        }
         self.emit.now(EventKind::Tls(TlsEvent::Secret {
             side: self.side,
             label: label.to_string(),
@@ -423,6 +431,7 @@ impl Lab {
                 server_tls.key_log = Arc::new(KeyLogEvents {
                     side: Side::Server,
                     emit: emit.clone(),
+                    leak: None,
                 });
                 let mut users = Users::new();
                 for (n, p) in demo::DEMO_USERS {
@@ -520,6 +529,8 @@ impl Lab {
             scenario.password.clone(),
             scenario.attack == Some(Attack::Crack),
         );
+        let leaked: Option<stolen::Leaked> =
+            (scenario.attack == Some(Attack::StealKeys)).then(stolen::Leaked::default);
         let (open_tx, open_conns) = watch::channel(0usize);
         tasks.push(tokio::spawn(pump(
             trx,
@@ -527,6 +538,7 @@ impl Lab {
             scenario.transport == Transport::Implicit,
             open_tx,
             Some(cracker.clone()),
+            leaked.clone(),
         )));
 
         // The client's settings, built once: every connect opens a session
@@ -560,6 +572,7 @@ impl Lab {
             c.key_log = Arc::new(KeyLogEvents {
                 side: Side::Client,
                 emit: emit.clone(),
+                leak: leaked.clone(),
             });
             Some(PreparedTls {
                 config: Arc::new(c),
@@ -886,11 +899,14 @@ async fn pump(
     implicit_tls: bool,
     open: watch::Sender<usize>,
     cracker: Option<Arc<crack::Cracker>>,
+    leaked: Option<stolen::Leaked>,
 ) {
     struct Conn {
         dissector: Dissector,
         /// What the attacker reads inside TLS it terminated.
         attacker: Option<Dissector>,
+        /// What the attacker holding the key log opens.
+        stolen: Option<stolen::Stolen>,
         closed: u8,
     }
     let mut conns: HashMap<u64, Conn> = HashMap::new();
@@ -912,6 +928,7 @@ async fn pump(
                     Conn {
                         dissector,
                         attacker: None,
+                        stolen: None,
                         closed: 0,
                     },
                 );
@@ -930,6 +947,12 @@ async fn pump(
                     .get_mut(&c.conn)
                     .map(|s| s.dissector.feed(c.dir, &c.bytes))
                     .unwrap_or_default();
+                if let (Some(keys), Some(s)) = (&leaked, conns.get_mut(&c.conn)) {
+                    let timestamp = s.dissector.timestamp().map(str::to_owned);
+                    s.stolen
+                        .get_or_insert_with(|| stolen::Stolen::new(implicit_tls, timestamp))
+                        .chunk(c.conn, c.dir, &c.bytes, keys, &emit, c.at);
+                }
                 emit.at(
                     c.at,
                     EventKind::Wire(WireEvent::Chunk {
@@ -976,6 +999,9 @@ async fn pump(
                     None => false,
                 };
                 if done && let Some(s) = conns.remove(&conn) {
+                    if let Some(st) = &s.stolen {
+                        st.ended(conn, &emit, at);
+                    }
                     let loot = s.dissector.loot().clone();
                     let summary = loot.summary();
                     emit.at(

@@ -109,6 +109,7 @@ impl Proxy {
             options.implicit_tls,
             open_tx,
             None,
+            None,
         )));
         Ok((Proxy { addr, tasks }, rx))
     }

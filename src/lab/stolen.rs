@@ -1,0 +1,172 @@
+//! The stolen-keys attack in the lab: the attacker holds the client's key
+//! log (as malware or a forgotten `SSLKEYLOGFILE` would leak it) and opens
+//! the TLS records the tap recorded, live, as they cross.
+//!
+//! The keys reach the lab through rustls's key-log hook while the records
+//! reach it through the tap, and the two are not ordered with each other:
+//! a record can be reported before the secret that opens it. So each
+//! connection keeps what crossed, and whenever the key log has grown the
+//! recording is decrypted again from the start; records already reported
+//! are not reported twice. Records that stay closed are reported once, when
+//! the connection ends.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::Emitter;
+use super::event::{AttackEvent, EventKind, Means};
+use crate::wire::Direction;
+use crate::wire::decrypt::{Decryptor, KeyLog, Outcome};
+use crate::wire::dissect::{Dissector, Item};
+use crate::wire::tls::ContentType;
+
+/// How much of a decrypted record an event carries.
+const TEXT_KEPT: usize = 4096;
+
+/// The key log the lab's client leaks, shared by its key-log hook and the
+/// pump.
+pub(crate) type Leaked = Arc<Mutex<KeyLog>>;
+
+/// One connection, seen by the attacker holding the key log.
+pub(crate) struct Stolen {
+    implicit_tls: bool,
+    chunks: Vec<(Direction, Vec<u8>)>,
+    decryptor: Option<Decryptor>,
+    /// Key-log entries the decryptor was built with.
+    keys_used: usize,
+    /// (direction, offset) of every record already reported.
+    reported: HashSet<(Direction, u64)>,
+    /// The POP3 inside the opened records.
+    pop3: Dissector,
+    /// The failures of the latest decryption, reported at the end.
+    failed: Vec<String>,
+}
+
+impl Stolen {
+    pub(crate) fn new(implicit_tls: bool, timestamp: Option<String>) -> Stolen {
+        Stolen {
+            implicit_tls,
+            chunks: Vec::new(),
+            decryptor: None,
+            keys_used: 0,
+            reported: HashSet::new(),
+            pop3: if implicit_tls {
+                Dissector::new()
+            } else {
+                Dissector::after_stls(timestamp)
+            },
+            failed: Vec::new(),
+        }
+    }
+
+    /// A chunk crossed: open what can be opened and report it.
+    pub(crate) fn chunk(
+        &mut self,
+        conn: u64,
+        dir: Direction,
+        bytes: &[u8],
+        keys: &Leaked,
+        emit: &Emitter,
+        at: Duration,
+    ) {
+        self.chunks.push((dir, bytes.to_vec()));
+        let snapshot = crate::sync::lock(keys).clone();
+        let outcomes = if self.decryptor.is_none() || snapshot.len() != self.keys_used {
+            // The key log grew: start again from the first byte.
+            self.keys_used = snapshot.len();
+            let mut d = Decryptor::new(snapshot, self.implicit_tls);
+            let mut all = Vec::new();
+            for (dir, bytes) in &self.chunks {
+                all.extend(d.feed(*dir, bytes));
+            }
+            self.decryptor = Some(d);
+            all
+        } else {
+            match self.decryptor.as_mut() {
+                Some(d) => d.feed(dir, bytes),
+                None => Vec::new(),
+            }
+        };
+        self.failed.clear();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Opened(r) => {
+                    if !self.reported.insert((r.dir, r.offset)) {
+                        continue;
+                    }
+                    let text = if r.content_type == ContentType::Handshake {
+                        handshake_names(&r.plaintext)
+                    } else {
+                        let kept = &r.plaintext[..r.plaintext.len().min(TEXT_KEPT)];
+                        String::from_utf8_lossy(kept).into_owned()
+                    };
+                    emit.at(
+                        at,
+                        EventKind::Attack(AttackEvent::Decrypted {
+                            conn,
+                            dir: r.dir,
+                            seq: r.seq,
+                            content: r.content_type.name().to_string(),
+                            len: r.plaintext.len(),
+                            text,
+                        }),
+                    );
+                    if r.content_type == ContentType::ApplicationData {
+                        for item in self.pop3.feed(r.dir, &r.plaintext) {
+                            if let Item::Leak(leak) = item {
+                                emit.at(
+                                    at,
+                                    EventKind::Attack(AttackEvent::Learned {
+                                        conn,
+                                        means: Means::StolenKeys,
+                                        leak,
+                                    }),
+                                );
+                            }
+                        }
+                    }
+                }
+                Outcome::Failed(f) => self.failed.push(f.reason.to_string()),
+            }
+        }
+    }
+
+    /// The connection ended: say what stayed closed, if anything did.
+    pub(crate) fn ended(&self, conn: u64, emit: &Emitter, at: Duration) {
+        let Some(first) = self.failed.first() else {
+            if self.reported.is_empty() {
+                emit.at(
+                    at,
+                    EventKind::Attack(AttackEvent::Sealed {
+                        conn,
+                        records: 0,
+                        reason: "no TLS record crossed on this connection".into(),
+                    }),
+                );
+            }
+            return;
+        };
+        emit.at(
+            at,
+            EventKind::Attack(AttackEvent::Sealed {
+                conn,
+                records: self.failed.len(),
+                reason: first.clone(),
+            }),
+        );
+    }
+}
+
+/// The handshake messages in a decrypted handshake record, by name
+/// ("EncryptedExtensions, Certificate, CertificateVerify, Finished"):
+/// their bytes are binary and say nothing on a screen.
+fn handshake_names(mut body: &[u8]) -> String {
+    let mut names = Vec::new();
+    while body.len() >= 4 {
+        names.push(crate::wire::tls::handshake_type_name(body[0]));
+        let len = usize::from(body[1]) << 16 | usize::from(body[2]) << 8 | usize::from(body[3]);
+        body = body.get(4 + len..).unwrap_or(&[]);
+    }
+    names.join(", ")
+}
