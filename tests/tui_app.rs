@@ -5,10 +5,16 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use popscope::lab::{Event, Lab, LabOptions, Scenario, TransportKind};
+use popscope::attack::Attack;
+use popscope::lab::describe::attack_line;
+use popscope::lab::{
+    AttackEvent, AuthKind, Event, EventKind, Lab, LabOptions, Scenario, TransportKind, Verify,
+};
 use popscope::pop3::session::StateName;
 use popscope::tui::app::ClientLine;
-use popscope::tui::app::{Action, App, Effect, Focus, GateOp, LabCmd, WireView};
+use popscope::tui::app::{
+    Action, App, Effect, Focus, GateOp, LabCmd, MENU_ROWS, MenuRow, WireView,
+};
 use popscope::tui::panes::Screen;
 use popscope::tui::theme::{Theme, ThemeName};
 use ratatui::Terminal;
@@ -961,4 +967,224 @@ fn hostile_text_is_drawn_visibly() {
     }
     let screen = draw(&mut app, 200, 50);
     assert!(!bad(&screen), "{screen}");
+}
+
+/// The restarts `update` asked the lab driver for, oldest first.
+fn restarts(effects: Vec<Effect>) -> Vec<Scenario> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Lab(LabCmd::Restart(s)) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ticks(app: &mut App, n: usize) {
+    for _ in 0..n {
+        app.update(Action::Tick);
+    }
+}
+
+#[test]
+fn the_attacker_row_cycles_attacks_and_restarts_the_lab_with_each() {
+    let mut app = App::new(Scenario::named("stls").unwrap());
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('s')]);
+    let row = MENU_ROWS
+        .iter()
+        .position(|&r| r == MenuRow::Attacker)
+        .unwrap();
+    for _ in 0..row {
+        press(&mut app, &[KeyCode::Down]);
+    }
+    press(&mut app, &[KeyCode::Right]);
+    // The change reaches the lab once the menu has been still a moment.
+    assert!(restarts(app.take_effects()).is_empty());
+    ticks(&mut app, 10);
+    let r = restarts(app.take_effects());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].attack, Some(Attack::StripStls));
+    assert_eq!(app.scenario.attack, Some(Attack::StripStls));
+    assert!(
+        app.menu.is_some(),
+        "the menu stays open for the next change"
+    );
+    // The attacker's pane and the status line say so.
+    let screen = draw(&mut app, 120, 40);
+    assert!(screen.contains("3 Attacker · strip STLS"), "{screen}");
+    assert!(screen.contains("ATTACKER: strip STLS"), "{screen}");
+
+    // Running through values quickly restarts the lab once, with the last.
+    press(&mut app, &[KeyCode::Right]);
+    ticks(&mut app, 2);
+    press(&mut app, &[KeyCode::Right]);
+    ticks(&mut app, 10);
+    let r = restarts(app.take_effects());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].attack, Some(Attack::Inject));
+
+    // Every attack is on the row, and then none again; closing the menu
+    // sends a change still waiting.
+    let mut seen = vec![Some(Attack::StripStls), Some(Attack::ForgeCert)];
+    seen.push(app.scenario.attack);
+    for _ in 0..3 {
+        press(&mut app, &[KeyCode::Right]);
+        seen.push(app.menu.as_ref().unwrap().scenario.attack);
+    }
+    press(&mut app, &[KeyCode::Esc]);
+    assert!(app.menu.is_none());
+    let r = restarts(app.take_effects());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].attack, None);
+    let mut all = vec![];
+    all.extend(Attack::ALL.iter().copied().map(Some));
+    all.push(None);
+    assert_eq!(seen, all);
+    assert!(draw(&mut app, 120, 40).contains("3 Eavesdropper"));
+}
+
+#[test]
+fn an_attack_picks_a_session_it_can_act_on() {
+    let mut app = plain();
+    app.update(Action::MenuOpen);
+    let row = MENU_ROWS
+        .iter()
+        .position(|&r| r == MenuRow::Attacker)
+        .unwrap();
+    for _ in 0..row {
+        app.update(Action::MenuDown);
+    }
+    app.update(Action::MenuRight);
+    let s = &app.menu.as_ref().unwrap().scenario;
+    assert_eq!(s.transport, TransportKind::Stls, "STLS to strip");
+    assert!(!s.require_tls, "the client's policy is the learner's");
+    app.update(Action::MenuLeft);
+    app.update(Action::MenuLeft);
+    let s = &app.menu.as_ref().unwrap().scenario;
+    assert_eq!(s.attack, Some(Attack::Crack));
+    assert_eq!(s.auth, AuthKind::Apop, "an APOP login to crack");
+}
+
+#[test]
+fn the_client_policies_and_the_vulnerable_server_restart_the_lab_visibly() {
+    let mut app = App::new(Scenario::named("stls").unwrap());
+    assert!(draw(&mut app, 120, 40).contains("1 Client · TLS required · verifies cert"));
+    app.update(Action::MenuOpen);
+    for (row, check) in [
+        (
+            MenuRow::RequireTls,
+            (|s: &Scenario| !s.require_tls) as fn(&Scenario) -> bool,
+        ),
+        (MenuRow::Verify, |s| s.verify == Verify::Insecure),
+        (MenuRow::VulnerableServer, |s| s.vulnerable_server),
+    ] {
+        let i = MENU_ROWS.iter().position(|&r| r == row).unwrap();
+        while app.menu.as_ref().unwrap().row != i {
+            app.update(Action::MenuDown);
+        }
+        app.update(Action::MenuRight);
+        ticks(&mut app, 10);
+        let r = restarts(app.take_effects());
+        assert_eq!(r.len(), 1, "{row:?}: {r:?}");
+        assert!(check(&r[0]), "{row:?}: {:?}", r[0]);
+    }
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains("ON: deliberately vulnerable (lab only)"),
+        "{screen}"
+    );
+    app.update(Action::MenuClose);
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains("1 Client · TLS if offered · accepts any cert"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("DELIBERATELY VULNERABLE (lab only)"),
+        "{screen}"
+    );
+    assert!(screen.contains("VULNERABLE SERVER (lab only)"), "{screen}");
+    // At 80 columns the status line still says it, shorter.
+    assert!(draw(&mut app, 80, 24).contains(" VULN "));
+}
+
+/// Run the demo on a real lab with `scenario` and return its events in
+/// time order.
+async fn demo_events(scenario: Scenario) -> Vec<Event> {
+    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
+    // Whether the client goes on or refuses, both are the lesson.
+    let _ = lab.run_demo().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lab.shutdown().await;
+    let mut events = Vec::new();
+    while let Some(e) = rx.recv().await {
+        events.push(e);
+    }
+    events.sort_by_key(|e| e.at);
+    events
+}
+
+/// The verdict the lab judged, as the attacker's line words it.
+fn verdict_of(events: &[Event]) -> (bool, String) {
+    events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Attack(v @ AttackEvent::Verdict { succeeded, .. }) => {
+                Some((*succeeded, attack_line(v).unwrap()))
+            }
+            _ => None,
+        })
+        .expect("a verdict")
+}
+
+fn app_for(scenario: &Scenario, events: Vec<Event>) -> App {
+    let mut app = App::new(scenario.clone());
+    for e in events {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    app
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_attacker_pane_shows_a_real_strip_stls_and_its_verdict() {
+    for require_tls in [false, true] {
+        let scenario = Scenario {
+            attack: Some(Attack::StripStls),
+            require_tls,
+            ..Scenario::named("stls").unwrap()
+        };
+        let events = demo_events(scenario.clone()).await;
+        let (succeeded, verdict) = verdict_of(&events);
+        let mut app = app_for(&scenario, events);
+        app.update(Action::FocusPane(Focus::Wire));
+        // What the attacker did comes first, before the mail it let by.
+        app.update(Action::ToggleZoom);
+        app.update(Action::ScrollTop);
+        let theme = Theme::new(ThemeName::Dark, false);
+        let buf = draw_cells(&mut app, 120, 40, &theme);
+        let screen = draw(&mut app, 120, 40);
+        assert!(screen.contains("3 Attacker · strip STLS"), "{screen}");
+        assert!(
+            screen.contains("» removed \"STLS\" (STLS in the CAPA reply)"),
+            "{screen}"
+        );
+        // The verdict stands out in the danger colour when the attacker
+        // won and in the safe one when the client stopped it.
+        let head: String = verdict.chars().take(40).collect();
+        let (row, _) = row_with(&buf, &head).unwrap_or_else(|| panic!("{head:?}\n{screen}"));
+        let cells = cells_of(&row, "", &head);
+        let want = if succeeded { theme.leak } else { theme.good };
+        assert!(
+            cells.iter().all(|(_, c)| c.fg == want.fg.unwrap()),
+            "require_tls {require_tls}: {head:?}"
+        );
+        if require_tls {
+            assert!(!succeeded, "{verdict}");
+            assert!(!screen.contains("wonderland"), "{screen}");
+        } else {
+            // The careless client sent the password where the attacker
+            // could read it.
+            assert!(screen.contains("PASS wonderland"), "{screen}");
+        }
+    }
 }

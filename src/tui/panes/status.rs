@@ -55,7 +55,30 @@ impl Widget for &StatusBar<'_> {
             (GateState::Paused, _) => "PAUSED".to_string(),
             (GateState::Playing { speed }, _) => format!("▶{}ms", SPEEDS_MS[speed]),
         };
-        let mut spans = vec![
+        let mut spans = Vec::new();
+        // The attacker and the deliberately vulnerable modes are the first
+        // thing on the line, in the danger colour.
+        if let Some(a) = s.attack {
+            spans.push(span(
+                if wide {
+                    format!(" ATTACKER: {} ", crate::lab::describe::attack_name(a))
+                } else {
+                    " ATTACK ".to_string()
+                },
+                t.leak,
+            ));
+        }
+        if s.vulnerable_server {
+            spans.push(span(
+                if wide {
+                    " VULNERABLE SERVER (lab only) "
+                } else {
+                    " VULN "
+                },
+                t.leak,
+            ));
+        }
+        spans.extend([
             span(
                 format!(" {} {} {tls} {verify} ", s.transport.name(), s.auth.name()),
                 t.status,
@@ -65,7 +88,7 @@ impl Widget for &StatusBar<'_> {
             span(if wide { "│ " } else { "│" }, t.status),
             span(format!("{gate} "), t.status),
             span("│", t.status),
-        ];
+        ]);
         let keys: &[(&str, &str)] = match (wide, app.lesson.open) {
             (true, true) => &[
                 ("?", "help"),
@@ -82,6 +105,13 @@ impl Widget for &StatusBar<'_> {
             (false, true) => &[("?", "help"), ("]", "next"), ("^C", "quit")],
             (false, false) => &[("?", "help"), ("s", "scen"), ("^C", "quit")],
         };
+        if app.cracking() {
+            spans.push(span(" K", t.key));
+            spans.push(span(" stop", t.status));
+        } else if app.attack.apop.is_some() {
+            spans.push(span(" K", t.key));
+            spans.push(span(" crack", t.status));
+        }
         for (k, what) in keys {
             spans.push(span(format!(" {k}"), t.key));
             spans.push(span(format!(" {what}"), t.status));
