@@ -1188,3 +1188,127 @@ async fn the_attacker_pane_shows_a_real_strip_stls_and_its_verdict() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_attacker_pane_reads_inside_a_forged_certificate() {
+    let scenario = Scenario {
+        attack: Some(Attack::ForgeCert),
+        verify: Verify::Insecure,
+        ..Scenario::named("pop3s").unwrap()
+    };
+    let events = demo_events(scenario.clone()).await;
+    let (succeeded, _) = verdict_of(&events);
+    assert!(succeeded, "a client that accepts any certificate is read");
+    let mut app = app_for(&scenario, events);
+    app.update(Action::FocusPane(Focus::Wire));
+    app.update(Action::ToggleZoom);
+    app.update(Action::ScrollTop);
+    let theme = Theme::new(ThemeName::Dark, false);
+    let buf = draw_cells(&mut app, 100, 30, &theme);
+    // The password crossed inside TLS, and the attacker read it: the line
+    // is marked as read through an open lock and coloured as a secret.
+    let (row, text) = row_with(&buf, "PASS wonderland").expect("the PASS line");
+    assert!(text.contains("C→S 🔓 PASS wonderland"), "{text}");
+    let cells = cells_of(&row, "🔓", "PASS wonderland");
+    assert!(cells.iter().all(|(_, c)| c.bg == theme.leak.bg.unwrap()));
+    insta::assert_snapshot!("attacker_forge_cert_100x30", draw(&mut app, 100, 30));
+    app.update(Action::ToggleZoom);
+    insta::assert_snapshot!("attacker_forge_cert_80x24", draw(&mut app, 80, 24));
+}
+
+fn attack_event(a: AttackEvent) -> Action {
+    Action::Lab(
+        0,
+        Box::new(Event {
+            at: Duration::ZERO,
+            kind: EventKind::Attack(a),
+        }),
+    )
+}
+
+fn lab_cmds(effects: Vec<Effect>) -> Vec<String> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Lab(c) => Some(format!("{c:?}")),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
+    let mut app = App::new(Scenario::named("apop").unwrap());
+    press(&mut app, &[KeyCode::Esc]);
+    // Nothing to crack before an APOP login has crossed the wire.
+    press(&mut app, &[KeyCode::Char('K')]);
+    assert!(lab_cmds(app.take_effects()).is_empty());
+    assert!(!draw(&mut app, 80, 24).contains("K crack"));
+    app.update(Action::Lab(
+        0,
+        Box::new(Event {
+            at: Duration::ZERO,
+            kind: EventKind::Wire(popscope::lab::WireEvent::Seen {
+                conn: 1,
+                item: popscope::wire::dissect::Item::Leak(popscope::wire::pop3::Leak::Apop {
+                    user: "alice".into(),
+                    digest: "0123456789abcdef0123456789abcdef".into(),
+                    timestamp: Some("<1.2@lab>".into()),
+                }),
+            }),
+        }),
+    ));
+    app.update(Action::FocusPane(Focus::Wire));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("K crack"), "the key is offered:\n{screen}");
+    assert!(
+        screen.contains("alice's APOP digest captured:  K  guesses the password offline"),
+        "{screen}"
+    );
+    press(&mut app, &[KeyCode::Char('K')]);
+    assert_eq!(lab_cmds(app.take_effects()), ["Crack"]);
+
+    app.update(attack_event(AttackEvent::CrackStarted {
+        user: "alice".into(),
+        candidates: Some(4000),
+    }));
+    app.update(attack_event(AttackEvent::CrackProgress {
+        tried: 1000,
+        candidates: Some(4000),
+        rate: 2_500_000.0,
+    }));
+    let screen = draw(&mut app, 80, 24);
+    assert!(
+        screen.contains("1000 of 4000 · 2.5 million guesses/s"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("attacker_crack_running_80x24", screen);
+    // K stops it, and so does Esc.
+    press(&mut app, &[KeyCode::Char('K')]);
+    assert_eq!(lab_cmds(app.take_effects()), ["StopCrack"]);
+    assert!(!app.cracking());
+    app.update(attack_event(AttackEvent::CrackStarted {
+        user: "alice".into(),
+        candidates: None,
+    }));
+    press(&mut app, &[KeyCode::Esc]);
+    assert_eq!(lab_cmds(app.take_effects()), ["StopCrack"]);
+
+    // A search that ends without the password says how long trying every
+    // password of its kind would take instead.
+    let estimate = "exhaustive search of 10 characters from 26 symbols would take about 560 years at 8.0 million guesses/s";
+    let done = AttackEvent::CrackDone {
+        user: "alice".into(),
+        found: None,
+        tried: 4000,
+        elapsed: Duration::from_millis(2),
+        rate: 2_000_000.0,
+        estimate: Some(estimate.into()),
+    };
+    let line = attack_line(&done).unwrap();
+    app.update(attack_event(done));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains(&line), "{screen}");
+    assert!(screen.contains("would take about 560"), "{screen}");
+    assert!(!screen.contains("Esc stops"), "{screen}");
+}

@@ -1388,10 +1388,16 @@ impl App {
         }
     }
 
+    /// True while the attacker acts: an attack is on, or it has guessed at
+    /// a captured password.
+    pub fn attacking(&self) -> bool {
+        self.scenario.attack.is_some() || self.attack.crack.is_some()
+    }
+
     /// The pane's title in the lesson's language: the eavesdropper's pane
     /// is the attacker's while an attack is on.
     pub fn pane_title(&self, f: Focus) -> &'static str {
-        if f == Focus::Wire && self.scenario.attack.is_some() {
+        if f == Focus::Wire && self.attacking() {
             return match self.lesson.lang {
                 Lang::En => "Attacker",
                 Lang::Ja => "攻撃者",

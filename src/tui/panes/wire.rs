@@ -192,29 +192,41 @@ fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
         }
         return out;
     }
-    let head = format!("guessing {}'s APOP password ", c.user);
-    let tail = match c.candidates {
+    let counts = match c.candidates {
         Some(n) => format!(" {} of {n} · {}", c.tried, rate_words(c.rate)),
         None => format!(" {} tried · {}", c.tried, rate_words(c.rate)),
     };
+    let (share, percent) = match c.candidates {
+        Some(n) if n > 0 => {
+            let share = c.tried.min(n) as f64 / n as f64;
+            (share, format!(" {:>3.0}%", share * 100.0))
+        }
+        _ => (0.0, String::new()),
+    };
     let stop = if c.running {
-        " · K stops"
+        " · K or Esc stops"
     } else {
         " · stopped"
     };
-    let used = head.chars().count() + tail.chars().count() + stop.len() + 2;
-    let bar_w = width.saturating_sub(used).clamp(8, 30);
-    let filled = match c.candidates {
-        Some(n) if n > 0 => (c.tried.min(n) as f64 / n as f64 * bar_w as f64).round() as usize,
-        _ => 0,
-    };
-    vec![Line::from(vec![
-        span(head, t.header_name),
-        span("█".repeat(filled), t.err),
-        span("░".repeat(bar_w - filled.min(bar_w)), t.dim),
-        span(tail, t.text),
-        span(stop, t.dim),
-    ])]
+    let bar_w = width
+        .saturating_sub(percent.len() + stop.chars().count())
+        .clamp(8, 40);
+    let filled = ((share * bar_w as f64).round() as usize).min(bar_w);
+    vec![
+        Line::from(vec![
+            span(
+                format!("guessing {}'s APOP password:", c.user),
+                t.header_name,
+            ),
+            span(counts, t.text),
+        ]),
+        Line::from(vec![
+            span("█".repeat(filled), t.err),
+            span("░".repeat(bar_w - filled), t.dim),
+            span(percent, t.text),
+            span(stop, t.dim),
+        ]),
+    ]
 }
 
 /// One line of the records view.
@@ -363,8 +375,11 @@ fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
             span(format!(" {text}"), t.text),
         ]));
     }
+    // "Nothing readable" is the passive eavesdropper's view; once the
+    // attacker has read inside the TLS, saying so would contradict it.
+    let read_inside = !app.attack.learned.is_empty();
     for (conn, loot, summary) in &app.wire.learned {
-        if !loot.readable() {
+        if !loot.readable() && !read_inside {
             out.push(Line::from(vec![
                 span(format!("connection {conn}: "), t.dim),
                 span(summary.clone(), t.good),
@@ -423,7 +438,7 @@ impl Widget for &WirePane<'_> {
             body,
             buf,
         );
-        let title = if app.scenario.attack.is_some() {
+        let title = if app.attacking() {
             " what the attacker learned "
         } else {
             " loot: what the eavesdropper learned "
