@@ -1211,9 +1211,25 @@ async fn the_attacker_pane_reads_inside_a_forged_certificate() {
     assert!(text.contains("C→S 🔓 PASS wonderland"), "{text}");
     let cells = cells_of(&row, "🔓", "PASS wonderland");
     assert!(cells.iter().all(|(_, c)| c.bg == theme.leak.bg.unwrap()));
-    insta::assert_snapshot!("attacker_forge_cert_100x30", draw(&mut app, 100, 30));
+    insta::assert_snapshot!(
+        "attacker_forge_cert_100x30",
+        steady(&draw(&mut app, 100, 30))
+    );
     app.update(Action::ToggleZoom);
-    insta::assert_snapshot!("attacker_forge_cert_80x24", draw(&mut app, 80, 24));
+    insta::assert_snapshot!("attacker_forge_cert_80x24", steady(&draw(&mut app, 80, 24)));
+}
+
+/// A masked screen whose lines do not shift with the APOP timestamp's
+/// length: the blanks after a whole timestamp become one.
+fn steady(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| match l.split_once("<TIMESTAMP>") {
+            Some((a, b)) => format!("{a}<TIMESTAMP> {}", b.trim_start()),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn attack_event(a: AttackEvent) -> Action {

@@ -24,9 +24,35 @@ impl Widget for &StatusBar<'_> {
         let (app, t) = (self.app, self.theme);
         buf.set_style(area, t.status);
         let s = &app.scenario;
-        // Below 110 columns the long words give way, so the keys still fit
-        // at 80.
-        let wide = area.width >= 110;
+        // The attacker and the deliberately vulnerable modes are the first
+        // thing on the line, in the danger colour, in full from 110
+        // columns on; the rest of the line makes room for them.
+        let full = area.width >= 110;
+        let mut spans = Vec::new();
+        if let Some(a) = s.attack {
+            spans.push(span(
+                if full {
+                    format!(" ATTACKER: {} ", crate::lab::describe::attack_name(a))
+                } else {
+                    " ATTACK ".to_string()
+                },
+                t.leak,
+            ));
+        }
+        if s.vulnerable_server {
+            spans.push(span(
+                if full {
+                    " VULNERABLE SERVER (lab only) "
+                } else {
+                    " VULN "
+                },
+                t.leak,
+            ));
+        }
+        let marks: usize = spans.iter().map(|s| s.width()).sum();
+        // Below 110 columns (and what the marks leave of them) the long
+        // words give way, so the keys still fit at 80.
+        let wide = usize::from(area.width) >= 110 + marks;
         let verify = match (s.verify == Verify::Insecure, wide) {
             (true, true) => "cert:ANY",
             (false, true) => "cert:check",
@@ -55,40 +81,20 @@ impl Widget for &StatusBar<'_> {
             (GateState::Paused, _) => "PAUSED".to_string(),
             (GateState::Playing { speed }, _) => format!("▶{}ms", SPEEDS_MS[speed]),
         };
-        let mut spans = Vec::new();
-        // The attacker and the deliberately vulnerable modes are the first
-        // thing on the line, in the danger colour.
-        if let Some(a) = s.attack {
-            spans.push(span(
-                if wide {
-                    format!(" ATTACKER: {} ", crate::lab::describe::attack_name(a))
-                } else {
-                    " ATTACK ".to_string()
-                },
-                t.leak,
-            ));
-        }
-        if s.vulnerable_server {
-            spans.push(span(
-                if wide {
-                    " VULNERABLE SERVER (lab only) "
-                } else {
-                    " VULN "
-                },
-                t.leak,
-            ));
-        }
         spans.extend([
             span(
                 format!(" {} {} {tls} {verify} ", s.transport.name(), s.auth.name()),
                 t.status,
             ),
             span("│ ", t.status),
-            span(format!("{ports} "), t.status),
-            span(if wide { "│ " } else { "│" }, t.status),
-            span(format!("{gate} "), t.status),
-            span("│", t.status),
         ]);
+        // On a narrow screen the ports give their room to the marks: they
+        // matter least to a learner.
+        if wide || marks == 0 {
+            spans.push(span(format!("{ports} "), t.status));
+            spans.push(span(if wide { "│ " } else { "│" }, t.status));
+        }
+        spans.extend([span(format!("{gate} "), t.status), span("│", t.status)]);
         let keys: &[(&str, &str)] = match (wide, app.lesson.open) {
             (true, true) => &[
                 ("?", "help"),
