@@ -1063,6 +1063,7 @@ fn an_attack_picks_a_session_it_can_act_on() {
     let s = &app.menu.as_ref().unwrap().scenario;
     assert_eq!(s.attack, Some(Attack::Crack));
     assert_eq!(s.auth, AuthKind::Apop, "an APOP login to crack");
+    assert_eq!(s.transport, TransportKind::Plain, "in cleartext");
 }
 
 #[test]

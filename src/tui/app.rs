@@ -697,7 +697,11 @@ fn fit_session(s: &mut Scenario) {
         Some(Attack::ForgeCert | Attack::StealKeys) if s.transport == TransportKind::Plain => {
             s.transport = TransportKind::Stls;
         }
-        Some(Attack::Crack) => s.auth = AuthKind::Apop,
+        // The digest must cross where the attacker can read it.
+        Some(Attack::Crack) => {
+            s.auth = AuthKind::Apop;
+            s.transport = TransportKind::Plain;
+        }
         _ => {}
     }
     s.name = s.transport.name().to_string();

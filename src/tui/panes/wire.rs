@@ -387,7 +387,12 @@ fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
         }
     }
     if out.is_empty() {
-        out.push(Line::from(span("nothing readable so far", t.good)));
+        let none = if app.attacking() {
+            "nothing learned so far"
+        } else {
+            "nothing readable so far"
+        };
+        out.push(Line::from(span(none, t.good)));
     }
     out
 }
