@@ -1329,3 +1329,21 @@ fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
     assert!(screen.contains("would take about 560"), "{screen}");
     assert!(!screen.contains("Esc stops"), "{screen}");
 }
+
+#[test]
+fn a_log_scrolled_to_its_oldest_line_fills_the_pane() {
+    let mut app = plain();
+    for i in 0..100 {
+        app.client
+            .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
+    }
+    app.update(Action::FocusPane(Focus::Server));
+    app.update(Action::FocusPane(Focus::Client));
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('g')]);
+    let screen = draw(&mut app, 80, 24);
+    // Not the oldest line alone at the top of an empty pane.
+    for i in 0..10 {
+        assert!(screen.contains(&format!("line {i} ")), "{screen}");
+    }
+    assert!(!screen.contains("line 99"), "{screen}");
+}

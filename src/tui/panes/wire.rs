@@ -573,6 +573,26 @@ mod tests {
     }
 
     #[test]
+    fn wrap_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(
+            wrap("ATTACK FAILED: the client refused", 16),
+            ["ATTACK FAILED:", "the client", "refused"]
+        );
+        assert_eq!(
+            wrap("0123456789abcdef0123", 8),
+            ["0123456", "789abcd", "ef0123"]
+        );
+        assert_eq!(wrap("", 20), Vec::<String>::new());
+        // Every line fits, whatever the text.
+        for l in wrap("証明書 を 信頼 しない ーーーーーーーーーーーー", 10) {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(l.as_str()) <= 10,
+                "{l}"
+            );
+        }
+    }
+
+    #[test]
     fn an_empty_view_has_its_note() {
         let app = App::new(Scenario::named("plain").unwrap());
         let t = Theme::new(ThemeName::Dark, true);
