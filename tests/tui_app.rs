@@ -311,6 +311,24 @@ fn the_attacker_row_cycles_attacks_and_restarts_the_lab_with_each() {
 }
 
 #[test]
+fn the_menu_closes_without_a_restart_unless_asked() {
+    let mut app = plain();
+    press(
+        &mut app,
+        &[KeyCode::Esc, KeyCode::Char('s'), KeyCode::Enter],
+    );
+    assert!(app.menu.is_none());
+    assert!(restarts(app.take_effects()).is_empty(), "nothing changed");
+    press(&mut app, &[KeyCode::Char('s'), KeyCode::Char('r')]);
+    assert!(app.menu.is_none());
+    assert_eq!(
+        restarts(app.take_effects()).len(),
+        1,
+        "r asks for a fresh lab"
+    );
+}
+
+#[test]
 fn an_attack_picks_a_session_it_can_act_on() {
     let mut app = plain();
     app.update(Action::MenuOpen);

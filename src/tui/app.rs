@@ -243,9 +243,10 @@ pub enum Action {
     MenuLeft,
     /// Change the selected setting forwards.
     MenuRight,
-    /// Apply the menu's scenario and reconnect.
+    /// Close the menu and start a fresh lab with its scenario, changed or
+    /// not.
     MenuApply,
-    /// Close the menu without changing anything.
+    /// Close the menu; a change not yet sent to the lab goes now.
     MenuClose,
     /// Log in the scenario's way.
     Login,
@@ -2049,8 +2050,10 @@ impl App {
                 KeyCode::Down | KeyCode::Char('j') => Action::MenuDown,
                 KeyCode::Left | KeyCode::Char('h') => Action::MenuLeft,
                 KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => Action::MenuRight,
-                KeyCode::Enter | KeyCode::Char('r') => Action::MenuApply,
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => Action::MenuClose,
+                KeyCode::Char('r') => Action::MenuApply,
+                KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => {
+                    Action::MenuClose
+                }
                 _ => return None,
             });
         }

@@ -39,7 +39,11 @@ impl Widget for &MenuOverlay<'_> {
         }
         lines.push(Line::default());
         lines.push(Line::from(span(
-            "↑↓ choose · ←→ change (the lab restarts with it) · Esc closes",
+            "↑↓ choose · ←→ change: the lab restarts with it",
+            t.dim,
+        )));
+        lines.push(Line::from(span(
+            "r: a fresh lab now · Enter or Esc closes",
             t.dim,
         )));
         overlay(area, buf, t, 74, " scenario ", lines);
