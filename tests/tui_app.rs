@@ -539,6 +539,71 @@ fn lab_cmds(effects: Vec<Effect>) -> Vec<String> {
 }
 
 #[test]
+fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
+    use popscope::lab::Means;
+    use popscope::wire::Direction;
+    let scenario = Scenario {
+        attack: Some(Attack::StealKeys),
+        ..Scenario::named("pop3s").unwrap()
+    };
+    let mut app = App::new(scenario);
+    let events = [
+        AttackEvent::Armed {
+            attack: Attack::StealKeys,
+        },
+        AttackEvent::Decrypted {
+            conn: 1,
+            dir: Direction::ClientToServer,
+            seq: 2,
+            content: "application_data".into(),
+            len: 17,
+            text: "PASS wonderland\r\n".into(),
+        },
+        AttackEvent::Learned {
+            conn: 1,
+            means: Means::StolenKeys,
+            leak: popscope::wire::pop3::Leak::Password {
+                user: Some("alice".into()),
+                password: "wonderland".into(),
+            },
+        },
+        AttackEvent::Sealed {
+            conn: 2,
+            records: 9,
+            reason: "no key log for this session".into(),
+        },
+        AttackEvent::Verdict {
+            attack: Attack::StealKeys,
+            succeeded: true,
+            why: "the password captured inside TLS, decrypted with the stolen key log".into(),
+        },
+    ];
+    let lines: Vec<String> = events.iter().filter_map(attack_line).collect();
+    for e in events {
+        app.update(attack_event(e));
+    }
+    app.update(Action::FocusPane(Focus::Wire));
+    let theme = Theme::new(ThemeName::Dark, false);
+    let buf = draw_cells(&mut app, 120, 40, &theme);
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains("3 Attacker · stolen session keys"),
+        "{screen}"
+    );
+    let shown = popscope::tui::panes::line_texts(&app, Focus::Wire);
+    for l in &lines {
+        assert!(
+            shown.iter().any(|s| s.contains(l.as_str())),
+            "{l:?}\n{shown:#?}"
+        );
+    }
+    // The secret is tagged like the eavesdropper's leaks.
+    let (row, _) = row_with(&buf, "decrypted with the stolen keys").unwrap();
+    let tag = cells_of(&row, "", "PASSWORD");
+    assert!(tag.iter().all(|(_, c)| c.bg == theme.leak.bg.unwrap()));
+}
+
+#[test]
 fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
     let mut app = App::new(Scenario::named("apop").unwrap());
     press(&mut app, &[KeyCode::Esc]);
