@@ -392,6 +392,15 @@ fn the_client_policies_and_the_vulnerable_server_restart_the_lab_visibly() {
     assert!(screen.contains("VULNERABLE SERVER (lab only)"), "{screen}");
     // At 80 columns the status line still says it, shorter.
     assert!(draw(&mut app, 80, 24).contains(" VULN "));
+    // With an attacker too, the marks leave room for the keys.
+    app.scenario.attack = Some(Attack::Inject);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let screen = draw(&mut app, w, h);
+        let status = screen.lines().last().unwrap();
+        assert!(status.contains(" ATTACK"), "{status}");
+        assert!(status.contains("VULN"), "{status}");
+        assert!(status.contains("^C quit"), "{status}");
+    }
 }
 
 /// Run the demo on a real lab with `scenario` and return its events in

@@ -25,30 +25,31 @@ impl Widget for &StatusBar<'_> {
         buf.set_style(area, t.status);
         let s = &app.scenario;
         // The attacker and the deliberately vulnerable modes are the first
-        // thing on the line, in the danger colour, in full from 110
-        // columns on; the rest of the line makes room for them.
-        let full = area.width >= 110;
-        let mut spans = Vec::new();
-        if let Some(a) = s.attack {
-            spans.push(span(
-                if full {
-                    format!(" ATTACKER: {} ", crate::lab::describe::attack_name(a))
-                } else {
-                    " ATTACK ".to_string()
-                },
-                t.leak,
-            ));
-        }
-        if s.vulnerable_server {
-            spans.push(span(
-                if full {
-                    " VULNERABLE SERVER (lab only) "
-                } else {
-                    " VULN "
-                },
-                t.leak,
-            ));
-        }
+        // thing on the line, in the danger colour: in full words when the
+        // line has room for them beside the short form of the rest (about
+        // 64 columns), else as short marks (the panes' titles still say
+        // them in full).
+        let long: Vec<String> = s
+            .attack
+            .map(|a| format!(" ATTACKER: {} ", crate::lab::describe::attack_name(a)))
+            .into_iter()
+            .chain(
+                s.vulnerable_server
+                    .then(|| " VULNERABLE SERVER (lab only) ".to_string()),
+            )
+            .collect();
+        let long_width: usize = long.iter().map(|m| m.chars().count()).sum();
+        let full = usize::from(area.width) >= long_width + 64;
+        let short = s
+            .attack
+            .map(|_| " ATTACK ")
+            .into_iter()
+            .chain(s.vulnerable_server.then_some(" VULN "));
+        let mut spans: Vec<_> = if full {
+            long.into_iter().map(|m| span(m, t.leak)).collect()
+        } else {
+            short.map(|m| span(m, t.leak)).collect()
+        };
         let marks: usize = spans.iter().map(|s| s.width()).sum();
         // Below 110 columns (and what the marks leave of them) the long
         // words give way, so the keys still fit at 80.
