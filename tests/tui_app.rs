@@ -5,10 +5,16 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use popscope::lab::{Event, Lab, LabOptions, Scenario, Transport};
+use popscope::attack::Attack;
+use popscope::lab::describe::attack_line;
+use popscope::lab::{
+    AttackEvent, AuthMethod, Event, EventKind, Lab, LabOptions, Scenario, Transport, Trust,
+};
 use popscope::pop3::session::StateName;
 use popscope::tui::app::ClientLine;
-use popscope::tui::app::{Action, App, Effect, Focus, GateOp, LabCmd, WireView};
+use popscope::tui::app::{
+    Action, App, Effect, Focus, GateOp, LabCmd, MENU_ROWS, MenuRow, WireView,
+};
 use popscope::tui::panes::Screen;
 use popscope::tui::theme::{Theme, ThemeName};
 use ratatui::Terminal;
@@ -228,6 +234,478 @@ fn events_of_an_old_lab_are_ignored() {
     };
     app.update(Action::Lab(0, Box::new(stale)));
     assert!(app.client.is_empty());
+}
+
+/// The restarts `update` asked the lab driver for, oldest first.
+fn restarts(effects: Vec<Effect>) -> Vec<Scenario> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Lab(LabCmd::Restart(s)) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ticks(app: &mut App, n: usize) {
+    for _ in 0..n {
+        app.update(Action::Tick);
+    }
+}
+
+#[test]
+fn the_attacker_row_cycles_attacks_and_restarts_the_lab_with_each() {
+    let mut app = App::new(Scenario::named("stls").unwrap());
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('s')]);
+    let row = MENU_ROWS
+        .iter()
+        .position(|&r| r == MenuRow::Attacker)
+        .unwrap();
+    for _ in 0..row {
+        press(&mut app, &[KeyCode::Down]);
+    }
+    press(&mut app, &[KeyCode::Right]);
+    // The change reaches the lab once the menu has been still a moment.
+    assert!(restarts(app.take_effects()).is_empty());
+    ticks(&mut app, 10);
+    let r = restarts(app.take_effects());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].attack, Some(Attack::StripStls));
+    assert_eq!(app.scenario.attack, Some(Attack::StripStls));
+    assert!(
+        app.menu.is_some(),
+        "the menu stays open for the next change"
+    );
+    // The attacker's pane and the status line say so.
+    let screen = draw(&mut app, 120, 40);
+    assert!(screen.contains("3 Attacker · strip STLS"), "{screen}");
+    assert!(screen.contains("ATTACKER: strip STLS"), "{screen}");
+
+    // Running through values quickly restarts the lab once, with the last.
+    press(&mut app, &[KeyCode::Right]);
+    ticks(&mut app, 2);
+    press(&mut app, &[KeyCode::Right]);
+    ticks(&mut app, 10);
+    let r = restarts(app.take_effects());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].attack, Some(Attack::WrongName));
+
+    // Every attack is on the row, and then none again; closing the menu
+    // sends a change still waiting.
+    let mut seen = vec![Some(Attack::StripStls), Some(Attack::ForgeCert)];
+    seen.push(app.scenario.attack);
+    for _ in 0..4 {
+        press(&mut app, &[KeyCode::Right]);
+        seen.push(app.menu.as_ref().unwrap().scenario.attack);
+    }
+    press(&mut app, &[KeyCode::Esc]);
+    assert!(app.menu.is_none());
+    let r = restarts(app.take_effects());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].attack, None);
+    let mut all = vec![];
+    all.extend(Attack::ALL.iter().copied().map(Some));
+    all.push(None);
+    assert_eq!(seen, all);
+    assert!(draw(&mut app, 120, 40).contains("3 Eavesdropper"));
+}
+
+#[test]
+fn the_menu_closes_without_a_restart_unless_asked() {
+    let mut app = plain();
+    press(
+        &mut app,
+        &[KeyCode::Esc, KeyCode::Char('s'), KeyCode::Enter],
+    );
+    assert!(app.menu.is_none());
+    assert!(restarts(app.take_effects()).is_empty(), "nothing changed");
+    press(&mut app, &[KeyCode::Char('s'), KeyCode::Char('r')]);
+    assert!(app.menu.is_none());
+    assert_eq!(
+        restarts(app.take_effects()).len(),
+        1,
+        "r asks for a fresh lab"
+    );
+}
+
+#[test]
+fn an_attack_picks_a_session_it_can_act_on() {
+    let mut app = plain();
+    app.update(Action::MenuOpen);
+    let row = MENU_ROWS
+        .iter()
+        .position(|&r| r == MenuRow::Attacker)
+        .unwrap();
+    for _ in 0..row {
+        app.update(Action::MenuDown);
+    }
+    app.update(Action::MenuRight);
+    let s = &app.menu.as_ref().unwrap().scenario;
+    assert_eq!(s.transport, Transport::Stls, "STLS to strip");
+    assert!(!s.require_tls, "the client's policy is the learner's");
+    app.update(Action::MenuLeft);
+    app.update(Action::MenuLeft);
+    let s = &app.menu.as_ref().unwrap().scenario;
+    assert_eq!(s.attack, Some(Attack::Crack));
+    assert_eq!(s.auth, AuthMethod::Apop, "an APOP login to crack");
+    assert_eq!(s.transport, Transport::Plain, "in cleartext");
+}
+
+#[test]
+fn the_client_policies_and_the_vulnerable_server_restart_the_lab_visibly() {
+    let mut app = App::new(Scenario::named("stls").unwrap());
+    assert!(draw(&mut app, 120, 40).contains("1 Client · TLS required · verifies cert"));
+    app.update(Action::MenuOpen);
+    for (row, check) in [
+        (
+            MenuRow::RequireTls,
+            (|s: &Scenario| !s.require_tls) as fn(&Scenario) -> bool,
+        ),
+        (MenuRow::Trust, |s| s.verify == Trust::InsecureAcceptAny),
+        (MenuRow::VulnerableServer, |s| s.vulnerable_server),
+    ] {
+        let i = MENU_ROWS.iter().position(|&r| r == row).unwrap();
+        while app.menu.as_ref().unwrap().row != i {
+            app.update(Action::MenuDown);
+        }
+        app.update(Action::MenuRight);
+        ticks(&mut app, 10);
+        let r = restarts(app.take_effects());
+        assert_eq!(r.len(), 1, "{row:?}: {r:?}");
+        assert!(check(&r[0]), "{row:?}: {:?}", r[0]);
+    }
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains("ON: deliberately vulnerable (lab only)"),
+        "{screen}"
+    );
+    app.update(Action::MenuClose);
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains("1 Client · TLS if offered · accepts any cert"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("DELIBERATELY VULNERABLE (lab only)"),
+        "{screen}"
+    );
+    assert!(screen.contains("VULNERABLE SERVER (lab only)"), "{screen}");
+    // At 80 columns the status line still says it, shorter.
+    assert!(draw(&mut app, 80, 24).contains(" VULN "));
+    // With an attacker too, the marks leave room for the keys.
+    app.scenario.attack = Some(Attack::Inject);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let screen = draw(&mut app, w, h);
+        let status = screen.lines().last().unwrap();
+        assert!(status.contains(" ATTACK"), "{status}");
+        assert!(status.contains("VULN"), "{status}");
+        assert!(status.contains("^C quit"), "{status}");
+    }
+}
+
+/// Run the demo on a real lab with `scenario` and return its events in
+/// time order.
+async fn demo_events(scenario: Scenario) -> Vec<Event> {
+    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
+    // Whether the client goes on or refuses, both are the lesson.
+    let _ = lab.run_demo().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lab.shutdown().await;
+    let mut events = Vec::new();
+    while let Some(e) = rx.recv().await {
+        events.push(e);
+    }
+    events.sort_by_key(|e| e.at);
+    events
+}
+
+/// The verdict the lab judged, as the attacker's line words it.
+fn verdict_of(events: &[Event]) -> (bool, String) {
+    events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Attack(v @ AttackEvent::Verdict { succeeded, .. }) => {
+                Some((*succeeded, attack_line(v).unwrap()))
+            }
+            _ => None,
+        })
+        .expect("a verdict")
+}
+
+fn app_for(scenario: &Scenario, events: Vec<Event>) -> App {
+    let mut app = App::new(scenario.clone());
+    for e in events {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    app
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_attacker_pane_shows_a_real_strip_stls_and_its_verdict() {
+    for require_tls in [false, true] {
+        let scenario = Scenario {
+            attack: Some(Attack::StripStls),
+            require_tls,
+            ..Scenario::named("stls").unwrap()
+        };
+        let events = demo_events(scenario.clone()).await;
+        let (succeeded, verdict) = verdict_of(&events);
+        let mut app = app_for(&scenario, events);
+        app.update(Action::FocusPane(Focus::Wire));
+        // What the attacker did comes first, before the mail it let by.
+        app.update(Action::ToggleZoom);
+        app.update(Action::ScrollTop);
+        let theme = Theme::new(ThemeName::Dark, false);
+        let buf = draw_cells(&mut app, 120, 40, &theme);
+        let screen = draw(&mut app, 120, 40);
+        assert!(screen.contains("3 Attacker · strip STLS"), "{screen}");
+        assert!(
+            screen.contains("» removed \"STLS\" (STLS in the CAPA reply)"),
+            "{screen}"
+        );
+        // The verdict stands out in the danger colour when the attacker
+        // won and in the safe one when the client stopped it.
+        let head: String = verdict.chars().take(40).collect();
+        let (row, _) = row_with(&buf, &head).unwrap_or_else(|| panic!("{head:?}\n{screen}"));
+        let cells = cells_of(&row, "", &head);
+        let want = if succeeded { theme.leak } else { theme.good };
+        assert!(
+            cells.iter().all(|(_, c)| c.fg == want.fg.unwrap()),
+            "require_tls {require_tls}: {head:?}"
+        );
+        if require_tls {
+            assert!(!succeeded, "{verdict}");
+            assert!(!screen.contains("wonderland"), "{screen}");
+        } else {
+            // The careless client sent the password where the attacker
+            // could read it.
+            assert!(succeeded, "{verdict}");
+            assert!(screen.contains("PASS wonderland"), "{screen}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_attacker_pane_reads_inside_a_forged_certificate() {
+    let scenario = Scenario {
+        attack: Some(Attack::ForgeCert),
+        verify: Trust::InsecureAcceptAny,
+        ..Scenario::named("pop3s").unwrap()
+    };
+    let events = demo_events(scenario.clone()).await;
+    let (succeeded, _) = verdict_of(&events);
+    assert!(succeeded, "a client that accepts any certificate is read");
+    let mut app = app_for(&scenario, events);
+    app.update(Action::FocusPane(Focus::Wire));
+    app.update(Action::ToggleZoom);
+    app.update(Action::ScrollTop);
+    let theme = Theme::new(ThemeName::Dark, false);
+    let buf = draw_cells(&mut app, 100, 30, &theme);
+    // The password crossed inside TLS, and the attacker read it: the line
+    // is marked as read through an open lock and coloured as a secret.
+    let (row, text) = row_with(&buf, "PASS wonderland").expect("the PASS line");
+    assert!(text.contains("C→S 🔓 PASS wonderland"), "{text}");
+    let cells = cells_of(&row, "🔓", "PASS wonderland");
+    assert!(cells.iter().all(|(_, c)| c.bg == theme.leak.bg.unwrap()));
+    insta::assert_snapshot!(
+        "attacker_forge_cert_100x30",
+        steady(&draw(&mut app, 100, 30))
+    );
+    app.update(Action::ToggleZoom);
+    insta::assert_snapshot!("attacker_forge_cert_80x24", steady(&draw(&mut app, 80, 24)));
+}
+
+/// A masked screen whose lines do not shift with the APOP timestamp's
+/// length: the blanks after a whole timestamp become one.
+fn steady(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| match l.split_once("<TIMESTAMP>") {
+            Some((a, b)) => format!("{a}<TIMESTAMP> {}", b.trim_start()),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn attack_event(a: AttackEvent) -> Action {
+    Action::Lab(
+        0,
+        Box::new(Event {
+            at: Duration::ZERO,
+            kind: EventKind::Attack(a),
+        }),
+    )
+}
+
+fn lab_cmds(effects: Vec<Effect>) -> Vec<String> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Lab(c) => Some(format!("{c:?}")),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
+    use popscope::lab::Means;
+    use popscope::wire::Direction;
+    let scenario = Scenario {
+        attack: Some(Attack::StealKeys),
+        ..Scenario::named("pop3s").unwrap()
+    };
+    let mut app = App::new(scenario);
+    let events = [
+        AttackEvent::Armed {
+            attack: Attack::StealKeys,
+        },
+        AttackEvent::Decrypted {
+            conn: 1,
+            dir: Direction::ClientToServer,
+            seq: 2,
+            content: "application_data".into(),
+            len: 17,
+            text: "PASS wonderland\r\n".into(),
+        },
+        AttackEvent::Learned {
+            conn: 1,
+            means: Means::StolenKeys,
+            leak: popscope::wire::pop3::Leak::Password {
+                user: Some("alice".into()),
+                password: "wonderland".into(),
+            },
+        },
+        AttackEvent::Sealed {
+            conn: 2,
+            records: 9,
+            reason: "no key log for this session".into(),
+        },
+        AttackEvent::Verdict {
+            attack: Attack::StealKeys,
+            succeeded: true,
+            why: "the password captured inside TLS, decrypted with the stolen key log".into(),
+        },
+    ];
+    let lines: Vec<String> = events.iter().filter_map(attack_line).collect();
+    for e in events {
+        app.update(attack_event(e));
+    }
+    app.update(Action::FocusPane(Focus::Wire));
+    let theme = Theme::new(ThemeName::Dark, false);
+    let buf = draw_cells(&mut app, 120, 40, &theme);
+    let screen = draw(&mut app, 120, 40);
+    assert!(
+        screen.contains("3 Attacker · stolen session keys"),
+        "{screen}"
+    );
+    let shown = popscope::tui::panes::line_texts(&app, Focus::Wire);
+    for l in &lines {
+        assert!(
+            shown.iter().any(|s| s.contains(l.as_str())),
+            "{l:?}\n{shown:#?}"
+        );
+    }
+    // The secret is tagged like the eavesdropper's leaks.
+    let (row, _) = row_with(&buf, "decrypted with the stolen keys").unwrap();
+    let tag = cells_of(&row, "", "PASSWORD");
+    assert!(tag.iter().all(|(_, c)| c.bg == theme.leak.bg.unwrap()));
+}
+
+#[test]
+fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
+    let mut app = App::new(Scenario::named("apop").unwrap());
+    press(&mut app, &[KeyCode::Esc]);
+    // Nothing to crack before an APOP login has crossed the wire.
+    press(&mut app, &[KeyCode::Char('K')]);
+    assert!(lab_cmds(app.take_effects()).is_empty());
+    assert!(!draw(&mut app, 80, 24).contains("K crack"));
+    app.update(Action::Lab(
+        0,
+        Box::new(Event {
+            at: Duration::ZERO,
+            kind: EventKind::Wire(popscope::lab::WireEvent::Seen {
+                conn: 1,
+                item: popscope::wire::dissect::Item::Leak(popscope::wire::pop3::Leak::Apop {
+                    user: "alice".into(),
+                    digest: "0123456789abcdef0123456789abcdef".into(),
+                    timestamp: Some("<1.2@lab>".into()),
+                }),
+            }),
+        }),
+    ));
+    app.update(Action::FocusPane(Focus::Wire));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("K crack"), "the key is offered:\n{screen}");
+    assert!(
+        screen.contains("alice's APOP digest captured:  K  guesses the password offline"),
+        "{screen}"
+    );
+    press(&mut app, &[KeyCode::Char('K')]);
+    assert_eq!(lab_cmds(app.take_effects()), ["Crack"]);
+
+    app.update(attack_event(AttackEvent::CrackStarted {
+        user: "alice".into(),
+        candidates: Some(4000),
+    }));
+    app.update(attack_event(AttackEvent::CrackProgress {
+        tried: 1000,
+        candidates: Some(4000),
+        rate: 2_500_000.0,
+    }));
+    let screen = draw(&mut app, 80, 24);
+    assert!(
+        screen.contains("1000 of 4000 · 2.5 million guesses/s"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("attacker_crack_running_80x24", screen);
+    // K stops it, and so does Esc.
+    press(&mut app, &[KeyCode::Char('K')]);
+    assert_eq!(lab_cmds(app.take_effects()), ["StopCrack"]);
+    assert!(!app.cracking());
+    app.update(attack_event(AttackEvent::CrackStarted {
+        user: "alice".into(),
+        candidates: None,
+    }));
+    press(&mut app, &[KeyCode::Esc]);
+    assert_eq!(lab_cmds(app.take_effects()), ["StopCrack"]);
+
+    // A search that ends without the password says how long trying every
+    // password of its kind would take instead.
+    let estimate = "exhaustive search of 10 characters from 26 symbols would take about 560 years at 8.0 million guesses/s";
+    let done = AttackEvent::CrackDone {
+        user: "alice".into(),
+        found: None,
+        tried: 4000,
+        elapsed: Duration::from_millis(2),
+        rate: 2_000_000.0,
+        estimate: Some(estimate.into()),
+    };
+    let line = attack_line(&done).unwrap();
+    app.update(attack_event(done));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains(&line), "{screen}");
+    assert!(screen.contains("would take about 560"), "{screen}");
+    assert!(!screen.contains("Esc stops"), "{screen}");
+}
+
+#[test]
+fn a_log_scrolled_to_its_oldest_line_fills_the_pane() {
+    let mut app = plain();
+    for i in 0..100 {
+        app.client
+            .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
+    }
+    app.update(Action::FocusPane(Focus::Server));
+    app.update(Action::FocusPane(Focus::Client));
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('g')]);
+    let screen = draw(&mut app, 80, 24);
+    // Not the oldest line alone at the top of an empty pane.
+    for i in 0..10 {
+        assert!(screen.contains(&format!("line {i} ")), "{screen}");
+    }
+    assert!(!screen.contains("line 99"), "{screen}");
 }
 
 /// Run a scenario on a real lab without QUIT (so the server is still in

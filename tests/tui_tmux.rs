@@ -122,7 +122,7 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
     assert!(s.contains("PASS ********"), "the client masks it:\n{s}");
     assert!(s.contains("PASSWORD"), "the eavesdropper tags it:\n{s}");
 
-    // The scenario menu: transport → POP3S, then Reconnect.
+    // The scenario menu: transport → POP3S; Enter closes it on a fresh lab.
     tmux.keys(&[
         "Escape", "s", "Right", "Right", "Down", "Down", "Down", "Down", "Enter",
     ]);

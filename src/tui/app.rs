@@ -14,9 +14,10 @@ use crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
+use crate::attack::Attack;
 use crate::lab::{
-    AuthMethod, ClientEvent, Event, EventKind, LabEvent, Scenario, Side, TlsEvent, Transport,
-    Trust, WireEvent,
+    AttackEvent, AuthMethod, ClientEvent, Event, EventKind, LabEvent, Means, Scenario, Side,
+    TlsEvent, Transport, Trust, WireEvent,
 };
 use crate::pop3::guard::Locked;
 use crate::pop3::server::{MessageInfo, ServerEvent};
@@ -24,6 +25,7 @@ use crate::pop3::session::StateName;
 use crate::wire::Direction;
 use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
+use crate::wire::tap::AttackNote;
 use crate::wire::tls::ContentType;
 
 use super::highlight::{self, Highlighted};
@@ -241,9 +243,10 @@ pub enum Action {
     MenuLeft,
     /// Change the selected setting forwards.
     MenuRight,
-    /// Apply the menu's scenario and reconnect.
+    /// Close the menu and start a fresh lab with its scenario, changed or
+    /// not.
     MenuApply,
-    /// Close the menu without changing anything.
+    /// Close the menu; a change not yet sent to the lab goes now.
     MenuClose,
     /// Log in the scenario's way.
     Login,
@@ -259,6 +262,11 @@ pub enum Action {
     Slower,
     /// Restart the lab with the same scenario.
     Reset,
+    /// Start guessing the captured APOP login's password offline, or stop
+    /// the search if it runs.
+    Crack,
+    /// Stop the password search.
+    StopCrack,
     /// A mouse click at this cell.
     Click(u16, u16),
     /// The mouse wheel at this cell: scroll the pane under the pointer,
@@ -373,6 +381,26 @@ pub enum TextLine {
     },
     /// Connection opened or closed, switch to TLS.
     Note(String),
+    /// Something the attacker did or found out, in the words of
+    /// [`crate::lab::describe::attack_line`].
+    Attack(String),
+    /// Plaintext the attacker read inside TLS it terminated itself: the
+    /// same lines the wire would carry without TLS.
+    Read {
+        /// Which way.
+        dir: Direction,
+        /// The line without CRLF.
+        text: String,
+        /// True if the line carried a credential.
+        secret: bool,
+    },
+    /// Whether the attack worked, and why.
+    Verdict {
+        /// The attacker got what it came for.
+        succeeded: bool,
+        /// The verdict in words ("ATTACK SUCCEEDED: …").
+        text: String,
+    },
 }
 
 /// A run of contiguous bytes in one direction, for the hex view.
@@ -475,6 +503,40 @@ pub struct TlsModel {
     app_data: [bool; 2],
 }
 
+/// The attacker pane's model: what the attacker holds, the verdict and
+/// the offline password search. What it did is in the wire's text view,
+/// in order with the bytes.
+#[derive(Debug, Clone, Default)]
+pub struct AttackView {
+    /// Secrets the attacker holds: the leak's tag and the attacker's line.
+    pub learned: Vec<(&'static str, String)>,
+    /// The verdict: whether the attack succeeded, and the line saying so.
+    pub verdict: Option<(bool, String)>,
+    /// Whose APOP login the wire carried: something to crack offline.
+    pub apop: Option<String>,
+    /// The offline password search, once it has started.
+    pub crack: Option<CrackView>,
+    partial: HashMap<(u64, Direction), String>,
+}
+
+/// The offline APOP password search as the attacker pane shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CrackView {
+    /// Whose password.
+    pub user: String,
+    /// Still searching.
+    pub running: bool,
+    /// Candidates tried so far.
+    pub tried: u64,
+    /// Out of, when the list's length is known.
+    pub candidates: Option<u64>,
+    /// Guesses per second so far.
+    pub rate: f64,
+    /// When it ended: found or not, the line saying so, and (when not
+    /// found) how long an exhaustive search would take.
+    pub done: Option<(bool, String, Option<String>)>,
+}
+
 /// The scenario menu's state.
 #[derive(Debug, Clone)]
 pub struct Menu {
@@ -482,16 +544,169 @@ pub struct Menu {
     pub row: usize,
     /// The scenario being edited.
     pub scenario: Scenario,
+    /// Milliseconds since the last change not yet sent to the lab, if
+    /// any: a quick run of changes restarts the lab once, at the end.
+    pub pending: Option<u64>,
 }
 
-/// The menu's rows.
-pub const MENU_ROWS: [&str; 5] = [
-    "Transport",
-    "Authentication",
-    "Require TLS",
-    "Verify certificate",
-    "Reconnect",
+/// How long the menu waits after a change before it restarts the lab.
+pub const MENU_SETTLE_MS: u64 = 300;
+
+/// A row of the scenario menu. A new setting is a new variant here, its
+/// place in [`MENU_ROWS`], and one arm in each method below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuRow {
+    /// How the client connects.
+    Transport,
+    /// How it logs in.
+    Auth,
+    /// The client's policy: never send credentials without TLS.
+    RequireTls,
+    /// The client's policy: check the server's certificate.
+    Trust,
+    /// The attacker on the wire.
+    Attacker,
+    /// The lab's server runs commands injected before its TLS handshake.
+    VulnerableServer,
+}
+
+/// The menu's rows, top to bottom.
+pub const MENU_ROWS: [MenuRow; 6] = [
+    MenuRow::Transport,
+    MenuRow::Auth,
+    MenuRow::RequireTls,
+    MenuRow::Trust,
+    MenuRow::Attacker,
+    MenuRow::VulnerableServer,
 ];
+
+impl MenuRow {
+    /// The row's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            MenuRow::Transport => "Transport",
+            MenuRow::Auth => "Authentication",
+            MenuRow::RequireTls => "Client: require TLS",
+            MenuRow::Trust => "Client: verify cert",
+            MenuRow::Attacker => "Attacker",
+            MenuRow::VulnerableServer => "Vulnerable server",
+        }
+    }
+
+    /// The row's value for this scenario, in words.
+    pub fn value(self, s: &Scenario) -> String {
+        match self {
+            MenuRow::Transport => match s.transport {
+                Transport::Plain => "plain POP3 (port 110 style)",
+                Transport::Stls => "POP3 + STLS",
+                Transport::Implicit => "POP3S (TLS from the start)",
+            }
+            .to_string(),
+            MenuRow::Auth => s.auth.name().to_string(),
+            MenuRow::RequireTls => if s.require_tls {
+                "on: no credentials without TLS"
+            } else {
+                "off: TLS if offered"
+            }
+            .to_string(),
+            MenuRow::Trust => if s.verify == Trust::InsecureAcceptAny {
+                "off: accept any certificate"
+            } else {
+                "on: against the lab's CA"
+            }
+            .to_string(),
+            MenuRow::Attacker => match s.attack {
+                None => "none (a passive eavesdropper)".to_string(),
+                Some(a) => crate::lab::describe::attack_name(a).to_string(),
+            },
+            MenuRow::VulnerableServer => if s.vulnerable_server {
+                "ON: deliberately vulnerable (lab only)"
+            } else {
+                "off (deliberately vulnerable when on)"
+            }
+            .to_string(),
+        }
+    }
+
+    /// True when the row's current value makes the lab deliberately
+    /// unsafe, so the menu can draw it in the danger colour.
+    pub fn vulnerable(self, s: &Scenario) -> bool {
+        match self {
+            MenuRow::VulnerableServer => s.vulnerable_server,
+            _ => false,
+        }
+    }
+
+    /// Change the row's setting one step forwards or backwards.
+    pub fn change(self, s: &mut Scenario, forward: bool) {
+        let cycle = |i: usize, n: usize| {
+            if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }
+        };
+        match self {
+            MenuRow::Transport => {
+                let all = [Transport::Plain, Transport::Stls, Transport::Implicit];
+                let i = all.iter().position(|&t| t == s.transport).unwrap_or(0);
+                s.transport = all[cycle(i, 3)];
+                s.name = s.transport.name().to_string();
+                // Requiring TLS is the safe default once TLS is on offer.
+                s.require_tls = s.transport != Transport::Plain;
+            }
+            MenuRow::Auth => {
+                let all = [
+                    AuthMethod::UserPass,
+                    AuthMethod::Apop,
+                    AuthMethod::AuthPlain,
+                ];
+                let i = all.iter().position(|&a| a == s.auth).unwrap_or(0);
+                s.auth = all[cycle(i, 3)];
+            }
+            MenuRow::RequireTls => s.require_tls = !s.require_tls,
+            MenuRow::Trust => {
+                s.verify = if s.verify == Trust::InsecureAcceptAny {
+                    Trust::LabCa
+                } else {
+                    Trust::InsecureAcceptAny
+                }
+            }
+            MenuRow::Attacker => {
+                let mut all = vec![None];
+                all.extend(Attack::ALL.iter().copied().map(Some));
+                let i = all.iter().position(|&a| a == s.attack).unwrap_or(0);
+                s.attack = all[cycle(i, all.len())];
+                fit_session(s);
+            }
+            MenuRow::VulnerableServer => s.vulnerable_server = !s.vulnerable_server,
+        }
+    }
+}
+
+/// Make the session one the chosen attack can act on, changing as little
+/// as possible: an attack on a session that cannot carry it shows nothing.
+/// The client's policies (require TLS, verify) stay as the learner set
+/// them, since comparing them is the point.
+fn fit_session(s: &mut Scenario) {
+    match s.attack {
+        // These act on the switch to TLS, which only STLS has.
+        Some(Attack::StripStls | Attack::Inject) if s.transport != Transport::Stls => {
+            s.transport = Transport::Stls;
+        }
+        // These need TLS to forge or to decrypt; either kind will do.
+        Some(Attack::ForgeCert | Attack::StealKeys) if s.transport == Transport::Plain => {
+            s.transport = Transport::Stls;
+        }
+        // The digest must cross where the attacker can read it.
+        Some(Attack::Crack) => {
+            s.auth = AuthMethod::Apop;
+            s.transport = Transport::Plain;
+        }
+        _ => {}
+    }
+    s.name = s.transport.name().to_string();
+}
 
 /// A search in one pane.
 #[derive(Debug, Clone)]
@@ -559,6 +774,8 @@ pub struct App {
     pub wire: WireModel,
     /// The TLS pane.
     pub tls: TlsModel,
+    /// The attacker: what it holds, the verdict, the password search.
+    pub attack: AttackView,
     /// The lesson pane.
     pub lesson: LessonView,
     /// The terminal's size.
@@ -614,6 +831,7 @@ impl App {
             server: ServerView::default(),
             wire: WireModel::default(),
             tls: TlsModel::default(),
+            attack: AttackView::default(),
             lesson: LessonView::default(),
             size: (120, 36),
             mouse: true,
@@ -768,6 +986,7 @@ impl App {
                 self.menu = Some(Menu {
                     row: 0,
                     scenario: self.scenario.clone(),
+                    pending: None,
                 })
             }
             Action::MenuUp => {
@@ -780,14 +999,13 @@ impl App {
                     m.row = (m.row + 1) % MENU_ROWS.len();
                 }
             }
-            Action::MenuLeft => {
+            Action::MenuLeft | Action::MenuRight => {
                 if let Some(m) = &mut self.menu {
-                    change_setting(&mut m.scenario, m.row, false);
-                }
-            }
-            Action::MenuRight => {
-                if let Some(m) = &mut self.menu {
-                    change_setting(&mut m.scenario, m.row, true);
+                    MENU_ROWS[m.row].change(&mut m.scenario, matches!(action, Action::MenuRight));
+                    // A change shows in the lab at once (after a short
+                    // pause, so running through a row's values restarts
+                    // the lab once rather than at every value).
+                    m.pending = Some(0);
                 }
             }
             Action::MenuApply => {
@@ -795,7 +1013,15 @@ impl App {
                     self.restart(m.scenario);
                 }
             }
-            Action::MenuClose => self.menu = None,
+            Action::MenuClose => {
+                // The changes are the lab's already, or about to be: the
+                // menu only closes.
+                if let Some(m) = self.menu.take()
+                    && m.pending.is_some()
+                {
+                    self.restart(m.scenario);
+                }
+            }
             Action::Login => self.send_lab(LabCmd::Login),
             Action::TogglePause => {
                 // The user's own keys act at once.
@@ -840,6 +1066,14 @@ impl App {
                 self.gate = GateState::Playing { speed };
             }
             Action::Reset => self.restart(self.scenario.clone()),
+            Action::Crack => {
+                if self.cracking() {
+                    self.stop_crack();
+                } else if self.attack.apop.is_some() {
+                    self.send_lab(LabCmd::Crack);
+                }
+            }
+            Action::StopCrack => self.stop_crack(),
             Action::Click(x, y) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
                 let areas = layout::compute(area, self.focus, self.zoom, self.lesson.open);
@@ -944,6 +1178,17 @@ impl App {
             }
             Action::Resize(w, h) => self.size = (w, h),
             Action::Tick => {
+                if let Some(m) = &mut self.menu
+                    && let Some(ms) = &mut m.pending
+                {
+                    *ms += TICK_MS;
+                    if *ms >= MENU_SETTLE_MS {
+                        m.pending = None;
+                        let s = m.scenario.clone();
+                        self.restart(s);
+                        self.dirty = true;
+                    }
+                }
                 if let GateState::Playing { speed } = self.gate {
                     self.play_elapsed += TICK_MS;
                     if self.play_elapsed >= SPEEDS_MS[speed] {
@@ -1138,6 +1383,40 @@ impl App {
         }
     }
 
+    /// True while the offline password search runs.
+    pub fn cracking(&self) -> bool {
+        self.attack.crack.as_ref().is_some_and(|c| c.running)
+    }
+
+    fn stop_crack(&mut self) {
+        if let Some(c) = &mut self.attack.crack
+            && c.running
+        {
+            // The bar stops at once; the search's own end, if it reports
+            // one, says how far it got.
+            c.running = false;
+            self.send_lab(LabCmd::StopCrack);
+        }
+    }
+
+    /// True while the attacker acts: an attack is on, or it has guessed at
+    /// a captured password.
+    pub fn attacking(&self) -> bool {
+        self.scenario.attack.is_some() || self.attack.crack.is_some()
+    }
+
+    /// The pane's title in the lesson's language: the eavesdropper's pane
+    /// is the attacker's while an attack is on.
+    pub fn pane_title(&self, f: Focus) -> &'static str {
+        if f == Focus::Wire && self.attacking() {
+            return match self.lesson.lang {
+                Lang::En => "Attacker",
+                Lang::Ja => "攻撃者",
+            };
+        }
+        f.title_in(self.lesson.lang)
+    }
+
     /// Stop waiting to pause: the commands kept back go to the lab now.
     fn release_held(&mut self) {
         self.held_gate = None;
@@ -1193,6 +1472,7 @@ impl App {
         self.server = fresh.server;
         self.wire = fresh.wire;
         self.tls = fresh.tls;
+        self.attack = fresh.attack;
         self.scroll = [0, 0, 0, 0, self.scroll[Focus::Lesson.index()]];
         self.last_sent.clear();
         self.lesson.lab_restarted();
@@ -1288,7 +1568,134 @@ impl App {
                 }
             }
             EventKind::Tls(_) => {}
-            EventKind::Attack(_) => {}
+            EventKind::Attack(a) => {
+                self.apply_attack(a);
+                self.wire.trim();
+            }
+        }
+    }
+
+    fn apply_attack(&mut self, a: AttackEvent) {
+        let m = &mut self.wire;
+        let v = &mut self.attack;
+        let line = crate::lab::describe::attack_line(&a);
+        match a {
+            AttackEvent::Acted {
+                conn,
+                note: AttackNote::Read { dir, bytes, .. },
+            } => {
+                // What the attacker read inside its own TLS is shown the
+                // way the wire's cleartext is: line by line.
+                let buf = v.partial.entry((conn, dir)).or_default();
+                buf.push_str(&String::from_utf8_lossy(&bytes));
+                let mut start = 0;
+                while let Some(i) = buf[start..].find('\n') {
+                    let end = start + i;
+                    m.text.push(TextLine::Read {
+                        dir,
+                        text: text::sanitize(buf[start..end].trim_end_matches('\r')),
+                        secret: false,
+                    });
+                    start = end + 1;
+                }
+                buf.drain(..start);
+                return;
+            }
+            AttackEvent::Learned { means, leak, .. } => {
+                let (Some(line), Some((tag, _))) = (line, text::leak(&leak)) else {
+                    return;
+                };
+                if means == Means::ForgedTls
+                    && let Some(TextLine::Read { secret, .. }) = m.text.iter_mut().rev().find(|l| {
+                        matches!(
+                            l,
+                            TextLine::Read {
+                                dir: Direction::ClientToServer,
+                                ..
+                            }
+                        )
+                    })
+                {
+                    *secret = true;
+                }
+                m.text.push(TextLine::Leak {
+                    tag,
+                    text: line.clone(),
+                });
+                if !v.learned.iter().any(|(g, x)| *g == tag && *x == line) {
+                    v.learned.push((tag, line));
+                }
+                return;
+            }
+            AttackEvent::Verdict { succeeded, .. } => {
+                if let Some(text) = line {
+                    v.verdict = Some((succeeded, text.clone()));
+                    m.records.push(RecordLine {
+                        dir: None,
+                        nested: false,
+                        text: text.clone(),
+                        locked: false,
+                        secret: succeeded,
+                    });
+                    m.text.push(TextLine::Verdict { succeeded, text });
+                }
+                return;
+            }
+            AttackEvent::CrackStarted {
+                ref user,
+                candidates,
+            } => {
+                v.crack = Some(CrackView {
+                    user: text::sanitize(user),
+                    running: true,
+                    candidates,
+                    ..CrackView::default()
+                });
+            }
+            AttackEvent::CrackProgress {
+                tried,
+                candidates,
+                rate,
+            } => {
+                if let Some(c) = &mut v.crack
+                    && c.running
+                {
+                    c.tried = tried;
+                    c.candidates = candidates.or(c.candidates);
+                    c.rate = rate;
+                }
+                return;
+            }
+            AttackEvent::CrackDone {
+                ref user,
+                ref found,
+                tried,
+                rate,
+                ref estimate,
+                ..
+            } => {
+                let c = v.crack.get_or_insert_with(CrackView::default);
+                c.user = text::sanitize(user);
+                c.running = false;
+                c.tried = tried;
+                c.rate = rate;
+                c.done = Some((
+                    found.is_some(),
+                    line.clone().unwrap_or_default(),
+                    estimate.as_deref().map(text::sanitize),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(text) = line {
+            m.records.push(RecordLine {
+                dir: None,
+                nested: false,
+                text: text.clone(),
+                locked: false,
+                secret: false,
+            });
+            m.text.push(TextLine::Attack(text));
         }
     }
 
@@ -1514,6 +1921,9 @@ impl App {
                         | Leak::Apop { .. }
                         | Leak::User { .. }
                 );
+                if let Leak::Apop { user, .. } = &leak {
+                    self.attack.apop = Some(text::sanitize(user));
+                }
                 if let Some((tag, t)) = text::leak(&leak) {
                     let t = text::sanitize(&t);
                     if secret {
@@ -1655,12 +2065,10 @@ impl App {
                 KeyCode::Down | KeyCode::Char('j') => Action::MenuDown,
                 KeyCode::Left | KeyCode::Char('h') => Action::MenuLeft,
                 KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => Action::MenuRight,
-                KeyCode::Enter => match self.menu.as_ref().map(|m| m.row) {
-                    Some(r) if r + 1 == MENU_ROWS.len() => Action::MenuApply,
-                    _ => Action::MenuRight,
-                },
                 KeyCode::Char('r') => Action::MenuApply,
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => Action::MenuClose,
+                KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => {
+                    Action::MenuClose
+                }
                 _ => return None,
             });
         }
@@ -1751,7 +2159,9 @@ impl App {
             KeyCode::Char('z') => Action::ToggleZoom,
             KeyCode::Char('/') => Action::SearchOpen,
             KeyCode::Char('n') => Action::SearchNext,
+            KeyCode::Esc if self.cracking() => Action::StopCrack,
             KeyCode::Esc => Action::SearchCancel,
+            KeyCode::Char('K') => Action::Crack,
             KeyCode::Char('s') => Action::MenuOpen,
             KeyCode::Char('v') => Action::CycleWireView,
             KeyCode::Char(' ') => Action::Step,
@@ -1805,44 +2215,6 @@ pub fn mask_secret(line: &str) -> String {
         }
     }
     line.to_string()
-}
-
-fn change_setting(s: &mut Scenario, row: usize, forward: bool) {
-    let cycle = |i: usize, n: usize| {
-        if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }
-    };
-    match row {
-        0 => {
-            let all = [Transport::Plain, Transport::Stls, Transport::Implicit];
-            let i = all.iter().position(|&t| t == s.transport).unwrap_or(0);
-            s.transport = all[cycle(i, 3)];
-            s.name = s.transport.name().to_string();
-            // Requiring TLS is the safe default once TLS is on offer.
-            s.require_tls = s.transport != Transport::Plain;
-        }
-        1 => {
-            let all = [
-                AuthMethod::UserPass,
-                AuthMethod::Apop,
-                AuthMethod::AuthPlain,
-            ];
-            let i = all.iter().position(|&a| a == s.auth).unwrap_or(0);
-            s.auth = all[cycle(i, 3)];
-        }
-        2 => s.require_tls = !s.require_tls,
-        3 => {
-            s.verify = if s.verify == Trust::InsecureAcceptAny {
-                Trust::LabCa
-            } else {
-                Trust::InsecureAcceptAny
-            }
-        }
-        _ => {}
-    }
 }
 
 /// A fetched message, decoded by [`crate::pop3::message::decode`]: the

@@ -55,7 +55,23 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
 impl Widget for &ClientPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
-        let block = frame(app, t, Focus::Client, self.focused, "");
+        // The client's policies decide what an attacker gets, so they
+        // stay in sight above the conversation they shape.
+        let s = &app.scenario;
+        let policy = format!(
+            " · {} · {}",
+            if s.require_tls {
+                "TLS required"
+            } else {
+                "TLS if offered"
+            },
+            if s.verify == crate::lab::Trust::InsecureAcceptAny {
+                "accepts any cert"
+            } else {
+                "verifies cert"
+            }
+        );
+        let block = frame(app, t, Focus::Client, self.focused, &policy);
         let inner = block.inner(area);
         block.render(area, buf);
         let [body, rule, input] = Layout::vertical([

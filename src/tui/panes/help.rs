@@ -35,11 +35,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("z", "zoom the focused pane"),
     ("/  n", "search the focused pane; next older match"),
     ("v", "eavesdropper view: text, hex, records"),
-    (
-        "s",
-        "scenario menu: transport, login, TLS settings, reconnect",
-    ),
+    ("s", "scenario: transport, login, client policies, attacker"),
     ("a", "log in the scenario's way (APOP, AUTH PLAIN too)"),
+    (
+        "K",
+        "crack a captured APOP password offline; K or Esc stops",
+    ),
     ("c  C", "lesson pane on/off; list of chapters"),
     (
         "] [",

@@ -1,4 +1,6 @@
-//! The scenario menu: transport, login, TLS settings, then reconnect.
+//! The scenario menu: transport, login, the client's policies, the
+//! attacker and the deliberately vulnerable modes. Each change restarts
+//! the lab with it.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -6,7 +8,6 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 use super::{overlay, span};
-use crate::lab::Trust;
 use crate::tui::app::{App, MENU_ROWS};
 use crate::tui::theme::Theme;
 
@@ -23,38 +24,28 @@ impl Widget for &MenuOverlay<'_> {
         let t = self.theme;
         let Some(m) = &self.app.menu else { return };
         let s = &m.scenario;
-        let values = [
-            match s.transport {
-                crate::lab::Transport::Plain => "plain POP3 (port 110 style)",
-                crate::lab::Transport::Stls => "POP3 + STLS",
-                crate::lab::Transport::Implicit => "POP3S (TLS from the start)",
-            }
-            .to_string(),
-            s.auth.name().to_string(),
-            if s.require_tls { "on" } else { "off" }.to_string(),
-            if s.verify == Trust::InsecureAcceptAny {
-                "off: accept any certificate"
-            } else {
-                "on: against the lab's CA"
-            }
-            .to_string(),
-            "Enter".to_string(),
-        ];
         let mut lines = Vec::new();
-        for (i, (name, value)) in MENU_ROWS.iter().zip(values).enumerate() {
-            let style = if i == m.row { t.selected } else { t.text };
-            let shown = if i + 1 == MENU_ROWS.len() {
-                format!("  ▶ {name}  ")
-            } else {
-                format!("  {name:<20} ‹ {value} ›  ")
-            };
-            lines.push(Line::from(span(shown, style)));
+        for (i, row) in MENU_ROWS.iter().enumerate() {
+            let selected = i == m.row;
+            let style = if selected { t.selected } else { t.text };
+            // A deliberately unsafe value keeps the danger colour even on
+            // the selected row, so it cannot be missed.
+            let value_style = if row.vulnerable(s) { t.leak } else { style };
+            lines.push(Line::from(vec![
+                span(format!("  {:<20} ‹ ", row.label()), style),
+                span(row.value(s), value_style),
+                span(" ›  ", style),
+            ]));
         }
         lines.push(Line::default());
         lines.push(Line::from(span(
-            "↑↓ choose · ←→ change · Enter on Reconnect applies · Esc cancels",
+            "↑↓ choose · ←→ change: the lab restarts with it",
             t.dim,
         )));
-        overlay(area, buf, t, 70, " scenario ", lines);
+        lines.push(Line::from(span(
+            "r: a fresh lab now · Enter or Esc closes",
+            t.dim,
+        )));
+        overlay(area, buf, t, 74, " scenario ", lines);
     }
 }

@@ -63,7 +63,7 @@ impl Widget for &Screen<'_> {
         if let Some(tabs) = areas.tabs {
             let mut spans = Vec::new();
             for f in app.panes() {
-                let label = format!(" {} {} ", f.index() + 1, f.title_in(app.lesson.lang));
+                let label = format!(" {} {} ", f.index() + 1, app.pane_title(f));
                 let style = if f == app.focus { t.selected } else { t.dim };
                 spans.push(Span::styled(label, style));
                 spans.push(Span::raw(" "));
@@ -154,7 +154,7 @@ pub(crate) fn frame<'a>(
         theme.border
     };
     let mut block = Block::bordered().border_style(border).title(Span::styled(
-        format!(" {n} {}{extra} ", pane.title_in(app.lesson.lang)),
+        format!(" {n} {}{extra} ", app.pane_title(pane)),
         if focused {
             theme.border_focused
         } else {
@@ -226,6 +226,9 @@ pub(crate) fn render_window(
         (start, (start + usize::from(area.height)).min(total))
     } else {
         let end = total.saturating_sub(scroll.min(total.saturating_sub(1)));
+        // Scrolled to the oldest line, a log still fills the pane from
+        // the top rather than showing that one line alone.
+        let end = end.max(usize::from(area.height).min(total));
         (end.saturating_sub(usize::from(area.height)), end)
     };
     let query = app

@@ -94,7 +94,11 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
 impl Widget for &ServerPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
-        let block = frame(app, t, Focus::Server, self.focused, "");
+        let mut block = frame(app, t, Focus::Server, self.focused, "");
+        // A vulnerable mode is never on by accident or out of sight.
+        if app.scenario.vulnerable_server {
+            block = block.title(span(" DELIBERATELY VULNERABLE (lab only) ", t.leak));
+        }
         let inner = block.inner(area);
         block.render(area, buf);
         let drop = maildrop(app, t);

@@ -24,9 +24,36 @@ impl Widget for &StatusBar<'_> {
         let (app, t) = (self.app, self.theme);
         buf.set_style(area, t.status);
         let s = &app.scenario;
-        // Below 110 columns the long words give way, so the keys still fit
-        // at 80.
-        let wide = area.width >= 110;
+        // The attacker and the deliberately vulnerable modes are the first
+        // thing on the line, in the danger colour: in full words when the
+        // line has room for them beside the short form of the rest (about
+        // 64 columns), else as short marks (the panes' titles still say
+        // them in full).
+        let long: Vec<String> = s
+            .attack
+            .map(|a| format!(" ATTACKER: {} ", crate::lab::describe::attack_name(a)))
+            .into_iter()
+            .chain(
+                s.vulnerable_server
+                    .then(|| " VULNERABLE SERVER (lab only) ".to_string()),
+            )
+            .collect();
+        let long_width: usize = long.iter().map(|m| m.chars().count()).sum();
+        let full = usize::from(area.width) >= long_width + 64;
+        let short = s
+            .attack
+            .map(|_| " ATTACK ")
+            .into_iter()
+            .chain(s.vulnerable_server.then_some(" VULN "));
+        let mut spans: Vec<_> = if full {
+            long.into_iter().map(|m| span(m, t.leak)).collect()
+        } else {
+            short.map(|m| span(m, t.leak)).collect()
+        };
+        let marks: usize = spans.iter().map(|s| s.width()).sum();
+        // Below 110 columns (and what the marks leave of them) the long
+        // words give way, so the keys still fit at 80.
+        let wide = usize::from(area.width) >= 110 + marks;
         let verify = match (s.verify == Trust::InsecureAcceptAny, wide) {
             (true, true) => "cert:ANY",
             (false, true) => "cert:check",
@@ -55,17 +82,20 @@ impl Widget for &StatusBar<'_> {
             (GateState::Paused, _) => "PAUSED".to_string(),
             (GateState::Playing { speed }, _) => format!("▶{}ms", SPEEDS_MS[speed]),
         };
-        let mut spans = vec![
+        spans.extend([
             span(
                 format!(" {} {} {tls} {verify} ", s.transport.name(), s.auth.name()),
                 t.status,
             ),
             span("│ ", t.status),
-            span(format!("{ports} "), t.status),
-            span(if wide { "│ " } else { "│" }, t.status),
-            span(format!("{gate} "), t.status),
-            span("│", t.status),
-        ];
+        ]);
+        // On a narrow screen the ports give their room to the marks: they
+        // matter least to a learner.
+        if wide || marks == 0 {
+            spans.push(span(format!("{ports} "), t.status));
+            spans.push(span(if wide { "│ " } else { "│" }, t.status));
+        }
+        spans.extend([span(format!("{gate} "), t.status), span("│", t.status)]);
         let keys: &[(&str, &str)] = match (wide, app.lesson.open) {
             (true, true) => &[
                 ("?", "help"),
@@ -82,6 +112,13 @@ impl Widget for &StatusBar<'_> {
             (false, true) => &[("?", "help"), ("]", "next"), ("^C", "quit")],
             (false, false) => &[("?", "help"), ("s", "scen"), ("^C", "quit")],
         };
+        if app.cracking() {
+            spans.push(span(" K", t.key));
+            spans.push(span(" stop", t.status));
+        } else if app.attack.apop.is_some() {
+            spans.push(span(" K", t.key));
+            spans.push(span(" crack", t.status));
+        }
         for (k, what) in keys {
             spans.push(span(format!(" {k}"), t.key));
             spans.push(span(format!(" {what}"), t.status));

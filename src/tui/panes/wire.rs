@@ -1,5 +1,9 @@
 //! The eavesdropper pane: the bytes as they crossed the wire, in three
 //! views (text, hex, records), and a box of what was learned.
+//!
+//! While an attack is on it is the attacker's pane: what the attacker did
+//! and read is drawn in order with the bytes, and the box holds the
+//! verdict, the offline password search and the secrets it holds.
 
 use std::ops::Range;
 
@@ -10,7 +14,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{frame, render_window, span};
-use crate::tui::app::{App, Focus, HexBlock, RecordLine, TextLine, WireView};
+use crate::lab::describe::rate_words;
+use crate::tui::app::{App, CrackView, Focus, HexBlock, RecordLine, TextLine, WireView};
 use crate::tui::theme::Theme;
 use crate::wire::Direction;
 
@@ -117,7 +122,111 @@ fn text_line(l: &TextLine, t: &Theme) -> Line<'static> {
             span(format!(" {text}"), t.err),
         ]),
         TextLine::Note(s) => Line::from(span(format!("── {s}"), t.dim)),
+        TextLine::Attack(s) => Line::from(vec![span("» ", t.err), span(s.clone(), t.header_name)]),
+        // The lock is open: these bytes crossed inside TLS, and the
+        // attacker read them all the same.
+        TextLine::Read { dir, text, secret } => Line::from(vec![
+            span(format!("{} ", dir.arrow()), arrow_style(t, *dir)),
+            span("🔓 ", t.err),
+            span(text.clone(), if *secret { t.leak } else { t.text }),
+        ]),
+        TextLine::Verdict { succeeded, text } => verdict_line(*succeeded, text, t),
     }
+}
+
+/// The verdict in the danger colour when the attacker won and in the safe
+/// colour when the client stopped it.
+fn verdict_line(succeeded: bool, text: &str, t: &Theme) -> Line<'static> {
+    Line::from(span(
+        format!(" {text} "),
+        if succeeded { t.leak } else { t.good },
+    ))
+}
+
+/// `text` cut into lines of at most `width` columns, at spaces where it
+/// can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(8);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        // A word longer than the line is cut where the line ends.
+        while word.width() > width {
+            let cut = crate::tui::text::clip(&word, width);
+            let kept = cut.trim_end_matches('…').len();
+            if kept == 0 {
+                break;
+            }
+            out.push(word[..kept].to_string());
+            word = word[kept..].to_string();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// The offline password search: a bar while it runs, the result when it
+/// ended.
+fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    if let Some((found, line, estimate)) = &c.done {
+        let mut out = vec![Line::from(vec![
+            span(format!(" APOP {} ", c.user), t.leak),
+            span(format!(" {line}"), if *found { t.err } else { t.good }),
+        ])];
+        if let Some(e) = estimate {
+            for l in wrap(e, width.saturating_sub(2)) {
+                out.push(Line::from(span(format!("  {l}"), t.dim)));
+            }
+        }
+        return out;
+    }
+    let counts = match c.candidates {
+        Some(n) => format!(" {} of {n} · {}", c.tried, rate_words(c.rate)),
+        None => format!(" {} tried · {}", c.tried, rate_words(c.rate)),
+    };
+    let (share, percent) = match c.candidates {
+        Some(n) if n > 0 => {
+            let share = c.tried.min(n) as f64 / n as f64;
+            (share, format!(" {:>3.0}%", share * 100.0))
+        }
+        _ => (0.0, String::new()),
+    };
+    let stop = if c.running {
+        " · K or Esc stops"
+    } else {
+        " · stopped"
+    };
+    let bar_w = width
+        .saturating_sub(percent.len() + stop.chars().count())
+        .clamp(8, 40);
+    let filled = ((share * bar_w as f64).round() as usize).min(bar_w);
+    vec![
+        Line::from(vec![
+            span(
+                format!("guessing {}'s APOP password:", c.user),
+                t.header_name,
+            ),
+            span(counts, t.text),
+        ]),
+        Line::from(vec![
+            span("█".repeat(filled), t.err),
+            span("░".repeat(bar_w - filled), t.dim),
+            span(percent, t.text),
+            span(stop, t.dim),
+        ]),
+    ]
 }
 
 /// One line of the records view.
@@ -230,17 +339,47 @@ fn hex_row(offset: u64, row: &[u8], per_row: usize, t: &Theme) -> Line<'static> 
     ])
 }
 
+/// The attacker box's lines that always show, above the loot: the
+/// verdict, and the password search or the key that starts it.
+fn pinned(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some((succeeded, text)) = &app.attack.verdict {
+        for l in wrap(text, usize::from(width).saturating_sub(2)) {
+            out.push(verdict_line(*succeeded, &l, t));
+        }
+    }
+    if let Some(c) = &app.attack.crack {
+        out.extend(crack_lines(c, t, width));
+    } else if let Some(user) = &app.attack.apop {
+        out.push(Line::from(vec![
+            span(format!("{user}'s APOP digest captured: "), t.text),
+            span(" K ", t.key),
+            span(" guesses the password offline", t.text),
+        ]));
+    }
+    out
+}
+
 /// The loot box's lines.
 fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    for (tag, text) in &app.attack.learned {
+        out.push(Line::from(vec![
+            span(format!(" {tag} "), t.leak),
+            span(format!(" {text}"), t.err),
+        ]));
+    }
     for (tag, text) in &app.wire.loot {
         out.push(Line::from(vec![
             span(format!(" {tag} "), t.leak),
             span(format!(" {text}"), t.text),
         ]));
     }
+    // "Nothing readable" is the passive eavesdropper's view; once the
+    // attacker has read inside the TLS, saying so would contradict it.
+    let read_inside = !app.attack.learned.is_empty();
     for (conn, loot, summary) in &app.wire.learned {
-        if !loot.readable() {
+        if !loot.readable() && !read_inside {
             out.push(Line::from(vec![
                 span(format!("connection {conn}: "), t.dim),
                 span(summary.clone(), t.good),
@@ -248,7 +387,12 @@ fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
         }
     }
     if out.is_empty() {
-        out.push(Line::from(span("nothing readable so far", t.good)));
+        let none = if app.attacking() {
+            "nothing learned so far"
+        } else {
+            "nothing readable so far"
+        };
+        out.push(Line::from(span(none, t.good)));
     }
     out
 }
@@ -267,17 +411,27 @@ impl Widget for &WirePane<'_> {
             })
             .collect::<Vec<_>>()
             .join(" ");
+        let attack = app
+            .scenario
+            .attack
+            .map(|a| format!(" · {}", crate::lab::describe::attack_name(a)))
+            .unwrap_or_default();
         let block = frame(
             app,
             t,
             Focus::Wire,
             self.focused,
-            &format!(" · {views} (v)"),
+            &format!("{attack} · {views} (v)"),
         );
         let inner = block.inner(area);
         block.render(area, buf);
+        let pinned = pinned(app, t, inner.width);
         let loot = loot(app, t);
-        let h = (loot.len() as u16 + 1).min(6).min(inner.height / 2);
+        // The verdict and the search are never scrolled away; the box
+        // grows for them.
+        let h = ((pinned.len() + loot.len()) as u16 + 1)
+            .min(6 + pinned.len() as u16)
+            .min(inner.height / 2);
         let [body, boxed] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(inner);
         render_window(
@@ -289,15 +443,25 @@ impl Widget for &WirePane<'_> {
             body,
             buf,
         );
+        let title = if app.attacking() {
+            " what the attacker learned "
+        } else {
+            " loot: what the eavesdropper learned "
+        };
         let b = Block::new()
             .borders(Borders::TOP)
             .border_style(t.border)
-            .title(span(" loot: what the eavesdropper learned ", t.title));
+            .title(span(title, t.title));
         let inside = b.inner(boxed);
         b.render(boxed, buf);
         // The newest loot matters most, so a full box shows the tail.
-        let skip = loot.len().saturating_sub(usize::from(inside.height));
-        Paragraph::new(loot.into_iter().skip(skip).collect::<Vec<_>>()).render(inside, buf);
+        let room = usize::from(inside.height).saturating_sub(pinned.len());
+        let skip = loot.len().saturating_sub(room);
+        let shown: Vec<Line> = pinned
+            .into_iter()
+            .chain(loot.into_iter().skip(skip))
+            .collect();
+        Paragraph::new(shown).render(inside, buf);
     }
 }
 
@@ -405,6 +569,26 @@ mod tests {
                     assert_eq!(got, want, "{view:?} {range:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(
+            wrap("ATTACK FAILED: the client refused", 16),
+            ["ATTACK FAILED:", "the client", "refused"]
+        );
+        assert_eq!(
+            wrap("0123456789abcdef0123", 8),
+            ["0123456", "789abcd", "ef0123"]
+        );
+        assert_eq!(wrap("", 20), Vec::<String>::new());
+        // Every line fits, whatever the text.
+        for l in wrap("証明書 を 信頼 しない ーーーーーーーーーーーー", 10) {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(l.as_str()) <= 10,
+                "{l}"
+            );
         }
     }
 
