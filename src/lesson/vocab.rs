@@ -242,6 +242,12 @@ pub const SWITCHES: &[Switch] = &[
         name: "vulnerable-server",
         set: |s, on| s.vulnerable_server = on,
     },
+    // The lab's own client reads bytes found after +OK to STLS as if they
+    // came inside TLS; off by default.
+    Switch {
+        name: "vulnerable-client",
+        set: |s, on| s.vulnerable_client = on,
+    },
 ];
 
 /// Change `scenario` as the setting action `name on|off` says. Only the

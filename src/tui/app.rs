@@ -568,16 +568,19 @@ pub enum MenuRow {
     Attacker,
     /// The lab's server runs commands injected before its TLS handshake.
     VulnerableServer,
+    /// The lab's client reads replies injected before its TLS handshake.
+    VulnerableClient,
 }
 
 /// The menu's rows, top to bottom.
-pub const MENU_ROWS: [MenuRow; 6] = [
+pub const MENU_ROWS: [MenuRow; 7] = [
     MenuRow::Transport,
     MenuRow::Auth,
     MenuRow::RequireTls,
     MenuRow::Trust,
     MenuRow::Attacker,
     MenuRow::VulnerableServer,
+    MenuRow::VulnerableClient,
 ];
 
 impl MenuRow {
@@ -590,6 +593,7 @@ impl MenuRow {
             MenuRow::Trust => "Client: verify cert",
             MenuRow::Attacker => "Attacker",
             MenuRow::VulnerableServer => "Vulnerable server",
+            MenuRow::VulnerableClient => "Vulnerable client",
         }
     }
 
@@ -625,6 +629,12 @@ impl MenuRow {
                 "off (deliberately vulnerable when on)"
             }
             .to_string(),
+            MenuRow::VulnerableClient => if s.vulnerable_client {
+                "ON: deliberately vulnerable (lab only)"
+            } else {
+                "off (deliberately vulnerable when on)"
+            }
+            .to_string(),
         }
     }
 
@@ -633,6 +643,7 @@ impl MenuRow {
     pub fn vulnerable(self, s: &Scenario) -> bool {
         match self {
             MenuRow::VulnerableServer => s.vulnerable_server,
+            MenuRow::VulnerableClient => s.vulnerable_client,
             _ => false,
         }
     }
@@ -680,6 +691,7 @@ impl MenuRow {
                 fit_session(s);
             }
             MenuRow::VulnerableServer => s.vulnerable_server = !s.vulnerable_server,
+            MenuRow::VulnerableClient => s.vulnerable_client = !s.vulnerable_client,
         }
     }
 }

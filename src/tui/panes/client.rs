@@ -59,7 +59,7 @@ impl Widget for &ClientPane<'_> {
         // stay in sight above the conversation they shape.
         let s = &app.scenario;
         let policy = format!(
-            " · {} · {}",
+            " · {} · {}{}",
             if s.require_tls {
                 "TLS required"
             } else {
@@ -69,6 +69,11 @@ impl Widget for &ClientPane<'_> {
                 "accepts any cert"
             } else {
                 "verifies cert"
+            },
+            if s.vulnerable_client {
+                " · DELIBERATELY VULNERABLE (lab only)"
+            } else {
+                ""
             }
         );
         let block = frame(app, t, Focus::Client, self.focused, &policy);

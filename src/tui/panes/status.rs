@@ -37,6 +37,10 @@ impl Widget for &StatusBar<'_> {
                 s.vulnerable_server
                     .then(|| " VULNERABLE SERVER (lab only) ".to_string()),
             )
+            .chain(
+                s.vulnerable_client
+                    .then(|| " VULNERABLE CLIENT (lab only) ".to_string()),
+            )
             .collect();
         let long_width: usize = long.iter().map(|m| m.chars().count()).sum();
         let full = usize::from(area.width) >= long_width + 64;
@@ -44,7 +48,7 @@ impl Widget for &StatusBar<'_> {
             .attack
             .map(|_| " ATTACK ")
             .into_iter()
-            .chain(s.vulnerable_server.then_some(" VULN "));
+            .chain((s.vulnerable_server || s.vulnerable_client).then_some(" VULN "));
         let mut spans: Vec<_> = if full {
             long.into_iter().map(|m| span(m, t.leak)).collect()
         } else {
