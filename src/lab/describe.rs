@@ -5,6 +5,7 @@
 //! password, a subject, an SNI), so every text returned here has already
 //! passed through [`crate::sanitize::visible`].
 
+use crate::lang::Lang;
 use crate::pop3::server::ServerEvent;
 use crate::sanitize::visible;
 use crate::wire::pop3::Leak;
@@ -219,11 +220,21 @@ fn server_words(s: &ServerEvent) -> Option<String> {
     })
 }
 
-/// An attacker's event as one line, or `None` for events shown otherwise
-/// (plaintext the attacker read is shown as chunks of its own, and the
-/// search's progress as a bar).
+/// An attacker's event as one line in English, or `None` for events shown
+/// otherwise (plaintext the attacker read is shown as chunks of its own,
+/// and the search's progress as a bar).
 pub fn attack_line(e: &super::AttackEvent) -> Option<String> {
-    attack_words(e).map(|t| visible(&t).into_owned())
+    attack_line_in(e, Lang::En)
+}
+
+/// An attacker's event as one line in `lang`. Text another party chose (a
+/// reason from the client, a record's plaintext) is quoted as it is.
+pub fn attack_line_in(e: &super::AttackEvent, lang: Lang) -> Option<String> {
+    let words = match lang {
+        Lang::En => attack_words(e),
+        Lang::Ja => attack_words_ja(e),
+    };
+    words.map(|t| visible(&t).into_owned())
 }
 
 fn attack_words(e: &super::AttackEvent) -> Option<String> {
@@ -304,6 +315,107 @@ fn attack_words(e: &super::AttackEvent) -> Option<String> {
     })
 }
 
+/// The same events in Japanese. The verdict's reason and the client's
+/// refusal carry words from other parts (the client's error, rustls) that
+/// are still English; the next issue moves those into the catalogue.
+fn attack_words_ja(e: &super::AttackEvent) -> Option<String> {
+    use super::AttackEvent as A;
+    use crate::wire::tap::AttackNote as N;
+    Some(match e {
+        A::Armed { attack } => format!("攻撃者が経路上にいます: {}", attack_name_ja(*attack)),
+        A::Acted { note, .. } => match note {
+            N::Removed { line, what, .. } => format!("{line:?} を削除しました ({what})"),
+            N::Answered { line, answer } => {
+                format!("{line:?} をサーバに渡さず、自分で {answer:?} と答えました")
+            }
+            N::Injected { dir, text } => format!("{} に {text:?} を注入しました", dir.arrow()),
+            N::Presented { name, issuer } => {
+                format!("{name} 用の証明書を提示しました (発行者 '{issuer}')")
+            }
+            N::ClientRefused { reason } => format!("クライアントが拒否しました: {reason}"),
+            N::UpstreamTls { version, suite } => {
+                format!("本物のサーバへ自分の TLS を張りました ({version}, {suite})")
+            }
+            N::UpstreamFailed { reason } => format!("サーバに接続できませんでした: {reason}"),
+            N::Read { .. } => return None,
+        },
+        A::Learned { means, leak, .. } => {
+            let (_, text) = leak_words(leak)?;
+            let how = match means {
+                super::Means::Cleartext => "平文から",
+                super::Means::ForgedTls => "偽の TLS の内側から",
+                super::Means::StolenKeys => "盗んだ鍵で復号して",
+                super::Means::Guessing => "推測で",
+            };
+            format!("{how}読み取りました: {text}")
+        }
+        A::Decrypted {
+            dir,
+            seq,
+            content,
+            len,
+            text,
+            ..
+        } => {
+            let first = text.lines().next().unwrap_or("");
+            format!(
+                "{} のレコード #{seq} を復号 ({content}, {len} バイト): {first}",
+                dir.arrow()
+            )
+        }
+        A::Sealed {
+            records, reason, ..
+        } => format!("{records} 個のレコードは開けませんでした: {reason}"),
+        A::CrackStarted { user, candidates } => format!(
+            "{user} の APOP パスワードをオフラインで推測しています{}",
+            candidates
+                .map(|n| format!(" (候補 {n} 個)"))
+                .unwrap_or_default()
+        ),
+        A::CrackProgress { .. } => return None,
+        A::CrackDone {
+            found,
+            tried,
+            elapsed,
+            rate,
+            ..
+        } => format!(
+            "{tried} 回の推測 ({:.2} 秒、毎秒 {:.0} 回) で{}",
+            elapsed.as_secs_f64(),
+            rate,
+            if found.is_some() {
+                "見つかりました"
+            } else {
+                "見つかりませんでした"
+            }
+        ),
+        A::Verdict { succeeded, why, .. } => {
+            format!("攻撃{}: {why}", if *succeeded { "成功" } else { "失敗" })
+        }
+    })
+}
+
+/// An attack's name in `lang`.
+pub fn attack_name_in(a: crate::attack::Attack, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => attack_name(a),
+        Lang::Ja => attack_name_ja(a),
+    }
+}
+
+/// An attack's name in Japanese.
+pub fn attack_name_ja(a: crate::attack::Attack) -> &'static str {
+    use crate::attack::Attack as K;
+    match a {
+        K::StripStls => "STLS の削除 (ストリッピング)",
+        K::ForgeCert => "偽の証明書",
+        K::WrongName => "別の名前の証明書",
+        K::Inject => "STARTTLS コマンド注入",
+        K::StealKeys => "盗まれたセッション鍵",
+        K::Crack => "APOP のオフライン辞書攻撃",
+    }
+}
+
 /// An attack's name as a learner reads it.
 pub fn attack_name(a: crate::attack::Attack) -> &'static str {
     use crate::attack::Attack as K;
@@ -347,5 +459,102 @@ pub fn stls_leftover(len: usize, preview: &str, kept: bool) -> String {
             "discarded {len} bytes sent after +OK to STLS, before the handshake (RFC 2595 §4): \
              {preview:?}"
         )
+    }
+}
+
+#[cfg(test)]
+mod attack_words_tests {
+    use super::*;
+    use crate::attack::Attack;
+    use crate::lab::{AttackEvent, Means};
+    use crate::wire::Direction;
+    use crate::wire::tap::AttackNote;
+
+    /// One of each attacker event.
+    fn every_event() -> Vec<AttackEvent> {
+        let note = |note| AttackEvent::Acted { conn: 1, note };
+        vec![
+            AttackEvent::Armed {
+                attack: Attack::StripStls,
+            },
+            note(AttackNote::Removed {
+                dir: Direction::ServerToClient,
+                line: "STLS".into(),
+                what: "STLS in the CAPA reply".into(),
+            }),
+            note(AttackNote::Answered {
+                line: "STLS".into(),
+                answer: "-ERR no".into(),
+            }),
+            note(AttackNote::Injected {
+                dir: Direction::ClientToServer,
+                text: "QUIT".into(),
+            }),
+            note(AttackNote::Presented {
+                name: "localhost".into(),
+                issuer: "popscope attacker CA".into(),
+            }),
+            note(AttackNote::ClientRefused {
+                reason: "unknown CA".into(),
+            }),
+            note(AttackNote::UpstreamTls {
+                version: "TLSv1_3".into(),
+                suite: "TLS13_AES_128_GCM_SHA256".into(),
+            }),
+            note(AttackNote::UpstreamFailed {
+                reason: "refused".into(),
+            }),
+            AttackEvent::Learned {
+                conn: 1,
+                means: Means::StolenKeys,
+                leak: crate::wire::pop3::Leak::Password {
+                    user: Some("alice".into()),
+                    password: "wonderland".into(),
+                },
+            },
+            AttackEvent::Decrypted {
+                conn: 1,
+                dir: Direction::ClientToServer,
+                seq: 0,
+                content: "application_data".into(),
+                len: 6,
+                text: "STAT\r\n".into(),
+            },
+            AttackEvent::Sealed {
+                conn: 1,
+                records: 2,
+                reason: "no key".into(),
+            },
+            AttackEvent::CrackStarted {
+                user: "alice".into(),
+                candidates: Some(10),
+            },
+            AttackEvent::CrackDone {
+                user: "alice".into(),
+                found: Some("wonderland".into()),
+                tried: 3,
+                elapsed: std::time::Duration::from_millis(5),
+                rate: 600.0,
+                estimate: None,
+            },
+            AttackEvent::Verdict {
+                attack: Attack::Crack,
+                succeeded: true,
+                why: "found".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_attacker_event_has_words_in_both_languages() {
+        for e in every_event() {
+            let en = attack_line_in(&e, Lang::En);
+            let ja = attack_line_in(&e, Lang::Ja);
+            assert!(en.is_some() && ja.is_some(), "{e:?}");
+            assert_ne!(en, ja, "{e:?} is said differently in each language");
+        }
+        for a in Attack::ALL {
+            assert_ne!(attack_name_in(a, Lang::En), attack_name_in(a, Lang::Ja));
+        }
     }
 }

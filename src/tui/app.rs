@@ -1590,7 +1590,7 @@ impl App {
     fn apply_attack(&mut self, a: AttackEvent) {
         let m = &mut self.wire;
         let v = &mut self.attack;
-        let line = crate::lab::describe::attack_line(&a);
+        let line = crate::lab::describe::attack_line_in(&a, self.lesson.lang);
         match a {
             AttackEvent::Acted {
                 conn,

@@ -31,7 +31,12 @@ impl Widget for &StatusBar<'_> {
         // them in full).
         let long: Vec<String> = s
             .attack
-            .map(|a| format!(" ATTACKER: {} ", crate::lab::describe::attack_name(a)))
+            .map(|a| {
+                format!(
+                    " ATTACKER: {} ",
+                    crate::lab::describe::attack_name_in(a, app.lesson.lang)
+                )
+            })
             .into_iter()
             .chain(
                 s.vulnerable_server

@@ -414,7 +414,12 @@ impl Widget for &WirePane<'_> {
         let attack = app
             .scenario
             .attack
-            .map(|a| format!(" · {}", crate::lab::describe::attack_name(a)))
+            .map(|a| {
+                format!(
+                    " · {}",
+                    crate::lab::describe::attack_name_in(a, app.lesson.lang)
+                )
+            })
             .unwrap_or_default();
         let block = frame(
             app,
