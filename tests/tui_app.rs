@@ -585,6 +585,10 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
         AttackEvent::Verdict {
             attack: Attack::StealKeys,
             succeeded: true,
+            reason: popscope::lab::Why::Captured {
+                prize: popscope::lab::Prize::Password,
+                means: popscope::lab::Means::StolenKeys,
+            },
             why: "the password captured inside TLS, decrypted with the stolen key log".into(),
         },
     ];

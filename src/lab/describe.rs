@@ -395,6 +395,154 @@ fn attack_words_ja(e: &super::AttackEvent) -> Option<String> {
     })
 }
 
+/// The reason for a verdict, in `lang`.
+pub fn why_in(reason: &super::Why, lang: Lang) -> String {
+    let text = match lang {
+        Lang::En => why_en(reason),
+        Lang::Ja => why_ja(reason),
+    };
+    visible(&text).into_owned()
+}
+
+fn why_en(reason: &super::Why) -> String {
+    use super::{Means, Prize, Side, Why as W};
+    match reason {
+        W::Captured { prize, means } => {
+            let what = match prize {
+                Prize::Password => "the password",
+                Prize::ApopDigest => "the APOP digest (open to offline guessing)",
+            };
+            let how = match means {
+                Means::Cleartext => "in cleartext: the client went on without TLS",
+                Means::ForgedTls => {
+                    "inside the attacker's own TLS (the client accepted its certificate)"
+                }
+                Means::StolenKeys => "inside TLS, decrypted with the stolen key log",
+                Means::Guessing => "by guessing offline",
+            };
+            format!("{what} captured {how}")
+        }
+        W::ForgedReplyTaken { status } => format!(
+            "the client took a reply the server never sent (\"{status}\"), because it kept \
+             bytes from before the handshake"
+        ),
+        W::InjectionRan { text } => format!(
+            "the server ran {text:?}, sent in cleartext by the attacker, as if the client had \
+             sent it inside TLS"
+        ),
+        W::ClientRefused { reason } => format!("the client refused: {reason}"),
+        W::CertificateRefused { reason } => {
+            format!("the client refused the attacker's certificate: {reason}")
+        }
+        W::ClientStopped { reason } => format!("the client stopped: {reason}"),
+        W::Discarded { by } if by.is_empty() => {
+            "the injected bytes had no effect: they were discarded at the switch to TLS".into()
+        }
+        W::Discarded { by } => {
+            let who: Vec<&str> = by
+                .iter()
+                .map(|s| match s {
+                    Side::Client => "the client",
+                    Side::Server => "the server",
+                })
+                .collect();
+            format!("{} threw the injected bytes away", who.join(" and "))
+        }
+        W::NothingToStrip => "the session never offered the attacker a cleartext STLS to \
+                              remove (POP3S starts with TLS)"
+            .into(),
+        W::Sealed { reason } => format!("the records stay sealed: {reason}"),
+        W::Cracked {
+            user,
+            password,
+            tried,
+        } => format!(
+            "{user}'s password is {password} (found after {tried} guesses, offline; the server \
+             never saw a failed login)"
+        ),
+        W::NotCracked { tried, estimate } => format!(
+            "not in the word list ({tried} guesses){}",
+            estimate
+                .as_deref()
+                .map(|e| format!("; {e}"))
+                .unwrap_or_default()
+        ),
+        W::NoApopLogin => "no APOP login crossed the wire, so there is no digest to guess \
+                           against (the apop scenario logs in with APOP)"
+            .into(),
+        W::ConnectionEnded => "the connection ended and the attacker learned no secret".into(),
+        W::NoSecret => "the attacker learned no secret".into(),
+    }
+}
+
+fn why_ja(reason: &super::Why) -> String {
+    use super::{Means, Prize, Side, Why as W};
+    match reason {
+        W::Captured { prize, means } => {
+            let what = match prize {
+                Prize::Password => "パスワード",
+                Prize::ApopDigest => "APOP のダイジェスト(オフラインで推測できます)",
+            };
+            let how = match means {
+                Means::Cleartext => "平文で: クライアントは TLS なしで続けました",
+                Means::ForgedTls => {
+                    "攻撃者自身の TLS の内側で(クライアントが攻撃者の証明書を受け入れました)"
+                }
+                Means::StolenKeys => "TLS の内側を、盗んだ鍵ログで復号して",
+                Means::Guessing => "オフラインの推測で",
+            };
+            format!("{what}を手に入れました、{how}")
+        }
+        W::ForgedReplyTaken { status } => format!(
+            "クライアントは、サーバが送っていない応答(\"{status}\")を受け取りました。ハンドシェイク前のバイトを捨てなかったためです"
+        ),
+        W::InjectionRan { text } => format!(
+            "攻撃者が平文で送った {text:?} を、サーバはクライアントが TLS の中で送ったかのように実行しました"
+        ),
+        W::ClientRefused { reason } => format!("クライアントが拒否しました: {reason}"),
+        W::CertificateRefused { reason } => {
+            format!("クライアントは攻撃者の証明書を拒否しました: {reason}")
+        }
+        W::ClientStopped { reason } => format!("クライアントが止まりました: {reason}"),
+        W::Discarded { by } if by.is_empty() => {
+            "注入したバイトは効きませんでした: TLS へ切り替わるときに捨てられました".into()
+        }
+        W::Discarded { by } => {
+            let who: Vec<&str> = by
+                .iter()
+                .map(|s| match s {
+                    Side::Client => "クライアント",
+                    Side::Server => "サーバ",
+                })
+                .collect();
+            format!("{}が注入したバイトを捨てました", who.join("と"))
+        }
+        W::NothingToStrip => {
+            "消せる平文の STLS がありませんでした(POP3S は最初から TLS です)".into()
+        }
+        W::Sealed { reason } => format!("レコードは閉じたままです: {reason}"),
+        W::Cracked {
+            user,
+            password,
+            tried,
+        } => format!(
+            "{user} のパスワードは {password} です({tried} 回の推測で、オフラインで見つかりました。サーバはログイン失敗を一度も見ていません)"
+        ),
+        W::NotCracked { tried, estimate } => format!(
+            "単語リストにありませんでした({tried} 回の推測){}",
+            estimate
+                .as_deref()
+                .map(|e| format!("。{e}"))
+                .unwrap_or_default()
+        ),
+        W::NoApopLogin => {
+            "APOP のログインが経路を通らなかったので、推測の対象になるダイジェストがありません(apop のシナリオが APOP でログインします)".into()
+        }
+        W::ConnectionEnded => "接続は終わり、攻撃者は秘密を何も得られませんでした".into(),
+        W::NoSecret => "攻撃者は秘密を何も得られませんでした".into(),
+    }
+}
+
 /// An attack's name in `lang`.
 pub fn attack_name_in(a: crate::attack::Attack, lang: Lang) -> &'static str {
     match lang {
@@ -540,6 +688,7 @@ mod attack_words_tests {
             AttackEvent::Verdict {
                 attack: Attack::Crack,
                 succeeded: true,
+                reason: crate::lab::Why::NoSecret,
                 why: "found".into(),
             },
         ]
@@ -555,6 +704,51 @@ mod attack_words_tests {
         }
         for a in Attack::ALL {
             assert_ne!(attack_name_in(a, Lang::En), attack_name_in(a, Lang::Ja));
+        }
+    }
+
+    #[test]
+    fn every_verdict_reason_has_words_in_both_languages() {
+        use crate::lab::{Prize, Side, Why};
+        let text = || "x".to_string();
+        let reasons = [
+            Why::Captured {
+                prize: Prize::Password,
+                means: Means::Cleartext,
+            },
+            Why::Captured {
+                prize: Prize::ApopDigest,
+                means: Means::ForgedTls,
+            },
+            Why::ForgedReplyTaken { status: text() },
+            Why::InjectionRan { text: text() },
+            Why::ClientRefused { reason: text() },
+            Why::CertificateRefused { reason: text() },
+            Why::ClientStopped { reason: text() },
+            Why::Discarded { by: vec![] },
+            Why::Discarded {
+                by: vec![Side::Server, Side::Client],
+            },
+            Why::NothingToStrip,
+            Why::Sealed { reason: text() },
+            Why::Cracked {
+                user: "alice".into(),
+                password: "wonderland".into(),
+                tried: 1,
+            },
+            Why::NotCracked {
+                tried: 1,
+                estimate: None,
+            },
+            Why::NoApopLogin,
+            Why::ConnectionEnded,
+            Why::NoSecret,
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for r in &reasons {
+            let (en, ja) = (why_in(r, Lang::En), why_in(r, Lang::Ja));
+            assert_ne!(en, ja, "{r:?}");
+            assert!(seen.insert(en), "{r:?} is worded like another reason");
         }
     }
 }

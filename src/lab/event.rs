@@ -352,7 +352,93 @@ pub enum AttackEvent {
         attack: Attack,
         /// True when the attacker got what it came for.
         succeeded: bool,
-        /// Why, in words.
+        /// Why, as a value (worded in both languages by `describe`).
+        reason: Why,
+        /// Why, in English words (the same as `describe::why_in`).
         why: String,
     },
+}
+
+/// What the attacker came away with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prize {
+    /// The password itself (USER/PASS, AUTH PLAIN, AUTH LOGIN).
+    Password,
+    /// An APOP digest, open to offline guessing.
+    ApopDigest,
+}
+
+/// The reason a verdict was given. Text inside comes from another part
+/// (the client's error, a record's failure) and is quoted as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Why {
+    /// The attacker holds a secret.
+    Captured {
+        /// Which.
+        prize: Prize,
+        /// How it got it.
+        means: Means,
+    },
+    /// The client took a reply the server never sent.
+    ForgedReplyTaken {
+        /// The forged status line, as the client received it.
+        status: String,
+    },
+    /// The server ran the injected command inside TLS.
+    InjectionRan {
+        /// What it ran.
+        text: String,
+    },
+    /// The client refused to go on (require-TLS, say).
+    ClientRefused {
+        /// The client's words.
+        reason: String,
+    },
+    /// The client refused the attacker's certificate.
+    CertificateRefused {
+        /// The client's words, or its alert.
+        reason: String,
+    },
+    /// The client stopped for another reason before the attacker got
+    /// anything.
+    ClientStopped {
+        /// The client's words.
+        reason: String,
+    },
+    /// The injected bytes were thrown away (by whom, when known).
+    Discarded {
+        /// Who threw them away.
+        by: Vec<Side>,
+    },
+    /// There was no cleartext STLS to remove (POP3S).
+    NothingToStrip,
+    /// The stolen keys did not open the records.
+    Sealed {
+        /// Why not.
+        reason: String,
+    },
+    /// The APOP password was found.
+    Cracked {
+        /// Whose.
+        user: String,
+        /// The password.
+        password: String,
+        /// Guesses it took.
+        tried: u64,
+    },
+    /// The APOP password was not in the list.
+    NotCracked {
+        /// Guesses made.
+        tried: u64,
+        /// How long an exhaustive search would take, in words.
+        estimate: Option<String>,
+    },
+    /// No APOP login crossed the wire.
+    NoApopLogin,
+    /// A proxied connection ended with no secret taken.
+    ConnectionEnded,
+    /// The run ended with no secret taken.
+    NoSecret,
 }

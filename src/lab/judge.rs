@@ -9,7 +9,9 @@ use crate::wire::dissect::Item;
 use crate::wire::pop3::Leak;
 use crate::wire::tap::AttackNote;
 
-use super::event::{AttackEvent, ClientEvent, EventKind, LabEvent, Means, WireEvent};
+use super::event::{
+    AttackEvent, ClientEvent, EventKind, LabEvent, Means, Prize, Side, Why, WireEvent,
+};
 
 /// Watches the events of one lab and says when an attack succeeded or
 /// failed. One verdict per connection attempt of the lab's client.
@@ -23,8 +25,8 @@ pub(crate) struct Judge {
     /// The client's last refusal or failure, the usual reason an attack
     /// failed.
     refusal: Option<String>,
-    /// Bytes the server or the client threw away after STLS.
-    discarded: Vec<String>,
+    /// Who threw the injected bytes away after STLS.
+    discarded: Vec<Side>,
     /// A password search began.
     searching: bool,
 }
@@ -64,30 +66,38 @@ impl Judge {
         if self.decided {
             return None;
         }
-        let (succeeded, why) = self.rule(attack, kind)?;
+        let (succeeded, reason) = self.rule(attack, kind)?;
         self.decided = true;
         Some(AttackEvent::Verdict {
             attack,
             succeeded,
-            why,
+            why: super::describe::why_in(&reason, crate::lang::Lang::En),
+            reason,
         })
     }
 
-    fn rule(&mut self, attack: Attack, kind: &EventKind) -> Option<(bool, String)> {
+    fn rule(&mut self, attack: Attack, kind: &EventKind) -> Option<(bool, Why)> {
         match kind {
             EventKind::Client(ClientEvent::Error { message }) => {
                 self.refusal = Some(message.clone());
                 // A careless client does not stop (it says StaysCleartext
                 // instead): an error here is the client refusing.
                 if attack == Attack::StripStls {
-                    return Some((false, format!("the client refused: {message}")));
+                    return Some((
+                        false,
+                        Why::ClientRefused {
+                            reason: message.clone(),
+                        },
+                    ));
                 }
             }
             EventKind::Client(ClientEvent::TlsFailed { reason, .. }) => {
                 if matches!(attack, Attack::ForgeCert | Attack::WrongName) {
                     return Some((
                         false,
-                        format!("the client refused the attacker's certificate: {reason}"),
+                        Why::CertificateRefused {
+                            reason: reason.clone(),
+                        },
                     ));
                 }
                 self.refusal = Some(reason.clone());
@@ -95,7 +105,7 @@ impl Judge {
             EventKind::Client(ClientEvent::StlsLeftover { kept: false, .. })
                 if attack == Attack::Inject =>
             {
-                self.discarded.push("the client".into());
+                self.discarded.push(Side::Client);
             }
             EventKind::Client(ClientEvent::Received { status, body, .. })
                 if attack == Attack::Inject
@@ -104,37 +114,32 @@ impl Judge {
             {
                 return Some((
                     true,
-                    format!(
-                        "the client took a reply the server never sent (\"{}\"), \
-                         because it kept bytes from before the handshake",
-                        crate::sanitize::visible(status)
-                    ),
+                    Why::ForgedReplyTaken {
+                        status: status.clone(),
+                    },
                 ));
             }
             EventKind::Server(ServerEvent::InjectedIntoTls { text, .. })
                 if attack == Attack::Inject =>
             {
-                return Some((
-                    true,
-                    format!(
-                        "the server ran {text:?}, sent in cleartext by the attacker, as if the \
-                         client had sent it inside TLS"
-                    ),
-                ));
+                return Some((true, Why::InjectionRan { text: text.clone() }));
             }
             EventKind::Server(ServerEvent::DiscardedBeforeTls { .. })
                 if attack == Attack::Inject =>
             {
-                self.discarded.push("the server".into());
+                self.discarded.push(Side::Server);
             }
             EventKind::Wire(WireEvent::Seen {
                 item: Item::Leak(leak),
                 ..
             }) if attack == Attack::StripStls => {
-                if let Some(what) = secret(leak) {
+                if let Some(prize) = prize(leak) {
                     return Some((
                         true,
-                        format!("{what} captured in cleartext: the client went on without TLS"),
+                        Why::Captured {
+                            prize,
+                            means: Means::Cleartext,
+                        },
                     ));
                 }
             }
@@ -146,25 +151,33 @@ impl Judge {
             {
                 // A proxy hears the refusal only as the client's alert; the
                 // lab's own client says it in its own words (TlsFailed).
-                return Some((false, reason.clone()));
+                return Some((
+                    false,
+                    Why::CertificateRefused {
+                        reason: reason.clone(),
+                    },
+                ));
             }
             EventKind::Attack(AttackEvent::Learned { means, leak, .. }) => {
-                if let Some(what) = secret(leak) {
-                    let how = match means {
-                        Means::Cleartext => "in cleartext",
-                        Means::ForgedTls => {
-                            "inside the attacker's own TLS (the client accepted its certificate)"
-                        }
-                        Means::StolenKeys => "inside TLS, decrypted with the stolen key log",
-                        Means::Guessing => "by guessing offline",
-                    };
-                    return Some((true, format!("{what} captured {how}")));
+                if let Some(prize) = prize(leak) {
+                    return Some((
+                        true,
+                        Why::Captured {
+                            prize,
+                            means: *means,
+                        },
+                    ));
                 }
             }
             EventKind::Attack(AttackEvent::Sealed { reason, .. })
                 if attack == Attack::StealKeys =>
             {
-                return Some((false, format!("the records stay sealed: {reason}")));
+                return Some((
+                    false,
+                    Why::Sealed {
+                        reason: reason.clone(),
+                    },
+                ));
             }
             EventKind::Attack(AttackEvent::CrackDone {
                 user,
@@ -176,40 +189,29 @@ impl Judge {
                 return Some(match found {
                     Some(p) => (
                         true,
-                        format!(
-                            "{user}'s password is {} (found after {tried} guesses, offline; \
-                             the server never saw a failed login)",
-                            crate::sanitize::visible(p)
-                        ),
+                        Why::Cracked {
+                            user: user.clone(),
+                            password: p.clone(),
+                            tried: *tried,
+                        },
                     ),
                     None => (
                         false,
-                        format!(
-                            "not in the word list ({tried} guesses){}",
-                            estimate
-                                .as_deref()
-                                .map(|e| format!("; {e}"))
-                                .unwrap_or_default()
-                        ),
+                        Why::NotCracked {
+                            tried: *tried,
+                            estimate: estimate.clone(),
+                        },
                     ),
                 });
             }
             EventKind::Wire(WireEvent::Learned { .. }) if self.per_connection => {
-                return Some((
-                    false,
-                    "the connection ended and the attacker learned no secret".into(),
-                ));
+                return Some((false, Why::ConnectionEnded));
             }
             EventKind::Attack(AttackEvent::CrackStarted { .. }) => self.searching = true,
             EventKind::Lab(LabEvent::Finished { .. })
                 if attack == Attack::Crack && !self.searching =>
             {
-                return Some((
-                    false,
-                    "no APOP login crossed the wire, so there is no digest to guess against \
-                     (the apop scenario logs in with APOP)"
-                        .into(),
-                ));
+                return Some((false, Why::NoApopLogin));
             }
             EventKind::Lab(LabEvent::Finished { .. })
                 if matches!(
@@ -218,23 +220,12 @@ impl Judge {
                 ) =>
             {
                 let why = match (&self.refusal, attack) {
-                    (Some(r), _) => format!("the client stopped: {r}"),
-                    (None, Attack::StripStls) => {
-                        "the session never offered the attacker a cleartext STLS to remove \
-                         (POP3S starts with TLS)"
-                            .into()
-                    }
-                    (None, Attack::Inject) if !self.discarded.is_empty() => {
-                        format!(
-                            "{} threw the injected bytes away",
-                            self.discarded.join(" and ")
-                        )
-                    }
-                    (None, Attack::Inject) => {
-                        "the injected bytes had no effect: they were discarded at the switch to TLS"
-                            .into()
-                    }
-                    (None, _) => "the attacker learned no secret".into(),
+                    (Some(r), _) => Why::ClientStopped { reason: r.clone() },
+                    (None, Attack::StripStls) => Why::NothingToStrip,
+                    (None, Attack::Inject) => Why::Discarded {
+                        by: self.discarded.clone(),
+                    },
+                    (None, _) => Why::NoSecret,
                 };
                 return Some((false, why));
             }
@@ -244,13 +235,13 @@ impl Judge {
     }
 }
 
-/// A leak that counts as the attacker's prize, in words.
-fn secret(leak: &Leak) -> Option<&'static str> {
+/// A leak that counts as the attacker's prize.
+fn prize(leak: &Leak) -> Option<Prize> {
     match leak {
         Leak::Password { .. } | Leak::AuthPlain { .. } | Leak::AuthLogin { .. } => {
-            Some("the password")
+            Some(Prize::Password)
         }
-        Leak::Apop { .. } => Some("the APOP digest (open to offline guessing)"),
+        Leak::Apop { .. } => Some(Prize::ApopDigest),
         _ => None,
     }
 }

@@ -15,7 +15,8 @@ pub mod proxy;
 mod stolen;
 
 pub use event::{
-    AttackEvent, ClientEvent, Event, EventKind, LabEvent, Means, Side, TlsEvent, WireEvent,
+    AttackEvent, ClientEvent, Event, EventKind, LabEvent, Means, Prize, Side, TlsEvent, Why,
+    WireEvent,
 };
 
 use std::collections::HashMap;

@@ -859,6 +859,7 @@ mod tests {
         attack(AttackEvent::Verdict {
             attack: crate::attack::Attack::Inject,
             succeeded,
+            reason: crate::lab::Why::NoSecret,
             why: String::new(),
         })
     }
