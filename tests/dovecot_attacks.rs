@@ -160,6 +160,37 @@ fn injection_against_dovecot_runs_nothing() {
 }
 
 #[test]
+fn stolen_keys_open_a_dovecot_session() {
+    let dovecot = Dovecot::start();
+    for name in ["pop3s", "stls"] {
+        let events = run(&dovecot, name, Attack::StealKeys, |_| {});
+        let mut sent = String::new();
+        for e in &events {
+            if let EventKind::Attack(AttackEvent::Decrypted {
+                dir: Direction::ClientToServer,
+                content,
+                text,
+                ..
+            }) = &e.kind
+                && content == "application_data"
+            {
+                sent.push_str(text);
+            }
+        }
+        assert!(
+            sent.contains("USER alice\r\nPASS wonderland\r\n"),
+            "{name}: {sent:?}"
+        );
+        assert!(!contains(
+            &joined(&events, Direction::ClientToServer, false),
+            b"wonderland"
+        ));
+        let (ok, why) = verdict(&events);
+        assert!(ok, "{name}: {why}");
+    }
+}
+
+#[test]
 fn apop_crack_against_dovecot() {
     let dovecot = Dovecot::start();
     let events = run(&dovecot, "apop", Attack::Crack, |_| {});
