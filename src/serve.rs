@@ -327,26 +327,28 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         o,
         "Ctrl-C stops the server (sessions still open delete nothing)."
     );
+    // The handlers are in place before the line that promises Ctrl-C
+    // works: a Ctrl-C (or a script's SIGINT) right after it must stop the
+    // server cleanly, not kill it with the default action.
+    let stop = shutdown_signal()?;
     print!("{o}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
 
-    server.run(shutdown_signal(), Duration::from_secs(5)).await;
+    server.run(stop, Duration::from_secs(5)).await;
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Ctrl-C or SIGTERM. Both handlers are registered when this is called,
+/// not when the returned future is first polled.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
+    })
 }
