@@ -9,7 +9,8 @@
 //!   which the lab watches it).
 //! - [`mailbox`]: the maildrop on disk (Maildir), its numbering, sizes, UIDs,
 //!   deletion marks and the one-session-per-maildrop lock; the demo content.
-//! - [`tls`]: the demo CA and certificates (rcgen) and the rustls configs.
+//! - [`tls`]: the demo CA and certificates (rcgen; with a decoy for the
+//!   name-mismatch attack), the attacker's forging CA and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes,
 //!   and TLS record decryption from a stolen key log (`wire::decrypt`).
@@ -17,8 +18,9 @@
 //!   (strip STLS, forged certificate, injection) and the offline APOP
 //!   dictionary search.
 //! - [`lab`]: server + tap (+ attacker) + the library client wired for one
-//!   scenario; the `Event` stream; the driver task that runs a lab for the
-//!   screen and the lesson runner; `popscope proxy`'s plumbing.
+//!   scenario; the `Event` stream and the judge of an attack's verdict; the
+//!   driver task that runs a lab for the screen and the lesson runner;
+//!   `popscope proxy`'s plumbing.
 //! - [`lesson`]: lesson files: the step vocabulary, parsing with `file:line`
 //!   problems, course checks, saved progress, and the headless runner.
 //! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.
