@@ -21,6 +21,7 @@ pub mod parse;
 pub mod progress;
 pub mod runner;
 pub mod set;
+pub mod spelling;
 pub mod vocab;
 
 pub use crate::lang::Lang;

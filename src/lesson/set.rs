@@ -159,6 +159,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Lesson>, Vec<Problem>) {
                     continue;
                 }
             };
+            problems.extend(super::spelling::check(&file, lang, &text));
             match parse_lesson(&file, lang, &text) {
                 Ok(l) => lessons.push(l),
                 Err(ps) => problems.extend(ps),
