@@ -6,7 +6,8 @@
 //! list of preferred spellings lives in one place, the "Spelling" table of
 //! `lessons/FORMAT.md`, where teachers read it; this module reads that
 //! table from a copy embedded at build time, so the rule and its
-//! documentation cannot drift apart.
+//! documentation cannot drift apart. The same check asks for full-width
+//! 「？」「！」 after Japanese text, which a half-width key easily slips in.
 
 use super::{Lang, Problem};
 
@@ -50,6 +51,16 @@ pub fn check(file: &str, lang: Lang, text: &str) -> Vec<Problem> {
     let table = table();
     let mut problems = Vec::new();
     for (n, line) in text.lines().enumerate() {
+        if let Some(mark) = half_width_mark(line) {
+            problems.push(Problem {
+                file: file.to_string(),
+                line: n + 1,
+                message: format!(
+                    "write the full-width 「{}」 after Japanese text, not {mark:?}",
+                    if mark == '?' { '？' } else { '！' }
+                ),
+            });
+        }
         for (good, bad) in &table {
             if line.contains(bad) {
                 problems.push(Problem {
@@ -63,6 +74,21 @@ pub fn check(file: &str, lang: Lang, text: &str) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// A half-width `?` or `!` right after a Japanese character, the first
+/// on the line. Japanese prose takes the full-width marks; a mark after
+/// ASCII (a command, `Wi-Fi!`) is left alone, as English or code.
+fn half_width_mark(line: &str) -> Option<char> {
+    line.chars()
+        .zip(line.chars().skip(1))
+        .find(|(before, mark)| is_japanese(*before) && matches!(mark, '?' | '!'))
+        .map(|(_, mark)| mark)
+}
+
+/// Kana, kanji and the Japanese punctuation block.
+fn is_japanese(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }
 
 #[cfg(test)]
@@ -95,6 +121,16 @@ mod tests {
         assert_eq!(ps[0].line, 6);
         assert_eq!(ps[0].file, "course/ja/01-x.md");
         assert!(ps[0].message.contains("「サーバ」"), "{}", ps[0].message);
+    }
+
+    #[test]
+    fn a_half_width_question_mark_after_japanese_is_flagged() {
+        let text =
+            "question = \"どこを安全にするのですか?\"\ntitle = \"教えて！\"\n`USER?` と Wi-Fi!\n";
+        let ps = check("ja/03-x.md", Lang::Ja, text);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!(ps[0].line, 1);
+        assert!(ps[0].message.contains("「？」"), "{}", ps[0].message);
     }
 
     #[test]
