@@ -113,6 +113,7 @@ fn lesson(name: &str, steps: &[Spec]) -> Lesson {
         source: format!("inline {name}"),
         lang: Lang::En,
         id: name.into(),
+        id_line: 1,
         chapter: 99,
         title: name.into(),
         question: String::new(),

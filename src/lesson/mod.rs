@@ -35,6 +35,9 @@ pub struct Lesson {
     pub lang: Lang,
     /// A stable id, the same in both languages, e.g. "pop3".
     pub id: String,
+    /// The line of the file where `id` is set (1-based), where a clash
+    /// with another chapter's id is reported.
+    pub id_line: usize,
     /// The chapter number (1–13 for the built-in course; a teacher's own
     /// lessons may use others).
     pub chapter: u32,
