@@ -236,6 +236,11 @@ async fn run_lessons(
                 line.push_str(&format!("  {mark} {}", expect_text(expect)));
             }
             println!("{line}");
+            for ((expect, _), instead) in o.results.iter().zip(&o.instead) {
+                if let Some(instead) = instead {
+                    println!("    instead of {}: {instead}", expect_text(expect));
+                }
+            }
             if !o.passed() {
                 failed += 1;
             }

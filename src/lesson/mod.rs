@@ -12,10 +12,12 @@
 //!   across languages (`popscope lessons check`).
 //! - [`facts`]: what the lab's events established, and whether an
 //!   expectation holds.
+//! - [`explain`]: what happened instead, when an expectation failed.
 //! - [`runner`]: a lesson's steps run headless against a real lab.
 //! - [`progress`]: steps reached and quiz answers, saved in the user's
 //!   data directory.
 
+pub mod explain;
 pub mod facts;
 pub mod parse;
 pub mod progress;
