@@ -617,6 +617,16 @@ fn failed_expectations_say_what_happened_instead() {
                 &["logged-in"],
                 &["password-leaked", "tls-version 1.2", "cert-failed expired"],
             ),
+            step_failing(
+                &[
+                    "scenario stls",
+                    "require-tls on",
+                    "attack strip-stls",
+                    "login",
+                ],
+                &["attack-blocked", "no-credential"],
+                &["attack-succeeded", "stls-switch", "cert-forged"],
+            ),
         ],
         quick(),
     );

@@ -181,8 +181,9 @@ fn version(name: &str) -> String {
 
 impl Expect {
     /// What happened instead of this expectation, in one English sentence
-    /// made from the facts, for a step where it did not hold. (Called for
-    /// one that holds, it still describes the facts, which then agree.)
+    /// made from the facts, for a step where it did not hold. It is meant
+    /// for a failure only: for an expectation that holds, the sentence may
+    /// not fit.
     pub fn explain_failure(&self, facts: &Facts) -> String {
         let w = &facts.witness;
         match self {
@@ -215,7 +216,11 @@ impl Expect {
                 if facts.apop_digest {
                     got.push("an APOP digest".to_string());
                 }
-                format!("the eavesdropper captured {}", got.join(" and "))
+                if got.is_empty() {
+                    "the eavesdropper captured no credential".into()
+                } else {
+                    format!("the eavesdropper captured {}", got.join(" and "))
+                }
             }
             Expect::NothingReadable => {
                 let replies = if w.replies > 0 {
