@@ -33,7 +33,7 @@ pub struct Witness {
     pub commands: Vec<String>,
     /// Cleartext command lines read beyond those kept.
     pub more_commands: usize,
-    /// The first lines of the cleartext replies the eavesdropper read.
+    /// How many cleartext replies the eavesdropper read.
     pub replies: usize,
     /// The user names the eavesdropper read, each once.
     pub users: Vec<String>,
