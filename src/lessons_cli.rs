@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use crate::lesson::set::{self, Course, expect_text};
-use crate::lesson::{Lang, Lesson, Problem};
+use crate::lesson::{Lang, Lesson};
 
 /// Flags of `popscope lessons`.
 #[derive(Debug, clap::Args)]
@@ -24,10 +24,11 @@ pub struct LessonsArgs {
 /// What `popscope lessons` does.
 #[derive(Debug, clap::Subcommand)]
 pub enum LessonsCmd {
-    /// Check a lessons directory (DIR/ja/*.md and DIR/en/*.md) and print
-    /// every problem as file:line: message.
+    /// Check a lessons directory (DIR/ja/*.md and DIR/en/*.md, or one of
+    /// them for a course in one language) and print every problem as
+    /// file:line: message.
     Check {
-        /// The course directory, holding ja/ and en/.
+        /// The course directory, holding ja/ and en/ (or one of them).
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
@@ -97,12 +98,10 @@ fn require_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Load a directory and run the checks across its files.
-fn load_checked(dir: &Path) -> anyhow::Result<(Vec<Lesson>, Vec<Problem>)> {
+/// Load a directory and run every check on it.
+fn load_checked(dir: &Path) -> anyhow::Result<set::Loaded> {
     require_dir(dir)?;
-    let (lessons, mut problems) = set::load_dir(dir);
-    problems.extend(set::check(&lessons));
-    Ok((lessons, problems))
+    Ok(set::load_course(dir))
 }
 
 /// "1 problem", "3 problems".
@@ -115,9 +114,16 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 fn check(dir: &Path) -> anyhow::Result<ExitCode> {
-    let (lessons, problems) = load_checked(dir)?;
+    let set::Loaded {
+        lessons,
+        problems,
+        notices,
+    } = load_checked(dir)?;
     for p in &problems {
         println!("{p}");
+    }
+    for n in &notices {
+        println!("notice: {n}");
     }
     if problems.is_empty() {
         let course = Course::new(lessons);
@@ -143,11 +149,14 @@ fn lessons_of(dir: Option<&Path>) -> anyhow::Result<(Vec<Lesson>, usize)> {
     let Some(dir) = dir else {
         return Ok((set::builtin(), 0));
     };
-    let (lessons, problems) = load_checked(dir)?;
-    for p in &problems {
+    let loaded = load_checked(dir)?;
+    for p in &loaded.problems {
         eprintln!("{p}");
     }
-    Ok((lessons, problems.len()))
+    for n in &loaded.notices {
+        eprintln!("notice: {n}");
+    }
+    Ok((loaded.lessons, loaded.problems.len()))
 }
 
 fn list(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -227,6 +236,11 @@ async fn run_lessons(
                 line.push_str(&format!("  {mark} {}", expect_text(expect)));
             }
             println!("{line}");
+            for ((expect, _), instead) in o.results.iter().zip(&o.instead) {
+                if let Some(instead) = instead {
+                    println!("    instead of {}: {instead}", expect_text(expect));
+                }
+            }
             if !o.passed() {
                 failed += 1;
             }

@@ -103,20 +103,108 @@ fn every_broken_lesson_is_reported_where_it_is_broken() {
     );
 }
 
+/// A course may be in one language: it passes with a notice that says a
+/// learner of the other language sees this one, instead of one "has no en
+/// version" problem per chapter.
 #[test]
-fn a_missing_language_directory_is_a_problem() {
+fn a_course_in_one_language_passes_with_a_notice() {
     let (code, out, err) = lessons(&["check", "tests/lessons_broken/half"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(!out.contains("has no en version"), "{out}");
+    assert!(
+        out.contains("notice: tests/lessons_broken/half has lessons in Japanese only (no en/ lessons): a learner who reads in English is shown the Japanese text"),
+        "{out}"
+    );
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("1 chapter in 1 language, no problems"),
+        "{out}"
+    );
+
+    // English alone, replacing built-in chapter 5 (with its id, which is
+    // allowed: it is that chapter, revised) and adding a chapter 14.
+    let (code, out, err) = lessons(&["check", "tests/lessons_good/en-only"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("has lessons in English only (no ja/ lessons)"),
+        "{out}"
+    );
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("2 chapters in 1 language, no problems"),
+        "{out}"
+    );
+    let (code, out, err) = lessons(&["list", "tests/lessons_good/en-only"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert_eq!(out, " 5  en  Fixture 5\n14  en  Fixture 14\n", "{out}");
+}
+
+/// A broken file whose twin is missing: the parse error and the missing
+/// twin come out in the same run (the twin used to be reported only once
+/// the file parsed).
+#[test]
+fn a_broken_file_without_its_twin_is_reported_both_ways_in_one_run() {
+    let (code, out, err) = lessons(&["check", "tests/lessons_broken/twin"]);
     assert_eq!(code, Some(1), "{out}\n{err}");
+    let c = "tests/lessons_broken/twin";
+    assert_problem(&out, &format!("{c}/en/01-broken.md:4: "), "invalid TOML");
     assert_problem(
         &out,
-        "tests/lessons_broken/half/en:1: ",
-        "a course needs both ja/ and en/",
+        &format!("{c}/en/01-broken.md:1: "),
+        &format!("chapter 1 has no ja version: expected {c}/ja/01-broken.md"),
     );
-    assert_problem(
-        &out,
-        "tests/lessons_broken/half/ja/01-alone.md:1: ",
-        "chapter 1 has no en version",
-    );
+    assert_eq!(out.trim_end().lines().last(), Some("2 problems"), "{out}");
+}
+
+/// A teacher's chapter that takes a built-in chapter's id under another
+/// number would share that chapter's saved progress: an error on the
+/// `id` line of each file. The fixture is the case that was found: a
+/// chapter 13 with `id = "pop3"`, chapter 5's id.
+#[test]
+fn an_id_that_clashes_with_a_builtin_chapter_is_an_error() {
+    let (code, out, err) = lessons(&["check", "tests/lessons_broken/clash"]);
+    assert_eq!(code, Some(1), "{out}\n{err}");
+    for lang in ["ja", "en"] {
+        assert_problem(
+            &out,
+            &format!("tests/lessons_broken/clash/{lang}/13-mine.md:2: "),
+            &format!(
+                "the id \"pop3\" is the built-in chapter 5's (built-in {lang}/05-pop3.md): progress is saved by id"
+            ),
+        );
+    }
+    assert_eq!(out.trim_end().lines().last(), Some("2 problems"), "{out}");
+}
+
+/// An empty course is a mistake (a wrong directory, files not saved
+/// yet), not "0 chapters, no problems".
+#[test]
+fn an_empty_course_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_str().expect("a UTF-8 temporary path");
+    let expect_empty = |what: &str| {
+        let (code, out, err) = lessons(&["check", path]);
+        assert_eq!(code, Some(1), "{what}: {out}\n{err}");
+        assert_problem(
+            &out,
+            &format!("{path}:1: "),
+            "the course has no lessons: expected chapter files such as ja/01-intro.md",
+        );
+        assert_eq!(
+            out.trim_end().lines().last(),
+            Some("1 problem"),
+            "{what}: {out}"
+        );
+    };
+    expect_empty("no ja/ and no en/");
+    std::fs::create_dir(dir.path().join("ja")).expect("mkdir ja");
+    std::fs::create_dir(dir.path().join("en")).expect("mkdir en");
+    expect_empty("both empty");
+    std::fs::write(dir.path().join("en/notes.txt"), "not a lesson").expect("write");
+    expect_empty("no lesson files");
+    let (code, _, err) = lessons(&["run", path]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("1 problem in the lessons"), "{err}");
 }
 
 #[test]
@@ -204,4 +292,61 @@ fn the_format_documents_every_word() {
         })
         .collect();
     assert!(missing.is_empty(), "not in lessons/FORMAT.md: {missing:?}");
+}
+
+/// FORMAT.md's key tables say exactly what the parser requires: each key
+/// the parser knows is a row of its section's table with "yes" or "no" in
+/// the required column as the parser has it, and no row names a key the
+/// parser does not know.
+#[test]
+fn the_format_marks_exactly_the_required_keys() {
+    use popscope::lesson::parse::{Key, QUIZ_KEYS, STEP_KEYS, TOP_KEYS};
+    let format = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/FORMAT.md"),
+    )
+    .expect("lessons/FORMAT.md");
+    let sections: [(&str, &[Key]); 3] = [
+        ("## Front matter", TOP_KEYS),
+        ("## Steps", STEP_KEYS),
+        ("## Quiz questions", QUIZ_KEYS),
+    ];
+    for (heading, keys) in sections {
+        let start = format
+            .find(&format!("\n{heading}\n"))
+            .unwrap_or_else(|| panic!("FORMAT.md has no {heading:?} section"));
+        let body = &format[start + heading.len() + 2..];
+        let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+        // The rows of the section's key table: `| key | required | what |`.
+        let rows: Vec<(String, String)> = body
+            .lines()
+            .skip_while(|l| !l.starts_with("| key | required |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let key = cells[1].trim_matches('`').trim_matches(['[', ']']);
+                (key.to_string(), cells[2].to_string())
+            })
+            .collect();
+        assert!(!rows.is_empty(), "{heading}: no key table");
+        for k in keys {
+            let want = if k.required { "yes" } else { "no" };
+            match rows.iter().find(|(name, _)| name == k.name) {
+                Some((_, got)) => assert_eq!(
+                    got,
+                    want,
+                    "{heading}: `{}` is {} in the parser",
+                    k.name,
+                    if k.required { "required" } else { "optional" }
+                ),
+                None => panic!("{heading}: `{}` is not in FORMAT.md's table", k.name),
+            }
+        }
+        for (name, _) in &rows {
+            assert!(
+                keys.iter().any(|k| k.name == name),
+                "{heading}: FORMAT.md documents `{name}`, which the parser does not know"
+            );
+        }
+    }
 }

@@ -113,6 +113,7 @@ fn lesson(name: &str, steps: &[Spec]) -> Lesson {
         source: format!("inline {name}"),
         lang: Lang::En,
         id: name.into(),
+        id_line: 1,
         chapter: 99,
         title: name.into(),
         question: String::new(),
@@ -591,4 +592,104 @@ fn alices_apop_password_is_cracked_offline() {
         ],
         quick(),
     );
+}
+
+/// A failed expectation says what happened instead, from what the real
+/// lab did: the commands the wire carried, the reply the client got, the
+/// TLS version negotiated.
+#[test]
+fn failed_expectations_say_what_happened_instead() {
+    let outcomes = check(
+        "instead",
+        &[
+            step_failing(
+                &["scenario plain", "send USER alice", "send STAT"],
+                &["user-leaked"],
+                &[
+                    "password-leaked",
+                    "logged-in",
+                    "reply ok",
+                    "tls-established",
+                ],
+            ),
+            step_failing(
+                &["scenario pop3s", "login"],
+                &["logged-in"],
+                &["password-leaked", "tls-version 1.2", "cert-failed expired"],
+            ),
+            step_failing(
+                &[
+                    "scenario stls",
+                    "require-tls on",
+                    "attack strip-stls",
+                    "login",
+                ],
+                &["attack-blocked", "no-credential"],
+                &["attack-succeeded", "stls-switch", "cert-forged"],
+            ),
+        ],
+        quick(),
+    );
+    let instead = |step: usize, word: &str| -> String {
+        let out = &outcomes[step];
+        let i = out
+            .results
+            .iter()
+            .position(|(e, _)| expect_text(e) == word)
+            .unwrap_or_else(|| panic!("step {step} has no {word}"));
+        out.instead[i]
+            .clone()
+            .unwrap_or_else(|| panic!("step {step}: {word} held, so nothing is explained"))
+    };
+    // What held is not explained.
+    assert_eq!(outcomes[0].instead[0], None, "{:?}", outcomes[0]);
+
+    let s = instead(0, "password-leaked");
+    assert!(
+        s.starts_with("the wire carried no PASS line")
+            && s.contains("it carried: ")
+            && s.contains("USER alice, STAT"),
+        "{s}"
+    );
+    let s = instead(0, "logged-in");
+    assert!(
+        s.starts_with("the client is not logged in; the newest reply was -ERR"),
+        "{s}"
+    );
+    let s = instead(0, "reply ok");
+    assert!(s.starts_with("the client's newest reply was -ERR"), "{s}");
+    let s = instead(0, "tls-established");
+    assert!(
+        s.starts_with("no TLS handshake took place; it carried: "),
+        "{s}"
+    );
+
+    let s = instead(1, "password-leaked");
+    assert!(s.contains("it carried no cleartext command, only "), "{s}");
+    assert!(s.ends_with(" TLS records"), "{s}");
+    assert_eq!(instead(1, "tls-version 1.2"), "TLS 1.3 was negotiated");
+    assert_eq!(
+        instead(1, "cert-failed expired"),
+        "the certificate was accepted"
+    );
+}
+
+/// `popscope lessons run` prints what happened under a failed step.
+#[test]
+fn lessons_run_prints_what_happened_instead() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_popscope"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lessons", "run", "tests/lessons_broken/fails"])
+        .output()
+        .expect("the popscope binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "  ✗ password-leaked\n    instead of password-leaked: the wire carried no PASS line"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("it carried: "), "{stdout}");
+    assert!(stdout.contains("USER alice"), "{stdout}");
 }

@@ -1503,3 +1503,21 @@ actions = ["scenario stls", "attack strip-stls", "require-tls off", "require-tls
         .position(|e| matches!(e, Effect::Lab(LabCmd::Crack)));
     assert!(crack > last_restart, "{effects:?}");
 }
+
+/// A teacher's chapter in English only, read by a learner who chose
+/// Japanese: the pane shows the English chapter with a line saying it is
+/// in English only; in English there is no such line.
+#[test]
+fn a_chapter_in_one_language_says_so_in_the_other() {
+    use popscope::lesson::{Lang, parse::parse_lesson};
+    let en_only = vec![parse_lesson("en/08-test.md", Lang::En, TEST_LESSON_EN).unwrap()];
+    let mut app = plain();
+    app.set_lessons(en_only.clone(), Lang::Ja, Default::default(), Some(8));
+    let screen = draw(&mut app, 120, 36);
+    assert!(screen.contains("この章は英語版だけです。"), "{screen}");
+    assert!(screen.contains("A lesson for the screen test"), "{screen}");
+    let mut app = plain();
+    app.set_lessons(en_only, Lang::En, Default::default(), Some(8));
+    let screen = draw(&mut app, 120, 36);
+    assert!(!screen.contains("この章は英語版だけです。"), "{screen}");
+}

@@ -88,6 +88,8 @@ pub struct Facts {
     pub decrypted: bool,
     /// The offline search found a password.
     pub password_cracked: bool,
+    /// The concrete things a failed expectation is explained with.
+    pub witness: super::explain::Witness,
 }
 
 impl Facts {
@@ -98,6 +100,7 @@ impl Facts {
 
     /// Fold one event in.
     pub fn apply(&mut self, event: &Event) {
+        self.witness.apply(event);
         match &event.kind {
             EventKind::Lab(_) => {}
             EventKind::Client(c) => self.apply_client(c),

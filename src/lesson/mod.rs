@@ -12,10 +12,12 @@
 //!   across languages (`popscope lessons check`).
 //! - [`facts`]: what the lab's events established, and whether an
 //!   expectation holds.
+//! - [`explain`]: what happened instead, when an expectation failed.
 //! - [`runner`]: a lesson's steps run headless against a real lab.
 //! - [`progress`]: steps reached and quiz answers, saved in the user's
 //!   data directory.
 
+pub mod explain;
 pub mod facts;
 pub mod parse;
 pub mod progress;
@@ -36,6 +38,9 @@ pub struct Lesson {
     pub lang: Lang,
     /// A stable id, the same in both languages, e.g. "pop3".
     pub id: String,
+    /// The line of the file where `id` is set (1-based), where a clash
+    /// with another chapter's id is reported.
+    pub id_line: usize,
     /// The chapter number (1–13 for the built-in course; a teacher's own
     /// lessons may use others).
     pub chapter: u32,

@@ -16,12 +16,44 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{Expect, Lang, Lesson, Problem, Question, Step, StepAction};
 
+/// One key a table of a lesson file may hold, and whether it must.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key as written in the file.
+    pub name: &'static str,
+    /// A file without it is refused.
+    pub required: bool,
+}
+
+const fn key(name: &'static str, required: bool) -> Key {
+    Key { name, required }
+}
+
 /// The keys of the front matter, in the order the format documents them.
-const TOP_KEYS: &[&str] = &["id", "chapter", "title", "question", "steps", "quiz"];
+/// These lists are the one place that says which keys exist and which are
+/// required: the parser reports a missing one from them, and a test holds
+/// `lessons/FORMAT.md`'s tables to them.
+pub const TOP_KEYS: &[Key] = &[
+    key("id", true),
+    key("chapter", true),
+    key("title", true),
+    key("question", true),
+    key("steps", false),
+    key("quiz", false),
+];
 /// The keys of one `[[steps]]` table.
-const STEP_KEYS: &[&str] = &["text", "actions", "expect"];
+pub const STEP_KEYS: &[Key] = &[
+    key("text", true),
+    key("actions", false),
+    key("expect", false),
+];
 /// The keys of one `[[quiz]]` table.
-const QUIZ_KEYS: &[&str] = &["question", "choices", "answer", "explain"];
+pub const QUIZ_KEYS: &[Key] = &[
+    key("question", true),
+    key("choices", true),
+    key("answer", true),
+    key("explain", true),
+];
 
 /// The line that opens and closes the front matter.
 const FENCE: &str = "+++";
@@ -97,8 +129,12 @@ pub fn parse_lesson(source: &str, lang: Lang, text: &str) -> Result<Lesson, Vec<
     let doc = doc.into_inner();
 
     p.unknown_keys(&doc, TOP_KEYS, "the front matter");
-    let id = p.required_text(&doc, "id");
-    let chapter = p.required::<Spanned<u32>>(&doc, "chapter");
+    // A missing key has no line of its own; line 1, where the front
+    // matter opens, is the best place to point at.
+    p.missing_keys(&doc, TOP_KEYS, "the front matter", 1);
+    let id_line = doc.get("id").map_or(1, |v| p.line(v.span().start));
+    let id = p.nonblank(&doc, "id");
+    let chapter = p.optional::<Spanned<u32>>(&doc, "chapter");
     if let Some(c) = &chapter
         && !(1..=99).contains(c.get_ref())
     {
@@ -111,8 +147,8 @@ pub fn parse_lesson(source: &str, lang: Lang, text: &str) -> Result<Lesson, Vec<
             ),
         );
     }
-    let title = p.required_text(&doc, "title");
-    let question = p.required_text(&doc, "question");
+    let title = p.nonblank(&doc, "title");
+    let question = p.nonblank(&doc, "question");
     let steps = p.tables(&doc, "steps");
     let steps: Vec<Step> = steps
         .iter()
@@ -132,6 +168,7 @@ pub fn parse_lesson(source: &str, lang: Lang, text: &str) -> Result<Lesson, Vec<
                 source: source.to_string(),
                 lang,
                 id,
+                id_line,
                 chapter: chapter.into_inner(),
                 title,
                 question,
@@ -204,17 +241,30 @@ impl<'s> Parser<'s> {
     }
 
     /// One problem for each key of `table` that the format does not know.
-    fn unknown_keys(&mut self, table: &DeTable<'_>, known: &[&str], place: &str) {
+    fn unknown_keys(&mut self, table: &DeTable<'_>, known: &[Key], place: &str) {
         for key in table.keys() {
-            if !known.contains(&key.get_ref().as_ref()) {
+            if !known.iter().any(|k| k.name == key.get_ref().as_ref()) {
                 let line = self.line(key.span().start);
                 self.problem(
                     line,
                     format!(
                         "unknown key {:?} in {place}: expected one of {}",
                         key.get_ref(),
-                        known.join(", ")
+                        known.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
                     ),
+                );
+            }
+        }
+    }
+
+    /// One problem, on `line`, for each required key of `keys` that
+    /// `table` lacks.
+    fn missing_keys(&mut self, table: &DeTable<'_>, keys: &[Key], place: &str, line: usize) {
+        for k in keys.iter().filter(|k| k.required) {
+            if table.get(k.name).is_none() {
+                self.problem(
+                    line,
+                    format!("missing required key {:?} in {place}", k.name),
                 );
             }
         }
@@ -247,27 +297,10 @@ impl<'s> Parser<'s> {
         self.value(key, value)
     }
 
-    /// A key every lesson must have; when it is missing the problem goes
-    /// on line 1, where the front matter opens, since there is no better
-    /// place to point at.
-    fn required<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        table: &DeTable<'_>,
-        key: &str,
-    ) -> Option<T> {
-        if table.get(key).is_none() {
-            self.problem(
-                1,
-                format!("missing required key {key:?} in the front matter"),
-            );
-            return None;
-        }
-        self.optional(table, key)
-    }
-
-    /// A required string that must not be blank.
-    fn required_text(&mut self, table: &DeTable<'_>, key: &str) -> Option<String> {
-        let s: Spanned<String> = self.required(table, key)?;
+    /// A string that must not be blank when it is there (whether it must
+    /// be there is [`Parser::missing_keys`]'s business).
+    fn nonblank(&mut self, table: &DeTable<'_>, key: &str) -> Option<String> {
+        let s: Spanned<String> = self.optional(table, key)?;
         if s.get_ref().trim().is_empty() {
             let line = self.line(s.span().start);
             self.problem(line, format!("{key:?} is empty"));
@@ -343,16 +376,12 @@ impl<'s> Parser<'s> {
     fn step(&mut self, n: usize, t: &SpannedTable<'_, '_>) -> Option<Step> {
         let line = self.line(t.span.start);
         let before = self.problems.len();
-        self.unknown_keys(t.table, STEP_KEYS, &format!("step {n}"));
+        let place = format!("step {n}");
+        self.unknown_keys(t.table, STEP_KEYS, &place);
+        self.missing_keys(t.table, STEP_KEYS, &place, line);
         let text: Option<String> = self.optional(t.table, "text");
-        match &text {
-            Some(s) if !s.trim().is_empty() => {}
-            Some(_) => self.problem(line, format!("step {n} has an empty \"text\"")),
-            None if t.table.get("text").is_none() => self.problem(
-                line,
-                format!("step {n} has no \"text\": every step says something"),
-            ),
-            None => {}
+        if text.as_ref().is_some_and(|s| s.trim().is_empty()) {
+            self.problem(line, format!("step {n} has an empty \"text\""));
         }
         let actions = self.words(t.table, "actions", n, StepAction::parse);
         let expect = self.words(t.table, "expect", n, Expect::parse);
@@ -372,14 +401,7 @@ impl<'s> Parser<'s> {
         let before = self.problems.len();
         let place = format!("quiz question {n}");
         self.unknown_keys(t.table, QUIZ_KEYS, &place);
-        let need = |p: &mut Self, key: &str| {
-            if t.table.get(key).is_none() {
-                p.problem(line, format!("{place} has no {key:?}"));
-            }
-        };
-        for key in QUIZ_KEYS {
-            need(self, key);
-        }
+        self.missing_keys(t.table, QUIZ_KEYS, &place, line);
         let question: Option<String> = self.optional(t.table, "question");
         if question.as_ref().is_some_and(|q| q.trim().is_empty()) {
             self.problem(line, format!("{place} has an empty \"question\""));
@@ -486,6 +508,7 @@ Text.
     fn a_good_file_parses_with_lines() {
         let l = parse_lesson("t.md", Lang::Ja, GOOD).expect("parses");
         assert_eq!(l.id, "leak");
+        assert_eq!(l.id_line, 2);
         assert_eq!(l.chapter, 8);
         assert_eq!(l.lang, Lang::Ja);
         assert_eq!(l.source, "t.md");
@@ -616,7 +639,26 @@ Text.
         ));
         assert!(has(&ps, 21, "one per choice"), "{ps:?}");
         let ps = problems(&GOOD.replace("answer = 2\n", ""));
-        assert!(has(&ps, 17, "quiz question 1 has no \"answer\""), "{ps:?}");
+        assert!(
+            has(
+                &ps,
+                17,
+                "missing required key \"answer\" in quiz question 1"
+            ),
+            "{ps:?}"
+        );
+        let ps = problems(&GOOD.replace(
+            "explain = [\"Only the name.\", \"Right.\", \"Only counts.\"]\n",
+            "",
+        ));
+        assert!(
+            has(
+                &ps,
+                17,
+                "missing required key \"explain\" in quiz question 1"
+            ),
+            "{ps:?}"
+        );
     }
 
     #[test]
@@ -624,7 +666,10 @@ Text.
         let ps = problems(&GOOD.replace("text = \"Now over POP3S.\"", "text = \" \""));
         assert!(has(&ps, 12, "step 2 has an empty \"text\""), "{ps:?}");
         let ps = problems(&GOOD.replace("text = \"Now over POP3S.\"\n", ""));
-        assert!(has(&ps, 12, "step 2 has no \"text\""), "{ps:?}");
+        assert!(
+            has(&ps, 12, "missing required key \"text\" in step 2"),
+            "{ps:?}"
+        );
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct StepOutcome {
     pub line: usize,
     /// Each expectation and whether it held.
     pub results: Vec<(Expect, bool)>,
+    /// Per expectation, in the same order: what happened instead when it
+    /// did not hold ([`Expect::explain_failure`]), `None` when it held.
+    pub instead: Vec<Option<String>>,
     /// Why the step could not run at all (the lab failed to start, …).
     pub error: Option<String>,
 }
@@ -122,10 +125,17 @@ pub async fn run_lesson_with(lesson: &Lesson, limits: &Limits) -> Vec<StepOutcom
     let mut outcomes = Vec::with_capacity(lesson.steps.len());
     for (i, step) in lesson.steps.iter().enumerate() {
         let (error, results) = run.step(&step.actions, &step.expect).await;
+        // Explained now, from the facts the expectations were checked on;
+        // the next step's events would change them.
+        let instead = results
+            .iter()
+            .map(|(e, held)| (!held).then(|| e.explain_failure(&run.facts)))
+            .collect();
         outcomes.push(StepOutcome {
             step: i,
             line: step.line,
             results,
+            instead,
             error,
         });
     }

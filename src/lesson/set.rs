@@ -92,24 +92,82 @@ fn name_number(name: &str) -> Option<u32> {
     }
 }
 
-/// Read a teacher's directory: every `*.md` file in `DIR/ja` and `DIR/en`,
-/// in name order. Returns the lessons that parsed and the problems of the
-/// rest; run [`check`] on the lessons for the problems across files.
-pub fn load_dir(dir: &Path) -> (Vec<Lesson>, Vec<Problem>) {
+/// A teacher's course read from its directory and checked: on its own,
+/// and against the built-in course it is shown beside.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// The lessons that parsed.
+    pub lessons: Vec<Lesson>,
+    /// Every problem found, of every file, in one round.
+    pub problems: Vec<Problem>,
+    /// Things a teacher should know that are not mistakes (a course in
+    /// one language only), one sentence each.
+    pub notices: Vec<String>,
+}
+
+/// Read and check a teacher's course directory: every `*.md` file in
+/// `DIR/ja` and `DIR/en`, the checks across its files ([`check`] and the
+/// pairing of the languages), and its ids against the built-in course's
+/// ([`check_against_builtin`]). Nothing stops at the first problem, so a
+/// teacher sees them all in one run.
+pub fn load_course(dir: &Path) -> Loaded {
+    let read = read_dir(dir);
+    let mut problems = read.problems;
+    if read.files.is_empty() && problems.is_empty() {
+        problems.push(Problem {
+            file: dir.display().to_string(),
+            line: 1,
+            message: "the course has no lessons: expected chapter files such as ja/01-intro.md and en/01-intro.md".into(),
+        });
+    }
+    problems.extend(check_files(&read.lessons, &read.files));
+    problems.extend(check_against_builtin(&builtin(), &read.lessons));
+    let mut notices = Vec::new();
+    if let [only] = languages(&read.files)[..] {
+        notices.push(format!(
+            "{} has lessons in {} only (no {}/ lessons): a learner who reads in {} is shown the {} text, with a line saying the chapter is in {} only",
+            dir.display(),
+            english_name(only),
+            only.other().code(),
+            english_name(only.other()),
+            english_name(only),
+            english_name(only),
+        ));
+    }
+    Loaded {
+        lessons: read.lessons,
+        problems,
+        notices,
+    }
+}
+
+/// What a directory held: the lessons that parsed, the problems of the
+/// files, and every lesson file found, parsed or not, as (language,
+/// path). The pairing of the languages goes by the files found, so a file
+/// that does not parse still counts as there, and a broken file without
+/// its twin is reported as both broken and alone in the same run.
+struct Read {
+    lessons: Vec<Lesson>,
+    problems: Vec<Problem>,
+    files: Vec<(Lang, String)>,
+}
+
+fn read_dir(dir: &Path) -> Read {
     let mut lessons = Vec::new();
     let mut problems = Vec::new();
+    let mut found = Vec::new();
     for lang in Lang::ALL {
         let lang_dir = dir.join(lang.code());
         let entries = match std::fs::read_dir(&lang_dir) {
             Ok(e) => e,
+            // A course may be in one language only: a missing language
+            // directory is said as a notice by the caller, not a problem.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {
                 problems.push(Problem {
                     file: lang_dir.display().to_string(),
                     line: 1,
-                    message: format!(
-                        "cannot read the {} lessons directory ({e}): a course needs both ja/ and en/",
-                        lang.code()
-                    ),
+                    message: format!("cannot read the {} lessons directory: {e}", lang.code()),
                 });
                 continue;
             }
@@ -122,6 +180,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Lesson>, Vec<Problem>) {
         files.sort();
         for path in files {
             let file = path.display().to_string();
+            found.push((lang, file.clone()));
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -166,7 +225,45 @@ pub fn load_dir(dir: &Path) -> (Vec<Lesson>, Vec<Problem>) {
             }
         }
     }
-    (lessons, problems)
+    Read {
+        lessons,
+        problems,
+        files: found,
+    }
+}
+
+/// The languages that have at least one file, in [`Lang::ALL`]'s order.
+fn languages(files: &[(Lang, String)]) -> Vec<Lang> {
+    Lang::ALL
+        .into_iter()
+        .filter(|l| files.iter().any(|(x, _)| x == l))
+        .collect()
+}
+
+/// A teacher's lessons against the built-in course. Progress is saved by
+/// chapter id, so an id is a chapter's identity: a teacher's chapter may
+/// carry a built-in chapter's id only when it has that chapter's number,
+/// that is when it replaces that chapter (see [`Course::merged`]) and
+/// continues its progress. Any other use of a built-in id would make two
+/// chapters share one learner's progress.
+pub fn check_against_builtin(builtin: &[Lesson], teacher: &[Lesson]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for t in teacher {
+        // Named in the teacher's file's language when it can be.
+        let clash = |b: &&Lesson| b.id == t.id && b.chapter != t.chapter;
+        let same_lang = builtin.iter().filter(clash).find(|b| b.lang == t.lang);
+        if let Some(b) = same_lang.or_else(|| builtin.iter().find(clash)) {
+            problems.push(Problem {
+                file: t.source.clone(),
+                line: t.id_line,
+                message: format!(
+                    "the id {:?} is the built-in chapter {}'s ({}): progress is saved by id, so this chapter would share that one's; give it an id of its own, or make it chapter {} to replace that chapter",
+                    t.id, b.chapter, b.source, b.chapter
+                ),
+            });
+        }
+    }
+    problems
 }
 
 /// The file name part of a lesson's source.
@@ -179,33 +276,36 @@ fn short(lesson: &Lesson) -> String {
     format!("{}/{}", lesson.lang.code(), file_name(&lesson.source))
 }
 
-/// Where the other language's file of `lesson` should be: the same name in
-/// the sibling language directory.
-fn sibling_path(lesson: &Lesson) -> String {
-    let name = file_name(&lesson.source);
-    let other = lesson.lang.other().code();
-    if lesson.source.starts_with("built-in ") {
+/// Where the other language's file of the file at `source` (in
+/// language `lang`) should be: the same name in the sibling language
+/// directory.
+fn sibling_path(source: &str, lang: Lang) -> String {
+    let name = file_name(source);
+    let other = lang.other().code();
+    if source.starts_with("built-in ") {
         return format!("built-in {other}/{name}");
     }
-    let path = Path::new(&lesson.source);
-    match path.parent().and_then(Path::parent) {
+    match Path::new(source).parent().and_then(Path::parent) {
         Some(course) => course.join(other).join(name).display().to_string(),
         None => format!("{other}/{name}"),
     }
-}
-
-/// True when the other language's file of a lesson loaded from a
-/// directory exists, whatever became of it.
-fn sibling_on_disk(lesson: &Lesson) -> bool {
-    !lesson.source.starts_with("built-in ") && Path::new(&sibling_path(lesson)).is_file()
 }
 
 /// The checks across files: both languages of every chapter, the same
 /// id, chapter, steps (actions and expectations) and quiz answers in both,
 /// no id or chapter used twice in a language, and file names whose number
 /// is the chapter. Problems about a pair are reported in the English file
-/// (the second language), comparing it with the Japanese one.
+/// (the second language), comparing it with the Japanese one. A set of
+/// lessons in one language only is a course in that language, and is not
+/// short of the other.
 pub fn check(lessons: &[Lesson]) -> Vec<Problem> {
+    let files: Vec<(Lang, String)> = lessons.iter().map(|l| (l.lang, l.source.clone())).collect();
+    check_files(lessons, &files)
+}
+
+/// [`check`], pairing the languages by the files found (`files`, parsed
+/// or not) rather than by the lessons that parsed.
+fn check_files(lessons: &[Lesson], files: &[(Lang, String)]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut push = |lesson: &Lesson, line: usize, message: String| {
         problems.push(Problem {
@@ -222,7 +322,7 @@ pub fn check(lessons: &[Lesson]) -> Vec<Problem> {
             if let Some(first) = ids.get(l.id.as_str()) {
                 push(
                     l,
-                    1,
+                    l.id_line,
                     format!("the id {:?} is already used by {}", l.id, short(first)),
                 );
             } else {
@@ -252,12 +352,20 @@ pub fn check(lessons: &[Lesson]) -> Vec<Problem> {
         }
     }
 
-    // Pair the two languages' files by file name, as the format asks.
-    let by_name = |lang: Lang| -> BTreeMap<&str, &Lesson> {
-        lessons
+    // Pair the two languages' files by file name, as the format asks, when
+    // the course has both languages.
+    if languages(files).len() < Lang::ALL.len() {
+        return problems;
+    }
+    // Problems about a file without its twin have no parsed lesson to go
+    // through `push` with, so they are gathered here and added at the end.
+    let mut alone = Vec::new();
+    let parsed = |source: &str| lessons.iter().find(|l| l.source == source);
+    let by_name = |lang: Lang| -> BTreeMap<&str, &str> {
+        files
             .iter()
-            .filter(|l| l.lang == lang)
-            .map(|l| (file_name(&l.source), l))
+            .filter(|(l, _)| *l == lang)
+            .map(|(_, source)| (file_name(source), source.as_str()))
             .collect()
     };
     let ja = by_name(Lang::Ja);
@@ -265,24 +373,58 @@ pub fn check(lessons: &[Lesson]) -> Vec<Problem> {
     let names: BTreeSet<&str> = ja.keys().chain(en.keys()).copied().collect();
     for name in names {
         match (ja.get(name), en.get(name)) {
-            (Some(a), Some(b)) => compare(a, b, &mut push),
-            // A sibling that is on disk but did not parse has its own
-            // problems reported already; calling it missing would mislead.
-            (Some(one), None) | (None, Some(one)) if sibling_on_disk(one) => {}
-            (Some(one), None) | (None, Some(one)) => push(
-                one,
-                1,
-                format!(
-                    "chapter {} has no {} version: expected {}",
-                    one.chapter,
-                    one.lang.other().code(),
-                    sibling_path(one)
-                ),
-            ),
+            // A file that did not parse has its own problems reported
+            // already; there is nothing to compare it with.
+            (Some(a), Some(b)) => {
+                if let (Some(a), Some(b)) = (parsed(a), parsed(b)) {
+                    compare(a, b, &mut push);
+                }
+            }
+            (Some(one), None) | (None, Some(one)) => {
+                let lang = if ja.contains_key(name) {
+                    Lang::Ja
+                } else {
+                    Lang::En
+                };
+                let chapter = parsed(one).map(|l| l.chapter).or_else(|| name_number(name));
+                let what = match chapter {
+                    Some(c) => format!("chapter {c}"),
+                    None => "this file".to_string(),
+                };
+                alone.push(Problem {
+                    file: one.to_string(),
+                    line: 1,
+                    message: format!(
+                        "{what} has no {} version: expected {}",
+                        lang.other().code(),
+                        sibling_path(one, lang)
+                    ),
+                });
+            }
             (None, None) => {}
         }
     }
+    problems.extend(alone);
     problems
+}
+
+/// A language's name in English, for the command line's notices.
+fn english_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "Japanese",
+        Lang::En => "English",
+    }
+}
+
+/// The line the lesson pane shows above a chapter that is not in the
+/// language the learner chose (a teacher's course may be in one language
+/// only), in the chosen language: `None` when it is in that language.
+pub fn only_in_note(lesson: Lang, shown: Lang) -> Option<&'static str> {
+    match (lesson, shown) {
+        (Lang::En, Lang::Ja) => Some("この章は英語版だけです。"),
+        (Lang::Ja, Lang::En) => Some("This chapter is in Japanese only."),
+        _ => None,
+    }
 }
 
 /// Compare the two languages of one chapter; problems go in `b`.
@@ -508,14 +650,17 @@ impl Course {
         Course::new(builtin())
     }
 
-    /// The built-in lessons with a teacher's: a teacher's lesson with the
-    /// same chapter and language as a built-in one replaces it; the others
-    /// are added.
+    /// The built-in lessons with a teacher's: a teacher's chapter with a
+    /// built-in chapter's number replaces that chapter in every language,
+    /// even when the teacher wrote it in one language only (a chapter is
+    /// the teacher's or the built-in one, never half of each, since the two
+    /// would differ in steps and in the id progress is saved under); the
+    /// others are added.
     pub fn merged(builtin: Vec<Lesson>, teacher: Vec<Lesson>) -> Course {
-        let taken: BTreeSet<(u32, Lang)> = teacher.iter().map(|l| (l.chapter, l.lang)).collect();
+        let taken: BTreeSet<u32> = teacher.iter().map(|l| l.chapter).collect();
         let mut lessons: Vec<Lesson> = builtin
             .into_iter()
-            .filter(|l| !taken.contains(&(l.chapter, l.lang)))
+            .filter(|l| !taken.contains(&l.chapter))
             .collect();
         lessons.extend(teacher);
         Course::new(lessons)
@@ -621,7 +766,9 @@ mod tests {
     #[test]
     fn a_missing_language_names_the_missing_path() {
         let ja = lesson(Lang::Ja, "05-pop3.md", &lesson_text("pop3", 5, "", 1));
-        let ps = check(&[ja]);
+        let other = lesson(Lang::Ja, "06-more.md", &lesson_text("more", 6, "", 1));
+        let en = lesson(Lang::En, "06-more.md", &lesson_text("more", 6, "", 1));
+        let ps = check(&[ja, other, en]);
         assert_eq!(ps.len(), 1, "{ps:?}");
         assert_eq!(ps[0].file, "course/ja/05-pop3.md");
         assert_eq!(ps[0].line, 1);
@@ -717,11 +864,12 @@ mod tests {
     }
 
     #[test]
-    fn merged_replaces_by_chapter_and_language() {
+    fn merged_replaces_a_chapter_in_every_language() {
         let t = |id: &str, ch: u32| lesson_text(id, ch, "", 1);
         let builtin = vec![
             lesson(Lang::Ja, "01-a.md", &t("a", 1)),
             lesson(Lang::En, "01-a.md", &t("a", 1)),
+            lesson(Lang::Ja, "02-b.md", &t("b", 2)),
             lesson(Lang::En, "02-b.md", &t("b", 2)),
         ];
         let teacher = vec![
@@ -731,28 +879,41 @@ mod tests {
         let c = Course::merged(builtin, teacher);
         assert_eq!(c.chapters(), vec![1, 2, 13]);
         assert_eq!(c.get(1, Lang::En).map(|l| l.id.as_str()), Some("mine"));
-        assert_eq!(c.get(1, Lang::Ja).map(|l| l.id.as_str()), Some("a"));
-        // Chapter 13 exists only in English; asking in Japanese falls back.
+        // The teacher's chapter 1 is in English only, and it replaces the
+        // built-in chapter 1 in Japanese too: a Japanese reader gets the
+        // teacher's chapter, in English, not the built-in one.
+        let ja = c.get(1, Lang::Ja).expect("chapter 1");
+        assert_eq!((ja.id.as_str(), ja.lang), ("mine", Lang::En));
+        assert_eq!(
+            only_in_note(ja.lang, Lang::Ja),
+            Some("この章は英語版だけです。")
+        );
+        assert_eq!(only_in_note(Lang::Ja, Lang::Ja), None);
+        assert_eq!(c.get(2, Lang::Ja).map(|l| l.id.as_str()), Some("b"));
         assert_eq!(c.get(13, Lang::Ja).map(|l| l.lang), Some(Lang::En));
         assert!(c.get(7, Lang::Ja).is_none());
         let order: Vec<(u32, Lang)> = c.lessons.iter().map(|l| (l.chapter, l.lang)).collect();
         assert_eq!(
             order,
-            vec![(1, Lang::Ja), (1, Lang::En), (2, Lang::En), (13, Lang::En)]
+            vec![(1, Lang::En), (2, Lang::Ja), (2, Lang::En), (13, Lang::En)]
         );
     }
 
     #[test]
-    fn load_dir_reports_bad_names_and_missing_languages() {
+    fn load_course_reports_bad_names_and_pairs_by_the_files_found() {
         let dir = tempfile::tempdir().expect("tempdir");
         let ja = dir.path().join("ja");
+        let en = dir.path().join("en");
         std::fs::create_dir(&ja).expect("mkdir");
+        std::fs::create_dir(&en).expect("mkdir");
         std::fs::write(ja.join("5-pop3.md"), lesson_text("pop3", 5, "", 1)).expect("write");
         std::fs::write(ja.join("06-bad.md"), b"+++\n\xff\xfe\n+++\n").expect("write");
         std::fs::write(ja.join("notes.txt"), "ignored").expect("write");
-        let (lessons, ps) = load_dir(dir.path());
-        assert_eq!(lessons.len(), 1, "the badly named file still parses");
-        let text: Vec<String> = ps.iter().map(|p| p.to_string()).collect();
+        std::fs::write(en.join("07-pair.md"), lesson_text("pair", 7, "", 1)).expect("write");
+        std::fs::write(ja.join("07-pair.md"), lesson_text("pair", 7, "", 1)).expect("write");
+        let loaded = load_course(dir.path());
+        assert_eq!(loaded.lessons.len(), 3, "the badly named file still parses");
+        let text: Vec<String> = loaded.problems.iter().map(|p| p.to_string()).collect();
         assert!(
             text.iter().any(|t| t.ends_with("5-pop3.md:1: the file name \"5-pop3.md\" must start with the chapter number in two digits and a dash, e.g. \"05-pop3.md\"")),
             "{text:#?}"
@@ -761,11 +922,77 @@ mod tests {
             text.iter().any(|t| t.contains("06-bad.md:1: not UTF-8")),
             "{text:#?}"
         );
+        // The file that is not UTF-8 has no twin either, and is told so in
+        // the same run, with the number from its name.
         assert!(
-            ps.iter()
-                .any(|p| p.file.ends_with("en") && p.message.contains("needs both ja/ and en/")),
+            text.iter()
+                .any(|t| t.contains("06-bad.md:1: chapter 6 has no en version")),
             "{text:#?}"
         );
-        assert_eq!(ps.len(), 3, "{text:#?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("5-pop3.md:1: chapter 5 has no en version")),
+            "{text:#?}"
+        );
+        assert_eq!(loaded.problems.len(), 4, "{text:#?}");
+        assert!(loaded.notices.is_empty());
+    }
+
+    #[test]
+    fn a_course_in_one_language_is_not_short_of_the_other() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let en = dir.path().join("en");
+        std::fs::create_dir(&en).expect("mkdir");
+        std::fs::write(en.join("14-mine.md"), lesson_text("mine", 14, "", 1)).expect("write");
+        // An empty ja/ is the same as none.
+        std::fs::create_dir(dir.path().join("ja")).expect("mkdir");
+        let loaded = load_course(dir.path());
+        assert_eq!(loaded.problems, vec![]);
+        assert_eq!(loaded.lessons.len(), 1);
+        assert_eq!(loaded.notices.len(), 1, "{:?}", loaded.notices);
+        assert!(
+            loaded.notices[0].contains("lessons in English only (no ja/ lessons)"),
+            "{:?}",
+            loaded.notices
+        );
+    }
+
+    #[test]
+    fn an_empty_course_is_a_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let loaded = load_course(dir.path());
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        assert!(
+            loaded.problems[0]
+                .message
+                .contains("the course has no lessons")
+        );
+        assert!(loaded.notices.is_empty());
+    }
+
+    #[test]
+    fn builtin_ids_belong_to_their_chapter_numbers() {
+        let builtin = vec![
+            lesson(Lang::Ja, "05-pop3.md", &lesson_text("pop3", 5, "", 1)),
+            lesson(Lang::En, "05-pop3.md", &lesson_text("pop3", 5, "", 1)),
+        ];
+        // Chapter 5 revised, keeping its id: it replaces the built-in one.
+        let revised = lesson(Lang::En, "05-pop3.md", &lesson_text("pop3", 5, "", 1));
+        assert_eq!(check_against_builtin(&builtin, &[revised]), vec![]);
+        // Chapter 5 replaced with a fresh id.
+        let fresh = lesson(Lang::En, "05-mine.md", &lesson_text("mine", 5, "", 1));
+        assert_eq!(check_against_builtin(&builtin, &[fresh]), vec![]);
+        // A new chapter under chapter 5's id.
+        let text = lesson_text("pop3", 13, "", 1);
+        let ps = check_against_builtin(&builtin, &[lesson(Lang::En, "13-x.md", &text)]);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!(ps[0].file, "course/en/13-x.md");
+        assert_eq!(ps[0].line, 2, "the id line");
+        assert!(
+            ps[0]
+                .message
+                .starts_with("the id \"pop3\" is the built-in chapter 5's (course/en/05-pop3.md)"),
+            "{ps:?}"
+        );
     }
 }

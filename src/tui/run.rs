@@ -230,8 +230,9 @@ fn load_lessons(app: &mut App, options: &TuiOptions) -> anyhow::Result<Option<st
                     dir.display()
                 );
             }
-            let (lessons, mut problems) = set::load_dir(dir);
-            problems.extend(set::check(&lessons));
+            let set::Loaded {
+                lessons, problems, ..
+            } = set::load_course(dir);
             if !problems.is_empty() {
                 let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
                 anyhow::bail!(

@@ -110,6 +110,9 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
         span(format!("{} ", (w.chapter)(l.chapter)), theme.accent),
         span(l.title.clone(), theme.title.add_modifier(Modifier::BOLD)),
     ]));
+    if let Some(note) = crate::lesson::set::only_in_note(l.lang, v.lang) {
+        out.push(Line::from(span(note, theme.dim)));
+    }
     out.extend(md(&format!("*{}*", l.question), width, theme));
     out.push(Line::default());
     out.extend(md(&l.body, width, theme));
