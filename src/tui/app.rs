@@ -1136,6 +1136,7 @@ impl App {
                 let actions = self.lesson.forward();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
                 self.run_step(actions);
+                self.lesson.settle();
                 // The quiz is answered with keys 1–4 in the lesson pane,
                 // which would focus panes or type anywhere else.
                 if matches!(self.lesson.place, Place::Quiz(_)) {
@@ -1149,6 +1150,7 @@ impl App {
                 }
                 self.lesson.back();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+                self.save_progress();
             }
             Action::LessonListOpen => {
                 let chapters = self.lesson.chapters();
@@ -1176,12 +1178,14 @@ impl App {
                     self.lesson.open_chapter(c);
                     self.scroll[Focus::Lesson.index()] = 0;
                     self.set_focus(Focus::Lesson);
+                    self.save_progress();
                 }
             }
             Action::LessonListClose => self.lesson.list = None,
             Action::LangToggle => {
                 self.lesson.toggle_lang();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+                self.save_progress();
             }
             Action::QuizAnswer(choice) => {
                 if self.lesson.answer(choice) {
@@ -1310,7 +1314,10 @@ impl App {
     }
 
     /// Give the screen its lessons, in this language, with the saved
-    /// progress; `open` opens that chapter with the pane shown.
+    /// progress; `open` opens that chapter with the pane shown. Without
+    /// `open`, the place saved in the progress (chapter, step or quiz
+    /// question, and language) is opened again, its steps carried out on
+    /// the lab as they were.
     pub fn set_lessons(
         &mut self,
         lessons: Vec<Lesson>,
@@ -1323,6 +1330,13 @@ impl App {
         self.lesson.progress = progress;
         if let Some(c) = open {
             self.lesson.open_chapter(c);
+        } else if let Some(actions) = self.lesson.restore() {
+            self.run_step(actions);
+            self.lesson.settle();
+            self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+            if matches!(self.lesson.place, Place::Quiz(_)) {
+                self.set_focus(Focus::Lesson);
+            }
         }
         self.dirty = true;
     }
