@@ -266,3 +266,94 @@ fn a_reopened_lab_is_where_the_learner_left_it() {
         "{effects:?}"
     );
 }
+
+const HEX_LESSON: &str = r#"+++
+id = "reveal-test"
+chapter = 8
+title = "The password off screen"
+question = "Where is the password?"
+
+[[steps]]
+text = "Log in."
+actions = ["scenario plain", "login", "focus wire"]
+
+[[steps]]
+text = "Fetch a long message."
+actions = ["send RETR 2"]
+
+[[steps]]
+text = "The password's bytes."
+actions = ["view hex", "highlight password"]
+
+[[steps]]
+text = "The password's line."
+actions = ["view text", "highlight password"]
++++
+
+Body.
+"#;
+
+/// The eavesdropper's log as drawn: the rows of its pane above the loot
+/// box, read from the buffer so wide characters do not shift the text.
+fn wire_rows(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Action::Resize(w, h));
+    let theme = Theme::new(ThemeName::Dark, false);
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| f.render_widget(&Screen { app, theme: &theme }, f.area()))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let (_, r) = popscope::tui::layout::compute(area, app.focus, app.zoom, app.lesson.open)
+        .panes
+        .into_iter()
+        .find(|(f, _)| *f == Focus::Wire)
+        .expect("the eavesdropper pane is on screen");
+    let mut rows = Vec::new();
+    for y in r.y + 1..r.bottom().saturating_sub(1) {
+        let row: String = (r.x + 1..r.right().saturating_sub(1))
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        if row.contains("loot:") {
+            break;
+        }
+        rows.push(row);
+    }
+    rows.join("\n")
+}
+
+/// `highlight password` scrolls the eavesdropper's view to the password,
+/// in the hex view and in the text view, on a real lab where the message
+/// fetched after the login has pushed it out of view.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_highlight_scrolls_the_password_into_view() {
+    use popscope::lesson::parse::parse_lesson;
+    let lesson = parse_lesson("en/08-reveal.md", Lang::En, HEX_LESSON).unwrap();
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(vec![lesson], Lang::En, Progress::default(), Some(8));
+    let (w, h) = (100, 30);
+    app.update(Action::Resize(w, h));
+    let mut rig = Rig::new(app);
+    rig.settle().await;
+    rig.app.update(Action::LessonNext);
+    rig.settle().await;
+    let screen = wire_rows(&mut rig.app, w, h);
+    assert!(screen.contains("PASS"), "after the login\n{screen}");
+    rig.app.update(Action::LessonNext);
+    rig.settle().await;
+    let screen = wire_rows(&mut rig.app, w, h);
+    assert!(
+        !screen.contains("PASS "),
+        "the message should have pushed the password away\n{screen}"
+    );
+    // The hex view: the row where "PASS " starts is shown.
+    rig.app.update(Action::LessonNext);
+    rig.settle().await;
+    let screen = wire_rows(&mut rig.app, w, h);
+    assert!(screen.contains("50 41 53 53"), "hex view\n{screen}");
+    // The text view: the PASS line.
+    rig.app.update(Action::LessonNext);
+    rig.settle().await;
+    let screen = wire_rows(&mut rig.app, w, h);
+    assert!(screen.contains("PASS "), "text view\n{screen}");
+}

@@ -1137,6 +1137,7 @@ impl App {
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
                 self.run_step(actions);
                 self.lesson.settle();
+                self.reveal_highlight();
                 // The quiz is answered with keys 1–4 in the lesson pane,
                 // which would focus panes or type anywhere else.
                 if matches!(self.lesson.place, Place::Quiz(_)) {
@@ -1150,6 +1151,7 @@ impl App {
                 }
                 self.lesson.back();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+                self.reveal_highlight();
                 self.save_progress();
             }
             Action::LessonListOpen => {
@@ -1252,6 +1254,7 @@ impl App {
                         self.save_progress();
                     }
                     self.apply(*event);
+                    self.reveal_highlight();
                 } else {
                     self.dirty = was_dirty;
                 }
@@ -1333,12 +1336,49 @@ impl App {
         } else if let Some(actions) = self.lesson.restore() {
             self.run_step(actions);
             self.lesson.settle();
+            self.reveal_highlight();
             self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
             if matches!(self.lesson.place, Place::Quiz(_)) {
                 self.set_focus(Focus::Lesson);
             }
         }
         self.dirty = true;
+    }
+
+    /// Scroll the pane the current step's highlight marks so the marked
+    /// line is in view, once per step: the line may cross the wire only
+    /// after the step, so this is tried again as events arrive, and once
+    /// done the learner's own scrolling is left alone. A line already in
+    /// view is not moved, so a log that follows its newest line goes on
+    /// following it.
+    fn reveal_highlight(&mut self) {
+        if self.lesson.revealed {
+            return;
+        }
+        let Some(e) = self.lesson.highlight() else {
+            return;
+        };
+        let Some((pane, line)) = super::panes::marked_line(self, e) else {
+            return;
+        };
+        self.lesson.revealed = true;
+        let total = super::panes::line_count(self, pane);
+        // The eavesdropper's box may take up to half of its pane, so only
+        // half the pane's height is sure to show the log.
+        let rows = usize::from(super::panes::inner_height(self, pane) / 2).max(1);
+        let i = pane.index();
+        if pane.top_anchored() {
+            if line < self.scroll[i] || line >= self.scroll[i] + rows {
+                self.scroll[i] = line;
+            }
+        } else {
+            let end = total.saturating_sub(self.scroll[i]);
+            if line >= end || line + rows < end {
+                // The marked line at the top of the part surely shown,
+                // with what follows it (the password's bytes) below.
+                self.scroll[i] = total.saturating_sub(line + rows);
+            }
+        }
     }
 
     /// The lesson pane's scroll offset that puts the current place at the

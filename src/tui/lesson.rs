@@ -52,6 +52,9 @@ pub struct LessonView {
     pub progress: Progress,
     /// The progress changed since it was last saved.
     pub progress_dirty: bool,
+    /// The current step's highlight has scrolled its line into view once;
+    /// after that the learner's own scrolling is left alone.
+    pub revealed: bool,
 }
 
 impl Default for LessonView {
@@ -68,6 +71,7 @@ impl Default for LessonView {
             answers: BTreeMap::new(),
             progress: Progress::default(),
             progress_dirty: false,
+            revealed: false,
         }
     }
 }
@@ -94,6 +98,7 @@ impl LessonView {
         self.chapter = Some(chapter);
         self.place = Place::Intro;
         self.open = true;
+        self.revealed = false;
         self.note_place();
     }
 
@@ -217,6 +222,7 @@ impl LessonView {
         };
         self.freeze();
         self.place = to;
+        self.revealed = false;
         if self.chapter.is_none() {
             return Vec::new();
         }
@@ -247,6 +253,7 @@ impl LessonView {
         if i > 0 {
             self.freeze();
             self.place = places[i - 1];
+            self.revealed = false;
             self.note_place();
         }
     }
