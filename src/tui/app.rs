@@ -500,7 +500,23 @@ pub struct TlsModel {
     pub failed: Option<String>,
     /// Secrets the client derived: label and hex.
     pub secrets: Vec<(String, String)>,
+    /// Where each connection's part of the timeline starts: the index of
+    /// its first step and the connection's number, so successive
+    /// handshakes are drawn apart.
+    pub starts: Vec<(usize, u64)>,
     app_data: [bool; 2],
+}
+
+impl TlsModel {
+    /// Note that what follows on the timeline belongs to connection
+    /// `conn`: a new connection starts a new part, with its own first
+    /// application data in each direction.
+    fn connection(&mut self, conn: u64) {
+        if self.starts.last().map(|(_, c)| *c) != Some(conn) {
+            self.starts.push((self.timeline.len(), conn));
+            self.app_data = [false; 2];
+        }
+    }
 }
 
 /// The attacker pane's model: what the attacker holds, the verdict and
@@ -1934,7 +1950,15 @@ impl App {
                     }
                 }
             }
-            WireEvent::Seen { item, .. } => self.apply_item(item),
+            WireEvent::Seen { conn, item } => {
+                if matches!(
+                    item,
+                    Item::TlsRecord { .. } | Item::TlsHandshake { .. } | Item::TlsAlert { .. }
+                ) {
+                    self.tls.connection(conn);
+                }
+                self.apply_item(item)
+            }
             WireEvent::Closed { conn, dir, reason } => {
                 m.partial.remove(&(conn, dir));
                 m.text
