@@ -1269,8 +1269,20 @@ impl App {
                     if self.lesson.progress_dirty {
                         self.save_progress();
                     }
+                    // A marked line appears with the leak the tap reports
+                    // on it; looking for it only then keeps a long
+                    // transfer from being searched at every chunk.
+                    let leak = matches!(
+                        &event.kind,
+                        EventKind::Wire(WireEvent::Seen {
+                            item: Item::Leak(_),
+                            ..
+                        })
+                    );
                     self.apply(*event);
-                    self.reveal_highlight();
+                    if leak {
+                        self.reveal_highlight();
+                    }
                 } else {
                     self.dirty = was_dirty;
                 }

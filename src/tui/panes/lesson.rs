@@ -437,3 +437,48 @@ impl Widget for &LessonList<'_> {
         overlay(area, buf, t, 90, title, lines);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::theme::ThemeName;
+
+    fn theme() -> Theme {
+        Theme::new(ThemeName::Dark, false)
+    }
+
+    fn text(lines: &[Line]) -> String {
+        lines
+            .iter()
+            .map(super::super::plain)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_verdict_is_coloured_and_said_once() {
+        let t = theme();
+        let en = words(Lang::En);
+        // An explanation with its own verdict keeps it, coloured, and gets
+        // no label in front.
+        let lines = verdict(&en, true, "Right. PASS carries it.", 40, &t);
+        assert_eq!(text(&lines), "Right. PASS carries it.");
+        let head = &lines[0].spans[0];
+        assert_eq!(head.content, "Right");
+        assert_eq!(head.style.fg, t.good.fg);
+        // One without gets the label, in the verdict's colour, and the
+        // explanation's own first word keeps its style.
+        let lines = verdict(&en, false, "USER carries the name only.", 40, &t);
+        assert_eq!(text(&lines), "not quite: USER carries the name only.");
+        let head = &lines[0].spans[0];
+        assert_eq!(head.content, "not quite:");
+        assert_eq!(head.style.fg, t.err.fg);
+        assert_ne!(lines[0].spans[1].style.fg, t.err.fg);
+        // Japanese: 「正解です。」 is the verdict itself.
+        let ja = words(Lang::Ja);
+        let lines = verdict(&ja, true, "正解です。MX を引きます。", 40, &t);
+        assert_eq!(text(&lines), "正解です。MX を引きます。");
+        let lines = verdict(&ja, false, "違います。", 40, &t);
+        assert_eq!(text(&lines), "不正解: 違います。");
+    }
+}
