@@ -1,6 +1,8 @@
-//! How far the learner got: per lesson, the furthest step reached, whether
-//! every step was done, and the quiz answers given. Saved as TOML in the
-//! user's data directory, so a closed lab opens where it was left.
+//! How far the learner got: per lesson, the furthest step reached, the
+//! steps met, whether the chapter is done, and the quiz answers given; and
+//! the place (chapter, step or question, language) the lab was left at.
+//! Saved as TOML in the user's data directory, so a closed lab opens where
+//! it was left.
 //!
 //! The file is the learner's own record, so it is never thrown away: a
 //! file that does not parse is set aside as `progress.toml.bad` before
@@ -42,7 +44,7 @@ pub struct LessonProgress {
     /// The furthest step reached, 0-based.
     #[serde(default)]
     pub step: usize,
-    /// True once every step was done.
+    /// True once every step was met and every quiz question answered.
     #[serde(default)]
     pub done: bool,
     /// The quiz answers given, one per question answered.
@@ -166,7 +168,7 @@ impl Progress {
         }
     }
 
-    /// Record that every step of lesson `id` was done.
+    /// Record that lesson `id` is done.
     pub fn complete(&mut self, id: &str) {
         self.lessons.entry(id.to_string()).or_default().done = true;
     }
