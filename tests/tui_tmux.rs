@@ -227,3 +227,47 @@ fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
         .expect("the progress is saved in the data directory");
     assert!(saved.contains("[lessons.danger]"), "{saved}");
 }
+
+#[test]
+fn a_reopened_lab_is_at_the_chapter_question_and_language_it_was_left_at() {
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &str| {
+        format!(
+            "LANG=C.UTF-8 XDG_STATE_HOME={state} POPSCOPE_DATA_DIR={state} HOME={state} {bin} {args}; echo EXIT=$?; sleep 60",
+            state = state.path().display(),
+            bin = env!("CARGO_BIN_EXE_popscope"),
+        )
+    };
+    // Chapter 12 in Japanese, on to its third question, answered; quit.
+    let tmux = Tmux::start("-resume1", &["sh", "-c", &run("--lesson 12")]);
+    tmux.wait_for("the chapter", |s| s.contains("Chapter 12"));
+    tmux.keys(&["L"]);
+    tmux.wait_for("Japanese", |s| s.contains("第12章"));
+    let mut question = None;
+    for _ in 0..20 {
+        tmux.keys(&["]"]);
+        std::thread::sleep(Duration::from_millis(300));
+        let s = tmux.screen();
+        // The line under the quiz's heading is the question: chapter 12's
+        // own words, to find again after reopening.
+        let mut rows = s.lines().skip_while(|l| !l.starts_with("│ クイズ 3/"));
+        if let Some(next) = rows.nth(1) {
+            question = next.split('│').nth(1).map(|q| q.trim().to_string());
+            break;
+        }
+    }
+    let question = question.unwrap_or_else(|| panic!("never reached quiz 3:\n{}", tmux.screen()));
+    assert!(!question.is_empty());
+    tmux.keys(&["1"]);
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+    drop(tmux);
+    // Reopened without --lesson: the same chapter, question and language.
+    let tmux = Tmux::start("-resume2", &["sh", "-c", &run("")]);
+    let s = tmux.wait_for("the same place", |s| {
+        s.contains("クイズ 3/") && s.contains(&question)
+    });
+    assert!(!s.contains("Chapter "), "{s}");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+}

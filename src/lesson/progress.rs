@@ -1,6 +1,8 @@
-//! How far the learner got: per lesson, the furthest step reached, whether
-//! every step was done, and the quiz answers given. Saved as TOML in the
-//! user's data directory, so a closed lab opens where it was left.
+//! How far the learner got: per lesson, the furthest step reached, the
+//! steps met, whether the chapter is done, and the quiz answers given; and
+//! the place (chapter, step or question, language) the lab was left at.
+//! Saved as TOML in the user's data directory, so a closed lab opens where
+//! it was left.
 //!
 //! The file is the learner's own record, so it is never thrown away: a
 //! file that does not parse is set aside as `progress.toml.bad` before
@@ -27,6 +29,10 @@ pub struct Progress {
     /// language keeps the learner's place.
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
+    /// Where the learner was when the lab closed, so it reopens there.
+    /// Files from before it was kept have none, and open as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Resume>,
     /// Why the saved file could not be used, for the caller to show once.
     #[serde(skip)]
     pub warning: Option<String>,
@@ -38,12 +44,34 @@ pub struct LessonProgress {
     /// The furthest step reached, 0-based.
     #[serde(default)]
     pub step: usize,
-    /// True once every step was done.
+    /// True once every step was met and every quiz question answered.
     #[serde(default)]
     pub done: bool,
     /// The quiz answers given, one per question answered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<Answer>,
+    /// The steps (0-based, ascending) that were reached with all their
+    /// expectations holding; a step without expectations counts once
+    /// reached. Kept so a chapter finished over several sittings is done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub met: Vec<usize>,
+}
+
+/// The learner's place: a chapter (by its id, as the rest of the file),
+/// the step or quiz question in it, and the language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    /// The chapter's id.
+    pub id: String,
+    /// The language code, "ja" or "en"; anything else is ignored.
+    #[serde(default)]
+    pub lang: String,
+    /// The step shown, 0-based, when it was a step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    /// The quiz question shown, 0-based, when it was the quiz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiz: Option<usize>,
 }
 
 /// One quiz answer.
@@ -131,7 +159,16 @@ impl Progress {
         p.step = p.step.max(step);
     }
 
-    /// Record that every step of lesson `id` was done.
+    /// Record that step `step` of lesson `id` was reached with its
+    /// expectations holding.
+    pub fn meet(&mut self, id: &str, step: usize) {
+        let p = self.lessons.entry(id.to_string()).or_default();
+        if let Err(at) = p.met.binary_search(&step) {
+            p.met.insert(at, step);
+        }
+    }
+
+    /// Record that lesson `id` is done.
     pub fn complete(&mut self, id: &str) {
         self.lessons.entry(id.to_string()).or_default().done = true;
     }
@@ -212,7 +249,55 @@ mod tests {
         p.answer("pop3", 0, 0, false);
         p.answer("pop3", 1, 1, false);
         p.complete("delivery");
+        p.meet("pop3", 2);
+        p.meet("pop3", 0);
+        p.meet("pop3", 2);
+        p.resume = Some(Resume {
+            id: "switch".into(),
+            lang: "ja".into(),
+            step: None,
+            quiz: Some(2),
+        });
         p
+    }
+
+    #[test]
+    fn the_place_and_the_steps_met_survive_a_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        let p = sample();
+        assert_eq!(p.lesson("pop3").expect("recorded").met, vec![0, 2]);
+        p.save(&path).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("[resume]"), "{text}");
+        let back = Progress::load(&path);
+        assert!(back.warning.is_none());
+        assert_eq!(back.resume, p.resume);
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn a_file_from_before_the_place_was_kept_still_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        let old = "[lessons.pop3]\nstep = 3\ndone = false\n\n[[lessons.pop3.answers]]\nquestion = 0\nchoice = 1\nright = true\n\n[lessons.danger]\nstep = 4\ndone = true\n";
+        std::fs::write(&path, old).expect("write");
+        let p = Progress::load(&path);
+        assert!(p.warning.is_none(), "{:?}", p.warning);
+        assert_eq!(p.resume, None);
+        let pop3 = p.lesson("pop3").expect("kept");
+        assert_eq!((pop3.step, pop3.answers.len()), (3, 1));
+        assert!(pop3.met.is_empty());
+        assert!(p.lesson("danger").is_some_and(|l| l.done));
+        // A place with only the chapter opens at its introduction.
+        std::fs::write(&path, "[resume]\nid = \"pop3\"\n").expect("write");
+        let p = Progress::load(&path);
+        assert!(p.warning.is_none(), "{:?}", p.warning);
+        let r = p.resume.expect("a place");
+        assert_eq!(
+            (r.id.as_str(), r.lang.as_str(), r.step, r.quiz),
+            ("pop3", "", None, None)
+        );
     }
 
     #[test]

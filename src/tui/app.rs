@@ -500,7 +500,23 @@ pub struct TlsModel {
     pub failed: Option<String>,
     /// Secrets the client derived: label and hex.
     pub secrets: Vec<(String, String)>,
+    /// Where each connection's part of the timeline starts: the index of
+    /// its first step and the connection's number, so successive
+    /// handshakes are drawn apart.
+    pub starts: Vec<(usize, u64)>,
     app_data: [bool; 2],
+}
+
+impl TlsModel {
+    /// Note that what follows on the timeline belongs to connection
+    /// `conn`: a new connection starts a new part, with its own first
+    /// application data in each direction.
+    fn connection(&mut self, conn: u64) {
+        if self.starts.last().map(|(_, c)| *c) != Some(conn) {
+            self.starts.push((self.timeline.len(), conn));
+            self.app_data = [false; 2];
+        }
+    }
 }
 
 /// The attacker pane's model: what the attacker holds, the verdict and
@@ -1136,6 +1152,8 @@ impl App {
                 let actions = self.lesson.forward();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
                 self.run_step(actions);
+                self.lesson.settle();
+                self.reveal_highlight();
                 // The quiz is answered with keys 1–4 in the lesson pane,
                 // which would focus panes or type anywhere else.
                 if matches!(self.lesson.place, Place::Quiz(_)) {
@@ -1149,6 +1167,8 @@ impl App {
                 }
                 self.lesson.back();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+                self.reveal_highlight();
+                self.save_progress();
             }
             Action::LessonListOpen => {
                 let chapters = self.lesson.chapters();
@@ -1176,12 +1196,14 @@ impl App {
                     self.lesson.open_chapter(c);
                     self.scroll[Focus::Lesson.index()] = 0;
                     self.set_focus(Focus::Lesson);
+                    self.save_progress();
                 }
             }
             Action::LessonListClose => self.lesson.list = None,
             Action::LangToggle => {
                 self.lesson.toggle_lang();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+                self.save_progress();
             }
             Action::QuizAnswer(choice) => {
                 if self.lesson.answer(choice) {
@@ -1247,7 +1269,20 @@ impl App {
                     if self.lesson.progress_dirty {
                         self.save_progress();
                     }
+                    // A marked line appears with the leak the tap reports
+                    // on it; looking for it only then keeps a long
+                    // transfer from being searched at every chunk.
+                    let leak = matches!(
+                        &event.kind,
+                        EventKind::Wire(WireEvent::Seen {
+                            item: Item::Leak(_),
+                            ..
+                        })
+                    );
                     self.apply(*event);
+                    if leak {
+                        self.reveal_highlight();
+                    }
                 } else {
                     self.dirty = was_dirty;
                 }
@@ -1310,7 +1345,10 @@ impl App {
     }
 
     /// Give the screen its lessons, in this language, with the saved
-    /// progress; `open` opens that chapter with the pane shown.
+    /// progress; `open` opens that chapter with the pane shown. Without
+    /// `open`, the place saved in the progress (chapter, step or quiz
+    /// question, and language) is opened again, its steps carried out on
+    /// the lab as they were.
     pub fn set_lessons(
         &mut self,
         lessons: Vec<Lesson>,
@@ -1323,8 +1361,52 @@ impl App {
         self.lesson.progress = progress;
         if let Some(c) = open {
             self.lesson.open_chapter(c);
+        } else if let Some(actions) = self.lesson.restore() {
+            self.run_step(actions);
+            self.lesson.settle();
+            self.reveal_highlight();
+            self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
+            if matches!(self.lesson.place, Place::Quiz(_)) {
+                self.set_focus(Focus::Lesson);
+            }
         }
         self.dirty = true;
+    }
+
+    /// Scroll the pane the current step's highlight marks so the marked
+    /// line is in view, once per step: the line may cross the wire only
+    /// after the step, so this is tried again as events arrive, and once
+    /// done the learner's own scrolling is left alone. A line already in
+    /// view is not moved, so a log that follows its newest line goes on
+    /// following it.
+    fn reveal_highlight(&mut self) {
+        if self.lesson.revealed {
+            return;
+        }
+        let Some(e) = self.lesson.highlight() else {
+            return;
+        };
+        let Some((pane, line)) = super::panes::marked_line(self, e) else {
+            return;
+        };
+        self.lesson.revealed = true;
+        let total = super::panes::line_count(self, pane);
+        // The eavesdropper's box may take up to half of its pane, so only
+        // half the pane's height is sure to show the log.
+        let rows = usize::from(super::panes::inner_height(self, pane) / 2).max(1);
+        let i = pane.index();
+        if pane.top_anchored() {
+            if line < self.scroll[i] || line >= self.scroll[i] + rows {
+                self.scroll[i] = line;
+            }
+        } else {
+            let end = total.saturating_sub(self.scroll[i]);
+            if line >= end || line + rows < end {
+                // The marked line at the top of the part surely shown,
+                // with what follows it (the password's bytes) below.
+                self.scroll[i] = total.saturating_sub(line + rows);
+            }
+        }
     }
 
     /// The lesson pane's scroll offset that puts the current place at the
@@ -1880,7 +1962,15 @@ impl App {
                     }
                 }
             }
-            WireEvent::Seen { item, .. } => self.apply_item(item),
+            WireEvent::Seen { conn, item } => {
+                if matches!(
+                    item,
+                    Item::TlsRecord { .. } | Item::TlsHandshake { .. } | Item::TlsAlert { .. }
+                ) {
+                    self.tls.connection(conn);
+                }
+                self.apply_item(item)
+            }
             WireEvent::Closed { conn, dir, reason } => {
                 m.partial.remove(&(conn, dir));
                 m.text

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::lab::Event;
 use crate::lesson::facts::Facts;
-use crate::lesson::progress::Progress;
+use crate::lesson::progress::{Progress, Resume};
 use crate::lesson::set::Course;
 use crate::lesson::{Diagram, Element, Lang, Lesson, StepAction};
 
@@ -52,6 +52,9 @@ pub struct LessonView {
     pub progress: Progress,
     /// The progress changed since it was last saved.
     pub progress_dirty: bool,
+    /// The current step's highlight has scrolled its line into view once;
+    /// after that the learner's own scrolling is left alone.
+    pub revealed: bool,
 }
 
 impl Default for LessonView {
@@ -68,6 +71,7 @@ impl Default for LessonView {
             answers: BTreeMap::new(),
             progress: Progress::default(),
             progress_dirty: false,
+            revealed: false,
         }
     }
 }
@@ -94,6 +98,107 @@ impl LessonView {
         self.chapter = Some(chapter);
         self.place = Place::Intro;
         self.open = true;
+        self.revealed = false;
+        self.note_place();
+    }
+
+    /// Keep the place shown in the progress, so a closed lab reopens
+    /// there. Marks the progress for saving only when the place changed.
+    fn note_place(&mut self) {
+        let Some(id) = self.current().map(|l| l.id.clone()) else {
+            return;
+        };
+        let (step, quiz) = match self.place {
+            Place::Intro => (None, None),
+            Place::Step(s) => (Some(s), None),
+            Place::Quiz(q) => (None, Some(q)),
+        };
+        let here = Resume {
+            id,
+            lang: self.lang.code().to_string(),
+            step,
+            quiz,
+        };
+        if self.progress.resume.as_ref() != Some(&here) {
+            self.progress.resume = Some(here);
+            self.progress_dirty = true;
+        }
+    }
+
+    /// Go back to the place saved in the progress, if its chapter is still
+    /// in the course. Returns `None` when there is nothing to go back to,
+    /// otherwise the actions to carry out: a saved step is reached again
+    /// the way the learner reached it, by carrying out every step of the
+    /// chapter up to it on the fresh lab, so the step shows what it talks
+    /// about. A saved quiz question needs no lab and is simply shown.
+    pub fn restore(&mut self) -> Option<Vec<StepAction>> {
+        let saved = self.progress.resume.clone()?;
+        if let Some(lang) = Lang::ALL.into_iter().find(|l| l.code() == saved.lang) {
+            self.lang = lang;
+        }
+        let chapter = self
+            .chapters()
+            .into_iter()
+            .find(|&c| self.lesson_of(c).is_some_and(|l| l.id == saved.id))?;
+        self.open_chapter(chapter);
+        let (steps, quiz) = self
+            .current()
+            .map(|l| (l.steps.len(), l.quiz.len()))
+            .unwrap_or_default();
+        let mut actions = Vec::new();
+        match (saved.step, saved.quiz) {
+            (_, Some(q)) if q < quiz => {
+                self.place = Place::Quiz(q);
+                self.note_place();
+            }
+            (Some(s), _) if s < steps => {
+                while self.place != Place::Step(s) {
+                    actions.extend(self.forward());
+                }
+            }
+            _ => {}
+        }
+        Some(actions)
+    }
+
+    /// Record what the current place settles: the step is met when all its
+    /// expectations hold (at once for a step without any), and the chapter
+    /// is done when every step was met and every quiz question answered.
+    /// The app calls it once a step's actions are carried out (a step that
+    /// starts a new lab must not be judged by the old lab's facts), and
+    /// [`LessonView::apply`] after every lab event.
+    pub fn settle(&mut self) {
+        let Some(l) = self.current() else {
+            return;
+        };
+        let id = l.id.clone();
+        let met_now = match self.place {
+            Place::Step(s) => l
+                .steps
+                .get(s)
+                .filter(|st| st.expect.iter().all(|e| self.facts.holds(e)))
+                .map(|_| s),
+            _ => None,
+        };
+        let (steps, questions) = (l.steps.len(), l.quiz.len());
+        if let Some(s) = met_now
+            && !self
+                .progress
+                .lesson(&id)
+                .is_some_and(|p| p.met.contains(&s))
+        {
+            self.progress.meet(&id, s);
+            self.progress_dirty = true;
+        }
+        if let Some(p) = self.progress.lesson(&id)
+            && !p.done
+            && steps + questions > 0
+            && (0..steps).all(|s| p.met.contains(&s))
+            && (0..questions).all(|q| p.answer(q).is_some())
+        {
+            self.progress.complete(&id);
+            self.progress_dirty = true;
+        }
     }
 
     /// Every place of the current chapter, in order.
@@ -117,27 +222,26 @@ impl LessonView {
         };
         self.freeze();
         self.place = to;
-        let Some(chapter) = self.chapter else {
+        self.revealed = false;
+        if self.chapter.is_none() {
             return Vec::new();
-        };
+        }
         match to {
             Place::Step(s) => {
                 let Some(l) = self.current() else {
                     return Vec::new();
                 };
-                let (id, last) = (l.id.clone(), s + 1 == l.steps.len());
+                let id = l.id.clone();
                 let actions = l.steps.get(s).map(|st| st.actions.clone());
-                let no_checks = l.steps.get(s).is_some_and(|st| st.expect.is_empty());
                 self.progress.reach(&id, s);
-                // A last step with nothing to check is done on arrival.
-                if last && no_checks {
-                    self.progress.complete(&id);
-                }
                 self.progress_dirty = true;
-                let _ = chapter;
+                self.note_place();
                 actions.unwrap_or_default()
             }
-            _ => Vec::new(),
+            _ => {
+                self.note_place();
+                Vec::new()
+            }
         }
     }
 
@@ -149,6 +253,8 @@ impl LessonView {
         if i > 0 {
             self.freeze();
             self.place = places[i - 1];
+            self.revealed = false;
+            self.note_place();
         }
     }
 
@@ -177,19 +283,7 @@ impl LessonView {
     /// Note a lab event.
     pub fn apply(&mut self, event: &Event) {
         self.facts.apply(event);
-        // A step is done when all its expectations hold; steps without any
-        // are done when reached.
-        if let (Some(l), Place::Step(s)) = (self.current(), self.place)
-            && s + 1 == l.steps.len()
-            && let Some(step) = l.steps.get(s)
-            && !step.expect.is_empty()
-            && step.expect.iter().all(|e| self.facts.holds(e))
-            && !self.progress.lesson(&l.id).is_some_and(|p| p.done)
-        {
-            let id = l.id.clone();
-            self.progress.complete(&id);
-            self.progress_dirty = true;
-        }
+        self.settle();
     }
 
     /// A fresh lab started: forget what the old one showed.
@@ -217,6 +311,7 @@ impl LessonView {
         self.answers.insert((c, q), choice);
         self.progress.answer(&id, q, choice, right);
         self.progress_dirty = true;
+        self.settle();
         true
     }
 
@@ -257,5 +352,6 @@ impl LessonView {
     /// the same steps).
     pub fn toggle_lang(&mut self) {
         self.lang = self.lang.other();
+        self.note_place();
     }
 }

@@ -266,19 +266,23 @@ fn load_lessons(app: &mut App, options: &TuiOptions) -> anyhow::Result<Option<st
         tracing::warn!("{w}");
     }
     // The lab teaches through its lessons, so the pane is open from the
-    // start: at the chapter asked for, or the first one not yet finished.
-    let open = options.lesson.or_else(|| {
-        course
+    // start: at the chapter asked for, else where the learner left off,
+    // else the first one not yet finished.
+    app.set_lessons(course.lessons, lang, progress, options.lesson);
+    if app.lesson.chapter.is_none() {
+        let v = &app.lesson;
+        let first = v
             .chapters()
             .into_iter()
             .find(|&c| {
-                course
-                    .get(c, lang)
-                    .is_some_and(|l| !progress.lesson(&l.id).is_some_and(|p| p.done))
+                v.lesson_of(c)
+                    .is_some_and(|l| !v.progress.lesson(&l.id).is_some_and(|p| p.done))
             })
-            .or_else(|| course.chapters().first().copied())
-    });
-    app.set_lessons(course.lessons, lang, progress, open);
+            .or_else(|| v.chapters().first().copied());
+        if let Some(c) = first {
+            app.lesson.open_chapter(c);
+        }
+    }
     if options.lesson.is_some() {
         app.update(Action::FocusPane(Focus::Lesson));
     }

@@ -37,6 +37,10 @@ struct Words {
     end: &'static str,
     right: &'static str,
     wrong: &'static str,
+    /// Words an explanation may open with that already give the verdict;
+    /// then the label is left out rather than said twice.
+    right_own: &'static [&'static str],
+    wrong_own: &'static [&'static str],
     none: &'static str,
 }
 
@@ -51,6 +55,8 @@ fn words(lang: Lang) -> Words {
             end: "この章はここまでです。C で章の一覧を開けます。",
             right: "正解",
             wrong: "不正解",
+            right_own: &["正解"],
+            wrong_own: &["不正解"],
             none: "レッスンがありません。",
         },
         Lang::En => Words {
@@ -62,6 +68,8 @@ fn words(lang: Lang) -> Words {
             end: "That is the end of this chapter. C opens the list of chapters.",
             right: "right",
             wrong: "not quite",
+            right_own: &["Right", "Correct"],
+            wrong_own: &["Not quite", "Wrong"],
             none: "No lessons are loaded.",
         },
     }
@@ -106,19 +114,27 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
         return (out, anchors);
     };
     let w = words(l.lang);
-    out.push(Line::from(vec![
-        span(format!("{} ", (w.chapter)(l.chapter)), theme.accent),
-        span(l.title.clone(), theme.title.add_modifier(Modifier::BOLD)),
-    ]));
+    // The title wraps like any text, with the chapter's number in front.
+    let number = (w.chapter)(l.chapter);
+    let mut title = wrapped(
+        &format!("{number} {}", l.title),
+        width,
+        theme.title.add_modifier(Modifier::BOLD),
+        theme,
+    );
+    if let Some(first) = title.first_mut() {
+        restyle_head(first, number.chars().count(), theme.accent);
+    }
+    out.extend(title);
     if let Some(note) = crate::lesson::set::only_in_note(l.lang, v.lang) {
-        out.push(Line::from(span(note, theme.dim)));
+        out.extend(wrapped(note, width, theme.dim, theme));
     }
     out.extend(md(&format!("*{}*", l.question), width, theme));
     out.push(Line::default());
     out.extend(md(&l.body, width, theme));
     if v.place == Place::Intro {
         out.push(Line::default());
-        out.push(Line::from(span(w.intro_hint, theme.key)));
+        out.extend(wrapped(w.intro_hint, width, theme.key, theme));
     }
     let (steps_shown, quiz_shown) = match v.place {
         Place::Intro => (0, 0),
@@ -188,7 +204,14 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
             },
         )));
         out.extend(md(&question.question, width, theme));
-        let chosen = v.answers.get(&(l.chapter, q)).copied();
+        // Answered in this run, or in an earlier one when the lab reopened
+        // at this quiz.
+        let chosen = v.answers.get(&(l.chapter, q)).copied().or_else(|| {
+            v.progress
+                .lesson(&l.id)
+                .and_then(|p| p.answer(q))
+                .map(|a| a.choice)
+        });
         for (i, choice) in question.choices.iter().enumerate() {
             let mark = match chosen {
                 Some(c) if c == i && i == question.answer => "✓",
@@ -210,31 +233,17 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
             ));
         }
         if let Some(c) = chosen {
-            let verdict = if c == question.answer {
-                span(format!("{}: ", w.right), theme.good)
-            } else {
-                span(format!("{}: ", w.wrong), theme.err)
-            };
+            let right = c == question.answer;
             let why = question.explain.get(c).cloned().unwrap_or_default();
-            let mut lines = md(&why, width.saturating_sub(2).max(1), theme);
-            if let Some(first) = lines.first_mut() {
-                first.spans.insert(0, verdict);
-            }
-            out.extend(lines.into_iter().map(|mut line| {
-                line.spans.insert(0, Span::raw("  "));
-                line
-            }));
-            if c != question.answer
-                && let Some(right) = question.explain.get(question.answer)
-            {
-                out.extend(
+            out.extend(indented(verdict(&w, right, &why, width, theme), 2));
+            if !right && let Some(right) = question.explain.get(question.answer) {
+                out.extend(indented(
                     md(right, width.saturating_sub(2).max(1), theme)
                         .into_iter()
-                        .map(|mut line| {
-                            line.spans.insert(0, Span::raw("  "));
-                            line.style(theme.dim)
-                        }),
-                );
+                        .map(|line| line.style(theme.dim))
+                        .collect(),
+                    2,
+                ));
             }
         }
     }
@@ -245,9 +254,78 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
     };
     if at_end {
         out.push(Line::default());
-        out.push(Line::from(span(w.end, theme.key)));
+        out.extend(wrapped(w.end, width, theme.key, theme));
     }
     (out, anchors)
+}
+
+/// The explanation of the choice made, led by the verdict in its colour.
+/// The label is joined to the explanation before wrapping, so the first
+/// line is laid out with the label's width in it and no word falls off
+/// its end. An explanation that opens with its own verdict ("Right.",
+/// 「正解です。」) keeps its words and only that word is coloured: a label
+/// in front of it would say the verdict twice.
+fn verdict(w: &Words, right: bool, why: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let (label, own, style) = if right {
+        (w.right, w.right_own, theme.good)
+    } else {
+        (w.wrong, w.wrong_own, theme.err)
+    };
+    let (text, head) = match own.iter().find(|word| why.starts_with(**word)) {
+        Some(word) => (why.to_string(), word.chars().count()),
+        None => (format!("{label}: {why}"), label.chars().count() + 1),
+    };
+    let mut lines = md(&text, width.saturating_sub(2).max(1), theme);
+    if let Some(first) = lines.first_mut() {
+        restyle_head(first, head, style);
+    }
+    lines
+}
+
+/// Give the first `n` characters of a line `style`, splitting the span
+/// where they end.
+fn restyle_head(line: &mut Line<'static>, mut n: usize, style: Style) {
+    let mut out = Vec::with_capacity(line.spans.len() + 1);
+    for s in line.spans.drain(..) {
+        let len = s.content.chars().count();
+        if n == 0 {
+            out.push(s);
+        } else if len <= n {
+            n -= len;
+            out.push(Span::styled(s.content, s.style.patch(style)));
+        } else {
+            let cut = s.content.char_indices().nth(n).map_or(0, |(b, _)| b);
+            let (a, b) = s.content.split_at(cut);
+            out.push(Span::styled(a.to_string(), s.style.patch(style)));
+            out.push(Span::styled(b.to_string(), s.style));
+            n = 0;
+        }
+    }
+    line.spans = out;
+}
+
+/// Lines moved right by `by` columns.
+fn indented(lines: Vec<Line<'static>>, by: usize) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .map(|mut line| {
+            line.spans.insert(0, Span::raw(" ".repeat(by)));
+            line
+        })
+        .collect()
+}
+
+/// One of the pane's own sentences, wrapped to the width in one style.
+fn wrapped(text: &str, width: u16, style: Style, theme: &Theme) -> Vec<Line<'static>> {
+    md(text, width.max(1), theme)
+        .into_iter()
+        .map(|mut line| {
+            for s in &mut line.spans {
+                s.style = style;
+            }
+            line
+        })
+        .collect()
 }
 
 /// A choice: its number, then its text wrapped under itself.
@@ -360,5 +438,50 @@ impl Widget for &LessonList<'_> {
             Lang::En => " chapters · ↑↓ Enter opens · Esc closes · L 日本語 ",
         };
         overlay(area, buf, t, 90, title, lines);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::theme::ThemeName;
+
+    fn theme() -> Theme {
+        Theme::new(ThemeName::Dark, false)
+    }
+
+    fn text(lines: &[Line]) -> String {
+        lines
+            .iter()
+            .map(super::super::plain)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_verdict_is_coloured_and_said_once() {
+        let t = theme();
+        let en = words(Lang::En);
+        // An explanation with its own verdict keeps it, coloured, and gets
+        // no label in front.
+        let lines = verdict(&en, true, "Right. PASS carries it.", 40, &t);
+        assert_eq!(text(&lines), "Right. PASS carries it.");
+        let head = &lines[0].spans[0];
+        assert_eq!(head.content, "Right");
+        assert_eq!(head.style.fg, t.good.fg);
+        // One without gets the label, in the verdict's colour, and the
+        // explanation's own first word keeps its style.
+        let lines = verdict(&en, false, "USER carries the name only.", 40, &t);
+        assert_eq!(text(&lines), "not quite: USER carries the name only.");
+        let head = &lines[0].spans[0];
+        assert_eq!(head.content, "not quite:");
+        assert_eq!(head.style.fg, t.err.fg);
+        assert_ne!(lines[0].spans[1].style.fg, t.err.fg);
+        // Japanese: 「正解です。」 is the verdict itself.
+        let ja = words(Lang::Ja);
+        let lines = verdict(&ja, true, "正解です。MX を引きます。", 40, &t);
+        assert_eq!(text(&lines), "正解です。MX を引きます。");
+        let lines = verdict(&ja, false, "違います。", 40, &t);
+        assert_eq!(text(&lines), "不正解: 違います。");
     }
 }

@@ -22,6 +22,7 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 use super::app::{App, Focus};
 use super::layout::{self, Mode};
 use super::theme::{Theme, ThemeName};
+use crate::lesson::Element;
 
 /// The whole screen.
 pub struct Screen<'a> {
@@ -264,6 +265,31 @@ pub(crate) fn render_window(
 /// A line's text without styles.
 pub(crate) fn plain(l: &Line) -> String {
     l.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// The line a lesson's highlight marks, with its pane, when the element
+/// is a line in a scrolling view (the password's line in the eavesdropper's
+/// text or hex view) and that line is there yet.
+pub(crate) fn marked_line(app: &App, e: Element) -> Option<(Focus, usize)> {
+    match e {
+        Element::Password => Some((
+            Focus::Wire,
+            wire::password_line(app, inner_width(app, Focus::Wire))?,
+        )),
+        _ => None,
+    }
+}
+
+/// The height inside a pane's border at the app's screen size (10 for a
+/// pane not on screen).
+pub(crate) fn inner_height(app: &App, pane: Focus) -> u16 {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    layout::compute(area, app.focus, app.zoom, app.lesson.open)
+        .panes
+        .iter()
+        .find(|(f, _)| *f == pane)
+        .map(|(_, r)| r.height.saturating_sub(2))
+        .unwrap_or(10)
 }
 
 /// The width inside a pane's border at the app's screen size (78 for a

@@ -8,6 +8,7 @@ use ratatui::widgets::Widget;
 
 use super::{frame, render_scrolled, span};
 use crate::lab::Transport;
+use crate::lesson::Lang;
 use crate::tui::app::{App, Focus};
 use crate::tui::text::clip;
 use crate::tui::theme::Theme;
@@ -38,12 +39,31 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
         )));
     }
     let n = m.timeline.len();
+    let starts_at = |i: usize| m.starts.iter().find(|(at, _)| *at == i).map(|(_, c)| *c);
+    // Once a second connection has shaken hands, each connection's part
+    // of the timeline is under its own heading, so the second handshake
+    // does not read as the first one's continuation. A single connection
+    // needs no heading, and the pane keeps its line.
+    let headed = m.starts.len() > 1;
     for (i, (dir, step)) in m.timeline.iter().enumerate() {
+        if let Some(conn) = starts_at(i).filter(|_| headed) {
+            out.push(Line::from(span(
+                match app.lesson.lang {
+                    Lang::Ja => format!("── 接続 {conn}"),
+                    Lang::En => format!("── connection {conn}"),
+                },
+                t.title,
+            )));
+        }
         let who = match dir {
             Direction::ClientToServer => "client →",
             Direction::ServerToClient => "← server",
         };
-        let bar = if i + 1 == n { "└" } else { "├" };
+        let bar = if i + 1 == n || starts_at(i + 1).is_some() {
+            "└"
+        } else {
+            "├"
+        };
         out.push(Line::from(vec![
             span(format!("{bar} {who} "), t.dim),
             span(step.clone(), t.accent),

@@ -89,6 +89,40 @@ pub fn window(app: &App, t: &Theme, width: u16, range: Range<usize>) -> Vec<Line
     }
 }
 
+/// The line of the current view that a lesson's `highlight password`
+/// points at, for a pane `width` columns wide inside: in the text view the
+/// newest line that carried a credential, in the hex view the row where
+/// the newest `PASS` command starts. `None` when there is none yet (or in
+/// the records view, where nothing is readable to point at).
+pub fn password_line(app: &App, width: u16) -> Option<usize> {
+    match app.wire_view {
+        WireView::Text => app.wire.text.iter().rposition(|l| {
+            matches!(
+                l,
+                TextLine::Line { secret: true, .. } | TextLine::Read { secret: true, .. }
+            )
+        }),
+        WireView::Hex => {
+            let per_row = per_row(width);
+            let mut first = 0;
+            let mut found = None;
+            for b in &app.wire.hex {
+                if b.dir == Direction::ClientToServer
+                    && let Some(at) = b
+                        .bytes
+                        .windows(5)
+                        .rposition(|w| w.eq_ignore_ascii_case(b"PASS "))
+                {
+                    found = Some(first + 1 + at / per_row);
+                }
+                first += 1 + b.bytes.len().div_ceil(per_row);
+            }
+            found
+        }
+        WireView::Records => None,
+    }
+}
+
 fn arrow_style(t: &Theme, d: Direction) -> Style {
     match d {
         Direction::ClientToServer => t.sent,
