@@ -223,6 +223,39 @@ fn the_menu_switches_to_pop3s_and_reconnects() {
 }
 
 #[test]
+fn the_trust_row_offers_the_system_cas_that_chapter_12_uses() {
+    let mut app = App::new(Scenario::named("stls").unwrap());
+    assert_eq!(app.scenario.verify, Trust::LabCa);
+    app.update(Action::MenuOpen);
+    let i = MENU_ROWS.iter().position(|&r| r == MenuRow::Trust).unwrap();
+    while app.menu.as_ref().unwrap().row != i {
+        app.update(Action::MenuDown);
+    }
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        app.update(Action::MenuRight);
+        let m = app.menu.as_ref().unwrap();
+        seen.push((m.scenario.verify.clone(), MenuRow::Trust.value(&m.scenario)));
+    }
+    assert_eq!(
+        seen,
+        [
+            (Trust::SystemRoots, "on: against the system CAs".to_string()),
+            (
+                Trust::InsecureAcceptAny,
+                "off: accept any certificate".into()
+            ),
+            (Trust::LabCa, "on: against the lab's CA".into()),
+        ]
+    );
+    // The system CAs are what the restarted lab gets.
+    app.update(Action::MenuRight);
+    app.update(Action::MenuClose);
+    let r = restarts(app.take_effects());
+    assert_eq!(r.last().map(|s| s.verify.clone()), Some(Trust::SystemRoots));
+}
+
+#[test]
 fn events_of_an_old_lab_are_ignored() {
     let mut app = plain();
     app.update(Action::Reset);
@@ -368,7 +401,9 @@ fn the_client_policies_and_the_vulnerable_server_restart_the_lab_visibly() {
         while app.menu.as_ref().unwrap().row != i {
             app.update(Action::MenuDown);
         }
-        app.update(Action::MenuRight);
+        // Backwards from the lab's CA, the trust row's last value is
+        // "accept any"; the other rows are switches.
+        app.update(Action::MenuLeft);
         ticks(&mut app, 10);
         let r = restarts(app.take_effects());
         assert_eq!(r.len(), 1, "{row:?}: {r:?}");

@@ -613,10 +613,11 @@ impl MenuRow {
                 "off: TLS if offered"
             }
             .to_string(),
-            MenuRow::Trust => if s.verify == Trust::InsecureAcceptAny {
-                "off: accept any certificate"
-            } else {
-                "on: against the lab's CA"
+            MenuRow::Trust => match s.verify {
+                Trust::InsecureAcceptAny => "off: accept any certificate",
+                Trust::SystemRoots => "on: against the system CAs",
+                Trust::CaFile(_) => "on: against a CA file",
+                Trust::LabCa => "on: against the lab's CA",
             }
             .to_string(),
             MenuRow::Attacker => match s.attack {
@@ -677,11 +678,12 @@ impl MenuRow {
             }
             MenuRow::RequireTls => s.require_tls = !s.require_tls,
             MenuRow::Trust => {
-                s.verify = if s.verify == Trust::InsecureAcceptAny {
-                    Trust::LabCa
-                } else {
-                    Trust::InsecureAcceptAny
-                }
+                // The three settings the lessons use, in order of how much
+                // the client trusts: chapter 12 points the client at the
+                // system CAs, which do not vouch for the lab's server.
+                let all = [Trust::LabCa, Trust::SystemRoots, Trust::InsecureAcceptAny];
+                let i = all.iter().position(|t| *t == s.verify).unwrap_or(0);
+                s.verify = all[cycle(i, all.len())].clone();
             }
             MenuRow::Attacker => {
                 let mut all = vec![None];
