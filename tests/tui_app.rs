@@ -1538,3 +1538,34 @@ actions = ["scenario stls", "attack strip-stls", "require-tls off", "require-tls
         .position(|e| matches!(e, Effect::Lab(LabCmd::Crack)));
     assert!(crack > last_restart, "{effects:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_in_the_eavesdropper_pane_shows_the_first_line_at_the_top() {
+    let mut app = app_with(lab_events("plain").await, "plain");
+    app.update(Action::FocusPane(Focus::Wire));
+    let firsts = [
+        "── connection 1:",
+        "S→C connection 1,",
+        "S→C POP3 +OK popscope",
+    ];
+    for first in firsts {
+        for (w, h) in [(80, 24), (100, 30), (200, 60)] {
+            press(&mut app, &[KeyCode::Char('g')]);
+            let screen = draw(&mut app, w, h);
+            // The row under the pane's top border is the view's first
+            // line: nothing blank above it, nothing of it scrolled away.
+            let rows: Vec<&str> = screen.lines().collect();
+            let top = rows
+                .iter()
+                .position(|r| r.contains("3 Eavesdropper ·"))
+                .expect("the pane is on screen");
+            assert!(
+                rows[top + 1].contains(first),
+                "{w}×{h}: {:?} under the title, not {first:?}\n{screen}",
+                rows[top + 1]
+            );
+            assert!(!screen.contains("↓"), "{screen}");
+        }
+        app.update(Action::CycleWireView);
+    }
+}
