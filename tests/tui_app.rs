@@ -183,7 +183,7 @@ fn stepping_works_the_gate() {
         })
         .collect();
     assert_eq!(ops, [GateOp::Pause, GateOp::Step]);
-    press(&mut app, &[KeyCode::Char('P')]);
+    press(&mut app, &[KeyCode::Char('>')]);
     let _ = app.take_effects();
     // At the default play speed (500 ms), ten ticks of 50 ms make one step.
     for _ in 0..10 {
@@ -352,7 +352,11 @@ fn the_menu_closes_without_a_restart_unless_asked() {
     );
     assert!(app.menu.is_none());
     assert!(restarts(app.take_effects()).is_empty(), "nothing changed");
-    press(&mut app, &[KeyCode::Char('s'), KeyCode::Char('r')]);
+    // Closing the menu gave the input line the keys back.
+    press(
+        &mut app,
+        &[KeyCode::Esc, KeyCode::Char('s'), KeyCode::Char('r')],
+    );
     assert!(app.menu.is_none());
     assert_eq!(
         restarts(app.take_effects()).len(),
@@ -653,13 +657,13 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
 }
 
 #[test]
-fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
+fn x_cracks_a_captured_apop_login_with_a_progress_bar() {
     let mut app = App::new(Scenario::named("apop").unwrap());
     press(&mut app, &[KeyCode::Esc]);
     // Nothing to crack before an APOP login has crossed the wire.
-    press(&mut app, &[KeyCode::Char('K')]);
+    press(&mut app, &[KeyCode::Char('x')]);
     assert!(lab_cmds(app.take_effects()).is_empty());
-    assert!(!draw(&mut app, 80, 24).contains("K crack"));
+    assert!(!draw(&mut app, 80, 24).contains("x crack"));
     app.update(Action::Lab(
         0,
         Box::new(Event {
@@ -676,12 +680,12 @@ fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
     ));
     app.update(Action::FocusPane(Focus::Wire));
     let screen = draw(&mut app, 80, 24);
-    assert!(screen.contains("K crack"), "the key is offered:\n{screen}");
+    assert!(screen.contains("x crack"), "the key is offered:\n{screen}");
     assert!(
-        screen.contains("alice's APOP digest captured:  K  guesses the password offline"),
+        screen.contains("alice's APOP digest captured:  x  guesses the password offline"),
         "{screen}"
     );
-    press(&mut app, &[KeyCode::Char('K')]);
+    press(&mut app, &[KeyCode::Char('x')]);
     assert_eq!(lab_cmds(app.take_effects()), ["Crack"]);
 
     app.update(attack_event(AttackEvent::CrackStarted {
@@ -699,8 +703,8 @@ fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
         "{screen}"
     );
     insta::assert_snapshot!("attacker_crack_running_80x24", screen);
-    // K stops it, and so does Esc.
-    press(&mut app, &[KeyCode::Char('K')]);
+    // x stops it, and so does Esc.
+    press(&mut app, &[KeyCode::Char('x')]);
     assert_eq!(lab_cmds(app.take_effects()), ["StopCrack"]);
     assert!(!app.cracking());
     app.update(attack_event(AttackEvent::CrackStarted {
@@ -1224,11 +1228,11 @@ fn the_quiz_explains_and_records_answers() {
 }
 
 #[test]
-fn l_switches_the_language_in_place() {
+fn e_switches_the_language_in_place() {
     let mut app = lesson_app();
     app.update(Action::LessonNext);
     app.update(Action::FocusPane(Focus::Lesson));
-    press(&mut app, &[KeyCode::Char('L')]);
+    press(&mut app, &[KeyCode::Char('e')]);
     assert_eq!(app.lesson.lang, popscope::lesson::Lang::Ja);
     assert_eq!(
         app.lesson.current().map(|l| l.title.as_str()),
@@ -1257,7 +1261,7 @@ fn the_lesson_list_opens_a_chapter() {
         Default::default(),
         None,
     );
-    press(&mut app, &[KeyCode::Esc, KeyCode::Char('C')]);
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('o')]);
     assert_eq!(app.lesson.list, Some(0));
     let screen = draw(&mut app, 120, 36);
     assert!(screen.contains("Chapter nine"), "{screen}");
@@ -1319,9 +1323,9 @@ fn the_help_scrolls_on_a_small_terminal() {
     let mut app = plain();
     app.update(Action::ToggleHelp);
     let top = draw(&mut app, 80, 24);
-    assert!(top.contains("Ctrl-C"), "{top}");
+    assert!(top.contains("^C  quit, from anywhere"), "{top}");
     assert!(!top.contains("wheel scrolls"), "{top}");
-    press(&mut app, &[KeyCode::PageDown, KeyCode::PageDown]);
+    press(&mut app, &[KeyCode::PageDown; 4]);
     assert!(app.help, "scrolling keeps the help open");
     let bottom = draw(&mut app, 80, 24);
     assert!(bottom.contains("wheel scrolls"), "{bottom}");
@@ -1567,5 +1571,195 @@ async fn g_in_the_eavesdropper_pane_shows_the_first_line_at_the_top() {
             assert!(!screen.contains("↓"), "{screen}");
         }
         app.update(Action::CycleWireView);
+    }
+}
+
+/// What a gate or a login would look like among the effects.
+fn fought(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Gate(_) | Effect::Lab(LabCmd::Login)))
+        .map(|e| format!("{e:?}"))
+        .collect()
+}
+
+#[test]
+fn a_command_typed_outside_the_input_line_lands_on_it() {
+    for pane in [Focus::Server, Focus::Wire, Focus::Tls, Focus::Client] {
+        let mut app = plain();
+        app.update(Action::FocusPane(pane));
+        app.update(Action::InputLeave);
+        assert!(!app.input_active);
+        // Before, U did nothing, Space stepped the wire (pausing it), `a`
+        // logged in, `l` moved focus and `i` went to the input line.
+        type_str(&mut app, "USER alice");
+        assert_eq!(app.focus, Focus::Client, "from {pane:?}");
+        assert!(app.input_active);
+        assert_eq!(app.input, "USER alice", "from {pane:?}");
+        assert_eq!(app.gate, popscope::tui::app::GateState::Open);
+        assert!(fought(&app.take_effects()).is_empty());
+        // It says where the keys went, until the command is sent.
+        let screen = draw(&mut app, 100, 30);
+        assert!(screen.contains("typing goes to the input line"), "{screen}");
+        press(&mut app, &[KeyCode::Enter]);
+        assert_eq!(sent(&app.take_effects()), ["USER alice"]);
+        assert!(!draw(&mut app, 100, 30).contains("typing goes to"));
+    }
+    // Lower case: the letters that are not keys start typing too (user,
+    // top, dele), the keys stay keys.
+    let mut app = plain();
+    app.update(Action::FocusPane(Focus::Wire));
+    type_str(&mut app, "top 1");
+    assert_eq!((app.focus, app.input.as_str()), (Focus::Client, "top 1"));
+}
+
+#[test]
+fn closing_the_menu_or_a_fresh_lab_from_it_returns_to_the_input_line() {
+    for close in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('r')] {
+        let mut app = plain();
+        app.update(Action::FocusPane(Focus::Wire));
+        press(&mut app, &[KeyCode::Char('s'), KeyCode::Right, close]);
+        assert!(app.menu.is_none());
+        assert_eq!(app.focus, Focus::Client, "{close:?}");
+        assert!(app.input_active, "{close:?}");
+        let _ = app.take_effects();
+        type_str(&mut app, "user alice");
+        assert_eq!(app.input, "user alice");
+        assert!(fought(&app.take_effects()).is_empty());
+    }
+}
+
+/// An app in each state the key map knows, with a lesson loaded.
+fn key_states() -> Vec<(&'static str, App)> {
+    let base = || {
+        let mut app = lesson_app();
+        app.update(Action::LessonToggle);
+        app.lesson.open = true;
+        app
+    };
+    let mut states = Vec::new();
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Wire));
+    states.push(("panes", a));
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Client));
+    states.push(("typing", a));
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Lesson));
+    a.lesson.place = popscope::tui::lesson::Place::Quiz(0);
+    states.push(("quiz", a));
+    let mut a = base();
+    a.update(Action::ToggleHelp);
+    states.push(("help", a));
+    let mut a = base();
+    a.update(Action::LessonListOpen);
+    states.push(("list", a));
+    let mut a = base();
+    a.update(Action::MenuOpen);
+    states.push(("menu", a));
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Wire));
+    a.update(Action::SearchOpen);
+    states.push(("search", a));
+    states
+}
+
+/// Every key worth trying: the printable ASCII, the named keys, Ctrl and
+/// the letters.
+fn every_key() -> Vec<KeyEvent> {
+    let mut keys: Vec<KeyEvent> = (' '..='~').map(|c| key(KeyCode::Char(c))).collect();
+    keys.extend(
+        [
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Insert,
+        ]
+        .map(key),
+    );
+    keys.extend((1..=12).map(|n| key(KeyCode::F(n))));
+    keys.extend(('a'..='z').map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+    keys
+}
+
+#[test]
+fn the_help_and_the_handler_are_the_same_key_map() {
+    use popscope::tui::keys::{self, BINDINGS, Key};
+    for (name, app) in key_states() {
+        for k in every_key() {
+            let Some(action) = app.action_for_key(k) else {
+                continue;
+            };
+            // A key that does something is a row of the map, in a context
+            // the screen is in, and that row says what it does.
+            let ctxs = keys::contexts(&app, &k);
+            let row = BINDINGS
+                .iter()
+                .filter(|b| ctxs.contains(&b.context))
+                .find(|b| b.keys.iter().any(|x| x.matches(&k)) && (b.act)(&app, &k).is_some());
+            let row = row.unwrap_or_else(|| panic!("{name}: {k:?} → {action:?} is in no row"));
+            assert_eq!(
+                format!("{:?}", (row.act)(&app, &k)),
+                format!("{:?}", Some(action)),
+                "{name}: {k:?}"
+            );
+        }
+    }
+    // And every row's every key does something in a state where its
+    // context applies: no row of the help is dead.
+    let states = key_states();
+    for b in BINDINGS {
+        for &x in b.keys {
+            let k = match x {
+                Key::Code(c) => key(c),
+                Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+                Key::Capital => key(KeyCode::Char('Q')),
+                Key::AnyChar => key(KeyCode::Char('ä')),
+                Key::AnyOther => key(KeyCode::F(7)),
+            };
+            let works = states.iter().any(|(_, app)| {
+                keys::contexts(app, &k).contains(&b.context)
+                    && app.action_for_key(k).is_some()
+                    && format!("{:?}", app.action_for_key(k)) == format!("{:?}", (b.act)(app, &k))
+            });
+            assert!(works, "{:?} {x:?} ({}) does nothing", b.context, b.help);
+        }
+    }
+}
+
+#[test]
+fn the_help_and_the_menu_show_every_row_of_the_key_map() {
+    use popscope::tui::keys::{self, Context};
+    let mut app = plain();
+    app.update(Action::ToggleHelp);
+    let screen = draw(&mut app, 160, 60);
+    for ctx in keys::HELP_CONTEXTS {
+        for (k, what) in keys::rows(ctx) {
+            assert!(
+                screen.contains(&format!("{k}  {what}")),
+                "{k} {what}:\n{screen}"
+            );
+        }
+    }
+    // On a small screen the help scrolls to its last row.
+    app.update(Action::HelpScroll(1000));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("click focuses"), "{screen}");
+    let mut app = plain();
+    app.update(Action::MenuOpen);
+    let screen = draw(&mut app, 100, 30);
+    for (k, what) in keys::rows(Context::Menu) {
+        assert!(screen.contains(&format!("{k}: {what}")), "{screen}");
     }
 }

@@ -212,8 +212,8 @@ fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
     });
     assert!(s.contains("wonderland"), "the eavesdropper pane:\n{s}");
     assert!(!s.contains("✗"), "every check of the step holds:\n{s}");
-    // L switches the lesson to Japanese, in place.
-    tmux.keys(&["L"]);
+    // e switches the lesson to Japanese, in place.
+    tmux.keys(&["e"]);
     let s = tmux.wait_for("Japanese", |s| {
         s.contains("ステップ 1/") && s.contains("盗聴者がパスワードを読んだ")
     });

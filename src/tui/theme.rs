@@ -16,6 +16,26 @@ pub enum ThemeName {
     HighContrast,
 }
 
+impl ThemeName {
+    /// The theme the theme key switches to from this one.
+    pub fn next(self) -> ThemeName {
+        match self {
+            ThemeName::Dark => ThemeName::Light,
+            ThemeName::Light => ThemeName::HighContrast,
+            ThemeName::HighContrast => ThemeName::Dark,
+        }
+    }
+
+    /// The theme's name as `--theme` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThemeName::Dark => "dark",
+            ThemeName::Light => "light",
+            ThemeName::HighContrast => "high-contrast",
+        }
+    }
+}
+
 /// Every style the panes use, by role rather than by colour, so a theme is
 /// one table and the panes never name a colour.
 #[derive(Debug, Clone)]

@@ -204,9 +204,9 @@ fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
         _ => (0.0, String::new()),
     };
     let stop = if c.running {
-        " · K or Esc stops"
+        format!(" · {} or Esc stops", crate::tui::keys::CRACK)
     } else {
-        " · stopped"
+        " · stopped".to_string()
     };
     let bar_w = width
         .saturating_sub(percent.len() + stop.chars().count())
@@ -353,7 +353,7 @@ fn pinned(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
     } else if let Some(user) = &app.attack.apop {
         out.push(Line::from(vec![
             span(format!("{user}'s APOP digest captured: "), t.text),
-            span(" K ", t.key),
+            span(format!(" {} ", crate::tui::keys::CRACK), t.key),
             span(" guesses the password offline", t.text),
         ]));
     }
