@@ -1763,3 +1763,25 @@ fn the_help_and_the_menu_show_every_row_of_the_key_map() {
         assert!(screen.contains(&format!("{k}: {what}")), "{screen}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b_switches_the_theme_while_running_and_high_contrast_pass_is_white_on_red() {
+    let mut app = app_with(lab_events("plain").await, "plain");
+    assert_eq!(app.theme, ThemeName::Dark);
+    app.update(Action::FocusPane(Focus::Wire));
+    press(&mut app, &[KeyCode::Char('b')]);
+    assert_eq!(app.theme, ThemeName::Light);
+    press(&mut app, &[KeyCode::Char('b')]);
+    assert_eq!(app.theme, ThemeName::HighContrast);
+    // The screen is drawn in the app's theme, as the run loop draws it.
+    press(&mut app, &[KeyCode::Char('z'), KeyCode::Char('g')]);
+    let theme = Theme::new(app.theme, false);
+    let buf = draw_cells(&mut app, 100, 30, &theme);
+    let (row, text) = row_with(&buf, "C→S PASS wonderland").expect("the PASS line");
+    let cells = cells_of(&row, "C→S ", "PASS wonderland");
+    for (_, c) in cells {
+        assert_eq!((c.fg, c.bg), (Color::White, Color::Red), "{text}");
+    }
+    press(&mut app, &[KeyCode::Char('b')]);
+    assert_eq!(app.theme, ThemeName::Dark);
+}
