@@ -1001,6 +1001,9 @@ async fn retr_shows_the_iso_2022_jp_message_decoded_and_coloured() {
     );
 
     let dark = Theme::new(ThemeName::Dark, false);
+    // The client pane alone, so the message's wrapped body leaves its
+    // headers in view.
+    app.zoom = true;
     let buf = draw_cells(&mut app, 120, 36, &dark);
     let (row, text) = row_with(&buf, "来週のクラス").expect("the subject is on screen");
     assert!(text.contains(subject), "{text}");
@@ -1473,10 +1476,13 @@ fn hostile_text_is_drawn_visibly() {
     for pane in [Focus::Client, Focus::Tls] {
         let texts = popscope::tui::panes::line_texts(&app, pane);
         assert!(!texts.iter().any(|l| bad(l)), "{pane:?}: {texts:#?}");
+        // Long lines wrap, so the words are read across the rows.
+        let words = texts.join(" ");
+        let words: Vec<&str> = words.split_whitespace().collect();
         assert!(
-            texts
-                .iter()
-                .any(|l| l.contains("^[]0;pwned^G<U+009B>2J x<U+202E>gpj")),
+            words
+                .join(" ")
+                .contains("^[]0;pwned^G<U+009B>2J x<U+202E>gpj"),
             "{pane:?}: {texts:#?}"
         );
     }
@@ -1569,6 +1575,22 @@ async fn g_in_the_eavesdropper_pane_shows_the_first_line_at_the_top() {
                 rows[top + 1]
             );
             assert!(!screen.contains("↓"), "{screen}");
+            // One line down from the top moves the view at once: `g` left
+            // no offset beyond the top for `j` to work off first.
+            let total = popscope::tui::panes::line_count(&app, Focus::Wire);
+            if total <= popscope::tui::panes::view_height(&app, Focus::Wire) {
+                continue;
+            }
+            press(&mut app, &[KeyCode::Char('j')]);
+            let screen = draw(&mut app, w, h);
+            let rows: Vec<&str> = screen.lines().collect();
+            assert!(
+                !rows[top + 1].contains(first),
+                "{w}×{h}: j did not move\n{screen}"
+            );
+            press(&mut app, &[KeyCode::Char('k')]);
+            let screen = draw(&mut app, w, h);
+            assert!(screen.lines().nth(top + 1).unwrap().contains(first));
         }
         app.update(Action::CycleWireView);
     }
@@ -1774,6 +1796,7 @@ async fn b_switches_the_theme_while_running_and_high_contrast_pass_is_white_on_r
     press(&mut app, &[KeyCode::Char('b')]);
     assert_eq!(app.theme, ThemeName::HighContrast);
     // The screen is drawn in the app's theme, as the run loop draws it.
+    app.update(Action::Resize(100, 30));
     press(&mut app, &[KeyCode::Char('z'), KeyCode::Char('g')]);
     let theme = Theme::new(app.theme, false);
     let buf = draw_cells(&mut app, 100, 30, &theme);
@@ -1784,4 +1807,61 @@ async fn b_switches_the_theme_while_running_and_high_contrast_pass_is_white_on_r
     }
     press(&mut app, &[KeyCode::Char('b')]);
     assert_eq!(app.theme, ThemeName::Dark);
+}
+
+/// The text inside `pane`'s border, row by row, as drawn.
+fn pane_rows(app: &App, buf: &Buffer, pane: Focus) -> Vec<String> {
+    let areas = popscope::tui::layout::compute(buf.area, app.focus, app.zoom, app.lesson.open);
+    let (_, r) = areas
+        .panes
+        .iter()
+        .find(|(f, _)| *f == pane)
+        .copied()
+        .expect("the pane is on screen");
+    (r.top() + 1..r.bottom() - 1)
+        .map(|y| {
+            (r.left() + 1..r.right() - 1)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_apop_greeting_is_on_a_projector_at_100x30_and_at_200x60() {
+    let events = lab_events_after("apop", &[]).await;
+    let mut app = lesson_app();
+    app.scenario = Scenario::named("apop").unwrap();
+    for e in events {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    let greeting = app
+        .client
+        .iter()
+        .find_map(|l| match l {
+            ClientLine::Ok(s) if s.contains("ready <") => Some(s.clone()),
+            _ => None,
+        })
+        .expect("the APOP greeting");
+    // The lesson takes the left, as it does when the lab opens; the
+    // client and the server panes are narrower than the greeting.
+    app.lesson.open = true;
+    for (w, h) in [(100, 30), (200, 60)] {
+        app.update(Action::FocusPane(Focus::Client));
+        press(&mut app, &[KeyCode::Esc, KeyCode::Char('g')]);
+        let buf = draw_cells(&mut app, w, h, &Theme::new(ThemeName::Dark, false));
+        let rows = pane_rows(&app, &buf, Focus::Client);
+        if (w, h) == (100, 30) {
+            let width = rows[0].chars().count();
+            assert!(width < greeting.len() + 3, "the pane is {width} wide");
+        }
+        // Every character of the greeting is on screen, in order, over
+        // consecutive rows.
+        let joined: String = rows.iter().map(|r| r.trim()).collect::<Vec<_>>().join(" ");
+        assert!(
+            joined.contains(&format!("S: {greeting}")),
+            "{greeting:?} not whole in:\n{}",
+            rows.join("\n")
+        );
+    }
 }

@@ -1297,6 +1297,9 @@ impl App {
     }
 
     fn clamp_scroll(&mut self) {
+        // Kept up to the last line, not to where the view stops, so `g`
+        // stays at the top when the terminal changes size; drawing and
+        // scrolling by lines use the offset the view really has.
         let i = self.focus.index();
         let total = super::panes::line_count(self, self.focus);
         self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
@@ -1310,13 +1313,16 @@ impl App {
         // Log panes count back from the newest line, summaries down from
         // the top, so "up" means opposite things to their offsets.
         let grow = (by < 0) != pane.top_anchored();
+        // From the offset the view really has: after `g` the first line
+        // down moves the view at once.
+        let max = super::panes::max_scroll(self, pane);
+        self.scroll[i] = self.scroll[i].min(max);
         self.scroll[i] = if grow {
             self.scroll[i].saturating_add(n)
         } else {
             self.scroll[i].saturating_sub(n)
         };
-        let total = super::panes::line_count(self, pane);
-        self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
+        self.scroll[i] = self.scroll[i].min(max);
     }
 
     /// The panes on screen, in Tab order: the lesson pane only when open.

@@ -360,6 +360,26 @@ fn pinned(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
     out
 }
 
+/// The rows the box under the bytes takes in a pane `height` rows high
+/// inside. The verdict and the search are never scrolled away; the box
+/// grows for them.
+fn box_height(pinned: usize, loot: usize, height: u16) -> u16 {
+    ((pinned + loot) as u16 + 1)
+        .min(6 + pinned as u16)
+        .min(height / 2)
+}
+
+/// The rows the bytes get in a pane `inner` inside, the rest going to the
+/// box of what was learned.
+pub fn body_height(app: &App, t: &Theme, inner: Rect) -> u16 {
+    let h = box_height(
+        pinned(app, t, inner.width).len(),
+        loot(app, t).len(),
+        inner.height,
+    );
+    inner.height.saturating_sub(h)
+}
+
 /// The loot box's lines.
 fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
@@ -432,11 +452,7 @@ impl Widget for &WirePane<'_> {
         block.render(area, buf);
         let pinned = pinned(app, t, inner.width);
         let loot = loot(app, t);
-        // The verdict and the search are never scrolled away; the box
-        // grows for them.
-        let h = ((pinned.len() + loot.len()) as u16 + 1)
-            .min(6 + pinned.len() as u16)
-            .min(inner.height / 2);
+        let h = box_height(pinned.len(), loot.len(), inner.height);
         let [body, boxed] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(inner);
         render_window(
