@@ -1784,6 +1784,16 @@ fn the_help_and_the_menu_show_every_row_of_the_key_map() {
     for (k, what) in keys::rows(Context::Menu) {
         assert!(screen.contains(&format!("{k}: {what}")), "{screen}");
     }
+    // The lesson pane's own key line names the keys of the map.
+    let mut app = lesson_app();
+    app.lesson.open = true;
+    let screen = draw(&mut app, 100, 30);
+    let line = format!(
+        "] next  [ back  {} 日本語  {} list",
+        keys::LANGUAGE,
+        keys::CHAPTERS
+    );
+    assert!(screen.contains(&line), "{screen}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
