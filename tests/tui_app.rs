@@ -830,6 +830,12 @@ fn mask(s: &str) -> String {
             if chars.get(i) == Some(&'>') {
                 i += 1;
             }
+            // A timestamp wrapped onto a row of its own is followed by as
+            // many blanks as it is short of the border: drop them too.
+            let blanks = run(i, &|c| c == ' ');
+            if chars.get(i + blanks) == Some(&'│') {
+                i += blanks;
+            }
             continue;
         }
         // Long hex is a secret.
