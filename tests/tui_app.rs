@@ -1628,10 +1628,13 @@ fn a_command_typed_outside_the_input_line_lands_on_it() {
         assert!(fought(&app.take_effects()).is_empty());
         // It says where the keys went, until the command is sent.
         let screen = draw(&mut app, 100, 30);
-        assert!(screen.contains("typing goes to the input line"), "{screen}");
+        assert!(
+            screen.contains("typing goes here · Enter sends"),
+            "{screen}"
+        );
         press(&mut app, &[KeyCode::Enter]);
         assert_eq!(sent(&app.take_effects()), ["USER alice"]);
-        assert!(!draw(&mut app, 100, 30).contains("typing goes to"));
+        assert!(!draw(&mut app, 100, 30).contains("typing goes here"));
     }
     // Lower case: the letters that are not keys start typing too (user,
     // top, dele), the keys stay keys.

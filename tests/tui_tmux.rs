@@ -112,7 +112,14 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
     let tmux = Tmux::start("", &["sh", "-c", &script]);
     tmux.wait_for("the greeting", |s| s.contains("pop3>") && s.contains("+OK"));
 
+    // Typed with the eavesdropper pane focused, the command still lands on
+    // the input line: Space does not step (and pause) the wire, `a` does
+    // not log in, `l` does not move focus.
+    tmux.keys(&["Escape", "3"]);
     tmux.type_line("USER alice");
+    let s = tmux.wait_for("USER sent", |s| s.contains("C: USER alice"));
+    assert!(!s.contains("PAUSED"), "{s}");
+    assert!(!s.contains("logged in"), "{s}");
     tmux.type_line("PASS wonderland");
     // The lesson pane takes the left of the screen by default, so the
     // server pane shows its state without the "session state:" label.
@@ -127,7 +134,8 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
         "Escape", "s", "Right", "Right", "Down", "Down", "Down", "Down", "Enter",
     ]);
     tmux.wait_for("TLS", |s| s.contains("TLS up") && s.contains("pop3s"));
-    tmux.keys(&["i"]);
+    // Closing the menu gave the input line the keys back: the login is
+    // typed straight away, with no key to find the input line first.
     tmux.type_line("USER alice");
     tmux.type_line("PASS wonderland");
     let s = tmux.wait_for("the POP3S login", |s| {

@@ -99,7 +99,7 @@ impl Widget for &ClientPane<'_> {
                 rule.x + 1,
                 rule.y,
                 crate::tui::text::clip(
-                    " typing goes to the input line · Enter sends · Esc leaves ",
+                    " typing goes here · Enter sends · Esc leaves ",
                     usize::from(rule.width.saturating_sub(2)),
                 ),
                 t.key,
