@@ -643,12 +643,12 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
         screen.contains("3 Attacker · stolen session keys"),
         "{screen}"
     );
-    let shown = popscope::tui::panes::line_texts(&app, Focus::Wire);
+    // Long lines wrap: the words are read across the rows.
+    let shown = popscope::tui::panes::line_texts(&app, Focus::Wire).join(" ");
+    let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
     for l in &lines {
-        assert!(
-            shown.iter().any(|s| s.contains(l.as_str())),
-            "{l:?}\n{shown:#?}"
-        );
+        let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(shown.contains(&l), "{l:?}\n{shown}");
     }
     // The secret is tagged like the eavesdropper's leaks.
     let (row, _) = row_with(&buf, "decrypted with the stolen keys").unwrap();
@@ -1879,6 +1879,17 @@ async fn the_whole_apop_greeting_is_on_a_projector_at_100x30_and_at_200x60() {
         let joined: String = rows.iter().map(|r| r.trim()).collect::<Vec<_>>().join(" ");
         assert!(
             joined.contains(&format!("S: {greeting}")),
+            "{greeting:?} not whole in:\n{}",
+            rows.join("\n")
+        );
+        // And in the eavesdropper's text view, as it crossed.
+        app.update(Action::FocusPane(Focus::Wire));
+        press(&mut app, &[KeyCode::Char('g')]);
+        let buf = draw_cells(&mut app, w, h, &Theme::new(ThemeName::Dark, false));
+        let rows = pane_rows(&app, &buf, Focus::Wire);
+        let joined: String = rows.iter().map(|r| r.trim()).collect::<Vec<_>>().join(" ");
+        assert!(
+            joined.contains(&format!("S→C {greeting}")),
             "{greeting:?} not whole in:\n{}",
             rows.join("\n")
         );

@@ -45,7 +45,18 @@ pub fn line_count(app: &App, width: u16) -> usize {
 /// The current view's own line count, zero when it is empty.
 fn view_len(app: &App, width: u16) -> usize {
     match app.wire_view {
-        WireView::Text => app.wire.text.len(),
+        WireView::Text => {
+            // Long lines wrap (an APOP greeting ends in a long timestamp),
+            // so the rows are counted as drawn. The text view keeps at
+            // most MAX_WIRE_LINES lines, and most fit in one row.
+            let t = Theme::new(crate::tui::theme::ThemeName::Dark, true);
+            let width = usize::from(width);
+            app.wire
+                .text
+                .iter()
+                .map(|l| text_rows(l, &t, width as u16, width).len())
+                .sum()
+        }
         WireView::Records => app.wire.records.len(),
         WireView::Hex => {
             let per_row = per_row(width);
@@ -77,10 +88,26 @@ pub fn window(app: &App, t: &Theme, width: u16, range: Range<usize>) -> Vec<Line
     }
     let clamp = |len: usize| range.start.min(len)..range.end.min(len);
     match app.wire_view {
-        WireView::Text => app.wire.text[clamp(app.wire.text.len())]
-            .iter()
-            .map(|l| text_line(l, t))
-            .collect(),
+        WireView::Text => {
+            // Rows before the range are skipped by count, the lines in it
+            // wrapped and cut to the range.
+            let mut out = Vec::new();
+            let mut row = 0;
+            for l in &app.wire.text {
+                if row >= range.end {
+                    break;
+                }
+                let rows = text_rows(l, t, width, usize::from(width));
+                let n = rows.len();
+                if row + n > range.start {
+                    let skip = range.start.saturating_sub(row);
+                    let take = range.end - row.max(range.start);
+                    out.extend(rows.into_iter().skip(skip).take(take));
+                }
+                row += n;
+            }
+            out
+        }
         WireView::Records => app.wire.records[clamp(app.wire.records.len())]
             .iter()
             .map(|r| record_line(r, t))
@@ -93,6 +120,17 @@ fn arrow_style(t: &Theme, d: Direction) -> Style {
     match d {
         Direction::ClientToServer => t.sent,
         Direction::ServerToClient => t.ok,
+    }
+}
+
+/// One line of the text view as the rows it takes in a pane `width`
+/// columns wide inside (`cols` is the same width as a `usize`).
+fn text_rows(l: &TextLine, t: &Theme, width: u16, cols: usize) -> Vec<Line<'static>> {
+    let line = text_line(l, t);
+    if line.width() <= cols {
+        vec![line]
+    } else {
+        super::wrap_lines(vec![line], width)
     }
 }
 
