@@ -82,8 +82,8 @@ fn no_word_of_any_lesson_is_lost_at_any_width() {
     let mut checked = 0;
     for lang in Lang::ALL {
         let end = match lang {
-            Lang::Ja => "この章はここまでです。C で章の一覧を開けます。",
-            Lang::En => "That is the end of this chapter. C opens the list of chapters.",
+            Lang::Ja => "この章はここまでです。o で章の一覧を開けます。",
+            Lang::En => "That is the end of this chapter. o opens the list of chapters.",
         };
         for l in lessons.iter().filter(|l| l.lang == lang) {
             for width in WIDTHS {

@@ -183,7 +183,7 @@ fn stepping_works_the_gate() {
         })
         .collect();
     assert_eq!(ops, [GateOp::Pause, GateOp::Step]);
-    press(&mut app, &[KeyCode::Char('P')]);
+    press(&mut app, &[KeyCode::Char('>')]);
     let _ = app.take_effects();
     // At the default play speed (500 ms), ten ticks of 50 ms make one step.
     for _ in 0..10 {
@@ -220,6 +220,39 @@ fn the_menu_switches_to_pop3s_and_reconnects() {
     let s = restart.expect("a restart");
     assert_eq!(s.transport, Transport::Implicit);
     assert!(s.require_tls);
+}
+
+#[test]
+fn the_trust_row_offers_the_system_cas_that_chapter_12_uses() {
+    let mut app = App::new(Scenario::named("stls").unwrap());
+    assert_eq!(app.scenario.verify, Trust::LabCa);
+    app.update(Action::MenuOpen);
+    let i = MENU_ROWS.iter().position(|&r| r == MenuRow::Trust).unwrap();
+    while app.menu.as_ref().unwrap().row != i {
+        app.update(Action::MenuDown);
+    }
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        app.update(Action::MenuRight);
+        let m = app.menu.as_ref().unwrap();
+        seen.push((m.scenario.verify.clone(), MenuRow::Trust.value(&m.scenario)));
+    }
+    assert_eq!(
+        seen,
+        [
+            (Trust::SystemRoots, "on: against the system CAs".to_string()),
+            (
+                Trust::InsecureAcceptAny,
+                "off: accept any certificate".into()
+            ),
+            (Trust::LabCa, "on: against the lab's CA".into()),
+        ]
+    );
+    // The system CAs are what the restarted lab gets.
+    app.update(Action::MenuRight);
+    app.update(Action::MenuClose);
+    let r = restarts(app.take_effects());
+    assert_eq!(r.last().map(|s| s.verify.clone()), Some(Trust::SystemRoots));
 }
 
 #[test]
@@ -319,7 +352,11 @@ fn the_menu_closes_without_a_restart_unless_asked() {
     );
     assert!(app.menu.is_none());
     assert!(restarts(app.take_effects()).is_empty(), "nothing changed");
-    press(&mut app, &[KeyCode::Char('s'), KeyCode::Char('r')]);
+    // Closing the menu gave the input line the keys back.
+    press(
+        &mut app,
+        &[KeyCode::Esc, KeyCode::Char('s'), KeyCode::Char('r')],
+    );
     assert!(app.menu.is_none());
     assert_eq!(
         restarts(app.take_effects()).len(),
@@ -368,7 +405,9 @@ fn the_client_policies_and_the_vulnerable_server_restart_the_lab_visibly() {
         while app.menu.as_ref().unwrap().row != i {
             app.update(Action::MenuDown);
         }
-        app.update(Action::MenuRight);
+        // Backwards from the lab's CA, the trust row's last value is
+        // "accept any"; the other rows are switches.
+        app.update(Action::MenuLeft);
         ticks(&mut app, 10);
         let r = restarts(app.take_effects());
         assert_eq!(r.len(), 1, "{row:?}: {r:?}");
@@ -604,12 +643,12 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
         screen.contains("3 Attacker · stolen session keys"),
         "{screen}"
     );
-    let shown = popscope::tui::panes::line_texts(&app, Focus::Wire);
+    // Long lines wrap: the words are read across the rows.
+    let shown = popscope::tui::panes::line_texts(&app, Focus::Wire).join(" ");
+    let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
     for l in &lines {
-        assert!(
-            shown.iter().any(|s| s.contains(l.as_str())),
-            "{l:?}\n{shown:#?}"
-        );
+        let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(shown.contains(&l), "{l:?}\n{shown}");
     }
     // The secret is tagged like the eavesdropper's leaks.
     let (row, _) = row_with(&buf, "decrypted with the stolen keys").unwrap();
@@ -618,13 +657,13 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
 }
 
 #[test]
-fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
+fn x_cracks_a_captured_apop_login_with_a_progress_bar() {
     let mut app = App::new(Scenario::named("apop").unwrap());
     press(&mut app, &[KeyCode::Esc]);
     // Nothing to crack before an APOP login has crossed the wire.
-    press(&mut app, &[KeyCode::Char('K')]);
+    press(&mut app, &[KeyCode::Char('x')]);
     assert!(lab_cmds(app.take_effects()).is_empty());
-    assert!(!draw(&mut app, 80, 24).contains("K crack"));
+    assert!(!draw(&mut app, 80, 24).contains("x crack"));
     app.update(Action::Lab(
         0,
         Box::new(Event {
@@ -641,12 +680,12 @@ fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
     ));
     app.update(Action::FocusPane(Focus::Wire));
     let screen = draw(&mut app, 80, 24);
-    assert!(screen.contains("K crack"), "the key is offered:\n{screen}");
+    assert!(screen.contains("x crack"), "the key is offered:\n{screen}");
     assert!(
-        screen.contains("alice's APOP digest captured:  K  guesses the password offline"),
+        screen.contains("alice's APOP digest captured:  x  guesses the password offline"),
         "{screen}"
     );
-    press(&mut app, &[KeyCode::Char('K')]);
+    press(&mut app, &[KeyCode::Char('x')]);
     assert_eq!(lab_cmds(app.take_effects()), ["Crack"]);
 
     app.update(attack_event(AttackEvent::CrackStarted {
@@ -664,8 +703,8 @@ fn k_cracks_a_captured_apop_login_with_a_progress_bar() {
         "{screen}"
     );
     insta::assert_snapshot!("attacker_crack_running_80x24", screen);
-    // K stops it, and so does Esc.
-    press(&mut app, &[KeyCode::Char('K')]);
+    // x stops it, and so does Esc.
+    press(&mut app, &[KeyCode::Char('x')]);
     assert_eq!(lab_cmds(app.take_effects()), ["StopCrack"]);
     assert!(!app.cracking());
     app.update(attack_event(AttackEvent::CrackStarted {
@@ -790,6 +829,12 @@ fn mask(s: &str) -> String {
             i += 1 + n;
             if chars.get(i) == Some(&'>') {
                 i += 1;
+            }
+            // A timestamp wrapped onto a row of its own is followed by as
+            // many blanks as it is short of the border: drop them too.
+            let blanks = run(i, &|c| c == ' ');
+            if chars.get(i + blanks) == Some(&'│') {
+                i += blanks;
             }
             continue;
         }
@@ -962,6 +1007,9 @@ async fn retr_shows_the_iso_2022_jp_message_decoded_and_coloured() {
     );
 
     let dark = Theme::new(ThemeName::Dark, false);
+    // The client pane alone, so the message's wrapped body leaves its
+    // headers in view.
+    app.zoom = true;
     let buf = draw_cells(&mut app, 120, 36, &dark);
     let (row, text) = row_with(&buf, "来週のクラス").expect("the subject is on screen");
     assert!(text.contains(subject), "{text}");
@@ -1189,11 +1237,11 @@ fn the_quiz_explains_and_records_answers() {
 }
 
 #[test]
-fn l_switches_the_language_in_place() {
+fn e_switches_the_language_in_place() {
     let mut app = lesson_app();
     app.update(Action::LessonNext);
     app.update(Action::FocusPane(Focus::Lesson));
-    press(&mut app, &[KeyCode::Char('L')]);
+    press(&mut app, &[KeyCode::Char('e')]);
     assert_eq!(app.lesson.lang, popscope::lesson::Lang::Ja);
     assert_eq!(
         app.lesson.current().map(|l| l.title.as_str()),
@@ -1222,7 +1270,7 @@ fn the_lesson_list_opens_a_chapter() {
         Default::default(),
         None,
     );
-    press(&mut app, &[KeyCode::Esc, KeyCode::Char('C')]);
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('o')]);
     assert_eq!(app.lesson.list, Some(0));
     let screen = draw(&mut app, 120, 36);
     assert!(screen.contains("Chapter nine"), "{screen}");
@@ -1284,9 +1332,9 @@ fn the_help_scrolls_on_a_small_terminal() {
     let mut app = plain();
     app.update(Action::ToggleHelp);
     let top = draw(&mut app, 80, 24);
-    assert!(top.contains("Ctrl-C"), "{top}");
+    assert!(top.contains("^C  quit, from anywhere"), "{top}");
     assert!(!top.contains("wheel scrolls"), "{top}");
-    press(&mut app, &[KeyCode::PageDown, KeyCode::PageDown]);
+    press(&mut app, &[KeyCode::PageDown; 4]);
     assert!(app.help, "scrolling keeps the help open");
     let bottom = draw(&mut app, 80, 24);
     assert!(bottom.contains("wheel scrolls"), "{bottom}");
@@ -1434,10 +1482,13 @@ fn hostile_text_is_drawn_visibly() {
     for pane in [Focus::Client, Focus::Tls] {
         let texts = popscope::tui::panes::line_texts(&app, pane);
         assert!(!texts.iter().any(|l| bad(l)), "{pane:?}: {texts:#?}");
+        // Long lines wrap, so the words are read across the rows.
+        let words = texts.join(" ");
+        let words: Vec<&str> = words.split_whitespace().collect();
         assert!(
-            texts
-                .iter()
-                .any(|l| l.contains("^[]0;pwned^G<U+009B>2J x<U+202E>gpj")),
+            words
+                .join(" ")
+                .contains("^[]0;pwned^G<U+009B>2J x<U+202E>gpj"),
             "{pane:?}: {texts:#?}"
         );
     }
@@ -1520,4 +1571,345 @@ fn a_chapter_in_one_language_says_so_in_the_other() {
     app.set_lessons(en_only, Lang::En, Default::default(), Some(8));
     let screen = draw(&mut app, 120, 36);
     assert!(!screen.contains("この章は英語版だけです。"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_in_the_eavesdropper_pane_shows_the_first_line_at_the_top() {
+    let mut app = app_with(lab_events("plain").await, "plain");
+    app.update(Action::FocusPane(Focus::Wire));
+    let firsts = [
+        "── connection 1:",
+        "S→C connection 1,",
+        "S→C POP3 +OK popscope",
+    ];
+    for first in firsts {
+        for (w, h) in [(80, 24), (100, 30), (200, 60)] {
+            press(&mut app, &[KeyCode::Char('g')]);
+            let screen = draw(&mut app, w, h);
+            // The row under the pane's top border is the view's first
+            // line: nothing blank above it, nothing of it scrolled away.
+            let rows: Vec<&str> = screen.lines().collect();
+            let top = rows
+                .iter()
+                .position(|r| r.contains("3 Eavesdropper ·"))
+                .expect("the pane is on screen");
+            assert!(
+                rows[top + 1].contains(first),
+                "{w}×{h}: {:?} under the title, not {first:?}\n{screen}",
+                rows[top + 1]
+            );
+            assert!(!screen.contains("↓"), "{screen}");
+            // One line down from the top moves the view at once: `g` left
+            // no offset beyond the top for `j` to work off first.
+            let total = popscope::tui::panes::line_count(&app, Focus::Wire);
+            if total <= popscope::tui::panes::view_height(&app, Focus::Wire) {
+                continue;
+            }
+            press(&mut app, &[KeyCode::Char('j')]);
+            let screen = draw(&mut app, w, h);
+            let rows: Vec<&str> = screen.lines().collect();
+            assert!(
+                !rows[top + 1].contains(first),
+                "{w}×{h}: j did not move\n{screen}"
+            );
+            press(&mut app, &[KeyCode::Char('k')]);
+            let screen = draw(&mut app, w, h);
+            assert!(screen.lines().nth(top + 1).unwrap().contains(first));
+        }
+        app.update(Action::CycleWireView);
+    }
+}
+
+/// What a gate or a login would look like among the effects.
+fn fought(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Gate(_) | Effect::Lab(LabCmd::Login)))
+        .map(|e| format!("{e:?}"))
+        .collect()
+}
+
+#[test]
+fn a_command_typed_outside_the_input_line_lands_on_it() {
+    for pane in [Focus::Server, Focus::Wire, Focus::Tls, Focus::Client] {
+        let mut app = plain();
+        app.update(Action::FocusPane(pane));
+        app.update(Action::InputLeave);
+        assert!(!app.input_active);
+        // Before, U did nothing, Space stepped the wire (pausing it), `a`
+        // logged in, `l` moved focus and `i` went to the input line.
+        type_str(&mut app, "USER alice");
+        assert_eq!(app.focus, Focus::Client, "from {pane:?}");
+        assert!(app.input_active);
+        assert_eq!(app.input, "USER alice", "from {pane:?}");
+        assert_eq!(app.gate, popscope::tui::app::GateState::Open);
+        assert!(fought(&app.take_effects()).is_empty());
+        // It says where the keys went, until the command is sent.
+        let screen = draw(&mut app, 100, 30);
+        assert!(
+            screen.contains("typing goes here · Enter sends"),
+            "{screen}"
+        );
+        press(&mut app, &[KeyCode::Enter]);
+        assert_eq!(sent(&app.take_effects()), ["USER alice"]);
+        assert!(!draw(&mut app, 100, 30).contains("typing goes here"));
+    }
+    // Lower case: the letters that are not keys start typing too (user,
+    // top, dele), the keys stay keys.
+    let mut app = plain();
+    app.update(Action::FocusPane(Focus::Wire));
+    type_str(&mut app, "top 1");
+    assert_eq!((app.focus, app.input.as_str()), (Focus::Client, "top 1"));
+}
+
+#[test]
+fn closing_the_menu_or_a_fresh_lab_from_it_returns_to_the_input_line() {
+    for close in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('r')] {
+        let mut app = plain();
+        app.update(Action::FocusPane(Focus::Wire));
+        press(&mut app, &[KeyCode::Char('s'), KeyCode::Right, close]);
+        assert!(app.menu.is_none());
+        assert_eq!(app.focus, Focus::Client, "{close:?}");
+        assert!(app.input_active, "{close:?}");
+        let _ = app.take_effects();
+        type_str(&mut app, "user alice");
+        assert_eq!(app.input, "user alice");
+        assert!(fought(&app.take_effects()).is_empty());
+    }
+}
+
+/// An app in each state the key map knows, with a lesson loaded.
+fn key_states() -> Vec<(&'static str, App)> {
+    let base = || {
+        let mut app = lesson_app();
+        app.update(Action::LessonToggle);
+        app.lesson.open = true;
+        app
+    };
+    let mut states = Vec::new();
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Wire));
+    states.push(("panes", a));
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Client));
+    states.push(("typing", a));
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Lesson));
+    a.lesson.place = popscope::tui::lesson::Place::Quiz(0);
+    states.push(("quiz", a));
+    let mut a = base();
+    a.update(Action::ToggleHelp);
+    states.push(("help", a));
+    let mut a = base();
+    a.update(Action::LessonListOpen);
+    states.push(("list", a));
+    let mut a = base();
+    a.update(Action::MenuOpen);
+    states.push(("menu", a));
+    let mut a = base();
+    a.update(Action::FocusPane(Focus::Wire));
+    a.update(Action::SearchOpen);
+    states.push(("search", a));
+    states
+}
+
+/// Every key worth trying: the printable ASCII, the named keys, Ctrl and
+/// the letters.
+fn every_key() -> Vec<KeyEvent> {
+    let mut keys: Vec<KeyEvent> = (' '..='~').map(|c| key(KeyCode::Char(c))).collect();
+    keys.extend(
+        [
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Insert,
+        ]
+        .map(key),
+    );
+    keys.extend((1..=12).map(|n| key(KeyCode::F(n))));
+    keys.extend(('a'..='z').map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+    keys
+}
+
+#[test]
+fn the_help_and_the_handler_are_the_same_key_map() {
+    use popscope::tui::keys::{self, BINDINGS, Key};
+    for (name, app) in key_states() {
+        for k in every_key() {
+            let Some(action) = app.action_for_key(k) else {
+                continue;
+            };
+            // A key that does something is a row of the map, in a context
+            // the screen is in, and that row says what it does.
+            let ctxs = keys::contexts(&app, &k);
+            let row = BINDINGS
+                .iter()
+                .filter(|b| ctxs.contains(&b.context))
+                .find(|b| b.keys.iter().any(|x| x.matches(&k)) && (b.act)(&app, &k).is_some());
+            let row = row.unwrap_or_else(|| panic!("{name}: {k:?} → {action:?} is in no row"));
+            assert_eq!(
+                format!("{:?}", (row.act)(&app, &k)),
+                format!("{:?}", Some(action)),
+                "{name}: {k:?}"
+            );
+        }
+    }
+    // And every row's every key does something in a state where its
+    // context applies: no row of the help is dead.
+    let states = key_states();
+    for b in BINDINGS {
+        for &x in b.keys {
+            let k = match x {
+                Key::Code(c) => key(c),
+                Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+                Key::Capital => key(KeyCode::Char('Q')),
+                Key::AnyChar => key(KeyCode::Char('ä')),
+                Key::AnyOther => key(KeyCode::F(7)),
+            };
+            let works = states.iter().any(|(_, app)| {
+                keys::contexts(app, &k).contains(&b.context)
+                    && app.action_for_key(k).is_some()
+                    && format!("{:?}", app.action_for_key(k)) == format!("{:?}", (b.act)(app, &k))
+            });
+            assert!(works, "{:?} {x:?} ({}) does nothing", b.context, b.help);
+        }
+    }
+}
+
+#[test]
+fn the_help_and_the_menu_show_every_row_of_the_key_map() {
+    use popscope::tui::keys::{self, Context};
+    let mut app = plain();
+    app.update(Action::ToggleHelp);
+    let screen = draw(&mut app, 160, 60);
+    for ctx in keys::HELP_CONTEXTS {
+        for (k, what) in keys::rows(ctx) {
+            assert!(
+                screen.contains(&format!("{k}  {what}")),
+                "{k} {what}:\n{screen}"
+            );
+        }
+    }
+    // On a small screen the help scrolls to its last row.
+    app.update(Action::HelpScroll(1000));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("click focuses"), "{screen}");
+    let mut app = plain();
+    app.update(Action::MenuOpen);
+    let screen = draw(&mut app, 100, 30);
+    for (k, what) in keys::rows(Context::Menu) {
+        assert!(screen.contains(&format!("{k}: {what}")), "{screen}");
+    }
+    // The lesson pane's own key line names the keys of the map.
+    let mut app = lesson_app();
+    app.lesson.open = true;
+    let screen = draw(&mut app, 100, 30);
+    let line = format!(
+        "] next  [ back  {} 日本語  {} list",
+        keys::LANGUAGE,
+        keys::CHAPTERS
+    );
+    assert!(screen.contains(&line), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b_switches_the_theme_while_running_and_high_contrast_pass_is_white_on_red() {
+    let mut app = app_with(lab_events("plain").await, "plain");
+    assert_eq!(app.theme, ThemeName::Dark);
+    app.update(Action::FocusPane(Focus::Wire));
+    press(&mut app, &[KeyCode::Char('b')]);
+    assert_eq!(app.theme, ThemeName::Light);
+    press(&mut app, &[KeyCode::Char('b')]);
+    assert_eq!(app.theme, ThemeName::HighContrast);
+    // The screen is drawn in the app's theme, as the run loop draws it.
+    app.update(Action::Resize(100, 30));
+    press(&mut app, &[KeyCode::Char('z'), KeyCode::Char('g')]);
+    let theme = Theme::new(app.theme, false);
+    let buf = draw_cells(&mut app, 100, 30, &theme);
+    let (row, text) = row_with(&buf, "C→S PASS wonderland").expect("the PASS line");
+    let cells = cells_of(&row, "C→S ", "PASS wonderland");
+    for (_, c) in cells {
+        assert_eq!((c.fg, c.bg), (Color::White, Color::Red), "{text}");
+    }
+    press(&mut app, &[KeyCode::Char('b')]);
+    assert_eq!(app.theme, ThemeName::Dark);
+}
+
+/// The text inside `pane`'s border, row by row, as drawn.
+fn pane_rows(app: &App, buf: &Buffer, pane: Focus) -> Vec<String> {
+    let areas = popscope::tui::layout::compute(buf.area, app.focus, app.zoom, app.lesson.open);
+    let (_, r) = areas
+        .panes
+        .iter()
+        .find(|(f, _)| *f == pane)
+        .copied()
+        .expect("the pane is on screen");
+    (r.top() + 1..r.bottom() - 1)
+        .map(|y| {
+            (r.left() + 1..r.right() - 1)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_apop_greeting_is_on_a_projector_at_100x30_and_at_200x60() {
+    let events = lab_events_after("apop", &[]).await;
+    let mut app = lesson_app();
+    app.scenario = Scenario::named("apop").unwrap();
+    for e in events {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    let greeting = app
+        .client
+        .iter()
+        .find_map(|l| match l {
+            ClientLine::Ok(s) if s.contains("ready <") => Some(s.clone()),
+            _ => None,
+        })
+        .expect("the APOP greeting");
+    // The lesson takes the left, as it does when the lab opens; the
+    // client and the server panes are narrower than the greeting.
+    app.lesson.open = true;
+    for (w, h) in [(100, 30), (200, 60)] {
+        app.update(Action::FocusPane(Focus::Client));
+        press(&mut app, &[KeyCode::Esc, KeyCode::Char('g')]);
+        let buf = draw_cells(&mut app, w, h, &Theme::new(ThemeName::Dark, false));
+        let rows = pane_rows(&app, &buf, Focus::Client);
+        if (w, h) == (100, 30) {
+            let width = rows[0].chars().count();
+            assert!(width < greeting.len() + 3, "the pane is {width} wide");
+        }
+        // Every character of the greeting is on screen, in order, over
+        // consecutive rows.
+        let joined: String = rows.iter().map(|r| r.trim()).collect::<Vec<_>>().join(" ");
+        assert!(
+            joined.contains(&format!("S: {greeting}")),
+            "{greeting:?} not whole in:\n{}",
+            rows.join("\n")
+        );
+        // And in the eavesdropper's text view, as it crossed.
+        app.update(Action::FocusPane(Focus::Wire));
+        press(&mut app, &[KeyCode::Char('g')]);
+        let buf = draw_cells(&mut app, w, h, &Theme::new(ThemeName::Dark, false));
+        let rows = pane_rows(&app, &buf, Focus::Wire);
+        let joined: String = rows.iter().map(|r| r.trim()).collect::<Vec<_>>().join(" ");
+        assert!(
+            joined.contains(&format!("S→C {greeting}")),
+            "{greeting:?} not whole in:\n{}",
+            rows.join("\n")
+        );
+    }
 }

@@ -112,7 +112,14 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
     let tmux = Tmux::start("", &["sh", "-c", &script]);
     tmux.wait_for("the greeting", |s| s.contains("pop3>") && s.contains("+OK"));
 
+    // Typed with the eavesdropper pane focused, the command still lands on
+    // the input line: Space does not step (and pause) the wire, `a` does
+    // not log in, `l` does not move focus.
+    tmux.keys(&["Escape", "3"]);
     tmux.type_line("USER alice");
+    let s = tmux.wait_for("USER sent", |s| s.contains("C: USER alice"));
+    assert!(!s.contains("PAUSED"), "{s}");
+    assert!(!s.contains("logged in"), "{s}");
     tmux.type_line("PASS wonderland");
     // The lesson pane takes the left of the screen by default, so the
     // server pane shows its state without the "session state:" label.
@@ -127,7 +134,8 @@ fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {
         "Escape", "s", "Right", "Right", "Down", "Down", "Down", "Down", "Enter",
     ]);
     tmux.wait_for("TLS", |s| s.contains("TLS up") && s.contains("pop3s"));
-    tmux.keys(&["i"]);
+    // Closing the menu gave the input line the keys back: the login is
+    // typed straight away, with no key to find the input line first.
     tmux.type_line("USER alice");
     tmux.type_line("PASS wonderland");
     let s = tmux.wait_for("the POP3S login", |s| {
@@ -212,8 +220,8 @@ fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
     });
     assert!(s.contains("wonderland"), "the eavesdropper pane:\n{s}");
     assert!(!s.contains("✗"), "every check of the step holds:\n{s}");
-    // L switches the lesson to Japanese, in place.
-    tmux.keys(&["L"]);
+    // e switches the lesson to Japanese, in place.
+    tmux.keys(&["e"]);
     let s = tmux.wait_for("Japanese", |s| {
         s.contains("ステップ 1/") && s.contains("盗聴者がパスワードを読んだ")
     });
@@ -241,7 +249,7 @@ fn a_reopened_lab_is_at_the_chapter_question_and_language_it_was_left_at() {
     // Chapter 12 in Japanese, on to its third question, answered; quit.
     let tmux = Tmux::start("-resume1", &["sh", "-c", &run("--lesson 12")]);
     tmux.wait_for("the chapter", |s| s.contains("Chapter 12"));
-    tmux.keys(&["L"]);
+    tmux.keys(&["e"]);
     tmux.wait_for("Japanese", |s| s.contains("第12章"));
     let mut question = None;
     for _ in 0..20 {

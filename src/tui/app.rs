@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use crate::attack::Attack;
@@ -32,6 +30,7 @@ use super::highlight::{self, Highlighted};
 use super::layout;
 use super::lesson::{LessonView, Place};
 use super::text;
+use super::theme::ThemeName;
 use crate::lesson::{Lang, Lesson, PaneName, StepAction, ViewName};
 
 /// The four panes, in focus order.
@@ -205,6 +204,11 @@ pub enum Action {
     InputLeave,
     /// Focus the client pane's input line.
     InputEnter,
+    /// A letter typed outside the input line: focus the input line, keep
+    /// the letter there and say so in a one-line hint.
+    TypeInto(char),
+    /// Switch to the next colour theme (dark, light, high contrast).
+    CycleTheme,
     /// Recall the previous command.
     HistoryPrev,
     /// Recall the next command.
@@ -629,10 +633,11 @@ impl MenuRow {
                 "off: TLS if offered"
             }
             .to_string(),
-            MenuRow::Trust => if s.verify == Trust::InsecureAcceptAny {
-                "off: accept any certificate"
-            } else {
-                "on: against the lab's CA"
+            MenuRow::Trust => match s.verify {
+                Trust::InsecureAcceptAny => "off: accept any certificate",
+                Trust::SystemRoots => "on: against the system CAs",
+                Trust::CaFile(_) => "on: against a CA file",
+                Trust::LabCa => "on: against the lab's CA",
             }
             .to_string(),
             MenuRow::Attacker => match s.attack {
@@ -693,11 +698,12 @@ impl MenuRow {
             }
             MenuRow::RequireTls => s.require_tls = !s.require_tls,
             MenuRow::Trust => {
-                s.verify = if s.verify == Trust::InsecureAcceptAny {
-                    Trust::LabCa
-                } else {
-                    Trust::InsecureAcceptAny
-                }
+                // The three settings the lessons use, in order of how much
+                // the client trusts: chapter 12 points the client at the
+                // system CAs, which do not vouch for the lab's server.
+                let all = [Trust::LabCa, Trust::SystemRoots, Trust::InsecureAcceptAny];
+                let i = all.iter().position(|t| *t == s.verify).unwrap_or(0);
+                s.verify = all[cycle(i, all.len())].clone();
             }
             MenuRow::Attacker => {
                 let mut all = vec![None];
@@ -810,6 +816,11 @@ pub struct App {
     pub size: (u16, u16),
     /// Mouse events are enabled (for the help text).
     pub mouse: bool,
+    /// The colour theme the screen is drawn in.
+    pub theme: ThemeName,
+    /// Letters typed outside the input line were moved onto it; the
+    /// input line says so until the command is sent or left.
+    pub typing_hint: bool,
     /// Commands sent to the lab driver, and how many it has finished.
     lab_sent: u64,
     lab_done: u64,
@@ -863,6 +874,8 @@ impl App {
             lesson: LessonView::default(),
             size: (120, 36),
             mouse: true,
+            theme: ThemeName::Dark,
+            typing_hint: false,
             lab_sent: 0,
             lab_done: 0,
             held_gate: None,
@@ -909,7 +922,7 @@ impl App {
                 self.help_scroll = 0;
             }
             Action::HelpScroll(by) => {
-                let max = super::panes::help::KEYS.len();
+                let max = super::panes::help::row_count();
                 self.help_scroll = self.help_scroll.saturating_add_signed(by).min(max);
             }
             Action::InputChar(c) => {
@@ -936,11 +949,20 @@ impl App {
             Action::InputHome => self.cursor = 0,
             Action::InputEnd => self.cursor = self.input.chars().count(),
             Action::InputSubmit => self.submit(),
-            Action::InputLeave => self.input_active = false,
+            Action::InputLeave => {
+                self.input_active = false;
+                self.typing_hint = false;
+            }
             Action::InputEnter => {
                 self.focus = Focus::Client;
                 self.input_active = true;
             }
+            Action::TypeInto(c) => {
+                self.set_focus(Focus::Client);
+                self.typing_hint = true;
+                self.update(Action::InputChar(c));
+            }
+            Action::CycleTheme => self.theme = self.theme.next(),
             Action::HistoryPrev => {
                 if self.history.is_empty() {
                     return;
@@ -1040,6 +1062,8 @@ impl App {
                 if let Some(m) = self.menu.take() {
                     self.restart(m.scenario);
                 }
+                // Whatever the learner types next is a command.
+                self.set_focus(Focus::Client);
             }
             Action::MenuClose => {
                 // The changes are the lab's already, or about to be: the
@@ -1049,6 +1073,9 @@ impl App {
                 {
                     self.restart(m.scenario);
                 }
+                // Whatever the learner types next is a command, not keys
+                // that step the wire or log in by themselves.
+                self.set_focus(Focus::Client);
             }
             Action::Login => self.send_lab(LabCmd::Login),
             Action::TogglePause => {
@@ -1301,9 +1328,13 @@ impl App {
         }
         self.focus = f;
         self.input_active = f == Focus::Client;
+        self.typing_hint &= self.input_active;
     }
 
     fn clamp_scroll(&mut self) {
+        // Kept up to the last line, not to where the view stops, so `g`
+        // stays at the top when the terminal changes size; drawing and
+        // scrolling by lines use the offset the view really has.
         let i = self.focus.index();
         let total = super::panes::line_count(self, self.focus);
         self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
@@ -1317,13 +1348,16 @@ impl App {
         // Log panes count back from the newest line, summaries down from
         // the top, so "up" means opposite things to their offsets.
         let grow = (by < 0) != pane.top_anchored();
+        // From the offset the view really has: after `g` the first line
+        // down moves the view at once.
+        let max = super::panes::max_scroll(self, pane);
+        self.scroll[i] = self.scroll[i].min(max);
         self.scroll[i] = if grow {
             self.scroll[i].saturating_add(n)
         } else {
             self.scroll[i].saturating_sub(n)
         };
-        let total = super::panes::line_count(self, pane);
-        self.scroll[i] = self.scroll[i].min(total.saturating_sub(1));
+        self.scroll[i] = self.scroll[i].min(max);
     }
 
     /// The panes on screen, in Tab order: the lesson pane only when open.
@@ -1581,6 +1615,7 @@ impl App {
 
     fn submit(&mut self) {
         let line = self.input.trim().to_string();
+        self.typing_hint = false;
         self.input.clear();
         self.cursor = 0;
         self.history_pos = None;
@@ -2133,155 +2168,7 @@ impl App {
     /// The action a key stands for, given what has focus. `None` for keys
     /// that mean nothing here.
     pub fn action_for_key(&self, key: KeyEvent) -> Option<Action> {
-        if key.kind == KeyEventKind::Release {
-            return None;
-        }
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') {
-            return Some(Action::Quit);
-        }
-        if self.help {
-            // The arrows scroll a help taller than the terminal; any other
-            // key closes it, as it says.
-            return Some(match key.code {
-                KeyCode::Down | KeyCode::Char('j') => Action::HelpScroll(1),
-                KeyCode::Up | KeyCode::Char('k') => Action::HelpScroll(-1),
-                KeyCode::PageDown => Action::HelpScroll(10),
-                KeyCode::PageUp => Action::HelpScroll(-10),
-                _ => Action::ToggleHelp,
-            });
-        }
-        if self.lesson.list.is_some() {
-            return Some(match key.code {
-                KeyCode::Up | KeyCode::Char('k') => Action::LessonListUp,
-                KeyCode::Down | KeyCode::Char('j') => Action::LessonListDown,
-                KeyCode::Enter | KeyCode::Char(' ') => Action::LessonListChoose,
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('C') => Action::LessonListClose,
-                KeyCode::Char('L') => Action::LangToggle,
-                _ => return None,
-            });
-        }
-        if self.menu.is_some() {
-            return Some(match key.code {
-                KeyCode::Up | KeyCode::Char('k') => Action::MenuUp,
-                KeyCode::Down | KeyCode::Char('j') => Action::MenuDown,
-                KeyCode::Left | KeyCode::Char('h') => Action::MenuLeft,
-                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => Action::MenuRight,
-                KeyCode::Char('r') => Action::MenuApply,
-                KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('s') => {
-                    Action::MenuClose
-                }
-                _ => return None,
-            });
-        }
-        if let Some(s) = &self.search
-            && s.editing
-        {
-            return match key.code {
-                KeyCode::Enter => Some(Action::SearchSubmit),
-                KeyCode::Esc => Some(Action::SearchCancel),
-                KeyCode::Backspace => Some(Action::SearchBackspace),
-                KeyCode::Char(c) if !ctrl => Some(Action::SearchChar(c)),
-                _ => None,
-            };
-        }
-        let page = usize::from(self.size.1 / 2).max(1);
-        let common = match key.code {
-            KeyCode::BackTab => Some(Action::FocusPrev),
-            KeyCode::PageUp => Some(Action::ScrollUp(page)),
-            KeyCode::PageDown => Some(Action::ScrollDown(page)),
-            KeyCode::F(1) => Some(Action::ToggleHelp),
-            _ => None,
-        };
-        if common.is_some() {
-            return common;
-        }
-        // Alt+key (also what a quick Esc then key looks like) acts as the
-        // key would outside the input line, so Alt-s opens the menu.
-        let alt = key.modifiers.contains(KeyModifiers::ALT);
-        if self.input_active && self.focus == Focus::Client && !alt {
-            return match key.code {
-                KeyCode::Enter => Some(Action::InputSubmit),
-                KeyCode::Esc => Some(Action::InputLeave),
-                KeyCode::Backspace => Some(Action::InputBackspace),
-                KeyCode::Delete => Some(Action::InputDelete),
-                KeyCode::Left => Some(Action::InputLeft),
-                KeyCode::Right => Some(Action::InputRight),
-                KeyCode::Home => Some(Action::InputHome),
-                KeyCode::End => Some(Action::InputEnd),
-                KeyCode::Char('a') if ctrl => Some(Action::InputHome),
-                KeyCode::Char('e') if ctrl => Some(Action::InputEnd),
-                // No POP3 command starts with a bracket, so on an empty
-                // line they move through the lesson without leaving it.
-                KeyCode::Char(']') if self.input.is_empty() && self.lesson.open => {
-                    Some(Action::LessonNext)
-                }
-                KeyCode::Char('[') if self.input.is_empty() && self.lesson.open => {
-                    Some(Action::LessonPrev)
-                }
-                KeyCode::Up => Some(Action::HistoryPrev),
-                KeyCode::Down => Some(Action::HistoryNext),
-                KeyCode::Tab => {
-                    let w = self.input.trim_start();
-                    if w.is_empty() || w.contains(' ') {
-                        Some(Action::FocusNext)
-                    } else {
-                        Some(Action::Complete)
-                    }
-                }
-                KeyCode::Char('u') if ctrl => Some(Action::InputLeave),
-                KeyCode::Char(c) if !ctrl => Some(Action::InputChar(c)),
-                _ => None,
-            };
-        }
-        if self.focus == Focus::Lesson {
-            if let Place::Quiz(_) = self.lesson.place
-                && let KeyCode::Char(c @ '1'..='4') = key.code
-            {
-                return Some(Action::QuizAnswer(usize::from(c as u8 - b'1')));
-            }
-            if key.code == KeyCode::Enter {
-                return Some(Action::LessonNext);
-            }
-        }
-        Some(match key.code {
-            KeyCode::Char('q') => Action::Quit,
-            KeyCode::Char('c') => Action::LessonToggle,
-            KeyCode::Char('C') => Action::LessonListOpen,
-            KeyCode::Char(']') => Action::LessonNext,
-            KeyCode::Char('[') => Action::LessonPrev,
-            KeyCode::Char('L') => Action::LangToggle,
-            KeyCode::Char('5') if self.lesson.open => Action::FocusPane(Focus::Lesson),
-            KeyCode::Char('?') => Action::ToggleHelp,
-            KeyCode::Tab => Action::FocusNext,
-            KeyCode::Char('1') => Action::FocusPane(Focus::Client),
-            KeyCode::Char('2') => Action::FocusPane(Focus::Server),
-            KeyCode::Char('3') => Action::FocusPane(Focus::Wire),
-            KeyCode::Char('4') => Action::FocusPane(Focus::Tls),
-            KeyCode::Char('z') => Action::ToggleZoom,
-            KeyCode::Char('/') => Action::SearchOpen,
-            KeyCode::Char('n') => Action::SearchNext,
-            KeyCode::Esc if self.cracking() => Action::StopCrack,
-            KeyCode::Esc => Action::SearchCancel,
-            KeyCode::Char('K') => Action::Crack,
-            KeyCode::Char('s') => Action::MenuOpen,
-            KeyCode::Char('v') => Action::CycleWireView,
-            KeyCode::Char(' ') => Action::Step,
-            KeyCode::Char('p') => Action::TogglePause,
-            KeyCode::Char('P') => Action::Play,
-            KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
-            KeyCode::Char('-') => Action::Slower,
-            KeyCode::Char('r') => Action::Reset,
-            KeyCode::Char('a') => Action::Login,
-            KeyCode::Char('i') | KeyCode::Enter => Action::InputEnter,
-            KeyCode::Up | KeyCode::Char('k') => Action::ScrollUp(1),
-            KeyCode::Down | KeyCode::Char('j') => Action::ScrollDown(1),
-            KeyCode::Home | KeyCode::Char('g') => Action::ScrollTop,
-            KeyCode::End | KeyCode::Char('G') => Action::ScrollBottom,
-            KeyCode::Left | KeyCode::Char('h') => Action::FocusPrev,
-            KeyCode::Right | KeyCode::Char('l') => Action::FocusNext,
-            _ => return None,
-        })
+        super::keys::action_for(self, &key)
     }
 
     /// The action a mouse event stands for.

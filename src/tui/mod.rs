@@ -9,6 +9,7 @@
 pub mod app;
 pub mod diagram;
 pub mod highlight;
+pub mod keys;
 pub mod layout;
 pub mod lesson;
 pub mod markdown;

@@ -78,9 +78,10 @@ impl FirstFrame {
 pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     let scenario = Scenario::named(&options.scenario)
         .with_context(|| format!("unknown scenario {:?}", options.scenario))?;
-    let theme = Theme::new(options.theme, Theme::no_color_from_env());
+    let no_color = Theme::no_color_from_env();
     let mut app = App::new(scenario.clone());
     app.mouse = options.mouse;
+    app.theme = options.theme;
     let progress_path = load_lessons(&mut app, &options)?;
 
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -95,7 +96,7 @@ pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     let result = event_loop(
         &mut terminal,
         &mut app,
-        &theme,
+        no_color,
         &cmd_tx,
         &mut msg_rx,
         first,
@@ -115,7 +116,7 @@ pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     app: &mut App,
-    theme: &Theme,
+    no_color: bool,
     cmd_tx: &mpsc::UnboundedSender<LabCmd>,
     msg_rx: &mut mpsc::UnboundedReceiver<DriverMsg>,
     mut first: Option<FirstFrame>,
@@ -159,6 +160,8 @@ async fn event_loop(
             return Ok(());
         }
         if app.dirty {
+            // The theme can change while running, so it is the app's.
+            let theme = &Theme::new(app.theme, no_color);
             terminal.draw(|f| f.render_widget(&Screen { app, theme }, f.area()))?;
             app.dirty = false;
             if let Some(ff) = first.take() {

@@ -16,6 +16,26 @@ pub enum ThemeName {
     HighContrast,
 }
 
+impl ThemeName {
+    /// The theme the theme key switches to from this one.
+    pub fn next(self) -> ThemeName {
+        match self {
+            ThemeName::Dark => ThemeName::Light,
+            ThemeName::Light => ThemeName::HighContrast,
+            ThemeName::HighContrast => ThemeName::Dark,
+        }
+    }
+
+    /// The theme's name as `--theme` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThemeName::Dark => "dark",
+            ThemeName::Light => "light",
+            ThemeName::HighContrast => "high-contrast",
+        }
+    }
+}
+
 /// Every style the panes use, by role rather than by colour, so a theme is
 /// one table and the panes never name a colour.
 #[derive(Debug, Clone)]
@@ -145,7 +165,9 @@ impl Theme {
             sent: bold(Color::Cyan),
             ok: bold(Color::LightGreen),
             err: bold(Color::LightRed),
-            leak: bold(Color::Yellow).bg(Color::Red),
+            // Bright white on red: 5.8:1 in xterm's default colours, where
+            // the yellow this used to be made 3.4:1, under WCAG's 4.5.
+            leak: bold(Color::White).bg(Color::Red),
             header_name: bold(Color::Yellow),
             header_value: bold(Color::White),
             good: bold(Color::LightGreen),
@@ -190,6 +212,85 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// xterm's default palette (its XTerm-col.ad resources): the sixteen
+    /// ANSI colours as a projector fed by xterm shows them.
+    fn xterm_rgb(c: Color) -> (u8, u8, u8) {
+        match c {
+            Color::Black => (0, 0, 0),
+            Color::Red => (205, 0, 0),
+            Color::Green => (0, 205, 0),
+            Color::Yellow => (205, 205, 0),
+            Color::Blue => (0, 0, 238),
+            Color::Magenta => (205, 0, 205),
+            Color::Cyan => (0, 205, 205),
+            Color::Gray => (229, 229, 229),
+            Color::DarkGray => (127, 127, 127),
+            Color::LightRed => (255, 0, 0),
+            Color::LightGreen => (0, 255, 0),
+            Color::LightYellow => (255, 255, 0),
+            Color::LightBlue => (92, 92, 255),
+            Color::LightMagenta => (255, 0, 255),
+            Color::LightCyan => (0, 255, 255),
+            Color::White => (255, 255, 255),
+            other => panic!("{other:?} is not one of the sixteen ANSI colours"),
+        }
+    }
+
+    /// WCAG 2's relative luminance of an sRGB colour.
+    fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+        let lin = |v: u8| {
+            let c = f64::from(v) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    }
+
+    /// WCAG 2's contrast ratio between two colours, 1 to 21.
+    fn contrast(a: Color, b: Color) -> f64 {
+        let (la, lb) = (luminance(xterm_rgb(a)), luminance(xterm_rgb(b)));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn the_contrast_formula_agrees_with_known_values() {
+        assert!((contrast(Color::Black, Color::White) - 21.0).abs() < 1e-9);
+        // The PASS line of old: yellow on red, the 3.4:1 the issue measured.
+        let old = contrast(Color::Yellow, Color::Red);
+        assert!((3.3..3.5).contains(&old), "{old}");
+    }
+
+    #[test]
+    fn high_contrast_text_on_a_background_meets_wcag_aa() {
+        let t = Theme::new(ThemeName::HighContrast, false);
+        let styles = [
+            ("leak (the PASS line)", t.leak),
+            ("status", t.status),
+            ("key", t.key),
+            ("matched", t.matched),
+            ("selected", t.selected),
+        ];
+        for (name, s) in styles {
+            let (fg, bg) = (s.fg.unwrap(), s.bg.unwrap());
+            let ratio = contrast(fg, bg);
+            assert!(ratio >= 4.5, "{name}: {fg:?} on {bg:?} is {ratio:.2}:1");
+        }
+    }
+
+    #[test]
+    fn the_theme_key_cycles_all_three() {
+        let mut n = ThemeName::Dark;
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            n = n.next();
+            seen.push(n.name());
+        }
+        assert_eq!(seen, ["light", "high-contrast", "dark"]);
+    }
 
     #[test]
     fn no_color_uses_no_colour_at_all() {

@@ -92,6 +92,19 @@ impl Widget for &ClientPane<'_> {
             "─".repeat(usize::from(rule.width)),
             t.border,
         );
+        // Letters typed in another pane came here: say so on the rule, so
+        // nobody wonders where the focus went.
+        if app.typing_hint {
+            buf.set_string(
+                rule.x + 1,
+                rule.y,
+                crate::tui::text::clip(
+                    " typing goes here · Enter sends · Esc leaves ",
+                    usize::from(rule.width.saturating_sub(2)),
+                ),
+                t.key,
+            );
+        }
         let active = self.focused && app.input_active;
         let mut spans = vec![span("pop3> ", if active { t.accent } else { t.dim })];
         let shown = app.input_shown();

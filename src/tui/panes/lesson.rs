@@ -50,9 +50,9 @@ fn words(lang: Lang) -> Words {
             chapter: |n| format!("第{n}章"),
             step: "ステップ",
             quiz: "クイズ",
-            keys: "] 次へ  [ 戻る  L English  C 一覧",
+            keys: "] 次へ  [ 戻る  e English  o 一覧",
             intro_hint: "] を押すと最初のステップが始まります。",
-            end: "この章はここまでです。C で章の一覧を開けます。",
+            end: "この章はここまでです。o で章の一覧を開けます。",
             right: "正解",
             wrong: "不正解",
             right_own: &["正解"],
@@ -63,9 +63,9 @@ fn words(lang: Lang) -> Words {
             chapter: |n| format!("Chapter {n}"),
             step: "Step",
             quiz: "Quiz",
-            keys: "] next  [ back  L 日本語  C list",
+            keys: "] next  [ back  e 日本語  o list",
             intro_hint: "Press ] to start the first step.",
-            end: "That is the end of this chapter. C opens the list of chapters.",
+            end: "That is the end of this chapter. o opens the list of chapters.",
             right: "right",
             wrong: "not quite",
             right_own: &["Right", "Correct"],
@@ -434,8 +434,8 @@ impl Widget for &LessonList<'_> {
             ]));
         }
         let title = match v.lang {
-            Lang::Ja => " 章の一覧 · ↑↓ Enter で開く · Esc 閉じる · L English ",
-            Lang::En => " chapters · ↑↓ Enter opens · Esc closes · L 日本語 ",
+            Lang::Ja => " 章の一覧 · ↑↓ Enter で開く · Esc 閉じる · e English ",
+            Lang::En => " chapters · ↑↓ Enter opens · Esc closes · e 日本語 ",
         };
         overlay(area, buf, t, 90, title, lines);
     }

@@ -9,6 +9,7 @@ use ratatui::widgets::Widget;
 
 use super::{overlay, span};
 use crate::tui::app::{App, MENU_ROWS};
+use crate::tui::keys::{self, Context};
 use crate::tui::theme::Theme;
 
 /// The scenario menu.
@@ -38,14 +39,14 @@ impl Widget for &MenuOverlay<'_> {
             ]));
         }
         lines.push(Line::default());
-        lines.push(Line::from(span(
-            "↑↓ choose · ←→ change: the lab restarts with it",
-            t.dim,
-        )));
-        lines.push(Line::from(span(
-            "r: a fresh lab now · Enter or Esc closes",
-            t.dim,
-        )));
+        // The hints are the menu's rows of the key map, so they say what
+        // the keys do.
+        for (keys, what) in keys::rows(Context::Menu) {
+            lines.push(Line::from(vec![
+                span(format!("{keys}: "), t.key),
+                span(what, t.dim),
+            ]));
+        }
         overlay(area, buf, t, 74, " scenario ", lines);
     }
 }

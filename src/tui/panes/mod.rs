@@ -191,6 +191,11 @@ pub(crate) fn render_scrolled(
     area: Rect,
     buf: &mut Buffer,
 ) {
+    let lines = if wraps(pane) {
+        wrap_lines(lines, area.width)
+    } else {
+        lines
+    };
     let total = lines.len();
     render_window(
         app,
@@ -222,6 +227,13 @@ pub(crate) fn render_window(
     buf: &mut Buffer,
 ) {
     let scroll = app.scroll[Focus::ALL.iter().position(|&f| f == pane).unwrap_or(0)];
+    // A log cannot scroll further back than its first line at the top:
+    // the tag then says how far back the view really is.
+    let scroll = if pane.top_anchored() {
+        scroll
+    } else {
+        scroll.min(total.saturating_sub(usize::from(area.height)))
+    };
     let (start, end) = if pane.top_anchored() {
         let start = scroll.min(total.saturating_sub(1));
         (start, (start + usize::from(area.height)).min(total))
@@ -260,6 +272,85 @@ pub(crate) fn render_window(
         let x = area.right().saturating_sub(tag.chars().count() as u16);
         buf.set_string(x, area.bottom() - 1, tag, theme.dim);
     }
+}
+
+/// True for the panes whose long lines wrap rather than being cut: what
+/// the client, the server and TLS said is read whole (an APOP greeting's
+/// timestamp is the end of a long line). The lesson wraps its own text, and
+/// the eavesdropper's views build only the rows in sight.
+fn wraps(pane: Focus) -> bool {
+    matches!(pane, Focus::Client | Focus::Server | Focus::Tls)
+}
+
+/// `lines` wrapped to `width` columns, styles kept. A line breaks at its
+/// last space that fits, or mid-word when a word is wider than the row;
+/// the rows after the first are indented under the text that follows a
+/// short prefix ("S: ", "├ client → "), so a wrapped reply reads as one.
+pub(crate) fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = usize::from(width);
+    if width < 8 {
+        return lines;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let prefix = line.spans.first().map(|s| s.width()).unwrap_or(0);
+        let indent = if line.spans.len() > 1 && prefix <= 12 && prefix <= width / 2 {
+            prefix
+        } else {
+            0
+        };
+        let chars: Vec<(char, Style)> = line
+            .spans
+            .iter()
+            .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+            .collect();
+        let mut at = 0;
+        let mut first = true;
+        while at < chars.len() {
+            let room = if first { width } else { width - indent };
+            // How many characters fit in `room` columns, and the last
+            // space among them (not the first character of the row).
+            let (mut used, mut end, mut space) = (0, at, None);
+            while end < chars.len() {
+                let w = chars[end].0.width().unwrap_or(0);
+                if used + w > room {
+                    break;
+                }
+                if chars[end].0 == ' ' && end > at {
+                    space = Some(end);
+                }
+                used += w;
+                end += 1;
+            }
+            if end == at {
+                // A character wider than the row: put it there alone.
+                end = at + 1;
+            }
+            let (cut, next) = match space {
+                Some(sp) if end < chars.len() => (sp, sp + 1),
+                _ => (end, end),
+            };
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            if !first && indent > 0 {
+                spans.push(Span::raw(" ".repeat(indent)));
+            }
+            for &(c, style) in &chars[at..cut] {
+                match spans.last_mut() {
+                    Some(last) if last.style == style => last.content.to_mut().push(c),
+                    _ => spans.push(Span::styled(c.to_string(), style)),
+                }
+            }
+            out.push(Line::from(spans).style(line.style));
+            at = next;
+            first = false;
+        }
+    }
+    out
 }
 
 /// A line's text without styles.
@@ -304,6 +395,41 @@ pub(crate) fn inner_width(app: &App, pane: Focus) -> u16 {
         .unwrap_or(78)
 }
 
+/// How many rows a pane's scrolling part shows at the app's screen size
+/// (20 for a pane not on screen).
+pub fn view_height(app: &App, pane: Focus) -> usize {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let Some(inner) = layout::compute(area, app.focus, app.zoom, app.lesson.open)
+        .panes
+        .iter()
+        .find(|(f, _)| *f == pane)
+        .map(|(_, r)| Block::bordered().inner(*r))
+    else {
+        return 20;
+    };
+    let theme = Theme::new(ThemeName::Dark, true);
+    let h = match pane {
+        // The rule and the input line.
+        Focus::Client => inner.height.saturating_sub(2),
+        Focus::Server => server::log_height(app, &theme, inner.height, app.focus == pane),
+        Focus::Wire => wire::body_height(app, &theme, inner),
+        Focus::Tls | Focus::Lesson => inner.height,
+    };
+    usize::from(h).max(1)
+}
+
+/// How far a pane can scroll: a summary until its last line is at the top,
+/// a log until its first line is at the top of a full pane, so that `g`
+/// leaves no offset that moves nothing and says nothing true.
+pub fn max_scroll(app: &App, pane: Focus) -> usize {
+    let total = line_count(app, pane);
+    if pane.top_anchored() {
+        total.saturating_sub(1)
+    } else {
+        total.saturating_sub(view_height(app, pane))
+    }
+}
+
 /// How many scrollable lines a pane has, without building the
 /// eavesdropper's (which may be tens of thousands of hex rows).
 pub fn line_count(app: &App, pane: Focus) -> usize {
@@ -323,6 +449,12 @@ pub fn line_texts(app: &App, pane: Focus) -> Vec<String> {
         Focus::Wire => wire::lines(app, &theme, width),
         Focus::Tls => tls::lines(app, &theme),
         Focus::Lesson => lesson::lines(app, &theme, width),
+    };
+    // Counted as drawn, so scrolling and search land on the right row.
+    let lines = if wraps(pane) {
+        wrap_lines(lines, width)
+    } else {
+        lines
     };
     lines.iter().map(plain).collect()
 }

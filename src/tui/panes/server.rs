@@ -77,6 +77,26 @@ pub fn maildrop(app: &App, t: &Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// The rows the maildrop table takes in a pane `height` rows high inside.
+/// The maildrop stays in view; the log below it scrolls. The log keeps a
+/// third of what is left under the state, or just two lines when the pane
+/// has focus and the table is what is being looked at.
+fn table_height(rows: usize, height: u16, focused: bool) -> u16 {
+    let room = height.saturating_sub(4);
+    let cap = if focused {
+        room.saturating_sub(2)
+    } else {
+        room * 2 / 3
+    };
+    (rows as u16 + 1).min(cap)
+}
+
+/// The rows the scrolling log gets in a pane `height` rows high inside.
+pub fn log_height(app: &App, t: &Theme, height: u16, focused: bool) -> u16 {
+    let h = table_height(maildrop(app, t).len(), height, focused);
+    height.saturating_sub(4).saturating_sub(h)
+}
+
 /// Every event the server reported, the pane's scrollable part.
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out: Vec<Line<'static>> = app
@@ -102,17 +122,7 @@ impl Widget for &ServerPane<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let drop = maildrop(app, t);
-        // The maildrop stays in view; the log below it scrolls. It gets at
-        // most half of what is left under the state.
-        // The log below keeps a third of the room, or just two lines when
-        // the pane has focus and the table is what is being looked at.
-        let room = inner.height.saturating_sub(4);
-        let cap = if self.focused {
-            room.saturating_sub(2)
-        } else {
-            room * 2 / 3
-        };
-        let h = (drop.len() as u16 + 1).min(cap);
+        let h = table_height(drop.len(), inner.height, self.focused);
         let [state, table, rest] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Length(h),

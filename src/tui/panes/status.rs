@@ -122,10 +122,10 @@ impl Widget for &StatusBar<'_> {
             (false, false) => &[("?", "help"), ("s", "scen"), ("^C", "quit")],
         };
         if app.cracking() {
-            spans.push(span(" K", t.key));
+            spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
             spans.push(span(" stop", t.status));
         } else if app.attack.apop.is_some() {
-            spans.push(span(" K", t.key));
+            spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
             spans.push(span(" crack", t.status));
         }
         for (k, what) in keys {

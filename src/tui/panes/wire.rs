@@ -45,7 +45,18 @@ pub fn line_count(app: &App, width: u16) -> usize {
 /// The current view's own line count, zero when it is empty.
 fn view_len(app: &App, width: u16) -> usize {
     match app.wire_view {
-        WireView::Text => app.wire.text.len(),
+        WireView::Text => {
+            // Long lines wrap (an APOP greeting ends in a long timestamp),
+            // so the rows are counted as drawn. The text view keeps at
+            // most MAX_WIRE_LINES lines, and most fit in one row.
+            let t = Theme::new(crate::tui::theme::ThemeName::Dark, true);
+            let width = usize::from(width);
+            app.wire
+                .text
+                .iter()
+                .map(|l| text_rows(l, &t, width as u16, width).len())
+                .sum()
+        }
         WireView::Records => app.wire.records.len(),
         WireView::Hex => {
             let per_row = per_row(width);
@@ -77,10 +88,26 @@ pub fn window(app: &App, t: &Theme, width: u16, range: Range<usize>) -> Vec<Line
     }
     let clamp = |len: usize| range.start.min(len)..range.end.min(len);
     match app.wire_view {
-        WireView::Text => app.wire.text[clamp(app.wire.text.len())]
-            .iter()
-            .map(|l| text_line(l, t))
-            .collect(),
+        WireView::Text => {
+            // Rows before the range are skipped by count, the lines in it
+            // wrapped and cut to the range.
+            let mut out = Vec::new();
+            let mut row = 0;
+            for l in &app.wire.text {
+                if row >= range.end {
+                    break;
+                }
+                let rows = text_rows(l, t, width, usize::from(width));
+                let n = rows.len();
+                if row + n > range.start {
+                    let skip = range.start.saturating_sub(row);
+                    let take = range.end - row.max(range.start);
+                    out.extend(rows.into_iter().skip(skip).take(take));
+                }
+                row += n;
+            }
+            out
+        }
         WireView::Records => app.wire.records[clamp(app.wire.records.len())]
             .iter()
             .map(|r| record_line(r, t))
@@ -127,6 +154,17 @@ fn arrow_style(t: &Theme, d: Direction) -> Style {
     match d {
         Direction::ClientToServer => t.sent,
         Direction::ServerToClient => t.ok,
+    }
+}
+
+/// One line of the text view as the rows it takes in a pane `width`
+/// columns wide inside (`cols` is the same width as a `usize`).
+fn text_rows(l: &TextLine, t: &Theme, width: u16, cols: usize) -> Vec<Line<'static>> {
+    let line = text_line(l, t);
+    if line.width() <= cols {
+        vec![line]
+    } else {
+        super::wrap_lines(vec![line], width)
     }
 }
 
@@ -238,9 +276,9 @@ fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
         _ => (0.0, String::new()),
     };
     let stop = if c.running {
-        " · K or Esc stops"
+        format!(" · {} or Esc stops", crate::tui::keys::CRACK)
     } else {
-        " · stopped"
+        " · stopped".to_string()
     };
     let bar_w = width
         .saturating_sub(percent.len() + stop.chars().count())
@@ -387,11 +425,31 @@ fn pinned(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
     } else if let Some(user) = &app.attack.apop {
         out.push(Line::from(vec![
             span(format!("{user}'s APOP digest captured: "), t.text),
-            span(" K ", t.key),
+            span(format!(" {} ", crate::tui::keys::CRACK), t.key),
             span(" guesses the password offline", t.text),
         ]));
     }
     out
+}
+
+/// The rows the box under the bytes takes in a pane `height` rows high
+/// inside. The verdict and the search are never scrolled away; the box
+/// grows for them.
+fn box_height(pinned: usize, loot: usize, height: u16) -> u16 {
+    ((pinned + loot) as u16 + 1)
+        .min(6 + pinned as u16)
+        .min(height / 2)
+}
+
+/// The rows the bytes get in a pane `inner` inside, the rest going to the
+/// box of what was learned.
+pub fn body_height(app: &App, t: &Theme, inner: Rect) -> u16 {
+    let h = box_height(
+        pinned(app, t, inner.width).len(),
+        loot(app, t).len(),
+        inner.height,
+    );
+    inner.height.saturating_sub(h)
 }
 
 /// The loot box's lines.
@@ -466,11 +524,7 @@ impl Widget for &WirePane<'_> {
         block.render(area, buf);
         let pinned = pinned(app, t, inner.width);
         let loot = loot(app, t);
-        // The verdict and the search are never scrolled away; the box
-        // grows for them.
-        let h = ((pinned.len() + loot.len()) as u16 + 1)
-            .min(6 + pinned.len() as u16)
-            .min(inner.height / 2);
+        let h = box_height(pinned.len(), loot.len(), inner.height);
         let [body, boxed] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(inner);
         render_window(
