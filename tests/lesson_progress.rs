@@ -307,7 +307,8 @@ fn wire_rows(app: &mut App, w: u16, h: u16) -> String {
         .unwrap();
     let buf = terminal.backend().buffer().clone();
     let area = ratatui::layout::Rect::new(0, 0, w, h);
-    let (_, r) = popscope::tui::layout::compute(area, app.focus, app.zoom, app.lesson.open)
+    let (_, r) = app
+        .areas(area)
         .panes
         .into_iter()
         .find(|(f, _)| *f == Focus::Wire)

@@ -1425,16 +1425,33 @@ fn quiet_actions_do_not_cancel_a_redraw_still_owed() {
 }
 
 #[test]
-fn on_a_small_terminal_the_tab_bar_keeps_the_step_in_view() {
+fn on_a_small_terminal_the_step_stays_in_view_under_the_pane() {
     let mut app = lesson_app();
     app.update(Action::LessonNext);
     app.update(Action::FocusPane(Focus::Client));
     let screen = draw(&mut app, 80, 24);
-    let bar = screen.lines().next().unwrap_or_default();
-    assert!(bar.contains("5 ▶ 1/2 ✗✗"), "{bar}");
+    // The strip above the status bar: the step's number, its checks and
+    // the start of its text, while the client pane is the one shown.
+    let rows: Vec<&str> = screen.lines().collect();
+    let head = rows
+        .iter()
+        .position(|r| r.contains("── 5 ▶ 1/2 ✗✗"))
+        .unwrap_or_else(|| panic!("no step strip:\n{screen}"));
+    assert!(head + 4 < rows.len(), "{screen}");
+    let step = &app.lesson.current().unwrap().steps[0].text;
+    let first_word = step
+        .split_whitespace()
+        .find(|w| w.chars().all(char::is_alphanumeric))
+        .unwrap();
+    assert!(
+        rows[head + 1].contains(first_word),
+        "{first_word}\n{screen}"
+    );
+    assert!(rows[1].contains("1 Client"), "{screen}");
+    // With the lesson itself shown, there is no strip.
     app.update(Action::FocusPane(Focus::Lesson));
     let screen = draw(&mut app, 80, 24);
-    assert!(!screen.lines().next().unwrap_or_default().contains("▶"));
+    assert!(!screen.contains("── 5 ▶"), "{screen}");
 }
 
 /// Bytes a hostile server chose reach the screen in the crate's one
@@ -1848,7 +1865,7 @@ async fn b_switches_the_theme_while_running_and_high_contrast_pass_is_white_on_r
 
 /// The text inside `pane`'s border, row by row, as drawn.
 fn pane_rows(app: &App, buf: &Buffer, pane: Focus) -> Vec<String> {
-    let areas = popscope::tui::layout::compute(buf.area, app.focus, app.zoom, app.lesson.open);
+    let areas = app.areas(buf.area);
     let (_, r) = areas
         .panes
         .iter()

@@ -27,7 +27,6 @@ use crate::wire::tap::AttackNote;
 use crate::wire::tls::ContentType;
 
 use super::highlight::{self, Highlighted};
-use super::layout;
 use super::lesson::{LessonView, Place};
 use super::text;
 use super::theme::ThemeName;
@@ -1131,7 +1130,7 @@ impl App {
             Action::StopCrack => self.stop_crack(),
             Action::Click(x, y) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
-                let areas = layout::compute(area, self.focus, self.zoom, self.lesson.open);
+                let areas = self.areas(area);
                 let hit = areas
                     .panes
                     .iter()
@@ -1151,7 +1150,7 @@ impl App {
             }
             Action::Wheel(x, y, up) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
-                let areas = layout::compute(area, self.focus, self.zoom, self.lesson.open);
+                let areas = self.areas(area);
                 // The pane under the pointer scrolls, whatever has focus,
                 // as in every other program with panes.
                 let pane = areas
@@ -1657,6 +1656,15 @@ impl App {
                 self.cursor = self.input.chars().count();
             }
         }
+    }
+
+    /// Where everything goes on a screen of this size: the layout for the
+    /// focus, the zoom, the lesson column and, in tab mode, the step
+    /// strip (only while a step is on).
+    pub fn areas(&self, area: ratatui::layout::Rect) -> super::layout::Areas {
+        let step = self.lesson.current().is_some()
+            && matches!(self.lesson.place, super::lesson::Place::Step(_));
+        super::layout::compute(area, self.focus, self.zoom, self.lesson.open, step)
     }
 
     /// The input line as drawn: a password after PASS is masked.

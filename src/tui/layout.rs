@@ -7,6 +7,8 @@ use super::app::Focus;
 
 /// The smallest terminal the lab works in.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
+/// Rows of the step strip in tab mode: a rule and three lines of text.
+pub const STEP_STRIP: u16 = 4;
 /// From this size on, all four panes are shown at once.
 pub const GRID_SIZE: (u16, u16) = (100, 30);
 
@@ -30,31 +32,48 @@ pub struct Areas {
     pub panes: Vec<(Focus, Rect)>,
     /// The tab bar, in tab mode.
     pub tabs: Option<Rect>,
+    /// In tab mode with the lesson open and another pane shown: a strip
+    /// under that pane that keeps the current step's text in view.
+    pub step: Option<Rect>,
     /// The status bar.
     pub status: Rect,
 }
 
 /// Arrange the screen. In tab mode, and when zoomed, only the focused
 /// pane is visible. An open lesson takes a column on the left, beside the
-/// lab's four panes.
-pub fn compute(area: Rect, focus: Focus, zoom: bool, lesson: bool) -> Areas {
+/// lab's four panes; in tab mode, when another pane is shown and a step
+/// is on (`step`), a strip under it keeps the step's text in view.
+pub fn compute(area: Rect, focus: Focus, zoom: bool, lesson: bool, step: bool) -> Areas {
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         return Areas {
             mode: Mode::TooSmall,
             panes: Vec::new(),
             tabs: None,
+            step: None,
             status: Rect::default(),
         };
     }
     let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let grid = area.width >= GRID_SIZE.0 && area.height >= GRID_SIZE.1;
     if !grid {
-        let [tabs, pane] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+        // A step that shows another pane must not hide its own words: with
+        // one pane at a time, the step's text stays in a strip below it.
+        let strip = if lesson && step && focus != Focus::Lesson {
+            STEP_STRIP
+        } else {
+            0
+        };
+        let [tabs, pane, step] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(strip),
+        ])
+        .areas(body);
         return Areas {
             mode: Mode::Tabs,
             panes: vec![(focus, pane)],
             tabs: Some(tabs),
+            step: (strip > 0).then_some(step),
             status,
         };
     }
@@ -63,6 +82,7 @@ pub fn compute(area: Rect, focus: Focus, zoom: bool, lesson: bool) -> Areas {
             mode: Mode::Grid,
             panes: vec![(focus, body)],
             tabs: None,
+            step: None,
             status,
         };
     }
@@ -118,6 +138,7 @@ pub fn compute(area: Rect, focus: Focus, zoom: bool, lesson: bool) -> Areas {
         mode: Mode::Grid,
         panes,
         tabs: None,
+        step: None,
         status,
     }
 }
@@ -128,16 +149,16 @@ mod tests {
 
     #[test]
     fn sizes_pick_the_arrangement() {
-        let at = |w, h| compute(Rect::new(0, 0, w, h), Focus::Client, false, false);
+        let at = |w, h| compute(Rect::new(0, 0, w, h), Focus::Client, false, false, false);
         assert_eq!(at(79, 30).mode, Mode::TooSmall);
         assert_eq!(at(100, 23).mode, Mode::TooSmall);
         assert_eq!(at(80, 24).mode, Mode::Tabs);
         assert_eq!(at(80, 24).panes.len(), 1);
         assert_eq!(at(120, 36).mode, Mode::Grid);
         assert_eq!(at(120, 36).panes.len(), 4);
-        let zoomed = compute(Rect::new(0, 0, 120, 36), Focus::Wire, true, false);
+        let zoomed = compute(Rect::new(0, 0, 120, 36), Focus::Wire, true, false, false);
         assert_eq!(zoomed.panes, vec![(Focus::Wire, Rect::new(0, 0, 120, 35))]);
-        let with_lesson = compute(Rect::new(0, 0, 120, 36), Focus::Client, false, true);
+        let with_lesson = compute(Rect::new(0, 0, 120, 36), Focus::Client, false, true, false);
         assert_eq!(with_lesson.panes.len(), 5);
         let (_, l) = with_lesson.panes[4];
         assert_eq!((l.x, l.width, l.height), (0, 48, 35));
@@ -146,7 +167,7 @@ mod tests {
             "the lab's panes sit right of the lesson"
         );
         let rect_of = |a: &Areas, f: Focus| a.panes.iter().find(|(p, _)| *p == f).unwrap().1;
-        let server_focused = compute(Rect::new(0, 0, 120, 36), Focus::Server, false, true);
+        let server_focused = compute(Rect::new(0, 0, 120, 36), Focus::Server, false, true, false);
         let (small, big) = (
             rect_of(&with_lesson, Focus::Server),
             rect_of(&server_focused, Focus::Server),

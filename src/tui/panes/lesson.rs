@@ -441,6 +441,36 @@ impl Widget for &LessonList<'_> {
     }
 }
 
+/// The current step's text for the strip under a pane in tab mode: its
+/// first `rows` lines at `width`, the last one ending in "…" when more
+/// follows (the lesson pane, `5`, has the rest). Empty when no step is
+/// on (the introduction or the quiz).
+pub(super) fn step_preview(
+    app: &App,
+    theme: &Theme,
+    width: u16,
+    rows: usize,
+) -> Vec<Line<'static>> {
+    let v = &app.lesson;
+    let (Some(l), Place::Step(i)) = (v.current(), v.place) else {
+        return Vec::new();
+    };
+    let Some(step) = l.steps.get(i) else {
+        return Vec::new();
+    };
+    let mut lines: Vec<Line<'static>> = md(&step.text, width.max(1), theme)
+        .into_iter()
+        .filter(|l| l.width() > 0)
+        .collect();
+    if lines.len() > rows {
+        lines.truncate(rows);
+        if let Some(last) = lines.last_mut() {
+            last.spans.push(Span::styled(" …", theme.key));
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,7 @@ impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
         let t = self.theme;
-        let areas = layout::compute(area, app.focus, app.zoom, app.lesson.open);
+        let areas = app.areas(area);
         if areas.mode == Mode::TooSmall {
             let msg = vec![
                 Line::styled("popscope needs a larger terminal", t.title),
@@ -70,26 +70,39 @@ impl Widget for &Screen<'_> {
                 spans.push(Span::raw(" "));
             }
             Line::from(spans).render(tabs, buf);
-            // With one pane at a time the lesson is often out of sight, so
-            // the tab bar keeps the current step and its checks in view.
-            if app.lesson.open
-                && app.focus != Focus::Lesson
-                && let (Some(l), super::lesson::Place::Step(i)) =
-                    (app.lesson.current(), app.lesson.place)
-            {
-                let marks: String = app
-                    .lesson
-                    .step_results(i)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|ok| if *ok { '✓' } else { '✗' })
-                    .collect();
-                let note = format!(" 5 ▶ {}/{} {marks} ", i + 1, l.steps.len());
-                let w = unicode_width::UnicodeWidthStr::width(note.as_str()) as u16;
-                if w < tabs.width {
-                    buf.set_string(tabs.right() - w, tabs.y, note, t.key);
-                }
-            }
+        }
+        if let (Some(strip), Some(l)) = (areas.step, app.lesson.current()) {
+            // The step's number and checks on the rule, its words below.
+            let [rule, text] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(strip);
+            let head = match app.lesson.place {
+                super::lesson::Place::Step(i) => format!(
+                    "── 5 ▶ {}/{} {} ",
+                    i + 1,
+                    l.steps.len(),
+                    app.lesson
+                        .step_results(i)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|ok| if *ok { '✓' } else { '✗' })
+                        .collect::<String>()
+                ),
+                _ => "── 5 ".to_string(),
+            };
+            let fill = usize::from(rule.width)
+                .saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
+            Line::from(vec![
+                Span::styled(head, t.key),
+                Span::styled("─".repeat(fill), t.dim),
+            ])
+            .render(rule, buf);
+            Paragraph::new(lesson::step_preview(
+                app,
+                t,
+                text.width,
+                usize::from(text.height),
+            ))
+            .render(text, buf);
         }
         for (focus, rect) in &areas.panes {
             let focused = *focus == app.focus;
@@ -375,7 +388,7 @@ pub(crate) fn marked_line(app: &App, e: Element) -> Option<(Focus, usize)> {
 /// pane not on screen).
 pub(crate) fn inner_height(app: &App, pane: Focus) -> u16 {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    layout::compute(area, app.focus, app.zoom, app.lesson.open)
+    app.areas(area)
         .panes
         .iter()
         .find(|(f, _)| *f == pane)
@@ -387,7 +400,7 @@ pub(crate) fn inner_height(app: &App, pane: Focus) -> u16 {
 /// pane not on screen).
 pub(crate) fn inner_width(app: &App, pane: Focus) -> u16 {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    layout::compute(area, app.focus, app.zoom, app.lesson.open)
+    app.areas(area)
         .panes
         .iter()
         .find(|(f, _)| *f == pane)
@@ -399,7 +412,8 @@ pub(crate) fn inner_width(app: &App, pane: Focus) -> u16 {
 /// (20 for a pane not on screen).
 pub fn view_height(app: &App, pane: Focus) -> usize {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let Some(inner) = layout::compute(area, app.focus, app.zoom, app.lesson.open)
+    let Some(inner) = app
+        .areas(area)
         .panes
         .iter()
         .find(|(f, _)| *f == pane)
