@@ -306,7 +306,7 @@ fn attack_words(e: &super::AttackEvent) -> Option<String> {
                 "not found"
             },
             elapsed.as_secs_f64(),
-            rate_words(*rate)
+            crate::attack::crack::say_rate(*rate)
         ),
         A::Verdict { succeeded, why, .. } => format!(
             "ATTACK {}: {why}",
@@ -574,17 +574,6 @@ pub fn attack_name(a: crate::attack::Attack) -> &'static str {
         K::Inject => "STARTTLS command injection",
         K::StealKeys => "stolen session keys",
         K::Crack => "offline APOP dictionary attack",
-    }
-}
-
-/// Guesses per second in words: "5.2 million guesses/s".
-pub fn rate_words(rate: f64) -> String {
-    if rate >= 1e6 {
-        format!("{:.1} million guesses/s", rate / 1e6)
-    } else if rate >= 1e3 {
-        format!("{:.0} thousand guesses/s", rate / 1e3)
-    } else {
-        format!("{rate:.0} guesses/s")
     }
 }
 

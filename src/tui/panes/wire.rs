@@ -14,7 +14,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{frame, render_window, span};
-use crate::lab::describe::rate_words;
+use crate::attack::crack::say_rate;
 use crate::tui::app::{App, CrackView, Focus, HexBlock, RecordLine, TextLine, WireView};
 use crate::tui::theme::Theme;
 use crate::wire::Direction;
@@ -265,8 +265,8 @@ fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
         return out;
     }
     let counts = match c.candidates {
-        Some(n) => format!(" {} of {n} · {}", c.tried, rate_words(c.rate)),
-        None => format!(" {} tried · {}", c.tried, rate_words(c.rate)),
+        Some(n) => format!(" {} of {n} · {}", c.tried, say_rate(c.rate)),
+        None => format!(" {} tried · {}", c.tried, say_rate(c.rate)),
     };
     let (share, percent) = match c.candidates {
         Some(n) if n > 0 => {
