@@ -37,6 +37,7 @@ use tokio_rustls::{LazyConfigAcceptor, TlsConnector};
 use crate::pop3::command::Command;
 use crate::tls::forge::{ATTACKER_CA_NAME, Forger};
 use crate::wire::Direction;
+use crate::wire::pop3::{lossy, trim_eol};
 use crate::wire::tap::{
     AttackNote, Edit, Intercept, Pass, Recorded, Relayed, Report, Transform, Wire, relay,
 };
@@ -502,15 +503,6 @@ impl Transform for LineAttack {
             self.carry[slot] = rest.to_vec();
         }
     }
-}
-
-fn trim_eol(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The line attacks fed arbitrary chunks (the `attack` fuzz target): they

@@ -370,13 +370,15 @@ fn find_lf(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == b'\n')
 }
 
-/// A line without its LF or CRLF.
-fn trim_eol(line: &[u8]) -> &[u8] {
+/// A line without its LF or CRLF. The attacker's line transforms read
+/// lines by the same rule.
+pub(crate) fn trim_eol(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-fn lossy(bytes: &[u8]) -> String {
+/// Bytes as text, invalid UTF-8 replaced.
+pub(crate) fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
