@@ -185,7 +185,7 @@ pub enum WireEvent {
         /// Bytes that crossed.
         len: usize,
         /// The bytes kept (all of them unless the capture limit was hit).
-        #[serde(serialize_with = "as_hex")]
+        #[serde(serialize_with = "crate::wire::as_hex")]
         bytes: Vec<u8>,
     },
     /// Something the eavesdropper understood from the bytes.
@@ -214,10 +214,6 @@ pub enum WireEvent {
         /// The same in one sentence.
         summary: String,
     },
-}
-
-fn as_hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&hex::encode(b))
 }
 
 /// Which endpoint a TLS fact comes from.

@@ -350,10 +350,6 @@ pub enum Failure {
     },
 }
 
-fn hex_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&hex::encode(b))
-}
-
 /// A record that was opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenedRecord {
@@ -368,7 +364,7 @@ pub struct OpenedRecord {
     /// The real content type: the inner one in TLS 1.3.
     pub content_type: ContentType,
     /// The plaintext (TLS 1.3 padding and content type removed).
-    #[serde(serialize_with = "hex_bytes")]
+    #[serde(serialize_with = "crate::wire::as_hex")]
     pub plaintext: Vec<u8>,
 }
 

@@ -16,6 +16,12 @@ pub mod pop3;
 pub mod tap;
 pub mod tls;
 
+/// Bytes in JSON as one hex string, the way every captured byte is
+/// written (`#[serde(serialize_with = "crate::wire::as_hex")]`).
+pub(crate) fn as_hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(b))
+}
+
 /// Which way bytes crossed the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -334,15 +334,11 @@ pub enum AttackNote {
         dir: Direction,
         /// The bytes (at most the capture limit per connection); hex in
         /// JSON, like a chunk's.
-        #[serde(serialize_with = "as_hex")]
+        #[serde(serialize_with = "crate::wire::as_hex")]
         bytes: Vec<u8>,
         /// How many bytes crossed.
         len: usize,
     },
-}
-
-fn as_hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&hex::encode(b))
 }
 
 /// A way of handling each connection other than passing it through: the
