@@ -19,7 +19,7 @@ use super::event::{AttackEvent, EventKind, Means};
 use crate::wire::Direction;
 use crate::wire::decrypt::{Decryptor, KeyLog, Outcome};
 use crate::wire::dissect::{Dissector, Item};
-use crate::wire::tls::ContentType;
+use crate::wire::tls::{ContentType, HandshakeReader};
 
 /// How much of a decrypted record an event carries.
 const TEXT_KEPT: usize = 4096;
@@ -39,6 +39,9 @@ pub(crate) struct Stolen {
     reported: HashSet<(Direction, u64)>,
     /// The POP3 inside the opened records.
     pop3: Dissector,
+    /// The handshake messages inside opened records, per direction
+    /// (client→server first); a message may span records.
+    handshakes: [HandshakeReader; 2],
     /// The failures of the latest decryption, reported at the end.
     failed: Vec<String>,
 }
@@ -57,6 +60,7 @@ impl Stolen {
                 Dissector::after_stls(timestamp)
             },
             failed: Vec::new(),
+            handshakes: [HandshakeReader::new(), HandshakeReader::new()],
         }
     }
 
@@ -96,7 +100,11 @@ impl Stolen {
                         continue;
                     }
                     let text = if r.content_type == ContentType::Handshake {
-                        handshake_names(&r.plaintext)
+                        let reader = &mut self.handshakes[match r.dir {
+                            Direction::ClientToServer => 0,
+                            Direction::ServerToClient => 1,
+                        }];
+                        handshake_names(reader, &r.plaintext, r.offset)
                     } else {
                         let kept = &r.plaintext[..r.plaintext.len().min(TEXT_KEPT)];
                         String::from_utf8_lossy(kept).into_owned()
@@ -158,15 +166,15 @@ impl Stolen {
     }
 }
 
-/// The handshake messages in a decrypted handshake record, by name
-/// ("EncryptedExtensions, Certificate, CertificateVerify, Finished"):
-/// their bytes are binary and say nothing on a screen.
-fn handshake_names(mut body: &[u8]) -> String {
+/// The handshake messages a decrypted handshake record completes, by
+/// name ("EncryptedExtensions, Certificate, CertificateVerify, Finished"):
+/// their bytes are binary and say nothing on a screen. The wire's own
+/// reader reassembles them, within its size limit.
+fn handshake_names(reader: &mut HandshakeReader, body: &[u8], offset: u64) -> String {
+    reader.push(body, offset);
     let mut names = Vec::new();
-    while body.len() >= 4 {
-        names.push(crate::wire::tls::handshake_type_name(body[0]));
-        let len = usize::from(body[1]) << 16 | usize::from(body[2]) << 8 | usize::from(body[3]);
-        body = body.get(4 + len..).unwrap_or(&[]);
+    while let Some(Ok(m)) = reader.next_message() {
+        names.push(crate::wire::tls::handshake_type_name(m.msg_type));
     }
     names.join(", ")
 }
