@@ -75,10 +75,16 @@ impl Stolen {
         at: Duration,
     ) {
         self.chunks.push((dir, bytes.to_vec()));
-        let snapshot = crate::sync::lock(keys).clone();
-        let outcomes = if self.decryptor.is_none() || snapshot.len() != self.keys_used {
-            // The key log grew: start again from the first byte.
+        // The key log is copied only when it has grown, not for every chunk.
+        let grown = {
+            let log = crate::sync::lock(keys);
+            (self.decryptor.is_none() || log.len() != self.keys_used).then(|| log.clone())
+        };
+        let outcomes = if let Some(snapshot) = grown {
+            // Start again from the first byte: what failed before may
+            // open now.
             self.keys_used = snapshot.len();
+            self.failed.clear();
             let mut d = Decryptor::new(snapshot, self.implicit_tls);
             let mut all = Vec::new();
             for (dir, bytes) in &self.chunks {
@@ -92,7 +98,6 @@ impl Stolen {
                 None => Vec::new(),
             }
         };
-        self.failed.clear();
         for outcome in outcomes {
             match outcome {
                 Outcome::Opened(r) => {
@@ -177,4 +182,65 @@ fn handshake_names(reader: &mut HandshakeReader, body: &[u8], offset: u64) -> St
         names.push(crate::wire::tls::handshake_type_name(m.msg_type));
     }
     names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::lab::event::WireEvent;
+    use crate::lab::{Event, Lab, LabOptions, Scenario};
+
+    /// Without the key log nothing opens, and the end says so for every
+    /// record of the connection, not only for those of its last chunk.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn what_stays_sealed_is_counted_over_the_whole_connection() {
+        let (mut lab, mut rx) =
+            Lab::start(Scenario::named("pop3s").unwrap(), LabOptions::default())
+                .await
+                .unwrap();
+        lab.run_demo().await.unwrap();
+        lab.shutdown().await;
+        let mut chunks = Vec::new();
+        while let Some(e) = rx.recv().await {
+            if let EventKind::Wire(WireEvent::Chunk { dir, bytes, .. }) = e.kind {
+                chunks.push((dir, bytes));
+            }
+        }
+        assert!(chunks.len() > 4, "a whole session crossed");
+
+        let (tx, mut out) = mpsc::unbounded_channel::<Event>();
+        let emit = Emitter {
+            epoch: Instant::now(),
+            tx,
+            judge: Arc::new(Mutex::new(super::super::judge::Judge::new(None))),
+        };
+        let keys = Leaked::default();
+        let mut stolen = Stolen::new(true, None);
+        for (dir, bytes) in &chunks {
+            stolen.chunk(1, *dir, bytes, &keys, &emit, Duration::ZERO);
+        }
+        stolen.ended(1, &emit, Duration::ZERO);
+        drop(emit);
+        let mut sealed = None;
+        while let Some(e) = out.recv().await {
+            match e.kind {
+                EventKind::Attack(AttackEvent::Sealed { records, .. }) => sealed = Some(records),
+                EventKind::Attack(AttackEvent::Decrypted { .. }) => panic!("nothing opens"),
+                _ => {}
+            }
+        }
+        // Each chunk after the handshake carries at least one record; the
+        // count covers them all.
+        let records = sealed.expect("the end reports what stayed sealed");
+        assert!(
+            records >= chunks.len() - 2,
+            "{records} of {} chunks",
+            chunks.len()
+        );
+    }
 }
