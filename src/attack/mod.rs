@@ -436,8 +436,12 @@ impl LineAttack {
             Some(Pending::Capa) if ok => self.in_body = Some(Body::Capa),
             Some(Pending::Multi) if ok => self.in_body = Some(Body::Other),
             Some(Pending::Stls) if ok => {
-                // From here on the bytes are TLS.
+                // From here on the bytes are TLS. Whatever the client sent
+                // after its STLS line and is still held here goes on to the
+                // server (through `answer`, which goes back to the sender of
+                // this chunk), as a plain relay would have passed it.
                 self.raw = true;
+                edit.answer.append(&mut self.carry[0]);
                 match self.attack {
                     Attack::Inject => {
                         edit.forward.extend_from_slice(FORGED_REPLY.as_bytes());
@@ -456,6 +460,12 @@ impl LineAttack {
 }
 
 impl Transform for LineAttack {
+    /// Once the session is TLS (or was from the first byte), there are no
+    /// lines left to edit.
+    fn passes(&self) -> bool {
+        self.raw
+    }
+
     fn chunk(&mut self, dir: Direction, bytes: &[u8], edit: &mut Edit) {
         if self.raw {
             edit.forward.extend_from_slice(bytes);
@@ -466,7 +476,9 @@ impl Transform for LineAttack {
         if dir == Direction::ClientToServer && !self.client_spoke {
             self.client_spoke = !bytes.is_empty();
             if bytes.first() == Some(&0x16) {
+                // A partial server line still held goes on to the client.
                 self.raw = true;
+                edit.answer.append(&mut self.carry[1]);
                 edit.forward.extend_from_slice(bytes);
                 return;
             }
@@ -520,6 +532,52 @@ pub fn fuzz_lines(attack: Attack, chunks: &[(Direction, &[u8])]) {
         );
         if edit.hand_over {
             break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte each side sent reaches the other (plus what the attacker
+    /// adds), even a partial line still held when the session turns to
+    /// TLS and the transform steps aside.
+    #[test]
+    fn nothing_held_back_is_lost_when_the_session_turns_to_tls() {
+        for attack in [Attack::StripStls, Attack::Inject] {
+            let mut t = LineAttack::new(attack);
+            let mut to_server = Vec::new();
+            let mut to_client = Vec::new();
+            let mut feed = |t: &mut LineAttack, dir, bytes: &[u8]| {
+                let mut edit = Edit::default();
+                if t.passes() {
+                    edit.forward.extend_from_slice(bytes);
+                } else {
+                    t.chunk(dir, bytes, &mut edit);
+                }
+                let (fwd, back) = match dir {
+                    Direction::ClientToServer => (&mut to_server, &mut to_client),
+                    Direction::ServerToClient => (&mut to_client, &mut to_server),
+                };
+                fwd.extend_from_slice(&edit.forward);
+                back.extend_from_slice(&edit.answer);
+            };
+            feed(&mut t, Direction::ServerToClient, b"+OK hi <1@x>\r\n");
+            feed(&mut t, Direction::ClientToServer, b"STLS\r\nNO");
+            feed(&mut t, Direction::ServerToClient, b"+OK go\r\n");
+            feed(&mut t, Direction::ClientToServer, b"OP\r\n\x16\x03");
+            if attack == Attack::StripStls {
+                // The stripping attacker answered STLS itself: the session
+                // stays in lines, NOOP goes on once its line is whole, and
+                // the unfinished line after it waits for its end.
+                assert_eq!(to_server, b"NOOP\r\n");
+            } else {
+                let mut want = b"STLS\r\n".to_vec();
+                want.extend_from_slice(INJECTED_COMMAND.as_bytes());
+                want.extend_from_slice(b"NOOP\r\n\x16\x03");
+                assert_eq!(to_server, want);
+            }
         }
     }
 }

@@ -480,6 +480,14 @@ pub struct Edit {
 pub trait Transform: Send {
     /// A chunk read from the sender of `dir`. The edit starts empty.
     fn chunk(&mut self, dir: Direction, bytes: &[u8], edit: &mut Edit);
+
+    /// True while every chunk would pass unchanged, with nothing answered
+    /// or noted: the relay then forwards the chunk itself without asking,
+    /// so the passive tap (and an attacker whose part is over) copies
+    /// nothing more than the tap always did.
+    fn passes(&self) -> bool {
+        false
+    }
 }
 
 /// The passive tap: every chunk passes as it is.
@@ -488,6 +496,10 @@ pub struct Pass;
 impl Transform for Pass {
     fn chunk(&mut self, _dir: Direction, bytes: &[u8], edit: &mut Edit) {
         edit.forward.extend_from_slice(bytes);
+    }
+
+    fn passes(&self) -> bool {
+        true
     }
 }
 
@@ -578,12 +590,16 @@ where
             Direction::ServerToClient => &down[..n],
         };
         let mut edit = Edit::default();
-        transform.chunk(dir, bytes, &mut edit);
+        let passing = transform.passes();
+        if !passing {
+            transform.chunk(dir, bytes, &mut edit);
+        }
+        let forward: &[u8] = if passing { bytes } else { &edit.forward };
         // Stamp the chunk before the write, so the receiving endpoint can
         // never report it earlier than the wire.
         let (to_client, to_server) = match dir {
-            Direction::ClientToServer => (&edit.answer, &edit.forward),
-            Direction::ServerToClient => (&edit.forward, &edit.answer),
+            Direction::ClientToServer => (&edit.answer[..], forward),
+            Direction::ServerToClient => (forward, &edit.answer[..]),
         };
         match report {
             Report::Wire => {
