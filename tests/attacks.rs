@@ -14,6 +14,7 @@ use popscope::wire::Direction;
 use popscope::wire::tap::AttackNote;
 use tokio::sync::mpsc;
 
+use common::events::{attacker_read, contains, decrypted, rt, verdicts, wire_bytes};
 use common::{TestServer, run};
 
 /// Run the demo's script on a lab with `attack` and collect every event.
@@ -31,35 +32,6 @@ async fn lab_run(name: &str, attack: Attack, f: impl FnOnce(&mut Scenario)) -> V
     events
 }
 
-/// The bytes the client's side of the wire carried, one direction joined.
-fn wire_bytes(events: &[Event], dir: Direction) -> Vec<u8> {
-    let mut out = Vec::new();
-    for e in events {
-        if let EventKind::Wire(WireEvent::Chunk { dir: d, bytes, .. }) = &e.kind
-            && *d == dir
-        {
-            out.extend_from_slice(bytes);
-        }
-    }
-    out
-}
-
-/// The plaintext the attacker read inside its forged TLS, one direction.
-fn attacker_read(events: &[Event], dir: Direction) -> Vec<u8> {
-    let mut out = Vec::new();
-    for e in events {
-        if let EventKind::Attack(AttackEvent::Acted {
-            note: AttackNote::Read { dir: d, bytes, .. },
-            ..
-        }) = &e.kind
-            && *d == dir
-        {
-            out.extend_from_slice(bytes);
-        }
-    }
-    out
-}
-
 /// The number of the last connection the tap opened.
 fn last_opened(events: &[Event]) -> u64 {
     events
@@ -70,22 +42,6 @@ fn last_opened(events: &[Event]) -> u64 {
         })
         .max()
         .expect("a connection was opened")
-}
-
-fn verdicts(events: &[Event]) -> Vec<(bool, String)> {
-    events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::Attack(AttackEvent::Verdict { succeeded, why, .. }) => {
-                Some((*succeeded, why.clone()))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,19 +165,7 @@ async fn stolen_keys_open_every_record_the_wire_carried() {
         // ...but the records the tap recorded open with the key log, in
         // order, and the client's decrypted application data is exactly
         // what it sent inside TLS.
-        let mut sent = String::new();
-        for e in &events {
-            if let EventKind::Attack(AttackEvent::Decrypted {
-                dir: Direction::ClientToServer,
-                content,
-                text,
-                ..
-            }) = &e.kind
-                && content == "application_data"
-            {
-                sent.push_str(text);
-            }
-        }
+        let sent = decrypted(&events, Direction::ClientToServer);
         let expected = if name == "stls" { "CAPA\r\n" } else { "" };
         assert!(
             sent.starts_with(&format!(
@@ -288,14 +232,6 @@ async fn until_verdict(rx: &mut mpsc::UnboundedReceiver<Event>) -> (Vec<Event>, 
         }
         events.push(e);
     }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 async fn curl(args: Vec<String>) -> std::process::Output {

@@ -3,26 +3,19 @@
 //! server nobody here wrote is the other end, so what the attacker does
 //! cannot depend on anything popscope's own server happens to do.
 
+mod common;
+
 #[path = "dovecot/fixture.rs"]
 #[allow(dead_code)]
 mod fixture;
 
 use popscope::attack::Attack;
-use popscope::lab::{
-    AttackEvent, ClientEvent, Event, EventKind, Lab, LabOptions, Scenario, Trust, WireEvent,
-};
+use popscope::lab::{AttackEvent, ClientEvent, Event, EventKind, Lab, LabOptions, Scenario, Trust};
 use popscope::wire::Direction;
 use popscope::wire::tap::AttackNote;
 
+use common::events::{attacker_read, contains, decrypted, rt, verdicts, wire_bytes};
 use fixture::Dovecot;
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Run the demo's script against `dovecot` with `attack`; every event.
 fn run(dovecot: &Dovecot, name: &str, attack: Attack, f: impl FnOnce(&mut Scenario)) -> Vec<Event> {
@@ -52,37 +45,8 @@ fn run(dovecot: &Dovecot, name: &str, attack: Attack, f: impl FnOnce(&mut Scenar
     })
 }
 
-fn joined(events: &[Event], dir: Direction, attacker: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    for e in events {
-        match &e.kind {
-            EventKind::Wire(WireEvent::Chunk { dir: d, bytes, .. }) if !attacker && *d == dir => {
-                out.extend_from_slice(bytes)
-            }
-            EventKind::Attack(AttackEvent::Acted {
-                note: AttackNote::Read { dir: d, bytes, .. },
-                ..
-            }) if attacker && *d == dir => out.extend_from_slice(bytes),
-            _ => {}
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 fn verdict(events: &[Event]) -> (bool, String) {
-    let v: Vec<(bool, String)> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::Attack(AttackEvent::Verdict { succeeded, why, .. }) => {
-                Some((*succeeded, why.clone()))
-            }
-            _ => None,
-        })
-        .collect();
+    let v = verdicts(events);
     assert_eq!(v.len(), 1, "one verdict: {v:?}");
     v[0].clone()
 }
@@ -94,7 +58,7 @@ fn strip_stls_against_dovecot() {
         s.require_tls = false
     });
     assert!(contains(
-        &joined(&careless, Direction::ClientToServer, false),
+        &wire_bytes(&careless, Direction::ClientToServer),
         b"PASS wonderland\r\n"
     ));
     assert!(verdict(&careless).0, "{:?}", verdict(&careless));
@@ -102,7 +66,7 @@ fn strip_stls_against_dovecot() {
     let careful = run(&dovecot, "stls", Attack::StripStls, |s| {
         s.require_tls = true
     });
-    let up = joined(&careful, Direction::ClientToServer, false);
+    let up = wire_bytes(&careful, Direction::ClientToServer);
     assert!(!contains(&up, b"USER") && !contains(&up, b"PASS"));
     assert!(!verdict(&careful).0);
 }
@@ -116,7 +80,7 @@ fn forged_certificate_against_dovecot() {
         });
         assert!(
             contains(
-                &joined(&careless, Direction::ClientToServer, true),
+                &attacker_read(&careless, Direction::ClientToServer),
                 b"PASS wonderland\r\n"
             ),
             "{name}"
@@ -125,7 +89,7 @@ fn forged_certificate_against_dovecot() {
 
         let careful = run(&dovecot, name, Attack::ForgeCert, |_| {});
         assert!(
-            joined(&careful, Direction::ClientToServer, true).is_empty(),
+            attacker_read(&careful, Direction::ClientToServer).is_empty(),
             "{name}"
         );
         let (ok, why) = verdict(&careful);
@@ -164,25 +128,13 @@ fn stolen_keys_open_a_dovecot_session() {
     let dovecot = Dovecot::start();
     for name in ["pop3s", "stls"] {
         let events = run(&dovecot, name, Attack::StealKeys, |_| {});
-        let mut sent = String::new();
-        for e in &events {
-            if let EventKind::Attack(AttackEvent::Decrypted {
-                dir: Direction::ClientToServer,
-                content,
-                text,
-                ..
-            }) = &e.kind
-                && content == "application_data"
-            {
-                sent.push_str(text);
-            }
-        }
+        let sent = decrypted(&events, Direction::ClientToServer);
         assert!(
             sent.contains("USER alice\r\nPASS wonderland\r\n"),
             "{name}: {sent:?}"
         );
         assert!(!contains(
-            &joined(&events, Direction::ClientToServer, false),
+            &wire_bytes(&events, Direction::ClientToServer),
             b"wonderland"
         ));
         let (ok, why) = verdict(&events);

@@ -14,6 +14,8 @@ use popscope::pop3::server::{Server, ServerConfig, ServerHandle};
 use popscope::pop3::session::{Backend, SessionConfig};
 use popscope::tls;
 
+pub mod events;
+
 pub struct TestServer {
     pub pop3: SocketAddr,
     pub pop3s: SocketAddr,
