@@ -489,7 +489,7 @@ impl Lab {
         })
         .await
         .map_err(LabError::setup)?;
-        let tap = match scenario.attack {
+        let attacker = match scenario.attack {
             Some(attack) if attack.is_active() => {
                 let mut attacker = Attacker::new(attack, scenario.transport == Transport::Implicit)
                     .map_err(LabError::setup)?;
@@ -506,14 +506,10 @@ impl Lab {
                     attacker = attacker
                         .with_decoy(tls::server_config(cert, key).map_err(LabError::setup)?);
                 }
-                tap.intercept(Arc::new(attacker))
+                Some(attacker)
             }
-            _ => tap,
+            _ => None,
         };
-        let tap_addr = tap.local_addr().map_err(LabError::setup)?;
-        let gate = tap.gate();
-        let (ttx, trx) = mpsc::unbounded_channel();
-        tasks.push(tokio::spawn(tap.run_since(ttx, emit.epoch)));
         let words = match &options.wordlist {
             None => Wordlist::builtin(),
             Some(path) => {
@@ -532,15 +528,16 @@ impl Lab {
         );
         let leaked: Option<stolen::Leaked> =
             (scenario.attack == Some(Attack::StealKeys)).then(stolen::Leaked::default);
-        let (open_tx, open_conns) = watch::channel(0usize);
-        tasks.push(tokio::spawn(pump(
-            trx,
-            emit.clone(),
+        let wired = run_tap(
+            tap,
+            attacker,
+            &emit,
             scenario.transport == Transport::Implicit,
-            open_tx,
             Some(cracker.clone()),
             leaked.clone(),
-        )));
+        )?;
+        let (tap_addr, gate, open_conns) = (wired.addr, wired.gate, wired.open);
+        tasks.extend(wired.tasks);
 
         // The client's settings, built once: every connect opens a session
         // of the real client with them, and the observer turns what it does
@@ -890,6 +887,53 @@ pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (&'static str, &'
             DemoWhen::OwnOnly => own_server,
         })
         .map(|(step, cmd, _)| (*step, *cmd))
+}
+
+/// A tap set running: where clients connect, its gate, how many of its
+/// connections are open, and the tasks to stop with it.
+struct Wired {
+    addr: SocketAddr,
+    gate: Gate,
+    open: watch::Receiver<usize>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Put `attacker` (if any) on `tap`, start relaying, and start the pump
+/// that turns what the tap reports into the lab's events. The lab and
+/// `popscope proxy` both wire their tap here.
+fn run_tap(
+    tap: Tap,
+    attacker: Option<Attacker>,
+    emit: &Emitter,
+    implicit_tls: bool,
+    cracker: Option<Arc<crack::Cracker>>,
+    leaked: Option<stolen::Leaked>,
+) -> Result<Wired, LabError> {
+    let tap = match attacker {
+        Some(a) => tap.intercept(Arc::new(a)),
+        None => tap,
+    };
+    let addr = tap.local_addr().map_err(LabError::setup)?;
+    let gate = tap.gate();
+    let (ttx, trx) = mpsc::unbounded_channel();
+    let (open_tx, open) = watch::channel(0usize);
+    let tasks = vec![
+        tokio::spawn(tap.run_since(ttx, emit.epoch)),
+        tokio::spawn(pump(
+            trx,
+            emit.clone(),
+            implicit_tls,
+            open_tx,
+            cracker,
+            leaked,
+        )),
+    ];
+    Ok(Wired {
+        addr,
+        gate,
+        open,
+        tasks,
+    })
 }
 
 /// Turns tap events into wire events: every chunk, what each connection's

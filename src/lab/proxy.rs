@@ -7,11 +7,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::event::{AttackEvent, Event, EventKind};
-use super::{Emitter, LabError, judge, pump};
+use super::{Emitter, LabError, judge, run_tap};
 use crate::attack::{Attack, Attacker};
 use crate::wire::tap::{Tap, TapConfig};
 
@@ -88,29 +88,17 @@ impl Proxy {
             what: format!("cannot listen on {}: {e}", options.listen),
             source: Some(Box::new(e)),
         })?;
-        let tap = match options.attack {
+        let attacker = match options.attack {
             Some(attack) => {
-                let attacker =
-                    Attacker::new(attack, options.implicit_tls).map_err(LabError::setup)?;
-                tap.intercept(Arc::new(attacker))
+                Some(Attacker::new(attack, options.implicit_tls).map_err(LabError::setup)?)
             }
-            None => tap,
+            None => None,
         };
-        let addr = tap.local_addr().map_err(LabError::setup)?;
-        let (ttx, trx) = mpsc::unbounded_channel();
-        let mut tasks = vec![tokio::spawn(tap.run_since(ttx, emit.epoch))];
-        let (open_tx, _open) = watch::channel(0usize);
         if let Some(attack) = options.attack {
             emit.now(EventKind::Attack(AttackEvent::Armed { attack }));
         }
-        tasks.push(tokio::spawn(pump(
-            trx,
-            emit,
-            options.implicit_tls,
-            open_tx,
-            None,
-            None,
-        )));
+        let wired = run_tap(tap, attacker, &emit, options.implicit_tls, None, None)?;
+        let (addr, tasks) = (wired.addr, wired.tasks);
         Ok((Proxy { addr, tasks }, rx))
     }
 
