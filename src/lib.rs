@@ -34,6 +34,8 @@
 //! - [`sanitize`]: the one rule for showing text from outside (control
 //!   characters, C1, bidirectional overrides made visible); every layer
 //!   that prints or logs such text calls it.
+//! - [`i18n`]: every word of the screen and of `demo`'s transcript, in one
+//!   Fluent catalogue per language (`assets/i18n/{ja,en}/`), and `tr!`.
 //! - [`lang`]: the course's two languages (Japanese first), one type for
 //!   lessons, the screen and event wording.
 //! - [`net`]: listening sockets with a deep accept queue, for the server
@@ -47,6 +49,7 @@ pub mod client_cli;
 pub mod demo;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod i18n;
 pub mod lab;
 pub mod lang;
 pub mod lesson;

@@ -8,7 +8,6 @@ use ratatui::widgets::Widget;
 
 use super::{frame, render_scrolled, span};
 use crate::lab::Transport;
-use crate::lesson::Lang;
 use crate::tui::app::{App, Focus};
 use crate::tui::text::clip;
 use crate::tui::theme::Theme;
@@ -48,10 +47,7 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     for (i, (dir, step)) in m.timeline.iter().enumerate() {
         if let Some(conn) = starts_at(i).filter(|_| headed) {
             out.push(Line::from(span(
-                match app.lesson.lang {
-                    Lang::Ja => format!("── 接続 {conn}"),
-                    Lang::En => format!("── connection {conn}"),
-                },
+                crate::tr!(app.lesson.lang, "tls-connection-heading", conn = conn),
                 t.title,
             )));
         }

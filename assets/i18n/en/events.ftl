@@ -1,0 +1,1 @@
+# Events in words: the screen and the demo transcript.
