@@ -38,6 +38,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
         Lang::Ja,
         &[
             ("screen.ftl", include_str!("../assets/i18n/ja/screen.ftl")),
+            ("panes.ftl", include_str!("../assets/i18n/ja/panes.ftl")),
             ("events.ftl", include_str!("../assets/i18n/ja/events.ftl")),
             ("help.ftl", include_str!("../assets/i18n/ja/help.ftl")),
         ],
@@ -46,6 +47,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
         Lang::En,
         &[
             ("screen.ftl", include_str!("../assets/i18n/en/screen.ftl")),
+            ("panes.ftl", include_str!("../assets/i18n/en/panes.ftl")),
             ("events.ftl", include_str!("../assets/i18n/en/events.ftl")),
             ("help.ftl", include_str!("../assets/i18n/en/help.ftl")),
         ],

@@ -1,0 +1,1 @@
+# The four lab panes: eavesdropper (wire), TLS, client, server.
