@@ -235,7 +235,10 @@ fn the_trust_row_offers_the_system_cas_that_chapter_12_uses() {
     for _ in 0..3 {
         app.update(Action::MenuRight);
         let m = app.menu.as_ref().unwrap();
-        seen.push((m.scenario.verify.clone(), MenuRow::Trust.value(&m.scenario)));
+        seen.push((
+            m.scenario.verify.clone(),
+            MenuRow::Trust.value(&m.scenario, popscope::lang::Lang::En),
+        ));
     }
     assert_eq!(
         seen,

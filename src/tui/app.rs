@@ -57,27 +57,16 @@ impl Focus {
         Focus::Lesson,
     ];
 
-    /// The pane's title.
-    pub fn title(self) -> &'static str {
+    /// The pane's title in the learner's language, from the screen's
+    /// catalogue, so a Japanese lesson's words for the panes ("盗聴者のペイン")
+    /// match what the screen says.
+    pub fn title_in(self, lang: Lang) -> String {
         match self {
-            Focus::Client => "Client",
-            Focus::Server => "Server",
-            Focus::Wire => "Eavesdropper",
-            Focus::Tls => "TLS",
-            Focus::Lesson => "Lesson",
-        }
-    }
-
-    /// The title in the lesson's language, so a Japanese lesson's words
-    /// for the panes ("盗聴者のペイン") match what the screen says.
-    pub fn title_in(self, lang: Lang) -> &'static str {
-        match (lang, self) {
-            (Lang::En, f) => f.title(),
-            (Lang::Ja, Focus::Client) => "クライアント",
-            (Lang::Ja, Focus::Server) => "サーバ",
-            (Lang::Ja, Focus::Wire) => "盗聴者",
-            (Lang::Ja, Focus::Tls) => "TLS",
-            (Lang::Ja, Focus::Lesson) => "レッスン",
+            Focus::Client => crate::tr!(lang, "pane-title-client"),
+            Focus::Server => crate::tr!(lang, "pane-title-server"),
+            Focus::Wire => crate::tr!(lang, "pane-title-wire"),
+            Focus::Tls => crate::tr!(lang, "pane-title-tls"),
+            Focus::Lesson => crate::tr!(lang, "pane-title-lesson"),
         }
     }
 
@@ -603,58 +592,56 @@ pub const MENU_ROWS: [MenuRow; 7] = [
 ];
 
 impl MenuRow {
-    /// The row's name.
-    pub fn label(self) -> &'static str {
+    /// The row's name in `lang`.
+    pub fn label(self, lang: Lang) -> String {
         match self {
-            MenuRow::Transport => "Transport",
-            MenuRow::Auth => "Authentication",
-            MenuRow::RequireTls => "Client: require TLS",
-            MenuRow::Trust => "Client: verify cert",
-            MenuRow::Attacker => "Attacker",
-            MenuRow::VulnerableServer => "Vulnerable server",
-            MenuRow::VulnerableClient => "Vulnerable client",
+            MenuRow::Transport => crate::tr!(lang, "menu-row-transport"),
+            MenuRow::Auth => crate::tr!(lang, "menu-row-auth"),
+            MenuRow::RequireTls => crate::tr!(lang, "menu-row-require-tls"),
+            MenuRow::Trust => crate::tr!(lang, "menu-row-trust"),
+            MenuRow::Attacker => crate::tr!(lang, "menu-row-attacker"),
+            MenuRow::VulnerableServer => crate::tr!(lang, "menu-row-vulnerable-server"),
+            MenuRow::VulnerableClient => crate::tr!(lang, "menu-row-vulnerable-client"),
         }
     }
 
-    /// The row's value for this scenario, in words.
-    pub fn value(self, s: &Scenario) -> String {
+    /// The row's value for this scenario, in words of `lang`.
+    pub fn value(self, s: &Scenario, lang: Lang) -> String {
+        let vulnerable = |on: bool| {
+            if on {
+                crate::tr!(lang, "menu-vulnerable-on")
+            } else {
+                crate::tr!(lang, "menu-vulnerable-off")
+            }
+        };
         match self {
             MenuRow::Transport => match s.transport {
-                Transport::Plain => "plain POP3 (port 110 style)",
-                Transport::Stls => "POP3 + STLS",
-                Transport::Implicit => "POP3S (TLS from the start)",
-            }
-            .to_string(),
-            MenuRow::Auth => s.auth.name().to_string(),
-            MenuRow::RequireTls => if s.require_tls {
-                "on: no credentials without TLS"
-            } else {
-                "off: TLS if offered"
-            }
-            .to_string(),
-            MenuRow::Trust => match s.verify {
-                Trust::InsecureAcceptAny => "off: accept any certificate",
-                Trust::SystemRoots => "on: against the system CAs",
-                Trust::CaFile(_) => "on: against a CA file",
-                Trust::LabCa => "on: against the lab's CA",
-            }
-            .to_string(),
-            MenuRow::Attacker => match s.attack {
-                None => "none (a passive eavesdropper)".to_string(),
-                Some(a) => crate::lab::describe::attack_name(a).to_string(),
+                Transport::Plain => crate::tr!(lang, "menu-transport-plain"),
+                Transport::Stls => crate::tr!(lang, "menu-transport-stls"),
+                Transport::Implicit => crate::tr!(lang, "menu-transport-implicit"),
             },
-            MenuRow::VulnerableServer => if s.vulnerable_server {
-                "ON: deliberately vulnerable (lab only)"
-            } else {
-                "off (deliberately vulnerable when on)"
+            // The methods' names are protocol words, the same in every
+            // language.
+            MenuRow::Auth => s.auth.name().to_string(),
+            MenuRow::RequireTls => {
+                if s.require_tls {
+                    crate::tr!(lang, "menu-require-tls-on")
+                } else {
+                    crate::tr!(lang, "menu-require-tls-off")
+                }
             }
-            .to_string(),
-            MenuRow::VulnerableClient => if s.vulnerable_client {
-                "ON: deliberately vulnerable (lab only)"
-            } else {
-                "off (deliberately vulnerable when on)"
-            }
-            .to_string(),
+            MenuRow::Trust => match s.verify {
+                Trust::InsecureAcceptAny => crate::tr!(lang, "menu-trust-any"),
+                Trust::SystemRoots => crate::tr!(lang, "menu-trust-system"),
+                Trust::CaFile(_) => crate::tr!(lang, "menu-trust-ca-file"),
+                Trust::LabCa => crate::tr!(lang, "menu-trust-lab"),
+            },
+            MenuRow::Attacker => match s.attack {
+                None => crate::tr!(lang, "menu-attacker-none"),
+                Some(a) => crate::lab::describe::attack_name_in(a, lang).to_string(),
+            },
+            MenuRow::VulnerableServer => vulnerable(s.vulnerable_server),
+            MenuRow::VulnerableClient => vulnerable(s.vulnerable_client),
         }
     }
 
@@ -1534,12 +1521,9 @@ impl App {
 
     /// The pane's title in the lesson's language: the eavesdropper's pane
     /// is the attacker's while an attack is on.
-    pub fn pane_title(&self, f: Focus) -> &'static str {
+    pub fn pane_title(&self, f: Focus) -> String {
         if f == Focus::Wire && self.attacking() {
-            return match self.lesson.lang {
-                Lang::En => "Attacker",
-                Lang::Ja => "攻撃者",
-            };
+            return crate::tr!(self.lesson.lang, "pane-title-attacker");
         }
         f.title_in(self.lesson.lang)
     }

@@ -25,6 +25,7 @@ impl Widget for &MenuOverlay<'_> {
         let t = self.theme;
         let Some(m) = &self.app.menu else { return };
         let s = &m.scenario;
+        let lang = self.app.lesson.lang;
         let mut lines = Vec::new();
         for (i, row) in MENU_ROWS.iter().enumerate() {
             let selected = i == m.row;
@@ -33,8 +34,8 @@ impl Widget for &MenuOverlay<'_> {
             // the selected row, so it cannot be missed.
             let value_style = if row.vulnerable(s) { t.leak } else { style };
             lines.push(Line::from(vec![
-                span(format!("  {:<20} ‹ ", row.label()), style),
-                span(row.value(s), value_style),
+                span(format!("  {} ‹ ", pad(&row.label(lang), 20)), style),
+                span(row.value(s, lang), value_style),
                 span(" ›  ", style),
             ]));
         }
@@ -47,6 +48,15 @@ impl Widget for &MenuOverlay<'_> {
                 span(what, t.dim),
             ]));
         }
-        overlay(area, buf, t, 74, " scenario ", lines);
+        let title = format!(" {} ", crate::tr!(lang, "menu-title"));
+        overlay(area, buf, t, 74, &title, lines);
     }
+}
+
+/// `text` padded with spaces to `width` columns: a Japanese label's
+/// characters take two columns each, so counting characters would leave
+/// the values out of line.
+fn pad(text: &str, width: usize) -> String {
+    let used = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }

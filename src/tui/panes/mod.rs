@@ -38,16 +38,18 @@ impl Widget for &Screen<'_> {
         let t = self.theme;
         let areas = app.areas(area);
         if areas.mode == Mode::TooSmall {
+            let lang = app.lesson.lang;
             let msg = vec![
-                Line::styled("popscope needs a larger terminal", t.title),
-                Line::raw(format!(
-                    "at least {}×{}; this one is {}×{}",
-                    layout::MIN_SIZE.0,
-                    layout::MIN_SIZE.1,
-                    area.width,
-                    area.height
+                Line::styled(crate::tr!(lang, "screen-too-small"), t.title),
+                Line::raw(crate::tr!(
+                    lang,
+                    "screen-too-small-size",
+                    min_w = layout::MIN_SIZE.0,
+                    min_h = layout::MIN_SIZE.1,
+                    w = area.width,
+                    h = area.height
                 )),
-                Line::styled("Ctrl-C quits", t.dim),
+                Line::styled(crate::tr!(lang, "screen-too-small-quit"), t.dim),
             ];
             let h = (msg.len() as u16).min(area.height);
             let [_, mid, _] = Layout::vertical([
@@ -180,7 +182,10 @@ pub(crate) fn frame<'a>(
     if let Some(e) = app.lesson.highlight()
         && crate::tui::app::focus_of(e.pane()) == pane
     {
-        block = block.title(Span::styled(format!(" ★ {} ", e.name()), theme.matched));
+        block = block.title(Span::styled(
+            format!(" ★ {} ", mark_name(e, app.lesson.lang)),
+            theme.matched,
+        ));
     }
     if let Some(s) = &app.search
         && s.pane == pane
@@ -192,6 +197,22 @@ pub(crate) fn frame<'a>(
         ));
     }
     block
+}
+
+/// What a lesson's step points at, in the learner's words (the lesson
+/// names it `loot`; the screen says what that is).
+fn mark_name(e: Element, lang: crate::lang::Lang) -> String {
+    match e {
+        Element::Input => crate::tr!(lang, "mark-input"),
+        Element::State => crate::tr!(lang, "mark-state"),
+        Element::Maildrop => crate::tr!(lang, "mark-maildrop"),
+        Element::Loot => crate::tr!(lang, "mark-loot"),
+        Element::Password => crate::tr!(lang, "mark-password"),
+        Element::Timeline => crate::tr!(lang, "mark-timeline"),
+        Element::Params => crate::tr!(lang, "mark-params"),
+        Element::Certificate => crate::tr!(lang, "mark-certificate"),
+        Element::Secrets => crate::tr!(lang, "mark-secrets"),
+    }
 }
 
 /// Draw the window of `lines` that ends `scroll` lines before the newest,
@@ -272,17 +293,28 @@ pub(crate) fn render_window(
         })
         .collect();
     Paragraph::new(shown).render(area, buf);
-    if pane.top_anchored() && end < total && area.height > 0 {
-        let tag = format!(" ↓ {} more (j) ", total - end);
-        let x = area.right().saturating_sub(tag.chars().count() as u16);
-        buf.set_string(x, area.bottom() - 1, tag, theme.dim);
-    } else if scroll > 0 && area.height > 0 {
-        let tag = if pane.top_anchored() {
-            format!(" ↑ {scroll} above (k) ")
-        } else {
-            format!(" ↑{scroll} ")
-        };
-        let x = area.right().saturating_sub(tag.chars().count() as u16);
+    let lang = app.lesson.lang;
+    let tag = if pane.top_anchored() && end < total {
+        Some(format!(
+            " {} ",
+            crate::tr!(lang, "scroll-below", n = total - end)
+        ))
+    } else if scroll > 0 && pane.top_anchored() {
+        Some(format!(
+            " {} ",
+            crate::tr!(lang, "scroll-above", n = scroll)
+        ))
+    } else if scroll > 0 {
+        Some(format!(" ↑{scroll} "))
+    } else {
+        None
+    };
+    if let Some(tag) = tag
+        && area.height > 0
+    {
+        // Measured in columns: a Japanese hint's characters take two.
+        let w = unicode_width::UnicodeWidthStr::width(tag.as_str()) as u16;
+        let x = area.right().saturating_sub(w).max(area.left());
         buf.set_string(x, area.bottom() - 1, tag, theme.dim);
     }
 }

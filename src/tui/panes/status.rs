@@ -3,11 +3,11 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::span;
-use crate::lab::Trust;
+use crate::lab::{Transport, Trust};
 use crate::tui::app::{App, GateState, SPEEDS_MS};
 use crate::tui::theme::Theme;
 
@@ -23,115 +23,160 @@ impl Widget for &StatusBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
         buf.set_style(area, t.status);
-        let s = &app.scenario;
-        // The attacker and the deliberately vulnerable modes are the first
-        // thing on the line, in the danger colour: in full words when the
-        // line has room for them beside the short form of the rest (about
-        // 64 columns), else as short marks (the panes' titles still say
-        // them in full).
-        let long: Vec<String> = s
-            .attack
-            .map(|a| {
-                format!(
-                    " ATTACKER: {} ",
-                    crate::lab::describe::attack_name_in(a, app.lesson.lang)
-                )
-            })
-            .into_iter()
-            .chain(
-                s.vulnerable_server
-                    .then(|| " VULNERABLE SERVER (lab only) ".to_string()),
-            )
-            .chain(
-                s.vulnerable_client
-                    .then(|| " VULNERABLE CLIENT (lab only) ".to_string()),
-            )
-            .collect();
-        let long_width: usize = long.iter().map(|m| m.chars().count()).sum();
-        let full = usize::from(area.width) >= long_width + 64;
-        let short = s
-            .attack
-            .map(|_| " ATTACK ")
-            .into_iter()
-            .chain((s.vulnerable_server || s.vulnerable_client).then_some(" VULN "));
-        let mut spans: Vec<_> = if full {
-            long.into_iter().map(|m| span(m, t.leak)).collect()
-        } else {
-            short.map(|m| span(m, t.leak)).collect()
-        };
-        let marks: usize = spans.iter().map(|s| s.width()).sum();
+        let width = usize::from(area.width);
         // Below 110 columns (and what the marks leave of them) the long
-        // words give way, so the keys still fit at 80.
-        let wide = usize::from(area.width) >= 110 + marks;
-        let verify = match (s.verify == Trust::InsecureAcceptAny, wide) {
-            (true, true) => "cert:ANY",
-            (false, true) => "cert:check",
-            (true, false) => "cert✗",
-            (false, false) => "cert✓",
-        };
-        let tls = match (s.require_tls, wide) {
-            (true, true) => "tls:required",
-            (false, true) => "tls:optional",
-            (true, false) => "req-TLS",
-            (false, false) => "opt-TLS",
-        };
-        let ports = app
-            .ports
-            .map(|(tap, server)| {
-                if wide {
-                    format!("tap :{} → server :{}", tap.port(), server.port())
-                } else {
-                    format!(":{}→:{}", tap.port(), server.port())
-                }
-            })
-            .unwrap_or_else(|| "starting".into());
-        let gate = match (app.gate, wide) {
-            (GateState::Open, true) => "wire flows".to_string(),
-            (GateState::Open, false) => "flows".to_string(),
-            (GateState::Paused, _) => "PAUSED".to_string(),
-            (GateState::Playing { speed }, _) => format!("▶{}ms", SPEEDS_MS[speed]),
-        };
-        spans.extend([
-            span(
-                format!(" {} {} {tls} {verify} ", s.transport.name(), s.auth.name()),
-                t.status,
-            ),
-            span("│ ", t.status),
-        ]);
-        // On a narrow screen the ports give their room to the marks: they
-        // matter least to a learner.
-        if wide || marks == 0 {
-            spans.push(span(format!("{ports} "), t.status));
-            spans.push(span(if wide { "│ " } else { "│" }, t.status));
-        }
-        spans.extend([span(format!("{gate} "), t.status), span("│", t.status)]);
-        let keys: &[(&str, &str)] = match (wide, app.lesson.open) {
-            (true, true) => &[
-                ("?", "help"),
-                ("]", "next step"),
-                ("s", "scenario"),
-                ("^C", "quit"),
-            ],
-            (true, false) => &[
-                ("?", "help"),
-                ("c", "lessons"),
-                ("s", "scenario"),
-                ("^C", "quit"),
-            ],
-            (false, true) => &[("?", "help"), ("]", "next"), ("^C", "quit")],
-            (false, false) => &[("?", "help"), ("s", "scen"), ("^C", "quit")],
-        };
-        if app.cracking() {
-            spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
-            spans.push(span(" stop", t.status));
-        } else if app.attack.apop.is_some() {
-            spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
-            spans.push(span(" crack", t.status));
-        }
-        for (k, what) in keys {
-            spans.push(span(format!(" {k}"), t.key));
-            spans.push(span(format!(" {what}"), t.status));
-        }
+        // words give way, so the keys still fit at 80. The long line is
+        // also measured as drawn, since Japanese words take two columns a
+        // character: one that would be cut first leaves out the ports
+        // (they matter least to a learner), then takes the short words.
+        let spans = [(true, true), (true, false)]
+            .into_iter()
+            .map(|(wide, ports)| line(app, t, width, wide, ports))
+            .find(|(_, wide, used)| *wide && *used <= width)
+            .map(|(spans, _, _)| spans)
+            .unwrap_or_else(|| line(app, t, width, false, false).0);
         Line::from(spans).render(area, buf);
     }
+}
+
+/// The status bar's spans in the long words if `wide` is asked and the
+/// marks leave room for them, else in the short ones; whether the long
+/// words were used; and the line's width in columns. The long line shows
+/// the ports only if `ports` is asked.
+fn line(
+    app: &App,
+    t: &Theme,
+    width: usize,
+    wide: bool,
+    ports: bool,
+) -> (Vec<Span<'static>>, bool, usize) {
+    let s = &app.scenario;
+    let lang = app.lesson.lang;
+    let cols = |m: &str| unicode_width::UnicodeWidthStr::width(m);
+    // The attacker and the deliberately vulnerable modes are the first
+    // thing on the line, in the danger colour: in full words when the
+    // line has room for them beside the short form of the rest (about
+    // 64 columns), else as short marks (the panes' titles still say them
+    // in full).
+    let long: Vec<String> = s
+        .attack
+        .map(|a| {
+            let attack = crate::lab::describe::attack_name_in(a, lang);
+            format!(" {} ", crate::tr!(lang, "status-attacker", attack = attack))
+        })
+        .into_iter()
+        .chain(
+            s.vulnerable_server
+                .then(|| format!(" {} ", crate::tr!(lang, "status-vulnerable-server"))),
+        )
+        .chain(
+            s.vulnerable_client
+                .then(|| format!(" {} ", crate::tr!(lang, "status-vulnerable-client"))),
+        )
+        .collect();
+    let long_width: usize = long.iter().map(|m| cols(m)).sum();
+    let full = width >= long_width + 64;
+    let short = s
+        .attack
+        .map(|_| format!(" {} ", crate::tr!(lang, "status-attack-short")))
+        .into_iter()
+        .chain(
+            (s.vulnerable_server || s.vulnerable_client)
+                .then(|| format!(" {} ", crate::tr!(lang, "status-vulnerable-short"))),
+        );
+    let mut spans: Vec<Span<'static>> = if full {
+        long.into_iter().map(|m| span(m, t.leak)).collect()
+    } else {
+        short.map(|m| span(m, t.leak)).collect()
+    };
+    let marks: usize = spans.iter().map(|s| s.width()).sum();
+    let wide = wide && width >= 110 + marks;
+    let verify = match (s.verify == Trust::InsecureAcceptAny, wide) {
+        (true, true) => crate::tr!(lang, "status-cert-any"),
+        (false, true) => crate::tr!(lang, "status-cert-check"),
+        (true, false) => crate::tr!(lang, "status-cert-any-short"),
+        (false, false) => crate::tr!(lang, "status-cert-check-short"),
+    };
+    let tls = match (s.require_tls, wide) {
+        (true, true) => crate::tr!(lang, "status-tls-required"),
+        (false, true) => crate::tr!(lang, "status-tls-optional"),
+        (true, false) => crate::tr!(lang, "status-tls-required-short"),
+        (false, false) => crate::tr!(lang, "status-tls-optional-short"),
+    };
+    let transport = match s.transport {
+        Transport::Plain => crate::tr!(lang, "status-transport-plain"),
+        Transport::Stls => crate::tr!(lang, "status-transport-stls"),
+        Transport::Implicit => crate::tr!(lang, "status-transport-implicit"),
+    };
+    // Ports are shown as text so no number formatting can touch them.
+    let show_ports = if wide { ports } else { marks == 0 };
+    let ports = app
+        .ports
+        .map(|(tap, server)| {
+            if wide {
+                crate::tr!(
+                    lang,
+                    "status-ports",
+                    tap = tap.port().to_string(),
+                    server = server.port().to_string()
+                )
+            } else {
+                format!(":{}→:{}", tap.port(), server.port())
+            }
+        })
+        .unwrap_or_else(|| crate::tr!(lang, "status-starting"));
+    let gate = match (app.gate, wide) {
+        (GateState::Open, true) => crate::tr!(lang, "status-wire-flows"),
+        (GateState::Open, false) => crate::tr!(lang, "status-wire-flows-short"),
+        (GateState::Paused, _) => crate::tr!(lang, "status-paused"),
+        (GateState::Playing { speed }, _) => format!("▶{}ms", SPEEDS_MS[speed]),
+    };
+    spans.extend([
+        span(
+            format!(" {transport} {} {tls} {verify} ", s.auth.name()),
+            t.status,
+        ),
+        span("│ ", t.status),
+    ]);
+    // On a narrow screen the ports give their room to the marks: they
+    // matter least to a learner.
+    if show_ports {
+        spans.push(span(format!("{ports} "), t.status));
+        spans.push(span(if wide { "│ " } else { "│" }, t.status));
+    }
+    spans.extend([span(format!("{gate} "), t.status), span("│", t.status)]);
+    let (help, next_step, next, lessons, scenario, scen, quit) = (
+        crate::tr!(lang, "status-key-help"),
+        crate::tr!(lang, "status-key-next-step"),
+        crate::tr!(lang, "status-key-next"),
+        crate::tr!(lang, "status-key-lessons"),
+        crate::tr!(lang, "status-key-scenario"),
+        crate::tr!(lang, "status-key-scenario-short"),
+        crate::tr!(lang, "status-key-quit"),
+    );
+    let keys: Vec<(&str, String)> = match (wide, app.lesson.open) {
+        (true, true) => vec![("?", help), ("]", next_step), ("s", scenario), ("^C", quit)],
+        (true, false) => vec![("?", help), ("c", lessons), ("s", scenario), ("^C", quit)],
+        (false, true) => vec![("?", help), ("]", next), ("^C", quit)],
+        (false, false) => vec![("?", help), ("s", scen), ("^C", quit)],
+    };
+    if app.cracking() {
+        spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
+        spans.push(span(
+            format!(" {}", crate::tr!(lang, "status-key-stop")),
+            t.status,
+        ));
+    } else if app.attack.apop.is_some() {
+        spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
+        spans.push(span(
+            format!(" {}", crate::tr!(lang, "status-key-crack")),
+            t.status,
+        ));
+    }
+    for (k, what) in keys {
+        spans.push(span(format!(" {k}"), t.key));
+        spans.push(span(format!(" {what}"), t.status));
+    }
+    let used = spans.iter().map(|s| s.width()).sum();
+    (spans, wide, used)
 }
