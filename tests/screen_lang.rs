@@ -198,10 +198,12 @@ fn a_japanese_screen_has_japanese_chrome_and_the_language_key_rewords_it() {
 fn the_status_bar_keeps_its_keys_whole_in_either_language() {
     // At 120 columns with a lesson open, the long line with the ports is
     // wider than the screen: it used to be cut inside "quit". At 80 the
-    // short words are used; in both languages the last key is whole.
-    for lang in Lang::ALL {
+    // short words are used, and Japanese ones are wider still. In both
+    // languages, with a lesson open or not, the last key is whole.
+    for (lang, lesson_open) in Lang::ALL.into_iter().flat_map(|l| [(l, true), (l, false)]) {
         for (w, h) in [(120, 36), (100, 30), (80, 24)] {
             let mut app = app_in(lang);
+            app.lesson.open = lesson_open;
             app.ports = Some((
                 "127.0.0.1:54321".parse().unwrap(),
                 "127.0.0.1:54322".parse().unwrap(),
@@ -213,7 +215,7 @@ fn the_status_bar_keeps_its_keys_whole_in_either_language() {
             };
             assert!(
                 status.trim_end().ends_with(quit),
-                "{} at {w}×{h}: {status:?}",
+                "{} at {w}×{h}, lesson open {lesson_open}: {status:?}",
                 lang.code()
             );
         }

@@ -27,14 +27,17 @@ impl Widget for &MenuOverlay<'_> {
         let s = &m.scenario;
         let lang = self.app.lesson.lang;
         let mut lines = Vec::new();
-        for (i, row) in MENU_ROWS.iter().enumerate() {
+        // The values line up after the longest label, 20 columns at least.
+        let labels: Vec<String> = MENU_ROWS.iter().map(|r| r.label(lang)).collect();
+        let label_width = labels.iter().map(|l| columns(l)).max().unwrap_or(0).max(20);
+        for ((i, row), label) in MENU_ROWS.iter().enumerate().zip(&labels) {
             let selected = i == m.row;
             let style = if selected { t.selected } else { t.text };
             // A deliberately unsafe value keeps the danger colour even on
             // the selected row, so it cannot be missed.
             let value_style = if row.vulnerable(s) { t.leak } else { style };
             lines.push(Line::from(vec![
-                span(format!("  {} ‹ ", pad(&row.label(lang), 20)), style),
+                span(format!("  {} ‹ ", pad(label, label_width)), style),
                 span(row.value(s, lang), value_style),
                 span(" ›  ", style),
             ]));
@@ -57,6 +60,10 @@ impl Widget for &MenuOverlay<'_> {
 /// characters take two columns each, so counting characters would leave
 /// the values out of line.
 fn pad(text: &str, width: usize) -> String {
-    let used = unicode_width::UnicodeWidthStr::width(text);
-    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns(text))))
+}
+
+/// How many columns `text` takes on the screen.
+fn columns(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }

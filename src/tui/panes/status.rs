@@ -25,31 +25,34 @@ impl Widget for &StatusBar<'_> {
         buf.set_style(area, t.status);
         let width = usize::from(area.width);
         // Below 110 columns (and what the marks leave of them) the long
-        // words give way, so the keys still fit at 80. The long line is
-        // also measured as drawn, since Japanese words take two columns a
+        // words give way, so the keys still fit at 80. Each line is also
+        // measured as drawn, since Japanese words take two columns a
         // character: one that would be cut first leaves out the ports
         // (they matter least to a learner), then takes the short words.
-        let spans = [(true, true), (true, false)]
+        let candidates = [(true, true), (true, false), (false, true), (false, false)];
+        let spans = candidates
             .into_iter()
-            .map(|(wide, ports)| line(app, t, width, wide, ports))
-            .find(|(_, wide, used)| *wide && *used <= width)
-            .map(|(spans, _, _)| spans)
-            .unwrap_or_else(|| line(app, t, width, false, false).0);
+            .filter_map(|(wide, ports)| line(app, t, width, wide, ports))
+            .find(|(_, used)| *used <= width)
+            .map(|(spans, _)| spans)
+            .or_else(|| line(app, t, width, false, false).map(|(spans, _)| spans))
+            .unwrap_or_default();
         Line::from(spans).render(area, buf);
     }
 }
 
-/// The status bar's spans in the long words if `wide` is asked and the
-/// marks leave room for them, else in the short ones; whether the long
-/// words were used; and the line's width in columns. The long line shows
-/// the ports only if `ports` is asked.
+/// The status bar's spans in the long words (`wide`) or the short ones,
+/// with the ports or without, and the line's width in columns; `None`
+/// when the screen has no room for the long words beside the marks, or
+/// when the short words would show the ports beside marks (on a narrow
+/// screen the ports give their room to the marks).
 fn line(
     app: &App,
     t: &Theme,
     width: usize,
     wide: bool,
-    ports: bool,
-) -> (Vec<Span<'static>>, bool, usize) {
+    show_ports: bool,
+) -> Option<(Vec<Span<'static>>, usize)> {
     let s = &app.scenario;
     let lang = app.lesson.lang;
     let cols = |m: &str| unicode_width::UnicodeWidthStr::width(m);
@@ -90,7 +93,9 @@ fn line(
         short.map(|m| span(m, t.leak)).collect()
     };
     let marks: usize = spans.iter().map(|s| s.width()).sum();
-    let wide = wide && width >= 110 + marks;
+    if (wide && width < 110 + marks) || (!wide && show_ports && marks > 0) {
+        return None;
+    }
     let verify = match (s.verify == Trust::InsecureAcceptAny, wide) {
         (true, true) => crate::tr!(lang, "status-cert-any"),
         (false, true) => crate::tr!(lang, "status-cert-check"),
@@ -109,7 +114,6 @@ fn line(
         Transport::Implicit => crate::tr!(lang, "status-transport-implicit"),
     };
     // Ports are shown as text so no number formatting can touch them.
-    let show_ports = if wide { ports } else { marks == 0 };
     let ports = app
         .ports
         .map(|(tap, server)| {
@@ -138,8 +142,6 @@ fn line(
         ),
         span("│ ", t.status),
     ]);
-    // On a narrow screen the ports give their room to the marks: they
-    // matter least to a learner.
     if show_ports {
         spans.push(span(format!("{ports} "), t.status));
         spans.push(span(if wide { "│ " } else { "│" }, t.status));
@@ -178,5 +180,5 @@ fn line(
         spans.push(span(format!(" {what}"), t.status));
     }
     let used = spans.iter().map(|s| s.width()).sum();
-    (spans, wide, used)
+    Some((spans, used))
 }
