@@ -235,3 +235,17 @@ fn the_too_small_notice_follows_the_language() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_long_pane_counts_its_lines_digit_for_digit() {
+    // The catalogue's number formatting must not add a thousands
+    // separator the hint never had, in either language.
+    assert_eq!(
+        popscope::tr!(Lang::En, "scroll-below", n = 12345_usize),
+        "↓ 12345 more (j)"
+    );
+    assert_eq!(
+        popscope::tr!(Lang::Ja, "scroll-above", n = 12345_usize),
+        "↑ 上に 12345 行 (k)"
+    );
+}
