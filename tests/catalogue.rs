@@ -7,6 +7,7 @@ use std::path::Path;
 
 use popscope::i18n;
 use popscope::lang::Lang;
+use unicode_width::UnicodeWidthStr;
 
 fn catalogue(lang: Lang) -> BTreeMap<String, Vec<String>> {
     i18n::messages(lang).into_iter().collect()
@@ -127,34 +128,139 @@ fn protocol_word(w: &str) -> bool {
             "wireshark",
             "tshark",
             "maildir",
+            // Keys, as their keycaps are printed.
             "tab",
+            "shift-tab",
             "esc",
             "enter",
             "space",
             "ctrl",
+            "backspace",
+            "del",
+            "home",
+            "end",
+            "pgup",
+            "pgdn",
         ]
         .contains(&w.to_ascii_lowercase().as_str())
 }
 
-#[test]
-fn the_japanese_catalogue_holds_no_english_sentence() {
-    let mut english = Vec::new();
-    for (id, text) in i18n::texts(Lang::Ja) {
-        // Two ordinary English words in a row make a sentence fragment
-        // ("nothing readable", "quiz 1"); one may be a key or a name.
-        let mut run = 0;
-        for w in text.split_whitespace() {
-            let english_word = w.chars().all(|c| c.is_ascii() && !c.is_ascii_control())
-                && w.chars().any(|c| c.is_ascii_lowercase())
-                && !protocol_word(w);
-            run = if english_word { run + 1 } else { 0 };
-            if run >= 2 {
-                english.push(format!("{id}: {text}"));
-                break;
-            }
+/// True if `text` holds an English sentence: two ordinary English words
+/// in a row make a sentence fragment ("nothing readable", "quiz 1"); one
+/// may be a key or a name.
+fn has_english_sentence(text: &str) -> bool {
+    let mut run = 0;
+    for w in text.split_whitespace() {
+        let english_word = w.chars().all(|c| c.is_ascii() && !c.is_ascii_control())
+            && w.chars().any(|c| c.is_ascii_lowercase())
+            && !protocol_word(w);
+        run = if english_word { run + 1 } else { 0 };
+        if run >= 2 {
+            return true;
         }
     }
+    false
+}
+
+#[test]
+fn the_japanese_catalogue_holds_no_english_sentence() {
+    let english: Vec<String> = i18n::texts(Lang::Ja)
+        .into_iter()
+        .filter(|(_, text)| has_english_sentence(text))
+        .map(|(id, text)| format!("{id}: {text}"))
+        .collect();
     assert_eq!(english, Vec::<String>::new());
+}
+
+/// The help overlay alone, drawn on a `w`×`h` screen, as lines of text
+/// (the panes behind it are other parts' business).
+fn help_overlay(app: &mut popscope::tui::app::App, w: u16, h: u16) -> Vec<String> {
+    use popscope::tui::panes::help::HelpOverlay;
+    use popscope::tui::theme::{Theme, ThemeName};
+    use ratatui::widgets::Widget;
+    app.update(popscope::tui::app::Action::Resize(w, h));
+    let theme = Theme::new(ThemeName::Dark, false);
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    (&HelpOverlay { app, theme: &theme }).render(area, &mut buf);
+    (0..h)
+        .map(|y| {
+            let mut line = String::new();
+            let mut skip = 0;
+            for x in 0..w {
+                // The cell behind a wide character is not a character.
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf[(x, y)].symbol();
+                skip = sym.width().saturating_sub(1);
+                line.push_str(sym);
+            }
+            line
+        })
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+/// Text with its layout taken out (spaces, where it wraps, and the
+/// overlay's side borders), so a row wrapped onto two lines still reads as
+/// one.
+fn unwrapped(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
+/// The `?` help with the learner's language set to Japanese: every line
+/// of the overlay (its frame, headings, keys and rows) holds no English
+/// sentence, and every row of the key map is on it, whole, on a large
+/// screen and, scrolled, on the smallest (80×24), where a row too wide
+/// for its line goes on under itself instead of being cut.
+#[test]
+fn the_help_in_japanese_has_no_english_sentence_and_lists_every_key() {
+    use popscope::tui::app::{Action, App};
+    use popscope::tui::keys;
+    use popscope::tui::panes::help;
+    let mut app = App::new(popscope::lab::Scenario::named("plain").unwrap());
+    app.lesson.lang = Lang::Ja;
+    app.update(Action::ToggleHelp);
+    assert!(app.help);
+    let mut shown = Vec::new();
+    // A tall screen shows the introduction and every row at once; a short
+    // one scrolls, and its title counts the rows.
+    shown.extend(help_overlay(&mut app, 200, 80));
+    app.update(Action::HelpScroll(-1000));
+    for _ in 0..=help::row_count() {
+        shown.extend(help_overlay(&mut app, 80, 24));
+        app.update(Action::HelpScroll(1));
+    }
+    let english: Vec<&String> = shown.iter().filter(|l| has_english_sentence(l)).collect();
+    assert_eq!(english, Vec::<&String>::new());
+    let all = unwrapped(&shown.join("\n"));
+    assert!(all.contains(&unwrapped(&popscope::tr!(Lang::Ja, "help-intro"))));
+    // Every key of the map that the help lists is on it, in Japanese.
+    for ctx in keys::HELP_CONTEXTS {
+        for (k, what) in keys::rows(ctx, Lang::Ja) {
+            assert!(
+                all.contains(&unwrapped(&format!("{k}{what}"))),
+                "{k} {what} is not shown whole:\n{}",
+                shown.join("\n")
+            );
+        }
+    }
+    // The same at 80×24 alone, where the rows are narrowest.
+    let mut small = Vec::new();
+    app.update(Action::HelpScroll(-1000));
+    for _ in 0..=help::row_count() {
+        small.extend(help_overlay(&mut app, 80, 24));
+        app.update(Action::HelpScroll(1));
+    }
+    let small = unwrapped(&small.join("\n"));
+    for (k, what) in help::rows(Lang::Ja) {
+        let row = unwrapped(&format!("{}{what}", k.unwrap_or_default()));
+        assert!(small.contains(&row), "cut at 80 columns: {row}");
+    }
 }
 
 #[test]
