@@ -166,7 +166,7 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
         }
         if current && let Some((d, stage)) = v.diagram() {
             out.push(Line::default());
-            out.extend(diagram::draw(d, stage, l.lang, theme));
+            out.extend(diagram::draw(d, stage, l.lang, theme, width));
         }
     }
     for (q, question) in l.quiz.iter().enumerate().take(quiz_shown) {
