@@ -285,3 +285,101 @@ fn a_message_is_worded_in_the_learners_language() {
         "── connection 2"
     );
 }
+
+/// A widget drawn alone on a `w`×`h` buffer, as lines of text.
+fn widget_text(widget: impl ratatui::widgets::Widget, w: u16, h: u16) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    widget.render(area, &mut buf);
+    let mut out = String::new();
+    for y in 0..h {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The lesson pane's own words (its key line, the step and quiz counters,
+/// the verdict) and the list of chapters (its title and each chapter's
+/// progress) follow the learner's language, worded when drawn: the same
+/// screen reads in Japanese, then in English after `e`.
+#[test]
+fn the_lesson_pane_and_the_list_of_chapters_word_themselves_in_the_learners_language() {
+    use popscope::lesson::progress::Progress;
+    use popscope::tui::app::{Action, App};
+    use popscope::tui::panes::lesson::{self, LessonList, LessonPane};
+    use popscope::tui::theme::{Theme, ThemeName};
+    let theme = Theme::new(ThemeName::Dark, false);
+    let lessons = popscope::lesson::set::builtin();
+    let mut app = App::new(popscope::lab::Scenario::named("plain").unwrap());
+    app.set_lessons(lessons.clone(), Lang::Ja, Progress::default(), Some(1));
+    let l = lessons
+        .iter()
+        .find(|l| l.chapter == 1 && l.lang == Lang::Ja)
+        .expect("chapter 1");
+    for _ in 0..=l.steps.len() {
+        app.update(Action::LessonNext);
+    }
+    let wrong = (0..l.quiz[0].choices.len())
+        .find(|&c| c != l.quiz[0].answer)
+        .expect("a wrong choice");
+    app.update(Action::QuizAnswer(wrong));
+    // The frame as drawn, and all the pane's lines (the drawn pane shows
+    // the part scrolled to).
+    let pane = |app: &App| {
+        let frame = widget_text(
+            &LessonPane {
+                app,
+                theme: &theme,
+                focused: true,
+            },
+            60,
+            30,
+        );
+        let lines: Vec<String> = lesson::lines(app, &theme, 58)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        format!("{frame}\n{}", lines.join("\n"))
+    };
+    let list = |app: &mut App| {
+        app.update(Action::LessonListOpen);
+        let text = widget_text(&LessonList { app, theme: &theme }, 100, 30);
+        app.update(Action::LessonListClose);
+        text
+    };
+    let total = l.quiz.len();
+    let ja = format!("{}\n{}", pane(&app), list(&mut app));
+    for word in [
+        format!("クイズ 1/{total}"),
+        "] 次へ  [ 戻る  e English  o 一覧".into(),
+        "不正解".into(),
+        "章の一覧 · ↑↓ Enter で開く".into(),
+        format!("クイズ 0/{total}"),
+    ] {
+        assert!(ja.contains(&word), "{word} is not shown:\n{ja}");
+    }
+    for english in ["Quiz", "quiz", "Step", "not quite", "] next", "chapters ·"] {
+        assert!(!ja.contains(english), "{english} in Japanese:\n{ja}");
+    }
+    app.update(Action::LangToggle);
+    let en = format!("{}\n{}", pane(&app), list(&mut app));
+    for word in [
+        format!("Quiz 1/{total}"),
+        "] next  [ back  e 日本語  o list".into(),
+        "not quite".into(),
+        "chapters · ↑↓ Enter opens".into(),
+        format!("quiz 0/{total}"),
+    ] {
+        assert!(en.contains(&word), "{word} is not shown:\n{en}");
+    }
+}

@@ -96,7 +96,7 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
     }
     out.extend(title);
     if let Some(note) = crate::lesson::set::only_in_note(l.lang, v.lang) {
-        out.extend(wrapped(note, width, theme.dim, theme));
+        out.extend(wrapped(&note, width, theme.dim, theme));
     }
     out.extend(md(&format!("*{}*", l.question), width, theme));
     out.push(Line::default());
