@@ -7,6 +7,7 @@ use std::path::Path;
 
 use popscope::i18n;
 use popscope::lang::Lang;
+use unicode_width::UnicodeWidthStr;
 
 #[path = "common/english.rs"]
 mod english;
@@ -124,6 +125,102 @@ fn the_japanese_catalogue_holds_no_english_sentence() {
     assert_eq!(found, Vec::<String>::new());
 }
 
+/// True if `text` holds an English sentence (the shared rule).
+fn has_english_sentence(text: &str) -> bool {
+    english::english_run(text).is_some()
+}
+
+/// The help overlay alone, drawn on a `w`×`h` screen, as lines of text
+/// (the panes behind it are other parts' business).
+fn help_overlay(app: &mut popscope::tui::app::App, w: u16, h: u16) -> Vec<String> {
+    use popscope::tui::panes::help::HelpOverlay;
+    use popscope::tui::theme::{Theme, ThemeName};
+    use ratatui::widgets::Widget;
+    app.update(popscope::tui::app::Action::Resize(w, h));
+    let theme = Theme::new(ThemeName::Dark, false);
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    (&HelpOverlay { app, theme: &theme }).render(area, &mut buf);
+    (0..h)
+        .map(|y| {
+            let mut line = String::new();
+            let mut skip = 0;
+            for x in 0..w {
+                // The cell behind a wide character is not a character.
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf[(x, y)].symbol();
+                skip = sym.width().saturating_sub(1);
+                line.push_str(sym);
+            }
+            line
+        })
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+/// Text with its layout taken out (spaces, where it wraps, and the
+/// overlay's side borders), so a row wrapped onto two lines still reads as
+/// one.
+fn unwrapped(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
+/// The `?` help with the learner's language set to Japanese: every line
+/// of the overlay (its frame, headings, keys and rows) holds no English
+/// sentence, and every row of the key map is on it, whole, on a large
+/// screen and, scrolled, on the smallest (80×24), where a row too wide
+/// for its line goes on under itself instead of being cut.
+#[test]
+fn the_help_in_japanese_has_no_english_sentence_and_lists_every_key() {
+    use popscope::tui::app::{Action, App};
+    use popscope::tui::keys;
+    use popscope::tui::panes::help;
+    let mut app = App::new(popscope::lab::Scenario::named("plain").unwrap());
+    app.lesson.lang = Lang::Ja;
+    app.update(Action::ToggleHelp);
+    assert!(app.help);
+    let mut shown = Vec::new();
+    // A tall screen shows the introduction and every row at once; a short
+    // one scrolls, and its title counts the rows.
+    shown.extend(help_overlay(&mut app, 200, 80));
+    app.update(Action::HelpScroll(-1000));
+    for _ in 0..=help::row_count() {
+        shown.extend(help_overlay(&mut app, 80, 24));
+        app.update(Action::HelpScroll(1));
+    }
+    let english: Vec<&String> = shown.iter().filter(|l| has_english_sentence(l)).collect();
+    assert_eq!(english, Vec::<&String>::new());
+    let all = unwrapped(&shown.join("\n"));
+    assert!(all.contains(&unwrapped(&popscope::tr!(Lang::Ja, "help-intro"))));
+    // Every key of the map that the help lists is on it, in Japanese.
+    for ctx in keys::HELP_CONTEXTS {
+        for (k, what) in keys::rows(ctx, Lang::Ja) {
+            assert!(
+                all.contains(&unwrapped(&format!("{k}{what}"))),
+                "{k} {what} is not shown whole:\n{}",
+                shown.join("\n")
+            );
+        }
+    }
+    // The same at 80×24 alone, where the rows are narrowest.
+    let mut small = Vec::new();
+    app.update(Action::HelpScroll(-1000));
+    for _ in 0..=help::row_count() {
+        small.extend(help_overlay(&mut app, 80, 24));
+        app.update(Action::HelpScroll(1));
+    }
+    let small = unwrapped(&small.join("\n"));
+    for (k, what) in help::rows(Lang::Ja) {
+        let row = unwrapped(&format!("{}{what}", k.unwrap_or_default()));
+        assert!(small.contains(&row), "cut at 80 columns: {row}");
+    }
+}
+
 #[test]
 fn the_japanese_catalogue_follows_the_course_spelling() {
     let mut problems = Vec::new();
@@ -145,4 +242,102 @@ fn a_message_is_worded_in_the_learners_language() {
         popscope::tr!(Lang::En, "tls-connection-heading", conn = 2),
         "── connection 2"
     );
+}
+
+/// A widget drawn alone on a `w`×`h` buffer, as lines of text.
+fn widget_text(widget: impl ratatui::widgets::Widget, w: u16, h: u16) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    widget.render(area, &mut buf);
+    let mut out = String::new();
+    for y in 0..h {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The lesson pane's own words (its key line, the step and quiz counters,
+/// the verdict) and the list of chapters (its title and each chapter's
+/// progress) follow the learner's language, worded when drawn: the same
+/// screen reads in Japanese, then in English after `e`.
+#[test]
+fn the_lesson_pane_and_the_list_of_chapters_word_themselves_in_the_learners_language() {
+    use popscope::lesson::progress::Progress;
+    use popscope::tui::app::{Action, App};
+    use popscope::tui::panes::lesson::{self, LessonList, LessonPane};
+    use popscope::tui::theme::{Theme, ThemeName};
+    let theme = Theme::new(ThemeName::Dark, false);
+    let lessons = popscope::lesson::set::builtin();
+    let mut app = App::new(popscope::lab::Scenario::named("plain").unwrap());
+    app.set_lessons(lessons.clone(), Lang::Ja, Progress::default(), Some(1));
+    let l = lessons
+        .iter()
+        .find(|l| l.chapter == 1 && l.lang == Lang::Ja)
+        .expect("chapter 1");
+    for _ in 0..=l.steps.len() {
+        app.update(Action::LessonNext);
+    }
+    let wrong = (0..l.quiz[0].choices.len())
+        .find(|&c| c != l.quiz[0].answer)
+        .expect("a wrong choice");
+    app.update(Action::QuizAnswer(wrong));
+    // The frame as drawn, and all the pane's lines (the drawn pane shows
+    // the part scrolled to).
+    let pane = |app: &App| {
+        let frame = widget_text(
+            &LessonPane {
+                app,
+                theme: &theme,
+                focused: true,
+            },
+            60,
+            30,
+        );
+        let lines: Vec<String> = lesson::lines(app, &theme, 58)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        format!("{frame}\n{}", lines.join("\n"))
+    };
+    let list = |app: &mut App| {
+        app.update(Action::LessonListOpen);
+        let text = widget_text(&LessonList { app, theme: &theme }, 100, 30);
+        app.update(Action::LessonListClose);
+        text
+    };
+    let total = l.quiz.len();
+    let ja = format!("{}\n{}", pane(&app), list(&mut app));
+    for word in [
+        format!("クイズ 1/{total}"),
+        "] 次へ  [ 戻る  e English  o 一覧".into(),
+        "不正解".into(),
+        "章の一覧 · ↑↓ Enter で開く".into(),
+        format!("クイズ 0/{total}"),
+    ] {
+        assert!(ja.contains(&word), "{word} is not shown:\n{ja}");
+    }
+    for english in ["Quiz", "quiz", "Step", "not quite", "] next", "chapters ·"] {
+        assert!(!ja.contains(english), "{english} in Japanese:\n{ja}");
+    }
+    app.update(Action::LangToggle);
+    let en = format!("{}\n{}", pane(&app), list(&mut app));
+    for word in [
+        format!("Quiz 1/{total}"),
+        "] next  [ back  e 日本語  o list".into(),
+        "not quite".into(),
+        "chapters · ↑↓ Enter opens".into(),
+        format!("quiz 0/{total}"),
+    ] {
+        assert!(en.contains(&word), "{word} is not shown:\n{en}");
+    }
 }

@@ -1814,7 +1814,7 @@ fn the_help_and_the_menu_show_every_row_of_the_key_map() {
     app.update(Action::ToggleHelp);
     let screen = draw(&mut app, 160, 60);
     for ctx in keys::HELP_CONTEXTS {
-        for (k, what) in keys::rows(ctx) {
+        for (k, what) in keys::rows(ctx, popscope::lang::Lang::En) {
             assert!(
                 screen.contains(&format!("{k}  {what}")),
                 "{k} {what}:\n{screen}"
@@ -1828,7 +1828,7 @@ fn the_help_and_the_menu_show_every_row_of_the_key_map() {
     let mut app = plain();
     app.update(Action::MenuOpen);
     let screen = draw(&mut app, 100, 30);
-    for (k, what) in keys::rows(Context::Menu) {
+    for (k, what) in keys::rows(Context::Menu, popscope::lang::Lang::En) {
         assert!(screen.contains(&format!("{k}: {what}")), "{screen}");
     }
     // The lesson pane's own key line names the keys of the map.

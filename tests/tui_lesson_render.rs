@@ -69,7 +69,7 @@ fn diagrams_at_their_last_stage() {
     ];
     for (d, name) in all {
         for lang in Lang::ALL {
-            let lines = diagram::draw(d, d.stages(), lang, &theme());
+            let lines = diagram::draw(d, d.stages(), lang, &theme(), diagram::WIDTH as u16);
             let text = plain(&lines);
             for line in text.lines() {
                 assert!(line.width() <= diagram::WIDTH, "{line:?}");

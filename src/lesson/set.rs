@@ -419,11 +419,11 @@ fn english_name(lang: Lang) -> &'static str {
 /// The line the lesson pane shows above a chapter that is not in the
 /// language the learner chose (a teacher's course may be in one language
 /// only), in the chosen language: `None` when it is in that language.
-pub fn only_in_note(lesson: Lang, shown: Lang) -> Option<&'static str> {
-    match (lesson, shown) {
-        (Lang::En, Lang::Ja) => Some("この章は英語版だけです。"),
-        (Lang::Ja, Lang::En) => Some("This chapter is in Japanese only."),
-        _ => None,
+pub fn only_in_note(lesson: Lang, shown: Lang) -> Option<String> {
+    match lesson {
+        _ if lesson == shown => None,
+        Lang::En => Some(crate::tr!(shown, "lesson-only-english")),
+        Lang::Ja => Some(crate::tr!(shown, "lesson-only-japanese")),
     }
 }
 
@@ -885,7 +885,7 @@ mod tests {
         let ja = c.get(1, Lang::Ja).expect("chapter 1");
         assert_eq!((ja.id.as_str(), ja.lang), ("mine", Lang::En));
         assert_eq!(
-            only_in_note(ja.lang, Lang::Ja),
+            only_in_note(ja.lang, Lang::Ja).as_deref(),
             Some("この章は英語版だけです。")
         );
         assert_eq!(only_in_note(Lang::Ja, Lang::Ja), None);

@@ -14,6 +14,14 @@
 //!
 //! Every diagram fits in [`WIDTH`] columns in both languages (Japanese
 //! characters take two); a test checks each stage.
+//!
+//! A lesson pane narrower than that (40 columns, the narrowest a class
+//! uses) gets the same picture drawn tighter, [`NARROW`] columns wide:
+//! the gaps between the boxes and the boxes themselves shrink, and
+//! everything written in the diagram is still there. We chose this over
+//! stacking the boxes or scrolling sideways because the picture is the
+//! lesson: a learner sees the same shape at every width, with nothing to
+//! scroll and no half of a box out of sight.
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -25,15 +33,20 @@ use crate::lesson::{Diagram, Lang};
 /// The widest any diagram gets, in terminal columns.
 pub const WIDTH: usize = 44;
 
+/// The width of the tighter drawing, for panes narrower than [`WIDTH`].
+pub const NARROW: usize = 40;
+
 /// `d` drawn up to `stage` (clamped to the diagram's stages), labelled in
-/// `lang`.
-pub fn draw(d: Diagram, stage: u32, lang: Lang, theme: &Theme) -> Vec<Line<'static>> {
+/// `lang`, for a pane `width` columns wide: the full drawing where it
+/// fits, the tighter one where it does not.
+pub fn draw(d: Diagram, stage: u32, lang: Lang, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let stage = stage.clamp(1, d.stages());
+    let g = Geo::for_width(usize::from(width));
     let canvas = match d {
-        Diagram::MailPath => mail_path(lang),
-        Diagram::Protocols => protocols(lang),
-        Diagram::LastLeg => last_leg(lang),
-        Diagram::PopVsImap => pop_vs_imap(lang),
+        Diagram::MailPath => mail_path(lang, &g),
+        Diagram::Protocols => protocols(lang, &g),
+        Diagram::LastLeg => last_leg(lang, &g),
+        Diagram::PopVsImap => pop_vs_imap(lang, &g),
     };
     canvas.lines(stage, theme)
 }
@@ -82,6 +95,8 @@ enum Corners {
 }
 
 struct Canvas {
+    /// Columns; what would pass the right edge is left out.
+    width: usize,
     /// Rows of cells, each cell a stack of layers, the last on top.
     rows: Vec<Vec<Vec<Layer>>>,
     stage: u32,
@@ -89,8 +104,9 @@ struct Canvas {
 }
 
 impl Canvas {
-    fn new() -> Canvas {
+    fn new(width: usize) -> Canvas {
         Canvas {
+            width,
             rows: Vec::new(),
             stage: 1,
             again: None,
@@ -109,11 +125,11 @@ impl Canvas {
     }
 
     fn layer(&mut self, row: usize, col: usize, glyph: Option<char>, kind: Kind) {
-        if col >= WIDTH {
+        if col >= self.width {
             return;
         }
         while self.rows.len() <= row {
-            self.rows.push(vec![Vec::new(); WIDTH]);
+            self.rows.push(vec![Vec::new(); self.width]);
         }
         self.rows[row][col].push(Layer {
             glyph,
@@ -132,7 +148,7 @@ impl Canvas {
             if w == 0 {
                 continue;
             }
-            if col + w > WIDTH {
+            if col + w > self.width {
                 break;
             }
             self.layer(row, col, Some(c), kind);
@@ -239,16 +255,76 @@ impl Canvas {
     }
 }
 
-/// Two columns of boxes, 18 columns wide each, with 8 columns between.
-const LEFT: usize = 0;
-const RIGHT: usize = 26;
-const INNER: usize = 16;
-/// The middle column of a left and of a right box, where vertical arrows
-/// run.
-const LEFT_MID: usize = LEFT + 8;
-const RIGHT_MID: usize = RIGHT + 8;
-/// The gap between the columns, where horizontal arrows run.
-const GAP: usize = LEFT + INNER + 2;
+/// Where the boxes of a two-column diagram go. The full drawing has two
+/// columns of boxes 18 wide with 8 columns between; the narrow one has
+/// boxes 17 wide with 6 between, which the longest label ("SMTP server
+/// MTA", 15 columns) and the arrows' names still fit.
+struct Geo {
+    /// The canvas's width.
+    width: usize,
+    /// The left column of the right-hand boxes.
+    right: usize,
+    /// Columns inside a box.
+    inner: usize,
+    /// Where vertical arrows run under a left and under a right box.
+    left_mid: usize,
+    right_mid: usize,
+    /// The gap between the columns, where horizontal arrows run.
+    gap: usize,
+    /// Where the mail path's retry loop runs up, right of its notes.
+    retry: usize,
+    /// Columns inside the boxes of the POP3/IMAP diagram.
+    inner_pop: usize,
+}
+
+impl Geo {
+    fn for_width(width: usize) -> Geo {
+        if width >= WIDTH {
+            Geo {
+                width: WIDTH,
+                right: 26,
+                inner: 16,
+                left_mid: 8,
+                right_mid: 34,
+                gap: 18,
+                retry: 21,
+                inner_pop: 14,
+            }
+        } else {
+            // The vertical arrows under the right boxes run left of the
+            // middle, so the words beside them ("ポート25") stay inside.
+            Geo {
+                width: NARROW,
+                right: 23,
+                inner: 15,
+                left_mid: 8,
+                right_mid: 29,
+                gap: 17,
+                retry: 19,
+                inner_pop: 12,
+            }
+        }
+    }
+
+    /// The columns between the two columns of boxes.
+    fn between(&self) -> usize {
+        self.right - self.gap
+    }
+
+    /// An arrow to the right across the gap with `name` on it.
+    fn to_right(&self, name: &str) -> String {
+        let fill = self.between().saturating_sub(name.width() + 1);
+        let (l, r) = (fill - fill / 2, fill / 2);
+        format!("{}{name}{}▶", "─".repeat(l), "─".repeat(r))
+    }
+
+    /// An arrow to the left across the gap with `name` on it.
+    fn to_left(&self, name: &str) -> String {
+        let fill = self.between().saturating_sub(name.width() + 1);
+        let (l, r) = (fill / 2, fill - fill / 2);
+        format!("◀{}{name}{}", "─".repeat(l), "─".repeat(r))
+    }
+}
 
 fn pick(lang: Lang, en: &'static str, ja: &'static str) -> &'static str {
     match lang {
@@ -258,27 +334,37 @@ fn pick(lang: Lang, en: &'static str, ja: &'static str) -> &'static str {
 }
 
 /// Chapter 1: the path of one message, a stage at a time.
-fn mail_path(lang: Lang) -> Canvas {
+fn mail_path(lang: Lang, g: &Geo) -> Canvas {
     let t = |en, ja| pick(lang, en, ja);
-    let mut c = Canvas::new();
+    let mut c = Canvas::new(g.width);
     c.stage(1);
-    c.boxed(0, LEFT, INNER, &[t("sender's PC", "送信者のPC")]);
+    c.boxed(0, 0, g.inner, &[t("sender's PC", "送信者のPC")]);
     c.stage(2);
-    c.put(1, GAP, "──SMTP─▶", Kind::Edge);
-    c.boxed(0, RIGHT, INNER, &[t("SMTP server MTA", "SMTPサーバのMTA")]);
+    c.put(1, g.gap, &g.to_right("SMTP"), Kind::Edge);
+    c.boxed(
+        0,
+        g.right,
+        g.inner,
+        &[t("SMTP server MTA", "SMTPサーバのMTA")],
+    );
     c.stage(3);
-    c.down(2, RIGHT_MID, "┬▼");
-    c.boxed(4, RIGHT, INNER, &[t("spool", "スプール")]);
+    c.down(2, g.right_mid, "┬▼");
+    c.boxed(4, g.right, g.inner, &[t("spool", "スプール")]);
     // The retry loop: out of the spool, back into it when the destination
     // does not answer.
     c.stage(4);
-    c.down(6, RIGHT_MID, "┬│┤");
-    c.put(5, 21, "╭───▶", Kind::Edge);
-    c.down(6, 21, "││");
+    c.down(6, g.right_mid, "┬│┤");
+    c.put(
+        5,
+        g.retry,
+        &format!("╭{}▶", "─".repeat(g.right - g.retry - 2)),
+        Kind::Edge,
+    );
+    c.down(6, g.retry, "││");
     c.put(
         8,
-        21,
-        &format!("╰{}", "─".repeat(RIGHT_MID - 22)),
+        g.retry,
+        &format!("╰{}", "─".repeat(g.right_mid - g.retry - 1)),
         Kind::Edge,
     );
     let notes = match lang {
@@ -299,30 +385,35 @@ fn mail_path(lang: Lang) -> Canvas {
         c.put(5 + i, 1, n, Kind::Note);
     }
     c.stage(5);
-    c.put(7, RIGHT_MID + 2, "MX", Kind::Label);
-    c.put(8, RIGHT_MID + 2, t("lookup", "検索"), Kind::Note);
-    c.down(9, RIGHT_MID, "▼");
-    c.boxed(10, RIGHT, INNER, &[t("destination MTA", "宛先のMTA")]);
+    c.put(7, g.right_mid + 2, "MX", Kind::Label);
+    c.put(8, g.right_mid + 2, t("lookup", "検索"), Kind::Note);
+    c.down(9, g.right_mid, "▼");
+    c.boxed(10, g.right, g.inner, &[t("destination MTA", "宛先のMTA")]);
     c.stage(6);
-    c.put(11, GAP, t("◀─store─", "◀─保存──"), Kind::Edge);
-    c.boxed(10, LEFT, INNER, &[t("mailbox", "メールボックス")]);
+    c.put(11, g.gap, &g.to_left(t("store", "保存")), Kind::Edge);
+    c.boxed(10, 0, g.inner, &[t("mailbox", "メールボックス")]);
     c.stage(7);
-    c.down(12, LEFT_MID, "┬│▼");
-    c.put(13, LEFT_MID + 2, "POP3", Kind::Label);
-    c.put(14, LEFT_MID + 2, t("port 110", "ポート110"), Kind::Note);
+    c.down(12, g.left_mid, "┬│▼");
+    c.put(13, g.left_mid + 2, "POP3", Kind::Label);
+    c.put(14, g.left_mid + 2, t("port 110", "ポート110"), Kind::Note);
     c.stage(8);
-    c.boxed(15, LEFT, INNER, &[t("mail reader", "メールソフト")]);
+    c.boxed(15, 0, g.inner, &[t("mail reader", "メールソフト")]);
     c
 }
 
 /// Chapter 2: which protocol carries each leg, with its port.
-fn protocols(lang: Lang) -> Canvas {
+fn protocols(lang: Lang, g: &Geo) -> Canvas {
     let t = |en, ja| pick(lang, en, ja);
-    let mut c = Canvas::new();
+    let mut c = Canvas::new(g.width);
     c.stage(1);
-    c.boxed(0, LEFT, INNER, &[t("sender's PC", "送信者のPC")]);
-    c.put(1, GAP, "──SMTP─▶", Kind::Edge);
-    c.boxed(0, RIGHT, INNER, &[t("SMTP server MTA", "SMTPサーバのMTA")]);
+    c.boxed(0, 0, g.inner, &[t("sender's PC", "送信者のPC")]);
+    c.put(1, g.gap, &g.to_right("SMTP"), Kind::Edge);
+    c.boxed(
+        0,
+        g.right,
+        g.inner,
+        &[t("SMTP server MTA", "SMTPサーバのMTA")],
+    );
     c.put(
         3,
         1,
@@ -330,56 +421,64 @@ fn protocols(lang: Lang) -> Canvas {
         Kind::Note,
     );
     c.stage(2);
-    c.down(2, RIGHT_MID, "┬│▼");
-    c.put(3, RIGHT_MID + 2, "SMTP", Kind::Label);
-    c.put(4, RIGHT_MID + 2, t("port 25", "ポート25"), Kind::Note);
-    c.boxed(5, RIGHT, INNER, &[t("destination MTA", "宛先のMTA")]);
+    c.down(2, g.right_mid, "┬│▼");
+    c.put(3, g.right_mid + 2, "SMTP", Kind::Label);
+    c.put(4, g.right_mid + 2, t("port 25", "ポート25"), Kind::Note);
+    c.boxed(5, g.right, g.inner, &[t("destination MTA", "宛先のMTA")]);
     c.stage(3);
-    c.down(7, RIGHT_MID, "┬▼");
-    c.boxed(9, RIGHT, INNER, &[t("mailbox", "メールボックス")]);
-    c.put(10, GAP, "◀─POP3──", Kind::Edge);
-    c.boxed(9, LEFT, INNER, &[t("reader's PC", "受信者のPC")]);
+    c.down(7, g.right_mid, "┬▼");
+    c.boxed(9, g.right, g.inner, &[t("mailbox", "メールボックス")]);
+    c.put(10, g.gap, &g.to_left("POP3"), Kind::Edge);
+    c.boxed(9, 0, g.inner, &[t("reader's PC", "受信者のPC")]);
     c.put(12, 1, t("POP3 port 110", "POP3 ポート110"), Kind::Note);
     c
 }
 
 /// Chapter 3: the whole path, then the last leg that this course guards.
-fn last_leg(lang: Lang) -> Canvas {
+fn last_leg(lang: Lang, g: &Geo) -> Canvas {
     let t = |en, ja| pick(lang, en, ja);
-    let mut c = Canvas::new();
+    let mut c = Canvas::new(g.width);
     c.stage(1);
-    c.boxed(0, LEFT, INNER, &[t("sender's PC", "送信者のPC")]);
-    c.put(1, GAP, "──SMTP─▶", Kind::Edge);
-    c.boxed(0, RIGHT, INNER, &[t("SMTP server MTA", "SMTPサーバのMTA")]);
-    c.down(2, RIGHT_MID, "┬│▼");
-    c.put(3, RIGHT_MID + 2, "SMTP", Kind::Label);
-    c.boxed(5, RIGHT, INNER, &[t("destination MTA", "宛先のMTA")]);
-    c.down(7, RIGHT_MID, "┬▼");
+    c.boxed(0, 0, g.inner, &[t("sender's PC", "送信者のPC")]);
+    c.put(1, g.gap, &g.to_right("SMTP"), Kind::Edge);
+    c.boxed(
+        0,
+        g.right,
+        g.inner,
+        &[t("SMTP server MTA", "SMTPサーバのMTA")],
+    );
+    c.down(2, g.right_mid, "┬│▼");
+    c.put(3, g.right_mid + 2, "SMTP", Kind::Label);
+    c.boxed(5, g.right, g.inner, &[t("destination MTA", "宛先のMTA")]);
+    c.down(7, g.right_mid, "┬▼");
     c.again(2);
-    c.boxed(9, RIGHT, INNER, &[t("mailbox", "メールボックス")]);
-    c.put(10, GAP, "◀─POP3──", Kind::Edge);
-    c.boxed(9, LEFT, INNER, &[t("reader's PC", "受信者のPC")]);
+    c.boxed(9, g.right, g.inner, &[t("mailbox", "メールボックス")]);
+    c.put(10, g.gap, &g.to_left("POP3"), Kind::Edge);
+    c.boxed(9, 0, g.inner, &[t("reader's PC", "受信者のPC")]);
     c.stage(2);
-    c.put(11, GAP + 3, "▲", Kind::Warn);
+    // The warning points at the middle of the POP3 arrow.
+    let under = g.gap + g.between() / 2 - 1;
+    c.put(11, under, "▲", Kind::Warn);
     let note = match lang {
         Lang::En => ["The password crosses here", "on every check for mail."],
         Lang::Ja => ["メールを確かめるたびに", "パスワードがここを通る"],
     };
     c.frame(12, 7, 28, &note, Corners::Round, Kind::Warn);
-    c.put(12, GAP + 3, "┴", Kind::Warn);
+    c.put(12, under, "┴", Kind::Warn);
     c
 }
 
 /// Chapter 4: POP3 takes the mail to one PC; IMAP keeps it on the server
 /// for every device.
-fn pop_vs_imap(lang: Lang) -> Canvas {
+fn pop_vs_imap(lang: Lang, g: &Geo) -> Canvas {
     let t = |en, ja| pick(lang, en, ja);
-    let mut c = Canvas::new();
-    // Narrower boxes than the other diagrams, to leave room on the arrows
-    // for "ダウンロード" with a space either side.
-    let inner = 14;
+    let mut c = Canvas::new(g.width);
+    // Narrower boxes than the other diagrams, to leave room under the
+    // arrows for "ダウンロード" (with a space either side where there is
+    // room).
+    let inner = g.inner_pop;
     let devices = 12;
-    let right = WIDTH - devices - 2;
+    let right = g.width - devices - 2;
     let gap = inner + 2;
     let arrow = right - gap;
     c.stage(1);
@@ -391,7 +490,12 @@ fn pop_vs_imap(lang: Lang) -> Canvas {
     );
     c.boxed(1, 0, inner, &[t("mail server", "メールサーバ")]);
     let label = t("download", "ダウンロード");
-    c.put(3, gap + (arrow - label.width()) / 2, label, Kind::Label);
+    c.put(
+        3,
+        gap + arrow.saturating_sub(label.width()) / 2,
+        label,
+        Kind::Label,
+    );
     c.put(2, gap, &format!("{}▶", "─".repeat(arrow - 1)), Kind::Edge);
     c.boxed(1, right, devices, &["PC", t("keeps mail", "ここに保存")]);
     c.put(
@@ -456,6 +560,8 @@ mod tests {
         Diagram::PopVsImap,
     ];
 
+    const FULL: u16 = WIDTH as u16;
+
     fn theme() -> Theme {
         Theme::new(ThemeName::Dark, false)
     }
@@ -489,7 +595,7 @@ mod tests {
             for d in ALL {
                 for lang in Lang::ALL {
                     for stage in 0..=d.stages() + 1 {
-                        for line in draw(d, stage, lang, &theme) {
+                        for line in draw(d, stage, lang, &theme, FULL) {
                             let s: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
                             assert!(s.width() <= WIDTH, "{d:?} {lang:?} {stage}: {s:?}");
                             assert!(line.width() <= WIDTH);
@@ -505,13 +611,13 @@ mod tests {
         let t = theme();
         for d in ALL {
             for lang in Lang::ALL {
-                let first = draw(d, 1, lang, &t);
-                let last = draw(d, d.stages(), lang, &t);
-                assert_eq!(draw(d, 0, lang, &t), first);
-                assert_eq!(draw(d, d.stages() + 1, lang, &t), last);
-                assert_eq!(draw(d, u32::MAX, lang, &t), last);
+                let first = draw(d, 1, lang, &t, FULL);
+                let last = draw(d, d.stages(), lang, &t, FULL);
+                assert_eq!(draw(d, 0, lang, &t, FULL), first);
+                assert_eq!(draw(d, d.stages() + 1, lang, &t, FULL), last);
+                assert_eq!(draw(d, u32::MAX, lang, &t, FULL), last);
                 for stage in 1..=d.stages() {
-                    assert_eq!(draw(d, stage, lang, &t).len(), last.len());
+                    assert_eq!(draw(d, stage, lang, &t, FULL).len(), last.len());
                 }
                 assert_ne!(text(&first), text(&last), "{d:?} {lang:?}");
             }
@@ -523,7 +629,7 @@ mod tests {
         // `frame` also checks, in debug builds, that every label fits.
         for d in ALL {
             for lang in Lang::ALL {
-                let s = text(&draw(d, d.stages(), lang, &theme()));
+                let s = text(&draw(d, d.stages(), lang, &theme(), FULL));
                 for (l, r) in [('┌', '┐'), ('└', '┘')] {
                     assert_eq!(
                         s.matches(l).count(),
@@ -549,12 +655,12 @@ mod tests {
             "メールソフト",
         ];
         for stage in 1..=8u32 {
-            let s = text(&draw(Diagram::MailPath, stage, Lang::Ja, &t));
+            let s = text(&draw(Diagram::MailPath, stage, Lang::Ja, &t, FULL));
             for (i, w) in words.iter().enumerate() {
                 assert_eq!(s.contains(w), i < stage as usize, "stage {stage}, {w}\n{s}");
             }
         }
-        let en = text(&draw(Diagram::MailPath, 8, Lang::En, &t));
+        let en = text(&draw(Diagram::MailPath, 8, Lang::En, &t, FULL));
         for w in [
             "sender's PC",
             "spool",
@@ -572,22 +678,22 @@ mod tests {
     fn the_newest_stage_is_highlighted() {
         let t = theme();
         let hot = t.accent.add_modifier(Modifier::BOLD);
-        let at3 = draw(Diagram::MailPath, 3, Lang::En, &t);
+        let at3 = draw(Diagram::MailPath, 3, Lang::En, &t, FULL);
         assert_eq!(style_of(&at3, "spool"), hot);
         assert_eq!(style_of(&at3, "sender's PC"), t.text);
-        let at4 = draw(Diagram::MailPath, 4, Lang::En, &t);
+        let at4 = draw(Diagram::MailPath, 4, Lang::En, &t, FULL);
         assert_eq!(style_of(&at4, "spool"), t.text);
         assert_eq!(style_of(&at4, "destination down"), hot);
-        let at5 = draw(Diagram::MailPath, 5, Lang::En, &t);
+        let at5 = draw(Diagram::MailPath, 5, Lang::En, &t, FULL);
         assert_eq!(style_of(&at5, "destination down"), t.dim);
     }
 
     #[test]
     fn protocols_name_their_ports() {
         let t = theme();
-        let s1 = text(&draw(Diagram::Protocols, 1, Lang::En, &t));
+        let s1 = text(&draw(Diagram::Protocols, 1, Lang::En, &t, FULL));
         assert!(s1.contains("587") && s1.contains("465") && !s1.contains("port 25"));
-        let s = text(&draw(Diagram::Protocols, 3, Lang::Ja, &t));
+        let s = text(&draw(Diagram::Protocols, 3, Lang::Ja, &t, FULL));
         for w in [
             "SMTP",
             "ポート25",
@@ -604,9 +710,9 @@ mod tests {
     fn the_last_leg_lights_up_with_its_warning() {
         let t = theme();
         let hot = t.accent.add_modifier(Modifier::BOLD);
-        let one = draw(Diagram::LastLeg, 1, Lang::En, &t);
+        let one = draw(Diagram::LastLeg, 1, Lang::En, &t, FULL);
         assert!(!text(&one).contains("password"));
-        let two = draw(Diagram::LastLeg, 2, Lang::En, &t);
+        let two = draw(Diagram::LastLeg, 2, Lang::En, &t, FULL);
         assert!(text(&two).contains("password crosses"));
         assert_eq!(style_of(&two, "mailbox"), hot);
         assert_eq!(style_of(&two, "reader's PC"), hot);
@@ -616,18 +722,68 @@ mod tests {
             style_of(&two, "password"),
             t.err.add_modifier(Modifier::BOLD)
         );
-        let ja = text(&draw(Diagram::LastLeg, 2, Lang::Ja, &t));
+        let ja = text(&draw(Diagram::LastLeg, 2, Lang::Ja, &t, FULL));
         assert!(ja.contains("パスワード"), "{ja}");
     }
 
     #[test]
     fn pop_then_imap_with_their_ports() {
         let t = theme();
-        let one = text(&draw(Diagram::PopVsImap, 1, Lang::En, &t));
+        let one = text(&draw(Diagram::PopVsImap, 1, Lang::En, &t, FULL));
         assert!(one.contains("110") && one.contains("995") && !one.contains("IMAP"));
-        let two = text(&draw(Diagram::PopVsImap, 2, Lang::Ja, &t));
+        let two = text(&draw(Diagram::PopVsImap, 2, Lang::Ja, &t, FULL));
         for w in ["POP3", "IMAP", "143", "993", "スマホ", "サーバに残る"] {
             assert!(two.contains(w), "{w}\n{two}");
         }
+    }
+
+    /// What a drawing says: its letters, digits and other characters of
+    /// words, in order of rows, without the lines and arrows.
+    fn words(lines: &[Line<'_>]) -> Vec<char> {
+        let mut chars: Vec<char> = text(lines)
+            .chars()
+            .filter(|c| {
+                !c.is_whitespace() && !('\u{2500}'..='\u{259f}').contains(c) && !"▶◀▲▼".contains(*c)
+            })
+            .collect();
+        chars.sort_unstable();
+        chars
+    }
+
+    #[test]
+    fn at_40_columns_every_stage_fits_and_says_everything_the_full_one_does() {
+        let t = theme();
+        for d in ALL {
+            for lang in Lang::ALL {
+                for stage in 1..=d.stages() {
+                    let narrow = draw(d, stage, lang, &t, 40);
+                    for line in &narrow {
+                        let s: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+                        assert!(s.width() <= NARROW, "{d:?} {lang:?} {stage}: {s:?}");
+                    }
+                    let full = draw(d, stage, lang, &t, FULL);
+                    assert_eq!(
+                        words(&narrow),
+                        words(&full),
+                        "{d:?} {lang:?} {stage}: words lost\n{}\n{}",
+                        text(&narrow),
+                        text(&full)
+                    );
+                    assert_eq!(narrow.len(), full.len(), "{d:?} {lang:?} {stage}");
+                }
+                // The boxes are still closed: every corner has its
+                // partner (a drawing cut at the edge loses the right-hand
+                // ones).
+                let s = text(&draw(d, d.stages(), lang, &t, 40));
+                for (l, r) in [('┌', '┐'), ('└', '┘')] {
+                    assert_eq!(s.matches(l).count(), s.matches(r).count(), "{s}");
+                }
+            }
+        }
+        // Any width below the full one gets the narrow drawing.
+        assert_eq!(
+            text(&draw(Diagram::MailPath, 8, Lang::Ja, &t, 43)),
+            text(&draw(Diagram::MailPath, 8, Lang::Ja, &t, 40))
+        );
     }
 }

@@ -2,9 +2,11 @@
 //! the words the help shows for it, in one table.
 //!
 //! [`App::action_for_key`] looks keys up in [`BINDINGS`] and nothing else,
-//! and the `?` help, the menu's hints and the chapter list's title are made
-//! from the same rows, so what the help says and what a key does cannot
-//! drift apart.
+//! and the `?` help and the menu's hints are made from the same rows, so
+//! what the help says and what a key does cannot drift apart. A row names
+//! its words by catalogue id (`assets/i18n/*/help.ftl`); they are worded
+//! when drawn, in the learner's language. The lesson pane's key line and
+//! the chapter list's title name their keys through the constants below.
 //!
 //! Typing comes first. A letter that has no key of its own is always the
 //! start of a command, so outside the input line it moves focus there and
@@ -20,6 +22,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::app::{Action, App, Focus};
 use super::lesson::Place;
+use crate::lang::Lang;
 
 /// Where a binding applies. The screen is in one of these at a time, apart
 /// from [`Context::Always`] and [`Context::Screen`], which come before the
@@ -47,18 +50,24 @@ pub enum Context {
 }
 
 impl Context {
-    /// The heading of this context's rows in the help.
-    pub fn heading(self) -> &'static str {
+    /// The catalogue id of this context's heading in the help; contexts
+    /// that share a heading share its id.
+    pub fn heading_id(self) -> &'static str {
         match self {
-            Context::Always | Context::Screen => "anywhere",
-            Context::Help => "in this help",
-            Context::List => "in the list of chapters",
-            Context::Menu => "in the scenario menu",
-            Context::Search => "typing a search",
-            Context::Typing => "on the input line (pop3>)",
-            Context::Lesson => "in the lesson pane",
-            Context::Panes => "in the panes (input line not focused)",
+            Context::Always | Context::Screen => "help-heading-anywhere",
+            Context::Help => "help-heading-help",
+            Context::List => "help-heading-list",
+            Context::Menu => "help-heading-menu",
+            Context::Search => "help-heading-search",
+            Context::Typing => "help-heading-typing",
+            Context::Lesson => "help-heading-lesson",
+            Context::Panes => "help-heading-panes",
         }
+    }
+
+    /// The heading of this context's rows in the help, in `lang`.
+    pub fn heading(self, lang: Lang) -> String {
+        crate::i18n::tr(lang, self.heading_id())
     }
 }
 
@@ -92,8 +101,10 @@ impl Key {
         }
     }
 
-    /// How the help writes the key.
-    pub fn name(self) -> String {
+    /// How the help writes the key in `lang`. Keys are named as their
+    /// keycaps are printed, in every language; only the classes of keys
+    /// are words.
+    pub fn name(self, lang: Lang) -> String {
         match self {
             Key::Code(code) => match code {
                 KeyCode::Char(' ') => "Space".into(),
@@ -119,8 +130,8 @@ impl Key {
             // key column at 80 columns.
             Key::Ctrl(c) => format!("^{}", c.to_ascii_uppercase()),
             Key::Capital => "A–Z".into(),
-            Key::AnyChar => "any character".into(),
-            Key::AnyOther => "any other key".into(),
+            Key::AnyChar => crate::tr!(lang, "help-key-any-char"),
+            Key::AnyOther => crate::tr!(lang, "help-key-any-other"),
         }
     }
 }
@@ -133,7 +144,9 @@ pub struct Binding {
     pub context: Context,
     /// The keys, in the order the help names them.
     pub keys: &'static [Key],
-    /// What the help says they do.
+    /// What the help says they do: the id of a message in
+    /// `assets/i18n/*/help.ftl`, worded when the help is drawn so that it
+    /// follows the learner's language.
     pub help: &'static str,
     /// The action for the key pressed, given the screen.
     pub act: fn(&App, &KeyEvent) -> Option<Action>,
@@ -177,7 +190,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Always,
         keys: &[Key::Ctrl('c')],
-        help: "quit, from anywhere",
+        help: "help-quit-anywhere",
         act: |_, _| Some(Action::Quit),
     },
     // The help overlay.
@@ -191,7 +204,7 @@ pub const BINDINGS: &[Binding] = &[
             k(KeyCode::PageUp),
             k(KeyCode::PageDown),
         ],
-        help: "scroll the help",
+        help: "help-help-scroll",
         act: |_, key| {
             Some(Action::HelpScroll(match key.code {
                 KeyCode::Down | KeyCode::Char('j') => 1,
@@ -204,14 +217,14 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Help,
         keys: &[Key::AnyOther],
-        help: "close the help",
+        help: "help-help-close",
         act: |_, _| Some(Action::ToggleHelp),
     },
     // The list of chapters.
     Binding {
         context: Context::List,
         keys: &[k(KeyCode::Up), k(KeyCode::Down), c('k'), c('j')],
-        help: "choose a chapter",
+        help: "help-list-choose",
         act: |_, key| {
             Some(match key.code {
                 KeyCode::Up | KeyCode::Char('k') => Action::LessonListUp,
@@ -222,26 +235,26 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::List,
         keys: &[k(KeyCode::Enter), c(' ')],
-        help: "open it",
+        help: "help-list-open",
         act: |_, _| Some(Action::LessonListChoose),
     },
     Binding {
         context: Context::List,
         keys: &[k(KeyCode::Esc), c('q'), c(CHAPTERS)],
-        help: "close the list",
+        help: "help-list-close",
         act: |_, _| Some(Action::LessonListClose),
     },
     Binding {
         context: Context::List,
         keys: &[c(LANGUAGE)],
-        help: "日本語 / English",
+        help: "help-list-lang",
         act: |_, _| Some(Action::LangToggle),
     },
     // The scenario menu.
     Binding {
         context: Context::Menu,
         keys: &[k(KeyCode::Up), k(KeyCode::Down), c('k'), c('j')],
-        help: "choose a row",
+        help: "help-menu-choose",
         act: |_, key| {
             Some(match key.code {
                 KeyCode::Up | KeyCode::Char('k') => Action::MenuUp,
@@ -252,7 +265,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Menu,
         keys: &[k(KeyCode::Left), k(KeyCode::Right), c('h'), c('l'), c(' ')],
-        help: "change it: the lab restarts with it",
+        help: "help-menu-change",
         act: |_, key| {
             Some(match key.code {
                 KeyCode::Left | KeyCode::Char('h') => Action::MenuLeft,
@@ -263,57 +276,57 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Menu,
         keys: &[c('r')],
-        help: "a fresh lab now",
+        help: "help-menu-apply",
         act: |_, _| Some(Action::MenuApply),
     },
     Binding {
         context: Context::Menu,
         keys: &[k(KeyCode::Enter), k(KeyCode::Esc), c('q'), c('s')],
-        help: "close; typing goes to the input line",
+        help: "help-menu-close",
         act: |_, _| Some(Action::MenuClose),
     },
     // Typing a search.
     Binding {
         context: Context::Search,
         keys: &[k(KeyCode::Enter)],
-        help: "search: jump to the newest match",
+        help: "help-search-submit",
         act: |_, _| Some(Action::SearchSubmit),
     },
     Binding {
         context: Context::Search,
         keys: &[k(KeyCode::Esc)],
-        help: "forget the search",
+        help: "help-search-cancel",
         act: |_, _| Some(Action::SearchCancel),
     },
     Binding {
         context: Context::Search,
         keys: &[k(KeyCode::Backspace)],
-        help: "delete the last character",
+        help: "help-search-backspace",
         act: |_, _| Some(Action::SearchBackspace),
     },
     Binding {
         context: Context::Search,
         keys: &[Key::AnyChar],
-        help: "type what to find",
+        help: "help-search-type",
         act: |_, key| Some(Action::SearchChar(ch(key))),
     },
     // Any pane, typing or not.
     Binding {
         context: Context::Screen,
         keys: &[k(KeyCode::F(1))],
-        help: "this help",
+        help: "help-screen-help",
         act: |_, _| Some(Action::ToggleHelp),
     },
     Binding {
         context: Context::Screen,
         keys: &[k(KeyCode::BackTab)],
-        help: "previous pane",
+        help: "help-prev-pane",
         act: |_, _| Some(Action::FocusPrev),
     },
     Binding {
         context: Context::Screen,
         keys: &[k(KeyCode::PageUp), k(KeyCode::PageDown)],
-        help: "scroll the focused pane by half a screen",
+        help: "help-screen-half-page",
         act: |app, key| {
             Some(if key.code == KeyCode::PageUp {
                 Action::ScrollUp(half_page(app))
@@ -326,13 +339,13 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Typing,
         keys: &[k(KeyCode::Enter)],
-        help: "send the command",
+        help: "help-typing-send",
         act: |_, _| Some(Action::InputSubmit),
     },
     Binding {
         context: Context::Typing,
         keys: &[k(KeyCode::Esc), Key::Ctrl('u')],
-        help: "leave the input line: single keys work as commands",
+        help: "help-typing-leave",
         act: |_, _| Some(Action::InputLeave),
     },
     Binding {
@@ -345,7 +358,7 @@ pub const BINDINGS: &[Binding] = &[
             Key::Ctrl('a'),
             Key::Ctrl('e'),
         ],
-        help: "move the cursor",
+        help: "help-typing-cursor",
         act: |_, key| {
             Some(match key.code {
                 KeyCode::Left => Action::InputLeft,
@@ -358,7 +371,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Typing,
         keys: &[k(KeyCode::Backspace), k(KeyCode::Delete)],
-        help: "delete before / under the cursor",
+        help: "help-typing-delete",
         act: |_, key| {
             Some(if key.code == KeyCode::Backspace {
                 Action::InputBackspace
@@ -370,7 +383,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Typing,
         keys: &[k(KeyCode::Up), k(KeyCode::Down)],
-        help: "command history",
+        help: "help-typing-history",
         act: |_, key| {
             Some(if key.code == KeyCode::Up {
                 Action::HistoryPrev
@@ -382,7 +395,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Typing,
         keys: &[k(KeyCode::Tab)],
-        help: "complete the command; on an empty line, next pane",
+        help: "help-typing-tab",
         act: |app, _| {
             let w = app.input.trim_start();
             Some(if w.is_empty() || w.contains(' ') {
@@ -397,7 +410,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Typing,
         keys: &[c(']'), c('[')],
-        help: "next / previous lesson step, on an empty line",
+        help: "help-typing-lesson",
         act: |app, key| {
             (app.input.is_empty() && app.lesson.open).then(|| {
                 if key.code == KeyCode::Char(']') {
@@ -411,14 +424,14 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Typing,
         keys: &[Key::AnyChar],
-        help: "type a POP3 command: USER alice, STAT, RETR 1…",
+        help: "help-typing-type",
         act: |_, key| Some(Action::InputChar(ch(key))),
     },
     // The lesson pane, before the pane keys.
     Binding {
         context: Context::Lesson,
         keys: &[c('1'), c('2'), c('3'), c('4')],
-        help: "answer the quiz question",
+        help: "help-lesson-answer",
         act: |app, key| match app.lesson.place {
             Place::Quiz(_) => Some(Action::QuizAnswer(usize::from(ch(key) as u8 - b'1'))),
             _ => None,
@@ -427,56 +440,56 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Lesson,
         keys: &[k(KeyCode::Enter)],
-        help: "next lesson step or question",
+        help: "help-lesson-next",
         act: |_, _| Some(Action::LessonNext),
     },
     // The panes, with the input line not focused.
     Binding {
         context: Context::Panes,
         keys: &[Key::Capital],
-        help: "start typing a command: focus moves to the input line",
+        help: "help-panes-capital",
         act: |_, key| Some(Action::TypeInto(ch(key))),
     },
     Binding {
         context: Context::Panes,
         keys: FREE_LETTERS,
-        help: "the same, for these letters (dele, top, user, uidl…)",
+        help: "help-panes-free",
         act: |_, key| Some(Action::TypeInto(ch(key))),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('i'), k(KeyCode::Enter)],
-        help: "type a POP3 command in the client pane",
+        help: "help-panes-input",
         act: |_, _| Some(Action::InputEnter),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('q')],
-        help: "quit",
+        help: "help-panes-quit",
         act: |_, _| Some(Action::Quit),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('?')],
-        help: "this help; any key closes it",
+        help: "help-panes-help",
         act: |_, _| Some(Action::ToggleHelp),
     },
     Binding {
         context: Context::Panes,
         keys: &[k(KeyCode::Tab), c('l'), k(KeyCode::Right)],
-        help: "next pane",
+        help: "help-next-pane",
         act: |_, _| Some(Action::FocusNext),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('h'), k(KeyCode::Left)],
-        help: "previous pane",
+        help: "help-prev-pane",
         act: |_, _| Some(Action::FocusPrev),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('1'), c('2'), c('3'), c('4'), c('5')],
-        help: "focus client, server, eavesdropper, TLS, lesson",
+        help: "help-panes-focus",
         act: |app, key| {
             Some(Action::FocusPane(match ch(key) {
                 '1' => Focus::Client,
@@ -491,7 +504,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Panes,
         keys: &[k(KeyCode::Up), k(KeyCode::Down), c('k'), c('j')],
-        help: "scroll the focused pane",
+        help: "help-panes-scroll",
         act: |_, key| {
             Some(match key.code {
                 KeyCode::Up | KeyCode::Char('k') => Action::ScrollUp(1),
@@ -502,25 +515,25 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Panes,
         keys: &[c('g'), k(KeyCode::Home)],
-        help: "oldest lines",
+        help: "help-panes-top",
         act: |_, _| Some(Action::ScrollTop),
     },
     Binding {
         context: Context::Panes,
         keys: &[k(KeyCode::End)],
-        help: "newest lines, following new ones",
+        help: "help-panes-bottom",
         act: |_, _| Some(Action::ScrollBottom),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('z')],
-        help: "zoom the focused pane",
+        help: "help-panes-zoom",
         act: |_, _| Some(Action::ToggleZoom),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('/'), c('n')],
-        help: "search the focused pane; next older match",
+        help: "help-panes-search",
         act: |_, key| {
             Some(if ch(key) == '/' {
                 Action::SearchOpen
@@ -532,7 +545,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Panes,
         keys: &[k(KeyCode::Esc)],
-        help: "stop the password search; clear the search",
+        help: "help-panes-esc",
         act: |app, _| {
             Some(if app.cracking() {
                 Action::StopCrack
@@ -544,43 +557,43 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Panes,
         keys: &[c('v')],
-        help: "eavesdropper view: text, hex, records",
+        help: "help-panes-view",
         act: |_, _| Some(Action::CycleWireView),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('s')],
-        help: "scenario: transport, login, client policies, attacker",
+        help: "help-panes-scenario",
         act: |_, _| Some(Action::MenuOpen),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('a')],
-        help: "log in the scenario's way (APOP, AUTH PLAIN too)",
+        help: "help-panes-login",
         act: |_, _| Some(Action::Login),
     },
     Binding {
         context: Context::Panes,
         keys: &[c(CRACK)],
-        help: "crack a captured APOP password offline; again or Esc stops",
+        help: "help-panes-crack",
         act: |_, _| Some(Action::Crack),
     },
     Binding {
         context: Context::Panes,
         keys: &[c(' ')],
-        help: "pause the wire and let one chunk cross",
+        help: "help-panes-step",
         act: |_, _| Some(Action::Step),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('p')],
-        help: "pause the wire / let it flow",
+        help: "help-panes-pause",
         act: |_, _| Some(Action::TogglePause),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('>'), c('+'), c('='), c('-')],
-        help: "play one chunk at a time; faster, slower",
+        help: "help-panes-play",
         act: |_, key| {
             Some(match ch(key) {
                 '>' => Action::Play,
@@ -592,13 +605,13 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Panes,
         keys: &[c('r')],
-        help: "reset: a fresh lab, same scenario",
+        help: "help-panes-reset",
         act: |_, _| Some(Action::Reset),
     },
     Binding {
         context: Context::Panes,
         keys: &[c('c'), c(CHAPTERS)],
-        help: "lesson pane on/off; list of chapters",
+        help: "help-panes-lesson",
         act: |_, key| {
             Some(if ch(key) == 'c' {
                 Action::LessonToggle
@@ -610,7 +623,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Panes,
         keys: &[c(']'), c('[')],
-        help: "next / previous lesson step",
+        help: "help-panes-lesson-step",
         act: |_, key| {
             Some(if ch(key) == ']' {
                 Action::LessonNext
@@ -622,13 +635,13 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Panes,
         keys: &[c(LANGUAGE)],
-        help: "language: 日本語 / English",
+        help: "help-panes-lang",
         act: |_, _| Some(Action::LangToggle),
     },
     Binding {
         context: Context::Panes,
         keys: &[c(THEME)],
-        help: "theme: dark, light, high contrast",
+        help: "help-panes-theme",
         act: |_, _| Some(Action::CycleTheme),
     },
 ];
@@ -684,15 +697,15 @@ pub fn action_for(app: &App, key: &KeyEvent) -> Option<Action> {
     None
 }
 
-/// The help's rows for `context`: the keys as the help writes them, and
-/// what they do.
-pub fn rows(context: Context) -> impl Iterator<Item = (String, &'static str)> {
+/// The help's rows for `context` in `lang`: the keys as the help writes
+/// them, and what they do.
+pub fn rows(context: Context, lang: Lang) -> impl Iterator<Item = (String, String)> {
     BINDINGS
         .iter()
         .filter(move |b| b.context == context)
-        .map(|b| {
-            let keys: Vec<String> = b.keys.iter().map(|k| k.name()).collect();
-            (keys.join(" "), b.help)
+        .map(move |b| {
+            let keys: Vec<String> = b.keys.iter().map(|k| k.name(lang)).collect();
+            (keys.join(" "), crate::i18n::tr(lang, b.help))
         })
 }
 
@@ -705,3 +718,37 @@ pub const HELP_CONTEXTS: [Context; 5] = [
     Context::Lesson,
     Context::Typing,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows name their words by id, which the catalogue test cannot
+    /// see being used through `tr!`; so each is checked here.
+    #[test]
+    fn every_row_and_heading_is_worded_in_both_languages() {
+        let mut missing = Vec::new();
+        let ids = BINDINGS.iter().map(|b| b.help).chain(
+            [
+                Context::Always,
+                Context::Help,
+                Context::List,
+                Context::Menu,
+                Context::Search,
+                Context::Screen,
+                Context::Typing,
+                Context::Lesson,
+                Context::Panes,
+            ]
+            .map(Context::heading_id),
+        );
+        for id in ids {
+            for lang in Lang::ALL {
+                if !crate::i18n::has(lang, id) {
+                    missing.push(format!("{id} ({})", lang.code()));
+                }
+            }
+        }
+        assert_eq!(missing, Vec::<String>::new());
+    }
+}

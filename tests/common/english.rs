@@ -20,11 +20,19 @@ pub fn protocol_word(w: &str) -> bool {
             "wireshark",
             "tshark",
             "maildir",
+            // Keys, as their keycaps are printed.
             "tab",
+            "shift-tab",
             "esc",
             "enter",
             "space",
             "ctrl",
+            "backspace",
+            "del",
+            "home",
+            "end",
+            "pgup",
+            "pgdn",
         ]
         .contains(&w.to_ascii_lowercase().as_str())
 }

@@ -13,6 +13,7 @@ use ratatui::widgets::Widget;
 use super::{frame, overlay, render_scrolled, span};
 use crate::lesson::{Lang, Lesson, facts};
 use crate::tui::app::{App, Focus};
+use crate::tui::keys::{CHAPTERS, LANGUAGE};
 use crate::tui::lesson::Place;
 use crate::tui::theme::Theme;
 use crate::tui::{diagram, markdown};
@@ -27,51 +28,14 @@ pub struct LessonPane<'a> {
     pub focused: bool,
 }
 
-/// Words of the pane itself, in the lesson's language.
-struct Words {
-    chapter: fn(u32) -> String,
-    step: &'static str,
-    quiz: &'static str,
-    keys: &'static str,
-    intro_hint: &'static str,
-    end: &'static str,
-    right: &'static str,
-    wrong: &'static str,
-    /// Words an explanation may open with that already give the verdict;
-    /// then the label is left out rather than said twice.
-    right_own: &'static [&'static str],
-    wrong_own: &'static [&'static str],
-    none: &'static str,
-}
-
-fn words(lang: Lang) -> Words {
+/// Words an explanation may open with that already give the verdict
+/// (right, then wrong); then the label is left out rather than said twice.
+/// These are not words the pane writes but how the lessons' authors open
+/// an explanation, so they stay beside the rule that reads them.
+fn own_verdicts(lang: Lang) -> (&'static [&'static str], &'static [&'static str]) {
     match lang {
-        Lang::Ja => Words {
-            chapter: |n| format!("第{n}章"),
-            step: "ステップ",
-            quiz: "クイズ",
-            keys: "] 次へ  [ 戻る  e English  o 一覧",
-            intro_hint: "] を押すと最初のステップが始まります。",
-            end: "この章はここまでです。o で章の一覧を開けます。",
-            right: "正解",
-            wrong: "不正解",
-            right_own: &["正解"],
-            wrong_own: &["不正解"],
-            none: "レッスンがありません。",
-        },
-        Lang::En => Words {
-            chapter: |n| format!("Chapter {n}"),
-            step: "Step",
-            quiz: "Quiz",
-            keys: "] next  [ back  e 日本語  o list",
-            intro_hint: "Press ] to start the first step.",
-            end: "That is the end of this chapter. o opens the list of chapters.",
-            right: "right",
-            wrong: "not quite",
-            right_own: &["Right", "Correct"],
-            wrong_own: &["Not quite", "Wrong"],
-            none: "No lessons are loaded.",
-        },
+        Lang::Ja => (&["正解"], &["不正解"]),
+        Lang::En => (&["Right", "Correct"], &["Not quite", "Wrong"]),
     }
 }
 
@@ -106,16 +70,21 @@ fn md(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
 /// starts (intro first).
 fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Place, usize)>) {
     let v = &app.lesson;
-    let w = words(v.lang);
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut anchors = vec![(Place::Intro, 0)];
     let Some(l) = v.current() else {
-        out.push(Line::from(span(w.none, theme.dim)));
+        out.push(Line::from(span(
+            crate::tr!(v.lang, "lesson-none"),
+            theme.dim,
+        )));
         return (out, anchors);
     };
-    let w = words(l.lang);
+    // Inside the chapter the pane's words are in the chapter's language,
+    // so a chapter that exists in one language only reads as one text
+    // (a note above it says so).
+    let lang = l.lang;
     // The title wraps like any text, with the chapter's number in front.
-    let number = (w.chapter)(l.chapter);
+    let number = crate::tr!(lang, "lesson-chapter", n = l.chapter);
     let mut title = wrapped(
         &format!("{number} {}", l.title),
         width,
@@ -127,14 +96,19 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
     }
     out.extend(title);
     if let Some(note) = crate::lesson::set::only_in_note(l.lang, v.lang) {
-        out.extend(wrapped(note, width, theme.dim, theme));
+        out.extend(wrapped(&note, width, theme.dim, theme));
     }
     out.extend(md(&format!("*{}*", l.question), width, theme));
     out.push(Line::default());
     out.extend(md(&l.body, width, theme));
     if v.place == Place::Intro {
         out.push(Line::default());
-        out.extend(wrapped(w.intro_hint, width, theme.key, theme));
+        out.extend(wrapped(
+            &crate::tr!(lang, "lesson-intro-hint"),
+            width,
+            theme.key,
+            theme,
+        ));
     }
     let (steps_shown, quiz_shown) = match v.place {
         Place::Intro => (0, 0),
@@ -152,7 +126,10 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
         let head_style = if current { theme.selected } else { theme.dim };
         out.push(Line::from(vec![
             span(
-                format!(" {} {}/{} ", w.step, i + 1, l.steps.len()),
+                format!(
+                    " {} ",
+                    crate::tr!(lang, "lesson-step", n = i + 1, total = l.steps.len())
+                ),
                 head_style,
             ),
             span(if done { " ✓" } else { "" }, theme.good),
@@ -189,14 +166,17 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
         }
         if current && let Some((d, stage)) = v.diagram() {
             out.push(Line::default());
-            out.extend(diagram::draw(d, stage, l.lang, theme));
+            out.extend(diagram::draw(d, stage, l.lang, theme, width));
         }
     }
     for (q, question) in l.quiz.iter().enumerate().take(quiz_shown) {
         out.push(Line::default());
         anchors.push((Place::Quiz(q), out.len()));
         out.push(Line::from(span(
-            format!(" {} {}/{} ", w.quiz, q + 1, l.quiz.len()),
+            format!(
+                " {} ",
+                crate::tr!(lang, "lesson-quiz", n = q + 1, total = l.quiz.len())
+            ),
             if v.place == Place::Quiz(q) {
                 theme.selected
             } else {
@@ -235,7 +215,7 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
         if let Some(c) = chosen {
             let right = c == question.answer;
             let why = question.explain.get(c).cloned().unwrap_or_default();
-            out.extend(indented(verdict(&w, right, &why, width, theme), 2));
+            out.extend(indented(verdict(lang, right, &why, width, theme), 2));
             if !right && let Some(right) = question.explain.get(question.answer) {
                 out.extend(indented(
                     md(right, width.saturating_sub(2).max(1), theme)
@@ -254,7 +234,8 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
     };
     if at_end {
         out.push(Line::default());
-        out.extend(wrapped(w.end, width, theme.key, theme));
+        let end = crate::tr!(lang, "lesson-end", list = CHAPTERS);
+        out.extend(wrapped(&end, width, theme.key, theme));
     }
     (out, anchors)
 }
@@ -265,11 +246,12 @@ fn build(app: &App, theme: &Theme, width: u16) -> (Vec<Line<'static>>, Vec<(Plac
 /// its end. An explanation that opens with its own verdict ("Right.",
 /// 「正解です。」) keeps its words and only that word is coloured: a label
 /// in front of it would say the verdict twice.
-fn verdict(w: &Words, right: bool, why: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+fn verdict(lang: Lang, right: bool, why: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let (right_own, wrong_own) = own_verdicts(lang);
     let (label, own, style) = if right {
-        (w.right, w.right_own, theme.good)
+        (crate::tr!(lang, "lesson-right"), right_own, theme.good)
     } else {
-        (w.wrong, w.wrong_own, theme.err)
+        (crate::tr!(lang, "lesson-wrong"), wrong_own, theme.err)
     };
     let (text, head) = match own.iter().find(|word| why.starts_with(**word)) {
         Some(word) => (why.to_string(), word.chars().count()),
@@ -374,14 +356,21 @@ impl Widget for &LessonPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
         let v = &app.lesson;
-        let w = words(v.lang);
+        let lang = v.lang;
         let where_ = match (v.current(), v.place) {
-            (Some(l), Place::Step(s)) => format!(" · {} {}/{}", w.step, s + 1, l.steps.len()),
-            (Some(l), Place::Quiz(q)) => format!(" · {} {}/{}", w.quiz, q + 1, l.quiz.len()),
+            (Some(l), Place::Step(s)) => format!(
+                " · {}",
+                crate::tr!(lang, "lesson-step", n = s + 1, total = l.steps.len())
+            ),
+            (Some(l), Place::Quiz(q)) => format!(
+                " · {}",
+                crate::tr!(lang, "lesson-quiz", n = q + 1, total = l.quiz.len())
+            ),
             _ => String::new(),
         };
+        let keys = crate::tr!(lang, "lesson-keys", lang = LANGUAGE, list = CHAPTERS);
         let block = frame(app, t, Focus::Lesson, self.focused, &where_)
-            .title_bottom(span(format!(" {} ", w.keys), t.dim));
+            .title_bottom(span(format!(" {keys} "), t.dim));
         let inner = block.inner(area);
         block.render(area, buf);
         let lines = lines(app, t, inner.width);
@@ -412,7 +401,12 @@ fn progress_note(app: &App, l: &Lesson) -> String {
     }
     if !l.quiz.is_empty() && !p.answers.is_empty() {
         let right = p.answers.iter().filter(|a| a.right).count();
-        parts.push(format!("quiz {right}/{}", l.quiz.len()));
+        parts.push(crate::tr!(
+            app.lesson.lang,
+            "lesson-list-quiz",
+            right = right,
+            total = l.quiz.len()
+        ));
     }
     parts.join(" · ")
 }
@@ -433,11 +427,8 @@ impl Widget for &LessonList<'_> {
                 span(format!("  {note}"), t.dim),
             ]));
         }
-        let title = match v.lang {
-            Lang::Ja => " 章の一覧 · ↑↓ Enter で開く · Esc 閉じる · e English ",
-            Lang::En => " chapters · ↑↓ Enter opens · Esc closes · e 日本語 ",
-        };
-        overlay(area, buf, t, 90, title, lines);
+        let title = crate::tr!(v.lang, "lesson-list-title", lang = LANGUAGE);
+        overlay(area, buf, t, 90, &format!(" {title} "), lines);
     }
 }
 
@@ -491,27 +482,25 @@ mod tests {
     #[test]
     fn the_verdict_is_coloured_and_said_once() {
         let t = theme();
-        let en = words(Lang::En);
         // An explanation with its own verdict keeps it, coloured, and gets
         // no label in front.
-        let lines = verdict(&en, true, "Right. PASS carries it.", 40, &t);
+        let lines = verdict(Lang::En, true, "Right. PASS carries it.", 40, &t);
         assert_eq!(text(&lines), "Right. PASS carries it.");
         let head = &lines[0].spans[0];
         assert_eq!(head.content, "Right");
         assert_eq!(head.style.fg, t.good.fg);
         // One without gets the label, in the verdict's colour, and the
         // explanation's own first word keeps its style.
-        let lines = verdict(&en, false, "USER carries the name only.", 40, &t);
+        let lines = verdict(Lang::En, false, "USER carries the name only.", 40, &t);
         assert_eq!(text(&lines), "not quite: USER carries the name only.");
         let head = &lines[0].spans[0];
         assert_eq!(head.content, "not quite:");
         assert_eq!(head.style.fg, t.err.fg);
         assert_ne!(lines[0].spans[1].style.fg, t.err.fg);
         // Japanese: 「正解です。」 is the verdict itself.
-        let ja = words(Lang::Ja);
-        let lines = verdict(&ja, true, "正解です。MX を引きます。", 40, &t);
+        let lines = verdict(Lang::Ja, true, "正解です。MX を引きます。", 40, &t);
         assert_eq!(text(&lines), "正解です。MX を引きます。");
-        let lines = verdict(&ja, false, "違います。", 40, &t);
+        let lines = verdict(Lang::Ja, false, "違います。", 40, &t);
         assert_eq!(text(&lines), "不正解: 違います。");
     }
 }

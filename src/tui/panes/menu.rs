@@ -45,7 +45,7 @@ impl Widget for &MenuOverlay<'_> {
         lines.push(Line::default());
         // The hints are the menu's rows of the key map, so they say what
         // the keys do.
-        for (keys, what) in keys::rows(Context::Menu) {
+        for (keys, what) in keys::rows(Context::Menu, self.app.lesson.lang) {
             lines.push(Line::from(vec![
                 span(format!("{keys}: "), t.key),
                 span(what, t.dim),
