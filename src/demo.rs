@@ -16,6 +16,7 @@ use crate::lab::{
     AttackEvent, ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side,
     TlsEvent, Trust, WireEvent, describe,
 };
+use crate::lang::Lang;
 use crate::pop3::server::ServerEvent;
 use crate::sanitize;
 use crate::wire::Direction;
@@ -71,6 +72,20 @@ pub struct DemoArgs {
     /// the built-in one, e.g. /usr/share/dict/words.
     #[arg(long, value_name = "FILE")]
     pub wordlist: Option<PathBuf>,
+    /// The transcript's language: ja or en (default from LANG).
+    #[arg(long, value_parser = ["ja", "en"])]
+    pub lang: Option<String>,
+}
+
+impl DemoArgs {
+    /// The transcript's language: `--lang`, else LANG's.
+    pub fn language(&self) -> Lang {
+        match self.lang.as_deref() {
+            Some("ja") => Lang::Ja,
+            Some(_) => Lang::En,
+            None => Lang::from_lang_env(std::env::var("LANG").ok().as_deref()),
+        }
+    }
 }
 
 /// The part of `demo --help` that says which commands the demo sends, built
@@ -158,7 +173,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
         s
     } else {
-        transcript(&events)
+        transcript(&events, args.language())
     };
     print!("{out}");
     // Under attack, a client that refuses or a session the attacker broke
@@ -185,9 +200,9 @@ async fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
     }
 }
 
-/// Render events as the annotated transcript.
-pub fn transcript(events: &[Event]) -> String {
-    let mut t = Transcript::default();
+/// Render events as the annotated transcript, in `lang`.
+pub fn transcript(events: &[Event], lang: Lang) -> String {
+    let mut t = Transcript::new(lang);
     let mut out = String::new();
     for e in events {
         out.push_str(&t.event(e));
@@ -198,16 +213,27 @@ pub fn transcript(events: &[Event]) -> String {
 
 /// The transcript built one event at a time, for a live view (`popscope
 /// proxy`) as well as for [`transcript`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Transcript {
+    lang: Lang,
     learned: Vec<(u64, String)>,
     verdicts: Vec<AttackEvent>,
 }
 
 impl Transcript {
+    /// A transcript in `lang`.
+    pub fn new(lang: Lang) -> Transcript {
+        Transcript {
+            lang,
+            learned: Vec::new(),
+            verdicts: Vec::new(),
+        }
+    }
+
     /// The lines for one event (possibly none).
     pub fn event(&mut self, e: &Event) -> String {
         let mut out = String::new();
+        let lang = self.lang;
         let learned = &mut self.learned;
         let verdicts = &mut self.verdicts;
         let ms = e.at.as_secs_f64() * 1000.0;
@@ -245,46 +271,29 @@ impl Transcript {
                     &format!("■ stopped: {}", error.as_deref().unwrap_or("failed")),
                 ),
             },
-            EventKind::Client(c) => match c {
-                ClientEvent::Connecting { addr, transport } => line(
-                    "client",
-                    &format!("connecting to {addr} (the tap), {transport}"),
-                ),
-                ClientEvent::Sent { line: l } => line("client", &format!("→ {l}")),
-                ClientEvent::Received {
-                    status, body_len, ..
-                } => {
-                    let more = body_len
-                        .map(|n| format!("  [+ {n} bytes of data]"))
-                        .unwrap_or_default();
-                    line("client", &format!("← {}{more}", clip(status, 90)))
+            EventKind::Client(c) => {
+                match c {
+                    ClientEvent::Sent { line: l } => line("client", &format!("→ {l}")),
+                    ClientEvent::Received {
+                        status,
+                        text,
+                        body_len,
+                        ..
+                    } => {
+                        let more = body_len
+                            .map(|n| format!("  {}", describe::body_size(n, lang)))
+                            .unwrap_or_default();
+                        line(
+                            "client",
+                            &format!("← {}{more}", clip(&status.line(text), 90)),
+                        )
+                    }
+                    _ => {}
                 }
-                ClientEvent::TlsEstablished {
-                    summary,
-                    chain,
-                    verification,
-                } => {
-                    let cert = chain
-                        .first()
-                        .map(|c| format!("certificate {} issued by {}", c.subject, c.issuer))
-                        .unwrap_or_else(|| "no certificate".into());
-                    line("client", &format!("TLS up: {summary}"));
-                    line("client", &format!("  {cert}; {verification}"));
+                for (_, text) in describe::client_lines(c, lang) {
+                    line("client", &text);
                 }
-                ClientEvent::TlsFailed { reason, .. } => {
-                    line("client", &format!("TLS FAILED: {reason}"))
-                }
-                ClientEvent::LoggedIn { user, method } => {
-                    line("client", &format!("logged in as {user} ({method})"))
-                }
-                ClientEvent::StlsLeftover { len, preview, kept } => {
-                    line("client", &describe::stls_leftover(*len, preview, *kept))
-                }
-                ClientEvent::Error { message } => line("client", &format!("ERROR: {message}")),
-                ClientEvent::StaysCleartext => {
-                    line("client", &format!("WARNING: {}", describe::STAYS_CLEARTEXT))
-                }
-            },
+            }
             EventKind::Server(s) => {
                 if let Some(text) = server_line(s) {
                     line("server", &text);

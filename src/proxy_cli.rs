@@ -60,7 +60,7 @@ pub async fn run(args: ProxyArgs) -> anyhow::Result<()> {
             .unwrap_or_default()
     );
     let _ = std::io::stdout().flush();
-    let mut transcript = Transcript::default();
+    let mut transcript = Transcript::new(crate::lang::Lang::En);
     loop {
         tokio::select! {
             e = rx.recv() => {

@@ -262,7 +262,9 @@ fn events_of_an_old_lab_are_ignored() {
     let stale = Event {
         at: Duration::ZERO,
         kind: popscope::lab::EventKind::Client(popscope::lab::ClientEvent::Error {
-            message: "old".into(),
+            problem: popscope::lab::ClientProblem::Other {
+                message: "old".into(),
+            },
         }),
     };
     app.update(Action::Lab(0, Box::new(stale)));
@@ -1407,7 +1409,9 @@ fn quiet_actions_do_not_cancel_a_redraw_still_owed() {
     let event = Event {
         at: Duration::ZERO,
         kind: popscope::lab::EventKind::Client(popscope::lab::ClientEvent::Error {
-            message: "news".into(),
+            problem: popscope::lab::ClientProblem::Other {
+                message: "news".into(),
+            },
         }),
     };
     app.update(Action::Lab(0, Box::new(event.clone())));
@@ -1466,8 +1470,8 @@ fn hostile_text_is_drawn_visibly() {
         Event {
             at,
             kind: EventKind::Client(ClientEvent::Received {
-                ok: true,
-                status: format!("+OK {nasty}"),
+                status: popscope::lab::Status::Ok,
+                text: nasty.to_string(),
                 body: None,
                 body_len: None,
             }),
@@ -1475,14 +1479,20 @@ fn hostile_text_is_drawn_visibly() {
         Event {
             at,
             kind: EventKind::Client(ClientEvent::TlsFailed {
-                reason: format!("certificate check failed: {nasty}"),
-                problem: None,
+                failure: popscope::lab::TlsFailure::Certificate {
+                    problem: popscope::tls::CertProblem::UnknownIssuer {
+                        issuer: Some(nasty.to_string()),
+                    },
+                },
             }),
         },
         Event {
             at,
             kind: EventKind::Client(ClientEvent::Error {
-                message: format!("-ERR {nasty}"),
+                problem: popscope::lab::ClientProblem::ErrReply {
+                    step: "STAT".into(),
+                    text: nasty.to_string(),
+                },
             }),
         },
     ];

@@ -7,6 +7,10 @@
 
 use crate::lang::Lang;
 use crate::pop3::server::ServerEvent;
+use crate::pop3::settings::{Transport, Trust};
+use crate::tls::CertProblem;
+
+use super::{ClientEvent, ClientProblem, TlsFailure};
 use crate::sanitize::visible;
 use crate::wire::pop3::Leak;
 use crate::wire::tls::{self as wtls, Handshake};
@@ -430,11 +434,16 @@ fn why_en(reason: &super::Why) -> String {
             "the server ran {text:?}, sent in cleartext by the attacker, as if the client had \
              sent it inside TLS"
         ),
-        W::ClientRefused { reason } => format!("the client refused: {reason}"),
-        W::CertificateRefused { reason } => {
-            format!("the client refused the attacker's certificate: {reason}")
+        W::ClientRefused { problem } => {
+            format!("the client refused: {}", client_problem(problem, Lang::En))
         }
-        W::ClientStopped { reason } => format!("the client stopped: {reason}"),
+        W::CertificateRefused { failure } => format!(
+            "the client refused the attacker's certificate: {}",
+            tls_failure(failure, Lang::En)
+        ),
+        W::ClientStopped { problem } => {
+            format!("the client stopped: {}", client_problem(problem, Lang::En))
+        }
         W::Discarded { by } if by.is_empty() => {
             "the injected bytes had no effect: they were discarded at the switch to TLS".into()
         }
@@ -499,11 +508,18 @@ fn why_ja(reason: &super::Why) -> String {
         W::InjectionRan { text } => format!(
             "攻撃者が平文で送った {text:?} を、サーバはクライアントが TLS の中で送ったかのように実行しました"
         ),
-        W::ClientRefused { reason } => format!("クライアントが拒否しました: {reason}"),
-        W::CertificateRefused { reason } => {
-            format!("クライアントは攻撃者の証明書を拒否しました: {reason}")
-        }
-        W::ClientStopped { reason } => format!("クライアントが止まりました: {reason}"),
+        W::ClientRefused { problem } => format!(
+            "クライアントが拒否しました: {}",
+            client_problem(problem, Lang::Ja)
+        ),
+        W::CertificateRefused { failure } => format!(
+            "クライアントは攻撃者の証明書を拒否しました: {}",
+            tls_failure(failure, Lang::Ja)
+        ),
+        W::ClientStopped { problem } => format!(
+            "クライアントが止まりました: {}",
+            client_problem(problem, Lang::Ja)
+        ),
         W::Discarded { by } if by.is_empty() => {
             "注入したバイトは効きませんでした: TLS へ切り替わるときに捨てられました".into()
         }
@@ -577,25 +593,242 @@ pub fn attack_name(a: crate::attack::Attack) -> &'static str {
     }
 }
 
-/// What a client not required to use TLS says when the server does not
-/// offer STLS ([`crate::lab::ClientEvent::StaysCleartext`]).
-pub const STAYS_CLEARTEXT: &str =
-    "the server does not offer STLS; going on in cleartext (require-TLS is off)";
+/// How a line of the client's story reads: news, good news (TLS up, a
+/// login) or bad news (a refusal, a warning). Each view picks its colours
+/// from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Neutral news.
+    Info,
+    /// Something went right.
+    Good,
+    /// A failure, a refusal or a warning.
+    Bad,
+}
 
-/// What the client did with bytes found after the server's `+OK` to STLS
-/// ([`crate::lab::ClientEvent::StlsLeftover`]).
-pub fn stls_leftover(len: usize, preview: &str, kept: bool) -> String {
-    let preview = visible(preview);
-    if kept {
-        format!(
-            "VULNERABLE CLIENT MODE: kept {len} bytes sent after +OK to STLS and reads them as \
-             if they came inside TLS: {preview:?}"
-        )
-    } else {
-        format!(
-            "discarded {len} bytes sent after +OK to STLS, before the handshake (RFC 2595 §4): \
-             {preview:?}"
-        )
+/// The client's event in `lang`, one entry per line, for the screen's
+/// client pane and `popscope demo`'s transcript alike. The lines the
+/// client sent and received are protocol text, which each view shows as
+/// it is: for those this gives nothing.
+pub fn client_lines(c: &ClientEvent, lang: Lang) -> Vec<(Tone, String)> {
+    match c {
+        ClientEvent::Sent { .. } | ClientEvent::Received { .. } => vec![],
+        ClientEvent::Connecting { addr, transport } => vec![(
+            Tone::Info,
+            crate::tr!(
+                lang,
+                "event-client-connecting",
+                addr = addr.to_string(),
+                transport = transport.name()
+            ),
+        )],
+        ClientEvent::TlsEstablished {
+            summary,
+            chain,
+            trust,
+            ..
+        } => {
+            let checked = trust_checked(trust, lang);
+            let cert = match chain.first() {
+                Some(c) => crate::tr!(
+                    lang,
+                    "event-client-certificate",
+                    subject = c.subject.as_str(),
+                    issuer = c.issuer.as_str(),
+                    checked = checked
+                ),
+                None => crate::tr!(lang, "event-client-no-certificate", checked = checked),
+            };
+            vec![
+                (
+                    Tone::Good,
+                    crate::tr!(lang, "event-client-tls-up", summary = summary.to_string()),
+                ),
+                (Tone::Good, cert),
+            ]
+        }
+        ClientEvent::TlsFailed { failure } => vec![(
+            Tone::Bad,
+            crate::tr!(
+                lang,
+                "event-client-tls-failed",
+                reason = tls_failure(failure, lang)
+            ),
+        )],
+        ClientEvent::LoggedIn { user, method } => vec![(
+            Tone::Good,
+            crate::tr!(
+                lang,
+                "event-client-logged-in",
+                user = user.as_str(),
+                method = method.name()
+            ),
+        )],
+        ClientEvent::StlsLeftover { len, preview, kept } => {
+            let preview = format!("{preview:?}");
+            let text = if *kept {
+                crate::tr!(
+                    lang,
+                    "event-client-leftover-kept",
+                    n = *len,
+                    preview = preview
+                )
+            } else {
+                crate::tr!(
+                    lang,
+                    "event-client-leftover-discarded",
+                    n = *len,
+                    preview = preview
+                )
+            };
+            vec![(Tone::Bad, text)]
+        }
+        ClientEvent::Error { problem } => vec![(
+            Tone::Bad,
+            crate::tr!(
+                lang,
+                "event-client-error",
+                problem = client_problem(problem, lang)
+            ),
+        )],
+        ClientEvent::StaysCleartext => {
+            vec![(Tone::Bad, crate::tr!(lang, "event-client-stays-cleartext"))]
+        }
+    }
+}
+
+/// "[+ 320 bytes of data]": how much body came with a reply, for a view
+/// that does not show the body itself.
+pub fn body_size(len: usize, lang: Lang) -> String {
+    crate::tr!(lang, "event-client-body-size", n = len)
+}
+
+/// What the client checked the server's certificate against, in `lang`.
+pub fn trust_checked(trust: &Trust, lang: Lang) -> String {
+    match trust {
+        Trust::LabCa => crate::tr!(lang, "event-client-checked-lab-ca"),
+        Trust::SystemRoots => crate::tr!(lang, "event-client-checked-system"),
+        Trust::CaFile(p) => crate::tr!(
+            lang,
+            "event-client-checked-file",
+            path = p.display().to_string()
+        ),
+        Trust::InsecureAcceptAny => crate::tr!(lang, "event-client-not-checked"),
+    }
+}
+
+/// Why a handshake failed, in `lang`.
+pub fn tls_failure(f: &TlsFailure, lang: Lang) -> String {
+    match f {
+        TlsFailure::Certificate { problem } => crate::tr!(
+            lang,
+            "event-tls-certificate-failed",
+            problem = cert_problem(problem, lang)
+        ),
+        TlsFailure::Handshake { message } => crate::tr!(
+            lang,
+            "event-tls-handshake-failed",
+            message = message.as_str()
+        ),
+    }
+}
+
+/// What was wrong with a certificate, in `lang`: its short name first
+/// (what to search for), then what it means here and what to do.
+pub fn cert_problem(p: &CertProblem, lang: Lang) -> String {
+    use crate::tls::utc_date;
+    match p {
+        CertProblem::UnknownIssuer { issuer: None } => {
+            crate::tr!(lang, "event-cert-unknown-issuer")
+        }
+        CertProblem::UnknownIssuer {
+            issuer: Some(issuer),
+        } => crate::tr!(
+            lang,
+            "event-cert-unknown-issuer-named",
+            issuer = issuer.as_str()
+        ),
+        CertProblem::NameMismatch {
+            expected,
+            presented,
+        } if presented.is_empty() => crate::tr!(
+            lang,
+            "event-cert-name-mismatch",
+            expected = expected.as_str()
+        ),
+        CertProblem::NameMismatch {
+            expected,
+            presented,
+        } => crate::tr!(
+            lang,
+            "event-cert-name-mismatch-listed",
+            expected = expected.as_str(),
+            names = presented.join(", ")
+        ),
+        CertProblem::Expired { not_after: Some(t) } => {
+            crate::tr!(lang, "event-cert-expired-on", date = utc_date(*t))
+        }
+        CertProblem::Expired { not_after: None } => crate::tr!(lang, "event-cert-expired"),
+        CertProblem::NotYetValid {
+            not_before: Some(t),
+        } => crate::tr!(lang, "event-cert-not-yet-valid-from", date = utc_date(*t)),
+        CertProblem::NotYetValid { not_before: None } => {
+            crate::tr!(lang, "event-cert-not-yet-valid")
+        }
+        CertProblem::CaUsedAsEndEntity => crate::tr!(lang, "event-cert-ca-as-server"),
+        CertProblem::EndEntityUsedAsCa => crate::tr!(lang, "event-cert-server-as-ca"),
+        CertProblem::BadSignature => crate::tr!(lang, "event-cert-bad-signature"),
+        CertProblem::UnsupportedAlgorithm => crate::tr!(lang, "event-cert-unsupported-algorithm"),
+        CertProblem::Revoked => crate::tr!(lang, "event-cert-revoked"),
+        CertProblem::WrongPurpose => crate::tr!(lang, "event-cert-wrong-purpose"),
+        CertProblem::BadEncoding => crate::tr!(lang, "event-cert-bad-encoding"),
+        CertProblem::ConstraintViolated => crate::tr!(lang, "event-cert-constraint-violated"),
+        CertProblem::Other { kind } => {
+            crate::tr!(lang, "event-cert-other", kind = kind.as_str())
+        }
+    }
+}
+
+/// Why the client stopped, in `lang`.
+pub fn client_problem(p: &ClientProblem, lang: Lang) -> String {
+    match p {
+        ClientProblem::TlsRequired {
+            transport: Transport::Plain,
+        } => crate::tr!(lang, "event-client-tls-required-plain"),
+        ClientProblem::TlsRequired { .. } => crate::tr!(lang, "event-client-tls-required-no-stls"),
+        ClientProblem::CleartextLogin { method } => crate::tr!(
+            lang,
+            "event-client-cleartext-login",
+            method = method.as_str()
+        ),
+        ClientProblem::UserRefused { text } => {
+            crate::tr!(lang, "event-client-user-refused", text = text.as_str())
+        }
+        ClientProblem::NoApopTimestamp => crate::tr!(lang, "event-client-no-apop-timestamp"),
+        ClientProblem::SaslNotOffered { mechanism } => crate::tr!(
+            lang,
+            "event-client-sasl-not-offered",
+            mechanism = mechanism.as_str()
+        ),
+        ClientProblem::StlsRefused { text } => {
+            crate::tr!(lang, "event-client-stls-refused", text = text.as_str())
+        }
+        ClientProblem::ErrReply { step, text } => crate::tr!(
+            lang,
+            "event-client-err-reply",
+            step = step.as_str(),
+            text = text.as_str()
+        ),
+        ClientProblem::Tls { failure } => tls_failure(failure, lang),
+        ClientProblem::TapFailed { conn, reason } => crate::tr!(
+            lang,
+            "event-client-tap-failed",
+            conn = *conn,
+            reason = reason.as_str()
+        ),
+        ClientProblem::Other { message } => {
+            crate::tr!(lang, "event-client-other", message = message.as_str())
+        }
     }
 }
 
@@ -711,9 +944,15 @@ mod attack_words_tests {
             },
             Why::ForgedReplyTaken { status: text() },
             Why::InjectionRan { text: text() },
-            Why::ClientRefused { reason: text() },
-            Why::CertificateRefused { reason: text() },
-            Why::ClientStopped { reason: text() },
+            Why::ClientRefused {
+                problem: crate::lab::ClientProblem::NoApopTimestamp,
+            },
+            Why::CertificateRefused {
+                failure: crate::lab::TlsFailure::Handshake { message: text() },
+            },
+            Why::ClientStopped {
+                problem: crate::lab::ClientProblem::NoApopTimestamp,
+            },
             Why::Discarded { by: vec![] },
             Why::Discarded {
                 by: vec![Side::Server, Side::Client],

@@ -15,8 +15,8 @@ pub mod proxy;
 mod stolen;
 
 pub use event::{
-    AttackEvent, ClientEvent, Event, EventKind, LabEvent, Means, Prize, Side, TlsEvent, Why,
-    WireEvent,
+    AttackEvent, ClientEvent, ClientProblem, Event, EventKind, LabEvent, Means, Prize, Side,
+    Status, TlsEvent, TlsFailure, TlsVersion, Why, WireEvent,
 };
 
 use std::collections::HashMap;
@@ -263,16 +263,19 @@ impl rustls::KeyLog for KeyLogEvents {
 /// Turns what the lab's client does into [`ClientEvent`]s.
 struct LabObserver {
     emit: Emitter,
-    /// How the certificate is checked, in words, for `TlsEstablished`.
-    verification: String,
+    /// What the certificate is checked against, for `TlsEstablished`:
+    /// the scenario's setting, with "the lab's CA" kept only when the lab
+    /// has one.
+    trust: Trust,
+    /// The transport the client is set to use, which is what a refusal
+    /// for want of TLS is about.
+    transport: Transport,
 }
 
 impl Observer for LabObserver {
     fn connecting(&self, addr: SocketAddr, transport: Transport) {
-        self.emit.client(ClientEvent::Connecting {
-            addr,
-            transport: transport.name().into(),
-        });
+        self.emit
+            .client(ClientEvent::Connecting { addr, transport });
     }
 
     fn sent(&self, shown: &str) {
@@ -283,17 +286,12 @@ impl Observer for LabObserver {
 
     fn received(&self, bounded: &BoundedReply) {
         let r = &bounded.reply;
-        let prefix = if r.continuation {
-            "+"
+        let status = if r.continuation {
+            Status::Continuation
         } else if r.ok {
-            "+OK"
+            Status::Ok
         } else {
-            "-ERR"
-        };
-        let status = if r.status_line.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix} {}", r.status_line)
+            Status::Err
         };
         // The client kept at most BODY_KEPT bytes of the body already.
         let body = r
@@ -301,8 +299,8 @@ impl Observer for LabObserver {
             .as_ref()
             .map(|b| String::from_utf8_lossy(b).into_owned());
         self.emit.client(ClientEvent::Received {
-            ok: r.ok || r.continuation,
             status,
+            text: r.status_line.clone(),
             body,
             body_len: bounded.body_len,
         });
@@ -316,25 +314,35 @@ impl Observer for LabObserver {
                 .iter()
                 .map(|d| summarize_certificate(d))
                 .collect(),
-            verification: self.verification.clone(),
+            version: TlsVersion::from_rustls_name(&info.summary.version),
+            trust: self.trust.clone(),
         });
     }
 
     fn tls_failed(&self, error: &ClientError) {
-        let problem = match error {
-            ClientError::Certificate { problem, .. } => Some(problem.clone()),
-            _ => None,
-        };
         self.emit.client(ClientEvent::TlsFailed {
-            reason: error.to_string(),
-            problem,
+            failure: tls_failure(error),
         });
     }
 
     fn refused(&self, error: &ClientError) {
-        self.emit.client(ClientEvent::Error {
-            message: error.to_string(),
-        });
+        let problem = match error {
+            ClientError::TlsRequired(_) => ClientProblem::TlsRequired {
+                transport: self.transport,
+            },
+            ClientError::CleartextLogin { method } => ClientProblem::CleartextLogin {
+                method: (*method).to_string(),
+            },
+            ClientError::UserRefused { text, .. } => {
+                ClientProblem::UserRefused { text: text.clone() }
+            }
+            ClientError::NoApopTimestamp => ClientProblem::NoApopTimestamp,
+            ClientError::SaslNotOffered { mechanism } => ClientProblem::SaslNotOffered {
+                mechanism: (*mechanism).to_string(),
+            },
+            other => client_problem(other),
+        };
+        self.emit.client(ClientEvent::Error { problem });
     }
 
     fn stays_cleartext(&self) {
@@ -348,6 +356,42 @@ impl Observer for LabObserver {
                 .into_owned(),
             kept,
         });
+    }
+}
+
+/// A failed handshake as a value: the certificate's problem when it was
+/// that, else the error's own text.
+fn tls_failure(error: &ClientError) -> TlsFailure {
+    match error {
+        ClientError::Certificate { problem, .. } => TlsFailure::Certificate {
+            problem: problem.clone(),
+        },
+        ClientError::Tls(e) => TlsFailure::Handshake {
+            message: e.to_string(),
+        },
+        other => TlsFailure::Handshake {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A client error that is not one of the client's own refusals, as a
+/// value: a failed handshake or -ERR typed, anything else with its text.
+fn client_problem(error: &ClientError) -> ClientProblem {
+    match error {
+        ClientError::Certificate { .. } | ClientError::Tls(_) => ClientProblem::Tls {
+            failure: tls_failure(error),
+        },
+        ClientError::ErrReply { command, text, .. } if command == "STLS" => {
+            ClientProblem::StlsRefused { text: text.clone() }
+        }
+        ClientError::ErrReply { command, text, .. } => ClientProblem::ErrReply {
+            step: command.clone(),
+            text: text.clone(),
+        },
+        other => ClientProblem::Other {
+            message: other.to_string(),
+        },
     }
 }
 
@@ -551,15 +595,11 @@ impl Lab {
             },
             other => other.clone(),
         };
-        let verification = match &scenario.verify {
-            Trust::LabCa if ca.is_some() => "verified against the lab's demo CA".to_string(),
-            Trust::LabCa | Trust::SystemRoots => {
-                "verified against the system's trusted CAs".to_string()
-            }
-            Trust::CaFile(p) => format!("verified against {}", p.display()),
-            Trust::InsecureAcceptAny => {
-                "NOT checked: --insecure accepts any certificate".to_string()
-            }
+        // What the client's events say the certificate was checked
+        // against: the lab's CA only where the lab has one of its own.
+        let checked_against = match &scenario.verify {
+            Trust::LabCa if ca.is_none() => Trust::SystemRoots,
+            other => other.clone(),
         };
         let prepared = if scenario.transport == Transport::Plain {
             None
@@ -582,7 +622,8 @@ impl Lab {
             .map_err(|_| LabError::setup_because(format!("{name:?} is not a valid server name")))?;
         let observer = Arc::new(LabObserver {
             emit: emit.clone(),
-            verification,
+            trust: checked_against,
+            transport: scenario.transport,
         });
         let settings = ClientSettings {
             transport: scenario.transport,
@@ -702,10 +743,7 @@ impl Lab {
         let session = self.session.as_mut().ok_or(LabError::NotConnected)?;
         match session.login(method, &user, &password).await {
             Ok(()) => {
-                self.emit.client(ClientEvent::LoggedIn {
-                    user,
-                    method: method.name().into(),
-                });
+                self.emit.client(ClientEvent::LoggedIn { user, method });
                 Ok(())
             }
             Err(e) => Err(self.client_failed(e, &format!("login as {user}"))),
@@ -728,7 +766,7 @@ impl Lab {
         .await;
         match result {
             Ok(bounded) => Ok(bounded.reply),
-            Err(e) => Err(self.fail(LabError::io(e))),
+            Err(e) => Err(self.fail(client_problem(&e), LabError::io(e))),
         }
     }
 
@@ -743,21 +781,27 @@ impl Lab {
             | ClientError::UserRefused { .. }
             | ClientError::NoApopTimestamp
             | ClientError::SaslNotOffered { .. } => LabError::Refused(e.to_string()),
-            ClientError::ErrReply { command, text, .. } if command == "STLS" => {
-                self.fail(LabError::Refused(format!("STLS refused: {text}")))
-            }
-            ClientError::ErrReply { text, .. } => self.fail(LabError::Err {
-                command: step.to_string(),
-                reply: format!("-ERR {text}"),
-            }),
-            other => self.fail(LabError::io(other)),
+            ClientError::ErrReply { command, text, .. } if command == "STLS" => self.fail(
+                ClientProblem::StlsRefused { text: text.clone() },
+                LabError::Refused(format!("STLS refused: {text}")),
+            ),
+            ClientError::ErrReply { text, .. } => self.fail(
+                ClientProblem::ErrReply {
+                    step: step.to_string(),
+                    text: text.clone(),
+                },
+                LabError::Err {
+                    command: step.to_string(),
+                    reply: format!("-ERR {text}"),
+                },
+            ),
+            other => self.fail(client_problem(&other), LabError::io(other)),
         }
     }
 
-    fn fail(&self, e: LabError) -> LabError {
-        self.emit.client(ClientEvent::Error {
-            message: e.to_string(),
-        });
+    /// Tell the client's failure as an event, and return the lab's error.
+    fn fail(&self, problem: ClientProblem, e: LabError) -> LabError {
+        self.emit.client(ClientEvent::Error { problem });
         e
     }
 
@@ -1095,7 +1139,7 @@ async fn pump(
             }
             TapEvent::Failed { conn, reason } => {
                 emit.now(EventKind::Client(ClientEvent::Error {
-                    message: format!("tap connection {conn}: {reason}"),
+                    problem: ClientProblem::TapFailed { conn, reason },
                 }));
             }
         }

@@ -307,7 +307,7 @@ fn tidy_general_name(presented: &str) -> String {
 
 /// A Unix time as `YYYY-MM-DD HH:MM UTC`, for certificate dates; written
 /// out here because nothing else in the crate needs a calendar.
-fn utc_date(secs: u64) -> String {
+pub(crate) fn utc_date(secs: u64) -> String {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     // Howard Hinnant's civil-from-days algorithm, for days since 1970-01-01.

@@ -1837,22 +1837,29 @@ impl App {
     }
 
     fn apply_client(&mut self, c: ClientEvent) {
+        // Everything but the protocol lines is worded by the one function
+        // the demo transcript uses too.
+        let lang = self.lesson.lang;
+        for (tone, text) in crate::lab::describe::client_lines(&c, lang) {
+            self.client.push(match tone {
+                crate::lab::describe::Tone::Info => ClientLine::Info(text),
+                crate::lab::describe::Tone::Good => ClientLine::Good(text),
+                crate::lab::describe::Tone::Bad => ClientLine::Err(text),
+            });
+        }
         match c {
-            ClientEvent::Connecting { addr, transport } => self.client.push(ClientLine::Info(
-                format!("connecting to {addr} (the tap), {transport}"),
-            )),
             ClientEvent::Sent { line } => {
                 self.last_sent = line.clone();
                 self.client.push(ClientLine::Sent(line));
             }
             ClientEvent::Received {
-                ok, status, body, ..
+                status, text, body, ..
             } => {
-                let status = text::sanitize(&status);
-                self.client.push(if ok {
-                    ClientLine::Ok(status)
+                let line = text::sanitize(&status.line(&text));
+                self.client.push(if status.is_ok() {
+                    ClientLine::Ok(line)
                 } else {
-                    ClientLine::Err(status)
+                    ClientLine::Err(line)
                 });
                 if let Some(body) = body {
                     let verb = self
@@ -1872,41 +1879,21 @@ impl App {
             ClientEvent::TlsEstablished {
                 summary,
                 chain,
-                verification,
+                trust,
+                ..
             } => {
-                self.client
-                    .push(ClientLine::Good(format!("TLS up: {summary}")));
-                self.client
-                    .push(ClientLine::Good(format!("certificate {verification}")));
                 self.tls.params = Some(summary.to_string());
                 // Names in a certificate are whatever its maker wrote.
                 self.tls.chain = chain
                     .iter()
                     .map(|c| (text::sanitize(&c.subject), text::sanitize(&c.issuer)))
                     .collect();
-                self.tls.verification = Some(verification);
+                self.tls.verification = Some(crate::lab::describe::trust_checked(&trust, lang));
             }
-            ClientEvent::TlsFailed { reason, .. } => {
-                let reason = text::sanitize(&reason);
-                self.client
-                    .push(ClientLine::Err(format!("TLS FAILED: {reason}")));
-                self.tls.failed = Some(reason);
+            ClientEvent::TlsFailed { failure } => {
+                self.tls.failed = Some(crate::lab::describe::tls_failure(&failure, lang));
             }
-            ClientEvent::LoggedIn { user, method } => self
-                .client
-                .push(ClientLine::Good(format!("logged in as {user} ({method})"))),
-            ClientEvent::StlsLeftover { len, preview, kept } => {
-                self.client
-                    .push(ClientLine::Err(crate::lab::describe::stls_leftover(
-                        len, &preview, kept,
-                    )))
-            }
-            ClientEvent::Error { message } => {
-                self.client.push(ClientLine::Err(text::sanitize(&message)))
-            }
-            ClientEvent::StaysCleartext => self.client.push(ClientLine::Err(
-                crate::lab::describe::STAYS_CLEARTEXT.to_string(),
-            )),
+            _ => {}
         }
     }
 
