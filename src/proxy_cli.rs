@@ -56,7 +56,10 @@ pub async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         "popscope proxy: listening on {} → {upstream}{}",
         proxy.local_addr(),
         args.attack
-            .map(|a| format!(" · ATTACKING: {}", crate::lab::describe::attack_name(a)))
+            .map(|a| format!(
+                " · ATTACKING: {}",
+                crate::lab::describe::attack_name_in(a, crate::lang::Lang::En)
+            ))
             .unwrap_or_default()
     );
     let _ = std::io::stdout().flush();

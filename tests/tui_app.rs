@@ -6,7 +6,12 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use popscope::attack::Attack;
-use popscope::lab::describe::attack_line;
+use popscope::lab::describe::attack_line_in;
+
+/// An attacker's event in the English words the tests read.
+fn attack_line(e: &popscope::lab::AttackEvent) -> Option<String> {
+    attack_line_in(e, popscope::lang::Lang::En)
+}
 use popscope::lab::{
     AttackEvent, AuthMethod, Event, EventKind, Lab, LabOptions, Scenario, Transport, Trust,
 };

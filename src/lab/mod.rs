@@ -116,12 +116,7 @@ impl Scenario {
 
     /// One line for a title: "USER/PASS over cleartext POP3".
     pub fn describe(&self) -> String {
-        let how = match self.transport {
-            Transport::Plain => "cleartext POP3",
-            Transport::Stls => "POP3 upgraded with STLS",
-            Transport::Implicit => "POP3S (TLS from the first byte)",
-        };
-        format!("{} over {how}", self.auth.name())
+        describe::scenario(self, crate::lang::Lang::En)
     }
 }
 

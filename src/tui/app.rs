@@ -641,7 +641,7 @@ impl MenuRow {
             .to_string(),
             MenuRow::Attacker => match s.attack {
                 None => "none (a passive eavesdropper)".to_string(),
-                Some(a) => crate::lab::describe::attack_name(a).to_string(),
+                Some(a) => crate::lab::describe::attack_name_in(a, crate::lang::Lang::En),
             },
             MenuRow::VulnerableServer => if s.vulnerable_server {
                 "ON: deliberately vulnerable (lab only)"
@@ -1739,7 +1739,8 @@ impl App {
                 return;
             }
             AttackEvent::Learned { means, leak, .. } => {
-                let (Some(line), Some((tag, _))) = (line, text::leak(&leak)) else {
+                let (Some(line), Some((tag, _))) = (line, text::leak(&leak, self.lesson.lang))
+                else {
                     return;
                 };
                 if means == Means::ForgedTls
@@ -1898,7 +1899,7 @@ impl App {
     }
 
     fn apply_server(&mut self, s: ServerEvent) {
-        if let Some(line) = text::server_line(&s) {
+        if let Some(line) = text::server_line(&s, self.lesson.lang) {
             self.server.log.push(line);
         }
         match s {
@@ -2056,7 +2057,7 @@ impl App {
                 if let Leak::Apop { user, .. } = &leak {
                     self.attack.apop = Some(text::sanitize(user));
                 }
-                if let Some((tag, t)) = text::leak(&leak) {
+                if let Some((tag, t)) = text::leak(&leak, self.lesson.lang) {
                     let t = text::sanitize(&t);
                     if secret {
                         // Colour the line that carried it, the newest line
@@ -2121,7 +2122,7 @@ impl App {
                 }
             }
             Item::TlsHandshake { dir, message, .. } => {
-                let t = text::handshake(&message);
+                let t = text::handshake(&message, self.lesson.lang);
                 m.records.push(RecordLine {
                     nested: true,
                     ..rec(dir, t.clone())

@@ -88,3 +88,156 @@ expect-cert-forged = the attacker presented a certificate of its own
 expect-injection-discarded = the injected command was thrown away and the login went on
 expect-decrypted = the stolen keys decrypted the TLS records
 expect-password-cracked = the offline search found the password
+
+## What the eavesdropper read (a tag such as PASSWORD goes before it).
+
+event-leak-user = user name { $name }
+event-leak-password = { $password }
+event-leak-password-for = { $password } (for { $user })
+event-leak-apop = { $user }: digest { $digest } of { $timestamp } (guessable offline)
+event-leak-apop-no-timestamp = { $user }: digest { $digest } of (timestamp not seen) (guessable offline)
+event-leak-auth-plain = { $password } (for { $user }, AUTH PLAIN is only base64)
+event-leak-auth-login = { $password } (for { $user }, AUTH LOGIN is only base64)
+event-leak-headers = From { $from } · To { $to } · Subject { $subject }
+
+## Handshake messages read in cleartext.
+
+event-hello-client = ClientHello: SNI { $sni }, versions { $versions }, { $suites } suites, key share { $shares }
+event-hello-no-sni = (none)
+event-hello-legacy = (legacy)
+event-hello-certificate = Certificate (in clear, TLS 1.2): { $chain }
+
+## The server's log.
+
+event-time-ms = { $n } ms
+event-time-s = { $n } s
+event-locked-account = account { $name }
+event-locked-address = address { $address }
+event-server-connected = session { $session }: connected on the { $port } port
+event-server-tls-up = TLS up: { $summary }
+event-server-tls-up-stls = TLS up after STLS: { $summary }
+event-server-tls-failed = TLS failed: { $reason }
+event-server-greeting = greeting sent
+event-server-command = handled { $command }
+event-server-logged-in = { $user } logged in ({ $method })
+event-server-login-failed = login failed for { $user } ({ $method })
+event-server-login-failed-locked = login failed for { $user } ({ $method }): locked out, password not checked
+event-server-locked-out = LOCKED OUT: { $who } for { $time } after too many failed logins (its logins are refused unchecked until then)
+event-server-updated = UPDATE: { $removed } message(s) removed from disk
+event-server-updated-failed = UPDATE: { $removed } message(s) removed from disk, { $failed } could not be
+event-server-discarded = discarded { $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+} sent after STLS before the TLS handshake, unread: { $text } (they cannot have come from inside TLS; this stops STARTTLS command injection)
+event-server-injected = VULNERABLE MODE: running { $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+} that arrived in cleartext before the TLS handshake as if they came inside TLS: { $text }
+event-server-ended = session ended: { $reason } ({ $commands })
+
+## The attacker.
+
+event-attack-armed = ATTACKER on the wire: { $attack }
+event-attack-removed = removed { $line } ({ $what })
+event-attack-answered = kept { $line } from the server and answered { $answer } itself
+event-attack-injected = injected { $dir } { $text }
+event-attack-presented = presented a certificate for { $name }, issued by '{ $issuer }'
+event-attack-client-refused = the client refused: { $reason }
+event-attack-upstream-tls = opened its own TLS to the real server ({ $version }, { $suite })
+event-attack-upstream-failed = could not reach the server: { $reason }
+event-attack-read-cleartext = READ in cleartext: { $text }
+event-attack-read-forged-tls = READ inside its forged TLS: { $text }
+event-attack-read-stolen-keys = READ decrypted with the stolen keys: { $text }
+event-attack-read-guessing = READ by guessing: { $text }
+event-attack-decrypted = decrypted { $dir } record #{ $seq } ({ $content }, { $n } bytes): { $first }
+event-attack-sealed = { $n ->
+    [one] 1 record
+   *[other] { $n } records
+} could not be opened: { $reason }
+event-attack-crack-started = guessing { $user }'s APOP password offline
+event-attack-crack-started-of = guessing { $user }'s APOP password offline ({ $n } candidates)
+event-attack-crack-found = FOUND after { $tried } guesses in { $seconds } s ({ $rate } guesses/s)
+event-attack-crack-not-found = not found after { $tried } guesses in { $seconds } s ({ $rate } guesses/s)
+event-attack-succeeded = ATTACK SUCCEEDED: { $why }
+event-attack-failed = ATTACK FAILED: { $why }
+
+## The attacks by name.
+
+event-attack-name-strip-stls = strip STLS
+event-attack-name-forge-cert = forged certificate
+event-attack-name-wrong-name = certificate for another name
+event-attack-name-inject = STARTTLS command injection
+event-attack-name-steal-keys = stolen session keys
+event-attack-name-crack = offline APOP dictionary attack
+
+## Why an attack succeeded or failed.
+
+event-prize-password = the password
+event-prize-apop-digest = the APOP digest (open to offline guessing)
+event-why-captured-cleartext = { $what } captured in cleartext: the client went on without TLS
+event-why-captured-forged-tls = { $what } captured inside the attacker's own TLS (the client accepted its certificate)
+event-why-captured-stolen-keys = { $what } captured inside TLS, decrypted with the stolen key log
+event-why-captured-guessing = { $what } captured by guessing offline
+event-why-forged-reply-taken = the client took a reply the server never sent ("{ $status }"), because it kept bytes from before the handshake
+event-why-injection-ran = the server ran { $text }, sent in cleartext by the attacker, as if the client had sent it inside TLS
+event-why-client-refused = the client refused: { $reason }
+event-why-certificate-refused = the client refused the attacker's certificate: { $reason }
+event-why-client-stopped = the client stopped: { $reason }
+event-why-discarded = the injected bytes had no effect: they were discarded at the switch to TLS
+event-why-discarded-by-client = the client threw the injected bytes away
+event-why-discarded-by-server = the server threw the injected bytes away
+event-why-discarded-by-both = the server and the client threw the injected bytes away
+event-why-nothing-to-strip = the session never offered the attacker a cleartext STLS to remove (POP3S starts with TLS)
+event-why-sealed = the records stay sealed: { $reason }
+event-why-cracked = { $user }'s password is { $password } (found after { $tried } guesses, offline; the server never saw a failed login)
+event-why-not-cracked = not in the word list ({ $tried } guesses)
+event-why-not-cracked-estimate = not in the word list ({ $tried } guesses); { $estimate }
+event-why-no-apop-login = no APOP login crossed the wire, so there is no digest to guess against (the apop scenario logs in with APOP)
+event-why-connection-ended = the connection ended and the attacker learned no secret
+event-why-no-secret = the attacker learned no secret
+
+## What a scenario runs.
+
+event-scenario-plain = { $auth } over cleartext POP3
+event-scenario-stls = { $auth } over POP3 upgraded with STLS
+event-scenario-pop3s = { $auth } over POP3S (TLS from the first byte)
+
+## The demo transcript: its columns, heading and closing summary.
+
+event-demo-who-lab = lab
+event-demo-who-client = client
+event-demo-who-server = server
+event-demo-who-wire = wire
+event-demo-who-eavesdrop = eavesdrop
+event-demo-who-tls = tls
+event-demo-who-attacker = attacker
+event-demo-title = popscope demo { $name }: { $what }
+event-demo-setup = server { $server } · tap { $tap } · user { $user }
+event-demo-own-server = { $addr } (the lab's own)
+event-demo-outside-server = { $addr } (outside)
+event-demo-done = ■ done
+event-demo-stopped = ■ stopped: failed
+event-demo-stopped-because = ■ stopped: { $error }
+event-demo-opened = connection { $conn }: { $client } → { $server }
+event-demo-closed = { $dir } closed ({ $reason })
+event-demo-secret = client derived { $label } ({ $n } bytes, never on the wire)
+event-demo-attacker-reads = reads { $dir } { $text }
+event-demo-learned = What the eavesdropper learned:
+event-demo-no-connection = (no connection was completed)
+event-demo-learned-on = connection { $conn }: { $summary }
+event-demo-verdict = Verdict: { $text }
+event-demo-state = state → { $state }
+event-demo-maildrop = maildrop: { $n } messages, { $size } octets
+event-demo-maildrop-marked = maildrop: { $n } messages, { $size } octets; marked for deletion: { $marked }
+event-demo-binary = { $n } bytes of binary (TLS records)
+event-demo-binary-partly-kept = { $n } bytes of binary (TLS records), { $lost } bytes not kept
+event-demo-more-lines = (+{ $n } lines)
+event-demo-bytes = { $n } bytes
+event-demo-greeting-timestamp = greeting with APOP timestamp { $timestamp }
+event-demo-encrypted-record = 🔒 encrypted record, { $n } bytes ({ $content } on the outside): cannot read it
+event-demo-encrypted-alert = 🔒 encrypted alert
+event-demo-alert-fatal = alert: fatal { $description }
+event-demo-alert-warning = alert: warning { $description }
+event-demo-switch-client = client: from byte { $offset } on, TLS records
+event-demo-switch-server = server: from byte { $offset } on, TLS records
+event-demo-undecodable = cannot decode: { $reason }

@@ -82,3 +82,147 @@ expect-cert-forged = 攻撃者が自分の証明書を見せた
 expect-injection-discarded = 注入されたコマンドは捨てられ、ログインは続いた
 expect-decrypted = 盗んだ鍵で TLS レコードを復号した
 expect-password-cracked = オフラインの辞書攻撃でパスワードが見つかった
+
+## 盗聴者が読んだもの(PASSWORD などの札が前に付きます)。
+
+event-leak-user = ユーザ名 { $name }
+event-leak-password = { $password }
+event-leak-password-for = { $password }({ $user } のもの)
+event-leak-apop = { $user }: { $timestamp } から作ったダイジェスト { $digest }(オフラインで推測できます)
+event-leak-apop-no-timestamp = { $user }: ダイジェスト { $digest }(タイムスタンプは見えていません。オフラインで推測できます)
+event-leak-auth-plain = { $password }({ $user } のもの。AUTH PLAIN は base64 にしただけです)
+event-leak-auth-login = { $password }({ $user } のもの。AUTH LOGIN は base64 にしただけです)
+event-leak-headers = 差出人 { $from } · 宛先 { $to } · 件名 { $subject }
+
+## 平文で読めたハンドシェイクのメッセージ。
+
+event-hello-client = ClientHello: SNI { $sni }、バージョン { $versions }、暗号スイート { $suites } 個、鍵共有 { $shares }
+event-hello-no-sni = (なし)
+event-hello-legacy = (旧方式)
+event-hello-certificate = Certificate(平文、TLS 1.2): { $chain }
+
+## サーバのログ。
+
+event-time-ms = { $n } ミリ秒
+event-time-s = { $n } 秒
+event-locked-account = アカウント { $name }
+event-locked-address = アドレス { $address }
+event-server-connected = セッション { $session }: { $port } のポートに接続されました
+event-server-tls-up = TLS が確立しました: { $summary }
+event-server-tls-up-stls = STLS の後 TLS が確立しました: { $summary }
+event-server-tls-failed = TLS に失敗しました: { $reason }
+event-server-greeting = 挨拶を送りました
+event-server-command = { $command } を処理しました
+event-server-logged-in = { $user } がログインしました({ $method })
+event-server-login-failed = { $user } のログインに失敗しました({ $method })
+event-server-login-failed-locked = { $user } のログインに失敗しました({ $method }): ロックアウト中なので、パスワードは確かめていません
+event-server-locked-out = ロックアウト: ログインの失敗が多すぎたので、{ $who } を { $time } 締め出します(その間のログインは確かめずに断ります)
+event-server-updated = UPDATE: { $removed } 通をディスクから削除しました
+event-server-updated-failed = UPDATE: { $removed } 通をディスクから削除し、{ $failed } 通は削除できませんでした
+event-server-discarded = STLS の後、TLS ハンドシェイクの前に届いた { $n } バイトを読まずに捨てました: { $text }(TLS の内側から来たはずがないからです。これで STARTTLS のコマンド注入を防ぎます)
+event-server-injected = 脆弱なモード: TLS ハンドシェイクの前に平文で届いた { $n } バイトを、TLS の内側から来たものとして実行しています: { $text }
+event-server-ended = セッションが終わりました: { $reason }({ $commands })
+
+## 攻撃者。
+
+event-attack-armed = 攻撃者が経路上にいます: { $attack }
+event-attack-removed = { $line } を削除しました({ $what })
+event-attack-answered = { $line } をサーバに渡さず、自分で { $answer } と答えました
+event-attack-injected = { $dir } に { $text } を注入しました
+event-attack-presented = { $name } 用の証明書を提示しました(発行者 '{ $issuer }')
+event-attack-client-refused = クライアントが拒否しました: { $reason }
+event-attack-upstream-tls = 本物のサーバへ自分の TLS を張りました({ $version }, { $suite })
+event-attack-upstream-failed = サーバに接続できませんでした: { $reason }
+event-attack-read-cleartext = 平文から読み取りました: { $text }
+event-attack-read-forged-tls = 偽の TLS の内側から読み取りました: { $text }
+event-attack-read-stolen-keys = 盗んだ鍵で復号して読み取りました: { $text }
+event-attack-read-guessing = 推測で読み取りました: { $text }
+event-attack-decrypted = { $dir } のレコード #{ $seq } を復号({ $content }, { $n } バイト): { $first }
+event-attack-sealed = { $n } 個のレコードは開けませんでした: { $reason }
+event-attack-crack-started = { $user } の APOP パスワードをオフラインで推測しています
+event-attack-crack-started-of = { $user } の APOP パスワードをオフラインで推測しています(候補 { $n } 個)
+event-attack-crack-found = { $tried } 回の推測({ $seconds } 秒、毎秒 { $rate } 回)で見つかりました
+event-attack-crack-not-found = { $tried } 回の推測({ $seconds } 秒、毎秒 { $rate } 回)で見つかりませんでした
+event-attack-succeeded = 攻撃成功: { $why }
+event-attack-failed = 攻撃失敗: { $why }
+
+## 攻撃の名前。
+
+event-attack-name-strip-stls = STLS の削除(ストリッピング)
+event-attack-name-forge-cert = 偽の証明書
+event-attack-name-wrong-name = 別の名前の証明書
+event-attack-name-inject = STARTTLS コマンド注入
+event-attack-name-steal-keys = 盗まれたセッション鍵
+event-attack-name-crack = APOP のオフライン辞書攻撃
+
+## 攻撃が成功した、または失敗した理由。
+
+event-prize-password = パスワード
+event-prize-apop-digest = APOP のダイジェスト(オフラインで推測できます)
+event-why-captured-cleartext = { $what }を平文で手に入れました: クライアントは TLS なしで続けました
+event-why-captured-forged-tls = { $what }を攻撃者自身の TLS の内側で手に入れました(クライアントが攻撃者の証明書を受け入れました)
+event-why-captured-stolen-keys = { $what }を、TLS の内側を盗んだ鍵ログで復号して手に入れました
+event-why-captured-guessing = { $what }をオフラインの推測で手に入れました
+event-why-forged-reply-taken = クライアントは、サーバが送っていない応答("{ $status }")を受け取りました。ハンドシェイク前のバイトを捨てなかったためです
+event-why-injection-ran = 攻撃者が平文で送った { $text } を、サーバはクライアントが TLS の中で送ったかのように実行しました
+event-why-client-refused = クライアントが拒否しました: { $reason }
+event-why-certificate-refused = クライアントは攻撃者の証明書を拒否しました: { $reason }
+event-why-client-stopped = クライアントが止まりました: { $reason }
+event-why-discarded = 注入したバイトは効きませんでした: TLS へ切り替わるときに捨てられました
+event-why-discarded-by-client = クライアントが注入したバイトを捨てました
+event-why-discarded-by-server = サーバが注入したバイトを捨てました
+event-why-discarded-by-both = サーバとクライアントが注入したバイトを捨てました
+event-why-nothing-to-strip = 消せる平文の STLS がありませんでした(POP3S は最初から TLS です)
+event-why-sealed = レコードは閉じたままです: { $reason }
+event-why-cracked = { $user } のパスワードは { $password } です({ $tried } 回の推測で、オフラインで見つかりました。サーバはログイン失敗を一度も見ていません)
+event-why-not-cracked = 単語リストにありませんでした({ $tried } 回の推測)
+event-why-not-cracked-estimate = 単語リストにありませんでした({ $tried } 回の推測)。{ $estimate }
+event-why-no-apop-login = APOP のログインが経路を通らなかったので、推測の対象になるダイジェストがありません(apop のシナリオが APOP でログインします)
+event-why-connection-ended = 接続は終わり、攻撃者は秘密を何も得られませんでした
+event-why-no-secret = 攻撃者は秘密を何も得られませんでした
+
+## シナリオの中身。
+
+event-scenario-plain = 暗号化なしの POP3 で { $auth }
+event-scenario-stls = STLS で TLS に切り替えた POP3 で { $auth }
+event-scenario-pop3s = POP3S(最初のバイトから TLS)で { $auth }
+
+## デモの記録: 列の名前、見出し、最後のまとめ。
+
+event-demo-who-lab = ラボ
+event-demo-who-client = クライアント
+event-demo-who-server = サーバ
+event-demo-who-wire = 通信路
+event-demo-who-eavesdrop = 盗聴者
+event-demo-who-tls = TLS
+event-demo-who-attacker = 攻撃者
+event-demo-title = popscope demo { $name }: { $what }
+event-demo-setup = サーバ { $server } · タップ { $tap } · ユーザ { $user }
+event-demo-own-server = { $addr }(ラボのサーバ)
+event-demo-outside-server = { $addr }(外部のサーバ)
+event-demo-done = ■ 完了
+event-demo-stopped = ■ 中断: 失敗しました
+event-demo-stopped-because = ■ 中断: { $error }
+event-demo-opened = 接続 { $conn }: { $client } → { $server }
+event-demo-closed = { $dir } が閉じました({ $reason })
+event-demo-secret = クライアントが { $label } を導出しました({ $n } バイト。通信路には流れません)
+event-demo-attacker-reads = { $dir } を読んでいます: { $text }
+event-demo-learned = 盗聴者が知ったこと:
+event-demo-no-connection = (完了した接続はありません)
+event-demo-learned-on = 接続 { $conn }: { $summary }
+event-demo-verdict = 判定: { $text }
+event-demo-state = 状態 → { $state }
+event-demo-maildrop = メールボックス: { $n } 通、{ $size } オクテット
+event-demo-maildrop-marked = メールボックス: { $n } 通、{ $size } オクテット。削除の印: { $marked }
+event-demo-binary = バイナリ { $n } バイト(TLS レコード)
+event-demo-binary-partly-kept = バイナリ { $n } バイト(TLS レコード)。うち { $lost } バイトは保存していません
+event-demo-more-lines = (ほか { $n } 行)
+event-demo-bytes = { $n } バイト
+event-demo-greeting-timestamp = 挨拶に APOP のタイムスタンプ { $timestamp } があります
+event-demo-encrypted-record = 🔒 暗号化されたレコード { $n } バイト(外側は { $content }): 読めません
+event-demo-encrypted-alert = 🔒 暗号化されたアラート
+event-demo-alert-fatal = アラート: 致命的 { $description }
+event-demo-alert-warning = アラート: 警告 { $description }
+event-demo-switch-client = クライアント: { $offset } バイト目から TLS レコード
+event-demo-switch-server = サーバ: { $offset } バイト目から TLS レコード
+event-demo-undecodable = 解読できません: { $reason }
