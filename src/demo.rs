@@ -324,7 +324,9 @@ impl Transcript {
                         ),
                     );
                 }
-                LabEvent::Step { text } => line(Who::Lab, &format!("▶ {text}")),
+                LabEvent::Step { step } => {
+                    line(Who::Lab, &format!("▶ {}", describe::demo_step(*step, lang)))
+                }
                 LabEvent::Finished { ok: true, .. } => {
                     line(Who::Lab, &tr!(lang, "event-demo-done"))
                 }

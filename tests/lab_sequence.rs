@@ -10,7 +10,8 @@
 
 use std::fmt::Write as _;
 
-use popscope::lab::{ClientEvent, EventKind, Lab, LabEvent, LabOptions, Scenario};
+use popscope::lab::{ClientEvent, EventKind, Lab, LabEvent, LabOptions, Scenario, describe};
+use popscope::lang::Lang;
 
 /// Replaces every `<...@...>` (an APOP timestamp) with `<TIMESTAMP>`.
 fn hide_timestamps(text: &str) -> String {
@@ -38,7 +39,9 @@ fn story(events: &[EventKind]) -> String {
     let mut out = String::new();
     for e in events {
         let line = match e {
-            EventKind::Lab(LabEvent::Step { text }) => format!("step {text}"),
+            EventKind::Lab(LabEvent::Step { step }) => {
+                format!("step {}", describe::demo_step(*step, Lang::En))
+            }
             EventKind::Lab(LabEvent::Finished { ok, error }) => {
                 format!("finished ok={ok} error={error:?}")
             }

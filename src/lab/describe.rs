@@ -522,11 +522,36 @@ fn why_words(reason: &super::Why, lang: Lang) -> String {
 
 /// What a scenario runs, in `lang`: "USER/PASS over cleartext POP3".
 pub fn scenario(s: &super::Scenario, lang: Lang) -> String {
-    let auth = s.auth.name();
-    match s.transport {
+    login_over(s.transport, s.auth, lang)
+}
+
+fn login_over(transport: Transport, auth: crate::pop3::settings::AuthMethod, lang: Lang) -> String {
+    let auth = auth.name();
+    match transport {
         Transport::Plain => tr!(lang, "event-scenario-plain", auth = auth),
         Transport::Stls => tr!(lang, "event-scenario-stls", auth = auth),
         Transport::Implicit => tr!(lang, "event-scenario-pop3s", auth = auth),
+    }
+}
+
+/// A step of the demo's scripted run, in `lang`.
+pub fn demo_step(step: super::DemoStep, lang: Lang) -> String {
+    use super::DemoStep as S;
+    match step {
+        S::Connect { transport, auth } => tr!(
+            lang,
+            "event-step-connect",
+            what = login_over(transport, auth, lang)
+        ),
+        S::LogIn => tr!(lang, "event-step-log-in"),
+        S::HowMuchMail => tr!(lang, "event-step-how-much-mail"),
+        S::ListMessages => tr!(lang, "event-step-list-messages"),
+        S::FetchFirst => tr!(lang, "event-step-fetch-first"),
+        S::MarkSecond => tr!(lang, "event-step-mark-second"),
+        S::UndoMark => tr!(lang, "event-step-undo-mark"),
+        S::QuitApplyingMarks => tr!(lang, "event-step-quit-applying-marks"),
+        S::QuitNoMarks => tr!(lang, "event-step-quit-no-marks"),
+        S::GuessOffline => tr!(lang, "event-step-guess-offline"),
     }
 }
 

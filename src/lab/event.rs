@@ -75,8 +75,8 @@ pub enum LabEvent {
     },
     /// A step of a scripted run begins.
     Step {
-        /// What the step does.
-        text: String,
+        /// Which step.
+        step: DemoStep,
     },
     /// The run ended.
     Finished {
@@ -85,6 +85,39 @@ pub enum LabEvent {
         /// Why it failed.
         error: Option<String>,
     },
+}
+
+/// A step of the scripted run of `popscope demo`, as a value; its words
+/// are [`super::describe::demo_step`]'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum DemoStep {
+    /// Connect the scenario's way.
+    Connect {
+        /// Plain, STLS or POP3S.
+        transport: Transport,
+        /// How the client will log in.
+        auth: AuthMethod,
+    },
+    /// Log in.
+    LogIn,
+    /// STAT.
+    HowMuchMail,
+    /// LIST.
+    ListMessages,
+    /// RETR 1.
+    FetchFirst,
+    /// DELE 2.
+    MarkSecond,
+    /// RSET, on an outside server: someone's real mailbox, where the demo
+    /// never applies a deletion.
+    UndoMark,
+    /// QUIT on the lab's own server, which applies the mark.
+    QuitApplyingMarks,
+    /// QUIT on an outside server, with no mark left to apply.
+    QuitNoMarks,
+    /// The offline search for the APOP password.
+    GuessOffline,
 }
 
 /// The client's point of view. Everything here is a value: the words for

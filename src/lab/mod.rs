@@ -15,8 +15,8 @@ pub mod proxy;
 mod stolen;
 
 pub use event::{
-    AttackEvent, ClientEvent, ClientProblem, Event, EventKind, LabEvent, Means, Prize, Side,
-    Status, TlsEvent, TlsFailure, TlsVersion, Why, WireEvent,
+    AttackEvent, ClientEvent, ClientProblem, DemoStep, Event, EventKind, LabEvent, Means, Prize,
+    Side, Status, TlsEvent, TlsFailure, TlsVersion, Why, WireEvent,
 };
 
 use std::collections::HashMap;
@@ -112,11 +112,6 @@ impl Scenario {
             attack: None,
             vulnerable_server: false,
         })
-    }
-
-    /// One line for a title: "USER/PASS over cleartext POP3".
-    pub fn describe(&self) -> String {
-        describe::scenario(self, crate::lang::Lang::En)
     }
 }
 
@@ -692,10 +687,8 @@ impl Lab {
     }
 
     /// Say that a scripted step begins.
-    pub fn step(&self, text: &str) {
-        self.emit.now(EventKind::Lab(LabEvent::Step {
-            text: text.to_string(),
-        }));
+    pub fn step(&self, step: DemoStep) {
+        self.emit.now(EventKind::Lab(LabEvent::Step { step }));
     }
 
     /// Connect through the tap and read the greeting; with STLS or POP3S,
@@ -811,7 +804,7 @@ impl Lab {
         // The APOP search started by itself when the login crossed; the
         // run is over when it is.
         if self.scenario.attack == Some(Attack::Crack) && self.cracker.has_target() {
-            self.step("guess the password offline from the recorded APOP login");
+            self.step(DemoStep::GuessOffline);
             self.cracker.ended(ended + 1).await;
         }
         self.emit.now(EventKind::Lab(LabEvent::Finished {
@@ -822,9 +815,12 @@ impl Lab {
     }
 
     async fn demo_steps(&mut self) -> Result<(), LabError> {
-        self.step(&format!("connect ({})", self.scenario.describe()));
+        self.step(DemoStep::Connect {
+            transport: self.scenario.transport,
+            auth: self.scenario.auth,
+        });
         self.connect().await?;
-        self.step("log in");
+        self.step(DemoStep::LogIn);
         self.login().await?;
         let steps = demo_commands(self.server.is_some());
         // If any step fails, the error returns before QUIT and the client
@@ -889,35 +885,22 @@ enum DemoWhen {
 }
 
 /// The commands `popscope demo` sends after logging in, with the step
-/// text the transcript shows and when each one runs. `demo --help` reads
-/// this list too (through [`demo_commands`]), so it cannot drift from what
-/// is sent.
-const DEMO_COMMANDS: &[(&str, &str, DemoWhen)] = &[
-    ("how much mail?", "STAT", DemoWhen::Always),
-    ("list the messages", "LIST", DemoWhen::Always),
-    ("fetch message 1", "RETR 1", DemoWhen::Always),
-    ("mark message 2 for deletion", "DELE 2", DemoWhen::Always),
-    (
-        "undo the mark: this is someone's real mailbox (an outside server), so the demo \
-         never applies a deletion there",
-        "RSET",
-        DemoWhen::OutsideOnly,
-    ),
-    (
-        "end the session: the server applies the marks",
-        "QUIT",
-        DemoWhen::OwnOnly,
-    ),
-    (
-        "end the session: no marks are left to apply",
-        "QUIT",
-        DemoWhen::OutsideOnly,
-    ),
+/// the transcript shows and when each one runs. `demo --help` reads this
+/// list too (through [`demo_commands`]), so it cannot drift from what is
+/// sent.
+const DEMO_COMMANDS: &[(DemoStep, &str, DemoWhen)] = &[
+    (DemoStep::HowMuchMail, "STAT", DemoWhen::Always),
+    (DemoStep::ListMessages, "LIST", DemoWhen::Always),
+    (DemoStep::FetchFirst, "RETR 1", DemoWhen::Always),
+    (DemoStep::MarkSecond, "DELE 2", DemoWhen::Always),
+    (DemoStep::UndoMark, "RSET", DemoWhen::OutsideOnly),
+    (DemoStep::QuitApplyingMarks, "QUIT", DemoWhen::OwnOnly),
+    (DemoStep::QuitNoMarks, "QUIT", DemoWhen::OutsideOnly),
 ];
 
-/// The demo's steps after the login, as (step text, command line), on the
+/// The demo's steps after the login, as (step, command line), on the
 /// lab's own server or, with `own_server` false, on an outside one.
-pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (&'static str, &'static str)> {
+pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (DemoStep, &'static str)> {
     DEMO_COMMANDS
         .iter()
         .filter(move |(_, _, when)| match when {

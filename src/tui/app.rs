@@ -1684,9 +1684,10 @@ impl App {
                 self.scenario = scenario;
                 self.ports = Some((tap, server));
             }
-            EventKind::Lab(LabEvent::Step { text }) => {
-                self.client.push(ClientLine::Info(format!("▶ {text}")))
-            }
+            EventKind::Lab(LabEvent::Step { step }) => self.client.push(ClientLine::Info(format!(
+                "▶ {}",
+                crate::lab::describe::demo_step(step, self.lesson.lang)
+            ))),
             EventKind::Lab(LabEvent::Finished { .. }) => {}
             EventKind::Client(c) => self.apply_client(c),
             EventKind::Server(s) => self.apply_server(s),

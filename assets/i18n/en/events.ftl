@@ -241,3 +241,16 @@ event-demo-alert-warning = alert: warning { $description }
 event-demo-switch-client = client: from byte { $offset } on, TLS records
 event-demo-switch-server = server: from byte { $offset } on, TLS records
 event-demo-undecodable = cannot decode: { $reason }
+
+## The steps of the demo's scripted run.
+
+event-step-connect = connect ({ $what })
+event-step-log-in = log in
+event-step-how-much-mail = how much mail?
+event-step-list-messages = list the messages
+event-step-fetch-first = fetch message 1
+event-step-mark-second = mark message 2 for deletion
+event-step-undo-mark = undo the mark: this is someone's real mailbox (an outside server), so the demo never applies a deletion there
+event-step-quit-applying-marks = end the session: the server applies the marks
+event-step-quit-no-marks = end the session: no marks are left to apply
+event-step-guess-offline = guess the password offline from the recorded APOP login

@@ -226,3 +226,16 @@ event-demo-alert-warning = アラート: 警告 { $description }
 event-demo-switch-client = クライアント: { $offset } バイト目から TLS レコード
 event-demo-switch-server = サーバ: { $offset } バイト目から TLS レコード
 event-demo-undecodable = 解読できません: { $reason }
+
+## デモの台本の手順。
+
+event-step-connect = 接続({ $what })
+event-step-log-in = ログイン
+event-step-how-much-mail = メールはどれだけ？
+event-step-list-messages = メッセージの一覧
+event-step-fetch-first = メッセージ 1 を取り出す
+event-step-mark-second = メッセージ 2 に削除の印を付ける
+event-step-undo-mark = 印を取り消す: これは誰かの本物のメールボックス(外部のサーバ)なので、デモはそこで削除を実行しません
+event-step-quit-applying-marks = セッションを終える: サーバが印の付いたメッセージを削除します
+event-step-quit-no-marks = セッションを終える: 実行する印は残っていません
+event-step-guess-offline = 記録した APOP ログインからパスワードをオフラインで推測する
