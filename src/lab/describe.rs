@@ -955,3 +955,147 @@ mod attack_words_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod client_words_tests {
+    use super::*;
+    use crate::lab::Status;
+
+    fn tls_failures() -> Vec<TlsFailure> {
+        let cert = |problem| TlsFailure::Certificate { problem };
+        vec![
+            cert(CertProblem::UnknownIssuer { issuer: None }),
+            cert(CertProblem::UnknownIssuer {
+                issuer: Some("x".into()),
+            }),
+            cert(CertProblem::NameMismatch {
+                expected: "x".into(),
+                presented: vec![],
+            }),
+            cert(CertProblem::NameMismatch {
+                expected: "x".into(),
+                presented: vec!["y".into()],
+            }),
+            cert(CertProblem::Expired { not_after: None }),
+            cert(CertProblem::Expired { not_after: Some(1) }),
+            cert(CertProblem::NotYetValid { not_before: None }),
+            cert(CertProblem::NotYetValid {
+                not_before: Some(1),
+            }),
+            cert(CertProblem::CaUsedAsEndEntity),
+            cert(CertProblem::EndEntityUsedAsCa),
+            cert(CertProblem::BadSignature),
+            cert(CertProblem::UnsupportedAlgorithm),
+            cert(CertProblem::Revoked),
+            cert(CertProblem::WrongPurpose),
+            cert(CertProblem::BadEncoding),
+            cert(CertProblem::ConstraintViolated),
+            cert(CertProblem::Other { kind: "x".into() }),
+            TlsFailure::Handshake {
+                message: "x".into(),
+            },
+        ]
+    }
+
+    fn problems() -> Vec<ClientProblem> {
+        let text = || "x".to_string();
+        vec![
+            ClientProblem::TlsRequired {
+                transport: Transport::Plain,
+            },
+            ClientProblem::TlsRequired {
+                transport: Transport::Stls,
+            },
+            ClientProblem::CleartextLogin { method: text() },
+            ClientProblem::UserRefused { text: text() },
+            ClientProblem::NoApopTimestamp,
+            ClientProblem::SaslNotOffered { mechanism: text() },
+            ClientProblem::StlsRefused { text: text() },
+            ClientProblem::ErrReply {
+                step: text(),
+                text: text(),
+            },
+            ClientProblem::TapFailed {
+                conn: 1,
+                reason: text(),
+            },
+            ClientProblem::Other { message: text() },
+        ]
+    }
+
+    #[test]
+    fn every_client_event_is_worded_in_both_languages_and_each_differently() {
+        let mut events = vec![
+            ClientEvent::StaysCleartext,
+            ClientEvent::Connecting {
+                addr: "127.0.0.1:1".parse().unwrap(),
+                transport: Transport::Implicit,
+            },
+            ClientEvent::LoggedIn {
+                user: "alice".into(),
+                method: crate::pop3::settings::AuthMethod::UserPass,
+            },
+            ClientEvent::StlsLeftover {
+                len: 3,
+                preview: "+OK".into(),
+                kept: true,
+            },
+            ClientEvent::StlsLeftover {
+                len: 3,
+                preview: "+OK".into(),
+                kept: false,
+            },
+        ];
+        for trust in [
+            Trust::LabCa,
+            Trust::SystemRoots,
+            Trust::CaFile("ca.pem".into()),
+            Trust::InsecureAcceptAny,
+        ] {
+            events.push(ClientEvent::TlsEstablished {
+                summary: crate::tls::SessionSummary {
+                    version: "TLSv1_3".into(),
+                    suite: "TLS13_AES_128_GCM_SHA256".into(),
+                    group: None,
+                    sni: None,
+                },
+                version: Some(super::super::TlsVersion::V1_3),
+                chain: vec![],
+                trust,
+            });
+        }
+        events.extend(
+            tls_failures()
+                .into_iter()
+                .map(|failure| ClientEvent::TlsFailed { failure }),
+        );
+        events.extend(
+            problems()
+                .into_iter()
+                .map(|problem| ClientEvent::Error { problem }),
+        );
+        let mut seen = std::collections::HashSet::new();
+        for e in &events {
+            let (ja, en) = (client_lines(e, Lang::Ja), client_lines(e, Lang::En));
+            assert!(!en.is_empty(), "{e:?}");
+            assert_eq!(ja.len(), en.len(), "{e:?}");
+            for ((tj, j), (te, t)) in ja.iter().zip(&en) {
+                assert_eq!(tj, te, "{e:?}");
+                assert_ne!(j, t, "{e:?}");
+                assert!(!j.is_ascii(), "{e:?}: {j}");
+            }
+            assert!(
+                seen.insert(en.last().map(|(_, t)| t.clone())),
+                "{e:?} worded like another"
+            );
+        }
+        // The protocol lines are each view's to show as they are.
+        let received = ClientEvent::Received {
+            status: Status::Err,
+            text: "no".into(),
+            body: None,
+            body_len: None,
+        };
+        assert!(client_lines(&received, Lang::Ja).is_empty());
+    }
+}

@@ -330,7 +330,11 @@ pub fn describe(e: &Expect, lang: Lang) -> String {
         Expect::SecretDerived => tr(lang, "expect-secret-derived"),
         Expect::CertFailed(None) => tr(lang, "expect-cert-failed"),
         Expect::CertFailed(Some(kind)) => {
-            crate::tr!(lang, "expect-cert-failed-kind", kind = kind.word())
+            crate::tr!(
+                lang,
+                "expect-cert-failed-kind",
+                kind = cert_kind(*kind, lang)
+            )
         }
         Expect::Deleted(n) => crate::tr!(lang, "expect-deleted", n = *n),
         Expect::Marked(n) => crate::tr!(lang, "expect-marked", n = *n),
@@ -341,6 +345,25 @@ pub fn describe(e: &Expect, lang: Lang) -> String {
         Expect::InjectionDiscarded => tr(lang, "expect-injection-discarded"),
         Expect::Decrypted => tr(lang, "expect-decrypted"),
         Expect::PasswordCracked => tr(lang, "expect-password-cracked"),
+    }
+}
+
+/// A kind of certificate problem by its short name in `lang`.
+fn cert_kind(kind: CertKind, lang: Lang) -> String {
+    use crate::i18n::tr;
+    match kind {
+        CertKind::UnknownIssuer => tr(lang, "expect-cert-kind-unknown-issuer"),
+        CertKind::NameMismatch => tr(lang, "expect-cert-kind-name-mismatch"),
+        CertKind::Expired => tr(lang, "expect-cert-kind-expired"),
+        CertKind::NotYetValid => tr(lang, "expect-cert-kind-not-yet-valid"),
+        CertKind::CaUsedAsServer => tr(lang, "expect-cert-kind-ca-used-as-server"),
+        CertKind::ServerUsedAsCa => tr(lang, "expect-cert-kind-server-used-as-ca"),
+        CertKind::BadSignature => tr(lang, "expect-cert-kind-bad-signature"),
+        CertKind::UnsupportedAlgorithm => tr(lang, "expect-cert-kind-unsupported-algorithm"),
+        CertKind::Revoked => tr(lang, "expect-cert-kind-revoked"),
+        CertKind::WrongPurpose => tr(lang, "expect-cert-kind-wrong-purpose"),
+        CertKind::Malformed => tr(lang, "expect-cert-kind-malformed"),
+        CertKind::ConstraintViolated => tr(lang, "expect-cert-kind-constraint-violated"),
     }
 }
 
@@ -987,5 +1010,18 @@ mod tests {
             .collect();
         assert!(ja.contains("ユーザ名") && ja.contains("ヘッダ"), "{ja}");
         assert!(!ja.contains("ユーザー") && !ja.contains("ヘッダー") && !ja.contains("サーバー"));
+        // Every kind of certificate problem has a name of its own in
+        // each language.
+        for lang in Lang::ALL {
+            let names: BTreeSet<String> = CertKind::ALL
+                .iter()
+                .map(|k| describe(&Expect::CertFailed(Some(*k)), lang))
+                .collect();
+            assert_eq!(names.len(), CertKind::ALL.len(), "{names:?}");
+        }
+        assert_eq!(
+            describe(&Expect::CertFailed(Some(CertKind::Expired)), Lang::Ja),
+            "証明書の検証に失敗した(期限切れ)"
+        );
     }
 }
