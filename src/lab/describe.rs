@@ -711,57 +711,7 @@ pub fn tls_failure(f: &TlsFailure, lang: Lang) -> String {
 /// What was wrong with a certificate, in `lang`: its short name first
 /// (what to search for), then what it means here and what to do.
 pub fn cert_problem(p: &CertProblem, lang: Lang) -> String {
-    use crate::tls::utc_date;
-    match p {
-        CertProblem::UnknownIssuer { issuer: None } => {
-            tr!(lang, "event-cert-unknown-issuer")
-        }
-        CertProblem::UnknownIssuer {
-            issuer: Some(issuer),
-        } => tr!(
-            lang,
-            "event-cert-unknown-issuer-named",
-            issuer = issuer.as_str()
-        ),
-        CertProblem::NameMismatch {
-            expected,
-            presented,
-        } if presented.is_empty() => tr!(
-            lang,
-            "event-cert-name-mismatch",
-            expected = expected.as_str()
-        ),
-        CertProblem::NameMismatch {
-            expected,
-            presented,
-        } => tr!(
-            lang,
-            "event-cert-name-mismatch-listed",
-            expected = expected.as_str(),
-            names = presented.join(", ")
-        ),
-        CertProblem::Expired { not_after: Some(t) } => {
-            tr!(lang, "event-cert-expired-on", date = utc_date(*t))
-        }
-        CertProblem::Expired { not_after: None } => tr!(lang, "event-cert-expired"),
-        CertProblem::NotYetValid {
-            not_before: Some(t),
-        } => tr!(lang, "event-cert-not-yet-valid-from", date = utc_date(*t)),
-        CertProblem::NotYetValid { not_before: None } => {
-            tr!(lang, "event-cert-not-yet-valid")
-        }
-        CertProblem::CaUsedAsEndEntity => tr!(lang, "event-cert-ca-as-server"),
-        CertProblem::EndEntityUsedAsCa => tr!(lang, "event-cert-server-as-ca"),
-        CertProblem::BadSignature => tr!(lang, "event-cert-bad-signature"),
-        CertProblem::UnsupportedAlgorithm => tr!(lang, "event-cert-unsupported-algorithm"),
-        CertProblem::Revoked => tr!(lang, "event-cert-revoked"),
-        CertProblem::WrongPurpose => tr!(lang, "event-cert-wrong-purpose"),
-        CertProblem::BadEncoding => tr!(lang, "event-cert-bad-encoding"),
-        CertProblem::ConstraintViolated => tr!(lang, "event-cert-constraint-violated"),
-        CertProblem::Other { kind } => {
-            tr!(lang, "event-cert-other", kind = kind.as_str())
-        }
-    }
+    p.words(lang)
 }
 
 /// Why the client stopped, in `lang`.

@@ -46,7 +46,6 @@ use rustls::{
 
 pub mod forge;
 mod problem;
-pub(crate) use problem::utc_date;
 pub use problem::{CertProblem, refused_certificate};
 
 /// File name of the demo CA certificate inside the PKI directory.
