@@ -1,6 +1,14 @@
 //! Events in words, for every view of the lab: the screen's panes and
 //! `popscope demo`'s transcript say the same thing the same way.
 //!
+//! Every function takes the reader's [`Lang`] and takes its words from
+//! the catalogue (`assets/i18n/*/events.ftl`); none writes a sentence of
+//! its own. The events themselves carry values (a [`Transport`], a
+//! [`CertProblem`], a [`ClientProblem`]), so a view words them when it
+//! draws, in the language the learner has chosen then. Protocol text (a
+//! command line, a server's reply, TLS's names for versions and suites)
+//! is shown as it is in every language.
+//!
 //! Most of these words carry bytes another party chose (a user name, a
 //! password, a subject, an SNI), so every text returned here has already
 //! passed through [`crate::sanitize::visible`].

@@ -555,7 +555,8 @@ pub enum AttackEvent {
         succeeded: bool,
         /// Why, as a value (worded in both languages by `describe`).
         reason: Why,
-        /// Why, in English words (the same as `describe::why_in`).
+        /// Why, in English words (the same as `describe::why_in`), for
+        /// readers of the JSON stream; views word `reason` themselves.
         why: String,
     },
 }
