@@ -11,13 +11,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use unicode_width::UnicodeWidthStr;
 
 use crate::lab::{
     AttackEvent, ClientEvent, Event, EventKind, Lab, LabEvent, LabOptions, Scenario, Side,
     TlsEvent, Trust, WireEvent, describe,
 };
+use crate::lang::Lang;
 use crate::pop3::server::ServerEvent;
 use crate::sanitize;
+use crate::tr;
 use crate::wire::Direction;
 use crate::wire::dissect::Item;
 use crate::wire::pop3::Leak;
@@ -71,6 +74,20 @@ pub struct DemoArgs {
     /// the built-in one, e.g. /usr/share/dict/words.
     #[arg(long, value_name = "FILE")]
     pub wordlist: Option<PathBuf>,
+    /// The transcript's language: ja or en (default from LANG).
+    #[arg(long, value_parser = ["ja", "en"])]
+    pub lang: Option<String>,
+}
+
+impl DemoArgs {
+    /// The transcript's language: `--lang`, else LANG's.
+    pub fn language(&self) -> Lang {
+        match self.lang.as_deref() {
+            Some("ja") => Lang::Ja,
+            Some(_) => Lang::En,
+            None => Lang::from_lang_env(std::env::var("LANG").ok().as_deref()),
+        }
+    }
 }
 
 /// The part of `demo --help` that says which commands the demo sends, built
@@ -158,7 +175,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
         s
     } else {
-        transcript(&events)
+        transcript(&events, args.language())
     };
     print!("{out}");
     // Under attack, a client that refuses or a session the attacker broke
@@ -185,9 +202,9 @@ async fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
     }
 }
 
-/// Render events as the annotated transcript.
-pub fn transcript(events: &[Event]) -> String {
-    let mut t = Transcript::default();
+/// Render events as the annotated transcript, in `lang`.
+pub fn transcript(events: &[Event], lang: Lang) -> String {
+    let mut t = Transcript::new(lang);
     let mut out = String::new();
     for e in events {
         out.push_str(&t.event(e));
@@ -198,24 +215,83 @@ pub fn transcript(events: &[Event]) -> String {
 
 /// The transcript built one event at a time, for a live view (`popscope
 /// proxy`) as well as for [`transcript`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Transcript {
+    lang: Lang,
     learned: Vec<(u64, String)>,
     verdicts: Vec<AttackEvent>,
 }
 
+/// Who speaks on a line of the transcript: its left column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Lab,
+    Client,
+    Server,
+    Wire,
+    Eavesdrop,
+    Tls,
+    Attacker,
+}
+
+impl Who {
+    const ALL: [Who; 7] = [
+        Who::Lab,
+        Who::Client,
+        Who::Server,
+        Who::Wire,
+        Who::Eavesdrop,
+        Who::Tls,
+        Who::Attacker,
+    ];
+
+    fn name(self, lang: Lang) -> String {
+        match self {
+            Who::Lab => tr!(lang, "event-demo-who-lab"),
+            Who::Client => tr!(lang, "event-demo-who-client"),
+            Who::Server => tr!(lang, "event-demo-who-server"),
+            Who::Wire => tr!(lang, "event-demo-who-wire"),
+            Who::Eavesdrop => tr!(lang, "event-demo-who-eavesdrop"),
+            Who::Tls => tr!(lang, "event-demo-who-tls"),
+            Who::Attacker => tr!(lang, "event-demo-who-attacker"),
+        }
+    }
+
+    /// The column's width in `lang`: the widest name, in terminal cells.
+    fn column(lang: Lang) -> usize {
+        Who::ALL
+            .iter()
+            .map(|w| UnicodeWidthStr::width(w.name(lang).as_str()))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 impl Transcript {
+    /// A transcript in `lang`.
+    pub fn new(lang: Lang) -> Transcript {
+        Transcript {
+            lang,
+            learned: Vec::new(),
+            verdicts: Vec::new(),
+        }
+    }
+
     /// The lines for one event (possibly none).
     pub fn event(&mut self, e: &Event) -> String {
         let mut out = String::new();
+        let lang = self.lang;
         let learned = &mut self.learned;
         let verdicts = &mut self.verdicts;
         let ms = e.at.as_secs_f64() * 1000.0;
+        let column = Who::column(lang);
         // Every line of the transcript passes here, so text a server or
         // a certificate chose cannot drive the terminal.
-        let mut line = |who: &str, text: &str| {
+        let mut line = |who: Who, text: &str| {
             let text = sanitize::visible(text);
-            let _ = writeln!(out, "{ms:>8.1}ms  {who:<9} {text}");
+            let who = who.name(lang);
+            let pad = column.saturating_sub(UnicodeWidthStr::width(who.as_str()));
+            let _ = writeln!(out, "{ms:>8.1}ms  {who}{:pad$} {text}", "");
         };
         match &e.kind {
             EventKind::Lab(l) => match l {
@@ -225,69 +301,69 @@ impl Transcript {
                     tap,
                     own_server,
                 } => {
+                    let server = if *own_server {
+                        tr!(lang, "event-demo-own-server", addr = server.to_string())
+                    } else {
+                        tr!(lang, "event-demo-outside-server", addr = server.to_string())
+                    };
                     let _ = writeln!(
                         out,
-                        "popscope demo {}: {}\n  server {server} ({}) · tap {tap} · user {}\n",
-                        scenario.name,
-                        scenario.describe(),
-                        if *own_server {
-                            "the lab's own"
-                        } else {
-                            "outside"
-                        },
-                        sanitize::visible(&scenario.user),
+                        "{}\n  {}\n",
+                        tr!(
+                            lang,
+                            "event-demo-title",
+                            name = scenario.name.as_str(),
+                            what = describe::scenario(scenario, lang)
+                        ),
+                        tr!(
+                            lang,
+                            "event-demo-setup",
+                            server = server,
+                            tap = tap.to_string(),
+                            user = scenario.user.as_str()
+                        ),
                     );
                 }
-                LabEvent::Step { text } => line("lab", &format!("▶ {text}")),
-                LabEvent::Finished { ok: true, .. } => line("lab", "■ done"),
+                LabEvent::Step { step } => {
+                    line(Who::Lab, &format!("▶ {}", describe::demo_step(*step, lang)))
+                }
+                LabEvent::Finished { ok: true, .. } => {
+                    line(Who::Lab, &tr!(lang, "event-demo-done"))
+                }
                 LabEvent::Finished { error, .. } => line(
-                    "lab",
-                    &format!("■ stopped: {}", error.as_deref().unwrap_or("failed")),
+                    Who::Lab,
+                    &match error {
+                        Some(e) => tr!(lang, "event-demo-stopped-because", error = e),
+                        None => tr!(lang, "event-demo-stopped"),
+                    },
                 ),
             },
-            EventKind::Client(c) => match c {
-                ClientEvent::Connecting { addr, transport } => line(
-                    "client",
-                    &format!("connecting to {addr} (the tap), {transport}"),
-                ),
-                ClientEvent::Sent { line: l } => line("client", &format!("→ {l}")),
-                ClientEvent::Received {
-                    status, body_len, ..
-                } => {
-                    let more = body_len
-                        .map(|n| format!("  [+ {n} bytes of data]"))
-                        .unwrap_or_default();
-                    line("client", &format!("← {}{more}", clip(status, 90)))
+            EventKind::Client(c) => {
+                match c {
+                    ClientEvent::Sent { line: l } => line(Who::Client, &format!("→ {l}")),
+                    ClientEvent::Received {
+                        status,
+                        text,
+                        body_len,
+                        ..
+                    } => {
+                        let more = body_len
+                            .map(|n| format!("  {}", describe::body_size(n, lang)))
+                            .unwrap_or_default();
+                        line(
+                            Who::Client,
+                            &format!("← {}{more}", clip(&status.line(text), 90)),
+                        )
+                    }
+                    _ => {}
                 }
-                ClientEvent::TlsEstablished {
-                    summary,
-                    chain,
-                    verification,
-                } => {
-                    let cert = chain
-                        .first()
-                        .map(|c| format!("certificate {} issued by {}", c.subject, c.issuer))
-                        .unwrap_or_else(|| "no certificate".into());
-                    line("client", &format!("TLS up: {summary}"));
-                    line("client", &format!("  {cert}; {verification}"));
+                for (_, text) in describe::client_lines(c, lang) {
+                    line(Who::Client, &text);
                 }
-                ClientEvent::TlsFailed { reason, .. } => {
-                    line("client", &format!("TLS FAILED: {reason}"))
-                }
-                ClientEvent::LoggedIn { user, method } => {
-                    line("client", &format!("logged in as {user} ({method})"))
-                }
-                ClientEvent::StlsLeftover { len, preview, kept } => {
-                    line("client", &describe::stls_leftover(*len, preview, *kept))
-                }
-                ClientEvent::Error { message } => line("client", &format!("ERROR: {message}")),
-                ClientEvent::StaysCleartext => {
-                    line("client", &format!("WARNING: {}", describe::STAYS_CLEARTEXT))
-                }
-            },
+            }
             EventKind::Server(s) => {
-                if let Some(text) = server_line(s) {
-                    line("server", &text);
+                if let Some(text) = server_line(s, lang) {
+                    line(Who::Server, &text);
                 }
             }
             EventKind::Wire(w) => match w {
@@ -295,21 +371,36 @@ impl Transcript {
                     conn,
                     client,
                     server,
-                } => line("wire", &format!("connection {conn}: {client} → {server}")),
+                } => line(
+                    Who::Wire,
+                    &tr!(
+                        lang,
+                        "event-demo-opened",
+                        conn = *conn,
+                        client = client.to_string(),
+                        server = server.to_string()
+                    ),
+                ),
                 WireEvent::Chunk {
                     dir, len, bytes, ..
                 } => line(
-                    "wire",
-                    &format!("{} {}", dir.arrow(), chunk_text(bytes, *len)),
+                    Who::Wire,
+                    &format!("{} {}", dir.arrow(), chunk_text(bytes, *len, lang)),
                 ),
                 WireEvent::Seen { item, .. } => {
-                    if let Some(text) = seen(item) {
-                        line("eavesdrop", &text);
+                    if let Some(text) = seen(item, lang) {
+                        line(Who::Eavesdrop, &text);
                     }
                 }
-                WireEvent::Closed { dir, reason, .. } => {
-                    line("wire", &format!("{} closed ({reason})", dir.arrow()))
-                }
+                WireEvent::Closed { dir, reason, .. } => line(
+                    Who::Wire,
+                    &tr!(
+                        lang,
+                        "event-demo-closed",
+                        dir = dir.arrow(),
+                        reason = reason
+                    ),
+                ),
                 WireEvent::Learned { conn, summary, .. } => learned.push((*conn, summary.clone())),
             },
             EventKind::Tls(TlsEvent::Secret {
@@ -318,10 +409,12 @@ impl Transcript {
                 secret,
                 ..
             }) => line(
-                "tls",
-                &format!(
-                    "client derived {label} ({} bytes, never on the wire)",
-                    secret.len() / 2
+                Who::Tls,
+                &tr!(
+                    lang,
+                    "event-demo-secret",
+                    label = label,
+                    n = secret.len() / 2
                 ),
             ),
             EventKind::Tls(_) => {}
@@ -329,8 +422,8 @@ impl Transcript {
                 if let AttackEvent::Verdict { .. } = a {
                     verdicts.push(a.clone());
                 }
-                if let Some(text) = describe::attack_line(a) {
-                    line("attacker", &text);
+                if let Some(text) = describe::attack_line_in(a, lang) {
+                    line(Who::Attacker, &text);
                 }
                 if let AttackEvent::Acted {
                     note: crate::wire::tap::AttackNote::Read { dir, bytes, len },
@@ -338,8 +431,13 @@ impl Transcript {
                 } = a
                 {
                     line(
-                        "attacker",
-                        &format!("reads {} {}", dir.arrow(), chunk_text(bytes, *len)),
+                        Who::Attacker,
+                        &tr!(
+                            lang,
+                            "event-demo-attacker-reads",
+                            dir = dir.arrow(),
+                            text = chunk_text(bytes, *len, lang)
+                        ),
                     );
                 }
             }
@@ -349,19 +447,29 @@ impl Transcript {
 
     /// The closing summary: what the eavesdropper learned, and the verdict.
     pub fn finish(&mut self) -> String {
+        let lang = self.lang;
         let mut out = String::new();
         let learned = std::mem::take(&mut self.learned);
         let verdicts = std::mem::take(&mut self.verdicts);
-        let _ = writeln!(out, "\nWhat the eavesdropper learned:");
+        let _ = writeln!(out, "\n{}", tr!(lang, "event-demo-learned"));
         if learned.is_empty() {
-            let _ = writeln!(out, "  (no connection was completed)");
+            let _ = writeln!(out, "  {}", tr!(lang, "event-demo-no-connection"));
         }
         for (conn, summary) in learned {
-            let _ = writeln!(out, "  connection {conn}: {}", sanitize::visible(&summary));
+            let _ = writeln!(
+                out,
+                "  {}",
+                tr!(
+                    lang,
+                    "event-demo-learned-on",
+                    conn = conn,
+                    summary = summary
+                )
+            );
         }
         for v in &verdicts {
-            if let Some(text) = describe::attack_line(v) {
-                let _ = writeln!(out, "\nVerdict: {text}");
+            if let Some(text) = describe::attack_line_in(v, lang) {
+                let _ = writeln!(out, "\n{}", tr!(lang, "event-demo-verdict", text = text));
             }
         }
         out
@@ -370,10 +478,12 @@ impl Transcript {
 
 /// The server's events as transcript lines: the shared wording, plus the
 /// state and the maildrop, which the screen draws in a pane of their own.
-fn server_line(s: &ServerEvent) -> Option<String> {
+fn server_line(s: &ServerEvent, lang: Lang) -> Option<String> {
     Some(match s {
         ServerEvent::Greeting { .. } => return None,
-        ServerEvent::State { state, .. } => format!("state → {state}"),
+        ServerEvent::State { state, .. } => {
+            tr!(lang, "event-demo-state", state = state.to_string())
+        }
         ServerEvent::Maildrop { messages, .. } => {
             let live: Vec<_> = messages.iter().filter(|m| !m.deleted).collect();
             let marked: Vec<String> = messages
@@ -382,26 +492,36 @@ fn server_line(s: &ServerEvent) -> Option<String> {
                 .map(|m| m.number.to_string())
                 .collect();
             let size: u64 = live.iter().map(|m| m.size).sum();
-            let mut t = format!("maildrop: {} messages, {size} octets", live.len());
-            if !marked.is_empty() {
-                let _ = write!(t, "; marked for deletion: {}", marked.join(", "));
+            if marked.is_empty() {
+                tr!(lang, "event-demo-maildrop", n = live.len(), size = size)
+            } else {
+                tr!(
+                    lang,
+                    "event-demo-maildrop-marked",
+                    n = live.len(),
+                    size = size,
+                    marked = marked.join(", ")
+                )
             }
-            t
         }
-        other => describe::server_line(other)?,
+        other => describe::server_line(other, lang)?,
     })
 }
 
 /// A chunk as readable text when it is text, else its size.
-fn chunk_text(bytes: &[u8], len: usize) -> String {
+fn chunk_text(bytes: &[u8], len: usize, lang: Lang) -> String {
     let is_text = describe::is_text(bytes);
     if !is_text {
-        let kept = if bytes.len() < len {
-            format!(", {} bytes not kept", len - bytes.len())
+        return if bytes.len() < len {
+            tr!(
+                lang,
+                "event-demo-binary-partly-kept",
+                n = len,
+                lost = len - bytes.len()
+            )
         } else {
-            String::new()
+            tr!(lang, "event-demo-binary", n = len)
         };
-        return format!("{len} bytes of binary (TLS records){kept}");
     }
     let text = String::from_utf8_lossy(bytes);
     let mut lines = text.split_inclusive('\n');
@@ -409,9 +529,9 @@ fn chunk_text(bytes: &[u8], len: usize) -> String {
     let rest = lines.count();
     let mut s = format!("{:<60}", clip(first, 60));
     if rest > 0 {
-        let _ = write!(s, " (+{rest} lines)");
+        let _ = write!(s, " {}", tr!(lang, "event-demo-more-lines", n = rest));
     }
-    let _ = write!(s, " {len} bytes");
+    let _ = write!(s, " {}", tr!(lang, "event-demo-bytes", n = len));
     s
 }
 
@@ -425,14 +545,14 @@ fn clip(s: &str, max: usize) -> String {
 
 /// What the eavesdropper makes of one item, or `None` for items the chunk
 /// line already shows.
-fn seen(item: &Item) -> Option<String> {
+fn seen(item: &Item, lang: Lang) -> Option<String> {
     Some(match item {
         Item::Pop3Command { .. } | Item::Pop3Reply { .. } => return None,
         Item::Leak(Leak::Greeting {
             timestamp: Some(t), ..
-        }) => format!("greeting with APOP timestamp {t}"),
+        }) => tr!(lang, "event-demo-greeting-timestamp", timestamp = t),
         Item::Leak(leak) => {
-            let (tag, text) = describe::leak(leak)?;
+            let (tag, text) = describe::leak(leak, lang)?;
             format!("! {tag} {text}")
         }
         Item::TlsRecord {
@@ -441,36 +561,39 @@ fn seen(item: &Item) -> Option<String> {
             if !encrypted {
                 return None;
             }
-            format!(
-                "🔒 encrypted record, {} bytes ({} on the outside): cannot read it",
-                header.length,
-                header.content_type.name()
+            tr!(
+                lang,
+                "event-demo-encrypted-record",
+                n = header.length,
+                content = header.content_type.name()
             )
         }
-        Item::TlsHandshake { message, .. } => describe::handshake(message),
+        Item::TlsHandshake { message, .. } => describe::handshake(message, lang),
         Item::TlsAlert {
             level,
             description,
             encrypted,
             ..
         } => {
+            let description = wtls::alert_description(*description);
             if *encrypted {
-                "🔒 encrypted alert".to_string()
+                tr!(lang, "event-demo-encrypted-alert")
+            } else if *level == 2 {
+                tr!(lang, "event-demo-alert-fatal", description = description)
             } else {
-                format!(
-                    "alert: {} {}",
-                    if *level == 2 { "fatal" } else { "warning" },
-                    wtls::alert_description(*description)
-                )
+                tr!(lang, "event-demo-alert-warning", description = description)
             }
         }
-        Item::SwitchToTls { dir, offset } => format!(
-            "{}: from byte {offset} on, TLS records",
-            match dir {
-                Direction::ClientToServer => "client",
-                Direction::ServerToClient => "server",
+        Item::SwitchToTls { dir, offset } => match dir {
+            Direction::ClientToServer => {
+                tr!(lang, "event-demo-switch-client", offset = *offset)
             }
-        ),
-        Item::Undecodable { reason, .. } => format!("cannot decode: {reason}"),
+            Direction::ServerToClient => {
+                tr!(lang, "event-demo-switch-server", offset = *offset)
+            }
+        },
+        Item::Undecodable { reason, .. } => {
+            tr!(lang, "event-demo-undecodable", reason = reason)
+        }
     })
 }

@@ -56,11 +56,14 @@ pub async fn run(args: ProxyArgs) -> anyhow::Result<()> {
         "popscope proxy: listening on {} → {upstream}{}",
         proxy.local_addr(),
         args.attack
-            .map(|a| format!(" · ATTACKING: {}", crate::lab::describe::attack_name(a)))
+            .map(|a| format!(
+                " · ATTACKING: {}",
+                crate::lab::describe::attack_name_in(a, crate::lang::Lang::En)
+            ))
             .unwrap_or_default()
     );
     let _ = std::io::stdout().flush();
-    let mut transcript = Transcript::default();
+    let mut transcript = Transcript::new(crate::lang::Lang::En);
     loop {
         tokio::select! {
             e = rx.recv() => {

@@ -120,9 +120,12 @@ async fn a_forged_certificate_reads_a_client_that_accepts_anything() {
         assert!(!v[0].0, "{name}: {v:?}");
         assert!(v[0].1.contains("popscope attacker CA"), "{name}: {v:?}");
         let refused = careful.iter().any(|e| match &e.kind {
-            EventKind::Client(popscope::lab::ClientEvent::TlsFailed { reason, .. }) => {
-                reason.contains("popscope attacker CA")
-            }
+            EventKind::Client(popscope::lab::ClientEvent::TlsFailed {
+                failure:
+                    popscope::lab::TlsFailure::Certificate {
+                        problem: popscope::tls::CertProblem::UnknownIssuer { issuer: Some(i) },
+                    },
+            }) => i.contains("popscope attacker CA"),
             _ => false,
         });
         assert!(refused, "{name}: the client names the attacker's CA");

@@ -106,6 +106,7 @@ impl Drop for Serve {
 fn run_both(srv: &Serve, ca: &Path) -> Vec<(String, String)> {
     let ca = ca.to_str().unwrap();
     let demo = Command::new(BIN)
+        .env("LANG", "en_GB.UTF-8")
         .args(["demo", "pop3s", "--server", &srv.addr, "--ca", ca])
         .output()
         .unwrap();

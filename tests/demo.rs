@@ -13,8 +13,16 @@ use popscope::wire::dissect::Item;
 
 const BIN: &str = env!("CARGO_BIN_EXE_popscope");
 
+/// Runs `popscope demo` with the given arguments. The transcript's
+/// language comes from LANG unless `--lang` is given: the tests read the
+/// English one unless they ask for another.
 fn demo(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN).arg("demo").args(args).output().unwrap();
+    let out = Command::new(BIN)
+        .env("LANG", "en_GB.UTF-8")
+        .arg("demo")
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -280,4 +288,94 @@ fn the_clients_sni_is_the_one_on_the_wire() {
     assert!(out.contains("ClientHello: SNI localhost"), "{out}");
     let tls_up = out.lines().find(|l| l.contains("TLS up:")).unwrap();
     assert!(tls_up.ends_with("sni=localhost"), "{tls_up}");
+}
+
+#[test]
+fn the_transcript_speaks_the_language_asked_for() {
+    // The same scenario, the same events: only the words change. LANG says
+    // English; --lang overrides it.
+    let (ok, ja, err) = demo(&["stls", "--lang", "ja"]);
+    assert!(ok, "{err}\n{ja}");
+    let (ok, en, err) = demo(&["stls"]);
+    assert!(ok, "{err}\n{en}");
+    for (ja_words, en_words) in [
+        ("としてログインしました", "logged in as alice"),
+        (
+            "ラボのデモ用 CA で検証しました",
+            "verified against the lab's demo CA",
+        ),
+        ("TLS が確立しました", "TLS up:"),
+        ("(タップ)に stls で接続しています", "(the tap), stls"),
+        ("USER alice を処理しました", "handled USER alice"),
+        ("暗号化されたレコード", "encrypted record"),
+        ("▶ ログイン", "▶ log in"),
+        ("盗聴者が知ったこと:", "What the eavesdropper learned:"),
+        ("クライアント ", "client    "),
+    ] {
+        assert!(ja.contains(ja_words), "{ja_words}: {ja}");
+        assert!(!ja.contains(en_words), "{en_words}: {ja}");
+        assert!(en.contains(en_words), "{en_words}: {en}");
+    }
+    // Protocol text is the same in both.
+    for line in ["→ USER alice", "→ PASS ********", "← +OK"] {
+        assert!(ja.contains(line) && en.contains(line), "{line}");
+    }
+    // LANG alone chooses Japanese too.
+    let out = Command::new(BIN)
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["demo", "plain"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("としてログインしました"), "{out}");
+}
+
+/// The screen's client pane and the transcript word a client event with
+/// the one function, so in either language they say the same words.
+#[test]
+fn the_client_pane_and_the_transcript_word_client_events_alike() {
+    use popscope::lab::{ClientProblem, Event, describe};
+    use popscope::lang::Lang;
+    use popscope::pop3::settings::{AuthMethod, Transport};
+    use popscope::tui::app::{Action, App, Focus};
+    use std::time::Duration;
+
+    let events: Vec<Event> = [
+        ClientEvent::Connecting {
+            addr: "127.0.0.1:1100".parse().unwrap(),
+            transport: Transport::Stls,
+        },
+        ClientEvent::LoggedIn {
+            user: "alice".into(),
+            method: AuthMethod::Apop,
+        },
+        ClientEvent::Error {
+            problem: ClientProblem::StlsRefused { text: "no".into() },
+        },
+    ]
+    .into_iter()
+    .map(|c| Event {
+        at: Duration::from_millis(1),
+        kind: EventKind::Client(c),
+    })
+    .collect();
+    for lang in Lang::ALL {
+        let mut app = App::new(Scenario::named("stls").unwrap());
+        app.lesson.lang = lang;
+        for e in &events {
+            app.update(Action::Lab(0, Box::new(e.clone())));
+        }
+        let pane = popscope::tui::panes::line_texts(&app, Focus::Client).join("\n");
+        let transcript = popscope::demo::transcript(&events, lang);
+        for e in &events {
+            let EventKind::Client(c) = &e.kind else {
+                unreachable!()
+            };
+            let words = describe::client_lines(c, lang);
+            assert_eq!(words.len(), 1, "{c:?}");
+            let (_, text) = &words[0];
+            assert!(pane.contains(text.as_str()), "{text}\n{pane}");
+            assert!(transcript.contains(text.as_str()), "{text}\n{transcript}");
+        }
+    }
 }

@@ -630,6 +630,7 @@ async fn the_tap_sees_nothing_readable_in_implicit_tls() {
 /// Runs `popscope demo ARGS` and returns (success, stdout, stderr).
 fn demo(args: &[&str]) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_popscope"))
+        .env("LANG", "en_GB.UTF-8")
         .arg("demo")
         .args(args)
         .output()

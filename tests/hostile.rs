@@ -92,6 +92,7 @@ fn assert_inert(what: &str, text: &[u8]) {
 
 fn run(args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(BIN)
+        .env("LANG", "en_GB.UTF-8")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

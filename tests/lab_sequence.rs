@@ -10,7 +10,8 @@
 
 use std::fmt::Write as _;
 
-use popscope::lab::{ClientEvent, EventKind, Lab, LabEvent, LabOptions, Scenario};
+use popscope::lab::{ClientEvent, EventKind, Lab, LabEvent, LabOptions, Scenario, describe};
+use popscope::lang::Lang;
 
 /// Replaces every `<...@...>` (an APOP timestamp) with `<TIMESTAMP>`.
 fn hide_timestamps(text: &str) -> String {
@@ -38,7 +39,9 @@ fn story(events: &[EventKind]) -> String {
     let mut out = String::new();
     for e in events {
         let line = match e {
-            EventKind::Lab(LabEvent::Step { text }) => format!("step {text}"),
+            EventKind::Lab(LabEvent::Step { step }) => {
+                format!("step {}", describe::demo_step(*step, Lang::En))
+            }
             EventKind::Lab(LabEvent::Finished { ok, error }) => {
                 format!("finished ok={ok} error={error:?}")
             }
@@ -53,30 +56,35 @@ fn story(events: &[EventKind]) -> String {
                     format!("sent {line}")
                 }
                 ClientEvent::Received {
-                    ok,
                     status,
+                    text,
                     body,
                     body_len,
                 } => format!(
-                    "received ok={ok} {} body_len={body_len:?} body={:?}",
-                    hide_timestamps(status),
+                    "received ok={} {} body_len={body_len:?} body={:?}",
+                    status.is_ok(),
+                    hide_timestamps(&status.line(text)),
                     body.as_deref().map(|b| &b[..b.len().min(120)])
                 ),
                 ClientEvent::TlsEstablished {
                     summary,
+                    version,
                     chain,
-                    verification,
+                    trust,
                 } => format!(
-                    "tls {} {} {:?} sni={:?} chain={:?} {verification}",
+                    "tls {} {:?} {} {:?} sni={:?} chain={:?} {trust:?}",
                     summary.version,
+                    version,
                     summary.suite,
                     summary.group,
                     summary.sni,
                     chain.iter().map(|c| &c.subject).collect::<Vec<_>>()
                 ),
-                ClientEvent::TlsFailed { reason, .. } => format!("tls failed {reason}"),
-                ClientEvent::LoggedIn { user, method } => format!("logged in {user} {method}"),
-                ClientEvent::Error { message } => format!("error {message}"),
+                ClientEvent::TlsFailed { failure } => format!("tls failed {failure:?}"),
+                ClientEvent::LoggedIn { user, method } => {
+                    format!("logged in {user} {}", method.name())
+                }
+                ClientEvent::Error { problem } => format!("error {problem:?}"),
                 other => format!("{other:?}"),
             },
             _ => continue,
@@ -240,7 +248,7 @@ fn received_under_tls(events: &[ClientEvent]) -> Vec<String> {
     events[tls..]
         .iter()
         .filter_map(|e| match e {
-            ClientEvent::Received { status, .. } => Some(status.clone()),
+            ClientEvent::Received { status, text, .. } => Some(status.line(text)),
             _ => None,
         })
         .collect()

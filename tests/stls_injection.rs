@@ -136,7 +136,7 @@ fn injected_bytes_are_discarded_and_the_discard_is_reported() {
             .iter()
             .any(|e| matches!(e, ServerEvent::InjectedIntoTls { .. }))
     );
-    let words = describe::server_line(discarded[0]).unwrap();
+    let words = describe::server_line(discarded[0], popscope::lang::Lang::En).unwrap();
     assert!(
         words.starts_with(
             "discarded 6 bytes sent after STLS before the TLS handshake, unread: CAPA"
@@ -168,7 +168,7 @@ fn the_vulnerable_mode_runs_injected_bytes_inside_tls_and_says_so() {
             .iter()
             .any(|e| matches!(e, ServerEvent::DiscardedBeforeTls { .. }))
     );
-    let words = describe::server_line(&events[injected]).unwrap();
+    let words = describe::server_line(&events[injected], popscope::lang::Lang::En).unwrap();
     assert!(
         words.starts_with("VULNERABLE MODE: running 6 bytes"),
         "{words}"

@@ -6,7 +6,12 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use popscope::attack::Attack;
-use popscope::lab::describe::attack_line;
+use popscope::lab::describe::attack_line_in;
+
+/// An attacker's event in the English words the tests read.
+fn attack_line(e: &popscope::lab::AttackEvent) -> Option<String> {
+    attack_line_in(e, popscope::lang::Lang::En)
+}
 use popscope::lab::{
     AttackEvent, AuthMethod, Event, EventKind, Lab, LabOptions, Scenario, Transport, Trust,
 };
@@ -265,7 +270,9 @@ fn events_of_an_old_lab_are_ignored() {
     let stale = Event {
         at: Duration::ZERO,
         kind: popscope::lab::EventKind::Client(popscope::lab::ClientEvent::Error {
-            message: "old".into(),
+            problem: popscope::lab::ClientProblem::Other {
+                message: "old".into(),
+            },
         }),
     };
     app.update(Action::Lab(0, Box::new(stale)));
@@ -1410,7 +1417,9 @@ fn quiet_actions_do_not_cancel_a_redraw_still_owed() {
     let event = Event {
         at: Duration::ZERO,
         kind: popscope::lab::EventKind::Client(popscope::lab::ClientEvent::Error {
-            message: "news".into(),
+            problem: popscope::lab::ClientProblem::Other {
+                message: "news".into(),
+            },
         }),
     };
     app.update(Action::Lab(0, Box::new(event.clone())));
@@ -1469,8 +1478,8 @@ fn hostile_text_is_drawn_visibly() {
         Event {
             at,
             kind: EventKind::Client(ClientEvent::Received {
-                ok: true,
-                status: format!("+OK {nasty}"),
+                status: popscope::lab::Status::Ok,
+                text: nasty.to_string(),
                 body: None,
                 body_len: None,
             }),
@@ -1478,14 +1487,20 @@ fn hostile_text_is_drawn_visibly() {
         Event {
             at,
             kind: EventKind::Client(ClientEvent::TlsFailed {
-                reason: format!("certificate check failed: {nasty}"),
-                problem: None,
+                failure: popscope::lab::TlsFailure::Certificate {
+                    problem: popscope::tls::CertProblem::UnknownIssuer {
+                        issuer: Some(nasty.to_string()),
+                    },
+                },
             }),
         },
         Event {
             at,
             kind: EventKind::Client(ClientEvent::Error {
-                message: format!("-ERR {nasty}"),
+                problem: popscope::lab::ClientProblem::ErrReply {
+                    step: "STAT".into(),
+                    text: nasty.to_string(),
+                },
             }),
         },
     ];

@@ -1,12 +1,25 @@
 //! Events in words, for every view of the lab: the screen's panes and
 //! `popscope demo`'s transcript say the same thing the same way.
 //!
+//! Every function takes the reader's [`Lang`] and takes its words from
+//! the catalogue (`assets/i18n/*/events.ftl`); none writes a sentence of
+//! its own. The events themselves carry values (a [`Transport`], a
+//! [`CertProblem`], a [`ClientProblem`]), so a view words them when it
+//! draws, in the language the learner has chosen then. Protocol text (a
+//! command line, a server's reply, TLS's names for versions and suites)
+//! is shown as it is in every language.
+//!
 //! Most of these words carry bytes another party chose (a user name, a
 //! password, a subject, an SNI), so every text returned here has already
 //! passed through [`crate::sanitize::visible`].
 
 use crate::lang::Lang;
 use crate::pop3::server::ServerEvent;
+use crate::pop3::settings::{Transport, Trust};
+use crate::tls::CertProblem;
+use crate::tr;
+
+use super::{ClientEvent, ClientProblem, TlsFailure};
 use crate::sanitize::visible;
 use crate::wire::pop3::Leak;
 use crate::wire::tls::{self as wtls, Handshake};
@@ -22,52 +35,89 @@ pub fn is_text(bytes: &[u8]) -> bool {
     !bytes.is_empty() && printable * 10 >= bytes.len() * 9 && std::str::from_utf8(bytes).is_ok()
 }
 
-/// A leak in words, with a tag that names what kind of secret it is.
-pub fn leak(leak: &Leak) -> Option<(&'static str, String)> {
-    let (tag, text) = leak_words(leak)?;
+/// A leak in `lang`, with a tag that names what kind of secret it is.
+pub fn leak(leak: &Leak, lang: Lang) -> Option<(&'static str, String)> {
+    let (tag, text) = leak_words(leak, lang)?;
     Some((tag, visible(&text).into_owned()))
 }
 
-fn leak_words(leak: &Leak) -> Option<(&'static str, String)> {
+fn leak_words(leak: &Leak, lang: Lang) -> Option<(&'static str, String)> {
     Some(match leak {
-        Leak::User { name } => ("USER", format!("user name {name}")),
-        Leak::Password { user, password } => (
+        Leak::User { name } => ("USER", tr!(lang, "event-leak-user", name = name)),
+        Leak::Password {
+            user: Some(user),
+            password,
+        } => (
             "PASSWORD",
-            format!(
-                "{password}{}",
-                user.as_deref()
-                    .map(|u| format!(" (for {u})"))
-                    .unwrap_or_default()
+            tr!(
+                lang,
+                "event-leak-password-for",
+                password = password,
+                user = user
+            ),
+        ),
+        Leak::Password {
+            user: None,
+            password,
+        } => (
+            "PASSWORD",
+            tr!(lang, "event-leak-password", password = password),
+        ),
+        Leak::Apop {
+            user,
+            digest,
+            timestamp: Some(timestamp),
+        } => (
+            "APOP",
+            tr!(
+                lang,
+                "event-leak-apop",
+                user = user,
+                digest = digest,
+                timestamp = timestamp
             ),
         ),
         Leak::Apop {
             user,
             digest,
-            timestamp,
+            timestamp: None,
         } => (
             "APOP",
-            format!(
-                "{user}: digest {digest} of {} (guessable offline)",
-                timestamp.as_deref().unwrap_or("(timestamp not seen)")
+            tr!(
+                lang,
+                "event-leak-apop-no-timestamp",
+                user = user,
+                digest = digest
             ),
         ),
         Leak::AuthPlain {
             authcid, password, ..
         } => (
             "PASSWORD",
-            format!("{password} (for {authcid}, AUTH PLAIN is only base64)"),
+            tr!(
+                lang,
+                "event-leak-auth-plain",
+                password = password,
+                user = authcid
+            ),
         ),
         Leak::AuthLogin { user, password } => (
             "PASSWORD",
-            format!("{password} (for {user}, AUTH LOGIN is only base64)"),
+            tr!(
+                lang,
+                "event-leak-auth-login",
+                password = password,
+                user = user
+            ),
         ),
         Leak::MessageHeaders { from, to, subject } => (
             "MAIL",
-            format!(
-                "From {} · To {} · Subject {}",
-                from.as_deref().unwrap_or("?"),
-                to.as_deref().unwrap_or("?"),
-                subject.as_deref().unwrap_or("?")
+            tr!(
+                lang,
+                "event-leak-headers",
+                from = from.as_deref().unwrap_or("?"),
+                to = to.as_deref().unwrap_or("?"),
+                subject = subject.as_deref().unwrap_or("?")
             ),
         ),
         // The greeting's timestamp is public by design; it only matters
@@ -76,12 +126,14 @@ fn leak_words(leak: &Leak) -> Option<(&'static str, String)> {
     })
 }
 
-/// A cleartext handshake message, one line.
-pub fn handshake(m: &Handshake) -> String {
-    visible(&handshake_words(m)).into_owned()
+/// A cleartext handshake message, one line, in `lang`. The names of
+/// messages, versions, suites and groups are TLS's own and stay as they
+/// are.
+pub fn handshake(m: &Handshake, lang: Lang) -> String {
+    visible(&handshake_words(m, lang)).into_owned()
 }
 
-fn handshake_words(m: &Handshake) -> String {
+fn handshake_words(m: &Handshake, lang: Lang) -> String {
     match m {
         Handshake::ClientHello {
             versions,
@@ -95,16 +147,19 @@ fn handshake_words(m: &Handshake) -> String {
                 .iter()
                 .map(|&(g, _)| wtls::group_name(g))
                 .collect();
-            format!(
-                "ClientHello: SNI {}, versions {}, {} suites, key share {}",
-                sni.as_deref().unwrap_or("(none)"),
-                if v.is_empty() {
-                    "(legacy)".to_string()
+            tr!(
+                lang,
+                "event-hello-client",
+                sni = sni
+                    .clone()
+                    .unwrap_or_else(|| tr!(lang, "event-hello-no-sni")),
+                versions = if v.is_empty() {
+                    tr!(lang, "event-hello-legacy")
                 } else {
                     v.join("/")
                 },
-                cipher_suites.len(),
-                ks.join(", ")
+                suites = cipher_suites.len(),
+                shares = ks.join(", ")
             )
         }
         Handshake::ServerHello {
@@ -112,161 +167,219 @@ fn handshake_words(m: &Handshake) -> String {
             cipher_suite,
             group,
             hello_retry_request,
-        } => format!(
-            "{}: {}, {}{}",
-            if *hello_retry_request {
-                "HelloRetryRequest"
-            } else {
-                "ServerHello"
-            },
-            wtls::version_name(*version),
-            wtls::suite_name(*cipher_suite),
-            group
-                .map(|g| format!(", {}", wtls::group_name(g)))
-                .unwrap_or_default()
-        ),
+        } => {
+            let mut params = vec![
+                wtls::version_name(*version),
+                wtls::suite_name(*cipher_suite),
+            ];
+            params.extend(group.map(wtls::group_name));
+            format!(
+                "{}: {}",
+                if *hello_retry_request {
+                    "HelloRetryRequest"
+                } else {
+                    "ServerHello"
+                },
+                params.join(", ")
+            )
+        }
         Handshake::Certificate { chain } => {
             let c: Vec<String> = chain.iter().map(|c| c.subject.clone()).collect();
-            format!("Certificate (in clear, TLS 1.2): {}", c.join(" ← "))
+            tr!(lang, "event-hello-certificate", chain = c.join(" ← "))
         }
         other => other.name().to_string(),
     }
 }
 
-/// A lockout window in words: whole seconds, or milliseconds when shorter
-/// than a second (tests and lessons use short windows).
-pub fn lockout_time(d: std::time::Duration) -> String {
+/// A lockout window in `lang`: whole seconds, or milliseconds when
+/// shorter than a second (tests and lessons use short windows).
+pub fn lockout_time(d: std::time::Duration, lang: Lang) -> String {
     if d.as_millis() < 1000 {
-        format!("{} ms", d.as_millis())
+        tr!(lang, "event-time-ms", n = d.as_millis() as u64)
     } else {
-        format!("{} s", d.as_secs_f64().round())
+        tr!(lang, "event-time-s", n = d.as_secs_f64().round() as u64)
     }
 }
 
-/// "1 byte", "6 bytes".
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
+/// Who a lockout is for, in `lang`.
+fn locked(who: &crate::pop3::guard::Locked, lang: Lang) -> String {
+    use crate::pop3::guard::Locked;
+    match who {
+        Locked::Account(name) => tr!(lang, "event-locked-account", name = name),
+        Locked::Address(ip @ std::net::IpAddr::V6(_)) => {
+            tr!(lang, "event-locked-address", address = format!("{ip}/64"))
+        }
+        Locked::Address(ip) => tr!(lang, "event-locked-address", address = ip.to_string()),
     }
 }
 
-/// A server event as one line of the server pane's log, or `None` for
-/// events the pane shows elsewhere (state, maildrop).
-pub fn server_line(s: &ServerEvent) -> Option<String> {
-    server_words(s).map(|t| visible(&t).into_owned())
+/// A server event as one line of the server pane's log in `lang`, or
+/// `None` for events the pane shows elsewhere (state, maildrop).
+pub fn server_line(s: &ServerEvent, lang: Lang) -> Option<String> {
+    server_words(s, lang).map(|t| visible(&t).into_owned())
 }
 
-fn server_words(s: &ServerEvent) -> Option<String> {
+fn server_words(s: &ServerEvent, lang: Lang) -> Option<String> {
     Some(match s {
         ServerEvent::Connected {
             session,
             implicit_tls,
             ..
-        } => format!(
-            "session {session}: connected on the {} port",
-            if *implicit_tls { "POP3S" } else { "POP3" }
+        } => tr!(
+            lang,
+            "event-server-connected",
+            session = *session,
+            port = if *implicit_tls { "POP3S" } else { "POP3" }
         ),
-        ServerEvent::Tls { summary, stls, .. } => format!(
-            "TLS up{}: {summary}",
-            if *stls { " after STLS" } else { "" }
+        ServerEvent::Tls {
+            summary,
+            stls: true,
+            ..
+        } => tr!(
+            lang,
+            "event-server-tls-up-stls",
+            summary = summary.to_string()
         ),
-        ServerEvent::TlsFailed { reason, .. } => format!("TLS failed: {reason}"),
-        ServerEvent::Greeting { .. } => "greeting sent".to_string(),
-        ServerEvent::Command { text, .. } => format!("handled {text}"),
+        ServerEvent::Tls { summary, .. } => {
+            tr!(lang, "event-server-tls-up", summary = summary.to_string())
+        }
+        ServerEvent::TlsFailed { reason, .. } => {
+            tr!(lang, "event-server-tls-failed", reason = reason)
+        }
+        ServerEvent::Greeting { .. } => tr!(lang, "event-server-greeting"),
+        ServerEvent::Command { text, .. } => tr!(lang, "event-server-command", command = text),
         ServerEvent::State { .. } | ServerEvent::Maildrop { .. } => return None,
-        ServerEvent::LoggedIn { user, method, .. } => format!("{user} logged in ({method})"),
+        ServerEvent::LoggedIn { user, method, .. } => tr!(
+            lang,
+            "event-server-logged-in",
+            user = user,
+            method = method.to_string()
+        ),
         ServerEvent::LoginFailed {
             user,
             method,
             locked_out,
             ..
-        } => format!(
-            "login failed for {} ({method}){}",
-            user.as_deref().unwrap_or("?"),
+        } => {
+            let user = user.as_deref().unwrap_or("?");
+            let method = method.to_string();
             if *locked_out {
-                ": locked out, password not checked"
+                tr!(
+                    lang,
+                    "event-server-login-failed-locked",
+                    user = user,
+                    method = method
+                )
             } else {
-                ""
+                tr!(
+                    lang,
+                    "event-server-login-failed",
+                    user = user,
+                    method = method
+                )
             }
-        ),
-        ServerEvent::LockedOut { who, duration, .. } => format!(
-            "LOCKED OUT: {who} for {} after too many failed logins (its logins are refused unchecked until then)",
-            lockout_time(*duration)
+        }
+        ServerEvent::LockedOut { who, duration, .. } => tr!(
+            lang,
+            "event-server-locked-out",
+            who = locked(who, lang),
+            time = lockout_time(*duration, lang)
         ),
         ServerEvent::Updated {
+            removed, failed: 0, ..
+        } => tr!(lang, "event-server-updated", removed = *removed),
+        ServerEvent::Updated {
             removed, failed, ..
-        } => {
-            let mut t = format!("UPDATE: {removed} message(s) removed from disk");
-            if *failed > 0 {
-                t.push_str(&format!(", {failed} could not be"));
-            }
-            t
+        } => tr!(
+            lang,
+            "event-server-updated-failed",
+            removed = *removed,
+            failed = *failed
+        ),
+        ServerEvent::DiscardedBeforeTls { bytes, text, .. } => {
+            tr!(lang, "event-server-discarded", n = *bytes, text = text)
         }
-        ServerEvent::DiscardedBeforeTls { bytes, text, .. } => format!(
-            "discarded {} sent after STLS before the TLS handshake, unread: {text} \
-             (they cannot have come from inside TLS; this stops STARTTLS command injection)",
-            plural(*bytes, "byte")
-        ),
-        ServerEvent::InjectedIntoTls { bytes, text, .. } => format!(
-            "VULNERABLE MODE: running {} that arrived in cleartext before the TLS handshake \
-             as if they came inside TLS: {text}",
-            plural(*bytes, "byte")
-        ),
+        ServerEvent::InjectedIntoTls { bytes, text, .. } => {
+            tr!(lang, "event-server-injected", n = *bytes, text = text)
+        }
         ServerEvent::Ended {
             reason, commands, ..
-        } => format!("session ended: {reason} ({commands})"),
+        } => tr!(
+            lang,
+            "event-server-ended",
+            reason = reason,
+            commands = commands
+        ),
     })
 }
 
-/// An attacker's event as one line in English, or `None` for events shown
+/// An attacker's event as one line in `lang`, or `None` for events shown
 /// otherwise (plaintext the attacker read is shown as chunks of its own,
-/// and the search's progress as a bar).
-pub fn attack_line(e: &super::AttackEvent) -> Option<String> {
-    attack_line_in(e, Lang::En)
-}
-
-/// An attacker's event as one line in `lang`. Text another party chose (a
+/// and the search's progress as a bar). Text another party chose (a
 /// reason from the client, a record's plaintext) is quoted as it is.
 pub fn attack_line_in(e: &super::AttackEvent, lang: Lang) -> Option<String> {
-    let words = match lang {
-        Lang::En => attack_words(e),
-        Lang::Ja => attack_words_ja(e),
-    };
-    words.map(|t| visible(&t).into_owned())
+    attack_words(e, lang).map(|t| visible(&t).into_owned())
 }
 
-fn attack_words(e: &super::AttackEvent) -> Option<String> {
+fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
     use super::AttackEvent as A;
     use crate::wire::tap::AttackNote as N;
     Some(match e {
-        A::Armed { attack } => format!("ATTACKER on the wire: {}", attack_name(*attack)),
+        A::Armed { attack } => tr!(
+            lang,
+            "event-attack-armed",
+            attack = attack_name_in(*attack, lang)
+        ),
         A::Acted { note, .. } => match note {
-            N::Removed { line, what, .. } => format!("removed {line:?} ({what})"),
-            N::Answered { line, answer } => {
-                format!("kept {line:?} from the server and answered {answer:?} itself")
-            }
-            N::Injected { dir, text } => format!("injected {} {text:?}", dir.arrow()),
+            N::Removed { line, what, .. } => tr!(
+                lang,
+                "event-attack-removed",
+                line = format!("{line:?}"),
+                what = what
+            ),
+            N::Answered { line, answer } => tr!(
+                lang,
+                "event-attack-answered",
+                line = format!("{line:?}"),
+                answer = format!("{answer:?}")
+            ),
+            N::Injected { dir, text } => tr!(
+                lang,
+                "event-attack-injected",
+                dir = dir.arrow(),
+                text = format!("{text:?}")
+            ),
             N::Presented { name, issuer } => {
-                format!("presented a certificate for {name}, issued by '{issuer}'")
+                tr!(lang, "event-attack-presented", name = name, issuer = issuer)
             }
-            N::ClientRefused { reason } => reason.clone(),
-            N::UpstreamTls { version, suite } => {
-                format!("opened its own TLS to the real server ({version}, {suite})")
+            N::ClientRefused { reason } => {
+                tr!(lang, "event-attack-client-refused", reason = reason)
             }
-            N::UpstreamFailed { reason } => format!("could not reach the server: {reason}"),
+            N::UpstreamTls { version, suite } => tr!(
+                lang,
+                "event-attack-upstream-tls",
+                version = version,
+                suite = suite
+            ),
+            N::UpstreamFailed { reason } => {
+                tr!(lang, "event-attack-upstream-failed", reason = reason)
+            }
             N::Read { .. } => return None,
         },
         A::Learned { means, leak, .. } => {
-            let (_, text) = leak_words(leak)?;
-            let how = match means {
-                super::Means::Cleartext => "in cleartext",
-                super::Means::ForgedTls => "inside its forged TLS",
-                super::Means::StolenKeys => "decrypted with the stolen keys",
-                super::Means::Guessing => "by guessing",
-            };
-            format!("READ {how}: {text}")
+            let (_, text) = leak_words(leak, lang)?;
+            match means {
+                super::Means::Cleartext => {
+                    tr!(lang, "event-attack-read-cleartext", text = text)
+                }
+                super::Means::ForgedTls => {
+                    tr!(lang, "event-attack-read-forged-tls", text = text)
+                }
+                super::Means::StolenKeys => {
+                    tr!(lang, "event-attack-read-stolen-keys", text = text)
+                }
+                super::Means::Guessing => tr!(lang, "event-attack-read-guessing", text = text),
+            }
         }
         A::Decrypted {
             dir,
@@ -275,22 +388,26 @@ fn attack_words(e: &super::AttackEvent) -> Option<String> {
             len,
             text,
             ..
-        } => {
-            let first = text.lines().next().unwrap_or("");
-            format!(
-                "decrypted {} record #{seq} ({content}, {len} bytes): {first}",
-                dir.arrow()
-            )
-        }
+        } => tr!(
+            lang,
+            "event-attack-decrypted",
+            dir = dir.arrow(),
+            seq = *seq,
+            content = content,
+            n = *len,
+            first = text.lines().next().unwrap_or("")
+        ),
         A::Sealed {
             records, reason, ..
-        } => format!("{records} record(s) could not be opened: {reason}"),
-        A::CrackStarted { user, candidates } => format!(
-            "guessing {user}'s APOP password offline{}",
-            candidates
-                .map(|n| format!(" ({n} candidates)"))
-                .unwrap_or_default()
-        ),
+        } => tr!(lang, "event-attack-sealed", n = *records, reason = reason),
+        A::CrackStarted {
+            user,
+            candidates: Some(n),
+        } => tr!(lang, "event-attack-crack-started-of", user = user, n = *n),
+        A::CrackStarted {
+            user,
+            candidates: None,
+        } => tr!(lang, "event-attack-crack-started", user = user),
         A::CrackProgress { .. } => return None,
         A::CrackDone {
             found,
@@ -298,304 +415,353 @@ fn attack_words(e: &super::AttackEvent) -> Option<String> {
             elapsed,
             rate,
             ..
-        } => format!(
-            "{} after {tried} guesses in {:.2} s ({})",
-            if found.is_some() {
-                "FOUND"
-            } else {
-                "not found"
-            },
-            elapsed.as_secs_f64(),
-            crate::attack::crack::say_rate(*rate)
-        ),
-        A::Verdict { succeeded, why, .. } => format!(
-            "ATTACK {}: {why}",
-            if *succeeded { "SUCCEEDED" } else { "FAILED" }
-        ),
-    })
-}
-
-/// The same events in Japanese. The verdict's reason and the client's
-/// refusal carry words from other parts (the client's error, rustls) that
-/// are still English; the next issue moves those into the catalogue.
-fn attack_words_ja(e: &super::AttackEvent) -> Option<String> {
-    use super::AttackEvent as A;
-    use crate::wire::tap::AttackNote as N;
-    Some(match e {
-        A::Armed { attack } => format!("攻撃者が経路上にいます: {}", attack_name_ja(*attack)),
-        A::Acted { note, .. } => match note {
-            N::Removed { line, what, .. } => format!("{line:?} を削除しました ({what})"),
-            N::Answered { line, answer } => {
-                format!("{line:?} をサーバに渡さず、自分で {answer:?} と答えました")
-            }
-            N::Injected { dir, text } => format!("{} に {text:?} を注入しました", dir.arrow()),
-            N::Presented { name, issuer } => {
-                format!("{name} 用の証明書を提示しました (発行者 '{issuer}')")
-            }
-            N::ClientRefused { reason } => format!("クライアントが拒否しました: {reason}"),
-            N::UpstreamTls { version, suite } => {
-                format!("本物のサーバへ自分の TLS を張りました ({version}, {suite})")
-            }
-            N::UpstreamFailed { reason } => format!("サーバに接続できませんでした: {reason}"),
-            N::Read { .. } => return None,
-        },
-        A::Learned { means, leak, .. } => {
-            let (_, text) = leak_words(leak)?;
-            let how = match means {
-                super::Means::Cleartext => "平文から",
-                super::Means::ForgedTls => "偽の TLS の内側から",
-                super::Means::StolenKeys => "盗んだ鍵で復号して",
-                super::Means::Guessing => "推測で",
-            };
-            format!("{how}読み取りました: {text}")
-        }
-        A::Decrypted {
-            dir,
-            seq,
-            content,
-            len,
-            text,
-            ..
         } => {
-            let first = text.lines().next().unwrap_or("");
-            format!(
-                "{} のレコード #{seq} を復号 ({content}, {len} バイト): {first}",
-                dir.arrow()
-            )
-        }
-        A::Sealed {
-            records, reason, ..
-        } => format!("{records} 個のレコードは開けませんでした: {reason}"),
-        A::CrackStarted { user, candidates } => format!(
-            "{user} の APOP パスワードをオフラインで推測しています{}",
-            candidates
-                .map(|n| format!(" (候補 {n} 個)"))
-                .unwrap_or_default()
-        ),
-        A::CrackProgress { .. } => return None,
-        A::CrackDone {
-            found,
-            tried,
-            elapsed,
-            rate,
-            ..
-        } => format!(
-            "{tried} 回の推測 ({:.2} 秒、毎秒 {:.0} 回) で{}",
-            elapsed.as_secs_f64(),
-            rate,
+            let seconds = format!("{:.2}", elapsed.as_secs_f64());
+            let rate = format!("{rate:.0}");
             if found.is_some() {
-                "見つかりました"
+                tr!(
+                    lang,
+                    "event-attack-crack-found",
+                    tried = *tried,
+                    seconds = seconds,
+                    rate = rate
+                )
             } else {
-                "見つかりませんでした"
+                tr!(
+                    lang,
+                    "event-attack-crack-not-found",
+                    tried = *tried,
+                    seconds = seconds,
+                    rate = rate
+                )
             }
-        ),
-        A::Verdict { succeeded, why, .. } => {
-            format!("攻撃{}: {why}", if *succeeded { "成功" } else { "失敗" })
+        }
+        A::Verdict {
+            succeeded, reason, ..
+        } => {
+            let why = why_in(reason, lang);
+            if *succeeded {
+                tr!(lang, "event-attack-succeeded", why = why)
+            } else {
+                tr!(lang, "event-attack-failed", why = why)
+            }
         }
     })
 }
 
 /// The reason for a verdict, in `lang`.
 pub fn why_in(reason: &super::Why, lang: Lang) -> String {
-    let text = match lang {
-        Lang::En => why_en(reason),
-        Lang::Ja => why_ja(reason),
-    };
-    visible(&text).into_owned()
+    visible(&why_words(reason, lang)).into_owned()
 }
 
-fn why_en(reason: &super::Why) -> String {
+fn why_words(reason: &super::Why, lang: Lang) -> String {
     use super::{Means, Prize, Side, Why as W};
     match reason {
         W::Captured { prize, means } => {
             let what = match prize {
-                Prize::Password => "the password",
-                Prize::ApopDigest => "the APOP digest (open to offline guessing)",
+                Prize::Password => tr!(lang, "event-prize-password"),
+                Prize::ApopDigest => tr!(lang, "event-prize-apop-digest"),
             };
-            let how = match means {
-                Means::Cleartext => "in cleartext: the client went on without TLS",
-                Means::ForgedTls => {
-                    "inside the attacker's own TLS (the client accepted its certificate)"
-                }
-                Means::StolenKeys => "inside TLS, decrypted with the stolen key log",
-                Means::Guessing => "by guessing offline",
-            };
-            format!("{what} captured {how}")
+            match means {
+                Means::Cleartext => tr!(lang, "event-why-captured-cleartext", what = what),
+                Means::ForgedTls => tr!(lang, "event-why-captured-forged-tls", what = what),
+                Means::StolenKeys => tr!(lang, "event-why-captured-stolen-keys", what = what),
+                Means::Guessing => tr!(lang, "event-why-captured-guessing", what = what),
+            }
         }
-        W::ForgedReplyTaken { status } => format!(
-            "the client took a reply the server never sent (\"{status}\"), because it kept \
-             bytes from before the handshake"
+        W::ForgedReplyTaken { status } => {
+            tr!(lang, "event-why-forged-reply-taken", status = status)
+        }
+        W::InjectionRan { text } => {
+            tr!(lang, "event-why-injection-ran", text = format!("{text:?}"))
+        }
+        W::ClientRefused { problem } => tr!(
+            lang,
+            "event-why-client-refused",
+            reason = client_problem(problem, lang)
         ),
-        W::InjectionRan { text } => format!(
-            "the server ran {text:?}, sent in cleartext by the attacker, as if the client had \
-             sent it inside TLS"
+        W::CertificateRefused { failure } => tr!(
+            lang,
+            "event-why-certificate-refused",
+            reason = tls_failure(failure, lang)
         ),
-        W::ClientRefused { reason } => format!("the client refused: {reason}"),
-        W::CertificateRefused { reason } => {
-            format!("the client refused the attacker's certificate: {reason}")
-        }
-        W::ClientStopped { reason } => format!("the client stopped: {reason}"),
-        W::Discarded { by } if by.is_empty() => {
-            "the injected bytes had no effect: they were discarded at the switch to TLS".into()
-        }
-        W::Discarded { by } => {
-            let who: Vec<&str> = by
-                .iter()
-                .map(|s| match s {
-                    Side::Client => "the client",
-                    Side::Server => "the server",
-                })
-                .collect();
-            format!("{} threw the injected bytes away", who.join(" and "))
-        }
-        W::NothingToStrip => "the session never offered the attacker a cleartext STLS to \
-                              remove (POP3S starts with TLS)"
-            .into(),
-        W::Sealed { reason } => format!("the records stay sealed: {reason}"),
+        W::ClientStopped { problem } => tr!(
+            lang,
+            "event-why-client-stopped",
+            reason = client_problem(problem, lang)
+        ),
+        W::Discarded { by } => match by.as_slice() {
+            [] => tr!(lang, "event-why-discarded"),
+            [Side::Client] => tr!(lang, "event-why-discarded-by-client"),
+            [Side::Server] => tr!(lang, "event-why-discarded-by-server"),
+            _ => tr!(lang, "event-why-discarded-by-both"),
+        },
+        W::NothingToStrip => tr!(lang, "event-why-nothing-to-strip"),
+        W::Sealed { reason } => tr!(lang, "event-why-sealed", reason = reason),
         W::Cracked {
             user,
             password,
             tried,
-        } => format!(
-            "{user}'s password is {password} (found after {tried} guesses, offline; the server \
-             never saw a failed login)"
+        } => tr!(
+            lang,
+            "event-why-cracked",
+            user = user,
+            password = password,
+            tried = *tried
         ),
-        W::NotCracked { tried, estimate } => format!(
-            "not in the word list ({tried} guesses){}",
-            estimate
-                .as_deref()
-                .map(|e| format!("; {e}"))
-                .unwrap_or_default()
-        ),
-        W::NoApopLogin => "no APOP login crossed the wire, so there is no digest to guess \
-                           against (the apop scenario logs in with APOP)"
-            .into(),
-        W::ConnectionEnded => "the connection ended and the attacker learned no secret".into(),
-        W::NoSecret => "the attacker learned no secret".into(),
-    }
-}
-
-fn why_ja(reason: &super::Why) -> String {
-    use super::{Means, Prize, Side, Why as W};
-    match reason {
-        W::Captured { prize, means } => {
-            let what = match prize {
-                Prize::Password => "パスワード",
-                Prize::ApopDigest => "APOP のダイジェスト(オフラインで推測できます)",
-            };
-            let how = match means {
-                Means::Cleartext => "平文で: クライアントは TLS なしで続けました",
-                Means::ForgedTls => {
-                    "攻撃者自身の TLS の内側で(クライアントが攻撃者の証明書を受け入れました)"
-                }
-                Means::StolenKeys => "TLS の内側を、盗んだ鍵ログで復号して",
-                Means::Guessing => "オフラインの推測で",
-            };
-            format!("{what}を手に入れました、{how}")
-        }
-        W::ForgedReplyTaken { status } => format!(
-            "クライアントは、サーバが送っていない応答(\"{status}\")を受け取りました。ハンドシェイク前のバイトを捨てなかったためです"
-        ),
-        W::InjectionRan { text } => format!(
-            "攻撃者が平文で送った {text:?} を、サーバはクライアントが TLS の中で送ったかのように実行しました"
-        ),
-        W::ClientRefused { reason } => format!("クライアントが拒否しました: {reason}"),
-        W::CertificateRefused { reason } => {
-            format!("クライアントは攻撃者の証明書を拒否しました: {reason}")
-        }
-        W::ClientStopped { reason } => format!("クライアントが止まりました: {reason}"),
-        W::Discarded { by } if by.is_empty() => {
-            "注入したバイトは効きませんでした: TLS へ切り替わるときに捨てられました".into()
-        }
-        W::Discarded { by } => {
-            let who: Vec<&str> = by
-                .iter()
-                .map(|s| match s {
-                    Side::Client => "クライアント",
-                    Side::Server => "サーバ",
-                })
-                .collect();
-            format!("{}が注入したバイトを捨てました", who.join("と"))
-        }
-        W::NothingToStrip => {
-            "消せる平文の STLS がありませんでした(POP3S は最初から TLS です)".into()
-        }
-        W::Sealed { reason } => format!("レコードは閉じたままです: {reason}"),
-        W::Cracked {
-            user,
-            password,
+        W::NotCracked {
             tried,
-        } => format!(
-            "{user} のパスワードは {password} です({tried} 回の推測で、オフラインで見つかりました。サーバはログイン失敗を一度も見ていません)"
+            estimate: Some(estimate),
+        } => tr!(
+            lang,
+            "event-why-not-cracked-estimate",
+            tried = *tried,
+            estimate = estimate
         ),
-        W::NotCracked { tried, estimate } => format!(
-            "単語リストにありませんでした({tried} 回の推測){}",
-            estimate
-                .as_deref()
-                .map(|e| format!("。{e}"))
-                .unwrap_or_default()
+        W::NotCracked {
+            tried,
+            estimate: None,
+        } => tr!(lang, "event-why-not-cracked", tried = *tried),
+        W::NoApopLogin => tr!(lang, "event-why-no-apop-login"),
+        W::ConnectionEnded => tr!(lang, "event-why-connection-ended"),
+        W::NoSecret => tr!(lang, "event-why-no-secret"),
+    }
+}
+
+/// What a scenario runs, in `lang`: "USER/PASS over cleartext POP3".
+pub fn scenario(s: &super::Scenario, lang: Lang) -> String {
+    login_over(s.transport, s.auth, lang)
+}
+
+fn login_over(transport: Transport, auth: crate::pop3::settings::AuthMethod, lang: Lang) -> String {
+    let auth = auth.name();
+    match transport {
+        Transport::Plain => tr!(lang, "event-scenario-plain", auth = auth),
+        Transport::Stls => tr!(lang, "event-scenario-stls", auth = auth),
+        Transport::Implicit => tr!(lang, "event-scenario-pop3s", auth = auth),
+    }
+}
+
+/// A step of the demo's scripted run, in `lang`.
+pub fn demo_step(step: super::DemoStep, lang: Lang) -> String {
+    use super::DemoStep as S;
+    match step {
+        S::Connect { transport, auth } => tr!(
+            lang,
+            "event-step-connect",
+            what = login_over(transport, auth, lang)
         ),
-        W::NoApopLogin => {
-            "APOP のログインが経路を通らなかったので、推測の対象になるダイジェストがありません(apop のシナリオが APOP でログインします)".into()
+        S::LogIn => tr!(lang, "event-step-log-in"),
+        S::HowMuchMail => tr!(lang, "event-step-how-much-mail"),
+        S::ListMessages => tr!(lang, "event-step-list-messages"),
+        S::FetchFirst => tr!(lang, "event-step-fetch-first"),
+        S::MarkSecond => tr!(lang, "event-step-mark-second"),
+        S::UndoMark => tr!(lang, "event-step-undo-mark"),
+        S::QuitApplyingMarks => tr!(lang, "event-step-quit-applying-marks"),
+        S::QuitNoMarks => tr!(lang, "event-step-quit-no-marks"),
+        S::GuessOffline => tr!(lang, "event-step-guess-offline"),
+    }
+}
+
+/// An attack's name in `lang`, as a learner reads it.
+pub fn attack_name_in(a: crate::attack::Attack, lang: Lang) -> String {
+    use crate::attack::Attack as K;
+    match a {
+        K::StripStls => tr!(lang, "event-attack-name-strip-stls"),
+        K::ForgeCert => tr!(lang, "event-attack-name-forge-cert"),
+        K::WrongName => tr!(lang, "event-attack-name-wrong-name"),
+        K::Inject => tr!(lang, "event-attack-name-inject"),
+        K::StealKeys => tr!(lang, "event-attack-name-steal-keys"),
+        K::Crack => tr!(lang, "event-attack-name-crack"),
+    }
+}
+
+/// How a line of the client's story reads: news, good news (TLS up, a
+/// login) or bad news (a refusal, a warning). Each view picks its colours
+/// from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Neutral news.
+    Info,
+    /// Something went right.
+    Good,
+    /// A failure, a refusal or a warning.
+    Bad,
+}
+
+/// The client's event in `lang`, one entry per line, for the screen's
+/// client pane and `popscope demo`'s transcript alike. The lines the
+/// client sent and received are protocol text, which each view shows as
+/// it is: for those this gives nothing.
+pub fn client_lines(c: &ClientEvent, lang: Lang) -> Vec<(Tone, String)> {
+    match c {
+        ClientEvent::Sent { .. } | ClientEvent::Received { .. } => vec![],
+        ClientEvent::Connecting { addr, transport } => vec![(
+            Tone::Info,
+            tr!(
+                lang,
+                "event-client-connecting",
+                addr = addr.to_string(),
+                transport = transport.name()
+            ),
+        )],
+        ClientEvent::TlsEstablished {
+            summary,
+            chain,
+            trust,
+            ..
+        } => {
+            let checked = trust_checked(trust, lang);
+            let cert = match chain.first() {
+                Some(c) => tr!(
+                    lang,
+                    "event-client-certificate",
+                    subject = c.subject.as_str(),
+                    issuer = c.issuer.as_str(),
+                    checked = checked
+                ),
+                None => tr!(lang, "event-client-no-certificate", checked = checked),
+            };
+            vec![
+                (
+                    Tone::Good,
+                    tr!(lang, "event-client-tls-up", summary = summary.to_string()),
+                ),
+                (Tone::Good, cert),
+            ]
         }
-        W::ConnectionEnded => "接続は終わり、攻撃者は秘密を何も得られませんでした".into(),
-        W::NoSecret => "攻撃者は秘密を何も得られませんでした".into(),
+        ClientEvent::TlsFailed { failure } => vec![(
+            Tone::Bad,
+            tr!(
+                lang,
+                "event-client-tls-failed",
+                reason = tls_failure(failure, lang)
+            ),
+        )],
+        ClientEvent::LoggedIn { user, method } => vec![(
+            Tone::Good,
+            tr!(
+                lang,
+                "event-client-logged-in",
+                user = user.as_str(),
+                method = method.name()
+            ),
+        )],
+        ClientEvent::StlsLeftover { len, preview, kept } => {
+            let preview = format!("{preview:?}");
+            let text = if *kept {
+                tr!(
+                    lang,
+                    "event-client-leftover-kept",
+                    n = *len,
+                    preview = preview
+                )
+            } else {
+                tr!(
+                    lang,
+                    "event-client-leftover-discarded",
+                    n = *len,
+                    preview = preview
+                )
+            };
+            vec![(Tone::Bad, text)]
+        }
+        ClientEvent::Error { problem } => vec![(
+            Tone::Bad,
+            tr!(
+                lang,
+                "event-client-error",
+                problem = client_problem(problem, lang)
+            ),
+        )],
+        ClientEvent::StaysCleartext => {
+            vec![(Tone::Bad, tr!(lang, "event-client-stays-cleartext"))]
+        }
     }
 }
 
-/// An attack's name in `lang`.
-pub fn attack_name_in(a: crate::attack::Attack, lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => attack_name(a),
-        Lang::Ja => attack_name_ja(a),
+/// "[+ 320 bytes of data]": how much body came with a reply, for a view
+/// that does not show the body itself.
+pub fn body_size(len: usize, lang: Lang) -> String {
+    tr!(lang, "event-client-body-size", n = len)
+}
+
+/// What the client checked the server's certificate against, in `lang`.
+pub fn trust_checked(trust: &Trust, lang: Lang) -> String {
+    match trust {
+        Trust::LabCa => tr!(lang, "event-client-checked-lab-ca"),
+        Trust::SystemRoots => tr!(lang, "event-client-checked-system"),
+        Trust::CaFile(p) => tr!(
+            lang,
+            "event-client-checked-file",
+            path = p.display().to_string()
+        ),
+        Trust::InsecureAcceptAny => tr!(lang, "event-client-not-checked"),
     }
 }
 
-/// An attack's name in Japanese.
-pub fn attack_name_ja(a: crate::attack::Attack) -> &'static str {
-    use crate::attack::Attack as K;
-    match a {
-        K::StripStls => "STLS の削除 (ストリッピング)",
-        K::ForgeCert => "偽の証明書",
-        K::WrongName => "別の名前の証明書",
-        K::Inject => "STARTTLS コマンド注入",
-        K::StealKeys => "盗まれたセッション鍵",
-        K::Crack => "APOP のオフライン辞書攻撃",
+/// Why a handshake failed, in `lang`.
+pub fn tls_failure(f: &TlsFailure, lang: Lang) -> String {
+    match f {
+        TlsFailure::Certificate { problem } => tr!(
+            lang,
+            "event-tls-certificate-failed",
+            problem = cert_problem(problem, lang)
+        ),
+        TlsFailure::Handshake { message } => tr!(
+            lang,
+            "event-tls-handshake-failed",
+            message = message.as_str()
+        ),
     }
 }
 
-/// An attack's name as a learner reads it.
-pub fn attack_name(a: crate::attack::Attack) -> &'static str {
-    use crate::attack::Attack as K;
-    match a {
-        K::StripStls => "strip STLS",
-        K::ForgeCert => "forged certificate",
-        K::WrongName => "certificate for another name",
-        K::Inject => "STARTTLS command injection",
-        K::StealKeys => "stolen session keys",
-        K::Crack => "offline APOP dictionary attack",
-    }
+/// What was wrong with a certificate, in `lang`: its short name first
+/// (what to search for), then what it means here and what to do.
+pub fn cert_problem(p: &CertProblem, lang: Lang) -> String {
+    p.words(lang)
 }
 
-/// What a client not required to use TLS says when the server does not
-/// offer STLS ([`crate::lab::ClientEvent::StaysCleartext`]).
-pub const STAYS_CLEARTEXT: &str =
-    "the server does not offer STLS; going on in cleartext (require-TLS is off)";
-
-/// What the client did with bytes found after the server's `+OK` to STLS
-/// ([`crate::lab::ClientEvent::StlsLeftover`]).
-pub fn stls_leftover(len: usize, preview: &str, kept: bool) -> String {
-    let preview = visible(preview);
-    if kept {
-        format!(
-            "VULNERABLE CLIENT MODE: kept {len} bytes sent after +OK to STLS and reads them as \
-             if they came inside TLS: {preview:?}"
-        )
-    } else {
-        format!(
-            "discarded {len} bytes sent after +OK to STLS, before the handshake (RFC 2595 §4): \
-             {preview:?}"
-        )
+/// Why the client stopped, in `lang`.
+pub fn client_problem(p: &ClientProblem, lang: Lang) -> String {
+    match p {
+        ClientProblem::TlsRequired {
+            transport: Transport::Plain,
+        } => tr!(lang, "event-client-tls-required-plain"),
+        ClientProblem::TlsRequired { .. } => tr!(lang, "event-client-tls-required-no-stls"),
+        ClientProblem::CleartextLogin { method } => tr!(
+            lang,
+            "event-client-cleartext-login",
+            method = method.as_str()
+        ),
+        ClientProblem::UserRefused { text } => {
+            tr!(lang, "event-client-user-refused", text = text.as_str())
+        }
+        ClientProblem::NoApopTimestamp => tr!(lang, "event-client-no-apop-timestamp"),
+        ClientProblem::SaslNotOffered { mechanism } => tr!(
+            lang,
+            "event-client-sasl-not-offered",
+            mechanism = mechanism.as_str()
+        ),
+        ClientProblem::StlsRefused { text } => {
+            tr!(lang, "event-client-stls-refused", text = text.as_str())
+        }
+        ClientProblem::ErrReply { step, text } => tr!(
+            lang,
+            "event-client-err-reply",
+            step = step.as_str(),
+            text = text.as_str()
+        ),
+        ClientProblem::Tls { failure } => tls_failure(failure, lang),
+        ClientProblem::TapFailed { conn, reason } => tr!(
+            lang,
+            "event-client-tap-failed",
+            conn = *conn,
+            reason = reason.as_str()
+        ),
+        ClientProblem::Other { message } => {
+            tr!(lang, "event-client-other", message = message.as_str())
+        }
     }
 }
 
@@ -711,9 +877,15 @@ mod attack_words_tests {
             },
             Why::ForgedReplyTaken { status: text() },
             Why::InjectionRan { text: text() },
-            Why::ClientRefused { reason: text() },
-            Why::CertificateRefused { reason: text() },
-            Why::ClientStopped { reason: text() },
+            Why::ClientRefused {
+                problem: crate::lab::ClientProblem::NoApopTimestamp,
+            },
+            Why::CertificateRefused {
+                failure: crate::lab::TlsFailure::Handshake { message: text() },
+            },
+            Why::ClientStopped {
+                problem: crate::lab::ClientProblem::NoApopTimestamp,
+            },
             Why::Discarded { by: vec![] },
             Why::Discarded {
                 by: vec![Side::Server, Side::Client],
@@ -739,5 +911,149 @@ mod attack_words_tests {
             assert_ne!(en, ja, "{r:?}");
             assert!(seen.insert(en), "{r:?} is worded like another reason");
         }
+    }
+}
+
+#[cfg(test)]
+mod client_words_tests {
+    use super::*;
+    use crate::lab::Status;
+
+    fn tls_failures() -> Vec<TlsFailure> {
+        let cert = |problem| TlsFailure::Certificate { problem };
+        vec![
+            cert(CertProblem::UnknownIssuer { issuer: None }),
+            cert(CertProblem::UnknownIssuer {
+                issuer: Some("x".into()),
+            }),
+            cert(CertProblem::NameMismatch {
+                expected: "x".into(),
+                presented: vec![],
+            }),
+            cert(CertProblem::NameMismatch {
+                expected: "x".into(),
+                presented: vec!["y".into()],
+            }),
+            cert(CertProblem::Expired { not_after: None }),
+            cert(CertProblem::Expired { not_after: Some(1) }),
+            cert(CertProblem::NotYetValid { not_before: None }),
+            cert(CertProblem::NotYetValid {
+                not_before: Some(1),
+            }),
+            cert(CertProblem::CaUsedAsEndEntity),
+            cert(CertProblem::EndEntityUsedAsCa),
+            cert(CertProblem::BadSignature),
+            cert(CertProblem::UnsupportedAlgorithm),
+            cert(CertProblem::Revoked),
+            cert(CertProblem::WrongPurpose),
+            cert(CertProblem::BadEncoding),
+            cert(CertProblem::ConstraintViolated),
+            cert(CertProblem::Other { kind: "x".into() }),
+            TlsFailure::Handshake {
+                message: "x".into(),
+            },
+        ]
+    }
+
+    fn problems() -> Vec<ClientProblem> {
+        let text = || "x".to_string();
+        vec![
+            ClientProblem::TlsRequired {
+                transport: Transport::Plain,
+            },
+            ClientProblem::TlsRequired {
+                transport: Transport::Stls,
+            },
+            ClientProblem::CleartextLogin { method: text() },
+            ClientProblem::UserRefused { text: text() },
+            ClientProblem::NoApopTimestamp,
+            ClientProblem::SaslNotOffered { mechanism: text() },
+            ClientProblem::StlsRefused { text: text() },
+            ClientProblem::ErrReply {
+                step: text(),
+                text: text(),
+            },
+            ClientProblem::TapFailed {
+                conn: 1,
+                reason: text(),
+            },
+            ClientProblem::Other { message: text() },
+        ]
+    }
+
+    #[test]
+    fn every_client_event_is_worded_in_both_languages_and_each_differently() {
+        let mut events = vec![
+            ClientEvent::StaysCleartext,
+            ClientEvent::Connecting {
+                addr: "127.0.0.1:1".parse().unwrap(),
+                transport: Transport::Implicit,
+            },
+            ClientEvent::LoggedIn {
+                user: "alice".into(),
+                method: crate::pop3::settings::AuthMethod::UserPass,
+            },
+            ClientEvent::StlsLeftover {
+                len: 3,
+                preview: "+OK".into(),
+                kept: true,
+            },
+            ClientEvent::StlsLeftover {
+                len: 3,
+                preview: "+OK".into(),
+                kept: false,
+            },
+        ];
+        for trust in [
+            Trust::LabCa,
+            Trust::SystemRoots,
+            Trust::CaFile("ca.pem".into()),
+            Trust::InsecureAcceptAny,
+        ] {
+            events.push(ClientEvent::TlsEstablished {
+                summary: crate::tls::SessionSummary {
+                    version: "TLSv1_3".into(),
+                    suite: "TLS13_AES_128_GCM_SHA256".into(),
+                    group: None,
+                    sni: None,
+                },
+                version: Some(super::super::TlsVersion::V1_3),
+                chain: vec![],
+                trust,
+            });
+        }
+        events.extend(
+            tls_failures()
+                .into_iter()
+                .map(|failure| ClientEvent::TlsFailed { failure }),
+        );
+        events.extend(
+            problems()
+                .into_iter()
+                .map(|problem| ClientEvent::Error { problem }),
+        );
+        let mut seen = std::collections::HashSet::new();
+        for e in &events {
+            let (ja, en) = (client_lines(e, Lang::Ja), client_lines(e, Lang::En));
+            assert!(!en.is_empty(), "{e:?}");
+            assert_eq!(ja.len(), en.len(), "{e:?}");
+            for ((tj, j), (te, t)) in ja.iter().zip(&en) {
+                assert_eq!(tj, te, "{e:?}");
+                assert_ne!(j, t, "{e:?}");
+                assert!(!j.is_ascii(), "{e:?}: {j}");
+            }
+            assert!(
+                seen.insert(en.last().map(|(_, t)| t.clone())),
+                "{e:?} worded like another"
+            );
+        }
+        // The protocol lines are each view's to show as they are.
+        let received = ClientEvent::Received {
+            status: Status::Err,
+            text: "no".into(),
+            body: None,
+            body_len: None,
+        };
+        assert!(client_lines(&received, Lang::Ja).is_empty());
     }
 }

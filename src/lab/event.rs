@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::attack::Attack;
 use crate::pop3::server::ServerEvent;
-use crate::tls::SessionSummary;
+use crate::pop3::settings::{AuthMethod, Transport, Trust};
+use crate::tls::{CertProblem, SessionSummary};
 use crate::wire::Direction;
 use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
@@ -74,8 +75,8 @@ pub enum LabEvent {
     },
     /// A step of a scripted run begins.
     Step {
-        /// What the step does.
-        text: String,
+        /// Which step.
+        step: DemoStep,
     },
     /// The run ended.
     Finished {
@@ -86,7 +87,42 @@ pub enum LabEvent {
     },
 }
 
-/// The client's point of view.
+/// A step of the scripted run of `popscope demo`, as a value; its words
+/// are [`super::describe::demo_step`]'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum DemoStep {
+    /// Connect the scenario's way.
+    Connect {
+        /// Plain, STLS or POP3S.
+        transport: Transport,
+        /// How the client will log in.
+        auth: AuthMethod,
+    },
+    /// Log in.
+    LogIn,
+    /// STAT.
+    HowMuchMail,
+    /// LIST.
+    ListMessages,
+    /// RETR 1.
+    FetchFirst,
+    /// DELE 2.
+    MarkSecond,
+    /// RSET, on an outside server: someone's real mailbox, where the demo
+    /// never applies a deletion.
+    UndoMark,
+    /// QUIT on the lab's own server, which applies the mark.
+    QuitApplyingMarks,
+    /// QUIT on an outside server, with no mark left to apply.
+    QuitNoMarks,
+    /// The offline search for the APOP password.
+    GuessOffline,
+}
+
+/// The client's point of view. Everything here is a value: the words for
+/// it are chosen where it is shown, in the reader's language, by
+/// [`super::describe::client_lines`].
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ClientEvent {
@@ -98,8 +134,8 @@ pub enum ClientEvent {
     Connecting {
         /// Where.
         addr: SocketAddr,
-        /// "plain", "stls" or "pop3s".
-        transport: String,
+        /// Plain, STLS or POP3S.
+        transport: Transport,
     },
     /// A line the client sent, as the client shows it (password masked).
     Sent {
@@ -108,10 +144,11 @@ pub enum ClientEvent {
     },
     /// A reply the client received.
     Received {
-        /// +OK (or a "+ " continuation) rather than -ERR.
-        ok: bool,
-        /// The status line, e.g. "+OK 2 320".
-        status: String,
+        /// +OK, -ERR or a "+ " continuation.
+        status: Status,
+        /// The rest of the status line, as the server sent it (protocol
+        /// text, shown as it is), e.g. "2 320" of "+OK 2 320".
+        text: String,
         /// A multi-line body, lossy UTF-8 (at most 64 KiB kept).
         body: Option<String>,
         /// The body's full length in bytes.
@@ -121,26 +158,27 @@ pub enum ClientEvent {
     TlsEstablished {
         /// What was negotiated.
         summary: SessionSummary,
+        /// The negotiated version as a number, when it is one the lab
+        /// knows (the same fact as `summary.version`, typed).
+        version: Option<TlsVersion>,
         /// The server's chain, leaf first.
         chain: Vec<CertSummary>,
-        /// How it was checked ("verified against the lab's demo CA", or
-        /// "NOT checked (--insecure)").
-        verification: String,
+        /// What the certificate was checked against: the lab's demo CA
+        /// is [`Trust::LabCa`], and [`Trust::InsecureAcceptAny`] means it
+        /// was not checked.
+        trust: Trust,
     },
     /// The TLS handshake failed.
     TlsFailed {
-        /// Why, in words (the certificate problem's wording when there is
-        /// one).
-        reason: String,
-        /// What was wrong with the certificate, if that was the reason.
-        problem: Option<crate::tls::CertProblem>,
+        /// Why.
+        failure: TlsFailure,
     },
     /// The login succeeded.
     LoggedIn {
         /// Who.
         user: String,
-        /// How ("USER/PASS", "APOP", "AUTH PLAIN").
-        method: String,
+        /// How.
+        method: AuthMethod,
     },
     /// The server sent bytes after its `+OK` to STLS and before the TLS
     /// handshake: what a STARTTLS response injection leaves behind.
@@ -157,6 +195,173 @@ pub enum ClientEvent {
     /// The client gave up or was refused.
     Error {
         /// Why.
+        problem: ClientProblem,
+    },
+}
+
+/// The status indicator of a POP3 reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// `+OK`.
+    Ok,
+    /// `-ERR`.
+    Err,
+    /// A `+ ` continuation of a SASL exchange.
+    Continuation,
+}
+
+impl Status {
+    /// True for `+OK` and a continuation: the server went along.
+    pub fn is_ok(self) -> bool {
+        !matches!(self, Status::Err)
+    }
+
+    /// The indicator as it crosses the wire.
+    pub fn indicator(self) -> &'static str {
+        match self {
+            Status::Ok => "+OK",
+            Status::Err => "-ERR",
+            Status::Continuation => "+",
+        }
+    }
+
+    /// The whole status line as the server sent it: the indicator, then
+    /// the rest of the line if there is any.
+    pub fn line(self, text: &str) -> String {
+        if text.is_empty() {
+            self.indicator().to_string()
+        } else {
+            format!("{} {text}", self.indicator())
+        }
+    }
+}
+
+/// A TLS protocol version the lab negotiates, written as lessons write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    #[serde(rename = "1.2")]
+    V1_2,
+    /// TLS 1.3.
+    #[serde(rename = "1.3")]
+    V1_3,
+}
+
+impl TlsVersion {
+    /// From rustls's name of the version ("TLSv1_3"), which is what
+    /// [`SessionSummary::version`] holds.
+    pub fn from_rustls_name(name: &str) -> Option<TlsVersion> {
+        [TlsVersion::V1_2, TlsVersion::V1_3]
+            .into_iter()
+            .find(|v| v.rustls().as_str() == Some(name))
+    }
+
+    /// From the number a lesson writes: "1.2" or "1.3".
+    pub fn from_number(n: &str) -> Option<TlsVersion> {
+        [TlsVersion::V1_2, TlsVersion::V1_3]
+            .into_iter()
+            .find(|v| v.number() == n)
+    }
+
+    /// "1.2" or "1.3".
+    pub fn number(self) -> &'static str {
+        match self {
+            TlsVersion::V1_2 => "1.2",
+            TlsVersion::V1_3 => "1.3",
+        }
+    }
+
+    fn rustls(self) -> rustls::ProtocolVersion {
+        match self {
+            TlsVersion::V1_2 => rustls::ProtocolVersion::TLSv1_2,
+            TlsVersion::V1_3 => rustls::ProtocolVersion::TLSv1_3,
+        }
+    }
+}
+
+impl std::fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.number())
+    }
+}
+
+/// Why a TLS handshake failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TlsFailure {
+    /// The server's certificate did not pass the check.
+    Certificate {
+        /// What was wrong with it.
+        problem: CertProblem,
+    },
+    /// Something else: the peer's alert, no common parameters, a broken
+    /// connection. The text is rustls's or the system's and is shown as
+    /// it is.
+    Handshake {
+        /// What rustls or the system said.
+        message: String,
+    },
+}
+
+/// Why the client stopped, as a value. The known refusals are typed; an
+/// error from the system or from rustls keeps its own text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum ClientProblem {
+    /// TLS is required and this transport cannot give it: plain TCP, or
+    /// STLS that the server does not offer. No credentials were sent.
+    TlsRequired {
+        /// The transport the client was set to use.
+        transport: Transport,
+    },
+    /// The login would send the password in cleartext, which the client
+    /// is told not to do. Nothing was sent.
+    CleartextLogin {
+        /// The login method that was asked for.
+        method: String,
+    },
+    /// The server answered -ERR to USER, so PASS was never sent.
+    UserRefused {
+        /// The server's text after -ERR.
+        text: String,
+    },
+    /// APOP was asked for, but the greeting has no timestamp.
+    NoApopTimestamp,
+    /// A SASL mechanism the server does not list in CAPA on this
+    /// connection; the password was not sent.
+    SaslNotOffered {
+        /// The mechanism, e.g. "PLAIN".
+        mechanism: String,
+    },
+    /// The server answered -ERR to STLS.
+    StlsRefused {
+        /// The server's text after -ERR.
+        text: String,
+    },
+    /// The server answered -ERR where a step needed +OK.
+    ErrReply {
+        /// The step (never a password).
+        step: String,
+        /// The server's text after -ERR.
+        text: String,
+    },
+    /// The TLS handshake failed (the reason a verdict gives; the client
+    /// itself reports it as [`ClientEvent::TlsFailed`]).
+    Tls {
+        /// Why.
+        failure: TlsFailure,
+    },
+    /// The tap could not relay a connection.
+    TapFailed {
+        /// The tap's connection number.
+        conn: u64,
+        /// The system's words.
+        reason: String,
+    },
+    /// Another error: the system's or a library's own text.
+    Other {
+        /// Its text.
         message: String,
     },
 }
@@ -350,7 +555,8 @@ pub enum AttackEvent {
         succeeded: bool,
         /// Why, as a value (worded in both languages by `describe`).
         reason: Why,
-        /// Why, in English words (the same as `describe::why_in`).
+        /// Why, in English words (the same as `describe::why_in`), for
+        /// readers of the JSON stream; views word `reason` themselves.
         why: String,
     },
 }
@@ -366,7 +572,7 @@ pub enum Prize {
 }
 
 /// The reason a verdict was given. Text inside comes from another part
-/// (the client's error, a record's failure) and is quoted as it is.
+/// (a server's reply, a record's failure) and is quoted as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Why {
@@ -389,19 +595,20 @@ pub enum Why {
     },
     /// The client refused to go on (require-TLS, say).
     ClientRefused {
-        /// The client's words.
-        reason: String,
+        /// Why.
+        problem: ClientProblem,
     },
     /// The client refused the attacker's certificate.
     CertificateRefused {
-        /// The client's words, or its alert.
-        reason: String,
+        /// Why: the certificate's problem, or the client's alert as a
+        /// proxy hears it.
+        failure: TlsFailure,
     },
     /// The client stopped for another reason before the attacker got
     /// anything.
     ClientStopped {
-        /// The client's words.
-        reason: String,
+        /// Why.
+        problem: ClientProblem,
     },
     /// The injected bytes were thrown away (by whom, when known).
     Discarded {

@@ -10,7 +10,8 @@ use crate::wire::pop3::Leak;
 use crate::wire::tap::AttackNote;
 
 use super::event::{
-    AttackEvent, ClientEvent, EventKind, LabEvent, Means, Prize, Side, Why, WireEvent,
+    AttackEvent, ClientEvent, ClientProblem, EventKind, LabEvent, Means, Prize, Side, TlsFailure,
+    Why, WireEvent,
 };
 
 /// Watches the events of one lab and says when an attack succeeded or
@@ -24,7 +25,7 @@ pub(crate) struct Judge {
     decided: bool,
     /// The client's last refusal or failure, the usual reason an attack
     /// failed.
-    refusal: Option<String>,
+    refusal: Option<ClientProblem>,
     /// Who threw the injected bytes away after STLS.
     discarded: Vec<Side>,
     /// A password search began.
@@ -78,44 +79,47 @@ impl Judge {
 
     fn rule(&mut self, attack: Attack, kind: &EventKind) -> Option<(bool, Why)> {
         match kind {
-            EventKind::Client(ClientEvent::Error { message }) => {
-                self.refusal = Some(message.clone());
+            EventKind::Client(ClientEvent::Error { problem }) => {
+                self.refusal = Some(problem.clone());
                 // A careless client does not stop (it says StaysCleartext
                 // instead): an error here is the client refusing.
                 if attack == Attack::StripStls {
                     return Some((
                         false,
                         Why::ClientRefused {
-                            reason: message.clone(),
+                            problem: problem.clone(),
                         },
                     ));
                 }
             }
-            EventKind::Client(ClientEvent::TlsFailed { reason, .. }) => {
+            EventKind::Client(ClientEvent::TlsFailed { failure }) => {
                 if matches!(attack, Attack::ForgeCert | Attack::WrongName) {
                     return Some((
                         false,
                         Why::CertificateRefused {
-                            reason: reason.clone(),
+                            failure: failure.clone(),
                         },
                     ));
                 }
-                self.refusal = Some(reason.clone());
+                self.refusal = Some(ClientProblem::Tls {
+                    failure: failure.clone(),
+                });
             }
             EventKind::Client(ClientEvent::StlsLeftover { kept: false, .. })
                 if attack == Attack::Inject =>
             {
                 self.discarded.push(Side::Client);
             }
-            EventKind::Client(ClientEvent::Received { status, body, .. })
-                if attack == Attack::Inject
-                    && (status.contains(FORGED_MARK)
-                        || body.as_deref().is_some_and(|b| b.contains(FORGED_MARK))) =>
+            EventKind::Client(ClientEvent::Received {
+                status, text, body, ..
+            }) if attack == Attack::Inject
+                && (text.contains(FORGED_MARK)
+                    || body.as_deref().is_some_and(|b| b.contains(FORGED_MARK))) =>
             {
                 return Some((
                     true,
                     Why::ForgedReplyTaken {
-                        status: status.clone(),
+                        status: status.line(text),
                     },
                 ));
             }
@@ -150,11 +154,13 @@ impl Judge {
                 && matches!(attack, Attack::ForgeCert | Attack::WrongName) =>
             {
                 // A proxy hears the refusal only as the client's alert; the
-                // lab's own client says it in its own words (TlsFailed).
+                // lab's own client says what was wrong (TlsFailed).
                 return Some((
                     false,
                     Why::CertificateRefused {
-                        reason: reason.clone(),
+                        failure: TlsFailure::Handshake {
+                            message: reason.clone(),
+                        },
                     },
                 ));
             }
@@ -220,7 +226,7 @@ impl Judge {
                 ) =>
             {
                 let why = match (&self.refusal, attack) {
-                    (Some(r), _) => Why::ClientStopped { reason: r.clone() },
+                    (Some(p), _) => Why::ClientStopped { problem: p.clone() },
                     (None, Attack::StripStls) => Why::NothingToStrip,
                     (None, Attack::Inject) => Why::Discarded {
                         by: self.discarded.clone(),
@@ -266,10 +272,8 @@ mod tests {
         })
     }
 
-    fn error(message: &str) -> EventKind {
-        EventKind::Client(ClientEvent::Error {
-            message: message.into(),
-        })
+    fn error(problem: ClientProblem) -> EventKind {
+        EventKind::Client(ClientEvent::Error { problem })
     }
 
     fn pass_leak() -> EventKind {
@@ -311,7 +315,9 @@ mod tests {
     fn a_client_requiring_tls_refuses_and_the_attack_fails() {
         let v = verdicts(&[
             started(true),
-            error("the server does not offer STLS; refusing to go on in cleartext"),
+            error(ClientProblem::TlsRequired {
+                transport: crate::pop3::settings::Transport::Stls,
+            }),
             pass_leak(),
         ]);
         assert_eq!(v, vec![false]);

@@ -15,8 +15,8 @@ pub mod proxy;
 mod stolen;
 
 pub use event::{
-    AttackEvent, ClientEvent, Event, EventKind, LabEvent, Means, Prize, Side, TlsEvent, Why,
-    WireEvent,
+    AttackEvent, ClientEvent, ClientProblem, DemoStep, Event, EventKind, LabEvent, Means, Prize,
+    Side, Status, TlsEvent, TlsFailure, TlsVersion, Why, WireEvent,
 };
 
 use std::collections::HashMap;
@@ -112,16 +112,6 @@ impl Scenario {
             attack: None,
             vulnerable_server: false,
         })
-    }
-
-    /// One line for a title: "USER/PASS over cleartext POP3".
-    pub fn describe(&self) -> String {
-        let how = match self.transport {
-            Transport::Plain => "cleartext POP3",
-            Transport::Stls => "POP3 upgraded with STLS",
-            Transport::Implicit => "POP3S (TLS from the first byte)",
-        };
-        format!("{} over {how}", self.auth.name())
     }
 }
 
@@ -263,16 +253,19 @@ impl rustls::KeyLog for KeyLogEvents {
 /// Turns what the lab's client does into [`ClientEvent`]s.
 struct LabObserver {
     emit: Emitter,
-    /// How the certificate is checked, in words, for `TlsEstablished`.
-    verification: String,
+    /// What the certificate is checked against, for `TlsEstablished`:
+    /// the scenario's setting, with "the lab's CA" kept only when the lab
+    /// has one.
+    trust: Trust,
+    /// The transport the client is set to use, which is what a refusal
+    /// for want of TLS is about.
+    transport: Transport,
 }
 
 impl Observer for LabObserver {
     fn connecting(&self, addr: SocketAddr, transport: Transport) {
-        self.emit.client(ClientEvent::Connecting {
-            addr,
-            transport: transport.name().into(),
-        });
+        self.emit
+            .client(ClientEvent::Connecting { addr, transport });
     }
 
     fn sent(&self, shown: &str) {
@@ -283,17 +276,12 @@ impl Observer for LabObserver {
 
     fn received(&self, bounded: &BoundedReply) {
         let r = &bounded.reply;
-        let prefix = if r.continuation {
-            "+"
+        let status = if r.continuation {
+            Status::Continuation
         } else if r.ok {
-            "+OK"
+            Status::Ok
         } else {
-            "-ERR"
-        };
-        let status = if r.status_line.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix} {}", r.status_line)
+            Status::Err
         };
         // The client kept at most BODY_KEPT bytes of the body already.
         let body = r
@@ -301,8 +289,8 @@ impl Observer for LabObserver {
             .as_ref()
             .map(|b| String::from_utf8_lossy(b).into_owned());
         self.emit.client(ClientEvent::Received {
-            ok: r.ok || r.continuation,
             status,
+            text: r.status_line.clone(),
             body,
             body_len: bounded.body_len,
         });
@@ -316,25 +304,35 @@ impl Observer for LabObserver {
                 .iter()
                 .map(|d| summarize_certificate(d))
                 .collect(),
-            verification: self.verification.clone(),
+            version: TlsVersion::from_rustls_name(&info.summary.version),
+            trust: self.trust.clone(),
         });
     }
 
     fn tls_failed(&self, error: &ClientError) {
-        let problem = match error {
-            ClientError::Certificate { problem, .. } => Some(problem.clone()),
-            _ => None,
-        };
         self.emit.client(ClientEvent::TlsFailed {
-            reason: error.to_string(),
-            problem,
+            failure: tls_failure(error),
         });
     }
 
     fn refused(&self, error: &ClientError) {
-        self.emit.client(ClientEvent::Error {
-            message: error.to_string(),
-        });
+        let problem = match error {
+            ClientError::TlsRequired(_) => ClientProblem::TlsRequired {
+                transport: self.transport,
+            },
+            ClientError::CleartextLogin { method } => ClientProblem::CleartextLogin {
+                method: (*method).to_string(),
+            },
+            ClientError::UserRefused { text, .. } => {
+                ClientProblem::UserRefused { text: text.clone() }
+            }
+            ClientError::NoApopTimestamp => ClientProblem::NoApopTimestamp,
+            ClientError::SaslNotOffered { mechanism } => ClientProblem::SaslNotOffered {
+                mechanism: (*mechanism).to_string(),
+            },
+            other => client_problem(other),
+        };
+        self.emit.client(ClientEvent::Error { problem });
     }
 
     fn stays_cleartext(&self) {
@@ -348,6 +346,42 @@ impl Observer for LabObserver {
                 .into_owned(),
             kept,
         });
+    }
+}
+
+/// A failed handshake as a value: the certificate's problem when it was
+/// that, else the error's own text.
+fn tls_failure(error: &ClientError) -> TlsFailure {
+    match error {
+        ClientError::Certificate { problem, .. } => TlsFailure::Certificate {
+            problem: problem.clone(),
+        },
+        ClientError::Tls(e) => TlsFailure::Handshake {
+            message: e.to_string(),
+        },
+        other => TlsFailure::Handshake {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A client error that is not one of the client's own refusals, as a
+/// value: a failed handshake or -ERR typed, anything else with its text.
+fn client_problem(error: &ClientError) -> ClientProblem {
+    match error {
+        ClientError::Certificate { .. } | ClientError::Tls(_) => ClientProblem::Tls {
+            failure: tls_failure(error),
+        },
+        ClientError::ErrReply { command, text, .. } if command == "STLS" => {
+            ClientProblem::StlsRefused { text: text.clone() }
+        }
+        ClientError::ErrReply { command, text, .. } => ClientProblem::ErrReply {
+            step: command.clone(),
+            text: text.clone(),
+        },
+        other => ClientProblem::Other {
+            message: other.to_string(),
+        },
     }
 }
 
@@ -551,15 +585,11 @@ impl Lab {
             },
             other => other.clone(),
         };
-        let verification = match &scenario.verify {
-            Trust::LabCa if ca.is_some() => "verified against the lab's demo CA".to_string(),
-            Trust::LabCa | Trust::SystemRoots => {
-                "verified against the system's trusted CAs".to_string()
-            }
-            Trust::CaFile(p) => format!("verified against {}", p.display()),
-            Trust::InsecureAcceptAny => {
-                "NOT checked: --insecure accepts any certificate".to_string()
-            }
+        // What the client's events say the certificate was checked
+        // against: the lab's CA only where the lab has one of its own.
+        let checked_against = match &scenario.verify {
+            Trust::LabCa if ca.is_none() => Trust::SystemRoots,
+            other => other.clone(),
         };
         let prepared = if scenario.transport == Transport::Plain {
             None
@@ -582,7 +612,8 @@ impl Lab {
             .map_err(|_| LabError::setup_because(format!("{name:?} is not a valid server name")))?;
         let observer = Arc::new(LabObserver {
             emit: emit.clone(),
-            verification,
+            trust: checked_against,
+            transport: scenario.transport,
         });
         let settings = ClientSettings {
             transport: scenario.transport,
@@ -656,10 +687,8 @@ impl Lab {
     }
 
     /// Say that a scripted step begins.
-    pub fn step(&self, text: &str) {
-        self.emit.now(EventKind::Lab(LabEvent::Step {
-            text: text.to_string(),
-        }));
+    pub fn step(&self, step: DemoStep) {
+        self.emit.now(EventKind::Lab(LabEvent::Step { step }));
     }
 
     /// Connect through the tap and read the greeting; with STLS or POP3S,
@@ -702,10 +731,7 @@ impl Lab {
         let session = self.session.as_mut().ok_or(LabError::NotConnected)?;
         match session.login(method, &user, &password).await {
             Ok(()) => {
-                self.emit.client(ClientEvent::LoggedIn {
-                    user,
-                    method: method.name().into(),
-                });
+                self.emit.client(ClientEvent::LoggedIn { user, method });
                 Ok(())
             }
             Err(e) => Err(self.client_failed(e, &format!("login as {user}"))),
@@ -728,7 +754,7 @@ impl Lab {
         .await;
         match result {
             Ok(bounded) => Ok(bounded.reply),
-            Err(e) => Err(self.fail(LabError::io(e))),
+            Err(e) => Err(self.fail(client_problem(&e), LabError::io(e))),
         }
     }
 
@@ -743,21 +769,27 @@ impl Lab {
             | ClientError::UserRefused { .. }
             | ClientError::NoApopTimestamp
             | ClientError::SaslNotOffered { .. } => LabError::Refused(e.to_string()),
-            ClientError::ErrReply { command, text, .. } if command == "STLS" => {
-                self.fail(LabError::Refused(format!("STLS refused: {text}")))
-            }
-            ClientError::ErrReply { text, .. } => self.fail(LabError::Err {
-                command: step.to_string(),
-                reply: format!("-ERR {text}"),
-            }),
-            other => self.fail(LabError::io(other)),
+            ClientError::ErrReply { command, text, .. } if command == "STLS" => self.fail(
+                ClientProblem::StlsRefused { text: text.clone() },
+                LabError::Refused(format!("STLS refused: {text}")),
+            ),
+            ClientError::ErrReply { text, .. } => self.fail(
+                ClientProblem::ErrReply {
+                    step: step.to_string(),
+                    text: text.clone(),
+                },
+                LabError::Err {
+                    command: step.to_string(),
+                    reply: format!("-ERR {text}"),
+                },
+            ),
+            other => self.fail(client_problem(&other), LabError::io(other)),
         }
     }
 
-    fn fail(&self, e: LabError) -> LabError {
-        self.emit.client(ClientEvent::Error {
-            message: e.to_string(),
-        });
+    /// Tell the client's failure as an event, and return the lab's error.
+    fn fail(&self, problem: ClientProblem, e: LabError) -> LabError {
+        self.emit.client(ClientEvent::Error { problem });
         e
     }
 
@@ -772,7 +804,7 @@ impl Lab {
         // The APOP search started by itself when the login crossed; the
         // run is over when it is.
         if self.scenario.attack == Some(Attack::Crack) && self.cracker.has_target() {
-            self.step("guess the password offline from the recorded APOP login");
+            self.step(DemoStep::GuessOffline);
             self.cracker.ended(ended + 1).await;
         }
         self.emit.now(EventKind::Lab(LabEvent::Finished {
@@ -783,9 +815,12 @@ impl Lab {
     }
 
     async fn demo_steps(&mut self) -> Result<(), LabError> {
-        self.step(&format!("connect ({})", self.scenario.describe()));
+        self.step(DemoStep::Connect {
+            transport: self.scenario.transport,
+            auth: self.scenario.auth,
+        });
         self.connect().await?;
-        self.step("log in");
+        self.step(DemoStep::LogIn);
         self.login().await?;
         let steps = demo_commands(self.server.is_some());
         // If any step fails, the error returns before QUIT and the client
@@ -850,35 +885,22 @@ enum DemoWhen {
 }
 
 /// The commands `popscope demo` sends after logging in, with the step
-/// text the transcript shows and when each one runs. `demo --help` reads
-/// this list too (through [`demo_commands`]), so it cannot drift from what
-/// is sent.
-const DEMO_COMMANDS: &[(&str, &str, DemoWhen)] = &[
-    ("how much mail?", "STAT", DemoWhen::Always),
-    ("list the messages", "LIST", DemoWhen::Always),
-    ("fetch message 1", "RETR 1", DemoWhen::Always),
-    ("mark message 2 for deletion", "DELE 2", DemoWhen::Always),
-    (
-        "undo the mark: this is someone's real mailbox (an outside server), so the demo \
-         never applies a deletion there",
-        "RSET",
-        DemoWhen::OutsideOnly,
-    ),
-    (
-        "end the session: the server applies the marks",
-        "QUIT",
-        DemoWhen::OwnOnly,
-    ),
-    (
-        "end the session: no marks are left to apply",
-        "QUIT",
-        DemoWhen::OutsideOnly,
-    ),
+/// the transcript shows and when each one runs. `demo --help` reads this
+/// list too (through [`demo_commands`]), so it cannot drift from what is
+/// sent.
+const DEMO_COMMANDS: &[(DemoStep, &str, DemoWhen)] = &[
+    (DemoStep::HowMuchMail, "STAT", DemoWhen::Always),
+    (DemoStep::ListMessages, "LIST", DemoWhen::Always),
+    (DemoStep::FetchFirst, "RETR 1", DemoWhen::Always),
+    (DemoStep::MarkSecond, "DELE 2", DemoWhen::Always),
+    (DemoStep::UndoMark, "RSET", DemoWhen::OutsideOnly),
+    (DemoStep::QuitApplyingMarks, "QUIT", DemoWhen::OwnOnly),
+    (DemoStep::QuitNoMarks, "QUIT", DemoWhen::OutsideOnly),
 ];
 
-/// The demo's steps after the login, as (step text, command line), on the
+/// The demo's steps after the login, as (step, command line), on the
 /// lab's own server or, with `own_server` false, on an outside one.
-pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (&'static str, &'static str)> {
+pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (DemoStep, &'static str)> {
     DEMO_COMMANDS
         .iter()
         .filter(move |(_, _, when)| match when {
@@ -1095,7 +1117,7 @@ async fn pump(
             }
             TapEvent::Failed { conn, reason } => {
                 emit.now(EventKind::Client(ClientEvent::Error {
-                    message: format!("tap connection {conn}: {reason}"),
+                    problem: ClientProblem::TapFailed { conn, reason },
                 }));
             }
         }

@@ -11,7 +11,8 @@
 //! The sentences are English for now: they are read by the teacher
 //! running `popscope lessons run`, whose messages are all English.
 
-use crate::lab::{AttackEvent, ClientEvent, Event, EventKind, WireEvent};
+use crate::lab::{AttackEvent, ClientEvent, Event, EventKind, TlsFailure, WireEvent, describe};
+use crate::lang::Lang;
 use crate::sanitize::visible;
 use crate::wire::dissect::Item;
 use crate::wire::pop3::Leak;
@@ -63,11 +64,11 @@ impl Witness {
     pub fn apply(&mut self, event: &Event) {
         match &event.kind {
             EventKind::Wire(WireEvent::Seen { item, .. }) => self.apply_item(item),
-            EventKind::Client(ClientEvent::Received { status, .. }) => {
-                self.last_reply = Some(visible(status).into_owned());
+            EventKind::Client(ClientEvent::Received { status, text, .. }) => {
+                self.last_reply = Some(visible(&status.line(text)).into_owned());
             }
-            EventKind::Client(ClientEvent::Error { message }) => {
-                self.client_error = Some(visible(message).into_owned());
+            EventKind::Client(ClientEvent::Error { problem }) => {
+                self.client_error = Some(describe::client_problem(problem, Lang::En));
             }
             EventKind::Attack(a) => self.apply_attack(a),
             _ => {}
@@ -172,11 +173,9 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// "1.3" for rustls's "TLSv1_3"; anything else as it is.
-fn version(name: &str) -> String {
-    name.strip_prefix("TLSv")
-        .map(|v| v.replace('_', "."))
-        .unwrap_or_else(|| name.to_string())
+/// A failed handshake in the report's words (already made visible).
+fn failure(f: &TlsFailure) -> String {
+    describe::tls_failure(f, Lang::En)
 }
 
 impl Expect {
@@ -264,7 +263,7 @@ impl Expect {
             }
             Expect::TlsEstablished => {
                 if let Some(r) = facts.cert_failures.last() {
-                    format!("the TLS handshake failed: {}", visible(r))
+                    format!("the TLS handshake failed: {}", failure(r))
                 } else if w.tls_records == 0 {
                     format!("no TLS handshake took place; {}", w.carried())
                 } else if let Some(e) = &w.client_error {
@@ -274,9 +273,9 @@ impl Expect {
                 }
             }
             Expect::TlsVersion(_) => match &facts.tls_version {
-                Some(v) => format!("TLS {} was negotiated", version(v)),
+                Some(v) => format!("TLS {v} was negotiated"),
                 None => match facts.cert_failures.last() {
-                    Some(r) => format!("no TLS session was set up: {}", visible(r)),
+                    Some(r) => format!("no TLS session was set up: {}", failure(r)),
                     None => "no TLS session was set up".into(),
                 },
             },
@@ -318,11 +317,11 @@ impl Expect {
             Expect::SecretDerived => match facts.cert_failures.last() {
                 Some(r) => format!(
                     "the client derived no TLS secret: its handshake failed: {}",
-                    visible(r)
+                    failure(r)
                 ),
                 None => format!("the client derived no TLS secret; {}", w.carried()),
             },
-            Expect::CertFailed(words) => {
+            Expect::CertFailed(kind) => {
                 if facts.cert_failures.is_empty() {
                     if facts.tls_established {
                         "the certificate was accepted".into()
@@ -330,14 +329,10 @@ impl Expect {
                         "no certificate check failed (no TLS handshake reached one)".into()
                     }
                 } else {
-                    let reasons: Vec<String> = facts
-                        .cert_failures
-                        .iter()
-                        .map(|r| visible(r).into_owned())
-                        .collect();
+                    let reasons: Vec<String> = facts.cert_failures.iter().map(failure).collect();
                     format!(
                         "the certificate check failed, but not with {:?}: {}",
-                        words.trim(),
+                        kind.map(|k| k.word()).unwrap_or_default(),
                         reasons.join("; ")
                     )
                 }

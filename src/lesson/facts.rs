@@ -15,17 +15,18 @@
 
 use std::collections::BTreeSet;
 
-use crate::lab::{AttackEvent, ClientEvent, Event, EventKind, Side, TlsEvent, WireEvent};
+use crate::lab::{
+    AttackEvent, ClientEvent, Event, EventKind, Side, TlsEvent, TlsFailure, TlsVersion, WireEvent,
+};
 use crate::pop3::server::ServerEvent;
 use crate::pop3::session::StateName;
-use crate::tls::version_called;
 use crate::wire::Direction;
 use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
 use crate::wire::tap::AttackNote;
 use crate::wire::tls::ContentType;
 
-use super::{Expect, Lang};
+use super::{CertKind, Expect, Lang};
 
 /// What the lab's events have established so far.
 #[derive(Default, Clone, Debug)]
@@ -54,8 +55,8 @@ pub struct Facts {
     pub pop3_read: bool,
     /// The client's TLS handshake finished with the certificate accepted.
     pub tls_established: bool,
-    /// The newest negotiated TLS version, as rustls names it ("TLSv1_3").
-    pub tls_version: Option<String>,
+    /// The newest negotiated TLS version.
+    pub tls_version: Option<TlsVersion>,
     /// Names of the handshake messages read in cleartext ("ClientHello").
     pub handshakes: BTreeSet<String>,
     /// The wire switched to TLS in mid-stream (STLS).
@@ -65,7 +66,7 @@ pub struct Facts {
     /// The client derived a TLS secret.
     pub secret_derived: bool,
     /// Every reason the client gave for a failed TLS handshake.
-    pub cert_failures: Vec<String>,
+    pub cert_failures: Vec<TlsFailure>,
     /// How many messages the newest QUIT removed.
     pub deleted: Option<usize>,
     /// How many messages the current session has marked for deletion.
@@ -145,12 +146,12 @@ impl Facts {
 
     fn apply_client(&mut self, c: &ClientEvent) {
         match c {
-            ClientEvent::Received { ok, .. } => self.last_reply_ok = Some(*ok),
-            ClientEvent::TlsEstablished { summary, .. } => {
+            ClientEvent::Received { status, .. } => self.last_reply_ok = Some(status.is_ok()),
+            ClientEvent::TlsEstablished { version, .. } => {
                 self.tls_established = true;
-                self.tls_version = Some(summary.version.clone());
+                self.tls_version = *version;
             }
-            ClientEvent::TlsFailed { reason, .. } => self.cert_failures.push(reason.clone()),
+            ClientEvent::TlsFailed { failure } => self.cert_failures.push(failure.clone()),
             ClientEvent::LoggedIn { .. } => {
                 self.logged_in = true;
                 // The server took the client's login after the attacker's
@@ -281,19 +282,15 @@ impl Facts {
             Expect::Reply(ok) => self.last_reply_ok == Some(*ok),
             Expect::LoggedIn => self.logged_in,
             Expect::TlsEstablished => self.tls_established,
-            Expect::TlsVersion(v) => {
-                self.tls_version.is_some() && self.tls_version.as_deref() == version_called(v)
-            }
+            Expect::TlsVersion(v) => self.tls_version == Some(*v),
             Expect::Handshake(name) => self.handshakes.contains(name.as_str()),
             Expect::StlsSwitch => self.stls_switch,
             Expect::AppDataEncrypted => self.app_data_encrypted,
             Expect::SecretDerived => self.secret_derived,
-            Expect::CertFailed(words) => {
-                let words = words.trim().to_lowercase();
-                self.cert_failures
-                    .iter()
-                    .any(|r| words.is_empty() || r.to_lowercase().contains(&words))
-            }
+            Expect::CertFailed(None) => !self.cert_failures.is_empty(),
+            Expect::CertFailed(Some(kind)) => self.cert_failures.iter().any(|f| {
+                matches!(f, TlsFailure::Certificate { problem } if CertKind::of(problem) == Some(*kind))
+            }),
             // No QUIT at all removed nothing, so `deleted 0` also holds
             // for a session that ended without QUIT.
             Expect::Deleted(n) => self.deleted.unwrap_or(0) == *n,
@@ -313,120 +310,60 @@ impl Facts {
 
 /// A short label for an expectation, for the lesson pane.
 pub fn describe(e: &Expect, lang: Lang) -> String {
-    let ja = lang == Lang::Ja;
-    let pick = |j: &str, en: &str| if ja { j.to_string() } else { en.to_string() };
+    use crate::i18n::tr;
     match e {
-        Expect::PasswordLeaked => pick(
-            "盗聴者がパスワードを読んだ",
-            "the eavesdropper read the password",
-        ),
-        Expect::UserLeaked => pick(
-            "盗聴者がユーザー名を読んだ",
-            "the eavesdropper read the user name",
-        ),
-        Expect::ApopDigestSeen => pick(
-            "盗聴者が APOP のダイジェストとタイムスタンプを見た",
-            "the eavesdropper saw the APOP digest and its timestamp",
-        ),
-        Expect::MailLeaked => pick(
-            "盗聴者がメールのヘッダーを読んだ",
-            "the eavesdropper read a message's headers",
-        ),
-        Expect::NoCredential => pick(
-            "盗聴者は認証情報 (ユーザー名・パスワード・APOP ダイジェスト) を得ていない",
-            "the eavesdropper captured no credential (user name, password, APOP digest)",
-        ),
-        Expect::NothingReadable => pick(
-            "盗聴者には POP3 が一行も読めない",
-            "the eavesdropper could read no POP3 at all",
-        ),
-        Expect::State(s) => {
-            if ja {
-                format!("サーバーのセッションは {s} 状態")
-            } else {
-                format!("the server's session is in the {s} state")
-            }
+        Expect::PasswordLeaked => tr(lang, "expect-password-leaked"),
+        Expect::UserLeaked => tr(lang, "expect-user-leaked"),
+        Expect::ApopDigestSeen => tr(lang, "expect-apop-digest-seen"),
+        Expect::MailLeaked => tr(lang, "expect-mail-leaked"),
+        Expect::NoCredential => tr(lang, "expect-no-credential"),
+        Expect::NothingReadable => tr(lang, "expect-nothing-readable"),
+        Expect::State(s) => crate::tr!(lang, "expect-state", state = s.to_string()),
+        Expect::Reply(true) => tr(lang, "expect-reply-ok"),
+        Expect::Reply(false) => tr(lang, "expect-reply-err"),
+        Expect::LoggedIn => tr(lang, "expect-logged-in"),
+        Expect::TlsEstablished => tr(lang, "expect-tls-established"),
+        Expect::TlsVersion(v) => crate::tr!(lang, "expect-tls-version", version = v.number()),
+        Expect::Handshake(name) => crate::tr!(lang, "expect-handshake", name = name.as_str()),
+        Expect::StlsSwitch => tr(lang, "expect-stls-switch"),
+        Expect::AppDataEncrypted => tr(lang, "expect-app-data-encrypted"),
+        Expect::SecretDerived => tr(lang, "expect-secret-derived"),
+        Expect::CertFailed(None) => tr(lang, "expect-cert-failed"),
+        Expect::CertFailed(Some(kind)) => {
+            crate::tr!(
+                lang,
+                "expect-cert-failed-kind",
+                kind = cert_kind(*kind, lang)
+            )
         }
-        Expect::Reply(true) => pick("最新の応答は +OK", "the client's newest reply is +OK"),
-        Expect::Reply(false) => pick("最新の応答は -ERR", "the client's newest reply is -ERR"),
-        Expect::LoggedIn => pick("クライアントがログインした", "the client logged in"),
-        Expect::TlsEstablished => pick(
-            "TLS ハンドシェイクが完了し、証明書が受け入れられた",
-            "the TLS handshake finished and the certificate was accepted",
-        ),
-        Expect::TlsVersion(v) => {
-            if ja {
-                format!("TLS {v} で接続した")
-            } else {
-                format!("TLS {v} was negotiated")
-            }
-        }
-        Expect::Handshake(name) => {
-            if ja {
-                format!("盗聴者が {name} を平文で見た")
-            } else {
-                format!("the eavesdropper saw {name} in cleartext")
-            }
-        }
-        Expect::StlsSwitch => pick(
-            "通信が途中で TLS に切り替わった (STLS)",
-            "the wire switched to TLS mid-stream (STLS)",
-        ),
-        Expect::AppDataEncrypted => pick(
-            "POP3 が暗号化されたアプリケーションデータとして流れた",
-            "POP3 crossed as encrypted application data",
-        ),
-        Expect::SecretDerived => pick(
-            "クライアントが TLS の秘密鍵を導出した",
-            "the client derived a TLS secret",
-        ),
-        Expect::CertFailed(words) if words.trim().is_empty() => {
-            pick("証明書の検証に失敗した", "the certificate check failed")
-        }
-        Expect::CertFailed(words) => {
-            if ja {
-                format!("証明書の検証に失敗した ({})", words.trim())
-            } else {
-                format!("the certificate check failed: {}", words.trim())
-            }
-        }
-        Expect::Deleted(n) => {
-            if ja {
-                format!("QUIT で {n} 通が削除された")
-            } else if *n == 1 {
-                "QUIT removed 1 message".to_string()
-            } else {
-                format!("QUIT removed {n} messages")
-            }
-        }
-        Expect::Marked(n) => {
-            if ja {
-                format!("{n} 通に削除の印が付いている")
-            } else if *n == 1 {
-                "1 message is marked for deletion".to_string()
-            } else {
-                format!("{n} messages are marked for deletion")
-            }
-        }
-        Expect::AttackSucceeded => pick("攻撃は成功した", "the attack succeeded"),
-        Expect::AttackBlocked => pick("攻撃は失敗した", "the attack failed"),
-        Expect::StlsStripped => pick("攻撃者が STLS を消した", "the attacker stripped STLS"),
-        Expect::CertForged => pick(
-            "攻撃者が自分の証明書を見せた",
-            "the attacker presented a certificate of its own",
-        ),
-        Expect::InjectionDiscarded => pick(
-            "注入されたコマンドは捨てられ、ログインは続いた",
-            "the injected command was thrown away and the login went on",
-        ),
-        Expect::Decrypted => pick(
-            "盗んだ鍵で TLS レコードを復号した",
-            "the stolen keys decrypted the TLS records",
-        ),
-        Expect::PasswordCracked => pick(
-            "オフラインの辞書攻撃でパスワードが見つかった",
-            "the offline search found the password",
-        ),
+        Expect::Deleted(n) => crate::tr!(lang, "expect-deleted", n = *n),
+        Expect::Marked(n) => crate::tr!(lang, "expect-marked", n = *n),
+        Expect::AttackSucceeded => tr(lang, "expect-attack-succeeded"),
+        Expect::AttackBlocked => tr(lang, "expect-attack-blocked"),
+        Expect::StlsStripped => tr(lang, "expect-stls-stripped"),
+        Expect::CertForged => tr(lang, "expect-cert-forged"),
+        Expect::InjectionDiscarded => tr(lang, "expect-injection-discarded"),
+        Expect::Decrypted => tr(lang, "expect-decrypted"),
+        Expect::PasswordCracked => tr(lang, "expect-password-cracked"),
+    }
+}
+
+/// A kind of certificate problem by its short name in `lang`.
+fn cert_kind(kind: CertKind, lang: Lang) -> String {
+    use crate::i18n::tr;
+    match kind {
+        CertKind::UnknownIssuer => tr(lang, "expect-cert-kind-unknown-issuer"),
+        CertKind::NameMismatch => tr(lang, "expect-cert-kind-name-mismatch"),
+        CertKind::Expired => tr(lang, "expect-cert-kind-expired"),
+        CertKind::NotYetValid => tr(lang, "expect-cert-kind-not-yet-valid"),
+        CertKind::CaUsedAsServer => tr(lang, "expect-cert-kind-ca-used-as-server"),
+        CertKind::ServerUsedAsCa => tr(lang, "expect-cert-kind-server-used-as-ca"),
+        CertKind::BadSignature => tr(lang, "expect-cert-kind-bad-signature"),
+        CertKind::UnsupportedAlgorithm => tr(lang, "expect-cert-kind-unsupported-algorithm"),
+        CertKind::Revoked => tr(lang, "expect-cert-kind-revoked"),
+        CertKind::WrongPurpose => tr(lang, "expect-cert-kind-wrong-purpose"),
+        CertKind::Malformed => tr(lang, "expect-cert-kind-malformed"),
+        CertKind::ConstraintViolated => tr(lang, "expect-cert-kind-constraint-violated"),
     }
 }
 
@@ -502,7 +439,7 @@ mod tests {
         assert!(!f.holds(&Expect::State(StateName::Authorization)));
         assert!(!f.holds(&Expect::Reply(true)));
         assert!(!f.holds(&Expect::Reply(false)));
-        assert!(!f.holds(&Expect::CertFailed(String::new())));
+        assert!(!f.holds(&Expect::CertFailed(None)));
         assert!(f.holds(&Expect::Marked(0)));
         // No QUIT removed nothing.
         assert!(f.holds(&Expect::Deleted(0)));
@@ -675,7 +612,7 @@ mod tests {
             connected(),
             ev(EventKind::Client(ClientEvent::LoggedIn {
                 user: "alice".into(),
-                method: "APOP".into(),
+                method: crate::pop3::settings::AuthMethod::Apop,
             })),
         ]);
         assert!(f.holds(&Expect::LoggedIn));
@@ -693,8 +630,12 @@ mod tests {
     fn the_newest_reply_decides() {
         let reply = |ok: bool| {
             ev(EventKind::Client(ClientEvent::Received {
-                ok,
-                status: if ok { "+OK".into() } else { "-ERR".into() },
+                status: if ok {
+                    crate::lab::Status::Ok
+                } else {
+                    crate::lab::Status::Err
+                },
+                text: String::new(),
                 body: None,
                 body_len: None,
             }))
@@ -751,12 +692,13 @@ mod tests {
 
         f.apply(&ev(EventKind::Client(ClientEvent::TlsEstablished {
             summary,
+            version: Some(TlsVersion::V1_3),
             chain: Vec::new(),
-            verification: "verified against the lab's demo CA".into(),
+            trust: crate::lab::Trust::LabCa,
         })));
         assert!(f.holds(&Expect::TlsEstablished));
-        assert!(f.holds(&Expect::TlsVersion("1.3".into())));
-        assert!(!f.holds(&Expect::TlsVersion("1.2".into())));
+        assert!(f.holds(&Expect::TlsVersion(TlsVersion::V1_3)));
+        assert!(!f.holds(&Expect::TlsVersion(TlsVersion::V1_2)));
     }
 
     #[test]
@@ -789,17 +731,26 @@ mod tests {
     }
 
     #[test]
-    fn cert_failed_matches_words_case_insensitively() {
-        let f = fold(&[ev(EventKind::Client(ClientEvent::TlsFailed {
-            reason: "Unknown Issuer (the server's certificate is not signed by a CA you trust)"
-                .into(),
-            problem: Some(crate::tls::CertProblem::UnknownIssuer { issuer: None }),
-        }))]);
-        assert!(f.holds(&Expect::CertFailed("unknown issuer".into())));
-        assert!(f.holds(&Expect::CertFailed(String::new())));
-        assert!(f.holds(&Expect::CertFailed("  ".into())));
-        assert!(!f.holds(&Expect::CertFailed("expired".into())));
+    fn cert_failed_matches_the_kind_of_problem_not_words() {
+        let failed = |failure| ev(EventKind::Client(ClientEvent::TlsFailed { failure }));
+        let f = fold(&[failed(TlsFailure::Certificate {
+            problem: crate::tls::CertProblem::UnknownIssuer {
+                issuer: Some("popscope attacker CA (expired test)".into()),
+            },
+        })]);
+        let kind = |w: &str| Expect::CertFailed(Some(CertKind::parse(w).unwrap()));
+        assert!(f.holds(&kind("unknown issuer")));
+        assert!(f.holds(&Expect::CertFailed(None)));
+        // The issuer's name says "expired"; the problem is not that.
+        assert!(!f.holds(&kind("expired")));
         assert!(!f.holds(&Expect::TlsEstablished));
+        // A handshake that failed for another reason is a failure, but of
+        // no certificate kind, whatever its text says.
+        let f = fold(&[failed(TlsFailure::Handshake {
+            message: "received fatal alert: unknown issuer".into(),
+        })]);
+        assert!(f.holds(&Expect::CertFailed(None)));
+        assert!(!f.holds(&kind("unknown issuer")));
     }
 
     #[test]
@@ -870,7 +821,7 @@ mod tests {
     fn client_logged_in() -> Event {
         ev(EventKind::Client(ClientEvent::LoggedIn {
             user: "alice".into(),
-            method: "USER/PASS".into(),
+            method: crate::pop3::settings::AuthMethod::UserPass,
         }))
     }
 
@@ -1041,12 +992,36 @@ mod tests {
             "the server's session is in the TRANSACTION state"
         );
         assert_eq!(
-            describe(&Expect::CertFailed("unknown issuer".into()), Lang::En),
+            describe(&Expect::CertFailed(Some(CertKind::UnknownIssuer)), Lang::En),
             "the certificate check failed: unknown issuer"
         );
         assert_eq!(
             describe(&Expect::Deleted(1), Lang::En),
             "QUIT removed 1 message"
+        );
+        assert_eq!(
+            describe(&Expect::Deleted(2), Lang::En),
+            "QUIT removed 2 messages"
+        );
+        // The course's spelling, which the old hand-written labels broke.
+        let ja: String = all
+            .iter()
+            .map(|w| describe(&Expect::parse(w).unwrap(), Lang::Ja))
+            .collect();
+        assert!(ja.contains("ユーザ名") && ja.contains("ヘッダ"), "{ja}");
+        assert!(!ja.contains("ユーザー") && !ja.contains("ヘッダー") && !ja.contains("サーバー"));
+        // Every kind of certificate problem has a name of its own in
+        // each language.
+        for lang in Lang::ALL {
+            let names: BTreeSet<String> = CertKind::ALL
+                .iter()
+                .map(|k| describe(&Expect::CertFailed(Some(*k)), lang))
+                .collect();
+            assert_eq!(names.len(), CertKind::ALL.len(), "{names:?}");
+        }
+        assert_eq!(
+            describe(&Expect::CertFailed(Some(CertKind::Expired)), Lang::Ja),
+            "証明書の検証に失敗した(期限切れ)"
         );
     }
 }

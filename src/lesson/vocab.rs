@@ -7,8 +7,9 @@
 use std::fmt;
 
 use crate::attack::Attack;
-use crate::lab::{Scenario, Trust};
+use crate::lab::{Scenario, TlsVersion, Trust};
 use crate::pop3::session::StateName;
+use crate::tls::CertProblem;
 
 /// A pane of the lab screen, as lessons name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,7 +332,7 @@ pub enum Expect {
     /// certificate check passed (or was switched off).
     TlsEstablished,
     /// `tls-version 1.2|1.3`: the negotiated version.
-    TlsVersion(String),
+    TlsVersion(TlsVersion),
     /// `handshake NAME`: the eavesdropper saw this handshake message in
     /// cleartext, e.g. `handshake ClientHello`.
     Handshake(String),
@@ -341,9 +342,10 @@ pub enum Expect {
     AppDataEncrypted,
     /// `secret-derived`: the client derived a TLS secret.
     SecretDerived,
-    /// `cert-failed [WORDS]`: the certificate check failed, with WORDS in
-    /// the reason (e.g. `cert-failed unknown issuer`).
-    CertFailed(String),
+    /// `cert-failed [KIND]`: the certificate check failed, for that
+    /// reason when one is named (e.g. `cert-failed unknown issuer`); with
+    /// none, any failed handshake counts.
+    CertFailed(Option<CertKind>),
     /// `deleted N`: QUIT removed N messages.
     Deleted(usize),
     /// `marked N`: N messages are marked for deletion.
@@ -374,6 +376,107 @@ pub enum Expect {
 /// Why a word did not parse: what was found and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VocabError(pub String);
+
+/// What was wrong with a certificate, as a lesson names it after
+/// `cert-failed`: the short name [`CertProblem`]'s words begin with, with
+/// the details (which issuer, which names) left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKind {
+    /// `unknown issuer`.
+    UnknownIssuer,
+    /// `name mismatch`.
+    NameMismatch,
+    /// `expired`.
+    Expired,
+    /// `not yet valid`.
+    NotYetValid,
+    /// `ca used as server`.
+    CaUsedAsServer,
+    /// `server used as ca`.
+    ServerUsedAsCa,
+    /// `bad signature`.
+    BadSignature,
+    /// `unsupported algorithm`.
+    UnsupportedAlgorithm,
+    /// `revoked`.
+    Revoked,
+    /// `wrong purpose`.
+    WrongPurpose,
+    /// `malformed`.
+    Malformed,
+    /// `constraint violated`.
+    ConstraintViolated,
+}
+
+impl CertKind {
+    /// Every kind, in the order an error message lists them.
+    pub const ALL: [CertKind; 12] = [
+        CertKind::UnknownIssuer,
+        CertKind::NameMismatch,
+        CertKind::Expired,
+        CertKind::NotYetValid,
+        CertKind::CaUsedAsServer,
+        CertKind::ServerUsedAsCa,
+        CertKind::BadSignature,
+        CertKind::UnsupportedAlgorithm,
+        CertKind::Revoked,
+        CertKind::WrongPurpose,
+        CertKind::Malformed,
+        CertKind::ConstraintViolated,
+    ];
+
+    /// The words a lesson writes.
+    pub fn word(self) -> &'static str {
+        match self {
+            CertKind::UnknownIssuer => "unknown issuer",
+            CertKind::NameMismatch => "name mismatch",
+            CertKind::Expired => "expired",
+            CertKind::NotYetValid => "not yet valid",
+            CertKind::CaUsedAsServer => "ca used as server",
+            CertKind::ServerUsedAsCa => "server used as ca",
+            CertKind::BadSignature => "bad signature",
+            CertKind::UnsupportedAlgorithm => "unsupported algorithm",
+            CertKind::Revoked => "revoked",
+            CertKind::WrongPurpose => "wrong purpose",
+            CertKind::Malformed => "malformed",
+            CertKind::ConstraintViolated => "constraint violated",
+        }
+    }
+
+    /// The kind a lesson names, in any case and spacing.
+    pub fn parse(words: &str) -> Option<CertKind> {
+        let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+        CertKind::ALL
+            .into_iter()
+            .find(|k| k.word().eq_ignore_ascii_case(&words))
+    }
+
+    /// The kind of a problem the client reported; `None` for a problem
+    /// popscope has no name for.
+    pub fn of(p: &CertProblem) -> Option<CertKind> {
+        Some(match p {
+            CertProblem::UnknownIssuer { .. } => CertKind::UnknownIssuer,
+            CertProblem::NameMismatch { .. } => CertKind::NameMismatch,
+            CertProblem::Expired { .. } => CertKind::Expired,
+            CertProblem::NotYetValid { .. } => CertKind::NotYetValid,
+            CertProblem::CaUsedAsEndEntity => CertKind::CaUsedAsServer,
+            CertProblem::EndEntityUsedAsCa => CertKind::ServerUsedAsCa,
+            CertProblem::BadSignature => CertKind::BadSignature,
+            CertProblem::UnsupportedAlgorithm => CertKind::UnsupportedAlgorithm,
+            CertProblem::Revoked => CertKind::Revoked,
+            CertProblem::WrongPurpose => CertKind::WrongPurpose,
+            CertProblem::BadEncoding => CertKind::Malformed,
+            CertProblem::ConstraintViolated => CertKind::ConstraintViolated,
+            CertProblem::Other { .. } => return None,
+        })
+    }
+}
+
+impl fmt::Display for CertKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
 
 impl fmt::Display for VocabError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -640,12 +743,11 @@ impl Expect {
             )?)),
             "logged-in" => bare(Expect::LoggedIn),
             "tls-established" => bare(Expect::TlsEstablished),
-            "tls-version" => match rest {
-                "1.2" | "1.3" => Ok(Expect::TlsVersion(rest.to_string())),
-                _ => Err(VocabError(format!(
-                    "\"tls-version\" needs 1.2 or 1.3, found {rest:?}"
-                ))),
-            },
+            "tls-version" => TlsVersion::from_number(rest)
+                .map(Expect::TlsVersion)
+                .ok_or_else(|| {
+                    VocabError(format!("\"tls-version\" needs 1.2 or 1.3, found {rest:?}"))
+                }),
             "handshake" => {
                 const NAMES: [&str; 10] = [
                     "ClientHello",
@@ -673,7 +775,16 @@ impl Expect {
             "stls-switch" => bare(Expect::StlsSwitch),
             "app-data-encrypted" => bare(Expect::AppDataEncrypted),
             "secret-derived" => bare(Expect::SecretDerived),
-            "cert-failed" => Ok(Expect::CertFailed(rest.to_string())),
+            "cert-failed" if rest.trim().is_empty() => Ok(Expect::CertFailed(None)),
+            "cert-failed" => CertKind::parse(rest)
+                .map(|k| Expect::CertFailed(Some(k)))
+                .ok_or_else(|| {
+                    VocabError(format!(
+                        "\"cert-failed\" names no certificate problem called {rest:?}: expected \
+                         one of {}",
+                        CertKind::ALL.map(CertKind::word).join(", ")
+                    ))
+                }),
             "deleted" => Ok(Expect::Deleted(number(word, rest)?)),
             "marked" => Ok(Expect::Marked(number(word, rest)?)),
             "attack-succeeded" => bare(Expect::AttackSucceeded),
@@ -798,8 +909,20 @@ mod tests {
         );
         assert_eq!(
             Expect::parse("cert-failed unknown issuer"),
-            Ok(Expect::CertFailed("unknown issuer".into()))
+            Ok(Expect::CertFailed(Some(CertKind::UnknownIssuer)))
         );
+        assert_eq!(
+            Expect::parse("cert-failed  Not Yet  valid"),
+            Ok(Expect::CertFailed(Some(CertKind::NotYetValid)))
+        );
+        assert_eq!(Expect::parse("cert-failed"), Ok(Expect::CertFailed(None)));
+        let e = Expect::parse("cert-failed issuer").unwrap_err();
+        assert!(e.0.contains("unknown issuer, name mismatch"), "{e}");
+        assert_eq!(
+            Expect::parse("tls-version 1.2"),
+            Ok(Expect::TlsVersion(TlsVersion::V1_2))
+        );
+        assert!(Expect::parse("tls-version 1.1").is_err());
         assert_eq!(Expect::parse("deleted 1"), Ok(Expect::Deleted(1)));
         assert!(Expect::parse("deleted one").is_err());
         assert!(Expect::parse("password-leaked yes").is_err());

@@ -6,9 +6,12 @@
 //! only text is a Debug name such as `CaUsedAsEndEntity`. [`CertProblem`]
 //! turns both into what a learner needs: what is wrong, the name or date
 //! involved, and what to do. The client, the lab's events, the transcript
-//! and the TLS pane all show its [`Display`](std::fmt::Display).
+//! and the TLS pane all show its words ([`CertProblem::words`], whose
+//! English is its [`Display`](std::fmt::Display)).
 
 use std::fmt;
+
+use crate::lang::Lang;
 
 use rustls::CertificateError as E;
 use rustls::pki_types::ServerName;
@@ -147,94 +150,69 @@ impl CertProblem {
     }
 }
 
-/// The one wording: a short name first (what to search for), then, in
-/// brackets, what it means here and what to do.
-impl fmt::Display for CertProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl CertProblem {
+    /// What is wrong, in `lang`: a short name first (what to search
+    /// for), then, in brackets, what it means here and what to do. The
+    /// words are the catalogue's (`events.ftl`), the one wording the
+    /// client, the lab's events, the transcript and the screen show.
+    pub fn words(&self, lang: Lang) -> String {
         match self {
-            Self::UnknownIssuer { issuer: None } => f.write_str(
-                "unknown issuer (the server's certificate is not signed by a CA you trust; \
-                 if you know which CA signed it, trust that CA's certificate with --ca)",
-            ),
+            Self::UnknownIssuer { issuer: None } => {
+                crate::tr!(lang, "event-cert-unknown-issuer")
+            }
             Self::UnknownIssuer {
                 issuer: Some(issuer),
-            } => write!(
-                f,
-                "unknown issuer (the server's certificate was issued by {issuer}, a CA you do \
-                 not trust; if you trust it, give its certificate with --ca)"
+            } => crate::tr!(
+                lang,
+                "event-cert-unknown-issuer-named",
+                issuer = issuer.as_str()
             ),
             Self::NameMismatch {
                 expected,
                 presented,
-            } if presented.is_empty() => write!(
-                f,
-                "name mismatch (the certificate is not valid for {expected}; \
-                 connect with a name the certificate lists)"
+            } if presented.is_empty() => crate::tr!(
+                lang,
+                "event-cert-name-mismatch",
+                expected = expected.as_str()
             ),
             Self::NameMismatch {
                 expected,
                 presented,
-            } => write!(
-                f,
-                "name mismatch (the certificate is not valid for {expected}; it is for {}: \
-                 connect with one of those names)",
-                presented.join(", ")
+            } => crate::tr!(
+                lang,
+                "event-cert-name-mismatch-listed",
+                expected = expected.as_str(),
+                names = presented.join(", ")
             ),
-            Self::Expired { not_after: Some(t) } => write!(
-                f,
-                "expired (the certificate was valid until {}; check this machine's clock, \
-                 and if it is right the server needs a new certificate)",
-                utc_date(*t)
-            ),
-            Self::Expired { not_after: None } => f.write_str(
-                "expired (the certificate is past its validity period; check this machine's \
-                 clock, and if it is right the server needs a new certificate)",
-            ),
+            Self::Expired { not_after: Some(t) } => {
+                crate::tr!(lang, "event-cert-expired-on", date = utc_date(*t))
+            }
+            Self::Expired { not_after: None } => crate::tr!(lang, "event-cert-expired"),
             Self::NotYetValid {
                 not_before: Some(t),
-            } => write!(
-                f,
-                "not yet valid (the certificate is valid from {}; check this machine's clock)",
-                utc_date(*t)
-            ),
+            } => crate::tr!(lang, "event-cert-not-yet-valid-from", date = utc_date(*t)),
             Self::NotYetValid { not_before: None } => {
-                f.write_str("not yet valid (check this machine's clock)")
+                crate::tr!(lang, "event-cert-not-yet-valid")
             }
-            Self::CaUsedAsEndEntity => f.write_str(
-                "CA certificate used as a server certificate (the server presents a \
-                 certificate authority's own certificate, which may only sign others; \
-                 give the server a certificate issued by that CA for its name)",
-            ),
-            Self::EndEntityUsedAsCa => f.write_str(
-                "server certificate used as a CA (a certificate in the chain was signed by \
-                 a certificate that is not allowed to sign others; the server's chain is \
-                 built wrongly)",
-            ),
-            Self::BadSignature => f.write_str(
-                "bad signature (the certificate's signature does not verify against its \
-                 issuer: it was altered, or the chain is mixed up)",
-            ),
-            Self::UnsupportedAlgorithm => f.write_str(
-                "unsupported signature algorithm (the certificate is signed in a way this \
-                 client does not accept; the server needs a certificate with a current \
-                 algorithm)",
-            ),
-            Self::Revoked => f.write_str("revoked (the CA has withdrawn this certificate)"),
-            Self::WrongPurpose => f.write_str(
-                "wrong purpose (the certificate is not issued for TLS servers; the server \
-                 needs one with the serverAuth key usage)",
-            ),
-            Self::BadEncoding => f.write_str("malformed certificate (it cannot be parsed)"),
-            Self::ConstraintViolated => f.write_str(
-                "constraint violated (the certificate breaks a limit its CA set on names or \
-                 on the length of the chain)",
-            ),
-            Self::Other { kind } => write!(
-                f,
-                "certificate refused ({kind}; the check failed for a reason popscope has no \
-                 words for yet)"
-            ),
+            Self::CaUsedAsEndEntity => crate::tr!(lang, "event-cert-ca-as-server"),
+            Self::EndEntityUsedAsCa => crate::tr!(lang, "event-cert-server-as-ca"),
+            Self::BadSignature => crate::tr!(lang, "event-cert-bad-signature"),
+            Self::UnsupportedAlgorithm => crate::tr!(lang, "event-cert-unsupported-algorithm"),
+            Self::Revoked => crate::tr!(lang, "event-cert-revoked"),
+            Self::WrongPurpose => crate::tr!(lang, "event-cert-wrong-purpose"),
+            Self::BadEncoding => crate::tr!(lang, "event-cert-bad-encoding"),
+            Self::ConstraintViolated => crate::tr!(lang, "event-cert-constraint-violated"),
+            Self::Other { kind } => {
+                crate::tr!(lang, "event-cert-other", kind = kind.as_str())
+            }
         }
+    }
+}
+
+/// The English words, for error messages (see [`CertProblem::words`]).
+impl fmt::Display for CertProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.words(Lang::En))
     }
 }
 

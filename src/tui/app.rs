@@ -638,7 +638,7 @@ impl MenuRow {
             },
             MenuRow::Attacker => match s.attack {
                 None => crate::tr!(lang, "menu-attacker-none"),
-                Some(a) => crate::lab::describe::attack_name_in(a, lang).to_string(),
+                Some(a) => crate::lab::describe::attack_name_in(a, lang),
             },
             MenuRow::VulnerableServer => vulnerable(s.vulnerable_server),
             MenuRow::VulnerableClient => vulnerable(s.vulnerable_client),
@@ -1668,9 +1668,10 @@ impl App {
                 self.scenario = scenario;
                 self.ports = Some((tap, server));
             }
-            EventKind::Lab(LabEvent::Step { text }) => {
-                self.client.push(ClientLine::Info(format!("▶ {text}")))
-            }
+            EventKind::Lab(LabEvent::Step { step }) => self.client.push(ClientLine::Info(format!(
+                "▶ {}",
+                crate::lab::describe::demo_step(step, self.lesson.lang)
+            ))),
             EventKind::Lab(LabEvent::Finished { .. }) => {}
             EventKind::Client(c) => self.apply_client(c),
             EventKind::Server(s) => self.apply_server(s),
@@ -1723,7 +1724,8 @@ impl App {
                 return;
             }
             AttackEvent::Learned { means, leak, .. } => {
-                let (Some(line), Some((tag, _))) = (line, text::leak(&leak)) else {
+                let (Some(line), Some((tag, _))) = (line, text::leak(&leak, self.lesson.lang))
+                else {
                     return;
                 };
                 if means == Means::ForgedTls
@@ -1821,22 +1823,29 @@ impl App {
     }
 
     fn apply_client(&mut self, c: ClientEvent) {
+        // Everything but the protocol lines is worded by the one function
+        // the demo transcript uses too.
+        let lang = self.lesson.lang;
+        for (tone, text) in crate::lab::describe::client_lines(&c, lang) {
+            self.client.push(match tone {
+                crate::lab::describe::Tone::Info => ClientLine::Info(text),
+                crate::lab::describe::Tone::Good => ClientLine::Good(text),
+                crate::lab::describe::Tone::Bad => ClientLine::Err(text),
+            });
+        }
         match c {
-            ClientEvent::Connecting { addr, transport } => self.client.push(ClientLine::Info(
-                format!("connecting to {addr} (the tap), {transport}"),
-            )),
             ClientEvent::Sent { line } => {
                 self.last_sent = line.clone();
                 self.client.push(ClientLine::Sent(line));
             }
             ClientEvent::Received {
-                ok, status, body, ..
+                status, text, body, ..
             } => {
-                let status = text::sanitize(&status);
-                self.client.push(if ok {
-                    ClientLine::Ok(status)
+                let line = text::sanitize(&status.line(&text));
+                self.client.push(if status.is_ok() {
+                    ClientLine::Ok(line)
                 } else {
-                    ClientLine::Err(status)
+                    ClientLine::Err(line)
                 });
                 if let Some(body) = body {
                     let verb = self
@@ -1856,46 +1865,26 @@ impl App {
             ClientEvent::TlsEstablished {
                 summary,
                 chain,
-                verification,
+                trust,
+                ..
             } => {
-                self.client
-                    .push(ClientLine::Good(format!("TLS up: {summary}")));
-                self.client
-                    .push(ClientLine::Good(format!("certificate {verification}")));
                 self.tls.params = Some(summary.to_string());
                 // Names in a certificate are whatever its maker wrote.
                 self.tls.chain = chain
                     .iter()
                     .map(|c| (text::sanitize(&c.subject), text::sanitize(&c.issuer)))
                     .collect();
-                self.tls.verification = Some(verification);
+                self.tls.verification = Some(crate::lab::describe::trust_checked(&trust, lang));
             }
-            ClientEvent::TlsFailed { reason, .. } => {
-                let reason = text::sanitize(&reason);
-                self.client
-                    .push(ClientLine::Err(format!("TLS FAILED: {reason}")));
-                self.tls.failed = Some(reason);
+            ClientEvent::TlsFailed { failure } => {
+                self.tls.failed = Some(crate::lab::describe::tls_failure(&failure, lang));
             }
-            ClientEvent::LoggedIn { user, method } => self
-                .client
-                .push(ClientLine::Good(format!("logged in as {user} ({method})"))),
-            ClientEvent::StlsLeftover { len, preview, kept } => {
-                self.client
-                    .push(ClientLine::Err(crate::lab::describe::stls_leftover(
-                        len, &preview, kept,
-                    )))
-            }
-            ClientEvent::Error { message } => {
-                self.client.push(ClientLine::Err(text::sanitize(&message)))
-            }
-            ClientEvent::StaysCleartext => self.client.push(ClientLine::Err(
-                crate::lab::describe::STAYS_CLEARTEXT.to_string(),
-            )),
+            _ => {}
         }
     }
 
     fn apply_server(&mut self, s: ServerEvent) {
-        if let Some(line) = text::server_line(&s) {
+        if let Some(line) = text::server_line(&s, self.lesson.lang) {
             self.server.log.push(line);
         }
         match s {
@@ -2053,7 +2042,7 @@ impl App {
                 if let Leak::Apop { user, .. } = &leak {
                     self.attack.apop = Some(text::sanitize(user));
                 }
-                if let Some((tag, t)) = text::leak(&leak) {
+                if let Some((tag, t)) = text::leak(&leak, self.lesson.lang) {
                     let t = text::sanitize(&t);
                     if secret {
                         // Colour the line that carried it, the newest line
@@ -2118,7 +2107,7 @@ impl App {
                 }
             }
             Item::TlsHandshake { dir, message, .. } => {
-                let t = text::handshake(&message);
+                let t = text::handshake(&message, self.lesson.lang);
                 m.records.push(RecordLine {
                     nested: true,
                     ..rec(dir, t.clone())

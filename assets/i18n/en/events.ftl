@@ -1,1 +1,268 @@
 # Events in words: the screen and the demo transcript.
+
+## The client's events (the client pane and the demo transcript).
+
+event-client-connecting = connecting to { $addr } (the tap), { $transport }
+event-client-tls-up = TLS up: { $summary }
+event-client-certificate = certificate { $subject } issued by { $issuer }; { $checked }
+event-client-no-certificate = no certificate; { $checked }
+event-client-checked-lab-ca = verified against the lab's demo CA
+event-client-checked-system = verified against the system's trusted CAs
+event-client-checked-file = verified against { $path }
+event-client-not-checked = NOT checked: --insecure accepts any certificate
+event-client-tls-failed = TLS FAILED: { $reason }
+event-client-logged-in = logged in as { $user } ({ $method })
+event-client-leftover-kept = VULNERABLE CLIENT MODE: kept { $n } bytes sent after +OK to STLS and reads them as if they came inside TLS: { $preview }
+event-client-leftover-discarded = discarded { $n } bytes sent after +OK to STLS, before the handshake (RFC 2595 §4): { $preview }
+event-client-stays-cleartext = WARNING: the server does not offer STLS; going on in cleartext (require-TLS is off)
+event-client-error = ERROR: { $problem }
+event-client-body-size = [+ { $n } bytes of data]
+
+## Why the client stopped.
+
+event-client-tls-required-plain = TLS is required, but the transport is plain TCP (choose STLS or POP3S); no credentials were sent
+event-client-tls-required-no-stls = TLS is required, but the server does not offer STLS; no credentials were sent
+event-client-cleartext-login = refusing to log in with { $method } over an unencrypted connection: it would send the password in cleartext (use STLS or POP3S, or APOP); nothing was sent
+event-client-user-refused = the server refused USER (-ERR { $text }), so the client stopped before sending the password
+event-client-no-apop-timestamp = the server's greeting has no APOP timestamp, so it does not support APOP
+event-client-sasl-not-offered = the server does not offer SASL { $mechanism } on this connection (not in its CAPA), so the client stopped before sending the password
+event-client-stls-refused = STLS refused: -ERR { $text }
+event-client-err-reply = { $step } failed: -ERR { $text }
+event-client-tap-failed = tap connection { $conn }: { $reason }
+event-client-other = connection: { $message }
+
+## Why a TLS handshake failed, and what was wrong with a certificate.
+
+event-tls-certificate-failed = certificate check failed: { $problem }
+event-tls-handshake-failed = TLS handshake failed: { $message }
+event-cert-unknown-issuer = unknown issuer (the server's certificate is not signed by a CA you trust; if you know which CA signed it, trust that CA's certificate with --ca)
+event-cert-unknown-issuer-named = unknown issuer (the server's certificate was issued by { $issuer }, a CA you do not trust; if you trust it, give its certificate with --ca)
+event-cert-name-mismatch = name mismatch (the certificate is not valid for { $expected }; connect with a name the certificate lists)
+event-cert-name-mismatch-listed = name mismatch (the certificate is not valid for { $expected }; it is for { $names }: connect with one of those names)
+event-cert-expired-on = expired (the certificate was valid until { $date }; check this machine's clock, and if it is right the server needs a new certificate)
+event-cert-expired = expired (the certificate is past its validity period; check this machine's clock, and if it is right the server needs a new certificate)
+event-cert-not-yet-valid-from = not yet valid (the certificate is valid from { $date }; check this machine's clock)
+event-cert-not-yet-valid = not yet valid (check this machine's clock)
+event-cert-ca-as-server = CA certificate used as a server certificate (the server presents a certificate authority's own certificate, which may only sign others; give the server a certificate issued by that CA for its name)
+event-cert-server-as-ca = server certificate used as a CA (a certificate in the chain was signed by a certificate that is not allowed to sign others; the server's chain is built wrongly)
+event-cert-bad-signature = bad signature (the certificate's signature does not verify against its issuer: it was altered, or the chain is mixed up)
+event-cert-unsupported-algorithm = unsupported signature algorithm (the certificate is signed in a way this client does not accept; the server needs a certificate with a current algorithm)
+event-cert-revoked = revoked (the CA has withdrawn this certificate)
+event-cert-wrong-purpose = wrong purpose (the certificate is not issued for TLS servers; the server needs one with the serverAuth key usage)
+event-cert-bad-encoding = malformed certificate (it cannot be parsed)
+event-cert-constraint-violated = constraint violated (the certificate breaks a limit its CA set on names or on the length of the chain)
+event-cert-other = certificate refused ({ $kind }; the check failed for a reason popscope has no words for yet)
+
+## The lesson's checks: what each expectation says, beside its ✓ or ✗.
+
+expect-password-leaked = the eavesdropper read the password
+expect-user-leaked = the eavesdropper read the user name
+expect-apop-digest-seen = the eavesdropper saw the APOP digest and its timestamp
+expect-mail-leaked = the eavesdropper read a message's headers
+expect-no-credential = the eavesdropper captured no credential (user name, password, APOP digest)
+expect-nothing-readable = the eavesdropper could read no POP3 at all
+expect-state = the server's session is in the { $state } state
+expect-reply-ok = the client's newest reply is +OK
+expect-reply-err = the client's newest reply is -ERR
+expect-logged-in = the client logged in
+expect-tls-established = the TLS handshake finished and the certificate was accepted
+expect-tls-version = TLS { $version } was negotiated
+expect-handshake = the eavesdropper saw { $name } in cleartext
+expect-stls-switch = the wire switched to TLS mid-stream (STLS)
+expect-app-data-encrypted = POP3 crossed as encrypted application data
+expect-secret-derived = the client derived a TLS secret
+expect-cert-failed = the certificate check failed
+expect-cert-failed-kind = the certificate check failed: { $kind }
+expect-deleted = { $n ->
+    [one] QUIT removed 1 message
+   *[other] QUIT removed { $n } messages
+}
+expect-marked = { $n ->
+    [one] 1 message is marked for deletion
+   *[other] { $n } messages are marked for deletion
+}
+expect-attack-succeeded = the attack succeeded
+expect-attack-blocked = the attack failed
+expect-stls-stripped = the attacker stripped STLS
+expect-cert-forged = the attacker presented a certificate of its own
+expect-injection-discarded = the injected command was thrown away and the login went on
+expect-decrypted = the stolen keys decrypted the TLS records
+expect-password-cracked = the offline search found the password
+
+## What the eavesdropper read (a tag such as PASSWORD goes before it).
+
+event-leak-user = user name { $name }
+event-leak-password = { $password }
+event-leak-password-for = { $password } (for { $user })
+event-leak-apop = { $user }: digest { $digest } of { $timestamp } (guessable offline)
+event-leak-apop-no-timestamp = { $user }: digest { $digest } of (timestamp not seen) (guessable offline)
+event-leak-auth-plain = { $password } (for { $user }, AUTH PLAIN is only base64)
+event-leak-auth-login = { $password } (for { $user }, AUTH LOGIN is only base64)
+event-leak-headers = From { $from } · To { $to } · Subject { $subject }
+
+## Handshake messages read in cleartext.
+
+event-hello-client = ClientHello: SNI { $sni }, versions { $versions }, { $suites } suites, key share { $shares }
+event-hello-no-sni = (none)
+event-hello-legacy = (legacy)
+event-hello-certificate = Certificate (in clear, TLS 1.2): { $chain }
+
+## The server's log.
+
+event-time-ms = { $n } ms
+event-time-s = { $n } s
+event-locked-account = account { $name }
+event-locked-address = address { $address }
+event-server-connected = session { $session }: connected on the { $port } port
+event-server-tls-up = TLS up: { $summary }
+event-server-tls-up-stls = TLS up after STLS: { $summary }
+event-server-tls-failed = TLS failed: { $reason }
+event-server-greeting = greeting sent
+event-server-command = handled { $command }
+event-server-logged-in = { $user } logged in ({ $method })
+event-server-login-failed = login failed for { $user } ({ $method })
+event-server-login-failed-locked = login failed for { $user } ({ $method }): locked out, password not checked
+event-server-locked-out = LOCKED OUT: { $who } for { $time } after too many failed logins (its logins are refused unchecked until then)
+event-server-updated = UPDATE: { $removed } message(s) removed from disk
+event-server-updated-failed = UPDATE: { $removed } message(s) removed from disk, { $failed } could not be
+event-server-discarded = discarded { $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+} sent after STLS before the TLS handshake, unread: { $text } (they cannot have come from inside TLS; this stops STARTTLS command injection)
+event-server-injected = VULNERABLE MODE: running { $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+} that arrived in cleartext before the TLS handshake as if they came inside TLS: { $text }
+event-server-ended = session ended: { $reason } ({ $commands })
+
+## The attacker.
+
+event-attack-armed = ATTACKER on the wire: { $attack }
+event-attack-removed = removed { $line } ({ $what })
+event-attack-answered = kept { $line } from the server and answered { $answer } itself
+event-attack-injected = injected { $dir } { $text }
+event-attack-presented = presented a certificate for { $name }, issued by '{ $issuer }'
+event-attack-client-refused = the client refused: { $reason }
+event-attack-upstream-tls = opened its own TLS to the real server ({ $version }, { $suite })
+event-attack-upstream-failed = could not reach the server: { $reason }
+event-attack-read-cleartext = READ in cleartext: { $text }
+event-attack-read-forged-tls = READ inside its forged TLS: { $text }
+event-attack-read-stolen-keys = READ decrypted with the stolen keys: { $text }
+event-attack-read-guessing = READ by guessing: { $text }
+event-attack-decrypted = decrypted { $dir } record #{ $seq } ({ $content }, { $n } bytes): { $first }
+event-attack-sealed = { $n ->
+    [one] 1 record
+   *[other] { $n } records
+} could not be opened: { $reason }
+event-attack-crack-started = guessing { $user }'s APOP password offline
+event-attack-crack-started-of = guessing { $user }'s APOP password offline ({ $n } candidates)
+event-attack-crack-found = FOUND after { $tried } guesses in { $seconds } s ({ $rate } guesses/s)
+event-attack-crack-not-found = not found after { $tried } guesses in { $seconds } s ({ $rate } guesses/s)
+event-attack-succeeded = ATTACK SUCCEEDED: { $why }
+event-attack-failed = ATTACK FAILED: { $why }
+
+## The attacks by name.
+
+event-attack-name-strip-stls = strip STLS
+event-attack-name-forge-cert = forged certificate
+event-attack-name-wrong-name = certificate for another name
+event-attack-name-inject = STARTTLS command injection
+event-attack-name-steal-keys = stolen session keys
+event-attack-name-crack = offline APOP dictionary attack
+
+## Why an attack succeeded or failed.
+
+event-prize-password = the password
+event-prize-apop-digest = the APOP digest (open to offline guessing)
+event-why-captured-cleartext = { $what } captured in cleartext: the client went on without TLS
+event-why-captured-forged-tls = { $what } captured inside the attacker's own TLS (the client accepted its certificate)
+event-why-captured-stolen-keys = { $what } captured inside TLS, decrypted with the stolen key log
+event-why-captured-guessing = { $what } captured by guessing offline
+event-why-forged-reply-taken = the client took a reply the server never sent ("{ $status }"), because it kept bytes from before the handshake
+event-why-injection-ran = the server ran { $text }, sent in cleartext by the attacker, as if the client had sent it inside TLS
+event-why-client-refused = the client refused: { $reason }
+event-why-certificate-refused = the client refused the attacker's certificate: { $reason }
+event-why-client-stopped = the client stopped: { $reason }
+event-why-discarded = the injected bytes had no effect: they were discarded at the switch to TLS
+event-why-discarded-by-client = the client threw the injected bytes away
+event-why-discarded-by-server = the server threw the injected bytes away
+event-why-discarded-by-both = the server and the client threw the injected bytes away
+event-why-nothing-to-strip = the session never offered the attacker a cleartext STLS to remove (POP3S starts with TLS)
+event-why-sealed = the records stay sealed: { $reason }
+event-why-cracked = { $user }'s password is { $password } (found after { $tried } guesses, offline; the server never saw a failed login)
+event-why-not-cracked = not in the word list ({ $tried } guesses)
+event-why-not-cracked-estimate = not in the word list ({ $tried } guesses); { $estimate }
+event-why-no-apop-login = no APOP login crossed the wire, so there is no digest to guess against (the apop scenario logs in with APOP)
+event-why-connection-ended = the connection ended and the attacker learned no secret
+event-why-no-secret = the attacker learned no secret
+
+## What a scenario runs.
+
+event-scenario-plain = { $auth } over cleartext POP3
+event-scenario-stls = { $auth } over POP3 upgraded with STLS
+event-scenario-pop3s = { $auth } over POP3S (TLS from the first byte)
+
+## The demo transcript: its columns, heading and closing summary.
+
+event-demo-who-lab = lab
+event-demo-who-client = client
+event-demo-who-server = server
+event-demo-who-wire = wire
+event-demo-who-eavesdrop = eavesdrop
+event-demo-who-tls = tls
+event-demo-who-attacker = attacker
+event-demo-title = popscope demo { $name }: { $what }
+event-demo-setup = server { $server } · tap { $tap } · user { $user }
+event-demo-own-server = { $addr } (the lab's own)
+event-demo-outside-server = { $addr } (outside)
+event-demo-done = ■ done
+event-demo-stopped = ■ stopped: failed
+event-demo-stopped-because = ■ stopped: { $error }
+event-demo-opened = connection { $conn }: { $client } → { $server }
+event-demo-closed = { $dir } closed ({ $reason })
+event-demo-secret = client derived { $label } ({ $n } bytes, never on the wire)
+event-demo-attacker-reads = reads { $dir } { $text }
+event-demo-learned = What the eavesdropper learned:
+event-demo-no-connection = (no connection was completed)
+event-demo-learned-on = connection { $conn }: { $summary }
+event-demo-verdict = Verdict: { $text }
+event-demo-state = state → { $state }
+event-demo-maildrop = maildrop: { $n } messages, { $size } octets
+event-demo-maildrop-marked = maildrop: { $n } messages, { $size } octets; marked for deletion: { $marked }
+event-demo-binary = { $n } bytes of binary (TLS records)
+event-demo-binary-partly-kept = { $n } bytes of binary (TLS records), { $lost } bytes not kept
+event-demo-more-lines = (+{ $n } lines)
+event-demo-bytes = { $n } bytes
+event-demo-greeting-timestamp = greeting with APOP timestamp { $timestamp }
+event-demo-encrypted-record = 🔒 encrypted record, { $n } bytes ({ $content } on the outside): cannot read it
+event-demo-encrypted-alert = 🔒 encrypted alert
+event-demo-alert-fatal = alert: fatal { $description }
+event-demo-alert-warning = alert: warning { $description }
+event-demo-switch-client = client: from byte { $offset } on, TLS records
+event-demo-switch-server = server: from byte { $offset } on, TLS records
+event-demo-undecodable = cannot decode: { $reason }
+
+## The steps of the demo's scripted run.
+
+event-step-connect = connect ({ $what })
+event-step-log-in = log in
+event-step-how-much-mail = how much mail?
+event-step-list-messages = list the messages
+event-step-fetch-first = fetch message 1
+event-step-mark-second = mark message 2 for deletion
+event-step-undo-mark = undo the mark: this is someone's real mailbox (an outside server), so the demo never applies a deletion there
+event-step-quit-applying-marks = end the session: the server applies the marks
+event-step-quit-no-marks = end the session: no marks are left to apply
+event-step-guess-offline = guess the password offline from the recorded APOP login
+expect-cert-kind-unknown-issuer = unknown issuer
+expect-cert-kind-name-mismatch = name mismatch
+expect-cert-kind-expired = expired
+expect-cert-kind-not-yet-valid = not yet valid
+expect-cert-kind-ca-used-as-server = CA certificate used as a server certificate
+expect-cert-kind-server-used-as-ca = server certificate used as a CA
+expect-cert-kind-bad-signature = bad signature
+expect-cert-kind-unsupported-algorithm = unsupported signature algorithm
+expect-cert-kind-revoked = revoked
+expect-cert-kind-wrong-purpose = wrong purpose
+expect-cert-kind-malformed = malformed certificate
+expect-cert-kind-constraint-violated = constraint violated

@@ -32,7 +32,7 @@ pub fn maildrop(app: &App, t: &Theme) -> Vec<Line<'static>> {
         out.push(Line::from(span(
             format!(
                 "LOCKED OUT: {who} for {} (failure budget)",
-                text::lockout_time(*duration)
+                text::lockout_time(*duration, app.lesson.lang)
             ),
             t.err,
         )));
