@@ -395,3 +395,47 @@ async fn a_step_reopened_mid_handshake_is_carried_out_again() {
     let results = rig.app.lesson.step_results(4).expect("live results");
     assert!(results.iter().all(|ok| *ok), "{results:?}");
 }
+
+/// A learner who presses `]` faster than the lab answers leaves each step
+/// before its events arrive. The steps are still met, their crosses turn
+/// to ticks when the lab catches up, and the chapter is done once the
+/// quiz is answered; before, the first step (a fresh lab, whose greeting
+/// comes a moment later) stayed ✗ for good and the chapter never got its ✓.
+#[tokio::test(flavor = "multi_thread")]
+async fn steps_left_before_the_lab_answered_are_met_when_it_does() {
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, Progress::default(), Some(5));
+    let lesson = app.lesson.current().cloned().expect("chapter 5");
+    let mut rig = Rig::new(app);
+    rig.settle().await;
+    // Every step at once: no lab message is read in between.
+    for _ in 0..lesson.steps.len() {
+        rig.app.update(Action::LessonNext);
+    }
+    assert_eq!(rig.app.lesson.place, Place::Step(lesson.steps.len() - 1));
+    let first = rig.app.lesson.step_results(0).expect("left with results");
+    assert!(
+        first.iter().any(|ok| !ok),
+        "the greeting cannot have arrived yet: {first:?}"
+    );
+    rig.settle().await;
+    let met = &rig.app.lesson.progress.lesson(&lesson.id).unwrap().met;
+    let all: Vec<usize> = (0..lesson.steps.len()).collect();
+    assert_eq!(met, &all, "every step met once the lab answered");
+    for s in 0..lesson.steps.len() {
+        let r = rig.app.lesson.step_results(s).unwrap();
+        assert!(r.iter().all(|ok| *ok), "step {} shows {r:?}", s + 1);
+    }
+    for q in 0..lesson.quiz.len() {
+        rig.app.update(Action::LessonNext);
+        rig.app.update(Action::QuizAnswer(lesson.quiz[q].answer));
+    }
+    assert!(
+        rig.app
+            .lesson
+            .progress
+            .lesson(&lesson.id)
+            .is_some_and(|p| p.done)
+    );
+    assert!(list_row(&mut rig.app, 5).contains('✓'));
+}

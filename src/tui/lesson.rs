@@ -43,8 +43,8 @@ pub struct LessonView {
     /// What the lab's events established since the newest lab started.
     pub facts: Facts,
     /// Per chapter and step: each expectation's result when the learner
-    /// left the step, so a later `scenario` does not turn old ticks into
-    /// crosses.
+    /// left the step (or later, when a step left early was met), so a
+    /// later `scenario` does not turn old ticks into crosses.
     pub results: BTreeMap<(u32, usize), Vec<bool>>,
     /// Quiz choices made in this run, per chapter and question (0-based).
     pub answers: BTreeMap<(u32, usize), usize>,
@@ -55,6 +55,11 @@ pub struct LessonView {
     /// The current step's highlight has scrolled its line into view once;
     /// after that the learner's own scrolling is left alone.
     pub revealed: bool,
+    /// Steps (chapter, step) the learner left before their checks held.
+    /// The lab answers a step's actions a moment after they are sent, so
+    /// a quick `]` leaves a step before its events arrive; such a step is
+    /// met when its checks hold on a later event of the same lab.
+    pub late: Vec<(u32, usize)>,
 }
 
 impl Default for LessonView {
@@ -72,6 +77,7 @@ impl Default for LessonView {
             progress: Progress::default(),
             progress_dirty: false,
             revealed: false,
+            late: Vec::new(),
         }
     }
 }
@@ -190,14 +196,43 @@ impl LessonView {
             self.progress.meet(&id, s);
             self.progress_dirty = true;
         }
-        if let Some(p) = self.progress.lesson(&id)
+        self.complete_if_done(&id, steps, questions);
+    }
+
+    /// Mark lesson `id` done if every one of its `steps` was met and
+    /// every one of its `questions` answered.
+    fn complete_if_done(&mut self, id: &str, steps: usize, questions: usize) {
+        if let Some(p) = self.progress.lesson(id)
             && !p.done
             && steps + questions > 0
             && (0..steps).all(|s| p.met.contains(&s))
             && (0..questions).all(|q| p.answer(q).is_some())
         {
-            self.progress.complete(&id);
+            self.progress.complete(id);
             self.progress_dirty = true;
+        }
+    }
+
+    /// Meet the steps left early whose checks hold now, and show them
+    /// with their ticks.
+    fn settle_late(&mut self) {
+        for (c, s) in std::mem::take(&mut self.late) {
+            let Some(l) = self.lesson_of(c) else {
+                continue;
+            };
+            let Some(step) = l.steps.get(s) else {
+                continue;
+            };
+            if !step.expect.iter().all(|e| self.facts.holds(e)) {
+                self.late.push((c, s));
+                continue;
+            }
+            let (id, n) = (l.id.clone(), step.expect.len());
+            let (steps, questions) = (l.steps.len(), l.quiz.len());
+            self.results.insert((c, s), vec![true; n]);
+            self.progress.meet(&id, s);
+            self.progress_dirty = true;
+            self.complete_if_done(&id, steps, questions);
         }
     }
 
@@ -264,6 +299,9 @@ impl LessonView {
             && let Some(step) = self.current().and_then(|l| l.steps.get(s))
         {
             let r: Vec<bool> = step.expect.iter().map(|e| self.facts.holds(e)).collect();
+            if !r.iter().all(|ok| *ok) && !self.late.contains(&(c, s)) {
+                self.late.push((c, s));
+            }
             self.results.insert((c, s), r);
         }
     }
@@ -283,12 +321,15 @@ impl LessonView {
     /// Note a lab event.
     pub fn apply(&mut self, event: &Event) {
         self.facts.apply(event);
+        self.settle_late();
         self.settle();
     }
 
-    /// A fresh lab started: forget what the old one showed.
+    /// A fresh lab started: forget what the old one showed. A step left
+    /// early can no longer be met: its lab is gone.
     pub fn lab_restarted(&mut self) {
         self.facts.reset();
+        self.late.clear();
     }
 
     /// Answer the current quiz question with choice `choice` (0-based).
