@@ -439,3 +439,40 @@ async fn steps_left_before_the_lab_answered_are_met_when_it_does() {
     );
     assert!(list_row(&mut rig.app, 5).contains('✓'));
 }
+
+/// Going back with `[` carries nothing out again, so a step gone back to
+/// is shown with the results it had, not judged by the lab a later step
+/// started: before, chapter 13's step 2 (STLS stripped, the attack
+/// blocked) showed ✗ against step 3's forged-certificate lab, and leaving
+/// it again wrote those crosses over its ticks.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_gone_back_to_keeps_its_ticks() {
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, Progress::default(), Some(13));
+    let mut rig = Rig::new(app);
+    rig.settle().await;
+    for s in 0..3 {
+        rig.app.update(Action::LessonNext);
+        rig.settle().await;
+        let r = rig.app.lesson.step_results(s).unwrap();
+        assert!(r.iter().all(|ok| *ok), "step {} shows {r:?}", s + 1);
+    }
+    rig.app.update(Action::LessonPrev);
+    rig.settle().await;
+    assert_eq!(rig.app.lesson.place, Place::Step(1));
+    let shown = rig.app.lesson.step_results(1).unwrap();
+    assert!(shown.iter().all(|ok| *ok), "step 2 shows {shown:?}");
+    rig.app.update(Action::LessonPrev);
+    rig.app.update(Action::LessonPrev);
+    assert_eq!(rig.app.lesson.place, Place::Intro);
+    for s in 0..3 {
+        let r = rig.app.lesson.step_results(s).unwrap();
+        assert!(r.iter().all(|ok| *ok), "step {} kept {r:?}", s + 1);
+    }
+    // Going forward again carries the step out again, on a fresh lab.
+    rig.app.update(Action::LessonNext);
+    assert!(rig.app.lesson.carried_out);
+    rig.settle().await;
+    let r = rig.app.lesson.step_results(0).unwrap();
+    assert!(r.iter().all(|ok| *ok), "step 1 again shows {r:?}");
+}

@@ -60,6 +60,11 @@ pub struct LessonView {
     /// a quick `]` leaves a step before its events arrive; such a step is
     /// met when its checks hold on a later event of the same lab.
     pub late: Vec<(u32, usize)>,
+    /// The current step's actions were carried out on the lab as it is
+    /// now (the step was reached going forward), so its checks are the
+    /// lab's to settle and are shown live. A step gone back to with `[`
+    /// is shown with the results it had: the lab has moved on since.
+    pub carried_out: bool,
 }
 
 impl Default for LessonView {
@@ -78,6 +83,7 @@ impl Default for LessonView {
             progress_dirty: false,
             revealed: false,
             late: Vec::new(),
+            carried_out: false,
         }
     }
 }
@@ -105,6 +111,7 @@ impl LessonView {
         self.place = Place::Intro;
         self.open = true;
         self.revealed = false;
+        self.carried_out = false;
         self.note_place();
     }
 
@@ -179,7 +186,7 @@ impl LessonView {
         };
         let id = l.id.clone();
         let met_now = match self.place {
-            Place::Step(s) => l
+            Place::Step(s) if self.carried_out => l
                 .steps
                 .get(s)
                 .filter(|st| st.expect.iter().all(|e| self.facts.holds(e)))
@@ -258,6 +265,7 @@ impl LessonView {
         self.freeze();
         self.place = to;
         self.revealed = false;
+        self.carried_out = matches!(to, Place::Step(_));
         if self.chapter.is_none() {
             return Vec::new();
         }
@@ -289,13 +297,15 @@ impl LessonView {
             self.freeze();
             self.place = places[i - 1];
             self.revealed = false;
+            self.carried_out = false;
             self.note_place();
         }
     }
 
-    /// Keep the current step's results as they are now.
+    /// Keep the current step's results as they are now, if they are its
+    /// own: a step gone back to keeps the results it had.
     fn freeze(&mut self) {
-        if let (Some(c), Place::Step(s)) = (self.chapter, self.place)
+        if let (Some(c), Place::Step(s), true) = (self.chapter, self.place, self.carried_out)
             && let Some(step) = self.current().and_then(|l| l.steps.get(s))
         {
             let r: Vec<bool> = step.expect.iter().map(|e| self.facts.holds(e)).collect();
@@ -306,12 +316,13 @@ impl LessonView {
         }
     }
 
-    /// The results to show for step `s`: live for the current step, as
-    /// frozen for the others (none for steps not reached).
+    /// The results to show for step `s`: live for the current step when
+    /// it was carried out, as frozen otherwise (none for steps not
+    /// reached).
     pub fn step_results(&self, s: usize) -> Option<Vec<bool>> {
         let c = self.chapter?;
         let step = self.current()?.steps.get(s)?;
-        if self.place == Place::Step(s) {
+        if self.place == Place::Step(s) && self.carried_out {
             Some(step.expect.iter().map(|e| self.facts.holds(e)).collect())
         } else {
             self.results.get(&(c, s)).cloned()
