@@ -476,3 +476,27 @@ async fn a_step_gone_back_to_keeps_its_ticks() {
     let r = rig.app.lesson.step_results(0).unwrap();
     assert!(r.iter().all(|ok| *ok), "step 1 again shows {r:?}");
 }
+
+/// Reopened at a step, the steps before it are carried out again on the
+/// fresh lab, all before its first event; they show what the saved
+/// progress says (ticks for a step met, no marks for one that was not),
+/// not the crosses of a lab that had not started yet.
+#[test]
+fn the_steps_before_a_reopened_step_show_what_was_saved() {
+    let mut saved = Progress::default();
+    saved.reach("danger", 2);
+    saved.meet("danger", 0);
+    saved.resume = Some(popscope::lesson::progress::Resume {
+        id: "danger".into(),
+        lang: "en".into(),
+        step: Some(2),
+        quiz: None,
+    });
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, saved, None);
+    assert_eq!(app.lesson.place, Place::Step(2));
+    let first = app.lesson.step_results(0).expect("met, so shown");
+    assert!(first.iter().all(|ok| *ok), "{first:?}");
+    assert_eq!(app.lesson.step_results(1), None, "not met: no marks");
+    assert!(app.lesson.late.is_empty());
+}

@@ -168,6 +168,27 @@ impl LessonView {
                 while self.place != Place::Step(s) {
                     actions.extend(self.forward());
                 }
+                // The steps before it are passed before the fresh lab has
+                // done anything, so what was frozen for them says nothing:
+                // they show what the saved progress says instead, ticks
+                // for a step met, no marks for one that was not.
+                self.late.clear();
+                let (id, c) = (saved.id.clone(), chapter);
+                let expects: Vec<usize> = self
+                    .current()
+                    .map(|l| l.steps.iter().map(|st| st.expect.len()).collect())
+                    .unwrap_or_default();
+                for (i, n) in expects.into_iter().enumerate().take(s) {
+                    let met = self
+                        .progress
+                        .lesson(&id)
+                        .is_some_and(|p| p.met.contains(&i));
+                    if met {
+                        self.results.insert((c, i), vec![true; n]);
+                    } else {
+                        self.results.remove(&(c, i));
+                    }
+                }
             }
             _ => {}
         }
