@@ -499,4 +499,22 @@ fn the_steps_before_a_reopened_step_show_what_was_saved() {
     assert!(first.iter().all(|ok| *ok), "{first:?}");
     assert_eq!(app.lesson.step_results(1), None, "not met: no marks");
     assert!(app.lesson.late.is_empty());
+
+    // Reopened at the quiz, every step shows what was saved, for a learner
+    // who goes back with `[` (which carries nothing out).
+    let mut saved = app.lesson.progress.clone();
+    saved.resume = Some(popscope::lesson::progress::Resume {
+        id: "danger".into(),
+        lang: "en".into(),
+        step: None,
+        quiz: Some(0),
+    });
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, saved, None);
+    app.update(Action::LessonPrev);
+    let last = app.lesson.current().unwrap().steps.len() - 1;
+    assert_eq!(app.lesson.place, Place::Step(last));
+    assert_eq!(app.lesson.step_results(last), None, "not met: no marks");
+    let first = app.lesson.step_results(0).expect("met, so shown");
+    assert!(first.iter().all(|ok| *ok), "{first:?}");
 }

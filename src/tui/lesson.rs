@@ -163,36 +163,42 @@ impl LessonView {
             (_, Some(q)) if q < quiz => {
                 self.place = Place::Quiz(q);
                 self.note_place();
+                self.show_saved_results(steps);
             }
             (Some(s), _) if s < steps => {
                 while self.place != Place::Step(s) {
                     actions.extend(self.forward());
                 }
                 // The steps before it are passed before the fresh lab has
-                // done anything, so what was frozen for them says nothing:
-                // they show what the saved progress says instead, ticks
-                // for a step met, no marks for one that was not.
+                // done anything, so what was frozen for them says nothing.
                 self.late.clear();
-                let (id, c) = (saved.id.clone(), chapter);
-                let expects: Vec<usize> = self
-                    .current()
-                    .map(|l| l.steps.iter().map(|st| st.expect.len()).collect())
-                    .unwrap_or_default();
-                for (i, n) in expects.into_iter().enumerate().take(s) {
-                    let met = self
-                        .progress
-                        .lesson(&id)
-                        .is_some_and(|p| p.met.contains(&i));
-                    if met {
-                        self.results.insert((c, i), vec![true; n]);
-                    } else {
-                        self.results.remove(&(c, i));
-                    }
-                }
+                self.show_saved_results(s);
             }
             _ => {}
         }
         Some(actions)
+    }
+
+    /// Show the first `upto` steps of the current chapter, not carried
+    /// out in this run, as the saved progress has them: ticks for a step
+    /// met, no marks for one that was not.
+    fn show_saved_results(&mut self, upto: usize) {
+        let (Some(c), Some(l)) = (self.chapter, self.current()) else {
+            return;
+        };
+        let met = self
+            .progress
+            .lesson(&l.id)
+            .map(|p| p.met.clone())
+            .unwrap_or_default();
+        let expects: Vec<usize> = l.steps.iter().map(|st| st.expect.len()).collect();
+        for (i, n) in expects.into_iter().enumerate().take(upto) {
+            if met.contains(&i) {
+                self.results.insert((c, i), vec![true; n]);
+            } else {
+                self.results.remove(&(c, i));
+            }
+        }
     }
 
     /// Record what the current place settles: the step is met when all its
