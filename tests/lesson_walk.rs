@@ -154,10 +154,15 @@ impl Walk {
     /// Quit with `q` and wait for the shell to report a clean exit.
     fn quit(&self, tag: &str) {
         self.tmux.keys(&["q"]);
-        // The shell's own line, not the command line that asked for it.
+        // The shell's own line, not the command line that asked for it
+        // (which may wrap right before its `echo {tag}=$?`).
         let done = format!("{tag}=");
         let s = self.tmux.wait_for("the lab to quit", |s| {
-            s.lines().any(|l| l.starts_with(&done))
+            s.lines().any(|l| {
+                l.strip_prefix(&done).is_some_and(|code| {
+                    !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit())
+                })
+            })
         });
         assert!(s.lines().any(|l| l == format!("{tag}=0")), "{s}");
     }
