@@ -395,3 +395,126 @@ async fn a_step_reopened_mid_handshake_is_carried_out_again() {
     let results = rig.app.lesson.step_results(4).expect("live results");
     assert!(results.iter().all(|ok| *ok), "{results:?}");
 }
+
+/// A learner who presses `]` faster than the lab answers leaves each step
+/// before its events arrive. The steps are still met, their crosses turn
+/// to ticks when the lab catches up, and the chapter is done once the
+/// quiz is answered; before, the first step (a fresh lab, whose greeting
+/// comes a moment later) stayed ✗ for good and the chapter never got its ✓.
+#[tokio::test(flavor = "multi_thread")]
+async fn steps_left_before_the_lab_answered_are_met_when_it_does() {
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, Progress::default(), Some(5));
+    let lesson = app.lesson.current().cloned().expect("chapter 5");
+    let mut rig = Rig::new(app);
+    rig.settle().await;
+    // Every step at once: no lab message is read in between.
+    for _ in 0..lesson.steps.len() {
+        rig.app.update(Action::LessonNext);
+    }
+    assert_eq!(rig.app.lesson.place, Place::Step(lesson.steps.len() - 1));
+    let first = rig.app.lesson.step_results(0).expect("left with results");
+    assert!(
+        first.iter().any(|ok| !ok),
+        "the greeting cannot have arrived yet: {first:?}"
+    );
+    rig.settle().await;
+    let met = &rig.app.lesson.progress.lesson(&lesson.id).unwrap().met;
+    let all: Vec<usize> = (0..lesson.steps.len()).collect();
+    assert_eq!(met, &all, "every step met once the lab answered");
+    for s in 0..lesson.steps.len() {
+        let r = rig.app.lesson.step_results(s).unwrap();
+        assert!(r.iter().all(|ok| *ok), "step {} shows {r:?}", s + 1);
+    }
+    for q in 0..lesson.quiz.len() {
+        rig.app.update(Action::LessonNext);
+        rig.app.update(Action::QuizAnswer(lesson.quiz[q].answer));
+    }
+    assert!(
+        rig.app
+            .lesson
+            .progress
+            .lesson(&lesson.id)
+            .is_some_and(|p| p.done)
+    );
+    assert!(list_row(&mut rig.app, 5).contains('✓'));
+}
+
+/// Going back with `[` carries nothing out again, so a step gone back to
+/// is shown with the results it had, not judged by the lab a later step
+/// started: before, chapter 13's step 2 (STLS stripped, the attack
+/// blocked) showed ✗ against step 3's forged-certificate lab, and leaving
+/// it again wrote those crosses over its ticks.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_gone_back_to_keeps_its_ticks() {
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, Progress::default(), Some(13));
+    let mut rig = Rig::new(app);
+    rig.settle().await;
+    for s in 0..3 {
+        rig.app.update(Action::LessonNext);
+        rig.settle().await;
+        let r = rig.app.lesson.step_results(s).unwrap();
+        assert!(r.iter().all(|ok| *ok), "step {} shows {r:?}", s + 1);
+    }
+    rig.app.update(Action::LessonPrev);
+    rig.settle().await;
+    assert_eq!(rig.app.lesson.place, Place::Step(1));
+    let shown = rig.app.lesson.step_results(1).unwrap();
+    assert!(shown.iter().all(|ok| *ok), "step 2 shows {shown:?}");
+    rig.app.update(Action::LessonPrev);
+    rig.app.update(Action::LessonPrev);
+    assert_eq!(rig.app.lesson.place, Place::Intro);
+    for s in 0..3 {
+        let r = rig.app.lesson.step_results(s).unwrap();
+        assert!(r.iter().all(|ok| *ok), "step {} kept {r:?}", s + 1);
+    }
+    // Going forward again carries the step out again, on a fresh lab.
+    rig.app.update(Action::LessonNext);
+    assert!(rig.app.lesson.carried_out);
+    rig.settle().await;
+    let r = rig.app.lesson.step_results(0).unwrap();
+    assert!(r.iter().all(|ok| *ok), "step 1 again shows {r:?}");
+}
+
+/// Reopened at a step, the steps before it are carried out again on the
+/// fresh lab, all before its first event; they show what the saved
+/// progress says (ticks for a step met, no marks for one that was not),
+/// not the crosses of a lab that had not started yet.
+#[test]
+fn the_steps_before_a_reopened_step_show_what_was_saved() {
+    let mut saved = Progress::default();
+    saved.reach("danger", 2);
+    saved.meet("danger", 0);
+    saved.resume = Some(popscope::lesson::progress::Resume {
+        id: "danger".into(),
+        lang: "en".into(),
+        step: Some(2),
+        quiz: None,
+    });
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, saved, None);
+    assert_eq!(app.lesson.place, Place::Step(2));
+    let first = app.lesson.step_results(0).expect("met, so shown");
+    assert!(first.iter().all(|ok| *ok), "{first:?}");
+    assert_eq!(app.lesson.step_results(1), None, "not met: no marks");
+    assert!(app.lesson.late.is_empty());
+
+    // Reopened at the quiz, every step shows what was saved, for a learner
+    // who goes back with `[` (which carries nothing out).
+    let mut saved = app.lesson.progress.clone();
+    saved.resume = Some(popscope::lesson::progress::Resume {
+        id: "danger".into(),
+        lang: "en".into(),
+        step: None,
+        quiz: Some(0),
+    });
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    app.set_lessons(builtin(), Lang::En, saved, None);
+    app.update(Action::LessonPrev);
+    let last = app.lesson.current().unwrap().steps.len() - 1;
+    assert_eq!(app.lesson.place, Place::Step(last));
+    assert_eq!(app.lesson.step_results(last), None, "not met: no marks");
+    let first = app.lesson.step_results(0).expect("met, so shown");
+    assert!(first.iter().all(|ok| *ok), "{first:?}");
+}

@@ -5,99 +5,11 @@
 //! hook in `src/tui/run.rs`) and checks the panic hook gives the shell its
 //! terminal back. Both need tmux.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "lab"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", "lab", k]);
-            // A real typist is slower than tmux; an Esc followed at once by
-            // a key would read as Alt+key.
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn type_line(&self, line: &str) {
-        self.run(&["send-keys", "-t", "lab", "-l", line]);
-        self.keys(&["Enter"]);
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {what}; the screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Tmux {
-    /// A private tmux server (`tag` keeps tests running at once apart)
-    /// with one 120×36 session, "lab", running `argv`.
-    fn start(tag: &str, argv: &[&str]) -> Tmux {
-        assert!(
-            Command::new("tmux").arg("-V").output().is_ok(),
-            "tmux is needed for this test; .ci/run installs it"
-        );
-        let tmux = Tmux {
-            socket: format!("popscope-test-{}{tag}", std::process::id()),
-        };
-        let mut args = vec!["new-session", "-d", "-s", "lab", "-x", "120", "-y", "36"];
-        args.extend_from_slice(argv);
-        tmux.run(&args);
-        tmux
-    }
-}
-
-impl Tmux {
-    /// The lab has given the terminal back: not on the alternate screen,
-    /// not reporting the mouse.
-    fn assert_alternate_screen_and_mouse_off(&self) {
-        let flags = self.run(&[
-            "display",
-            "-p",
-            "-t",
-            "lab",
-            "#{alternate_on}#{mouse_any_flag}",
-        ]);
-        assert_eq!(
-            flags.trim(),
-            "00",
-            "alternate screen and mouse reporting are off"
-        );
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
+#[path = "common/tmux.rs"]
+mod tmux;
+use tmux::Tmux;
 
 #[test]
 fn a_user_logs_in_and_the_eavesdropper_sees_the_password() {

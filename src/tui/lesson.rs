@@ -43,8 +43,8 @@ pub struct LessonView {
     /// What the lab's events established since the newest lab started.
     pub facts: Facts,
     /// Per chapter and step: each expectation's result when the learner
-    /// left the step, so a later `scenario` does not turn old ticks into
-    /// crosses.
+    /// left the step (or later, when a step left early was met), so a
+    /// later `scenario` does not turn old ticks into crosses.
     pub results: BTreeMap<(u32, usize), Vec<bool>>,
     /// Quiz choices made in this run, per chapter and question (0-based).
     pub answers: BTreeMap<(u32, usize), usize>,
@@ -55,6 +55,16 @@ pub struct LessonView {
     /// The current step's highlight has scrolled its line into view once;
     /// after that the learner's own scrolling is left alone.
     pub revealed: bool,
+    /// Steps (chapter, step) the learner left before their checks held.
+    /// The lab answers a step's actions a moment after they are sent, so
+    /// a quick `]` leaves a step before its events arrive; such a step is
+    /// met when its checks hold on a later event of the same lab.
+    pub late: Vec<(u32, usize)>,
+    /// The current step's actions were carried out on the lab as it is
+    /// now (the step was reached going forward), so its checks are the
+    /// lab's to settle and are shown live. A step gone back to with `[`
+    /// is shown with the results it had: the lab has moved on since.
+    pub carried_out: bool,
 }
 
 impl Default for LessonView {
@@ -72,6 +82,8 @@ impl Default for LessonView {
             progress: Progress::default(),
             progress_dirty: false,
             revealed: false,
+            late: Vec::new(),
+            carried_out: false,
         }
     }
 }
@@ -99,6 +111,7 @@ impl LessonView {
         self.place = Place::Intro;
         self.open = true;
         self.revealed = false;
+        self.carried_out = false;
         self.note_place();
     }
 
@@ -150,15 +163,42 @@ impl LessonView {
             (_, Some(q)) if q < quiz => {
                 self.place = Place::Quiz(q);
                 self.note_place();
+                self.show_saved_results(steps);
             }
             (Some(s), _) if s < steps => {
                 while self.place != Place::Step(s) {
                     actions.extend(self.forward());
                 }
+                // The steps before it are passed before the fresh lab has
+                // done anything, so what was frozen for them says nothing.
+                self.late.clear();
+                self.show_saved_results(s);
             }
             _ => {}
         }
         Some(actions)
+    }
+
+    /// Show the first `upto` steps of the current chapter, not carried
+    /// out in this run, as the saved progress has them: ticks for a step
+    /// met, no marks for one that was not.
+    fn show_saved_results(&mut self, upto: usize) {
+        let (Some(c), Some(l)) = (self.chapter, self.current()) else {
+            return;
+        };
+        let met = self
+            .progress
+            .lesson(&l.id)
+            .map(|p| p.met.clone())
+            .unwrap_or_default();
+        let expects: Vec<usize> = l.steps.iter().map(|st| st.expect.len()).collect();
+        for (i, n) in expects.into_iter().enumerate().take(upto) {
+            if met.contains(&i) {
+                self.results.insert((c, i), vec![true; n]);
+            } else {
+                self.results.remove(&(c, i));
+            }
+        }
     }
 
     /// Record what the current place settles: the step is met when all its
@@ -173,7 +213,7 @@ impl LessonView {
         };
         let id = l.id.clone();
         let met_now = match self.place {
-            Place::Step(s) => l
+            Place::Step(s) if self.carried_out => l
                 .steps
                 .get(s)
                 .filter(|st| st.expect.iter().all(|e| self.facts.holds(e)))
@@ -190,14 +230,43 @@ impl LessonView {
             self.progress.meet(&id, s);
             self.progress_dirty = true;
         }
-        if let Some(p) = self.progress.lesson(&id)
+        self.complete_if_done(&id, steps, questions);
+    }
+
+    /// Mark lesson `id` done if every one of its `steps` was met and
+    /// every one of its `questions` answered.
+    fn complete_if_done(&mut self, id: &str, steps: usize, questions: usize) {
+        if let Some(p) = self.progress.lesson(id)
             && !p.done
             && steps + questions > 0
             && (0..steps).all(|s| p.met.contains(&s))
             && (0..questions).all(|q| p.answer(q).is_some())
         {
-            self.progress.complete(&id);
+            self.progress.complete(id);
             self.progress_dirty = true;
+        }
+    }
+
+    /// Meet the steps left early whose checks hold now, and show them
+    /// with their ticks.
+    fn settle_late(&mut self) {
+        for (c, s) in std::mem::take(&mut self.late) {
+            let Some(l) = self.lesson_of(c) else {
+                continue;
+            };
+            let Some(step) = l.steps.get(s) else {
+                continue;
+            };
+            if !step.expect.iter().all(|e| self.facts.holds(e)) {
+                self.late.push((c, s));
+                continue;
+            }
+            let (id, n) = (l.id.clone(), step.expect.len());
+            let (steps, questions) = (l.steps.len(), l.quiz.len());
+            self.results.insert((c, s), vec![true; n]);
+            self.progress.meet(&id, s);
+            self.progress_dirty = true;
+            self.complete_if_done(&id, steps, questions);
         }
     }
 
@@ -223,6 +292,7 @@ impl LessonView {
         self.freeze();
         self.place = to;
         self.revealed = false;
+        self.carried_out = matches!(to, Place::Step(_));
         if self.chapter.is_none() {
             return Vec::new();
         }
@@ -254,26 +324,32 @@ impl LessonView {
             self.freeze();
             self.place = places[i - 1];
             self.revealed = false;
+            self.carried_out = false;
             self.note_place();
         }
     }
 
-    /// Keep the current step's results as they are now.
+    /// Keep the current step's results as they are now, if they are its
+    /// own: a step gone back to keeps the results it had.
     fn freeze(&mut self) {
-        if let (Some(c), Place::Step(s)) = (self.chapter, self.place)
+        if let (Some(c), Place::Step(s), true) = (self.chapter, self.place, self.carried_out)
             && let Some(step) = self.current().and_then(|l| l.steps.get(s))
         {
             let r: Vec<bool> = step.expect.iter().map(|e| self.facts.holds(e)).collect();
+            if !r.iter().all(|ok| *ok) && !self.late.contains(&(c, s)) {
+                self.late.push((c, s));
+            }
             self.results.insert((c, s), r);
         }
     }
 
-    /// The results to show for step `s`: live for the current step, as
-    /// frozen for the others (none for steps not reached).
+    /// The results to show for step `s`: live for the current step when
+    /// it was carried out, as frozen otherwise (none for steps not
+    /// reached).
     pub fn step_results(&self, s: usize) -> Option<Vec<bool>> {
         let c = self.chapter?;
         let step = self.current()?.steps.get(s)?;
-        if self.place == Place::Step(s) {
+        if self.place == Place::Step(s) && self.carried_out {
             Some(step.expect.iter().map(|e| self.facts.holds(e)).collect())
         } else {
             self.results.get(&(c, s)).cloned()
@@ -283,12 +359,15 @@ impl LessonView {
     /// Note a lab event.
     pub fn apply(&mut self, event: &Event) {
         self.facts.apply(event);
+        self.settle_late();
         self.settle();
     }
 
-    /// A fresh lab started: forget what the old one showed.
+    /// A fresh lab started: forget what the old one showed. A step left
+    /// early can no longer be met: its lab is gone.
     pub fn lab_restarted(&mut self) {
         self.facts.reset();
+        self.late.clear();
     }
 
     /// Answer the current quiz question with choice `choice` (0-based).
