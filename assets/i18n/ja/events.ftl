@@ -2,7 +2,11 @@
 
 ## クライアントのイベント(クライアントペインとデモの記録)。
 
-event-client-connecting = { $addr }(タップ)に { $transport } で接続しています
+event-client-connecting = { $addr }(タップ)に{ $transport ->
+    [plain] 暗号化なしの POP3
+    [stls] POP3 + STLS
+   *[other] POP3S
+} で接続しています
 event-client-tls-up = TLS が確立しました: { $summary }
 event-client-certificate = 証明書 { $subject }(発行者 { $issuer })。{ $checked }
 event-client-no-certificate = 証明書がありません。{ $checked }
