@@ -266,7 +266,7 @@ fn events_of_an_old_lab_are_ignored() {
         }),
     };
     app.update(Action::Lab(0, Box::new(stale)));
-    assert!(app.client.is_empty());
+    assert!(app.client.lines.is_empty());
 }
 
 /// The restarts `update` asked the lab driver for, oldest first.
@@ -738,6 +738,7 @@ fn a_log_scrolled_to_its_oldest_line_fills_the_pane() {
     let mut app = plain();
     for i in 0..100 {
         app.client
+            .lines
             .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
     }
     app.update(Action::FocusPane(Focus::Server));
@@ -870,6 +871,7 @@ async fn plain_scenario_screens() {
         .wire
         .loot
         .iter()
+        .filter_map(popscope::lab::describe::leak)
         .map(|(t, x)| format!("{t} {x}"))
         .collect();
     assert!(
@@ -923,6 +925,7 @@ fn search_highlights_and_scrolls_to_the_match() {
     app.update(Action::Resize(80, 24));
     for i in 0..100 {
         app.client
+            .lines
             .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
     }
     press(&mut app, &[KeyCode::Esc, KeyCode::Char('/')]);
@@ -1078,7 +1081,12 @@ fn a_multipart_message_lists_its_attachment() {
         .iter()
         .map(|l| match l {
             ClientLine::Header(h) => h.text(),
-            ClientLine::Body(s) | ClientLine::Attachment(s) => s.clone(),
+            ClientLine::Body(s) => s.clone(),
+            ClientLine::Attachment {
+                name,
+                content_type,
+                size,
+            } => format!("attachment {name:?} {content_type} {size}"),
             other => format!("{other:?}"),
         })
         .collect();
@@ -1091,7 +1099,7 @@ fn a_multipart_message_lists_its_attachment() {
             "",
             "see attached",
             "",
-            "a.png (image/png, 3 bytes)",
+            "attachment Some(\"a.png\") image/png 3",
         ]
     );
 }
@@ -1309,6 +1317,7 @@ fn the_wheel_scrolls_the_pane_under_the_pointer() {
     app.update(Action::Resize(120, 36));
     for i in 0..100 {
         app.client
+            .lines
             .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
     }
     app.update(Action::FocusPane(Focus::Tls));
@@ -1891,6 +1900,7 @@ async fn the_whole_apop_greeting_is_on_a_projector_at_100x30_and_at_200x60() {
     }
     let greeting = app
         .client
+        .lines
         .iter()
         .find_map(|l| match l {
             ClientLine::Ok(s) if s.contains("ready <") => Some(s.clone()),

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{frame, plain, span};
+use crate::lang::Lang;
 use crate::tui::app::{App, ClientLine, Focus};
 use crate::tui::theme::Theme;
 
@@ -21,35 +22,97 @@ pub struct ClientPane<'a> {
     pub focused: bool,
 }
 
-/// The conversation's lines.
+/// The conversation's lines, worded in the lesson's language.
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
+    let lang = app.lesson.lang;
     let mut out = Vec::new();
     if let Some(e) = &app.lab_error {
-        out.push(Line::from(span(format!("lab: {e}"), t.err)));
+        out.push(Line::from(span(
+            crate::tr!(lang, "client-lab-error", error = e),
+            t.err,
+        )));
     }
-    for l in &app.client {
-        out.push(match l {
-            ClientLine::Info(s) => Line::from(span(s.clone(), t.dim)),
-            ClientLine::Sent(s) => Line::from(vec![span("C: ", t.dim), span(s.clone(), t.sent)]),
-            ClientLine::Ok(s) => Line::from(vec![span("S: ", t.dim), span(s.clone(), t.ok)]),
-            ClientLine::Err(s) => Line::from(vec![span("!  ", t.err), span(s.clone(), t.err)]),
-            ClientLine::Good(s) => Line::from(vec![span("✓  ", t.good), span(s.clone(), t.good)]),
-            ClientLine::Header(h) => {
-                let mut spans = vec![span("   ", t.text)];
-                spans.extend(h.spans(t));
-                Line::from(spans)
-            }
-            ClientLine::Body(s) => Line::from(vec![span("   ", t.text), span(s.clone(), t.text)]),
-            ClientLine::Attachment(s) => Line::from(vec![
-                span("   attachment: ", t.dim),
-                span(s.clone(), t.accent),
-            ]),
-        });
+    for l in &app.client.lines {
+        out.push(line(l, lang, t));
     }
     if out.is_empty() {
-        out.push(Line::from(span("starting the lab…", t.dim)));
+        out.push(Line::from(span(crate::tr!(lang, "client-starting"), t.dim)));
     }
     out
+}
+
+/// One line of the conversation. The marks before the text (`C:`, `S:`,
+/// `!`, `✓`) are the same in every language.
+fn line(l: &ClientLine, lang: Lang, t: &Theme) -> Line<'static> {
+    let err = |s: String| Line::from(vec![span("!  ", t.err), span(s, t.err)]);
+    let good = |s: String| Line::from(vec![span("✓  ", t.good), span(s, t.good)]);
+    match l {
+        ClientLine::Step(s) => Line::from(span(format!("▶ {s}"), t.dim)),
+        ClientLine::Connecting { addr, transport } => Line::from(span(
+            crate::tr!(
+                lang,
+                "client-connecting",
+                addr = addr.to_string(),
+                transport = transport
+            ),
+            t.dim,
+        )),
+        ClientLine::Sent(s) => Line::from(vec![span("C: ", t.dim), span(s.clone(), t.sent)]),
+        ClientLine::Ok(s) => Line::from(vec![span("S: ", t.dim), span(s.clone(), t.ok)]),
+        ClientLine::Err(s) => err(s.clone()),
+        ClientLine::TlsUp(summary) => good(crate::tr!(
+            lang,
+            "client-tls-up",
+            summary = summary.to_string()
+        )),
+        ClientLine::Certificate(v) => {
+            good(crate::tr!(lang, "client-certificate", verification = v))
+        }
+        ClientLine::TlsFailed(reason) => {
+            err(crate::tr!(lang, "client-tls-failed", reason = reason))
+        }
+        ClientLine::LoggedIn { user, method } => good(crate::tr!(
+            lang,
+            "client-logged-in",
+            user = user,
+            method = method
+        )),
+        ClientLine::StlsLeftover { len, preview, kept } => {
+            err(crate::lab::describe::stls_leftover(*len, preview, *kept))
+        }
+        ClientLine::StaysCleartext => err(crate::lab::describe::STAYS_CLEARTEXT.to_string()),
+        ClientLine::Header(h) => {
+            let mut spans = vec![span("   ", t.text)];
+            spans.extend(h.spans(t));
+            Line::from(spans)
+        }
+        ClientLine::Body(s) => Line::from(vec![span("   ", t.text), span(s.clone(), t.text)]),
+        ClientLine::Attachment {
+            name,
+            content_type,
+            size,
+        } => {
+            let name = name
+                .clone()
+                .unwrap_or_else(|| crate::tr!(lang, "client-attachment-no-name"));
+            Line::from(vec![
+                span(
+                    format!("   {} ", crate::tr!(lang, "client-attachment-label")),
+                    t.dim,
+                ),
+                span(
+                    crate::tr!(
+                        lang,
+                        "client-attachment",
+                        name = name,
+                        kind = content_type,
+                        size = *size
+                    ),
+                    t.accent,
+                ),
+            ])
+        }
+    }
 }
 
 impl Widget for &ClientPane<'_> {
@@ -58,22 +121,23 @@ impl Widget for &ClientPane<'_> {
         // The client's policies decide what an attacker gets, so they
         // stay in sight above the conversation they shape.
         let s = &app.scenario;
+        let lang = app.lesson.lang;
         let policy = format!(
             " · {} · {}{}",
             if s.require_tls {
-                "TLS required"
+                crate::tr!(lang, "client-policy-require-tls")
             } else {
-                "TLS if offered"
+                crate::tr!(lang, "client-policy-tls-if-offered")
             },
             if s.verify == crate::lab::Trust::InsecureAcceptAny {
-                "accepts any cert"
+                crate::tr!(lang, "client-policy-any-cert")
             } else {
-                "verifies cert"
+                crate::tr!(lang, "client-policy-verify-cert")
             },
             if s.vulnerable_client {
-                " · DELIBERATELY VULNERABLE (lab only)"
+                format!(" · {}", crate::tr!(lang, "client-policy-vulnerable"))
             } else {
-                ""
+                String::new()
             }
         );
         let block = frame(app, t, Focus::Client, self.focused, &policy);
@@ -99,7 +163,7 @@ impl Widget for &ClientPane<'_> {
                 rule.x + 1,
                 rule.y,
                 crate::tui::text::clip(
-                    " typing goes here · Enter sends · Esc leaves ",
+                    &format!(" {} ", crate::tr!(lang, "client-typing-hint")),
                     usize::from(rule.width.saturating_sub(2)),
                 ),
                 t.key,
@@ -127,9 +191,9 @@ impl Widget for &ClientPane<'_> {
         if !active && app.input.is_empty() {
             spans.push(span(
                 if self.focused {
-                    "(i or Enter to type a command)"
+                    crate::tr!(lang, "client-input-hint-focused")
                 } else {
-                    "(Tab here to type a command)"
+                    crate::tr!(lang, "client-input-hint")
                 },
                 t.dim,
             ));

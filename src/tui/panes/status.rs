@@ -124,7 +124,7 @@ impl Widget for &StatusBar<'_> {
         if app.cracking() {
             spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
             spans.push(span(" stop", t.status));
-        } else if app.attack.apop.is_some() {
+        } else if app.wire.attack.apop.is_some() {
             spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
             spans.push(span(" crack", t.status));
         }
