@@ -1940,3 +1940,49 @@ async fn the_whole_apop_greeting_is_on_a_projector_at_100x30_and_at_200x60() {
         );
     }
 }
+
+/// The four lab panes keep what they show as values and word it when
+/// drawn, so switching the language re-words what is already on screen,
+/// not only what comes next.
+#[tokio::test(flavor = "multi_thread")]
+async fn switching_the_language_rewords_the_four_lab_panes() {
+    let mut app = app_with(lab_events("pop3s").await, "pop3s");
+    let en = draw(&mut app, 200, 60);
+    for phrase in [
+        "TLS required · verifies cert",
+        "bytes of TLS records: unreadable",
+        "loot: what the eavesdropper learned",
+        "negotiated",
+        "client →",
+        "session state: TRANSACTION",
+        "QUIT will delete message 1",
+    ] {
+        assert!(en.contains(phrase), "{phrase} in\n{en}");
+    }
+    app.update(Action::LangToggle);
+    let ja = draw(&mut app, 200, 60);
+    for phrase in [
+        // The client, the eavesdropper, the TLS timeline, the server.
+        "TLS 必須 · 証明書を検証する",
+        "バイト: 読めません",
+        "戦利品: 盗聴者が知ったこと",
+        "[テキスト]",
+        "合意内容",
+        "クライアント →",
+        "セッションの状態: TRANSACTION",
+        "QUIT でメッセージ 1 を削除します",
+    ] {
+        assert!(ja.contains(phrase), "{phrase} in\n{ja}");
+    }
+    for phrase in [
+        "TLS required",
+        "unreadable",
+        "loot: what",
+        "negotiated",
+        "client →",
+        "session state",
+        "QUIT will",
+    ] {
+        assert!(!ja.contains(phrase), "{phrase} still English in\n{ja}");
+    }
+}

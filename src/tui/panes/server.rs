@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 use super::{frame, render_scrolled, span};
 use crate::pop3::guard::Locked;
@@ -76,11 +77,14 @@ pub fn maildrop(app: &App, t: &Theme) -> Vec<Line<'static>> {
             t.err,
         ),
     }));
-    // The columns are laid out in code; only their names are words.
+    // The columns are laid out in code; only their names are words,
+    // right-aligned over the sizes by their width on screen (a Japanese
+    // name's characters are two columns wide each).
+    let size = crate::tr!(lang, "server-column-size");
+    let pad = " ".repeat(9usize.saturating_sub(size.width()));
     out.push(Line::from(span(
         format!(
-            "   # {:>9}  {}",
-            crate::tr!(lang, "server-column-size"),
+            "   # {pad}{size}  {}",
             crate::tr!(lang, "server-column-uid")
         ),
         t.title,
@@ -192,5 +196,38 @@ impl Widget for &ServerPane<'_> {
         }
         Paragraph::new(drop).render(table, buf);
         render_scrolled(app, t, Focus::Server, lines(app, t), rest, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Scenario;
+    use crate::lang::Lang;
+    use crate::pop3::server::MessageInfo;
+    use crate::tui::panes::plain;
+    use crate::tui::theme::ThemeName;
+
+    #[test]
+    fn the_size_column_lines_up_in_either_language() {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        app.server.maildrop = vec![MessageInfo {
+            number: 1,
+            size: 123456789,
+            uid: "u1".into(),
+            deleted: false,
+        }];
+        let t = Theme::new(ThemeName::Dark, true);
+        for lang in [Lang::En, Lang::Ja] {
+            app.lesson.lang = lang;
+            let rows: Vec<String> = maildrop(&app, &t).iter().map(plain).collect();
+            // The heading's size name and the size end in one column.
+            let end = |row: &str, word: &str| {
+                let at = row.find(word).unwrap() + word.len();
+                row[..at].width()
+            };
+            let name = crate::tr!(lang, "server-column-size");
+            assert_eq!(end(&rows[1], &name), end(&rows[2], "123456789"), "{rows:?}");
+        }
     }
 }

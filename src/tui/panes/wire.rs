@@ -1002,6 +1002,30 @@ mod tests {
     }
 
     #[test]
+    fn the_password_is_found_on_its_row_below_wrapped_lines() {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        for text in [
+            "+OK <1896.697170952@dbc.mtview.ca.us> ".repeat(4),
+            "USER alice".into(),
+        ] {
+            app.wire.text.push(TextLine::Line {
+                dir: Direction::ClientToServer,
+                text,
+                secret: false,
+            });
+        }
+        app.wire.text.push(TextLine::Line {
+            dir: Direction::ClientToServer,
+            text: "PASS wonderland".into(),
+            secret: true,
+        });
+        let t = Theme::new(ThemeName::Dark, true);
+        let shown: Vec<String> = lines(&app, &t, 40).iter().map(plain).collect();
+        let row = password_line(&app, 40).unwrap();
+        assert!(shown[row].contains("PASS wonderland"), "{row} {shown:?}");
+    }
+
+    #[test]
     fn wrap_breaks_at_spaces_and_cuts_long_words() {
         assert_eq!(
             wrap("ATTACK FAILED: the client refused", 16),
