@@ -29,8 +29,10 @@
 //!   front of any server, for outside clients.
 //! - [`lessons_cli`]: `popscope lessons check|list|run`, for lesson files.
 //! - [`load`]: the load generator behind `popscope load`.
-//! - [`tui`]: the lab screen: app state, actions, panes (the lesson pane
-//!   among them), Markdown and diagram drawing, theme, run loop.
+//! - [`tui`]: the lab screen: app state and actions, the four lab panes'
+//!   models (`tui::model`: wire, client, TLS, server, each folding its own
+//!   events), panes (the lesson pane among them), Markdown and diagram
+//!   drawing, theme, run loop.
 //! - [`sanitize`]: the one rule for showing text from outside (control
 //!   characters, C1, bidirectional overrides made visible); every layer
 //!   that prints or logs such text calls it.

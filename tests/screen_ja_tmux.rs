@@ -73,7 +73,11 @@ fn a_japanese_screen_shows_no_english_sentence_outside_protocol_text() {
     assert_japanese("after a login", &s);
 
     // Each view in turn: the scenario menu, the help, the chapter list.
-    for (key, what) in [("s", "the scenario menu"), ("?", "the help"), ("o", "the chapters")] {
+    for (key, what) in [
+        ("s", "the scenario menu"),
+        ("?", "the help"),
+        ("o", "the chapters"),
+    ] {
         tmux.keys(&["Escape", key]);
         std::thread::sleep(Duration::from_millis(300));
         let s = tmux.screen();

@@ -276,7 +276,7 @@ fn events_of_an_old_lab_are_ignored() {
         }),
     };
     app.update(Action::Lab(0, Box::new(stale)));
-    assert!(app.client.is_empty());
+    assert!(app.client.lines.is_empty());
 }
 
 /// The restarts `update` asked the lab driver for, oldest first.
@@ -748,6 +748,7 @@ fn a_log_scrolled_to_its_oldest_line_fills_the_pane() {
     let mut app = plain();
     for i in 0..100 {
         app.client
+            .lines
             .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
     }
     app.update(Action::FocusPane(Focus::Server));
@@ -880,6 +881,7 @@ async fn plain_scenario_screens() {
         .wire
         .loot
         .iter()
+        .filter_map(|l| popscope::lab::describe::leak(l, popscope::lang::Lang::En))
         .map(|(t, x)| format!("{t} {x}"))
         .collect();
     assert!(
@@ -933,6 +935,7 @@ fn search_highlights_and_scrolls_to_the_match() {
     app.update(Action::Resize(80, 24));
     for i in 0..100 {
         app.client
+            .lines
             .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
     }
     press(&mut app, &[KeyCode::Esc, KeyCode::Char('/')]);
@@ -1088,7 +1091,12 @@ fn a_multipart_message_lists_its_attachment() {
         .iter()
         .map(|l| match l {
             ClientLine::Header(h) => h.text(),
-            ClientLine::Body(s) | ClientLine::Attachment(s) => s.clone(),
+            ClientLine::Body(s) => s.clone(),
+            ClientLine::Attachment {
+                name,
+                content_type,
+                size,
+            } => format!("attachment {name:?} {content_type} {size}"),
             other => format!("{other:?}"),
         })
         .collect();
@@ -1101,7 +1109,7 @@ fn a_multipart_message_lists_its_attachment() {
             "",
             "see attached",
             "",
-            "a.png (image/png, 3 bytes)",
+            "attachment Some(\"a.png\") image/png 3",
         ]
     );
 }
@@ -1319,6 +1327,7 @@ fn the_wheel_scrolls_the_pane_under_the_pointer() {
     app.update(Action::Resize(120, 36));
     for i in 0..100 {
         app.client
+            .lines
             .push(popscope::tui::app::ClientLine::Body(format!("line {i}")));
     }
     app.update(Action::FocusPane(Focus::Tls));
@@ -1909,6 +1918,7 @@ async fn the_whole_apop_greeting_is_on_a_projector_at_100x30_and_at_200x60() {
     }
     let greeting = app
         .client
+        .lines
         .iter()
         .find_map(|l| match l {
             ClientLine::Ok(s) if s.contains("ready <") => Some(s.clone()),
@@ -1946,5 +1956,51 @@ async fn the_whole_apop_greeting_is_on_a_projector_at_100x30_and_at_200x60() {
             "{greeting:?} not whole in:\n{}",
             rows.join("\n")
         );
+    }
+}
+
+/// The four lab panes keep what they show as values and word it when
+/// drawn, so switching the language re-words what is already on screen,
+/// not only what comes next.
+#[tokio::test(flavor = "multi_thread")]
+async fn switching_the_language_rewords_the_four_lab_panes() {
+    let mut app = app_with(lab_events("pop3s").await, "pop3s");
+    let en = draw(&mut app, 200, 60);
+    for phrase in [
+        "TLS required · verifies cert",
+        "bytes of TLS records: unreadable",
+        "loot: what the eavesdropper learned",
+        "negotiated",
+        "client →",
+        "session state: TRANSACTION",
+        "QUIT will delete message 1",
+    ] {
+        assert!(en.contains(phrase), "{phrase} in\n{en}");
+    }
+    app.update(Action::LangToggle);
+    let ja = draw(&mut app, 200, 60);
+    for phrase in [
+        // The client, the eavesdropper, the TLS timeline, the server.
+        "TLS 必須 · 証明書を検証する",
+        "バイト: 読めません",
+        "戦利品: 盗聴者が知ったこと",
+        "[テキスト]",
+        "合意内容",
+        "クライアント →",
+        "セッションの状態: TRANSACTION",
+        "QUIT でメッセージ 1 を削除します",
+    ] {
+        assert!(ja.contains(phrase), "{phrase} in\n{ja}");
+    }
+    for phrase in [
+        "TLS required",
+        "unreadable",
+        "loot: what",
+        "negotiated",
+        "client →",
+        "session state",
+        "QUIT will",
+    ] {
+        assert!(!ja.contains(phrase), "{phrase} still English in\n{ja}");
     }
 }

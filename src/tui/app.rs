@@ -5,30 +5,16 @@
 //! command to the lab, pause the wire) is queued as an [`Effect`] that the
 //! run loop carries out, which keeps `update` testable headless.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use crate::attack::Attack;
-use crate::lab::{
-    AttackEvent, AuthMethod, ClientEvent, Event, EventKind, LabEvent, Means, Scenario, Side,
-    TlsEvent, Transport, Trust, WireEvent,
-};
-use crate::pop3::guard::Locked;
-use crate::pop3::server::{MessageInfo, ServerEvent};
-use crate::pop3::session::StateName;
-use crate::wire::Direction;
-use crate::wire::dissect::{Item, Loot};
-use crate::wire::pop3::Leak;
-use crate::wire::tap::AttackNote;
-use crate::wire::tls::ContentType;
+use crate::lab::{AuthMethod, Event, EventKind, LabEvent, Scenario, Transport, Trust, WireEvent};
+use crate::wire::dissect::Item;
 
-use super::highlight::{self, Highlighted};
 use super::lesson::{LessonView, Place};
-use super::text;
 use super::theme::ThemeName;
 use crate::lesson::{Lang, Lesson, PaneName, StepAction, ViewName};
 
@@ -299,251 +285,12 @@ pub enum Action {
     LabDone(u64),
 }
 
-/// One line of the client pane.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientLine {
-    /// Something about the connection.
-    Info(String),
-    /// A line the client sent (password masked).
-    Sent(String),
-    /// A +OK status line.
-    Ok(String),
-    /// A -ERR status line or an error.
-    Err(String),
-    /// TLS established, logged in.
-    Good(String),
-    /// A decoded header of a fetched message, syntax coloured when the
-    /// message arrived so drawing it costs nothing.
-    Header(Highlighted),
-    /// A body line.
-    Body(String),
-    /// An attachment of a fetched message: its name, type and size.
-    Attachment(String),
-}
-
-/// The server pane's model.
-#[derive(Debug, Clone, Default)]
-pub struct ServerView {
-    /// The session's RFC 1939 state.
-    pub state: Option<StateName>,
-    /// Connected, TLS, commands handled, end.
-    pub log: Vec<String>,
-    /// The maildrop as the session sees it.
-    pub maildrop: Vec<MessageInfo>,
-    /// Messages QUIT removed, if it has run.
-    pub removed: Option<usize>,
-    /// The last lockout the failure budget started, until a login
-    /// succeeds.
-    pub locked_out: Option<(Locked, Duration)>,
-}
-
-/// A line of the eavesdropper's text view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TextLine {
-    /// A cleartext line, with its direction; `secret` if it carried a
-    /// credential.
-    Line {
-        /// Which way.
-        dir: Direction,
-        /// The line without CRLF.
-        text: String,
-        /// True if the line carried a credential.
-        secret: bool,
-    },
-    /// Encrypted bytes, counted per direction run.
-    Locked {
-        /// Which way.
-        dir: Direction,
-        /// How many bytes.
-        bytes: usize,
-    },
-    /// Bytes that crossed after the capture limit, counted, not kept.
-    NotKept {
-        /// Which way.
-        dir: Direction,
-        /// How many bytes.
-        bytes: usize,
-    },
-    /// What the eavesdropper learned, tagged.
-    Leak {
-        /// "PASSWORD", "USER", "APOP", "MAIL".
-        tag: &'static str,
-        /// The details.
-        text: String,
-    },
-    /// Connection opened or closed, switch to TLS.
-    Note(String),
-    /// Something the attacker did or found out, in the words of
-    /// [`crate::lab::describe::attack_line`].
-    Attack(String),
-    /// Plaintext the attacker read inside TLS it terminated itself: the
-    /// same lines the wire would carry without TLS.
-    Read {
-        /// Which way.
-        dir: Direction,
-        /// The line without CRLF.
-        text: String,
-        /// True if the line carried a credential.
-        secret: bool,
-    },
-    /// Whether the attack worked, and why.
-    Verdict {
-        /// The attacker got what it came for.
-        succeeded: bool,
-        /// The verdict in words ("ATTACK SUCCEEDED: …").
-        text: String,
-    },
-}
-
-/// A run of contiguous bytes in one direction, for the hex view.
-#[derive(Debug, Clone)]
-pub struct HexBlock {
-    /// The connection.
-    pub conn: u64,
-    /// Which way.
-    pub dir: Direction,
-    /// Stream offset of the first byte.
-    pub offset: u64,
-    /// The bytes.
-    pub bytes: Vec<u8>,
-}
-
-/// A line of the records view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordLine {
-    /// Which way, if it belongs to a direction.
-    pub dir: Option<Direction>,
-    /// Indented under its record.
-    pub nested: bool,
-    /// The text.
-    pub text: String,
-    /// Encrypted (unreadable).
-    pub locked: bool,
-    /// Carries a secret.
-    pub secret: bool,
-}
-
-/// The eavesdropper pane's model.
-#[derive(Debug, Clone, Default)]
-pub struct WireModel {
-    /// The text view.
-    pub text: Vec<TextLine>,
-    /// The hex view.
-    pub hex: Vec<HexBlock>,
-    /// The records view.
-    pub records: Vec<RecordLine>,
-    /// Secrets learned so far, as they were seen (tag, text).
-    pub loot: Vec<(&'static str, String)>,
-    /// Per connection, when it ended: what was learned.
-    pub learned: Vec<(u64, Loot, String)>,
-    partial: HashMap<(u64, Direction), String>,
-}
-
-/// How many lines the text and records views keep; older ones are
-/// dropped, so a 100 MB RETR costs the screen a bounded amount of memory
-/// and every frame a bounded amount of work.
-pub const MAX_WIRE_LINES: usize = 5_000;
-
-/// How many captured bytes the hex view keeps, newest last.
-pub const MAX_HEX_BYTES: usize = 1 << 20;
-
-impl WireModel {
-    /// Drop the oldest lines and bytes beyond the limits.
-    fn trim(&mut self) {
-        if self.text.len() > MAX_WIRE_LINES {
-            let cut = self.text.len() - MAX_WIRE_LINES;
-            self.text.drain(..cut);
-        }
-        if self.records.len() > MAX_WIRE_LINES {
-            let cut = self.records.len() - MAX_WIRE_LINES;
-            self.records.drain(..cut);
-        }
-        let mut total: usize = self.hex.iter().map(|b| b.bytes.len()).sum();
-        while total > MAX_HEX_BYTES {
-            let excess = total - MAX_HEX_BYTES;
-            let blocks = self.hex.len();
-            let first = &mut self.hex[0];
-            if blocks > 1 && first.bytes.len() <= excess {
-                total -= first.bytes.len();
-                self.hex.remove(0);
-            } else {
-                // Keep the newest part of a long block, with its offset.
-                let cut = excess.min(first.bytes.len());
-                first.bytes.drain(..cut);
-                first.offset += cut as u64;
-                total -= cut;
-            }
-        }
-    }
-}
-
-/// The TLS pane's model.
-#[derive(Debug, Clone, Default)]
-pub struct TlsModel {
-    /// Handshake steps as seen on the wire: direction and text.
-    pub timeline: Vec<(Direction, String)>,
-    /// Negotiated parameters, from the client.
-    pub params: Option<String>,
-    /// The server's chain (subject, issuer), leaf first.
-    pub chain: Vec<(String, String)>,
-    /// How the certificate was checked.
-    pub verification: Option<String>,
-    /// Why the handshake failed.
-    pub failed: Option<String>,
-    /// Secrets the client derived: label and hex.
-    pub secrets: Vec<(String, String)>,
-    /// Where each connection's part of the timeline starts: the index of
-    /// its first step and the connection's number, so successive
-    /// handshakes are drawn apart.
-    pub starts: Vec<(usize, u64)>,
-    app_data: [bool; 2],
-}
-
-impl TlsModel {
-    /// Note that what follows on the timeline belongs to connection
-    /// `conn`: a new connection starts a new part, with its own first
-    /// application data in each direction.
-    fn connection(&mut self, conn: u64) {
-        if self.starts.last().map(|(_, c)| *c) != Some(conn) {
-            self.starts.push((self.timeline.len(), conn));
-            self.app_data = [false; 2];
-        }
-    }
-}
-
-/// The attacker pane's model: what the attacker holds, the verdict and
-/// the offline password search. What it did is in the wire's text view,
-/// in order with the bytes.
-#[derive(Debug, Clone, Default)]
-pub struct AttackView {
-    /// Secrets the attacker holds: the leak's tag and the attacker's line.
-    pub learned: Vec<(&'static str, String)>,
-    /// The verdict: whether the attack succeeded, and the line saying so.
-    pub verdict: Option<(bool, String)>,
-    /// Whose APOP login the wire carried: something to crack offline.
-    pub apop: Option<String>,
-    /// The offline password search, once it has started.
-    pub crack: Option<CrackView>,
-    partial: HashMap<(u64, Direction), String>,
-}
-
-/// The offline APOP password search as the attacker pane shows it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CrackView {
-    /// Whose password.
-    pub user: String,
-    /// Still searching.
-    pub running: bool,
-    /// Candidates tried so far.
-    pub tried: u64,
-    /// Out of, when the list's length is known.
-    pub candidates: Option<u64>,
-    /// Guesses per second so far.
-    pub rate: f64,
-    /// When it ended: found or not, the line saying so, and (when not
-    /// found) how long an exhaustive search would take.
-    pub done: Option<(bool, String, Option<String>)>,
-}
+pub use super::model::client::{decode_message, mask_secret};
+pub use super::model::wire::{MAX_HEX_BYTES, MAX_WIRE_LINES};
+pub use super::model::{
+    AttackView, ClientLine, ClientModel, CrackView, HexBlock, Record, RecordLine, ServerModel,
+    TextLine, TlsModel, TlsStep, WireModel,
+};
 
 /// The scenario menu's state.
 #[derive(Debug, Clone)]
@@ -786,16 +533,13 @@ pub struct App {
     pub gate: GateState,
     play_elapsed: u64,
     /// The client pane.
-    pub client: Vec<ClientLine>,
-    last_sent: String,
+    pub client: ClientModel,
     /// The server pane.
-    pub server: ServerView,
-    /// The eavesdropper pane.
+    pub server: ServerModel,
+    /// The eavesdropper pane, with the attacker's box.
     pub wire: WireModel,
     /// The TLS pane.
     pub tls: TlsModel,
-    /// The attacker: what it holds, the verdict, the password search.
-    pub attack: AttackView,
     /// The lesson pane.
     pub lesson: LessonView,
     /// The terminal's size.
@@ -851,12 +595,10 @@ impl App {
             wire_view: WireView::Text,
             gate: GateState::Open,
             play_elapsed: 0,
-            client: Vec::new(),
-            last_sent: String::new(),
-            server: ServerView::default(),
+            client: ClientModel::default(),
+            server: ServerModel::default(),
             wire: WireModel::default(),
             tls: TlsModel::default(),
-            attack: AttackView::default(),
             lesson: LessonView::default(),
             size: (120, 36),
             mouse: true,
@@ -1110,7 +852,7 @@ impl App {
             Action::Crack => {
                 if self.cracking() {
                     self.stop_crack();
-                } else if self.attack.apop.is_some() {
+                } else if self.wire.attack.apop.is_some() {
                     self.send_lab(LabCmd::Crack);
                 }
             }
@@ -1499,11 +1241,11 @@ impl App {
 
     /// True while the offline password search runs.
     pub fn cracking(&self) -> bool {
-        self.attack.crack.as_ref().is_some_and(|c| c.running)
+        self.wire.attack.crack.as_ref().is_some_and(|c| c.running)
     }
 
     fn stop_crack(&mut self) {
-        if let Some(c) = &mut self.attack.crack
+        if let Some(c) = &mut self.wire.attack.crack
             && c.running
         {
             // The bar stops at once; the search's own end, if it reports
@@ -1516,7 +1258,7 @@ impl App {
     /// True while the attacker acts: an attack is on, or it has guessed at
     /// a captured password.
     pub fn attacking(&self) -> bool {
-        self.scenario.attack.is_some() || self.attack.crack.is_some()
+        self.scenario.attack.is_some() || self.wire.attack.crack.is_some()
     }
 
     /// The pane's title in the lesson's language: the eavesdropper's pane
@@ -1583,9 +1325,7 @@ impl App {
         self.server = fresh.server;
         self.wire = fresh.wire;
         self.tls = fresh.tls;
-        self.attack = fresh.attack;
         self.scroll = [0, 0, 0, 0, self.scroll[Focus::Lesson.index()]];
-        self.last_sent.clear();
         self.lesson.lab_restarted();
         // A paused wire would hold the old lab's last exchange forever and
         // the driver with it, so reconnecting always starts with it open.
@@ -1657,6 +1397,9 @@ impl App {
     }
 
     /// Apply one lab event to the panes' models.
+    /// Hand a lab event to the models of the panes that show it. Each
+    /// model folds what concerns it; the same event can matter to more
+    /// than one (a TLS handshake is on the wire and on the TLS timeline).
     fn apply(&mut self, event: Event) {
         match event.kind {
             EventKind::Lab(LabEvent::Started {
@@ -1668,481 +1411,19 @@ impl App {
                 self.scenario = scenario;
                 self.ports = Some((tap, server));
             }
-            EventKind::Lab(LabEvent::Step { step }) => self.client.push(ClientLine::Info(format!(
-                "▶ {}",
-                crate::lab::describe::demo_step(step, self.lesson.lang)
-            ))),
+            EventKind::Lab(LabEvent::Step { step }) => self.client.step(step),
             EventKind::Lab(LabEvent::Finished { .. }) => {}
-            EventKind::Client(c) => self.apply_client(c),
-            EventKind::Server(s) => self.apply_server(s),
+            EventKind::Client(c) => {
+                self.tls.apply_client(&c);
+                self.client.apply(c);
+            }
+            EventKind::Server(s) => self.server.apply(s),
             EventKind::Wire(w) => {
-                self.apply_wire(w);
-                self.wire.trim();
+                self.tls.apply_wire(&w);
+                self.wire.apply_wire(w);
             }
-            EventKind::Tls(TlsEvent::Secret {
-                side: Side::Client,
-                label,
-                secret,
-                ..
-            }) => {
-                if !self.tls.secrets.iter().any(|(l, _)| *l == label) {
-                    self.tls.secrets.push((label, secret));
-                }
-            }
-            EventKind::Tls(_) => {}
-            EventKind::Attack(a) => {
-                self.apply_attack(a);
-                self.wire.trim();
-            }
-        }
-    }
-
-    fn apply_attack(&mut self, a: AttackEvent) {
-        let m = &mut self.wire;
-        let v = &mut self.attack;
-        let line = crate::lab::describe::attack_line_in(&a, self.lesson.lang);
-        match a {
-            AttackEvent::Acted {
-                conn,
-                note: AttackNote::Read { dir, bytes, .. },
-            } => {
-                // What the attacker read inside its own TLS is shown the
-                // way the wire's cleartext is: line by line.
-                let buf = v.partial.entry((conn, dir)).or_default();
-                buf.push_str(&String::from_utf8_lossy(&bytes));
-                let mut start = 0;
-                while let Some(i) = buf[start..].find('\n') {
-                    let end = start + i;
-                    m.text.push(TextLine::Read {
-                        dir,
-                        text: text::sanitize(buf[start..end].trim_end_matches('\r')),
-                        secret: false,
-                    });
-                    start = end + 1;
-                }
-                buf.drain(..start);
-                return;
-            }
-            AttackEvent::Learned { means, leak, .. } => {
-                let (Some(line), Some((tag, _))) = (line, text::leak(&leak, self.lesson.lang))
-                else {
-                    return;
-                };
-                if means == Means::ForgedTls
-                    && let Some(TextLine::Read { secret, .. }) = m.text.iter_mut().rev().find(|l| {
-                        matches!(
-                            l,
-                            TextLine::Read {
-                                dir: Direction::ClientToServer,
-                                ..
-                            }
-                        )
-                    })
-                {
-                    *secret = true;
-                }
-                m.text.push(TextLine::Leak {
-                    tag,
-                    text: line.clone(),
-                });
-                if !v.learned.iter().any(|(g, x)| *g == tag && *x == line) {
-                    v.learned.push((tag, line));
-                }
-                return;
-            }
-            AttackEvent::Verdict { succeeded, .. } => {
-                if let Some(text) = line {
-                    v.verdict = Some((succeeded, text.clone()));
-                    m.records.push(RecordLine {
-                        dir: None,
-                        nested: false,
-                        text: text.clone(),
-                        locked: false,
-                        secret: succeeded,
-                    });
-                    m.text.push(TextLine::Verdict { succeeded, text });
-                }
-                return;
-            }
-            AttackEvent::CrackStarted {
-                ref user,
-                candidates,
-            } => {
-                v.crack = Some(CrackView {
-                    user: text::sanitize(user),
-                    running: true,
-                    candidates,
-                    ..CrackView::default()
-                });
-            }
-            AttackEvent::CrackProgress {
-                tried,
-                candidates,
-                rate,
-            } => {
-                if let Some(c) = &mut v.crack
-                    && c.running
-                {
-                    c.tried = tried;
-                    c.candidates = candidates.or(c.candidates);
-                    c.rate = rate;
-                }
-                return;
-            }
-            AttackEvent::CrackDone {
-                ref user,
-                ref found,
-                tried,
-                rate,
-                ref estimate,
-                ..
-            } => {
-                let c = v.crack.get_or_insert_with(CrackView::default);
-                c.user = text::sanitize(user);
-                c.running = false;
-                c.tried = tried;
-                c.rate = rate;
-                c.done = Some((
-                    found.is_some(),
-                    line.clone().unwrap_or_default(),
-                    estimate.as_deref().map(text::sanitize),
-                ));
-            }
-            _ => {}
-        }
-        if let Some(text) = line {
-            m.records.push(RecordLine {
-                dir: None,
-                nested: false,
-                text: text.clone(),
-                locked: false,
-                secret: false,
-            });
-            m.text.push(TextLine::Attack(text));
-        }
-    }
-
-    fn apply_client(&mut self, c: ClientEvent) {
-        // Everything but the protocol lines is worded by the one function
-        // the demo transcript uses too.
-        let lang = self.lesson.lang;
-        for (tone, text) in crate::lab::describe::client_lines(&c, lang) {
-            self.client.push(match tone {
-                crate::lab::describe::Tone::Info => ClientLine::Info(text),
-                crate::lab::describe::Tone::Good => ClientLine::Good(text),
-                crate::lab::describe::Tone::Bad => ClientLine::Err(text),
-            });
-        }
-        match c {
-            ClientEvent::Sent { line } => {
-                self.last_sent = line.clone();
-                self.client.push(ClientLine::Sent(line));
-            }
-            ClientEvent::Received {
-                status, text, body, ..
-            } => {
-                let line = text::sanitize(&status.line(&text));
-                self.client.push(if status.is_ok() {
-                    ClientLine::Ok(line)
-                } else {
-                    ClientLine::Err(line)
-                });
-                if let Some(body) = body {
-                    let verb = self
-                        .last_sent
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or("")
-                        .to_ascii_uppercase();
-                    if verb == "RETR" || verb == "TOP" {
-                        self.client.extend(decode_message(body.as_bytes()));
-                    } else {
-                        self.client
-                            .extend(body.lines().map(|l| ClientLine::Body(text::sanitize(l))));
-                    }
-                }
-            }
-            ClientEvent::TlsEstablished {
-                summary,
-                chain,
-                trust,
-                ..
-            } => {
-                self.tls.params = Some(summary.to_string());
-                // Names in a certificate are whatever its maker wrote.
-                self.tls.chain = chain
-                    .iter()
-                    .map(|c| (text::sanitize(&c.subject), text::sanitize(&c.issuer)))
-                    .collect();
-                self.tls.verification = Some(crate::lab::describe::trust_checked(&trust, lang));
-            }
-            ClientEvent::TlsFailed { failure } => {
-                self.tls.failed = Some(crate::lab::describe::tls_failure(&failure, lang));
-            }
-            _ => {}
-        }
-    }
-
-    fn apply_server(&mut self, s: ServerEvent) {
-        if let Some(line) = text::server_line(&s, self.lesson.lang) {
-            self.server.log.push(line);
-        }
-        match s {
-            ServerEvent::Connected { .. } => {
-                self.server.state = Some(StateName::Authorization);
-                self.server.maildrop.clear();
-                self.server.removed = None;
-            }
-            ServerEvent::State { state, .. } => self.server.state = Some(state),
-            ServerEvent::Maildrop { messages, .. } => self.server.maildrop = messages,
-            ServerEvent::Updated { removed, .. } => self.server.removed = Some(removed),
-            ServerEvent::LockedOut { who, duration, .. } => {
-                self.server.locked_out = Some((who, duration))
-            }
-            ServerEvent::LoggedIn { .. } => self.server.locked_out = None,
-            _ => {}
-        }
-    }
-
-    fn apply_wire(&mut self, w: WireEvent) {
-        let m = &mut self.wire;
-        match w {
-            WireEvent::Opened {
-                conn,
-                client,
-                server,
-            } => m.text.push(TextLine::Note(format!(
-                "connection {conn}: {client} → {server}"
-            ))),
-            WireEvent::Chunk {
-                conn,
-                dir,
-                offset,
-                bytes,
-                len,
-            } => {
-                // Past the tap's capture limit a chunk is counted but its
-                // bytes are not kept: say so, rather than guess what they
-                // were.
-                if bytes.is_empty() {
-                    if len > 0 {
-                        match m.text.last_mut() {
-                            Some(TextLine::NotKept { dir: d, bytes: n }) if *d == dir => *n += len,
-                            _ => m.text.push(TextLine::NotKept { dir, bytes: len }),
-                        }
-                    }
-                    return;
-                }
-                match m.hex.last_mut() {
-                    Some(b)
-                        if b.conn == conn
-                            && b.dir == dir
-                            && b.offset + b.bytes.len() as u64 == offset =>
-                    {
-                        b.bytes.extend_from_slice(&bytes)
-                    }
-                    _ => m.hex.push(HexBlock {
-                        conn,
-                        dir,
-                        offset,
-                        bytes: bytes.clone(),
-                    }),
-                }
-                if text::is_text(&bytes) {
-                    let buf = m.partial.entry((conn, dir)).or_default();
-                    buf.push_str(&String::from_utf8_lossy(&bytes));
-                    // Take the complete lines in one pass and drop them from
-                    // the buffer once: draining line by line would move the
-                    // rest of the buffer for every line.
-                    let mut start = 0;
-                    while let Some(i) = buf[start..].find('\n') {
-                        let end = start + i;
-                        let line = text::sanitize(buf[start..end].trim_end_matches('\r'));
-                        m.text.push(TextLine::Line {
-                            dir,
-                            text: line,
-                            secret: false,
-                        });
-                        start = end + 1;
-                    }
-                    buf.drain(..start);
-                } else {
-                    match m.text.last_mut() {
-                        Some(TextLine::Locked { dir: d, bytes: n }) if *d == dir => {
-                            *n += bytes.len()
-                        }
-                        _ => m.text.push(TextLine::Locked {
-                            dir,
-                            bytes: bytes.len(),
-                        }),
-                    }
-                }
-            }
-            WireEvent::Seen { conn, item } => {
-                if matches!(
-                    item,
-                    Item::TlsRecord { .. } | Item::TlsHandshake { .. } | Item::TlsAlert { .. }
-                ) {
-                    self.tls.connection(conn);
-                }
-                self.apply_item(item)
-            }
-            WireEvent::Closed { conn, dir, reason } => {
-                m.partial.remove(&(conn, dir));
-                m.text
-                    .push(TextLine::Note(format!("{} closed ({reason})", dir.arrow())));
-            }
-            WireEvent::Learned {
-                conn,
-                loot,
-                summary,
-            } => m.learned.push((conn, loot, text::sanitize(&summary))),
-        }
-    }
-
-    fn apply_item(&mut self, item: Item) {
-        let m = &mut self.wire;
-        let rec = |dir, text: String| RecordLine {
-            dir: Some(dir),
-            nested: false,
-            text,
-            locked: false,
-            secret: false,
-        };
-        match item {
-            Item::Pop3Command { dir, text, .. } => m.records.push(rec(
-                dir,
-                format!("POP3 {}", text::sanitize(&text::clip(&text, 200))),
-            )),
-            Item::Pop3Reply {
-                first_line,
-                body_len,
-                ..
-            } => {
-                let more = body_len
-                    .map(|n| format!("  [+{n} bytes]"))
-                    .unwrap_or_default();
-                m.records.push(rec(
-                    Direction::ServerToClient,
-                    format!(
-                        "POP3 {}{more}",
-                        text::sanitize(&text::clip(&first_line, 200))
-                    ),
-                ))
-            }
-            Item::Leak(leak) => {
-                let secret = matches!(
-                    leak,
-                    Leak::Password { .. }
-                        | Leak::AuthPlain { .. }
-                        | Leak::AuthLogin { .. }
-                        | Leak::Apop { .. }
-                        | Leak::User { .. }
-                );
-                if let Leak::Apop { user, .. } = &leak {
-                    self.attack.apop = Some(text::sanitize(user));
-                }
-                if let Some((tag, t)) = text::leak(&leak, self.lesson.lang) {
-                    let t = text::sanitize(&t);
-                    if secret {
-                        // Colour the line that carried it, the newest line
-                        // the client sent.
-                        if let Some(TextLine::Line { secret: s, .. }) =
-                            m.text.iter_mut().rev().find(|l| {
-                                matches!(
-                                    l,
-                                    TextLine::Line {
-                                        dir: Direction::ClientToServer,
-                                        ..
-                                    }
-                                )
-                            })
-                        {
-                            *s = true;
-                        }
-                        if let Some(r) = m.records.last_mut() {
-                            r.secret = true;
-                        }
-                    }
-                    m.text.push(TextLine::Leak {
-                        tag,
-                        text: t.clone(),
-                    });
-                    if !m.loot.iter().any(|(g, x)| *g == tag && *x == t) {
-                        m.loot.push((tag, t));
-                    }
-                }
-            }
-            Item::TlsRecord {
-                dir,
-                header,
-                encrypted,
-                ..
-            } => {
-                let what = if encrypted {
-                    format!(
-                        "🔒 {} record, {} bytes (encrypted)",
-                        header.content_type.name(),
-                        header.length
-                    )
-                } else {
-                    format!(
-                        "{} record, {} bytes",
-                        header.content_type.name(),
-                        header.length
-                    )
-                };
-                m.records.push(RecordLine {
-                    locked: encrypted,
-                    ..rec(dir, what)
-                });
-                if encrypted && header.content_type == ContentType::ApplicationData {
-                    let i = usize::from(dir == Direction::ServerToClient);
-                    if !self.tls.app_data[i] {
-                        self.tls.app_data[i] = true;
-                        self.tls
-                            .timeline
-                            .push((dir, "encrypted application data".to_string()));
-                    }
-                }
-            }
-            Item::TlsHandshake { dir, message, .. } => {
-                let t = text::handshake(&message, self.lesson.lang);
-                m.records.push(RecordLine {
-                    nested: true,
-                    ..rec(dir, t.clone())
-                });
-                self.tls.timeline.push((dir, t));
-            }
-            Item::TlsAlert {
-                dir,
-                level,
-                description,
-                encrypted,
-            } => {
-                let t = if encrypted {
-                    "🔒 encrypted alert".to_string()
-                } else {
-                    format!(
-                        "alert: {} {}",
-                        if level == 2 { "fatal" } else { "warning" },
-                        crate::wire::tls::alert_description(description)
-                    )
-                };
-                m.records.push(RecordLine {
-                    nested: true,
-                    ..rec(dir, t.clone())
-                });
-                self.tls.timeline.push((dir, t));
-            }
-            Item::SwitchToTls { dir, offset } => {
-                let t = format!("from byte {offset} on: TLS records");
-                m.records.push(rec(dir, t.clone()));
-                m.text.push(TextLine::Note(format!("{} {t}", dir.arrow())));
-            }
-            Item::Undecodable { dir, reason, .. } => {
-                m.records.push(rec(dir, format!("cannot decode: {reason}")))
-            }
+            EventKind::Tls(t) => self.tls.apply_tls(&t),
+            EventKind::Attack(a) => self.wire.apply_attack(a),
         }
     }
 
@@ -2174,114 +1455,27 @@ pub fn focus_of(p: PaneName) -> Focus {
     }
 }
 
-/// Mask what follows PASS (and an AUTH PLAIN initial response) the way
-/// the client pane shows its own lines.
-pub fn mask_secret(line: &str) -> String {
-    let upper = line.to_ascii_uppercase();
-    for prefix in ["PASS ", "AUTH PLAIN "] {
-        if upper.starts_with(prefix) {
-            let rest = line[prefix.len()..].chars().count();
-            return format!("{}{}", &line[..prefix.len()], "•".repeat(rest));
-        }
-    }
-    line.to_string()
-}
-
-/// A fetched message, decoded by [`crate::pop3::message::decode`]: the
-/// main headers (encoded words and charsets such as ISO-2022-JP decoded,
-/// then syntax coloured), the text and the attachments.
-pub fn decode_message(raw: &[u8]) -> Vec<ClientLine> {
-    let m = crate::pop3::message::decode(raw);
-    let mut out = Vec::new();
-    for (name, value) in [
-        ("From", &m.from),
-        ("To", &m.to),
-        ("Cc", &m.cc),
-        ("Date", &m.date),
-        ("Subject", &m.subject),
-    ] {
-        if let Some(v) = value {
-            out.push(ClientLine::Header(highlight::header(
-                name,
-                &text::sanitize(v),
-            )));
-        }
-    }
-    // The blank line separates headers from the text, as in the message
-    // itself; something that was not a message at all has nothing to
-    // separate.
-    if !out.is_empty() {
-        out.push(ClientLine::Body(String::new()));
-    }
-    if let Some(body) = &m.text {
-        out.extend(body.lines().map(|l| ClientLine::Body(text::sanitize(l))));
-    }
-    if !m.attachments.is_empty() {
-        out.push(ClientLine::Body(String::new()));
-    }
-    for a in &m.attachments {
-        let name = a.name.as_deref().unwrap_or("(no name)");
-        out.push(ClientLine::Attachment(text::sanitize(&format!(
-            "{name} ({}, {} bytes)",
-            a.content_type, a.size
-        ))));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pop3::guard::Locked;
+    use crate::pop3::server::ServerEvent;
+    use std::time::Duration;
 
     #[test]
-    fn chunks_past_the_capture_limit_are_counted_not_guessed() {
+    fn a_lab_event_reaches_the_pane_that_shows_it() {
         let mut app = App::new(Scenario::named("plain").unwrap());
-        for len in [100, 50] {
-            let chunk = WireEvent::Chunk {
-                conn: 1,
-                dir: Direction::ServerToClient,
-                offset: 0,
-                len,
-                bytes: Vec::new(),
-            };
-            app.update(Action::Lab(
-                0,
-                Box::new(Event {
-                    at: std::time::Duration::ZERO,
-                    kind: EventKind::Wire(chunk),
+        app.update(Action::Lab(
+            0,
+            Box::new(Event {
+                at: Duration::ZERO,
+                kind: EventKind::Server(ServerEvent::LockedOut {
+                    session: 3,
+                    who: Locked::Account("alice".into()),
+                    duration: Duration::from_secs(2),
                 }),
-            ));
-        }
-        assert_eq!(
-            app.wire.text,
-            [TextLine::NotKept {
-                dir: Direction::ServerToClient,
-                bytes: 150
-            }]
-        );
-        assert!(app.wire.hex.is_empty());
-    }
-
-    #[test]
-    fn a_lockout_is_folded_into_the_server_pane_until_a_login() {
-        let mut app = App::new(Scenario::named("plain").unwrap());
-        let send = |app: &mut App, kind| {
-            app.update(Action::Lab(
-                0,
-                Box::new(Event {
-                    at: std::time::Duration::ZERO,
-                    kind,
-                }),
-            ))
-        };
-        send(
-            &mut app,
-            EventKind::Server(ServerEvent::LockedOut {
-                session: 3,
-                who: Locked::Account("alice".into()),
-                duration: Duration::from_secs(2),
             }),
-        );
+        ));
         let theme = crate::tui::theme::Theme::new(crate::tui::theme::ThemeName::Dark, true);
         let shown: Vec<String> = crate::tui::panes::server::maildrop(&app, &theme)
             .iter()
@@ -2290,55 +1484,6 @@ mod tests {
         assert_eq!(
             shown[0],
             "LOCKED OUT: account alice for 2 s (failure budget)"
-        );
-        assert!(
-            app.server
-                .log
-                .last()
-                .is_some_and(|l| l.starts_with("LOCKED OUT: account alice for 2 s")),
-            "{:?}",
-            app.server.log
-        );
-        send(
-            &mut app,
-            EventKind::Server(ServerEvent::LoggedIn {
-                session: 4,
-                user: "alice".into(),
-                method: crate::pop3::session::LoginMethod::UserPass,
-            }),
-        );
-        assert_eq!(app.server.locked_out, None);
-    }
-
-    #[test]
-    fn a_huge_transfer_keeps_the_wire_model_bounded() {
-        let mut m = WireModel::default();
-        for i in 0..MAX_WIRE_LINES + 1000 {
-            m.text.push(TextLine::Note(format!("line {i}")));
-        }
-        m.hex.push(HexBlock {
-            conn: 1,
-            dir: Direction::ClientToServer,
-            offset: 0,
-            bytes: vec![b'a'; 10],
-        });
-        m.hex.push(HexBlock {
-            conn: 1,
-            dir: Direction::ServerToClient,
-            offset: 0,
-            bytes: vec![b'b'; 3 * MAX_HEX_BYTES],
-        });
-        m.trim();
-        assert_eq!(m.text.len(), MAX_WIRE_LINES);
-        assert!(
-            matches!(&m.text[MAX_WIRE_LINES - 1], TextLine::Note(t) if t == &format!("line {}", MAX_WIRE_LINES + 999))
-        );
-        assert_eq!(m.hex.len(), 1, "the small old block goes first");
-        assert_eq!(m.hex[0].bytes.len(), MAX_HEX_BYTES);
-        assert_eq!(
-            m.hex[0].offset,
-            2 * MAX_HEX_BYTES as u64,
-            "the newest bytes stay"
         );
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! The shape follows the Elm architecture: one [`app::App`] holds every
 //! piece of state, [`app::Action`]s describe what can happen, and
-//! [`app::App::update`] is the only place state changes. The panes in
-//! [`panes`] draw that state and do no I/O. [`run`] owns the terminal, the
+//! [`app::App::update`] is the only place state changes. `App` keeps what
+//! is global (focus, lesson, menu, input line, notices) and hands each lab
+//! event to the four lab panes' models in [`model`], which fold it into
+//! typed values. The panes in [`panes`] draw that state, wording it in the
+//! learner's language, and do no I/O. [`run`] owns the terminal, the
 //! lab (through a driver task) and the one `select!` loop between them.
 
 pub mod app;
@@ -13,6 +16,7 @@ pub mod keys;
 pub mod layout;
 pub mod lesson;
 pub mod markdown;
+pub mod model;
 pub mod panes;
 pub mod run;
 pub mod text;

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{frame, plain, span};
+use crate::lang::Lang;
 use crate::tui::app::{App, ClientLine, Focus};
 use crate::tui::theme::Theme;
 
@@ -21,35 +22,83 @@ pub struct ClientPane<'a> {
     pub focused: bool,
 }
 
-/// The conversation's lines.
+/// The conversation's lines, worded in the lesson's language.
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
+    let lang = app.lesson.lang;
     let mut out = Vec::new();
     if let Some(e) = &app.lab_error {
-        out.push(Line::from(span(format!("lab: {e}"), t.err)));
+        out.push(Line::from(span(
+            crate::tr!(lang, "client-lab-error", error = e),
+            t.err,
+        )));
     }
-    for l in &app.client {
-        out.push(match l {
-            ClientLine::Info(s) => Line::from(span(s.clone(), t.dim)),
+    for l in &app.client.lines {
+        line(l, lang, t, &mut out);
+    }
+    if out.is_empty() {
+        out.push(Line::from(span(crate::tr!(lang, "client-starting"), t.dim)));
+    }
+    out
+}
+
+/// One line of the conversation (an event may take two). The marks
+/// before the text (`C:`, `S:`, `!`, `✓`) are the same in every language.
+fn line(l: &ClientLine, lang: Lang, t: &Theme, out: &mut Vec<Line<'static>>) {
+    use crate::lab::describe::Tone;
+    let err = |s: String| Line::from(vec![span("!  ", t.err), span(s, t.err)]);
+    let good = |s: String| Line::from(vec![span("✓  ", t.good), span(s, t.good)]);
+    let one =
+        match l {
+            ClientLine::Step(step) => Line::from(span(
+                format!("▶ {}", crate::lab::describe::demo_step(*step, lang)),
+                t.dim,
+            )),
+            ClientLine::Event(e) => {
+                out.extend(crate::lab::describe::client_lines(e, lang).into_iter().map(
+                    |(tone, s)| match tone {
+                        Tone::Info => Line::from(span(s, t.dim)),
+                        Tone::Good => good(s),
+                        Tone::Bad => err(s),
+                    },
+                ));
+                return;
+            }
             ClientLine::Sent(s) => Line::from(vec![span("C: ", t.dim), span(s.clone(), t.sent)]),
             ClientLine::Ok(s) => Line::from(vec![span("S: ", t.dim), span(s.clone(), t.ok)]),
-            ClientLine::Err(s) => Line::from(vec![span("!  ", t.err), span(s.clone(), t.err)]),
-            ClientLine::Good(s) => Line::from(vec![span("✓  ", t.good), span(s.clone(), t.good)]),
+            ClientLine::Err(s) => err(s.clone()),
             ClientLine::Header(h) => {
                 let mut spans = vec![span("   ", t.text)];
                 spans.extend(h.spans(t));
                 Line::from(spans)
             }
             ClientLine::Body(s) => Line::from(vec![span("   ", t.text), span(s.clone(), t.text)]),
-            ClientLine::Attachment(s) => Line::from(vec![
-                span("   attachment: ", t.dim),
-                span(s.clone(), t.accent),
-            ]),
-        });
-    }
-    if out.is_empty() {
-        out.push(Line::from(span("starting the lab…", t.dim)));
-    }
-    out
+            ClientLine::Attachment {
+                name,
+                content_type,
+                size,
+            } => {
+                let name = name
+                    .clone()
+                    .unwrap_or_else(|| crate::tr!(lang, "client-attachment-no-name"));
+                Line::from(vec![
+                    span(
+                        format!("   {} ", crate::tr!(lang, "client-attachment-label")),
+                        t.dim,
+                    ),
+                    span(
+                        crate::tr!(
+                            lang,
+                            "client-attachment",
+                            name = name,
+                            kind = content_type,
+                            size = *size
+                        ),
+                        t.accent,
+                    ),
+                ])
+            }
+        };
+    out.push(one);
 }
 
 impl Widget for &ClientPane<'_> {
@@ -58,22 +107,23 @@ impl Widget for &ClientPane<'_> {
         // The client's policies decide what an attacker gets, so they
         // stay in sight above the conversation they shape.
         let s = &app.scenario;
+        let lang = app.lesson.lang;
         let policy = format!(
             " · {} · {}{}",
             if s.require_tls {
-                "TLS required"
+                crate::tr!(lang, "client-policy-require-tls")
             } else {
-                "TLS if offered"
+                crate::tr!(lang, "client-policy-tls-if-offered")
             },
             if s.verify == crate::lab::Trust::InsecureAcceptAny {
-                "accepts any cert"
+                crate::tr!(lang, "client-policy-any-cert")
             } else {
-                "verifies cert"
+                crate::tr!(lang, "client-policy-verify-cert")
             },
             if s.vulnerable_client {
-                " · DELIBERATELY VULNERABLE (lab only)"
+                format!(" · {}", crate::tr!(lang, "client-policy-vulnerable"))
             } else {
-                ""
+                String::new()
             }
         );
         let block = frame(app, t, Focus::Client, self.focused, &policy);
@@ -99,7 +149,7 @@ impl Widget for &ClientPane<'_> {
                 rule.x + 1,
                 rule.y,
                 crate::tui::text::clip(
-                    " typing goes here · Enter sends · Esc leaves ",
+                    &format!(" {} ", crate::tr!(lang, "client-typing-hint")),
                     usize::from(rule.width.saturating_sub(2)),
                 ),
                 t.key,
@@ -127,9 +177,9 @@ impl Widget for &ClientPane<'_> {
         if !active && app.input.is_empty() {
             spans.push(span(
                 if self.focused {
-                    "(i or Enter to type a command)"
+                    crate::tr!(lang, "client-input-hint-focused")
                 } else {
-                    "(Tab here to type a command)"
+                    crate::tr!(lang, "client-input-hint")
                 },
                 t.dim,
             ));

@@ -5,8 +5,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 use super::{frame, render_scrolled, span};
+use crate::pop3::guard::Locked;
 use crate::pop3::session::StateName;
 use crate::tui::app::{App, Focus};
 use crate::tui::text;
@@ -25,21 +27,33 @@ pub struct ServerPane<'a> {
 /// The maildrop table: one line per message, then what QUIT will do.
 pub fn maildrop(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let s = &app.server;
+    let lang = app.lesson.lang;
     let mut out = Vec::new();
     // A lockout is shown above the table, where it cannot scroll away:
     // it explains why a right password is being refused.
     if let Some((who, duration)) = &s.locked_out {
+        let who = match who {
+            Locked::Account(name) => crate::tr!(lang, "server-locked-account", name = name),
+            Locked::Address(ip @ std::net::IpAddr::V6(_)) => {
+                crate::tr!(lang, "server-locked-address", address = format!("{ip}/64"))
+            }
+            Locked::Address(ip) => {
+                crate::tr!(lang, "server-locked-address", address = ip.to_string())
+            }
+        };
         out.push(Line::from(span(
-            format!(
-                "LOCKED OUT: {who} for {} (failure budget)",
-                text::lockout_time(*duration, app.lesson.lang)
+            crate::tr!(
+                lang,
+                "server-locked-out",
+                who = who,
+                time = text::lockout_time(*duration, lang)
             ),
             t.err,
         )));
     }
     if s.maildrop.is_empty() {
         out.push(Line::from(span(
-            "maildrop: not open (it opens at login)",
+            crate::tr!(lang, "server-maildrop-closed"),
             t.dim,
         )));
         return out;
@@ -51,14 +65,30 @@ pub fn maildrop(app: &App, t: &Theme) -> Vec<Line<'static>> {
         .map(|m| m.number.to_string())
         .collect();
     out.push(Line::from(match (&s.removed, marked.is_empty()) {
-        (Some(n), _) => span(format!("QUIT removed {n} message(s) from disk"), t.accent),
-        (None, true) => span("QUIT will delete nothing", t.dim),
+        (Some(n), _) => span(crate::tr!(lang, "server-quit-removed", n = *n), t.accent),
+        (None, true) => span(crate::tr!(lang, "server-quit-nothing"), t.dim),
         (None, false) => span(
-            format!("QUIT will delete message {}", marked.join(", ")),
+            crate::tr!(
+                lang,
+                "server-quit-will-delete",
+                n = marked.len(),
+                numbers = marked.join(", ")
+            ),
             t.err,
         ),
     }));
-    out.push(Line::from(span("   #      size  UID", t.title)));
+    // The columns are laid out in code; only their names are words,
+    // right-aligned over the sizes by their width on screen (a Japanese
+    // name's characters are two columns wide each).
+    let size = crate::tr!(lang, "server-column-size");
+    let pad = " ".repeat(9usize.saturating_sub(size.width()));
+    out.push(Line::from(span(
+        format!(
+            "   # {pad}{size}  {}",
+            crate::tr!(lang, "server-column-uid")
+        ),
+        t.title,
+    )));
     for m in &s.maildrop {
         let line = format!(
             "{} {:>2} {:>9}  {}",
@@ -103,10 +133,14 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
         .server
         .log
         .iter()
-        .map(|l| Line::from(span(l.clone(), t.text)))
+        .filter_map(|e| text::server_line(e, app.lesson.lang))
+        .map(|l| Line::from(span(l, t.text)))
         .collect();
     if out.is_empty() {
-        out.push(Line::from(span("no session yet", t.dim)));
+        out.push(Line::from(span(
+            crate::tr!(app.lesson.lang, "server-no-session-yet"),
+            t.dim,
+        )));
     }
     out
 }
@@ -114,10 +148,14 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
 impl Widget for &ServerPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
+        let lang = app.lesson.lang;
         let mut block = frame(app, t, Focus::Server, self.focused, "");
         // A vulnerable mode is never on by accident or out of sight.
         if app.scenario.vulnerable_server {
-            block = block.title(span(" DELIBERATELY VULNERABLE (lab only) ", t.leak));
+            block = block.title(span(
+                format!(" {} ", crate::tr!(lang, "server-vulnerable")),
+                t.leak,
+            ));
         }
         let inner = block.inner(area);
         block.render(area, buf);
@@ -133,7 +171,7 @@ impl Widget for &ServerPane<'_> {
             .server
             .state
             .map(|s| s.to_string())
-            .unwrap_or_else(|| "NO SESSION".into());
+            .unwrap_or_else(|| crate::tr!(lang, "server-no-session"));
         let style = match app.server.state {
             Some(StateName::Authorization) => t.accent,
             Some(StateName::Transaction) => t.good,
@@ -150,7 +188,7 @@ impl Widget for &ServerPane<'_> {
             buf.set_string(
                 state.x,
                 state.y + 3,
-                format!("session state: {name} (RFC 1939)"),
+                crate::tr!(lang, "server-state-caption", state = name.as_str()),
                 t.dim,
             );
         } else {
@@ -158,5 +196,38 @@ impl Widget for &ServerPane<'_> {
         }
         Paragraph::new(drop).render(table, buf);
         render_scrolled(app, t, Focus::Server, lines(app, t), rest, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Scenario;
+    use crate::lang::Lang;
+    use crate::pop3::server::MessageInfo;
+    use crate::tui::panes::plain;
+    use crate::tui::theme::ThemeName;
+
+    #[test]
+    fn the_size_column_lines_up_in_either_language() {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        app.server.maildrop = vec![MessageInfo {
+            number: 1,
+            size: 123456789,
+            uid: "u1".into(),
+            deleted: false,
+        }];
+        let t = Theme::new(ThemeName::Dark, true);
+        for lang in [Lang::En, Lang::Ja] {
+            app.lesson.lang = lang;
+            let rows: Vec<String> = maildrop(&app, &t).iter().map(plain).collect();
+            // The heading's size name and the size end in one column.
+            let end = |row: &str, word: &str| {
+                let at = row.find(word).unwrap() + word.len();
+                row[..at].width()
+            };
+            let name = crate::tr!(lang, "server-column-size");
+            assert_eq!(end(&rows[1], &name), end(&rows[2], "123456789"), "{rows:?}");
+        }
     }
 }

@@ -168,7 +168,7 @@ fn line(
             format!(" {}", crate::tr!(lang, "status-key-stop")),
             t.status,
         ));
-    } else if app.attack.apop.is_some() {
+    } else if app.wire.attack.apop.is_some() {
         spans.push(span(format!(" {}", crate::tui::keys::CRACK), t.key));
         spans.push(span(
             format!(" {}", crate::tr!(lang, "status-key-crack")),

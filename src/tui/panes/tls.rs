@@ -7,9 +7,12 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 use super::{frame, render_scrolled, span};
+use unicode_width::UnicodeWidthStr;
+
 use crate::lab::Transport;
-use crate::tui::app::{App, Focus};
-use crate::tui::text::clip;
+use crate::lang::Lang;
+use crate::tui::app::{App, Focus, TlsStep};
+use crate::tui::text::{self, clip};
 use crate::tui::theme::Theme;
 use crate::wire::Direction;
 
@@ -23,16 +26,40 @@ pub struct TlsPane<'a> {
     pub focused: bool,
 }
 
-/// The pane's lines.
+/// A timeline step in words, for the TLS pane and the records view.
+pub fn step_words(step: &TlsStep, lang: Lang) -> String {
+    match step {
+        TlsStep::Handshake(m) => text::handshake(m, lang),
+        TlsStep::Alert {
+            encrypted: true, ..
+        } => format!("🔒 {}", crate::tr!(lang, "tls-alert-encrypted")),
+        TlsStep::Alert {
+            fatal, description, ..
+        } => crate::tr!(
+            lang,
+            "tls-alert",
+            level = if *fatal {
+                crate::tr!(lang, "tls-alert-fatal")
+            } else {
+                crate::tr!(lang, "tls-alert-warning")
+            },
+            description = crate::wire::tls::alert_description(*description)
+        ),
+        TlsStep::AppData => crate::tr!(lang, "tls-app-data"),
+    }
+}
+
+/// The pane's lines, worded in the lesson's language.
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let m = &app.tls;
+    let lang = app.lesson.lang;
     let mut out = Vec::new();
     if m.timeline.is_empty() {
         out.push(Line::from(span(
             if app.scenario.transport == Transport::Plain {
-                "no TLS in this scenario: everything crosses in clear (s: scenario)"
+                crate::tr!(lang, "tls-none-in-scenario")
             } else {
-                "no handshake yet"
+                crate::tr!(lang, "tls-no-handshake-yet")
             },
             t.dim,
         )));
@@ -44,16 +71,20 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     // does not read as the first one's continuation. A single connection
     // needs no heading, and the pane keeps its line.
     let headed = m.starts.len() > 1;
+    let (client, server) = (
+        crate::tr!(lang, "tls-from-client"),
+        crate::tr!(lang, "tls-from-server"),
+    );
     for (i, (dir, step)) in m.timeline.iter().enumerate() {
         if let Some(conn) = starts_at(i).filter(|_| headed) {
             out.push(Line::from(span(
-                crate::tr!(app.lesson.lang, "tls-connection-heading", conn = conn),
+                crate::tr!(lang, "tls-connection-heading", conn = conn),
                 t.title,
             )));
         }
         let who = match dir {
-            Direction::ClientToServer => "client →",
-            Direction::ServerToClient => "← server",
+            Direction::ClientToServer => format!("{client} →"),
+            Direction::ServerToClient => format!("← {server}"),
         };
         let bar = if i + 1 == n || starts_at(i + 1).is_some() {
             "└"
@@ -62,46 +93,62 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
         };
         out.push(Line::from(vec![
             span(format!("{bar} {who} "), t.dim),
-            span(step.clone(), t.accent),
+            span(step_words(step, lang), t.accent),
         ]));
     }
+    // The labels are padded to one width in code, so the values line up
+    // whatever the language's words.
+    let labels = [
+        crate::tr!(lang, "tls-label-negotiated"),
+        crate::tr!(lang, "tls-label-certificate"),
+        crate::tr!(lang, "tls-label-check"),
+        crate::tr!(lang, "tls-label-failed"),
+    ];
+    let col = labels.iter().map(|l| l.width()).max().unwrap_or(0) + 1;
+    let pad = |l: &str| format!("{l}{}", " ".repeat(col.saturating_sub(l.width())));
+    let [negotiated, certificate, check, failed] = &labels;
     if let Some(p) = &m.params {
         out.push(Line::default());
         out.push(Line::from(vec![
-            span("negotiated  ", t.title),
-            span(p.clone(), t.text),
+            span(pad(negotiated), t.title),
+            span(p.to_string(), t.text),
         ]));
     }
     for (i, (subject, issuer)) in m.chain.iter().enumerate() {
         out.push(Line::from(vec![
+            span(pad(if i == 0 { certificate } else { "" }), t.title),
             span(
-                if i == 0 {
-                    "certificate "
-                } else {
-                    "            "
-                },
-                t.title,
+                crate::tr!(
+                    lang,
+                    "tls-certificate-issued-by",
+                    subject = subject,
+                    issuer = issuer
+                ),
+                t.text,
             ),
-            span(format!("{subject} (issued by {issuer})"), t.text),
         ]));
     }
     if let Some(v) = &m.verification {
-        let style = if v.starts_with("NOT") { t.err } else { t.good };
+        let style = if *v == crate::lab::Trust::InsecureAcceptAny {
+            t.err
+        } else {
+            t.good
+        };
         out.push(Line::from(vec![
-            span("check       ", t.title),
-            span(v.clone(), style),
+            span(pad(check), t.title),
+            span(crate::lab::describe::trust_checked(v, lang), style),
         ]));
     }
     if let Some(f) = &m.failed {
         out.push(Line::from(vec![
-            span("FAILED      ", t.err),
-            span(f.clone(), t.err),
+            span(pad(failed), t.err),
+            span(crate::lab::describe::tls_failure(f, lang), t.err),
         ]));
     }
     if !m.secrets.is_empty() {
         out.push(Line::default());
         out.push(Line::from(span(
-            "secrets derived by the client (never on the wire):",
+            crate::tr!(lang, "tls-secrets-heading"),
             t.title,
         )));
         for (label, secret) in &m.secrets {

@@ -15,9 +15,14 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{frame, render_window, span};
 use crate::attack::crack::say_rate;
-use crate::tui::app::{App, CrackView, Focus, HexBlock, RecordLine, TextLine, WireView};
-use crate::tui::theme::Theme;
+use crate::lab::AttackEvent;
+use crate::lab::describe::attack_line_in;
+use crate::lang::Lang;
+use crate::tui::app::{App, CrackView, Focus, HexBlock, Record, RecordLine, TextLine, WireView};
+use crate::tui::text;
+use crate::tui::theme::{Theme, ThemeName};
 use crate::wire::Direction;
+use crate::wire::dissect::Loot;
 
 /// The eavesdropper pane.
 pub struct WirePane<'a> {
@@ -29,10 +34,21 @@ pub struct WirePane<'a> {
     pub focused: bool,
 }
 
+/// The columns a hex row of `n` bytes takes: an eight-digit offset and
+/// two spaces, three columns a byte in hex, a space and one column a byte
+/// as ASCII.
+fn row_width(n: usize) -> usize {
+    11 + 4 * n
+}
+
 /// How many bytes a hex row shows in a pane `width` columns wide inside:
-/// sixteen need 78 columns; narrower panes get eight.
+/// sixteen when they fit, else the largest of eight, four, two or one
+/// that does, so no byte falls off the right edge.
 fn per_row(width: u16) -> usize {
-    if width >= 78 { 16 } else { 8 }
+    [16, 8, 4, 2]
+        .into_iter()
+        .find(|&n| row_width(n) <= usize::from(width))
+        .unwrap_or(1)
 }
 
 /// How many lines the current view has in a pane `width` columns wide
@@ -42,22 +58,51 @@ pub fn line_count(app: &App, width: u16) -> usize {
     view_len(app, width).max(1)
 }
 
-/// The current view's own line count, zero when it is empty.
+/// The rows a line takes in a pane `width` columns wide inside: one when
+/// it fits, else as many as [`super::wrap_lines`] cuts it into.
+fn rows_of(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
+    if line.width() <= usize::from(width) {
+        vec![line]
+    } else {
+        super::wrap_lines(vec![line], width)
+    }
+}
+
+/// The rows each text line takes, remembered by the model per width and
+/// language: a frame of a view holding thousands of lines wraps only the
+/// lines that are new or changed.
+fn text_heights<R>(app: &App, width: u16, then: impl FnOnce(&[usize]) -> R) -> R {
+    let lang = app.lesson.lang;
+    // The theme changes colours, never widths.
+    let t = Theme::new(ThemeName::Dark, true);
+    app.wire.text_rows(
+        width,
+        lang,
+        |l| rows_of(text_line(l, lang, &t), width).len(),
+        then,
+    )
+}
+
+/// The rows each record line takes, as [`text_heights`].
+fn record_heights<R>(app: &App, width: u16, then: impl FnOnce(&[usize]) -> R) -> R {
+    let lang = app.lesson.lang;
+    let t = Theme::new(ThemeName::Dark, true);
+    app.wire.record_rows(
+        width,
+        lang,
+        |r| rows_of(record_line(r, lang, &t), width).len(),
+        then,
+    )
+}
+
+/// The current view's own row count, zero when it is empty.
 fn view_len(app: &App, width: u16) -> usize {
     match app.wire_view {
-        WireView::Text => {
-            // Long lines wrap (an APOP greeting ends in a long timestamp),
-            // so the rows are counted as drawn. The text view keeps at
-            // most MAX_WIRE_LINES lines, and most fit in one row.
-            let t = Theme::new(crate::tui::theme::ThemeName::Dark, true);
-            let width = usize::from(width);
-            app.wire
-                .text
-                .iter()
-                .map(|l| text_rows(l, &t, width as u16, width).len())
-                .sum()
-        }
-        WireView::Records => app.wire.records.len(),
+        // Long lines wrap (an APOP greeting ends in a long timestamp, a
+        // ClientHello names its SNI and suites), so rows are counted as
+        // drawn.
+        WireView::Text => text_heights(app, width, |rows| rows.iter().sum()),
+        WireView::Records => record_heights(app, width, |rows| rows.iter().sum()),
         WireView::Hex => {
             let per_row = per_row(width);
             // A block is a heading line and then its rows.
@@ -75,44 +120,70 @@ pub fn lines(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
     window(app, t, width, 0..line_count(app, width))
 }
 
+/// The first line with a row in `range`, and how many of its rows come
+/// before the range.
+fn first_in(rows: &[usize], range: &Range<usize>) -> (usize, usize) {
+    let mut row = 0;
+    for (i, &n) in rows.iter().enumerate() {
+        if row + n > range.start {
+            return (i, range.start - row);
+        }
+        row += n;
+    }
+    (rows.len(), 0)
+}
+
+/// Rows `range` of a wrapped view: the lines before it are skipped by
+/// their remembered heights, and only the lines in it are worded and
+/// wrapped.
+fn wrapped_window<T>(
+    items: &[T],
+    (first, skip): (usize, usize),
+    range: &Range<usize>,
+    width: u16,
+    build: impl Fn(&T) -> Line<'static>,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(range.len().min(1024));
+    let mut skip = skip;
+    for item in items.iter().skip(first) {
+        if out.len() >= range.len() {
+            break;
+        }
+        let rows = rows_of(build(item), width);
+        let take = range.len() - out.len();
+        out.extend(rows.into_iter().skip(skip).take(take));
+        skip = 0;
+    }
+    out
+}
+
 /// Lines `range` of the current view (as numbered by [`lines`]), built
 /// without building the others: a frame only pays for what it shows,
 /// however many bytes the eavesdropper has kept.
 pub fn window(app: &App, t: &Theme, width: u16, range: Range<usize>) -> Vec<Line<'static>> {
+    let lang = app.lesson.lang;
     if view_len(app, width) == 0 {
         return if range.contains(&0) {
-            vec![Line::from(span("nothing has crossed the wire yet", t.dim))]
+            vec![Line::from(span(
+                crate::tr!(lang, "wire-nothing-yet"),
+                t.dim,
+            ))]
         } else {
             Vec::new()
         };
     }
-    let clamp = |len: usize| range.start.min(len)..range.end.min(len);
     match app.wire_view {
         WireView::Text => {
-            // Rows before the range are skipped by count, the lines in it
-            // wrapped and cut to the range.
-            let mut out = Vec::new();
-            let mut row = 0;
-            for l in &app.wire.text {
-                if row >= range.end {
-                    break;
-                }
-                let rows = text_rows(l, t, width, usize::from(width));
-                let n = rows.len();
-                if row + n > range.start {
-                    let skip = range.start.saturating_sub(row);
-                    let take = range.end - row.max(range.start);
-                    out.extend(rows.into_iter().skip(skip).take(take));
-                }
-                row += n;
-            }
-            out
+            let at = text_heights(app, width, |rows| first_in(rows, &range));
+            wrapped_window(&app.wire.text, at, &range, width, |l| text_line(l, lang, t))
         }
-        WireView::Records => app.wire.records[clamp(app.wire.records.len())]
-            .iter()
-            .map(|r| record_line(r, t))
-            .collect(),
-        WireView::Hex => hex_window(&app.wire.hex, t, per_row(width), range),
+        WireView::Records => {
+            let at = record_heights(app, width, |rows| first_in(rows, &range));
+            wrapped_window(&app.wire.records, at, &range, width, |r| {
+                record_line(r, lang, t)
+            })
+        }
+        WireView::Hex => hex_window(&app.wire.hex, lang, t, per_row(width), range),
     }
 }
 
@@ -123,12 +194,16 @@ pub fn window(app: &App, t: &Theme, width: u16, range: Range<usize>) -> Vec<Line
 /// the records view, where nothing is readable to point at).
 pub fn password_line(app: &App, width: u16) -> Option<usize> {
     match app.wire_view {
-        WireView::Text => app.wire.text.iter().rposition(|l| {
-            matches!(
-                l,
-                TextLine::Line { secret: true, .. } | TextLine::Read { secret: true, .. }
-            )
-        }),
+        WireView::Text => {
+            let line = app.wire.text.iter().rposition(|l| {
+                matches!(
+                    l,
+                    TextLine::Line { secret: true, .. } | TextLine::Read { secret: true, .. }
+                )
+            })?;
+            // The view counts rows, and lines before it may have wrapped.
+            Some(text_heights(app, width, |rows| rows[..line].iter().sum()))
+        }
         WireView::Hex => {
             let per_row = per_row(width);
             let mut first = 0;
@@ -157,44 +232,93 @@ fn arrow_style(t: &Theme, d: Direction) -> Style {
     }
 }
 
-/// One line of the text view as the rows it takes in a pane `width`
-/// columns wide inside (`cols` is the same width as a `usize`).
-fn text_rows(l: &TextLine, t: &Theme, width: u16, cols: usize) -> Vec<Line<'static>> {
-    let line = text_line(l, t);
-    if line.width() <= cols {
-        vec![line]
-    } else {
-        super::wrap_lines(vec![line], width)
-    }
+/// The arrow and the text of a line that crossed one way.
+fn crossed(t: &Theme, dir: Direction, words: String, style: Style) -> Line<'static> {
+    Line::from(vec![
+        span(format!("{} ", dir.arrow()), arrow_style(t, dir)),
+        span(words, style),
+    ])
 }
 
-/// One line of the text view.
-fn text_line(l: &TextLine, t: &Theme) -> Line<'static> {
+/// A leak's tag (a protocol word such as PASSWORD) and its words.
+fn leak_words(leak: &crate::wire::pop3::Leak, lang: Lang) -> (&'static str, String) {
+    text::leak(leak, lang).unwrap_or(("", String::new()))
+}
+
+/// An attacker's event in the learner's language.
+fn attack_words(e: &AttackEvent, lang: Lang) -> String {
+    attack_line_in(e, lang).unwrap_or_default()
+}
+
+/// One line of the text view, worded in `lang`.
+fn text_line(l: &TextLine, lang: Lang, t: &Theme) -> Line<'static> {
     match l {
-        TextLine::Line { dir, text, secret } => Line::from(vec![
-            span(format!("{} ", dir.arrow()), arrow_style(t, *dir)),
-            span(text.clone(), if *secret { t.leak } else { t.text }),
-        ]),
-        TextLine::Locked { dir, bytes } => Line::from(vec![
-            span(format!("{} ", dir.arrow()), arrow_style(t, *dir)),
-            span(
-                format!("🔒 {bytes} bytes of TLS records: unreadable"),
-                t.locked,
+        TextLine::Line { dir, text, secret } => {
+            crossed(t, *dir, text.clone(), if *secret { t.leak } else { t.text })
+        }
+        TextLine::Locked { dir, bytes } => crossed(
+            t,
+            *dir,
+            format!("🔒 {}", crate::tr!(lang, "wire-locked", bytes = *bytes)),
+            t.locked,
+        ),
+        TextLine::NotKept { dir, bytes } => crossed(
+            t,
+            *dir,
+            format!("… {}", crate::tr!(lang, "wire-not-kept", bytes = *bytes)),
+            t.dim,
+        ),
+        TextLine::Leak(leak) => {
+            let (tag, words) = leak_words(leak, lang);
+            Line::from(vec![
+                span(format!(" ⚠ {tag} "), t.leak),
+                span(format!(" {words}"), t.err),
+            ])
+        }
+        TextLine::Opened {
+            conn,
+            client,
+            server,
+        } => note(
+            crate::tr!(
+                lang,
+                "wire-opened",
+                conn = *conn,
+                client = client.to_string(),
+                server = server.to_string()
             ),
-        ]),
-        TextLine::NotKept { dir, bytes } => Line::from(vec![
-            span(format!("{} ", dir.arrow()), arrow_style(t, *dir)),
-            span(
-                format!("… {bytes} more bytes crossed, not kept (capture limit)"),
-                t.dim,
+            t,
+        ),
+        TextLine::Closed { dir, reason } => note(
+            format!(
+                "{} {}",
+                dir.arrow(),
+                crate::tr!(lang, "wire-closed", reason = reason)
             ),
+            t,
+        ),
+        TextLine::Switched { dir, offset } => note(
+            format!(
+                "{} {}",
+                dir.arrow(),
+                crate::tr!(lang, "wire-switch-to-tls", offset = *offset)
+            ),
+            t,
+        ),
+        TextLine::Attack(e) => Line::from(vec![
+            span("» ", t.err),
+            span(attack_words(e, lang), t.header_name),
         ]),
-        TextLine::Leak { tag, text } => Line::from(vec![
-            span(format!(" ⚠ {tag} "), t.leak),
-            span(format!(" {text}"), t.err),
-        ]),
-        TextLine::Note(s) => Line::from(span(format!("── {s}"), t.dim)),
-        TextLine::Attack(s) => Line::from(vec![span("» ", t.err), span(s.clone(), t.header_name)]),
+        TextLine::Learned(e) => {
+            let tag = match e {
+                AttackEvent::Learned { leak, .. } => leak_words(leak, lang).0,
+                _ => "",
+            };
+            Line::from(vec![
+                span(format!(" ⚠ {tag} "), t.leak),
+                span(format!(" {}", attack_words(e, lang)), t.err),
+            ])
+        }
         // The lock is open: these bytes crossed inside TLS, and the
         // attacker read them all the same.
         TextLine::Read { dir, text, secret } => Line::from(vec![
@@ -202,8 +326,24 @@ fn text_line(l: &TextLine, t: &Theme) -> Line<'static> {
             span("🔓 ", t.err),
             span(text.clone(), if *secret { t.leak } else { t.text }),
         ]),
-        TextLine::Verdict { succeeded, text } => verdict_line(*succeeded, text, t),
+        TextLine::Verdict(e) => verdict_line(succeeded(e), &attack_words(e, lang), t),
     }
+}
+
+/// A note about the connection, set apart from the bytes.
+fn note(words: String, t: &Theme) -> Line<'static> {
+    Line::from(span(format!("── {words}"), t.dim))
+}
+
+/// Whether a verdict says the attacker won.
+fn succeeded(e: &AttackEvent) -> bool {
+    matches!(
+        e,
+        AttackEvent::Verdict {
+            succeeded: true,
+            ..
+        }
+    )
 }
 
 /// The verdict in the danger colour when the attacker won and in the safe
@@ -250,23 +390,39 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The offline password search: a bar while it runs, the result when it
 /// ended.
-fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
+fn crack_lines(c: &CrackView, lang: Lang, t: &Theme, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width);
-    if let Some((found, line, estimate)) = &c.done {
+    if let Some(
+        done @ AttackEvent::CrackDone {
+            found, estimate, ..
+        },
+    ) = &c.done
+    {
         let mut out = vec![Line::from(vec![
             span(format!(" APOP {} ", c.user), t.leak),
-            span(format!(" {line}"), if *found { t.err } else { t.good }),
+            span(
+                format!(" {}", attack_words(done, lang)),
+                if found.is_some() { t.err } else { t.good },
+            ),
         ])];
         if let Some(e) = estimate {
-            for l in wrap(e, width.saturating_sub(2)) {
+            for l in wrap(&text::sanitize(e), width.saturating_sub(2)) {
                 out.push(Line::from(span(format!("  {l}"), t.dim)));
             }
         }
         return out;
     }
     let counts = match c.candidates {
-        Some(n) => format!(" {} of {n} · {}", c.tried, say_rate(c.rate)),
-        None => format!(" {} tried · {}", c.tried, say_rate(c.rate)),
+        Some(n) => format!(
+            " {} · {}",
+            crate::tr!(lang, "wire-crack-tried-of", tried = c.tried, total = n),
+            say_rate(c.rate)
+        ),
+        None => format!(
+            " {} · {}",
+            crate::tr!(lang, "wire-crack-tried", tried = c.tried),
+            say_rate(c.rate)
+        ),
     };
     let (share, percent) = match c.candidates {
         Some(n) if n > 0 => {
@@ -276,9 +432,12 @@ fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
         _ => (0.0, String::new()),
     };
     let stop = if c.running {
-        format!(" · {} or Esc stops", crate::tui::keys::CRACK)
+        format!(
+            " · {}",
+            crate::tr!(lang, "wire-crack-stop-hint", key = crate::tui::keys::CRACK)
+        )
     } else {
-        " · stopped".to_string()
+        format!(" · {}", crate::tr!(lang, "wire-crack-stopped"))
     };
     let bar_w = width
         .saturating_sub(percent.len() + stop.chars().count())
@@ -287,7 +446,7 @@ fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
     vec![
         Line::from(vec![
             span(
-                format!("guessing {}'s APOP password:", c.user),
+                crate::tr!(lang, "wire-crack-guessing", user = &c.user),
                 t.header_name,
             ),
             span(counts, t.text),
@@ -301,8 +460,51 @@ fn crack_lines(c: &CrackView, t: &Theme, width: u16) -> Vec<Line<'static>> {
     ]
 }
 
+/// What a line of the records view says, in `lang`.
+fn record_words(r: &Record, lang: Lang) -> String {
+    match r {
+        Record::Pop3Command(text) => format!("POP3 {text}"),
+        Record::Pop3Reply {
+            first_line,
+            body_len,
+        } => {
+            let more = body_len
+                .map(|n| format!("  {}", crate::tr!(lang, "wire-record-body", bytes = n)))
+                .unwrap_or_default();
+            format!("POP3 {first_line}{more}")
+        }
+        Record::Tls {
+            content_type,
+            length,
+            encrypted: true,
+        } => format!(
+            "🔒 {}",
+            crate::tr!(
+                lang,
+                "wire-record-encrypted",
+                kind = content_type.name(),
+                bytes = *length
+            )
+        ),
+        Record::Tls {
+            content_type,
+            length,
+            ..
+        } => crate::tr!(
+            lang,
+            "wire-record",
+            kind = content_type.name(),
+            bytes = *length
+        ),
+        Record::Step(step) => super::tls::step_words(step, lang),
+        Record::Switch { offset } => crate::tr!(lang, "wire-switch-to-tls", offset = *offset),
+        Record::Undecodable(reason) => crate::tr!(lang, "wire-undecodable", reason = reason),
+        Record::Attack(e) => attack_words(e, lang),
+    }
+}
+
 /// One line of the records view.
-fn record_line(r: &RecordLine, t: &Theme) -> Line<'static> {
+fn record_line(r: &RecordLine, lang: Lang, t: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
     if let Some(d) = r.dir {
         spans.push(span(format!("{} ", d.arrow()), arrow_style(t, d)));
@@ -319,7 +521,7 @@ fn record_line(r: &RecordLine, t: &Theme) -> Line<'static> {
     } else {
         t.text
     };
-    spans.push(span(r.text.clone(), style));
+    spans.push(span(record_words(&r.what, lang), style));
     Line::from(spans)
 }
 
@@ -328,6 +530,7 @@ fn record_line(r: &RecordLine, t: &Theme) -> Line<'static> {
 /// their line count alone, and only the rows in the range are formatted.
 fn hex_window(
     blocks: &[HexBlock],
+    lang: Lang,
     t: &Theme,
     per_row: usize,
     range: Range<usize>,
@@ -350,11 +553,12 @@ fn hex_window(
                 out.push(Line::from(vec![
                     span(format!("{} ", b.dir.arrow()), arrow_style(t, b.dir)),
                     span(
-                        format!(
-                            "connection {}, {} bytes from offset {}",
-                            b.conn,
-                            b.bytes.len(),
-                            b.offset
+                        crate::tr!(
+                            lang,
+                            "wire-hex-heading",
+                            conn = b.conn,
+                            bytes = b.bytes.len(),
+                            offset = b.offset
                         ),
                         t.dim,
                     ),
@@ -414,19 +618,26 @@ fn hex_row(offset: u64, row: &[u8], per_row: usize, t: &Theme) -> Line<'static> 
 /// The attacker box's lines that always show, above the loot: the
 /// verdict, and the password search or the key that starts it.
 fn pinned(app: &App, t: &Theme, width: u16) -> Vec<Line<'static>> {
+    let lang = app.lesson.lang;
     let mut out = Vec::new();
-    if let Some((succeeded, text)) = &app.attack.verdict {
-        for l in wrap(text, usize::from(width).saturating_sub(2)) {
-            out.push(verdict_line(*succeeded, &l, t));
+    if let Some(v) = &app.wire.attack.verdict {
+        for l in wrap(&attack_words(v, lang), usize::from(width).saturating_sub(2)) {
+            out.push(verdict_line(succeeded(v), &l, t));
         }
     }
-    if let Some(c) = &app.attack.crack {
-        out.extend(crack_lines(c, t, width));
-    } else if let Some(user) = &app.attack.apop {
+    if let Some(c) = &app.wire.attack.crack {
+        out.extend(crack_lines(c, lang, t, width));
+    } else if let Some(user) = &app.wire.attack.apop {
         out.push(Line::from(vec![
-            span(format!("{user}'s APOP digest captured: "), t.text),
+            span(
+                format!("{} ", crate::tr!(lang, "wire-apop-captured", user = user)),
+                t.text,
+            ),
             span(format!(" {} ", crate::tui::keys::CRACK), t.key),
-            span(" guesses the password offline", t.text),
+            span(
+                format!(" {}", crate::tr!(lang, "wire-apop-crack-hint")),
+                t.text,
+            ),
         ]));
     }
     out
@@ -452,53 +663,103 @@ pub fn body_height(app: &App, t: &Theme, inner: Rect) -> u16 {
     inner.height.saturating_sub(h)
 }
 
+/// What a connection that ended left the eavesdropper when nothing on
+/// it was readable: the little that crossed in clear.
+fn nothing_readable(loot: &Loot, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if let Some(sni) = &loot.sni {
+        parts.push(crate::tr!(lang, "wire-learned-server-name", name = sni));
+    }
+    if let Some(version) = loot.tls_version {
+        parts.push(crate::wire::tls::version_name(version).to_string());
+    }
+    if loot.encrypted_bytes > 0 {
+        parts.push(crate::tr!(
+            lang,
+            "wire-learned-encrypted-bytes",
+            bytes = loot.encrypted_bytes
+        ));
+    }
+    if parts.is_empty() {
+        crate::tr!(lang, "wire-learned-nothing")
+    } else {
+        crate::tr!(
+            lang,
+            "wire-learned-nothing-but",
+            parts = parts.join(crate::tr!(lang, "wire-list-separator").as_str())
+        )
+    }
+}
+
 /// The loot box's lines.
 fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
+    let lang = app.lesson.lang;
     let mut out = Vec::new();
-    for (tag, text) in &app.attack.learned {
+    for e in &app.wire.attack.learned {
+        let tag = match e {
+            AttackEvent::Learned { leak, .. } => leak_words(leak, lang).0,
+            _ => "",
+        };
         out.push(Line::from(vec![
             span(format!(" {tag} "), t.leak),
-            span(format!(" {text}"), t.err),
+            span(format!(" {}", attack_words(e, lang)), t.err),
         ]));
     }
-    for (tag, text) in &app.wire.loot {
+    for leak in &app.wire.loot {
+        let (tag, words) = leak_words(leak, lang);
         out.push(Line::from(vec![
             span(format!(" {tag} "), t.leak),
-            span(format!(" {text}"), t.text),
+            span(format!(" {words}"), t.text),
         ]));
     }
     // "Nothing readable" is the passive eavesdropper's view; once the
     // attacker has read inside the TLS, saying so would contradict it.
-    let read_inside = !app.attack.learned.is_empty();
-    for (conn, loot, summary) in &app.wire.learned {
+    let read_inside = !app.wire.attack.learned.is_empty();
+    for (conn, loot) in &app.wire.learned {
         if !loot.readable() && !read_inside {
             out.push(Line::from(vec![
-                span(format!("connection {conn}: "), t.dim),
-                span(summary.clone(), t.good),
+                span(
+                    format!(
+                        "{} ",
+                        crate::tr!(lang, "wire-learned-connection", conn = *conn)
+                    ),
+                    t.dim,
+                ),
+                span(nothing_readable(loot, lang), t.good),
             ]));
         }
     }
     if out.is_empty() {
         let none = if app.attacking() {
-            "nothing learned so far"
+            crate::tr!(lang, "wire-nothing-learned")
         } else {
-            "nothing readable so far"
+            crate::tr!(lang, "wire-nothing-readable")
         };
         out.push(Line::from(span(none, t.good)));
     }
     out
 }
 
+/// A view's name for the pane's title.
+fn view_name(v: WireView, lang: Lang) -> String {
+    match v {
+        WireView::Text => crate::tr!(lang, "wire-view-text"),
+        WireView::Hex => crate::tr!(lang, "wire-view-hex"),
+        WireView::Records => crate::tr!(lang, "wire-view-records"),
+    }
+}
+
 impl Widget for &WirePane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
+        let lang = app.lesson.lang;
         let views = [WireView::Text, WireView::Hex, WireView::Records]
             .iter()
             .map(|v| {
                 if *v == app.wire_view {
-                    format!("[{}]", v.name())
+                    format!("[{}]", view_name(*v, lang))
                 } else {
-                    v.name().to_string()
+                    view_name(*v, lang)
                 }
             })
             .collect::<Vec<_>>()
@@ -506,12 +767,7 @@ impl Widget for &WirePane<'_> {
         let attack = app
             .scenario
             .attack
-            .map(|a| {
-                format!(
-                    " · {}",
-                    crate::lab::describe::attack_name_in(a, app.lesson.lang)
-                )
-            })
+            .map(|a| format!(" · {}", crate::lab::describe::attack_name_in(a, lang)))
             .unwrap_or_default();
         let block = frame(
             app,
@@ -536,11 +792,14 @@ impl Widget for &WirePane<'_> {
             body,
             buf,
         );
-        let title = if app.attacking() {
-            " what the attacker learned "
-        } else {
-            " loot: what the eavesdropper learned "
-        };
+        let title = format!(
+            " {} ",
+            if app.attacking() {
+                crate::tr!(lang, "wire-loot-title-attacker")
+            } else {
+                crate::tr!(lang, "wire-loot-title")
+            }
+        );
         let b = Block::new()
             .borders(Borders::TOP)
             .border_style(t.border)
@@ -624,7 +883,15 @@ mod tests {
     fn hex_rows_match_the_byte_by_byte_reference() {
         let app = app_with_blocks();
         let t = Theme::new(ThemeName::Dark, true);
-        for (width, per_row) in [(78, 16), (77, 8)] {
+        for (width, per_row) in [
+            (78, 16),
+            (75, 16),
+            (74, 8),
+            (43, 8),
+            (42, 4),
+            (20, 2),
+            (18, 1),
+        ] {
             let expected = reference_hex(&app.wire.hex, per_row);
             let got: Vec<String> = lines(&app, &t, width).iter().map(plain).collect();
             assert_eq!(got, expected, "width {width}");
@@ -636,11 +903,20 @@ mod tests {
     fn a_window_is_the_same_slice_of_every_view() {
         let mut app = app_with_blocks();
         for i in 0..40 {
-            app.wire.text.push(TextLine::Note(format!("note {i}")));
+            // Every seventh line is too long for the pane and wraps.
+            let long = if i % 7 == 0 {
+                " long".repeat(30)
+            } else {
+                String::new()
+            };
+            app.wire.text.push(TextLine::Closed {
+                dir: Direction::ServerToClient,
+                reason: format!("note {i}{long}"),
+            });
             app.wire.records.push(RecordLine {
                 dir: None,
                 nested: i % 3 == 0,
-                text: format!("record {i}"),
+                what: Record::Undecodable(format!("record {i}{long}")),
                 locked: false,
                 secret: false,
             });
@@ -663,6 +939,90 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn no_row_of_any_view_is_wider_than_the_pane() {
+        let mut app = app_with_blocks();
+        app.wire.records.push(RecordLine {
+            dir: Some(Direction::ClientToServer),
+            nested: true,
+            what: Record::Undecodable("x".repeat(300)),
+            locked: false,
+            secret: false,
+        });
+        app.wire.text.push(TextLine::Line {
+            dir: Direction::ServerToClient,
+            text: "+OK <1896.697170952@dbc.mtview.ca.us> ".repeat(5),
+            secret: false,
+        });
+        let t = Theme::new(ThemeName::Dark, true);
+        for view in [WireView::Text, WireView::Hex, WireView::Records] {
+            app.wire_view = view;
+            for width in [18u16, 30, 43, 60, 74, 90] {
+                let shown = lines(&app, &t, width);
+                assert_eq!(shown.len(), line_count(&app, width), "{view:?} {width}");
+                for l in &shown {
+                    // The hex view's headings are words and may be cut;
+                    // its rows of bytes must fit.
+                    let heading = view == WireView::Hex && l.spans.len() == 2;
+                    assert!(
+                        heading || l.width() <= usize::from(width),
+                        "{view:?} at {width}: {:?}",
+                        plain(l)
+                    );
+                }
+            }
+        }
+        // Every byte is still there, at any width.
+        app.wire_view = WireView::Hex;
+        let bytes: usize = app.wire.hex.iter().map(|b| b.bytes.len()).sum();
+        let shown: usize = lines(&app, &t, 30)
+            .iter()
+            .filter(|l| l.spans.len() == 3)
+            .map(|l| l.spans[2].content.chars().count() - 1)
+            .sum();
+        assert_eq!(shown, bytes);
+    }
+
+    #[test]
+    fn a_language_switch_rewords_the_view_and_recounts_its_rows() {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        app.wire.text.push(TextLine::NotKept {
+            dir: Direction::ServerToClient,
+            bytes: 10,
+        });
+        let t = Theme::new(ThemeName::Dark, true);
+        let en: Vec<String> = lines(&app, &t, 30).iter().map(plain).collect();
+        app.lesson.lang = Lang::Ja;
+        let ja: Vec<String> = lines(&app, &t, 30).iter().map(plain).collect();
+        assert_ne!(en, ja);
+        assert!(ja.iter().any(|l| l.contains("バイト")), "{ja:?}");
+        assert_eq!(line_count(&app, 30), ja.len());
+    }
+
+    #[test]
+    fn the_password_is_found_on_its_row_below_wrapped_lines() {
+        let mut app = App::new(Scenario::named("plain").unwrap());
+        for text in [
+            "+OK <1896.697170952@dbc.mtview.ca.us> ".repeat(4),
+            "USER alice".into(),
+        ] {
+            app.wire.text.push(TextLine::Line {
+                dir: Direction::ClientToServer,
+                text,
+                secret: false,
+            });
+        }
+        app.wire.text.push(TextLine::Line {
+            dir: Direction::ClientToServer,
+            text: "PASS wonderland".into(),
+            secret: true,
+        });
+        let t = Theme::new(ThemeName::Dark, true);
+        let shown: Vec<String> = lines(&app, &t, 40).iter().map(plain).collect();
+        let row = password_line(&app, 40).unwrap();
+        assert!(shown[row].contains("PASS wonderland"), "{row} {shown:?}");
     }
 
     #[test]
