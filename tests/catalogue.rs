@@ -221,6 +221,19 @@ fn the_help_in_japanese_has_no_english_sentence_and_lists_every_key() {
     }
 }
 
+/// The lessons write parentheses half-width, also in Japanese ("蓄積転送
+/// (store and forward)"); the screen beside them does the same, so one
+/// screen does not mix two kinds.
+#[test]
+fn the_japanese_catalogue_writes_parentheses_as_the_lessons_do() {
+    let full: Vec<String> = i18n::texts(Lang::Ja)
+        .into_iter()
+        .filter(|(_, t)| t.contains('（') || t.contains('）'))
+        .map(|(id, t)| format!("{id}: {t}"))
+        .collect();
+    assert_eq!(full, Vec::<String>::new());
+}
+
 #[test]
 fn the_japanese_catalogue_follows_the_course_spelling() {
     let mut problems = Vec::new();
