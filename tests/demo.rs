@@ -305,7 +305,7 @@ fn the_transcript_speaks_the_language_asked_for() {
             "verified against the lab's demo CA",
         ),
         ("TLS が確立しました", "TLS up:"),
-        ("(タップ)に stls で接続しています", "(the tap), stls"),
+        ("(タップ)に POP3 + STLS で接続しています", "(the tap), stls"),
         ("USER alice を処理しました", "handled USER alice"),
         ("暗号化されたレコード", "encrypted record"),
         ("▶ ログイン", "▶ log in"),

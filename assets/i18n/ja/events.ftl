@@ -2,7 +2,7 @@
 
 ## クライアントのイベント(クライアントペインとデモの記録)。
 
-event-client-connecting = { $addr }(タップ)に{ $transport ->
+event-client-connecting = { $addr }(タップ)に { $transport ->
     [plain] 暗号化なしの POP3
     [stls] POP3 + STLS
    *[other] POP3S
