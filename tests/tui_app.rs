@@ -726,14 +726,19 @@ fn x_cracks_a_captured_apop_login_with_a_progress_bar() {
 
     // A search that ends without the password says how long trying every
     // password of its kind would take instead.
-    let estimate = "exhaustive search of 10 characters from 26 symbols would take about 560 years at 8.0 million guesses/s";
+    let estimate = popscope::attack::crack::Estimate {
+        length: 10,
+        alphabet: 26,
+        duration: Duration::from_secs(560 * 365 * 86_400),
+        rate: 8_000_000,
+    };
     let done = AttackEvent::CrackDone {
         user: "alice".into(),
         found: None,
         tried: 4000,
         elapsed: Duration::from_millis(2),
         rate: 2_000_000.0,
-        estimate: Some(estimate.into()),
+        estimate: Some(estimate),
     };
     let line = attack_line(&done).unwrap();
     app.update(attack_event(done));

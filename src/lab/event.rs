@@ -545,7 +545,7 @@ pub enum AttackEvent {
         rate: f64,
         /// When not found: how long an exhaustive search of the real
         /// password's length and alphabet would take at this rate.
-        estimate: Option<String>,
+        estimate: Option<crate::attack::crack::Estimate>,
     },
     /// Whether the attack worked, and the one reason that decided it.
     Verdict {
@@ -635,8 +635,8 @@ pub enum Why {
     NotCracked {
         /// Guesses made.
         tried: u64,
-        /// How long an exhaustive search would take, in words.
-        estimate: Option<String>,
+        /// How long an exhaustive search would take.
+        estimate: Option<crate::attack::crack::Estimate>,
     },
     /// No APOP login crossed the wire.
     NoApopLogin,

@@ -1070,7 +1070,9 @@ async fn pump(
                         st.ended(conn, &emit, at);
                     }
                     let loot = s.dissector.loot().clone();
-                    let summary = loot.summary();
+                    // The English words for readers of the JSON stream; views word
+                    // `loot` themselves, in their reader's language.
+                    let summary = describe::loot(&loot, crate::lang::Lang::En);
                     emit.at(
                         at,
                         EventKind::Wire(WireEvent::Learned {
