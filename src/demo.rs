@@ -330,11 +330,16 @@ impl Transcript {
                 LabEvent::Finished { ok: true, .. } => {
                     line(Who::Lab, &tr!(lang, "event-demo-done"))
                 }
-                LabEvent::Finished { error, .. } => line(
+                LabEvent::Finished { problem, error, .. } => line(
                     Who::Lab,
-                    &match error {
-                        Some(e) => tr!(lang, "event-demo-stopped-because", error = e),
-                        None => tr!(lang, "event-demo-stopped"),
+                    &match (problem, error) {
+                        (Some(p), _) => tr!(
+                            lang,
+                            "event-demo-stopped-because",
+                            error = describe::client_problem(p, lang)
+                        ),
+                        (None, Some(e)) => tr!(lang, "event-demo-stopped-because", error = e),
+                        (None, None) => tr!(lang, "event-demo-stopped"),
                     },
                 ),
             },

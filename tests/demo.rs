@@ -460,3 +460,25 @@ fn the_stripped_line_is_explained_in_japanese() {
         "{en}"
     );
 }
+
+/// Why a run stopped is worded in the transcript's language: the lab's
+/// closing line names the client's problem as a value, not the English
+/// error the command line prints.
+#[test]
+fn why_the_run_stopped_speaks_japanese() {
+    let (ok, ja, err) = demo(&["plain", "--password", "nope", "--lang", "ja"]);
+    assert!(!ok);
+    // The command line's own error stays as it was.
+    assert!(err.contains("login as alice failed: -ERR [AUTH]"), "{err}");
+    let stopped = ja.lines().find(|l| l.contains("■ 中断: ")).unwrap();
+    assert!(
+        stopped.ends_with("■ 中断: PASS に失敗しました: -ERR [AUTH] invalid user name or password"),
+        "{stopped}"
+    );
+
+    let (ok, ja, err) = demo(&["plain", "--require-tls", "--lang", "ja"]);
+    assert!(!ok, "{err}\n{ja}");
+    let stopped = ja.lines().find(|l| l.contains("■ 中断: ")).unwrap();
+    assert!(stopped.contains("パスワードが平文で流れる"), "{stopped}");
+    assert!(!stopped.contains("the client"), "{stopped}");
+}

@@ -82,7 +82,11 @@ pub enum LabEvent {
     Finished {
         /// False if a step failed.
         ok: bool,
-        /// Why it failed.
+        /// Why it failed, as a value, when the client stopped (views word
+        /// it with `describe::client_problem`).
+        problem: Option<ClientProblem>,
+        /// Why it failed, in English words, for readers of the JSON
+        /// stream and for the lab's own failures that have no value.
         error: Option<String>,
     },
 }
