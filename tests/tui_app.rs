@@ -746,6 +746,14 @@ fn x_cracks_a_captured_apop_login_with_a_progress_bar() {
     assert!(screen.contains(&line), "{screen}");
     assert!(screen.contains("would take about 560"), "{screen}");
     assert!(!screen.contains("Esc stops"), "{screen}");
+    // The estimate is worded when drawn: in Japanese once the learner
+    // chooses Japanese, with the same numbers.
+    app.lesson.lang = popscope::lesson::Lang::Ja;
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("26 種類の文字で 10 文字の"), "{screen}");
+    assert!(screen.contains("毎秒 800万 回"), "{screen}");
+    assert!(screen.contains("かかります"), "{screen}");
+    assert!(!screen.contains("would take"), "{screen}");
 }
 
 #[test]

@@ -345,7 +345,8 @@ pub enum ClientProblem {
     },
     /// The server answered -ERR where a step needed +OK.
     ErrReply {
-        /// The step (never a password).
+        /// The step: the command's keyword, or the demo's command line
+        /// (never a password).
         step: String,
         /// The server's text after -ERR.
         text: String,
