@@ -218,7 +218,7 @@ pub fn transcript(events: &[Event], lang: Lang) -> String {
 #[derive(Debug)]
 pub struct Transcript {
     lang: Lang,
-    learned: Vec<(u64, String)>,
+    learned: Vec<(u64, crate::wire::dissect::Loot)>,
     verdicts: Vec<AttackEvent>,
 }
 
@@ -330,11 +330,16 @@ impl Transcript {
                 LabEvent::Finished { ok: true, .. } => {
                     line(Who::Lab, &tr!(lang, "event-demo-done"))
                 }
-                LabEvent::Finished { error, .. } => line(
+                LabEvent::Finished { problem, error, .. } => line(
                     Who::Lab,
-                    &match error {
-                        Some(e) => tr!(lang, "event-demo-stopped-because", error = e),
-                        None => tr!(lang, "event-demo-stopped"),
+                    &match (problem, error) {
+                        (Some(p), _) => tr!(
+                            lang,
+                            "event-demo-stopped-because",
+                            error = describe::client_problem(p, lang)
+                        ),
+                        (None, Some(e)) => tr!(lang, "event-demo-stopped-because", error = e),
+                        (None, None) => tr!(lang, "event-demo-stopped"),
                     },
                 ),
             },
@@ -401,7 +406,7 @@ impl Transcript {
                         reason = reason
                     ),
                 ),
-                WireEvent::Learned { conn, summary, .. } => learned.push((*conn, summary.clone())),
+                WireEvent::Learned { conn, loot, .. } => learned.push((*conn, loot.clone())),
             },
             EventKind::Tls(TlsEvent::Secret {
                 side: Side::Client,
@@ -455,7 +460,7 @@ impl Transcript {
         if learned.is_empty() {
             let _ = writeln!(out, "  {}", tr!(lang, "event-demo-no-connection"));
         }
-        for (conn, summary) in learned {
+        for (conn, loot) in learned {
             let _ = writeln!(
                 out,
                 "  {}",
@@ -463,7 +468,7 @@ impl Transcript {
                     lang,
                     "event-demo-learned-on",
                     conn = conn,
-                    summary = summary
+                    summary = describe::loot(&loot, lang)
                 )
             );
         }

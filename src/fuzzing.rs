@@ -372,7 +372,7 @@ pub fn dissect(data: &[u8]) {
     }
     assert_eq!(cut_items, whole_items, "chunking changed the items");
     assert_eq!(cut.loot(), whole.loot(), "chunking changed the loot");
-    let _ = cut.loot().summary();
+    let _ = crate::lab::describe::loot(cut.loot(), crate::lang::Lang::En);
 }
 
 /// The most the record decryptor may buffer: per direction a record and

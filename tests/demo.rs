@@ -379,3 +379,106 @@ fn the_client_pane_and_the_transcript_word_client_events_alike() {
         }
     }
 }
+
+/// The offline APOP search speaks the transcript's language: its result,
+/// the brute-force estimate (numbers counted in 万 with Japanese units)
+/// and the loot line, with no English sentence left from where the event
+/// was made.
+#[test]
+fn the_crack_and_its_estimate_speak_japanese() {
+    // A word list without the demo password, so the search fails and
+    // the verdict carries the estimate.
+    let dir = tempfile::tempdir().unwrap();
+    let words = dir.path().join("words.txt");
+    std::fs::write(&words, "nope\nrabbit\n").unwrap();
+    let words = words.to_str().unwrap();
+    let args = |lang| {
+        [
+            "apop",
+            "--attack",
+            "crack",
+            "--wordlist",
+            words,
+            "--lang",
+            lang,
+        ]
+    };
+
+    let (ok, ja, err) = demo(&args("ja"));
+    assert!(ok, "{err}\n{ja}");
+    let (ok, en, err) = demo(&args("en"));
+    assert!(ok, "{err}\n{en}");
+    for (ja_words, en_words) in [
+        (
+            "26 種類の文字で 10 文字のパスワードをすべて試すと、毎秒 ",
+            "exhaustive search of 10 characters from 26 symbols would take about ",
+        ),
+        ("回)で見つかりませんでした", "guesses/s)"),
+        ("alice の APOP ダイジェスト ", "APOP digest "),
+        (
+            "(オフラインの辞書攻撃に使える)",
+            "(enough for an offline dictionary attack)",
+        ),
+        ("1 通のメッセージの件名: ", "subjects of 1 message: "),
+    ] {
+        assert!(ja.contains(ja_words), "{ja_words}: {ja}");
+        assert!(!ja.contains(en_words), "{en_words}: {ja}");
+        assert!(en.contains(en_words), "{en_words}: {en}");
+    }
+    // The estimate ends in a Japanese unit, whatever this machine's speed.
+    let verdict = ja.lines().find(|l| l.starts_with("判定: ")).unwrap();
+    assert!(
+        ["秒", "分", "時間", "日", "年"]
+            .iter()
+            .any(|unit| verdict.ends_with(&format!(" {unit}かかります"))),
+        "{verdict}"
+    );
+    for english in ["symbols", "guesses", "years", "days", "about"] {
+        assert!(!verdict.contains(english), "{verdict}");
+    }
+
+    // With the built-in list the password is found, in Japanese too.
+    let (ok, ja, err) = demo(&["apop", "--attack", "crack", "--lang", "ja"]);
+    assert!(ok, "{err}\n{ja}");
+    assert!(ja.contains("回)で見つかりました"), "{ja}");
+    assert!(ja.contains("alice のパスワードは wonderland です"), "{ja}");
+    assert!(!ja.contains("guesses/s"), "{ja}");
+}
+
+/// The line the STLS stripper takes out is explained in the transcript's
+/// language.
+#[test]
+fn the_stripped_line_is_explained_in_japanese() {
+    let (ok, ja, err) = demo(&["stls", "--attack", "strip-stls", "--lang", "ja"]);
+    assert!(ok, "{err}\n{ja}");
+    assert!(ja.contains("(CAPA 応答の中の STLS)"), "{ja}");
+    assert!(!ja.contains("STLS in the CAPA reply"), "{ja}");
+    let (ok, en, err) = demo(&["stls", "--attack", "strip-stls"]);
+    assert!(ok, "{err}\n{en}");
+    assert!(
+        en.contains("removed \"STLS\" (STLS in the CAPA reply)"),
+        "{en}"
+    );
+}
+
+/// Why a run stopped is worded in the transcript's language: the lab's
+/// closing line names the client's problem as a value, not the English
+/// error the command line prints.
+#[test]
+fn why_the_run_stopped_speaks_japanese() {
+    let (ok, ja, err) = demo(&["plain", "--password", "nope", "--lang", "ja"]);
+    assert!(!ok);
+    // The command line's own error stays as it was.
+    assert!(err.contains("login as alice failed: -ERR [AUTH]"), "{err}");
+    let stopped = ja.lines().find(|l| l.contains("■ 中断: ")).unwrap();
+    assert!(
+        stopped.ends_with("■ 中断: PASS に失敗しました: -ERR [AUTH] invalid user name or password"),
+        "{stopped}"
+    );
+
+    let (ok, ja, err) = demo(&["plain", "--require-tls", "--lang", "ja"]);
+    assert!(!ok, "{err}\n{ja}");
+    let stopped = ja.lines().find(|l| l.contains("■ 中断: ")).unwrap();
+    assert!(stopped.contains("パスワードが平文で流れる"), "{stopped}");
+    assert!(!stopped.contains("the client"), "{stopped}");
+}

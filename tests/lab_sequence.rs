@@ -42,7 +42,7 @@ fn story(events: &[EventKind]) -> String {
             EventKind::Lab(LabEvent::Step { step }) => {
                 format!("step {}", describe::demo_step(*step, Lang::En))
             }
-            EventKind::Lab(LabEvent::Finished { ok, error }) => {
+            EventKind::Lab(LabEvent::Finished { ok, error, .. }) => {
                 format!("finished ok={ok} error={error:?}")
             }
             EventKind::Client(c) => match c {

@@ -726,14 +726,19 @@ fn x_cracks_a_captured_apop_login_with_a_progress_bar() {
 
     // A search that ends without the password says how long trying every
     // password of its kind would take instead.
-    let estimate = "exhaustive search of 10 characters from 26 symbols would take about 560 years at 8.0 million guesses/s";
+    let estimate = popscope::attack::crack::Estimate {
+        length: 10,
+        alphabet: 26,
+        duration: Duration::from_secs(560 * 365 * 86_400),
+        rate: 8_000_000,
+    };
     let done = AttackEvent::CrackDone {
         user: "alice".into(),
         found: None,
         tried: 4000,
         elapsed: Duration::from_millis(2),
         rate: 2_000_000.0,
-        estimate: Some(estimate.into()),
+        estimate: Some(estimate),
     };
     let line = attack_line(&done).unwrap();
     app.update(attack_event(done));
@@ -741,6 +746,14 @@ fn x_cracks_a_captured_apop_login_with_a_progress_bar() {
     assert!(screen.contains(&line), "{screen}");
     assert!(screen.contains("would take about 560"), "{screen}");
     assert!(!screen.contains("Esc stops"), "{screen}");
+    // The estimate is worded when drawn: in Japanese once the learner
+    // chooses Japanese, with the same numbers.
+    app.lesson.lang = popscope::lesson::Lang::Ja;
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("26 種類の文字で 10 文字の"), "{screen}");
+    assert!(screen.contains("毎秒 800万 回"), "{screen}");
+    assert!(screen.contains("かかります"), "{screen}");
+    assert!(!screen.contains("would take"), "{screen}");
 }
 
 #[test]

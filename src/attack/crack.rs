@@ -15,14 +15,14 @@
 //! - [`crack`]: the search itself, on the calling thread, with progress
 //!   and cancellation; [`CrackJob`] runs it on tokio's blocking pool for
 //!   the screen.
-//! - [`estimate`] and [`say_estimate`]: how long trying every password of
-//!   a given length and alphabet would take at the measured rate, for the
-//!   case where the dictionary fails.
+//! - [`estimate`] and [`Estimate`]: how long trying every password of a
+//!   given length and alphabet would take at the measured rate, for the
+//!   case where the dictionary fails (as values; `lab::describe` words
+//!   them in the reader's language).
 //!
 //! The digest rule itself lives in [`crate::pop3::auth::ApopHasher`], the
 //! same code the server checks logins with.
 
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -597,112 +597,44 @@ pub fn estimate(password_len: usize, alphabet: Alphabet, rate: f64) -> Duration 
     Duration::try_from_secs_f64(space / rate).unwrap_or(Duration::MAX)
 }
 
-const YEAR_SECS: f64 = 365.25 * 24.0 * 3600.0;
+/// The brute-force estimate for one password, as values: what the
+/// learner is told when the dictionary fails. Only the password's length
+/// and character classes are kept, never its text; the words are
+/// `lab::describe::crack_estimate`'s, in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Estimate {
+    /// The password's length in characters.
+    pub length: usize,
+    /// How many characters its classes hold together.
+    pub alphabet: u32,
+    /// How long trying them all takes; [`Duration::MAX`] when too long to
+    /// say (or when no speed was measured).
+    #[serde(rename = "seconds", serialize_with = "seconds")]
+    pub duration: Duration,
+    /// The measured speed, in whole guesses per second.
+    pub rate: u64,
+}
 
-/// `x` with a scale word when large: "830", "5.2 thousand", "19 million".
-fn scaled(x: f64) -> String {
-    const SCALES: [(f64, &str); 4] = [
-        (1e12, "trillion"),
-        (1e9, "billion"),
-        (1e6, "million"),
-        (1e3, "thousand"),
-    ];
-    for (scale, word) in SCALES {
-        if x >= scale {
-            let v = x / scale;
-            return if v < 9.95 {
-                format!("{v:.1} {word}")
+impl Estimate {
+    /// The estimate for `password` at `rate` guesses per second.
+    pub fn of(password: &str, rate: f64) -> Estimate {
+        let length = password.chars().count();
+        let alphabet = Alphabet::of(password);
+        Estimate {
+            length,
+            alphabet: alphabet.size(),
+            duration: estimate(length, alphabet, rate),
+            rate: if rate.is_finite() && rate > 0.0 {
+                rate.round() as u64
             } else {
-                format!("{v:.0} {word}")
-            };
+                0
+            },
         }
     }
-    format!("{x:.0}")
 }
 
-/// A rate in words: "5.2 million guesses/s".
-pub fn say_rate(rate: f64) -> String {
-    format!("{} guesses/s", scaled(rate))
-}
-
-/// A duration in rough words: "less than a second", "about 40 minutes",
-/// "about 3 years", "about 19 million years".
-pub fn say_duration(d: Duration) -> String {
-    if d == Duration::MAX {
-        return "more than 500 billion years".to_string();
-    }
-    let s = d.as_secs_f64();
-    let (n, unit) = if s < 1.0 {
-        return "less than a second".to_string();
-    } else if s < 60.0 {
-        (s, "second")
-    } else if s < 3600.0 {
-        (s / 60.0, "minute")
-    } else if s < 86_400.0 {
-        (s / 3600.0, "hour")
-    } else if s < YEAR_SECS {
-        (s / 86_400.0, "day")
-    } else {
-        (s / YEAR_SECS, "year")
-    };
-    if n >= 1000.0 {
-        return format!("about {} {unit}s", scaled(n));
-    }
-    let n = n.round();
-    if n == 1.0 {
-        format!("about 1 {unit}")
-    } else {
-        format!("about {n:.0} {unit}s")
-    }
-}
-
-/// The brute-force estimate for `password` in one sentence: "exhaustive
-/// search of 12 characters from 62 symbols would take about 19 million
-/// years at 5.2 million guesses/s". Only the password's length and
-/// character classes are used, never its text.
-pub fn say_estimate(password: &str, rate: f64) -> String {
-    let len = password.chars().count();
-    let alphabet = Alphabet::of(password);
-    format!(
-        "exhaustive search of {len} characters from {} symbols would take {} at {}",
-        alphabet.size(),
-        say_duration(estimate(len, alphabet, rate)),
-        say_rate(rate)
-    )
-}
-
-impl fmt::Display for Outcome {
-    /// One line for a transcript: "found the password wonderland after
-    /// 2641 guesses in 0.8 ms (3.3 million guesses/s)".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Found {
-                tried,
-                elapsed,
-                rate,
-                ..
-            } => write!(
-                f,
-                "found the password {} after {tried} guesses in {:.1?} ({})",
-                self.password_text().unwrap_or_default(),
-                elapsed,
-                say_rate(*rate)
-            ),
-            Outcome::NotFound {
-                tried,
-                elapsed,
-                rate,
-            } => write!(
-                f,
-                "not found: none of {tried} guesses matched ({:.1?}, {})",
-                elapsed,
-                say_rate(*rate)
-            ),
-            Outcome::Cancelled { tried, elapsed } => {
-                write!(f, "cancelled after {tried} guesses ({elapsed:.1?})")
-            }
-        }
-    }
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
 }
 
 #[cfg(test)]

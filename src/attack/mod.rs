@@ -39,7 +39,7 @@ use crate::tls::forge::{ATTACKER_CA_NAME, Forger};
 use crate::wire::Direction;
 use crate::wire::pop3::{lossy, trim_eol};
 use crate::wire::tap::{
-    AttackNote, Edit, Intercept, Pass, Recorded, Relayed, Report, Transform, Wire, relay,
+    AttackNote, Edit, Intercept, Pass, Recorded, Relayed, Removal, Report, Transform, Wire, relay,
 };
 
 /// The attacks, as `--attack` names them.
@@ -419,7 +419,7 @@ impl LineAttack {
                 edit.notes.push(AttackNote::Removed {
                     dir: Direction::ServerToClient,
                     line: lossy(text),
-                    what: "STLS in the CAPA reply".into(),
+                    why: Removal::StlsInCapa,
                 });
                 return;
             }

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::Emitter;
 use super::event::{AttackEvent, EventKind};
-use crate::attack::crack::{Candidates, CrackJob, CrackUpdate, Outcome, Target, say_estimate};
+use crate::attack::crack::{Candidates, CrackJob, CrackUpdate, Estimate, Outcome, Target};
 
 /// What the lab knows for a search, shared by the pump (which sees the
 /// captured login) and the lab (which starts and stops searches).
@@ -123,7 +123,7 @@ impl Cracker {
                         };
                         let estimate = match &outcome {
                             Outcome::NotFound { rate, .. } => {
-                                Some(say_estimate(&me.password, *rate))
+                                Some(Estimate::of(&me.password, *rate))
                             }
                             _ => None,
                         };

@@ -21,6 +21,7 @@ use crate::tr;
 
 use super::{ClientEvent, ClientProblem, TlsFailure};
 use crate::sanitize::visible;
+use crate::wire::dissect::Loot;
 use crate::wire::pop3::Leak;
 use crate::wire::tls::{self as wtls, Handshake};
 
@@ -331,11 +332,11 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
             attack = attack_name_in(*attack, lang)
         ),
         A::Acted { note, .. } => match note {
-            N::Removed { line, what, .. } => tr!(
+            N::Removed { line, why, .. } => tr!(
                 lang,
                 "event-attack-removed",
                 line = format!("{line:?}"),
-                what = what
+                what = removal(*why, lang)
             ),
             N::Answered { line, answer } => tr!(
                 lang,
@@ -417,7 +418,7 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
             ..
         } => {
             let seconds = format!("{:.2}", elapsed.as_secs_f64());
-            let rate = format!("{rate:.0}");
+            let rate = big_number(*rate, lang);
             if found.is_some() {
                 tr!(
                     lang,
@@ -516,7 +517,7 @@ fn why_words(reason: &super::Why, lang: Lang) -> String {
             lang,
             "event-why-not-cracked-estimate",
             tried = *tried,
-            estimate = estimate
+            estimate = crack_estimate(estimate, lang)
         ),
         W::NotCracked {
             tried,
@@ -525,6 +526,216 @@ fn why_words(reason: &super::Why, lang: Lang) -> String {
         W::NoApopLogin => tr!(lang, "event-why-no-apop-login"),
         W::ConnectionEnded => tr!(lang, "event-why-connection-ended"),
         W::NoSecret => tr!(lang, "event-why-no-secret"),
+    }
+}
+
+/// A large number the way `lang` reads it: in English by thousands
+/// ("830", "5.2 thousand", "19 million"), in Japanese by myriads ("5200",
+/// "83万", "2000万"). The scale words and their step come from the
+/// catalogue, so each language keeps its own way of counting.
+pub fn big_number(x: f64, lang: Lang) -> String {
+    if !x.is_finite() || x < 0.0 {
+        return "0".to_string();
+    }
+    let step: i32 = tr!(lang, "event-number-scale-digits")
+        .trim()
+        .parse()
+        .unwrap_or(3);
+    let scales = tr!(lang, "event-number-scales");
+    // The largest scale first: scale i is 10^(step·(i+1)).
+    let scales: Vec<&str> = scales.split_whitespace().collect();
+    for (i, scale) in scales.iter().enumerate().rev() {
+        let size = 10f64.powi(step * (i as i32 + 1));
+        if x >= size {
+            let mut v = x / size;
+            // These are rough figures: two significant digits are all
+            // they hold ("20 million", "2000万", not "1966万"), and one
+            // decimal while it matters ("5.2 million").
+            if v >= 100.0 {
+                let unit = 10f64.powi(v.log10().floor() as i32 - 1);
+                v = (v / unit).round() * unit;
+            }
+            let n = if v < 9.95 {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.0}")
+            };
+            return tr!(lang, "event-number-scaled", n = n, scale = *scale);
+        }
+    }
+    format!("{x:.0}")
+}
+
+/// A guessing speed in words: "5.2 million guesses/s", "毎秒 520万 回".
+pub fn crack_rate(rate: f64, lang: Lang) -> String {
+    tr!(lang, "event-crack-rate", n = big_number(rate, lang))
+}
+
+const YEAR_SECS: f64 = 365.25 * 24.0 * 3600.0;
+
+/// A duration in rough words: "less than a second", "about 40 minutes",
+/// "about 19 million years"; "約40分", "約1900万年".
+pub fn rough_duration(d: std::time::Duration, lang: Lang) -> String {
+    if d == std::time::Duration::MAX {
+        return tr!(lang, "event-duration-forever");
+    }
+    let s = d.as_secs_f64();
+    if s < 1.0 {
+        return tr!(lang, "event-duration-under-second");
+    }
+    let (n, unit) = if s < 60.0 {
+        (s, Unit::Second)
+    } else if s < 3600.0 {
+        (s / 60.0, Unit::Minute)
+    } else if s < 86_400.0 {
+        (s / 3600.0, Unit::Hour)
+    } else if s < YEAR_SECS {
+        (s / 86_400.0, Unit::Day)
+    } else {
+        (s / YEAR_SECS, Unit::Year)
+    };
+    // Small counts go in as numbers so that English can choose "1 year"
+    // or "3 years"; large ones as words ("20 million").
+    let n = n.round();
+    let n = if n < 1000.0 {
+        crate::i18n::Arg::Int(n as i64)
+    } else {
+        crate::i18n::Arg::Text(big_number(n, lang))
+    };
+    let id = match unit {
+        Unit::Second => "event-duration-seconds",
+        Unit::Minute => "event-duration-minutes",
+        Unit::Hour => "event-duration-hours",
+        Unit::Day => "event-duration-days",
+        Unit::Year => "event-duration-years",
+    };
+    crate::i18n::tr_args(lang, id, &[("n", n)])
+}
+
+enum Unit {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Year,
+}
+
+/// The brute-force estimate in one sentence: "exhaustive search of 12
+/// characters from 62 symbols would take about 19 million years at 5.2
+/// million guesses/s".
+pub fn crack_estimate(e: &crate::attack::crack::Estimate, lang: Lang) -> String {
+    tr!(
+        lang,
+        "event-crack-estimate",
+        length = e.length,
+        symbols = e.alphabet,
+        duration = rough_duration(e.duration, lang),
+        rate = crack_rate(e.rate as f64, lang)
+    )
+}
+
+/// What a passive eavesdropper kept of one connection, in one line:
+/// "password wonderland for alice; subjects of 1 message: Welcome" or,
+/// when nothing private was readable, the little that crossed in clear:
+/// "nothing readable: server name localhost, TLSv1_3, 4711 encrypted
+/// bytes". `popscope demo`, the proxy and the screen's wire pane all word
+/// a connection's loot here.
+pub fn loot(loot: &Loot, lang: Lang) -> String {
+    if !loot.readable() {
+        let mut parts = Vec::new();
+        if let Some(sni) = &loot.sni {
+            parts.push(tr!(lang, "event-loot-server-name", name = sni));
+        }
+        if let Some(version) = loot.tls_version {
+            parts.push(wtls::version_name(version).to_string());
+        }
+        if loot.encrypted_bytes > 0 {
+            parts.push(tr!(
+                lang,
+                "event-loot-encrypted-bytes",
+                bytes = loot.encrypted_bytes
+            ));
+        }
+        return if parts.is_empty() {
+            tr!(lang, "event-loot-nothing")
+        } else {
+            tr!(
+                lang,
+                "event-loot-nothing-but",
+                parts = parts.join(&tr!(lang, "event-loot-list-separator"))
+            )
+        };
+    }
+    let mut parts = Vec::new();
+    for (user, password) in &loot.passwords {
+        parts.push(match user {
+            Some(user) => tr!(
+                lang,
+                "event-loot-password-for",
+                password = password,
+                user = user
+            ),
+            None => tr!(lang, "event-loot-password", password = password),
+        });
+    }
+    for (user, digest, timestamp) in &loot.apop {
+        parts.push(match timestamp {
+            Some(ts) => tr!(
+                lang,
+                "event-loot-apop",
+                digest = digest,
+                user = user,
+                timestamp = ts
+            ),
+            None => tr!(
+                lang,
+                "event-loot-apop-no-timestamp",
+                digest = digest,
+                user = user
+            ),
+        });
+    }
+    // A user already named with a password or a digest is not named twice.
+    let named: Vec<&str> = loot
+        .users
+        .iter()
+        .filter(|u| {
+            !loot.passwords.iter().any(|(p, _)| p.as_deref() == Some(u))
+                && !loot.apop.iter().any(|(a, _, _)| a == *u)
+        })
+        .map(String::as_str)
+        .collect();
+    match named.as_slice() {
+        [] => {}
+        [one] => parts.push(tr!(lang, "event-loot-user", name = *one)),
+        many => parts.push(tr!(
+            lang,
+            "event-loot-users",
+            names = many.join(&tr!(lang, "event-loot-list-separator"))
+        )),
+    }
+    if !loot.messages.is_empty() {
+        let no_subject = tr!(lang, "event-loot-no-subject");
+        let subjects: Vec<&str> = loot
+            .messages
+            .iter()
+            .map(|(_, _, s)| s.as_deref().unwrap_or(&no_subject))
+            .collect();
+        parts.push(tr!(
+            lang,
+            "event-loot-subjects",
+            n = loot.messages.len(),
+            subjects = subjects.join(" | ")
+        ));
+    }
+    parts.join(&tr!(lang, "event-loot-parts-separator"))
+}
+
+/// Why the attacker took a line out, in `lang`.
+pub fn removal(why: crate::wire::tap::Removal, lang: Lang) -> String {
+    use crate::wire::tap::Removal as R;
+    match why {
+        R::StlsInCapa => tr!(lang, "event-removal-stls-in-capa"),
     }
 }
 
@@ -783,7 +994,7 @@ mod attack_words_tests {
             note(AttackNote::Removed {
                 dir: Direction::ServerToClient,
                 line: "STLS".into(),
-                what: "STLS in the CAPA reply".into(),
+                why: crate::wire::tap::Removal::StlsInCapa,
             }),
             note(AttackNote::Answered {
                 line: "STLS".into(),

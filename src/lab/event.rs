@@ -82,7 +82,11 @@ pub enum LabEvent {
     Finished {
         /// False if a step failed.
         ok: bool,
-        /// Why it failed.
+        /// Why it failed, as a value, when the client stopped (views word
+        /// it with `describe::client_problem`).
+        problem: Option<ClientProblem>,
+        /// Why it failed, in English words, for readers of the JSON
+        /// stream and for the lab's own failures that have no value.
         error: Option<String>,
     },
 }
@@ -341,7 +345,8 @@ pub enum ClientProblem {
     },
     /// The server answered -ERR where a step needed +OK.
     ErrReply {
-        /// The step (never a password).
+        /// The step: the command's keyword, or the demo's command line
+        /// (never a password).
         step: String,
         /// The server's text after -ERR.
         text: String,
@@ -545,7 +550,7 @@ pub enum AttackEvent {
         rate: f64,
         /// When not found: how long an exhaustive search of the real
         /// password's length and alphabet would take at this rate.
-        estimate: Option<String>,
+        estimate: Option<crate::attack::crack::Estimate>,
     },
     /// Whether the attack worked, and the one reason that decided it.
     Verdict {
@@ -635,8 +640,8 @@ pub enum Why {
     NotCracked {
         /// Guesses made.
         tried: u64,
-        /// How long an exhaustive search would take, in words.
-        estimate: Option<String>,
+        /// How long an exhaustive search would take.
+        estimate: Option<crate::attack::crack::Estimate>,
     },
     /// No APOP login crossed the wire.
     NoApopLogin,

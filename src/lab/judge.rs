@@ -205,7 +205,7 @@ impl Judge {
                         false,
                         Why::NotCracked {
                             tried: *tried,
-                            estimate: estimate.clone(),
+                            estimate: *estimate,
                         },
                     ),
                 });

@@ -150,16 +150,25 @@ pub enum LabError {
     /// The TLS handshake failed; the text names the certificate problem.
     #[error(transparent)]
     Tls(ClientError),
-    /// The client refused to go on (require-TLS and no STLS, say).
+    /// A request the lab cannot carry out (no APOP login to crack, say).
     #[error("{0}")]
     Refused(String),
+    /// The client refused to go on (require-TLS and no STLS, say), or the
+    /// server refused STLS.
+    #[error("{message}")]
+    Stopped {
+        /// Why, as a value.
+        problem: ClientProblem,
+        /// Why, in English words.
+        message: String,
+    },
     /// The server answered -ERR where the step needed +OK.
-    #[error("{command} failed: {reply}")]
+    #[error("{command} failed: -ERR {text}")]
     Err {
         /// The command (password masked).
         command: String,
-        /// The server's line.
-        reply: String,
+        /// The server's text after -ERR.
+        text: String,
     },
     /// The connection broke.
     #[error("connection: {0}")]
@@ -181,6 +190,28 @@ impl LabError {
     /// A set-up failure with no error behind it.
     pub(crate) fn setup_because(what: String) -> Self {
         LabError::Setup { what, source: None }
+    }
+
+    /// Why the client stopped, as a value, when the client stopped: what
+    /// [`LabEvent::Finished`] carries so that each view words it in its
+    /// own language. `None` for the lab's own failures (set-up, no
+    /// connection, a request it cannot carry out).
+    pub fn problem(&self) -> Option<ClientProblem> {
+        match self {
+            LabError::Tls(e) => Some(client_problem(e)),
+            LabError::Stopped { problem, .. } => Some(problem.clone()),
+            LabError::Err { command, text } => Some(ClientProblem::ErrReply {
+                step: command.clone(),
+                text: text.clone(),
+            }),
+            LabError::Io(cause) => Some(match cause.downcast_ref::<ClientError>() {
+                Some(e) => client_problem(e),
+                None => ClientProblem::Other {
+                    message: cause.to_string(),
+                },
+            }),
+            LabError::Setup { .. } | LabError::Refused(_) | LabError::NotConnected => None,
+        }
     }
 
     /// A broken connection.
@@ -316,23 +347,9 @@ impl Observer for LabObserver {
     }
 
     fn refused(&self, error: &ClientError) {
-        let problem = match error {
-            ClientError::TlsRequired(_) => ClientProblem::TlsRequired {
-                transport: self.transport,
-            },
-            ClientError::CleartextLogin { method } => ClientProblem::CleartextLogin {
-                method: (*method).to_string(),
-            },
-            ClientError::UserRefused { text, .. } => {
-                ClientProblem::UserRefused { text: text.clone() }
-            }
-            ClientError::NoApopTimestamp => ClientProblem::NoApopTimestamp,
-            ClientError::SaslNotOffered { mechanism } => ClientProblem::SaslNotOffered {
-                mechanism: (*mechanism).to_string(),
-            },
-            other => client_problem(other),
-        };
-        self.emit.client(ClientEvent::Error { problem });
+        self.emit.client(ClientEvent::Error {
+            problem: refusal(error, self.transport),
+        });
     }
 
     fn stays_cleartext(&self) {
@@ -382,6 +399,23 @@ fn client_problem(error: &ClientError) -> ClientProblem {
         other => ClientProblem::Other {
             message: other.to_string(),
         },
+    }
+}
+
+/// A refusal of the client's own (it kept the password, say) as a value;
+/// other errors as [`client_problem`] has them.
+fn refusal(error: &ClientError, transport: Transport) -> ClientProblem {
+    match error {
+        ClientError::TlsRequired(_) => ClientProblem::TlsRequired { transport },
+        ClientError::CleartextLogin { method } => ClientProblem::CleartextLogin {
+            method: (*method).to_string(),
+        },
+        ClientError::UserRefused { text, .. } => ClientProblem::UserRefused { text: text.clone() },
+        ClientError::NoApopTimestamp => ClientProblem::NoApopTimestamp,
+        ClientError::SaslNotOffered { mechanism } => ClientProblem::SaslNotOffered {
+            mechanism: (*mechanism).to_string(),
+        },
+        other => client_problem(other),
     }
 }
 
@@ -768,21 +802,32 @@ impl Lab {
             | ClientError::CleartextLogin { .. }
             | ClientError::UserRefused { .. }
             | ClientError::NoApopTimestamp
-            | ClientError::SaslNotOffered { .. } => LabError::Refused(e.to_string()),
-            ClientError::ErrReply { command, text, .. } if command == "STLS" => self.fail(
-                ClientProblem::StlsRefused { text: text.clone() },
-                LabError::Refused(format!("STLS refused: {text}")),
-            ),
-            ClientError::ErrReply { text, .. } => self.fail(
-                ClientProblem::ErrReply {
-                    step: step.to_string(),
-                    text: text.clone(),
-                },
-                LabError::Err {
-                    command: step.to_string(),
-                    reply: format!("-ERR {text}"),
-                },
-            ),
+            | ClientError::SaslNotOffered { .. } => LabError::Stopped {
+                problem: refusal(&e, self.scenario.transport),
+                message: e.to_string(),
+            },
+            ClientError::ErrReply { command, text, .. } if command == "STLS" => {
+                let problem = ClientProblem::StlsRefused { text: text.clone() };
+                self.fail(
+                    problem.clone(),
+                    LabError::Stopped {
+                        problem,
+                        message: format!("STLS refused: {text}"),
+                    },
+                )
+            }
+            ClientError::ErrReply { command, text, .. } => {
+                // The value names the refused command by its keyword
+                // (protocol text, the same in every language; never a
+                // password); the English message keeps the step's words
+                // for the command line.
+                let message = format!("{step} failed: -ERR {text}");
+                let problem = ClientProblem::ErrReply {
+                    step: command,
+                    text,
+                };
+                self.fail(problem.clone(), LabError::Stopped { problem, message })
+            }
             other => self.fail(client_problem(&other), LabError::io(other)),
         }
     }
@@ -809,6 +854,7 @@ impl Lab {
         }
         self.emit.now(EventKind::Lab(LabEvent::Finished {
             ok: result.is_ok(),
+            problem: result.as_ref().err().and_then(LabError::problem),
             error: result.as_ref().err().map(|e| e.to_string()),
         }));
         result
@@ -831,7 +877,7 @@ impl Lab {
             if !r.ok {
                 return Err(LabError::Err {
                     command: cmd.to_string(),
-                    reply: format!("-ERR {}", r.status_line),
+                    text: r.status_line,
                 });
             }
         }
@@ -1070,7 +1116,9 @@ async fn pump(
                         st.ended(conn, &emit, at);
                     }
                     let loot = s.dissector.loot().clone();
-                    let summary = loot.summary();
+                    // The English words for readers of the JSON stream; views word
+                    // `loot` themselves, in their reader's language.
+                    let summary = describe::loot(&loot, crate::lang::Lang::En);
                     emit.at(
                         at,
                         EventKind::Wire(WireEvent::Learned {

@@ -847,7 +847,7 @@ mod tests {
         let f = fold(&[acted(AttackNote::Removed {
             dir: Direction::ServerToClient,
             line: "STLS".into(),
-            what: "STLS in the CAPA reply".into(),
+            why: crate::wire::tap::Removal::StlsInCapa,
         })]);
         assert!(f.holds(&Expect::StlsStripped));
         let f = fold(&[acted(AttackNote::Answered {

@@ -275,6 +275,16 @@ impl Tap {
     }
 }
 
+/// Why an active attacker took a line out of the stream, as a value;
+/// `lab::describe` words it in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Removal {
+    /// The server offered STLS in its CAPA reply; without the line the
+    /// client believes the server cannot do TLS.
+    StlsInCapa,
+}
+
 /// What an active attacker did or learned, reported in wire order beside
 /// the chunks. The words for each live in `lab::describe`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -286,8 +296,8 @@ pub enum AttackNote {
         dir: Direction,
         /// The line, without its line end (lossy UTF-8).
         line: String,
-        /// Why the attacker removed it, e.g. "STLS in the CAPA reply".
-        what: String,
+        /// Why the attacker removed it.
+        why: Removal,
     },
     /// The attacker answered a line itself instead of passing it on.
     Answered {

@@ -266,3 +266,58 @@ expect-cert-kind-revoked = revoked
 expect-cert-kind-wrong-purpose = wrong purpose
 expect-cert-kind-malformed = malformed certificate
 expect-cert-kind-constraint-violated = constraint violated
+
+## What the active attacker removed, and why.
+
+event-removal-stls-in-capa = STLS in the CAPA reply
+
+## The offline search's numbers. Large numbers are counted in the
+## scales below, one scale every event-number-scale-digits digits.
+
+event-number-scales = thousand million billion trillion
+event-number-scale-digits = 3
+event-number-scaled = { $n } { $scale }
+event-crack-rate = { $n } guesses/s
+event-duration-under-second = less than a second
+event-duration-forever = more than 500 billion years
+event-duration-seconds = { $n ->
+    [one] about 1 second
+   *[other] about { $n } seconds
+}
+event-duration-minutes = { $n ->
+    [one] about 1 minute
+   *[other] about { $n } minutes
+}
+event-duration-hours = { $n ->
+    [one] about 1 hour
+   *[other] about { $n } hours
+}
+event-duration-days = { $n ->
+    [one] about 1 day
+   *[other] about { $n } days
+}
+event-duration-years = { $n ->
+    [one] about 1 year
+   *[other] about { $n } years
+}
+event-crack-estimate = exhaustive search of { $length } characters from { $symbols } symbols would take { $duration } at { $rate }
+
+## What the eavesdropper kept of one connection.
+
+event-loot-nothing = nothing readable
+event-loot-nothing-but = nothing readable: { $parts }
+event-loot-server-name = server name { $name }
+event-loot-encrypted-bytes = { $bytes } encrypted bytes
+event-loot-password-for = password { $password } for { $user }
+event-loot-password = password { $password } (user not seen)
+event-loot-apop = APOP digest { $digest } for { $user } with timestamp { $timestamp } (enough for an offline dictionary attack)
+event-loot-apop-no-timestamp = APOP digest { $digest } for { $user }
+event-loot-user = user name { $name }
+event-loot-users = user names { $names }
+event-loot-subjects = subjects of { $n ->
+    [one] 1 message
+   *[other] { $n } messages
+}: { $subjects }
+event-loot-no-subject = (no subject)
+event-loot-list-separator = {", "}
+event-loot-parts-separator = {"; "}

@@ -255,3 +255,39 @@ expect-cert-kind-revoked = 失効
 expect-cert-kind-wrong-purpose = 用途違い
 expect-cert-kind-malformed = 形式が壊れた証明書
 expect-cert-kind-constraint-violated = 制約違反
+
+## 能動的な攻撃者が取り除いた行と、その理由。
+
+event-removal-stls-in-capa = CAPA 応答の中の STLS
+
+## オフライン推測の数。日本語では万・億・兆・京と 4 桁ごとに数える。
+
+event-number-scales = 万 億 兆 京
+event-number-scale-digits = 4
+event-number-scaled = { $n }{ $scale }
+event-crack-rate = 毎秒 { $n } 回
+event-duration-under-second = 1 秒未満
+event-duration-forever = 5000億年以上
+event-duration-seconds = 約 { $n } 秒
+event-duration-minutes = 約 { $n } 分
+event-duration-hours = 約 { $n } 時間
+event-duration-days = 約 { $n } 日
+event-duration-years = 約 { $n } 年
+event-crack-estimate = { $symbols } 種類の文字で { $length } 文字のパスワードをすべて試すと、{ $rate }の速さで{ $duration }かかります
+
+## 盗聴者が 1 つの接続から得たもの。
+
+event-loot-nothing = 読めるものなし
+event-loot-nothing-but = 読めるものなし: { $parts }
+event-loot-server-name = サーバ名 { $name }
+event-loot-encrypted-bytes = 暗号化された { $bytes } バイト
+event-loot-password-for = { $user } のパスワード { $password }
+event-loot-password = パスワード { $password }(ユーザは不明)
+event-loot-apop = { $user } の APOP ダイジェスト { $digest }、タイムスタンプ { $timestamp }(オフラインの辞書攻撃に使える)
+event-loot-apop-no-timestamp = { $user } の APOP ダイジェスト { $digest }
+event-loot-user = ユーザ名 { $name }
+event-loot-users = ユーザ名 { $names }
+event-loot-subjects = { $n } 通のメッセージの件名: { $subjects }
+event-loot-no-subject = (件名なし)
+event-loot-list-separator = 、
+event-loot-parts-separator = {" / "}

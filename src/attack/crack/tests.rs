@@ -1,7 +1,23 @@
 use super::*;
+use crate::lab::describe::{crack_estimate, crack_rate, rough_duration};
 use crate::lab::{EventKind, Lab, LabOptions, Scenario, WireEvent};
+use crate::lang::Lang;
 use crate::mailbox::demo::DEMO_USERS;
 use crate::pop3::auth::apop_digest;
+
+const YEAR_SECS: f64 = 365.25 * 24.0 * 3600.0;
+
+fn say_duration(d: Duration) -> String {
+    rough_duration(d, Lang::En)
+}
+
+fn say_rate(rate: f64) -> String {
+    crack_rate(rate, Lang::En)
+}
+
+fn say_estimate(password: &str, rate: f64) -> String {
+    crack_estimate(&Estimate::of(password, rate), Lang::En)
+}
 
 /// A password no dictionary of words holds: twelve characters from all
 /// four classes.
@@ -328,5 +344,32 @@ fn estimate_arithmetic() {
         say_estimate("Wonderland12", 5.2e6),
         "exhaustive search of 12 characters from 62 symbols would take about 20 million \
          years at 5.2 million guesses/s"
+    );
+    // The estimate keeps the numbers, never the password.
+    let e = Estimate::of("Wonderland12", 5.2e6);
+    assert_eq!((e.length, e.alphabet, e.rate), (12, 62, 5_200_000));
+    assert_eq!(e.duration, estimate(12, Alphabet::of("aA1"), 5.2e6));
+    assert_eq!(Estimate::of("abc", f64::NAN).rate, 0);
+}
+
+/// The same numbers in Japanese: counted in 万 and 億, with Japanese
+/// units, and no English word among them.
+#[test]
+fn the_estimate_in_japanese() {
+    let ja = |d| rough_duration(d, Lang::Ja);
+    assert_eq!(ja(Duration::from_millis(300)), "1 秒未満");
+    assert_eq!(ja(Duration::from_secs(1)), "約 1 秒");
+    assert_eq!(ja(Duration::from_secs(150)), "約 3 分");
+    assert_eq!(ja(Duration::from_secs(5 * 3600)), "約 5 時間");
+    assert_eq!(ja(Duration::from_secs(3 * 86_400)), "約 3 日");
+    assert_eq!(ja(Duration::MAX), "5000億年以上");
+    assert_eq!(ja(estimate(12, Alphabet::of("aA1"), 5.2e6)), "約 2000万 年");
+    assert_eq!(crack_rate(5.2e6, Lang::Ja), "毎秒 520万 回");
+    assert_eq!(crack_rate(830_000.0, Lang::Ja), "毎秒 83万 回");
+    assert_eq!(crack_rate(5_200.0, Lang::Ja), "毎秒 5200 回");
+    assert_eq!(crack_rate(3.3e8, Lang::Ja), "毎秒 3.3億 回");
+    assert_eq!(
+        crack_estimate(&Estimate::of("Wonderland12", 5.2e6), Lang::Ja),
+        "62 種類の文字で 12 文字のパスワードをすべて試すと、毎秒 520万 回の速さで約 2000万 年かかります"
     );
 }

@@ -14,7 +14,6 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{frame, render_window, span};
-use crate::attack::crack::say_rate;
 use crate::lab::AttackEvent;
 use crate::lab::describe::attack_line_in;
 use crate::lang::Lang;
@@ -22,7 +21,6 @@ use crate::tui::app::{App, CrackView, Focus, HexBlock, Record, RecordLine, TextL
 use crate::tui::text;
 use crate::tui::theme::{Theme, ThemeName};
 use crate::wire::Direction;
-use crate::wire::dissect::Loot;
 
 /// The eavesdropper pane.
 pub struct WirePane<'a> {
@@ -406,7 +404,8 @@ fn crack_lines(c: &CrackView, lang: Lang, t: &Theme, width: u16) -> Vec<Line<'st
             ),
         ])];
         if let Some(e) = estimate {
-            for l in wrap(&text::sanitize(e), width.saturating_sub(2)) {
+            let e = crate::lab::describe::crack_estimate(e, lang);
+            for l in wrap(&text::sanitize(&e), width.saturating_sub(2)) {
                 out.push(Line::from(span(format!("  {l}"), t.dim)));
             }
         }
@@ -416,12 +415,12 @@ fn crack_lines(c: &CrackView, lang: Lang, t: &Theme, width: u16) -> Vec<Line<'st
         Some(n) => format!(
             " {} · {}",
             crate::tr!(lang, "wire-crack-tried-of", tried = c.tried, total = n),
-            say_rate(c.rate)
+            crate::lab::describe::crack_rate(c.rate, lang)
         ),
         None => format!(
             " {} · {}",
             crate::tr!(lang, "wire-crack-tried", tried = c.tried),
-            say_rate(c.rate)
+            crate::lab::describe::crack_rate(c.rate, lang)
         ),
     };
     let (share, percent) = match c.candidates {
@@ -663,34 +662,6 @@ pub fn body_height(app: &App, t: &Theme, inner: Rect) -> u16 {
     inner.height.saturating_sub(h)
 }
 
-/// What a connection that ended left the eavesdropper when nothing on
-/// it was readable: the little that crossed in clear.
-fn nothing_readable(loot: &Loot, lang: Lang) -> String {
-    let mut parts = Vec::new();
-    if let Some(sni) = &loot.sni {
-        parts.push(crate::tr!(lang, "wire-learned-server-name", name = sni));
-    }
-    if let Some(version) = loot.tls_version {
-        parts.push(crate::wire::tls::version_name(version).to_string());
-    }
-    if loot.encrypted_bytes > 0 {
-        parts.push(crate::tr!(
-            lang,
-            "wire-learned-encrypted-bytes",
-            bytes = loot.encrypted_bytes
-        ));
-    }
-    if parts.is_empty() {
-        crate::tr!(lang, "wire-learned-nothing")
-    } else {
-        crate::tr!(
-            lang,
-            "wire-learned-nothing-but",
-            parts = parts.join(crate::tr!(lang, "wire-list-separator").as_str())
-        )
-    }
-}
-
 /// The loot box's lines.
 fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let lang = app.lesson.lang;
@@ -725,7 +696,7 @@ fn loot(app: &App, t: &Theme) -> Vec<Line<'static>> {
                     ),
                     t.dim,
                 ),
-                span(nothing_readable(loot, lang), t.good),
+                span(crate::lab::describe::loot(loot, lang), t.good),
             ]));
         }
     }
