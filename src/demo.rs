@@ -403,7 +403,7 @@ impl Transcript {
                         lang,
                         "event-demo-closed",
                         dir = dir.arrow(),
-                        reason = reason
+                        reason = crate::lab::describe::close_reason(reason, lang)
                     ),
                 ),
                 WireEvent::Learned { conn, loot, .. } => learned.push((*conn, loot.clone())),

@@ -309,6 +309,10 @@ fn the_transcript_speaks_the_language_asked_for() {
         ("USER alice を処理しました", "handled USER alice"),
         ("暗号化されたレコード", "encrypted record"),
         ("▶ ログイン", "▶ log in"),
+        // Why each direction and the server's session ended: values,
+        // worded in the transcript's language.
+        ("送り手が閉じました", "closed by the sender"),
+        ("セッションが終わりました: サーバが閉じました", "session ended: closed"),
         ("盗聴者が知ったこと:", "What the eavesdropper learned:"),
         ("クライアント ", "client    "),
     ] {

@@ -39,7 +39,8 @@ use crate::tls::forge::{ATTACKER_CA_NAME, Forger};
 use crate::wire::Direction;
 use crate::wire::pop3::{lossy, trim_eol};
 use crate::wire::tap::{
-    AttackNote, Edit, Intercept, Pass, Recorded, Relayed, Removal, Report, Transform, Wire, relay,
+    AttackNote, CloseReason, Edit, Intercept, Pass, Recorded, Relayed, Removal, Report, Transform,
+    Wire, relay,
 };
 
 /// The attacks, as `--attack` names them.
@@ -189,8 +190,8 @@ impl Intercept for Attacker {
                             wire.note(AttackNote::UpstreamFailed {
                                 reason: "the attacker has no certificate to present".into(),
                             });
-                            wire.closed(Direction::ClientToServer, "the attacker gave up".into());
-                            wire.closed(Direction::ServerToClient, "the attacker gave up".into());
+                            wire.closed(Direction::ClientToServer, CloseReason::AttackerGaveUp);
+                            wire.closed(Direction::ServerToClient, CloseReason::AttackerGaveUp);
                             return;
                         }
                     };
@@ -221,9 +222,9 @@ async fn man_in_the_middle(
     client: TcpStream,
     server: TcpStream,
 ) {
-    let both_closed = |reason: &str| {
-        wire.closed(Direction::ClientToServer, reason.to_string());
-        wire.closed(Direction::ServerToClient, reason.to_string());
+    let both_closed = |reason: CloseReason| {
+        wire.closed(Direction::ClientToServer, reason.clone());
+        wire.closed(Direction::ServerToClient, reason);
     };
     let recorded = Recorded::new(client, wire.clone());
     let start = match LazyConfigAcceptor::new(rustls::server::Acceptor::default(), recorded).await {
@@ -232,7 +233,7 @@ async fn man_in_the_middle(
             wire.note(AttackNote::ClientRefused {
                 reason: format!("no TLS ClientHello: {e}"),
             });
-            both_closed("the attacker gave up");
+            both_closed(CloseReason::AttackerGaveUp);
             return;
         }
     };
@@ -250,7 +251,7 @@ async fn man_in_the_middle(
                 wire.note(AttackNote::UpstreamFailed {
                     reason: format!("could not make a certificate for {name}: {e}"),
                 });
-                both_closed("the attacker gave up");
+                both_closed(CloseReason::AttackerGaveUp);
                 return;
             }
         },
@@ -276,7 +277,7 @@ async fn man_in_the_middle(
         Ok(s) => s,
         Err(reason) => {
             wire.note(AttackNote::UpstreamFailed { reason });
-            both_closed("the attacker gave up");
+            both_closed(CloseReason::AttackerGaveUp);
             return;
         }
     };
@@ -299,7 +300,7 @@ async fn man_in_the_middle(
                 reason: refusal(&e),
             });
             let _ = server_tls.shutdown().await;
-            both_closed("the client refused the attacker's certificate");
+            both_closed(CloseReason::ClientRefusedAttacker);
             return;
         }
     };

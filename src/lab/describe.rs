@@ -19,7 +19,7 @@ use crate::pop3::settings::{Transport, Trust};
 use crate::tls::CertProblem;
 use crate::tr;
 
-use super::{ClientEvent, ClientProblem, TlsFailure};
+use super::{ClientEvent, ClientProblem, Side, TlsFailure};
 use crate::sanitize::visible;
 use crate::wire::dissect::Loot;
 use crate::wire::pop3::Leak;
@@ -308,7 +308,7 @@ fn server_words(s: &ServerEvent, lang: Lang) -> Option<String> {
         } => tr!(
             lang,
             "event-server-ended",
-            reason = reason,
+            reason = end_reason(reason, lang),
             commands = commands
         ),
     })
@@ -895,6 +895,42 @@ pub fn client_lines(c: &ClientEvent, lang: Lang) -> Vec<(Tone, String)> {
 /// that does not show the body itself.
 pub fn body_size(len: usize, lang: Lang) -> String {
     tr!(lang, "event-client-body-size", n = len)
+}
+
+/// Why a server session ended, in `lang`.
+pub fn end_reason(r: &crate::pop3::server::EndReason, lang: Lang) -> String {
+    use crate::pop3::server::EndReason;
+    match r {
+        EndReason::ServerClosed => tr!(lang, "event-end-server-closed"),
+        EndReason::ClientClosed => tr!(lang, "event-end-client-closed"),
+        EndReason::IdleTimeout => tr!(lang, "event-end-idle"),
+        EndReason::Shutdown => tr!(lang, "event-end-shutdown"),
+        EndReason::StlsHandshakeFailed => tr!(lang, "event-end-stls-handshake"),
+        EndReason::Io { message } => tr!(lang, "event-end-io", message = message),
+    }
+}
+
+/// Why one direction of the tap ended, in `lang`.
+pub fn close_reason(r: &crate::wire::tap::CloseReason, lang: Lang) -> String {
+    use crate::wire::tap::CloseReason;
+    match r {
+        CloseReason::Closed => tr!(lang, "event-close-closed"),
+        CloseReason::NoCloseNotify => tr!(lang, "event-close-no-close-notify"),
+        CloseReason::ReadError { message } => {
+            tr!(lang, "event-close-read-error", message = message)
+        }
+        CloseReason::WriteError { message } => {
+            tr!(lang, "event-close-write-error", message = message)
+        }
+        CloseReason::OtherSideFailed { side: Side::Server } => {
+            tr!(lang, "event-close-server-side-failed")
+        }
+        CloseReason::OtherSideFailed { side: Side::Client } => {
+            tr!(lang, "event-close-client-side-failed")
+        }
+        CloseReason::AttackerGaveUp => tr!(lang, "event-close-attacker-gave-up"),
+        CloseReason::ClientRefusedAttacker => tr!(lang, "event-close-client-refused-attacker"),
+    }
 }
 
 /// What the client checked the server's certificate against, in `lang`.

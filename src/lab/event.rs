@@ -412,7 +412,7 @@ pub enum WireEvent {
         /// Which way.
         dir: Direction,
         /// Why.
-        reason: String,
+        reason: crate::wire::tap::CloseReason,
     },
     /// All the eavesdropper learned on a connection, when both directions
     /// have closed.

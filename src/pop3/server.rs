@@ -155,11 +155,49 @@ pub enum ServerEvent {
     Ended {
         /// The session.
         session: u64,
-        /// Why, in words.
-        reason: String,
+        /// Why.
+        reason: EndReason,
         /// The commands used, as "USER PASS RETR×2 QUIT".
         commands: String,
     },
+}
+
+/// Why a session ended, as a value; the screen and `demo` word it in the
+/// learner's language (`lab::describe`), the log in English
+/// ([`EndReason::as_str`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EndReason {
+    /// The server closed it after its last reply (QUIT, or a refusal that
+    /// ends the session).
+    ServerClosed,
+    /// The client closed the connection.
+    ClientClosed,
+    /// Nothing came for the idle timeout.
+    IdleTimeout,
+    /// The server is shutting down.
+    Shutdown,
+    /// STLS was accepted, then the TLS handshake failed.
+    StlsHandshakeFailed,
+    /// Reading or writing failed.
+    Io {
+        /// The system's words.
+        message: String,
+    },
+}
+
+impl EndReason {
+    /// The reason in English, for the server's log.
+    pub fn as_str(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            EndReason::ServerClosed => "closed".into(),
+            EndReason::ClientClosed => "client closed the connection".into(),
+            EndReason::IdleTimeout => "idle timeout".into(),
+            EndReason::Shutdown => "server shutdown".into(),
+            EndReason::StlsHandshakeFailed => "STLS handshake failed".into(),
+            EndReason::Io { message } => format!("I/O error: {message}").into(),
+        }
+    }
 }
 
 /// One message of a maildrop snapshot.
@@ -611,7 +649,7 @@ enum End {
     /// STLS accepted: the caller upgrades the stream.
     StartTls,
     /// The session is over (QUIT, EOF, error, idle or shutdown).
-    Over(&'static str),
+    Over(EndReason),
 }
 
 /// The TLS handshake, bounded in time; failures are logged and reported.
@@ -698,7 +736,7 @@ async fn connection(
     match link.drive(&mut stream, &mut session, true).await {
         Ok(End::StartTls) => {
             let Some(mut tls) = handshake(stream, &shared, report, true).await else {
-                link.finish(Ok(End::Over("STLS handshake failed")), &session);
+                link.finish(Ok(End::Over(EndReason::StlsHandshakeFailed)), &session);
                 return;
             };
             session.tls_started();
@@ -739,12 +777,14 @@ struct Link<'a> {
 impl Link<'_> {
     fn finish(&self, result: std::io::Result<End>, session: &Session) {
         let reason = match result {
-            Ok(End::Over(why)) => why.to_string(),
+            Ok(End::Over(why)) => why,
             Ok(End::StartTls) => return,
-            Err(e) => format!("I/O error: {e}"),
+            Err(e) => EndReason::Io {
+                message: e.to_string(),
+            },
         };
         let commands = session.command_summary();
-        info!(state = %session.state(), %commands, "session ended: {reason}");
+        info!(state = %session.state(), %commands, "session ended: {}", reason.as_str());
         self.report.send(ServerEvent::Ended {
             session: self.report.session,
             reason,
@@ -919,7 +959,7 @@ impl Link<'_> {
                     write_all(stream, out, idle).await?;
                     out.clear();
                     self.notes(session);
-                    return Ok(Some(End::Over("closed")));
+                    return Ok(Some(End::Over(EndReason::ServerClosed)));
                 }
             }
         }
@@ -971,15 +1011,15 @@ impl Link<'_> {
                 r = tokio::time::timeout_at(deadline, stream.read(&mut buf)) => match r {
                     Err(_) => {
                         let _ = write_all(stream, b"-ERR autologout: idle for too long\r\n", idle).await;
-                        return Ok(End::Over("idle timeout"));
+                        return Ok(End::Over(EndReason::IdleTimeout));
                     }
-                    Ok(Ok(0)) => return Ok(End::Over("client closed the connection")),
+                    Ok(Ok(0)) => return Ok(End::Over(EndReason::ClientClosed)),
                     Ok(Ok(n)) => self.reader.push(&buf[..n]),
                     Ok(Err(e)) => return Err(e),
                 },
                 _ = self.stop.changed() => {
                     let _ = write_all(stream, b"-ERR [SYS/TEMP] server shutting down\r\n", idle).await;
-                    return Ok(End::Over("server shutdown"));
+                    return Ok(End::Over(EndReason::Shutdown));
                 }
             }
         }

@@ -48,8 +48,8 @@ pub enum TapEvent {
         dir: Direction,
         /// When.
         at: Duration,
-        /// Why, in words.
-        reason: String,
+        /// Why.
+        reason: CloseReason,
     },
     /// What an active attacker did or learned on a connection.
     Attack {
@@ -67,6 +67,38 @@ pub enum TapEvent {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// Why one direction of a tapped connection ended, as a value; worded per
+/// language by `lab::describe::close_reason`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The sender closed its side.
+    Closed,
+    /// A TLS peer closed its socket without a close_notify: common, and
+    /// not an error worth more words.
+    NoCloseNotify,
+    /// Reading from the sender failed.
+    ReadError {
+        /// The system's words.
+        message: String,
+    },
+    /// Writing to the receiver failed.
+    WriteError {
+        /// The system's words.
+        message: String,
+    },
+    /// The other direction failed, which ends this one too.
+    OtherSideFailed {
+        /// The side that failed.
+        side: crate::lab::Side,
+    },
+    /// The man in the middle could not go on (no certificate to present,
+    /// or its own TLS to the server failed).
+    AttackerGaveUp,
+    /// The client refused the attacker's certificate.
+    ClientRefusedAttacker,
 }
 
 /// One chunk as it crossed: one read on one side, one write on the other.
@@ -437,7 +469,7 @@ impl Wire {
     }
 
     /// Report that one direction ended.
-    pub fn closed(&self, dir: Direction, reason: String) {
+    pub fn closed(&self, dir: Direction, reason: CloseReason) {
         let _ = self.events.send(TapEvent::Closed {
             conn: self.conn,
             dir,
@@ -555,8 +587,8 @@ where
     let mut up = vec![0u8; CHUNK];
     let mut down = vec![0u8; CHUNK];
     // Reason each direction ended, once it has.
-    let mut up_done: Option<String> = None;
-    let mut down_done: Option<String> = None;
+    let mut up_done: Option<CloseReason> = None;
+    let mut down_done: Option<CloseReason> = None;
     loop {
         if up_done.is_some() && down_done.is_some() {
             break;
@@ -566,14 +598,16 @@ where
             r = server.read(&mut down), if down_done.is_none() => (Direction::ServerToClient, r),
         };
         let n = match read {
-            Ok(0) => Err("closed by the sender".to_string()),
+            Ok(0) => Err(CloseReason::Closed),
             Ok(n) => Ok(n),
             // A TLS peer that just closes its socket: common, and not an
             // error worth a URL in the transcript.
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                Err("closed by the sender (without a TLS close_notify)".to_string())
+                Err(CloseReason::NoCloseNotify)
             }
-            Err(e) => Err(format!("read error: {e}")),
+            Err(e) => Err(CloseReason::ReadError {
+                message: e.to_string(),
+            }),
         };
         let n = match n {
             Ok(n) => n,
@@ -631,18 +665,38 @@ where
             && let Err(e) = server.write_all(to_server).await
         {
             let _ = client.shutdown().await;
-            up_done.get_or_insert(format!("write error: {e}"));
-            down_done.get_or_insert_with(|| "the server's side failed".into());
-            wire.closed(Direction::ClientToServer, format!("write error: {e}"));
-            wire.closed(Direction::ServerToClient, "the server's side failed".into());
+            let write = CloseReason::WriteError {
+                message: e.to_string(),
+            };
+            up_done.get_or_insert(write.clone());
+            down_done.get_or_insert(CloseReason::OtherSideFailed {
+                side: crate::lab::Side::Server,
+            });
+            wire.closed(Direction::ClientToServer, write);
+            wire.closed(
+                Direction::ServerToClient,
+                CloseReason::OtherSideFailed {
+                    side: crate::lab::Side::Server,
+                },
+            );
             break;
         }
         if !to_client.is_empty()
             && let Err(e) = client.write_all(to_client).await
         {
             let _ = server.shutdown().await;
-            wire.closed(Direction::ServerToClient, format!("write error: {e}"));
-            wire.closed(Direction::ClientToServer, "the client's side failed".into());
+            wire.closed(
+                Direction::ServerToClient,
+                CloseReason::WriteError {
+                    message: e.to_string(),
+                },
+            );
+            wire.closed(
+                Direction::ClientToServer,
+                CloseReason::OtherSideFailed {
+                    side: crate::lab::Side::Client,
+                },
+            );
             break;
         }
         if edit.hand_over {
@@ -654,12 +708,16 @@ where
     Relayed::Done
 }
 
-fn done_reason(up: &Option<String>, down: &Option<String>, dir: Direction) -> String {
+fn done_reason(
+    up: &Option<CloseReason>,
+    down: &Option<CloseReason>,
+    dir: Direction,
+) -> CloseReason {
     match dir {
         Direction::ClientToServer => up.clone(),
         Direction::ServerToClient => down.clone(),
     }
-    .unwrap_or_default()
+    .unwrap_or(CloseReason::Closed)
 }
 
 /// A socket whose every read and write is reported as a chunk on the

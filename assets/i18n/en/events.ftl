@@ -321,3 +321,21 @@ event-loot-subjects = subjects of { $n ->
 event-loot-no-subject = (no subject)
 event-loot-list-separator = {", "}
 event-loot-parts-separator = {"; "}
+
+## Why a server session ended.
+event-end-server-closed = closed
+event-end-client-closed = client closed the connection
+event-end-idle = idle timeout
+event-end-shutdown = server shutdown
+event-end-stls-handshake = STLS handshake failed
+event-end-io = I/O error: { $message }
+
+## Why one direction of the tap ended.
+event-close-closed = closed by the sender
+event-close-no-close-notify = closed by the sender (without a TLS close_notify)
+event-close-read-error = read error: { $message }
+event-close-write-error = write error: { $message }
+event-close-server-side-failed = the server's side failed
+event-close-client-side-failed = the client's side failed
+event-close-attacker-gave-up = the attacker gave up
+event-close-client-refused-attacker = the client refused the attacker's certificate

@@ -291,3 +291,21 @@ event-loot-subjects = { $n } 通のメッセージの件名: { $subjects }
 event-loot-no-subject = (件名なし)
 event-loot-list-separator = 、
 event-loot-parts-separator = {" / "}
+
+## サーバのセッションが終わった理由。
+event-end-server-closed = サーバが閉じました
+event-end-client-closed = クライアントが接続を閉じました
+event-end-idle = 無通信のまま時間切れになりました
+event-end-shutdown = サーバが停止します
+event-end-stls-handshake = STLS 後の TLS ハンドシェイクに失敗しました
+event-end-io = 入出力エラー: { $message }
+
+## タップの片方向が終わった理由。
+event-close-closed = 送り手が閉じました
+event-close-no-close-notify = 送り手が閉じました(TLS の close_notify なし)
+event-close-read-error = 読み取りエラー: { $message }
+event-close-write-error = 書き込みエラー: { $message }
+event-close-server-side-failed = サーバ側が失敗しました
+event-close-client-side-failed = クライアント側が失敗しました
+event-close-attacker-gave-up = 攻撃者があきらめました
+event-close-client-refused-attacker = クライアントが攻撃者の証明書を拒否しました

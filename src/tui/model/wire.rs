@@ -65,8 +65,8 @@ pub enum TextLine {
     Closed {
         /// Which way.
         dir: Direction,
-        /// Why, in the tap's words.
-        reason: String,
+        /// Why (worded when drawn).
+        reason: crate::wire::tap::CloseReason,
     },
     /// The session switched to TLS from this byte on.
     Switched {
@@ -326,10 +326,7 @@ impl WireModel {
             WireEvent::Seen { item, .. } => self.apply_item(item),
             WireEvent::Closed { conn, dir, reason } => {
                 self.partial.remove(&(conn, dir));
-                self.text.push(TextLine::Closed {
-                    dir,
-                    reason: text::sanitize(&reason),
-                });
+                self.text.push(TextLine::Closed { dir, reason });
             }
             WireEvent::Learned { conn, loot, .. } => self.learned.push((conn, loot)),
         }

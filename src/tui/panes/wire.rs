@@ -291,7 +291,11 @@ fn text_line(l: &TextLine, lang: Lang, t: &Theme) -> Line<'static> {
             format!(
                 "{} {}",
                 dir.arrow(),
-                crate::tr!(lang, "wire-closed", reason = reason)
+                crate::tr!(
+                    lang,
+                    "wire-closed",
+                    reason = crate::lab::describe::close_reason(reason, lang)
+                )
             ),
             t,
         ),
@@ -882,7 +886,9 @@ mod tests {
             };
             app.wire.text.push(TextLine::Closed {
                 dir: Direction::ServerToClient,
-                reason: format!("note {i}{long}"),
+                reason: crate::wire::tap::CloseReason::ReadError {
+                    message: format!("note {i}{long}"),
+                },
             });
             app.wire.records.push(RecordLine {
                 dir: None,
