@@ -17,11 +17,19 @@ mod tmux;
 use tmux::Tmux;
 
 /// Protocol text: a POP3 reply (its text is the server's, in whatever
-/// language the server speaks), or a block the lesson quotes (mail headers,
-/// commands), which the lesson pane marks with a bar.
+/// language the server speaks), a block the lesson quotes (mail headers,
+/// commands), which the lesson pane marks with a bar, or a certificate's
+/// names (whatever its maker wrote, "O=popscope teaching lab"), which a
+/// long name continues onto the next rows.
 fn protocol_text(cell: &str) -> bool {
     let c = cell.trim();
-    c.contains("+OK") || c.contains("-ERR") || c.starts_with('▌')
+    c.contains("+OK")
+        || c.contains("-ERR")
+        || c.starts_with('▌')
+        || c.contains("CN=")
+        || c.contains("O=")
+        || c.ends_with("attacker)")
+        || c.starts_with("lab - ")
 }
 
 /// The English runs on a screen, one per offending cell, with the line
@@ -90,6 +98,35 @@ fn a_japanese_screen_shows_no_english_sentence_outside_protocol_text() {
     let s = tmux.wait_for("English", |s| !english_on(s).is_empty());
     assert!(s.contains("TRANSACTION"), "{s}");
 
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+}
+
+/// The attacker's seat in Japanese: chapter 13's ten steps strip STLS,
+/// forge a certificate, inject across STLS, steal keys and crack an APOP
+/// answer, so the attacker's pane, its verdicts, the TLS pane's
+/// certificate check, the client's refusals and the status bar's attack
+/// mark are all on screen in turn.
+#[test]
+fn the_attackers_seat_in_japanese_shows_no_english_sentence() {
+    let state = tempfile::tempdir().unwrap();
+    let script = format!(
+        "LANG=ja_JP.UTF-8 XDG_STATE_HOME={state} POPSCOPE_DATA_DIR={state} HOME={state} {bin} --lesson 13; echo EXIT=$?; sleep 60",
+        state = state.path().display(),
+        bin = env!("CARGO_BIN_EXE_popscope"),
+    );
+    let tmux = Tmux::start_sized("-ja13", 140, 45, &["sh", "-c", &script]);
+    tmux.wait_for("chapter 13", |s| s.contains("第13章"));
+    for step in 1..=10 {
+        tmux.keys(&["]"]);
+        let counter = format!("ステップ {step}/");
+        tmux.wait_within("the step", Duration::from_secs(60), |s| {
+            s.contains(&counter)
+        });
+        // Let the step's lab run and report (the attack, the verdict).
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_japanese(&format!("chapter 13, step {step}"), &tmux.screen());
+    }
     tmux.keys(&["C-c"]);
     tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
 }

@@ -231,7 +231,9 @@ async fn man_in_the_middle(
         Ok(start) => start,
         Err(e) => {
             wire.note(AttackNote::ClientRefused {
-                reason: format!("no TLS ClientHello: {e}"),
+                refusal: crate::tls::Refusal::Other {
+                    message: format!("no TLS ClientHello: {e}"),
+                },
             });
             both_closed(CloseReason::AttackerGaveUp);
             return;
@@ -297,7 +299,7 @@ async fn man_in_the_middle(
         Ok(s) => s,
         Err(e) => {
             wire.note(AttackNote::ClientRefused {
-                reason: refusal(&e),
+                refusal: crate::tls::Refusal::of(&e),
             });
             let _ = server_tls.shutdown().await;
             both_closed(CloseReason::ClientRefusedAttacker);
@@ -312,19 +314,6 @@ async fn man_in_the_middle(
         Report::Plaintext,
     )
     .await;
-}
-
-/// Why a client's handshake with the attacker failed, in words: most often
-/// the alert it sent about the certificate.
-fn refusal(e: &std::io::Error) -> String {
-    if let Some(rustls::Error::AlertReceived(alert)) = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        && let Some(words) = crate::tls::refused_certificate(*alert)
-    {
-        return words;
-    }
-    e.to_string()
 }
 
 /// The line-level attacks on the cleartext part of a POP3 session:

@@ -244,9 +244,10 @@ fn server_words(s: &ServerEvent, lang: Lang) -> Option<String> {
         ServerEvent::Tls { summary, .. } => {
             tr!(lang, "event-server-tls-up", summary = summary.to_string())
         }
-        ServerEvent::TlsFailed { reason, .. } => {
-            tr!(lang, "event-server-tls-failed", reason = reason)
-        }
+        ServerEvent::TlsFailed { refusal, .. } => match refusal {
+            Some(r) => tr!(lang, "event-server-tls-failed", reason = r.words(lang)),
+            None => tr!(lang, "event-server-tls-timed-out"),
+        },
         ServerEvent::Greeting { .. } => tr!(lang, "event-server-greeting"),
         ServerEvent::Command { text, .. } => tr!(lang, "event-server-command", command = text),
         ServerEvent::State { .. } | ServerEvent::Maildrop { .. } => return None,
@@ -353,9 +354,11 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
             N::Presented { name, issuer } => {
                 tr!(lang, "event-attack-presented", name = name, issuer = issuer)
             }
-            N::ClientRefused { reason } => {
-                tr!(lang, "event-attack-client-refused", reason = reason)
-            }
+            N::ClientRefused { refusal } => tr!(
+                lang,
+                "event-attack-client-refused",
+                reason = refusal.words(lang)
+            ),
             N::UpstreamTls { version, suite } => tr!(
                 lang,
                 "event-attack-upstream-tls",
@@ -960,6 +963,11 @@ pub fn tls_failure(f: &TlsFailure, lang: Lang) -> String {
             "event-tls-handshake-failed",
             message = message.as_str()
         ),
+        TlsFailure::Refused { refusal } => tr!(
+            lang,
+            "event-tls-handshake-failed",
+            message = refusal.words(lang)
+        ),
     }
 }
 
@@ -1006,6 +1014,7 @@ pub fn client_problem(p: &ClientProblem, lang: Lang) -> String {
             conn = *conn,
             reason = reason.as_str()
         ),
+        ClientProblem::ServerClosed => tr!(lang, "event-client-server-closed"),
         ClientProblem::Other { message } => {
             tr!(lang, "event-client-other", message = message.as_str())
         }
@@ -1045,7 +1054,9 @@ mod attack_words_tests {
                 issuer: "popscope attacker CA".into(),
             }),
             note(AttackNote::ClientRefused {
-                reason: "unknown CA".into(),
+                refusal: crate::tls::Refusal::Certificate {
+                    alert: crate::tls::CertAlert::UnknownCa,
+                },
             }),
             note(AttackNote::UpstreamTls {
                 version: "TLSv1_3".into(),
@@ -1167,6 +1178,7 @@ mod client_words_tests {
     use crate::lab::Status;
 
     fn tls_failures() -> Vec<TlsFailure> {
+        use crate::tls::CertAlert;
         let cert = |problem| TlsFailure::Certificate { problem };
         vec![
             cert(CertProblem::UnknownIssuer { issuer: None }),
@@ -1200,6 +1212,21 @@ mod client_words_tests {
                 message: "x".into(),
             },
         ]
+        .into_iter()
+        .chain(
+            [
+                CertAlert::UnknownCa,
+                CertAlert::BadCertificate,
+                CertAlert::CertificateExpired,
+                CertAlert::CertificateRevoked,
+                CertAlert::UnsupportedCertificate,
+                CertAlert::CertificateUnknown,
+            ]
+            .map(|alert| TlsFailure::Refused {
+                refusal: crate::tls::Refusal::Certificate { alert },
+            }),
+        )
+        .collect()
     }
 
     fn problems() -> Vec<ClientProblem> {
@@ -1224,6 +1251,7 @@ mod client_words_tests {
                 conn: 1,
                 reason: text(),
             },
+            ClientProblem::ServerClosed,
             ClientProblem::Other { message: text() },
         ]
     }

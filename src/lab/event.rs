@@ -299,6 +299,12 @@ pub enum TlsFailure {
         /// What was wrong with it.
         problem: CertProblem,
     },
+    /// The client refused the certificate, as a server's side (a proxy)
+    /// hears it: the client's alert.
+    Refused {
+        /// The refusal.
+        refusal: crate::tls::Refusal,
+    },
     /// Something else: the peer's alert, no common parameters, a broken
     /// connection. The text is rustls's or the system's and is shown as
     /// it is.
@@ -364,6 +370,8 @@ pub enum ClientProblem {
         /// The system's words.
         reason: String,
     },
+    /// The server closed the connection where a reply was expected.
+    ServerClosed,
     /// Another error: the system's or a library's own text.
     Other {
         /// Its text.

@@ -148,7 +148,7 @@ impl Judge {
                 }
             }
             EventKind::Attack(AttackEvent::Acted {
-                note: AttackNote::ClientRefused { reason },
+                note: AttackNote::ClientRefused { refusal },
                 ..
             }) if self.per_connection
                 && matches!(attack, Attack::ForgeCert | Attack::WrongName) =>
@@ -158,8 +158,8 @@ impl Judge {
                 return Some((
                     false,
                     Why::CertificateRefused {
-                        failure: TlsFailure::Handshake {
-                            message: reason.clone(),
+                        failure: TlsFailure::Refused {
+                            refusal: refusal.clone(),
                         },
                     },
                 ));

@@ -396,6 +396,7 @@ fn client_problem(error: &ClientError) -> ClientProblem {
             step: command.clone(),
             text: text.clone(),
         },
+        ClientError::Closed => ClientProblem::ServerClosed,
         other => ClientProblem::Other {
             message: other.to_string(),
         },

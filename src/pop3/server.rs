@@ -56,8 +56,10 @@ pub enum ServerEvent {
     TlsFailed {
         /// The session.
         session: u64,
-        /// Why.
-        reason: String,
+        /// After STLS, rather than on the POP3S port.
+        stls: bool,
+        /// Why the client ended it; `None` when it timed out.
+        refusal: Option<crate::tls::Refusal>,
     },
     /// The greeting was sent, with its APOP timestamp.
     Greeting {
@@ -665,36 +667,31 @@ async fn handshake(
     } else {
         "TLS handshake"
     };
-    let reason = match tokio::time::timeout(shared.handshake_timeout, acceptor.accept(stream)).await
-    {
-        Ok(Ok(tls)) => {
-            let summary = SessionSummary::of_server(tls.get_ref().1);
-            info!(tls = %summary, "{what} done");
-            report.send(ServerEvent::Tls {
-                session: report.session,
-                stls,
-                summary,
-            });
-            return Some(tls);
-        }
-        Ok(Err(e)) => {
-            // A client that refuses the certificate says why only in its
-            // alert, which rustls names in Debug form; say it in words.
-            let words = e
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-                .and_then(|r| match r {
-                    rustls::Error::AlertReceived(alert) => crate::tls::refused_certificate(*alert),
-                    _ => None,
+    let refusal =
+        match tokio::time::timeout(shared.handshake_timeout, acceptor.accept(stream)).await {
+            Ok(Ok(tls)) => {
+                let summary = SessionSummary::of_server(tls.get_ref().1);
+                info!(tls = %summary, "{what} done");
+                report.send(ServerEvent::Tls {
+                    session: report.session,
+                    stls,
+                    summary,
                 });
-            format!("{what} failed: {}", words.unwrap_or_else(|| e.to_string()))
-        }
-        Err(_) => format!("{what} timed out"),
-    };
-    info!("{reason}");
+                return Some(tls);
+            }
+            // A client that refuses the certificate says why only in its
+            // alert; the refusal keeps it as a value and says it in words.
+            Ok(Err(e)) => Some(crate::tls::Refusal::of(&e)),
+            Err(_) => None,
+        };
+    match &refusal {
+        Some(r) => info!("{what} failed: {}", r.words(crate::lang::Lang::En)),
+        None => info!("{what} timed out"),
+    }
     report.send(ServerEvent::TlsFailed {
         session: report.session,
-        reason,
+        stls,
+        refusal,
     });
     None
 }

@@ -46,7 +46,7 @@ use rustls::{
 
 pub mod forge;
 mod problem;
-pub use problem::{CertProblem, refused_certificate};
+pub use problem::{CertAlert, CertProblem, Refusal};
 
 /// File name of the demo CA certificate inside the PKI directory.
 pub const CA_CERT_FILE: &str = "ca.pem";

@@ -216,36 +216,108 @@ impl fmt::Display for CertProblem {
     }
 }
 
-/// The server's side of a handshake the client ended over the
-/// certificate: the client's alert in words, or `None` when the alert is
-/// about something else. The alert is all the server learns, so the words
-/// say what it usually means.
-pub fn refused_certificate(alert: rustls::AlertDescription) -> Option<String> {
-    use rustls::AlertDescription as A;
-    let why = match alert {
-        A::UnknownCA => {
-            "it does not trust the CA that signed it (the client needs that CA's certificate)"
+/// A client's alert that is about the server's certificate: all the
+/// server (or an attacker in its place) learns of why the client refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertAlert {
+    /// unknown_ca: it does not trust the CA that signed it.
+    UnknownCa,
+    /// bad_certificate: most often not issued for the name asked for.
+    BadCertificate,
+    /// certificate_expired: expired or not valid yet.
+    CertificateExpired,
+    /// certificate_revoked.
+    CertificateRevoked,
+    /// unsupported_certificate: not issued for TLS servers.
+    UnsupportedCertificate,
+    /// certificate_unknown: another reason.
+    CertificateUnknown,
+}
+
+impl CertAlert {
+    /// The alert, if it is one about the certificate.
+    pub fn of(alert: rustls::AlertDescription) -> Option<CertAlert> {
+        use rustls::AlertDescription as A;
+        Some(match alert {
+            A::UnknownCA => CertAlert::UnknownCa,
+            A::BadCertificate => CertAlert::BadCertificate,
+            A::CertificateExpired => CertAlert::CertificateExpired,
+            A::CertificateRevoked => CertAlert::CertificateRevoked,
+            A::UnsupportedCertificate => CertAlert::UnsupportedCertificate,
+            A::CertificateUnknown => CertAlert::CertificateUnknown,
+            _ => return None,
+        })
+    }
+
+    /// The alert's name on the wire, as TLS and Wireshark write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CertAlert::UnknownCa => "unknown_ca",
+            CertAlert::BadCertificate => "bad_certificate",
+            CertAlert::CertificateExpired => "certificate_expired",
+            CertAlert::CertificateRevoked => "certificate_revoked",
+            CertAlert::UnsupportedCertificate => "unsupported_certificate",
+            CertAlert::CertificateUnknown => "certificate_unknown",
         }
-        A::BadCertificate => {
-            "it found the certificate unusable, most often because it is not issued for the \
-             name the client asked for"
+    }
+}
+
+/// Why a client ended a TLS handshake, as the server's side hears it: the
+/// certificate alert in words of the learner's language, or rustls's or
+/// the system's own text for anything else.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Refusal {
+    /// The client's alert is about the certificate.
+    Certificate {
+        /// Which alert.
+        alert: CertAlert,
+    },
+    /// Something else.
+    Other {
+        /// rustls's or the system's words.
+        message: String,
+    },
+}
+
+impl Refusal {
+    /// The refusal in a handshake error from tokio-rustls.
+    pub fn of(e: &std::io::Error) -> Refusal {
+        if let Some(rustls::Error::AlertReceived(alert)) = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            && let Some(alert) = CertAlert::of(*alert)
+        {
+            return Refusal::Certificate { alert };
         }
-        A::CertificateExpired => {
-            "it says the certificate has expired or is not valid yet (check both machines' \
-             clocks)"
+        Refusal::Other {
+            message: e.to_string(),
         }
-        A::CertificateRevoked => "it says the CA has withdrawn the certificate",
-        A::UnsupportedCertificate => "it says the certificate is not issued for TLS servers",
-        A::CertificateUnknown => {
-            "it rejected the certificate for another reason, such as a CA certificate used \
-             as the server's own"
-        }
-        _ => return None,
-    };
-    Some(format!(
-        "the client refused the server's certificate: {why} (alert {})",
-        alert.as_str().unwrap_or("unknown")
-    ))
+    }
+
+    /// The refusal in words of `lang`: for a certificate alert, what it
+    /// usually means, since the alert is all the server learns.
+    pub fn words(&self, lang: Lang) -> String {
+        let alert = match self {
+            Refusal::Certificate { alert } => alert,
+            Refusal::Other { message } => return crate::sanitize::visible(message).into_owned(),
+        };
+        let why = match alert {
+            CertAlert::UnknownCa => crate::tr!(lang, "event-refused-unknown-ca"),
+            CertAlert::BadCertificate => crate::tr!(lang, "event-refused-bad-certificate"),
+            CertAlert::CertificateExpired => crate::tr!(lang, "event-refused-expired"),
+            CertAlert::CertificateRevoked => crate::tr!(lang, "event-refused-revoked"),
+            CertAlert::UnsupportedCertificate => crate::tr!(lang, "event-refused-unsupported"),
+            CertAlert::CertificateUnknown => crate::tr!(lang, "event-refused-unknown"),
+        };
+        crate::tr!(
+            lang,
+            "event-refused-certificate",
+            why = why,
+            alert = alert.name()
+        )
+    }
 }
 
 /// The bare name of an enum variant from its Debug text

@@ -355,8 +355,8 @@ pub enum AttackNote {
     /// The client refused the attacker's TLS (its certificate check
     /// failed, most often).
     ClientRefused {
-        /// Why, in the client's alert or the handshake error.
-        reason: String,
+        /// Why: the client's certificate alert, or the handshake error.
+        refusal: crate::tls::Refusal,
     },
     /// The attacker's own TLS to the real server is up.
     UpstreamTls {

@@ -7,9 +7,13 @@
 /// as they are in every language.
 pub fn protocol_word(w: &str) -> bool {
     let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-    // Commands, replies and acronyms (USER, PASS, STLS, TLS, CA, SNI).
+    // Commands, replies and acronyms (USER, PASS, STLS, TLS, CA, SNI);
+    // TLS's own names, which have digits, underscores or capitals inside
+    // (TLSv1_3, ServerHello, close_notify), unlike an ordinary word.
     w.len() <= 1
         || w.chars().all(|c| !c.is_ascii_lowercase())
+        || w.chars().any(|c| c.is_ascii_digit() || c == '_')
+        || w.chars().skip(1).any(|c| c.is_ascii_uppercase())
         || [
             "popscope",
             "curl",

@@ -29,6 +29,7 @@ event-client-sasl-not-offered = the server does not offer SASL { $mechanism } on
 event-client-stls-refused = STLS refused: -ERR { $text }
 event-client-err-reply = { $step } failed: -ERR { $text }
 event-client-tap-failed = tap connection { $conn }: { $reason }
+event-client-server-closed = the server closed the connection
 event-client-other = connection: { $message }
 
 ## Why a TLS handshake failed, and what was wrong with a certificate.
@@ -117,6 +118,7 @@ event-server-connected = session { $session }: connected on the { $port } port
 event-server-tls-up = TLS up: { $summary }
 event-server-tls-up-stls = TLS up after STLS: { $summary }
 event-server-tls-failed = TLS failed: { $reason }
+event-server-tls-timed-out = TLS failed: the handshake timed out
 event-server-greeting = greeting sent
 event-server-command = handled { $command }
 event-server-logged-in = { $user } logged in ({ $method })
@@ -339,3 +341,12 @@ event-close-server-side-failed = the server's side failed
 event-close-client-side-failed = the client's side failed
 event-close-attacker-gave-up = the attacker gave up
 event-close-client-refused-attacker = the client refused the attacker's certificate
+
+## A client's refusal of the server's certificate, as the server hears it.
+event-refused-certificate = the client refused the server's certificate: { $why } (alert { $alert })
+event-refused-unknown-ca = it does not trust the CA that signed it (the client needs that CA's certificate)
+event-refused-bad-certificate = it found the certificate unusable, most often because it is not issued for the name the client asked for
+event-refused-expired = it says the certificate has expired or is not valid yet (check both machines' clocks)
+event-refused-revoked = it says the CA has withdrawn the certificate
+event-refused-unsupported = it says the certificate is not issued for TLS servers
+event-refused-unknown = it rejected the certificate for another reason, such as a CA certificate used as the server's own

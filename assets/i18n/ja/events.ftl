@@ -33,6 +33,7 @@ event-client-sasl-not-offered = サーバはこの接続で SASL { $mechanism } 
 event-client-stls-refused = STLS が拒否されました: -ERR { $text }
 event-client-err-reply = { $step } に失敗しました: -ERR { $text }
 event-client-tap-failed = タップの接続 { $conn }: { $reason }
+event-client-server-closed = サーバが接続を閉じました
 event-client-other = 接続: { $message }
 
 ## TLS ハンドシェイクが失敗した理由と、証明書の問題。
@@ -115,6 +116,7 @@ event-server-connected = セッション { $session }: { $port } のポートに
 event-server-tls-up = TLS が確立しました: { $summary }
 event-server-tls-up-stls = STLS の後 TLS が確立しました: { $summary }
 event-server-tls-failed = TLS に失敗しました: { $reason }
+event-server-tls-timed-out = TLS に失敗しました: ハンドシェイクが時間切れになりました
 event-server-greeting = 挨拶を送りました
 event-server-command = { $command } を処理しました
 event-server-logged-in = { $user } がログインしました({ $method })
@@ -309,3 +311,12 @@ event-close-server-side-failed = サーバ側が失敗しました
 event-close-client-side-failed = クライアント側が失敗しました
 event-close-attacker-gave-up = 攻撃者があきらめました
 event-close-client-refused-attacker = クライアントが攻撃者の証明書を拒否しました
+
+## サーバ側から見た、クライアントによる証明書の拒否。
+event-refused-certificate = クライアントがサーバの証明書を拒否しました: { $why }(アラート { $alert })
+event-refused-unknown-ca = 署名した CA を信頼していません(クライアントにはその CA の証明書が必要です)
+event-refused-bad-certificate = 証明書を使えないと判断しました。多くはクライアントが求めた名前向けに発行されていないためです
+event-refused-expired = 証明書が期限切れか、まだ有効になっていないと言っています(両方のマシンの時計を確かめてください)
+event-refused-revoked = CA が証明書を取り消したと言っています
+event-refused-unsupported = 証明書が TLS サーバ向けに発行されていないと言っています
+event-refused-unknown = 別の理由で証明書を拒否しました(CA の証明書をサーバ自身の証明書として使っている、など)
