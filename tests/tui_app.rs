@@ -910,6 +910,11 @@ async fn plain_scenario_screens() {
     app.update(Action::CycleWireView);
     app.update(Action::CycleWireView);
     insta::assert_snapshot!("plain_80x24_records", draw(&mut app, 80, 24));
+    // The same screen for a Japanese learner, reviewed as a whole.
+    app.update(Action::CycleWireView);
+    app.update(Action::FocusPane(Focus::Client));
+    app.lesson.lang = popscope::lesson::Lang::Ja;
+    insta::assert_snapshot!("plain_120x36_ja", draw(&mut app, 120, 36));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -928,6 +933,10 @@ async fn pop3s_scenario_screens() {
     app.update(Action::CycleWireView);
     app.update(Action::CycleWireView);
     insta::assert_snapshot!("pop3s_80x24_records", draw(&mut app, 80, 24));
+    app.update(Action::CycleWireView);
+    app.update(Action::FocusPane(Focus::Client));
+    app.lesson.lang = popscope::lesson::Lang::Ja;
+    insta::assert_snapshot!("pop3s_120x36_ja", draw(&mut app, 120, 36));
 }
 
 #[test]
@@ -940,6 +949,11 @@ fn overlays_and_a_too_small_terminal() {
     app.update(Action::ToggleHelp);
     app.update(Action::MenuOpen);
     insta::assert_snapshot!("menu_80x24", draw(&mut app, 80, 24));
+    app.lesson.lang = popscope::lesson::Lang::Ja;
+    insta::assert_snapshot!("menu_80x24_ja", draw(&mut app, 80, 24));
+    app.update(Action::MenuClose);
+    app.update(Action::ToggleHelp);
+    insta::assert_snapshot!("help_120x36_ja", draw(&mut app, 120, 36));
 }
 
 #[test]
