@@ -312,7 +312,10 @@ fn the_transcript_speaks_the_language_asked_for() {
         // Why each direction and the server's session ended: values,
         // worded in the transcript's language.
         ("送り手が閉じました", "closed by the sender"),
-        ("セッションが終わりました: サーバが閉じました", "session ended: closed"),
+        (
+            "セッションが終わりました: サーバが閉じました",
+            "session ended: closed",
+        ),
         ("盗聴者が知ったこと:", "What the eavesdropper learned:"),
         ("クライアント ", "client    "),
     ] {

@@ -933,6 +933,80 @@ pub fn close_reason(r: &crate::wire::tap::CloseReason, lang: Lang) -> String {
     }
 }
 
+/// Why bytes on the wire could not be decoded, in `lang`.
+pub fn undecodable(r: &crate::wire::dissect::UndecodableReason, lang: Lang) -> String {
+    use crate::wire::dissect::UndecodableReason as U;
+    match r {
+        U::RecordTooLong {
+            offset,
+            length,
+            limit,
+        } => tr!(
+            lang,
+            "event-undecodable-record-too-long",
+            offset = *offset,
+            length = *length,
+            limit = *limit
+        ),
+        U::NotTlsRecord {
+            offset,
+            type_byte,
+            version,
+        } => tr!(
+            lang,
+            "event-undecodable-not-tls-record",
+            offset = *offset,
+            type_byte = *type_byte,
+            version = format!("{version:#06x}")
+        ),
+        U::AlertLength { bytes } => tr!(lang, "event-undecodable-alert-length", bytes = *bytes),
+        U::HandshakeCut { bytes } => tr!(lang, "event-undecodable-handshake-cut", bytes = *bytes),
+        U::UnknownContentType { byte } => {
+            tr!(lang, "event-undecodable-unknown-content-type", byte = *byte)
+        }
+        U::HandshakeTooLong {
+            offset,
+            length,
+            limit,
+        } => tr!(
+            lang,
+            "event-undecodable-handshake-too-long",
+            offset = *offset,
+            length = *length,
+            limit = *limit
+        ),
+        U::Handshake { message } => tr!(lang, "event-undecodable-handshake", message = message),
+        U::ClientTooFarAhead { limit } => {
+            tr!(
+                lang,
+                "event-undecodable-client-too-far-ahead",
+                limit = *limit
+            )
+        }
+        U::ClientLineTooLong { limit } => {
+            tr!(
+                lang,
+                "event-undecodable-client-line-too-long",
+                limit = *limit
+            )
+        }
+        U::ServerLineTooLong { limit } => {
+            tr!(
+                lang,
+                "event-undecodable-server-line-too-long",
+                limit = *limit
+            )
+        }
+        U::TooManyPending { limit } => {
+            tr!(lang, "event-undecodable-too-many-pending", limit = *limit)
+        }
+        U::NotGreeting => tr!(lang, "event-undecodable-not-greeting"),
+        U::NotReply => tr!(lang, "event-undecodable-not-reply"),
+        U::SaslNotBase64 => tr!(lang, "event-undecodable-sasl-not-base64"),
+        U::AuthPlainShape => tr!(lang, "event-undecodable-auth-plain-shape"),
+    }
+}
+
 /// What the client checked the server's certificate against, in `lang`.
 pub fn trust_checked(trust: &Trust, lang: Lang) -> String {
     match trust {
@@ -1302,5 +1376,103 @@ mod client_words_tests {
             body_len: None,
         };
         assert!(client_lines(&received, Lang::Ja).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod undecodable_words_tests {
+    use super::*;
+    use crate::wire::dissect::UndecodableReason as U;
+
+    /// One of each reason; the one that carries text carries an escape
+    /// sequence, as hostile bytes on the wire could.
+    fn every_reason() -> Vec<U> {
+        vec![
+            U::RecordTooLong {
+                offset: 7,
+                length: 65535,
+                limit: 18432,
+            },
+            U::NotTlsRecord {
+                offset: 6,
+                type_byte: 0x55,
+                version: 0x5345,
+            },
+            U::AlertLength { bytes: 3 },
+            U::HandshakeCut { bytes: 5 },
+            U::UnknownContentType { byte: 99 },
+            U::HandshakeTooLong {
+                offset: 9,
+                length: 70000,
+                limit: 65536,
+            },
+            U::Handshake {
+                message: "truncated \u{1b}[2Jhello".into(),
+            },
+            U::ClientTooFarAhead { limit: 262144 },
+            U::ClientLineTooLong { limit: 65536 },
+            U::ServerLineTooLong { limit: 65536 },
+            U::TooManyPending { limit: 64 },
+            U::NotGreeting,
+            U::NotReply,
+            U::SaslNotBase64,
+            U::AuthPlainShape,
+        ]
+    }
+
+    /// Every reason is worded in both languages, differently, with its
+    /// numbers in both, no escape byte from a carried value, and no two
+    /// reasons alike.
+    #[test]
+    fn every_undecodable_reason_is_worded_in_both_languages() {
+        let mut seen = std::collections::HashSet::new();
+        for r in every_reason() {
+            let en = undecodable(&r, Lang::En);
+            let ja = undecodable(&r, Lang::Ja);
+            for words in [&en, &ja] {
+                assert!(
+                    !words.is_empty() && !words.contains('\u{1b}'),
+                    "{r:?}: {words}"
+                );
+                assert!(!words.contains("event-undecodable"), "{r:?}: {words}");
+            }
+            assert_ne!(en, ja, "{r:?}");
+            assert!(
+                ja.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
+                "{r:?}: {ja}"
+            );
+            for number in ["65535", "0x5345", "70000", "262144"] {
+                if en.contains(number) {
+                    assert!(ja.contains(number), "{r:?}: {ja}");
+                }
+            }
+            assert!(seen.insert(en), "{r:?} is worded like another reason");
+        }
+    }
+
+    /// The English words are the ones the dissector used to write.
+    #[test]
+    fn english_words_are_unchanged() {
+        assert_eq!(
+            undecodable(&U::UnknownContentType { byte: 99 }, Lang::En),
+            "record content type 99 is not one TLS defines"
+        );
+        assert_eq!(
+            undecodable(
+                &U::NotTlsRecord {
+                    offset: 6,
+                    type_byte: 0x55,
+                    version: 0x5345
+                },
+                Lang::En
+            ),
+            "the bytes at offset 6 are not a TLS record header (type byte 85, version 0x5345); \
+             TLS has no marker to find the next record boundary, so the rest of this direction \
+             is not decoded"
+        );
+        assert_eq!(
+            undecodable(&U::NotGreeting, Lang::Ja),
+            "サーバの最初の行が POP3 の挨拶ではありません"
+        );
     }
 }

@@ -339,3 +339,20 @@ event-close-server-side-failed = the server's side failed
 event-close-client-side-failed = the client's side failed
 event-close-attacker-gave-up = the attacker gave up
 event-close-client-refused-attacker = the client refused the attacker's certificate
+
+## Why bytes on the wire could not be decoded.
+event-undecodable-record-too-long = the record at offset { $offset } declares { $length } bytes, more than the { $limit } TLS allows; TLS has no marker to find the next record boundary, so the rest of this direction is not decoded
+event-undecodable-not-tls-record = the bytes at offset { $offset } are not a TLS record header (type byte { $type_byte }, version { $version }); TLS has no marker to find the next record boundary, so the rest of this direction is not decoded
+event-undecodable-alert-length = an alert record of { $bytes } bytes (alerts are two bytes each)
+event-undecodable-handshake-cut = { $bytes } bytes of an incomplete handshake message before ChangeCipherSpec
+event-undecodable-unknown-content-type = record content type { $byte } is not one TLS defines
+event-undecodable-handshake-too-long = the handshake message at offset { $offset } declares { $length } bytes, more than the { $limit } this dissector reassembles; the rest of this direction's handshake is not decoded
+event-undecodable-handshake = { $message }
+event-undecodable-client-too-far-ahead = the client sent more than { $limit } bytes while waiting for the server's answer, which decides how to read them; this direction is no longer decoded
+event-undecodable-client-line-too-long = a client line longer than { $limit } bytes; skipped
+event-undecodable-server-line-too-long = a server line longer than { $limit } bytes; skipped (not counted in a body's length)
+event-undecodable-too-many-pending = more than { $limit } commands without a reply; the oldest is forgotten
+event-undecodable-not-greeting = the server's first line is not a POP3 greeting
+event-undecodable-not-reply = not a POP3 reply (+OK, -ERR or a "+ " continuation)
+event-undecodable-sasl-not-base64 = the SASL response is not base64
+event-undecodable-auth-plain-shape = the AUTH PLAIN response is not authzid NUL authcid NUL password

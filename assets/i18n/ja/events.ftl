@@ -309,3 +309,20 @@ event-close-server-side-failed = サーバ側が失敗しました
 event-close-client-side-failed = クライアント側が失敗しました
 event-close-attacker-gave-up = 攻撃者があきらめました
 event-close-client-refused-attacker = クライアントが攻撃者の証明書を拒否しました
+
+## 通信路上のバイトを解読できなかった理由。
+event-undecodable-record-too-long = オフセット { $offset } のレコードは { $length } バイトと宣言していますが、TLS が許すのは { $limit } バイトまでです。TLS には次のレコードの境目を見つける目印がないため、この方向の残りは解読しません
+event-undecodable-not-tls-record = オフセット { $offset } のバイトは TLS のレコードヘッダではありません(タイプバイト { $type_byte }、バージョン { $version })。TLS には次のレコードの境目を見つける目印がないため、この方向の残りは解読しません
+event-undecodable-alert-length = { $bytes } バイトのアラートレコードです(アラートは 1 件 2 バイトです)
+event-undecodable-handshake-cut = ChangeCipherSpec の前に、途中までのハンドシェイクメッセージが { $bytes } バイト残っていました
+event-undecodable-unknown-content-type = レコードのコンテントタイプ { $byte } は TLS が定めるものではありません
+event-undecodable-handshake-too-long = オフセット { $offset } のハンドシェイクメッセージは { $length } バイトと宣言していますが、この解析器が組み立てるのは { $limit } バイトまでです。この方向のハンドシェイクの残りは解読しません
+event-undecodable-handshake = ハンドシェイクメッセージを解読できません: { $message }
+event-undecodable-client-too-far-ahead = クライアントが、読み方を決めるサーバの応答を待つ間に { $limit } バイトを超えて送りました。この方向はもう解読しません
+event-undecodable-client-line-too-long = クライアントの行が { $limit } バイトを超えています。読み飛ばしました
+event-undecodable-server-line-too-long = サーバの行が { $limit } バイトを超えています。読み飛ばしました(本文の長さには数えません)
+event-undecodable-too-many-pending = 応答のないコマンドが { $limit } 個を超えました。いちばん古いものを忘れます
+event-undecodable-not-greeting = サーバの最初の行が POP3 の挨拶ではありません
+event-undecodable-not-reply = POP3 の応答(+OK、-ERR、"+ " の継続)ではありません
+event-undecodable-sasl-not-base64 = SASL の応答が base64 ではありません
+event-undecodable-auth-plain-shape = AUTH PLAIN の応答が「authzid、NUL、authcid、NUL、パスワード」の形ではありません
