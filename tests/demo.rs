@@ -489,3 +489,24 @@ fn why_the_run_stopped_speaks_japanese() {
     assert!(stopped.contains("パスワードが平文で流れる"), "{stopped}");
     assert!(!stopped.contains("the client"), "{stopped}");
 }
+
+/// Why the stolen keys opened nothing is worded in the transcript's
+/// language (it was an English sentence made by the key thief).
+#[test]
+fn what_stayed_sealed_speaks_japanese() {
+    let (ok, ja, err) = demo(&["plain", "--attack", "steal-keys", "--lang", "ja"]);
+    assert!(ok, "{err}\n{ja}");
+    assert!(
+        ja.contains(
+            "レコードは閉じたままです: この接続では TLS のレコードが 1 つも通りませんでした"
+        ),
+        "{ja}"
+    );
+    assert!(!ja.contains("no TLS record crossed"), "{ja}");
+    let (ok, en, err) = demo(&["plain", "--attack", "steal-keys"]);
+    assert!(ok, "{err}\n{en}");
+    assert!(
+        en.contains("the records stay sealed: no TLS record crossed on this connection"),
+        "{en}"
+    );
+}

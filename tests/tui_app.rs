@@ -629,7 +629,7 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
         AttackEvent::Sealed {
             conn: 2,
             records: 9,
-            reason: "no key log for this session".into(),
+            reason: popscope::lab::SealedReason::NoRecord,
         },
         AttackEvent::Verdict {
             attack: Attack::StealKeys,

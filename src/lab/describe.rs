@@ -400,7 +400,12 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
         ),
         A::Sealed {
             records, reason, ..
-        } => tr!(lang, "event-attack-sealed", n = *records, reason = reason),
+        } => tr!(
+            lang,
+            "event-attack-sealed",
+            n = *records,
+            reason = sealed_reason(reason, lang)
+        ),
         A::CrackStarted {
             user,
             candidates: Some(n),
@@ -498,7 +503,11 @@ fn why_words(reason: &super::Why, lang: Lang) -> String {
             _ => tr!(lang, "event-why-discarded-by-both"),
         },
         W::NothingToStrip => tr!(lang, "event-why-nothing-to-strip"),
-        W::Sealed { reason } => tr!(lang, "event-why-sealed", reason = reason),
+        W::Sealed { reason } => tr!(
+            lang,
+            "event-why-sealed",
+            reason = sealed_reason(reason, lang)
+        ),
         W::Cracked {
             user,
             password,
@@ -933,6 +942,46 @@ pub fn close_reason(r: &crate::wire::tap::CloseReason, lang: Lang) -> String {
     }
 }
 
+/// Why the stolen keys opened no record on a connection, in `lang`.
+pub fn sealed_reason(r: &super::SealedReason, lang: Lang) -> String {
+    use crate::wire::decrypt::Failure as F;
+    use crate::wire::tls::{suite_name, version_name};
+    let failure = match r {
+        super::SealedReason::NoRecord => return tr!(lang, "event-sealed-no-record"),
+        super::SealedReason::Failed { failure } => failure,
+    };
+    match failure {
+        F::NoClientHello => tr!(lang, "event-sealed-no-client-hello"),
+        F::NoServerHello => tr!(lang, "event-sealed-no-server-hello"),
+        F::BeforeChangeCipherSpec => tr!(lang, "event-sealed-before-ccs"),
+        F::NoKey {
+            label,
+            client_random,
+        } => tr!(
+            lang,
+            "event-sealed-no-key",
+            label = *label,
+            client_random = client_random
+        ),
+        F::UnsupportedSuite { suite } => tr!(
+            lang,
+            "event-sealed-unsupported-suite",
+            suite = format!("{suite:#06x}"),
+            name = suite_name(*suite)
+        ),
+        F::UnsupportedVersion { version } => tr!(
+            lang,
+            "event-sealed-unsupported-version",
+            version = format!("{version:#06x}"),
+            name = version_name(*version)
+        ),
+        F::TooShort { len } => tr!(lang, "event-sealed-too-short", n = *len),
+        F::TagMismatch => tr!(lang, "event-sealed-tag-mismatch"),
+        F::NoContentType => tr!(lang, "event-sealed-no-content-type"),
+        F::Framing { reason } => tr!(lang, "event-sealed-framing", message = reason),
+    }
+}
+
 /// Why bytes on the wire could not be decoded, in `lang`.
 pub fn undecodable(r: &crate::wire::dissect::UndecodableReason, lang: Lang) -> String {
     use crate::wire::dissect::UndecodableReason as U;
@@ -1147,7 +1196,9 @@ mod attack_words_tests {
             AttackEvent::Sealed {
                 conn: 1,
                 records: 2,
-                reason: "no key".into(),
+                reason: crate::lab::SealedReason::Failed {
+                    failure: crate::wire::decrypt::Failure::TagMismatch,
+                },
             },
             AttackEvent::CrackStarted {
                 user: "alice".into(),
@@ -1212,7 +1263,9 @@ mod attack_words_tests {
                 by: vec![Side::Server, Side::Client],
             },
             Why::NothingToStrip,
-            Why::Sealed { reason: text() },
+            Why::Sealed {
+                reason: crate::lab::SealedReason::NoRecord,
+            },
             Why::Cracked {
                 user: "alice".into(),
                 password: "wonderland".into(),
@@ -1473,6 +1526,69 @@ mod undecodable_words_tests {
         assert_eq!(
             undecodable(&U::NotGreeting, Lang::Ja),
             "サーバの最初の行が POP3 の挨拶ではありません"
+        );
+    }
+}
+
+#[cfg(test)]
+mod sealed_words_tests {
+    use super::*;
+    use crate::lab::SealedReason;
+    use crate::wire::decrypt::Failure as F;
+
+    /// One of each decryptor failure; those that carry text carry an
+    /// escape sequence.
+    fn every_failure() -> Vec<F> {
+        vec![
+            F::NoClientHello,
+            F::NoServerHello,
+            F::BeforeChangeCipherSpec,
+            F::NoKey {
+                label: "CLIENT_TRAFFIC_SECRET_0",
+                client_random: "ab\u{1b}[2Jcd".into(),
+            },
+            F::UnsupportedSuite { suite: 0x1304 },
+            F::UnsupportedVersion { version: 0x0301 },
+            F::TooShort { len: 7 },
+            F::TagMismatch,
+            F::NoContentType,
+            F::Framing {
+                reason: "lost \u{1b}]0;x\u{7}".into(),
+            },
+        ]
+    }
+
+    /// Every reason is worded in both languages, differently, with no
+    /// escape byte from a carried value; the English is the decryptor's own
+    /// wording, so the screen and `Failure`'s message never drift apart.
+    #[test]
+    fn every_sealed_reason_is_worded_in_both_languages() {
+        let mut reasons = vec![SealedReason::NoRecord];
+        reasons.extend(
+            every_failure()
+                .into_iter()
+                .map(|failure| SealedReason::Failed { failure }),
+        );
+        let mut seen = std::collections::HashSet::new();
+        for r in &reasons {
+            let en = sealed_reason(r, Lang::En);
+            let ja = sealed_reason(r, Lang::Ja);
+            for words in [&en, &ja] {
+                assert!(
+                    !words.is_empty() && !words.contains('\u{1b}'),
+                    "{r:?}: {words}"
+                );
+                assert!(!words.contains("event-sealed"), "{r:?}: {words}");
+            }
+            assert_ne!(en, ja, "{r:?}");
+            if let SealedReason::Failed { failure } = r {
+                assert_eq!(en, crate::sanitize::visible(&failure.to_string()), "{r:?}");
+            }
+            assert!(seen.insert(en), "{r:?} is worded like another reason");
+        }
+        assert_eq!(
+            sealed_reason(&SealedReason::NoRecord, Lang::En),
+            "no TLS record crossed on this connection"
         );
     }
 }

@@ -356,3 +356,16 @@ event-undecodable-not-greeting = the server's first line is not a POP3 greeting
 event-undecodable-not-reply = not a POP3 reply (+OK, -ERR or a "+ " continuation)
 event-undecodable-sasl-not-base64 = the SASL response is not base64
 event-undecodable-auth-plain-shape = the AUTH PLAIN response is not authzid NUL authcid NUL password
+
+## Why the stolen keys opened no record.
+event-sealed-no-record = no TLS record crossed on this connection
+event-sealed-no-client-hello = no ClientHello was seen, so there is no client random to look up in the key log
+event-sealed-no-server-hello = no ServerHello was seen before this record, so the version and cipher suite are unknown
+event-sealed-before-ccs = an application_data record before this side's ChangeCipherSpec
+event-sealed-no-key = no key: the key log has no { $label } for client random { $client_random }
+event-sealed-unsupported-suite = cipher suite { $suite } ({ $name }) is not supported by this decryptor
+event-sealed-unsupported-version = protocol version { $version } ({ $name }) is not supported by this decryptor
+event-sealed-too-short = a { $n }-byte record body is too short to hold a nonce and an authentication tag
+event-sealed-tag-mismatch = tag mismatch: the record does not open with this key (wrong secret, or altered bytes)
+event-sealed-no-content-type = the record decrypts to padding only, with no content type
+event-sealed-framing = { $message }

@@ -326,3 +326,16 @@ event-undecodable-not-greeting = サーバの最初の行が POP3 の挨拶で�
 event-undecodable-not-reply = POP3 の応答(+OK、-ERR、"+ " の継続)ではありません
 event-undecodable-sasl-not-base64 = SASL の応答が base64 ではありません
 event-undecodable-auth-plain-shape = AUTH PLAIN の応答が「authzid、NUL、authcid、NUL、パスワード」の形ではありません
+
+## 盗んだ鍵でレコードを開けなかった理由。
+event-sealed-no-record = この接続では TLS のレコードが 1 つも通りませんでした
+event-sealed-no-client-hello = ClientHello を見ていないので、鍵ログを引くためのクライアント乱数がありません
+event-sealed-no-server-hello = このレコードより前に ServerHello を見ていないので、バージョンも暗号スイートもわかりません
+event-sealed-before-ccs = この側の ChangeCipherSpec より前に application_data のレコードが来ました
+event-sealed-no-key = 鍵がありません: 鍵ログにクライアント乱数 { $client_random } の { $label } がありません
+event-sealed-unsupported-suite = 暗号スイート { $suite } ({ $name }) はこの復号器では扱えません
+event-sealed-unsupported-version = プロトコルバージョン { $version } ({ $name }) はこの復号器では扱えません
+event-sealed-too-short = { $n } バイトのレコード本体は短すぎて、ノンスと認証タグが入りません
+event-sealed-tag-mismatch = 認証タグが合いません: この鍵ではレコードが開きません(秘密が違うか、バイトが書き換えられています)
+event-sealed-no-content-type = 復号するとパディングだけで、コンテントタイプがありません
+event-sealed-framing = TLS のレコードの区切りを見失いました: { $message }
