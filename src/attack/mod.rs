@@ -40,7 +40,7 @@ use crate::wire::Direction;
 use crate::wire::pop3::{lossy, trim_eol};
 use crate::wire::tap::{
     AttackNote, CloseReason, Edit, Intercept, Pass, Recorded, Relayed, Removal, Report, Transform,
-    Wire, relay,
+    UpstreamFailure, Wire, relay,
 };
 
 /// The attacks, as `--attack` names them.
@@ -188,7 +188,7 @@ impl Intercept for Attacker {
                         (None, Some(decoy)) => Certificate::Decoy(decoy.clone()),
                         (None, None) => {
                             wire.note(AttackNote::UpstreamFailed {
-                                reason: "the attacker has no certificate to present".into(),
+                                reason: UpstreamFailure::NoCertificate,
                             });
                             wire.closed(Direction::ClientToServer, CloseReason::AttackerGaveUp);
                             wire.closed(Direction::ServerToClient, CloseReason::AttackerGaveUp);
@@ -249,7 +249,10 @@ async fn man_in_the_middle(
             Ok(c) => (c, name.clone(), ATTACKER_CA_NAME.to_string()),
             Err(e) => {
                 wire.note(AttackNote::UpstreamFailed {
-                    reason: format!("could not make a certificate for {name}: {e}"),
+                    reason: UpstreamFailure::CannotForge {
+                        name: name.clone(),
+                        message: e.to_string(),
+                    },
                 });
                 both_closed(CloseReason::AttackerGaveUp);
                 return;
@@ -275,8 +278,10 @@ async fn man_in_the_middle(
     };
     let mut server_tls = match upstream.await {
         Ok(s) => s,
-        Err(reason) => {
-            wire.note(AttackNote::UpstreamFailed { reason });
+        Err(message) => {
+            wire.note(AttackNote::UpstreamFailed {
+                reason: UpstreamFailure::Tls { message },
+            });
             both_closed(CloseReason::AttackerGaveUp);
             return;
         }

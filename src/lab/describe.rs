@@ -362,9 +362,11 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
                 version = version,
                 suite = suite
             ),
-            N::UpstreamFailed { reason } => {
-                tr!(lang, "event-attack-upstream-failed", reason = reason)
-            }
+            N::UpstreamFailed { reason } => tr!(
+                lang,
+                "event-attack-upstream-failed",
+                reason = upstream_failure(reason, lang)
+            ),
             N::Read { .. } => return None,
         },
         A::Learned { means, leak, .. } => {
@@ -942,6 +944,21 @@ pub fn close_reason(r: &crate::wire::tap::CloseReason, lang: Lang) -> String {
     }
 }
 
+/// Why the man in the middle could not go on to the server, in `lang`.
+pub fn upstream_failure(r: &crate::wire::tap::UpstreamFailure, lang: Lang) -> String {
+    use crate::wire::tap::UpstreamFailure as U;
+    match r {
+        U::NoCertificate => tr!(lang, "event-upstream-no-certificate"),
+        U::CannotForge { name, message } => tr!(
+            lang,
+            "event-upstream-cannot-forge",
+            name = name,
+            message = message
+        ),
+        U::Tls { message } => tr!(lang, "event-upstream-tls", message = message),
+    }
+}
+
 /// Why the stolen keys opened no record on a connection, in `lang`.
 pub fn sealed_reason(r: &super::SealedReason, lang: Lang) -> String {
     use crate::wire::decrypt::Failure as F;
@@ -1175,7 +1192,18 @@ mod attack_words_tests {
                 suite: "TLS13_AES_128_GCM_SHA256".into(),
             }),
             note(AttackNote::UpstreamFailed {
-                reason: "refused".into(),
+                reason: crate::wire::tap::UpstreamFailure::Tls {
+                    message: "refused".into(),
+                },
+            }),
+            note(AttackNote::UpstreamFailed {
+                reason: crate::wire::tap::UpstreamFailure::NoCertificate,
+            }),
+            note(AttackNote::UpstreamFailed {
+                reason: crate::wire::tap::UpstreamFailure::CannotForge {
+                    name: "localhost".into(),
+                    message: "bad".into(),
+                },
             }),
             AttackEvent::Learned {
                 conn: 1,
@@ -1590,5 +1618,29 @@ mod sealed_words_tests {
             sealed_reason(&SealedReason::NoRecord, Lang::En),
             "no TLS record crossed on this connection"
         );
+    }
+}
+
+#[cfg(test)]
+mod upstream_words_tests {
+    use super::*;
+    use crate::wire::tap::UpstreamFailure;
+
+    /// The attacker's own reason is worded in Japanese with no English
+    /// left in it; rustls's words stay as they are, inside Japanese.
+    #[test]
+    fn the_attackers_own_reason_is_japanese() {
+        let ja = upstream_failure(&UpstreamFailure::NoCertificate, Lang::Ja);
+        assert!(!ja.chars().any(|c| c.is_ascii_alphabetic()), "{ja}");
+        assert_eq!(
+            upstream_failure(&UpstreamFailure::NoCertificate, Lang::En),
+            "the attacker has no certificate to present"
+        );
+        let tls = UpstreamFailure::Tls {
+            message: "received fatal alert: \u{1b}[31mHandshakeFailure".into(),
+        };
+        let ja = upstream_failure(&tls, Lang::Ja);
+        assert!(ja.starts_with("TLS の接続に失敗しました: "), "{ja}");
+        assert!(!ja.contains('\u{1b}'), "{ja}");
     }
 }

@@ -317,6 +317,28 @@ pub enum Removal {
     StlsInCapa,
 }
 
+/// Why the man in the middle could not go on to the server, as a value;
+/// worded per language by `lab::describe`. The program's own reasons are
+/// variants; rustls's and the system's words stay text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UpstreamFailure {
+    /// The attacker has neither a forging CA nor a decoy certificate.
+    NoCertificate,
+    /// Making a certificate for the name the client asked for failed.
+    CannotForge {
+        /// The name the client asked for.
+        name: String,
+        /// The certificate library's words.
+        message: String,
+    },
+    /// The attacker's own TLS to the server failed.
+    Tls {
+        /// rustls's or the system's words.
+        message: String,
+    },
+}
+
 /// What an active attacker did or learned, reported in wire order beside
 /// the chunks. The words for each live in `lab::describe`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -368,7 +390,7 @@ pub enum AttackNote {
     /// The attacker could not complete its own TLS to the server.
     UpstreamFailed {
         /// Why.
-        reason: String,
+        reason: UpstreamFailure,
     },
     /// Plaintext the attacker read inside TLS it terminated.
     Read {

@@ -369,3 +369,8 @@ event-sealed-too-short = a { $n }-byte record body is too short to hold a nonce 
 event-sealed-tag-mismatch = tag mismatch: the record does not open with this key (wrong secret, or altered bytes)
 event-sealed-no-content-type = the record decrypts to padding only, with no content type
 event-sealed-framing = { $message }
+
+## Why the man in the middle could not go on to the server.
+event-upstream-no-certificate = the attacker has no certificate to present
+event-upstream-cannot-forge = could not make a certificate for { $name }: { $message }
+event-upstream-tls = { $message }

@@ -339,3 +339,8 @@ event-sealed-too-short = { $n } バイトのレコード本体は短すぎて、
 event-sealed-tag-mismatch = 認証タグが合いません: この鍵ではレコードが開きません(秘密が違うか、バイトが書き換えられています)
 event-sealed-no-content-type = 復号するとパディングだけで、コンテントタイプがありません
 event-sealed-framing = TLS のレコードの区切りを見失いました: { $message }
+
+## 中間者がサーバへ進めなかった理由。
+event-upstream-no-certificate = 攻撃者には見せる証明書がありません
+event-upstream-cannot-forge = { $name } 向けの証明書を作れませんでした: { $message }
+event-upstream-tls = TLS の接続に失敗しました: { $message }
