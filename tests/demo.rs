@@ -510,3 +510,25 @@ fn what_stayed_sealed_speaks_japanese() {
         "{en}"
     );
 }
+
+/// Who issued the decoy certificate is said in the transcript's language
+/// (it was an English phrase put where a CA's name goes).
+#[test]
+fn the_decoys_issuer_speaks_japanese() {
+    let (ok, ja, err) = demo(&["stls", "--attack", "wrong-name", "--lang", "ja"]);
+    assert!(ok, "{err}\n{ja}");
+    assert!(
+        ja.contains("attacker.popscope.test 用の証明書を提示しました(発行者はクライアントが信頼するラボのデモ CA)"),
+        "{ja}"
+    );
+    assert!(!ja.contains("which the client trusts"), "{ja}");
+    let (ok, en, err) = demo(&["stls", "--attack", "wrong-name"]);
+    assert!(ok, "{err}\n{en}");
+    assert!(
+        en.contains(
+            "presented a certificate for attacker.popscope.test, issued by the lab's demo CA, \
+             which the client trusts"
+        ),
+        "{en}"
+    );
+}

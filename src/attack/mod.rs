@@ -39,8 +39,8 @@ use crate::tls::forge::{ATTACKER_CA_NAME, Forger};
 use crate::wire::Direction;
 use crate::wire::pop3::{lossy, trim_eol};
 use crate::wire::tap::{
-    AttackNote, CloseReason, Edit, Intercept, Pass, Recorded, Relayed, Removal, Report, Transform,
-    UpstreamFailure, Wire, relay,
+    AttackNote, CloseReason, Edit, Intercept, Issuer, Pass, Recorded, Relayed, Removal, Report,
+    Transform, UpstreamFailure, Wire, relay,
 };
 
 /// The attacks, as `--attack` names them.
@@ -246,7 +246,13 @@ async fn man_in_the_middle(
         .to_string();
     let (config, shown_name, issuer) = match &certificate {
         Certificate::Forged(forger) => match forger.config_for(&name) {
-            Ok(c) => (c, name.clone(), ATTACKER_CA_NAME.to_string()),
+            Ok(c) => (
+                c,
+                name.clone(),
+                Issuer::Named {
+                    name: ATTACKER_CA_NAME.to_string(),
+                },
+            ),
             Err(e) => {
                 wire.note(AttackNote::UpstreamFailed {
                     reason: UpstreamFailure::CannotForge {
@@ -261,7 +267,7 @@ async fn man_in_the_middle(
         Certificate::Decoy(config) => (
             config.clone(),
             crate::tls::DECOY_NAME.to_string(),
-            "the lab's demo CA, which the client trusts".to_string(),
+            Issuer::LabCa,
         ),
     };
     // The attacker's own TLS to the real server first: it does not care

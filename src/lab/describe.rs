@@ -324,7 +324,7 @@ pub fn attack_line_in(e: &super::AttackEvent, lang: Lang) -> Option<String> {
 
 fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
     use super::AttackEvent as A;
-    use crate::wire::tap::AttackNote as N;
+    use crate::wire::tap::{AttackNote as N, Issuer};
     Some(match e {
         A::Armed { attack } => tr!(
             lang,
@@ -350,9 +350,14 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
                 dir = dir.arrow(),
                 text = format!("{text:?}")
             ),
-            N::Presented { name, issuer } => {
-                tr!(lang, "event-attack-presented", name = name, issuer = issuer)
-            }
+            N::Presented {
+                name,
+                issuer: Issuer::Named { name: issuer },
+            } => tr!(lang, "event-attack-presented", name = name, issuer = issuer),
+            N::Presented {
+                name,
+                issuer: Issuer::LabCa,
+            } => tr!(lang, "event-attack-presented-lab-ca", name = name),
             N::ClientRefused { reason } => {
                 tr!(lang, "event-attack-client-refused", reason = reason)
             }
@@ -1182,7 +1187,13 @@ mod attack_words_tests {
             }),
             note(AttackNote::Presented {
                 name: "localhost".into(),
-                issuer: "popscope attacker CA".into(),
+                issuer: crate::wire::tap::Issuer::Named {
+                    name: "popscope attacker CA".into(),
+                },
+            }),
+            note(AttackNote::Presented {
+                name: "attacker.popscope.test".into(),
+                issuer: crate::wire::tap::Issuer::LabCa,
             }),
             note(AttackNote::ClientRefused {
                 reason: "unknown CA".into(),

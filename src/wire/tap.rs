@@ -317,6 +317,20 @@ pub enum Removal {
     StlsInCapa,
 }
 
+/// Who issued the certificate the man in the middle presented.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Issuer {
+    /// A CA known by its name (the attacker's own).
+    Named {
+        /// The CA's name.
+        name: String,
+    },
+    /// The lab's demo CA, which the client trusts: the decoy certificate
+    /// is genuine, only issued for another name.
+    LabCa,
+}
+
 /// Why the man in the middle could not go on to the server, as a value;
 /// worded per language by `lab::describe`. The program's own reasons are
 /// variants; rustls's and the system's words stay text.
@@ -372,7 +386,7 @@ pub enum AttackNote {
         /// The name the certificate was made for.
         name: String,
         /// Its issuer.
-        issuer: String,
+        issuer: Issuer,
     },
     /// The client refused the attacker's TLS (its certificate check
     /// failed, most often).

@@ -142,6 +142,7 @@ event-attack-removed = removed { $line } ({ $what })
 event-attack-answered = kept { $line } from the server and answered { $answer } itself
 event-attack-injected = injected { $dir } { $text }
 event-attack-presented = presented a certificate for { $name }, issued by '{ $issuer }'
+event-attack-presented-lab-ca = presented a certificate for { $name }, issued by the lab's demo CA, which the client trusts
 event-attack-client-refused = the client refused: { $reason }
 event-attack-upstream-tls = opened its own TLS to the real server ({ $version }, { $suite })
 event-attack-upstream-failed = could not reach the server: { $reason }

@@ -134,6 +134,7 @@ event-attack-removed = { $line } を削除しました({ $what })
 event-attack-answered = { $line } をサーバに渡さず、自分で { $answer } と答えました
 event-attack-injected = { $dir } に { $text } を注入しました
 event-attack-presented = { $name } 用の証明書を提示しました(発行者 '{ $issuer }')
+event-attack-presented-lab-ca = { $name } 用の証明書を提示しました(発行者はクライアントが信頼するラボのデモ CA)
 event-attack-client-refused = クライアントが拒否しました: { $reason }
 event-attack-upstream-tls = 本物のサーバへ自分の TLS を張りました({ $version }, { $suite })
 event-attack-upstream-failed = サーバに接続できませんでした: { $reason }
