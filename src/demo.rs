@@ -598,7 +598,11 @@ fn seen(item: &Item, lang: Lang) -> Option<String> {
             }
         },
         Item::Undecodable { reason, .. } => {
-            tr!(lang, "event-demo-undecodable", reason = reason)
+            tr!(
+                lang,
+                "event-demo-undecodable",
+                reason = crate::lab::describe::undecodable(reason, lang)
+            )
         }
     })
 }

@@ -489,3 +489,46 @@ fn why_the_run_stopped_speaks_japanese() {
     assert!(stopped.contains("パスワードが平文で流れる"), "{stopped}");
     assert!(!stopped.contains("the client"), "{stopped}");
 }
+
+/// Why the stolen keys opened nothing is worded in the transcript's
+/// language (it was an English sentence made by the key thief).
+#[test]
+fn what_stayed_sealed_speaks_japanese() {
+    let (ok, ja, err) = demo(&["plain", "--attack", "steal-keys", "--lang", "ja"]);
+    assert!(ok, "{err}\n{ja}");
+    assert!(
+        ja.contains(
+            "レコードは閉じたままです: この接続では TLS のレコードが 1 つも通りませんでした"
+        ),
+        "{ja}"
+    );
+    assert!(!ja.contains("no TLS record crossed"), "{ja}");
+    let (ok, en, err) = demo(&["plain", "--attack", "steal-keys"]);
+    assert!(ok, "{err}\n{en}");
+    assert!(
+        en.contains("the records stay sealed: no TLS record crossed on this connection"),
+        "{en}"
+    );
+}
+
+/// Who issued the decoy certificate is said in the transcript's language
+/// (it was an English phrase put where a CA's name goes).
+#[test]
+fn the_decoys_issuer_speaks_japanese() {
+    let (ok, ja, err) = demo(&["stls", "--attack", "wrong-name", "--lang", "ja"]);
+    assert!(ok, "{err}\n{ja}");
+    assert!(
+        ja.contains("attacker.popscope.test 用の証明書を提示しました(発行者はクライアントが信頼するラボのデモ CA)"),
+        "{ja}"
+    );
+    assert!(!ja.contains("which the client trusts"), "{ja}");
+    let (ok, en, err) = demo(&["stls", "--attack", "wrong-name"]);
+    assert!(ok, "{err}\n{en}");
+    assert!(
+        en.contains(
+            "presented a certificate for attacker.popscope.test, issued by the lab's demo CA, \
+             which the client trusts"
+        ),
+        "{en}"
+    );
+}

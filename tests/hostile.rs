@@ -335,3 +335,35 @@ fn load_errors_show_the_servers_words_visibly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("^[[31mred"), "{stderr}");
 }
+
+/// A server whose first line is not a POP3 greeting: the eavesdropper
+/// cannot decode it, and says why in the transcript's language (the
+/// reason is a value worded when shown, not an English sentence made by
+/// the dissector).
+#[test]
+fn an_undecodable_greeting_is_explained_in_japanese() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let _ = conn.write_all(b"HTTP/1.0 400 not a mail server\r\n");
+        }
+    });
+    let transcript = |lang| {
+        let out = run(&["demo", "plain", "--server", &addr, "--lang", lang], "");
+        assert_inert("demo stdout", &out.stdout);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ja = transcript("ja");
+    assert!(
+        ja.contains("解読できません: サーバの最初の行が POP3 の挨拶ではありません"),
+        "{ja}"
+    );
+    assert!(!ja.contains("not a POP3 greeting"), "{ja}");
+    let en = transcript("en");
+    assert!(
+        en.contains("cannot decode: the server's first line is not a POP3 greeting"),
+        "{en}"
+    );
+}

@@ -629,7 +629,7 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
         AttackEvent::Sealed {
             conn: 2,
             records: 9,
-            reason: "no key log for this session".into(),
+            reason: popscope::lab::SealedReason::NoRecord,
         },
         AttackEvent::Verdict {
             attack: Attack::StealKeys,
@@ -2030,4 +2030,43 @@ async fn switching_the_language_rewords_the_four_lab_panes() {
     ] {
         assert!(!ja.contains(phrase), "{phrase} still English in\n{ja}");
     }
+}
+
+/// Bytes the eavesdropper cannot decode are explained in the learner's
+/// language, and again in the other one when the learner switches: the
+/// reason is a value worded when drawn.
+#[test]
+fn an_undecodable_reason_follows_the_learners_language() {
+    let mut app = App::new(Scenario::named("plain").unwrap());
+    press(&mut app, &[KeyCode::Esc]);
+    app.update(Action::Lab(
+        0,
+        Box::new(Event {
+            at: Duration::ZERO,
+            kind: EventKind::Wire(popscope::lab::WireEvent::Seen {
+                conn: 1,
+                item: popscope::wire::dissect::Item::Undecodable {
+                    dir: popscope::wire::Direction::ServerToClient,
+                    offset: 0,
+                    reason: popscope::wire::dissect::UndecodableReason::NotGreeting,
+                },
+            }),
+        }),
+    ));
+    app.update(Action::FocusPane(Focus::Wire));
+    // The records view (v: text, hex, records) lists what was not decoded.
+    press(&mut app, &[KeyCode::Char('v'), KeyCode::Char('v')]);
+    app.lesson.lang = popscope::lesson::Lang::En;
+    let screen = draw(&mut app, 160, 40);
+    assert!(
+        screen.contains("cannot decode: the server's first line is not a POP3 greeting"),
+        "{screen}"
+    );
+    app.lesson.lang = popscope::lesson::Lang::Ja;
+    let screen = draw(&mut app, 160, 40);
+    assert!(
+        screen.contains("解読できません: サーバの最初の行が POP3 の挨拶ではありません"),
+        "{screen}"
+    );
+    assert!(!screen.contains("not a POP3 greeting"), "{screen}");
 }

@@ -39,8 +39,8 @@ use crate::tls::forge::{ATTACKER_CA_NAME, Forger};
 use crate::wire::Direction;
 use crate::wire::pop3::{lossy, trim_eol};
 use crate::wire::tap::{
-    AttackNote, CloseReason, Edit, Intercept, Pass, Recorded, Relayed, Removal, Report, Transform,
-    Wire, relay,
+    AttackNote, CloseReason, Edit, Intercept, Issuer, Pass, Recorded, Relayed, Removal, Report,
+    Transform, UpstreamFailure, Wire, relay,
 };
 
 /// The attacks, as `--attack` names them.
@@ -188,7 +188,7 @@ impl Intercept for Attacker {
                         (None, Some(decoy)) => Certificate::Decoy(decoy.clone()),
                         (None, None) => {
                             wire.note(AttackNote::UpstreamFailed {
-                                reason: "the attacker has no certificate to present".into(),
+                                reason: UpstreamFailure::NoCertificate,
                             });
                             wire.closed(Direction::ClientToServer, CloseReason::AttackerGaveUp);
                             wire.closed(Direction::ServerToClient, CloseReason::AttackerGaveUp);
@@ -248,10 +248,19 @@ async fn man_in_the_middle(
         .to_string();
     let (config, shown_name, issuer) = match &certificate {
         Certificate::Forged(forger) => match forger.config_for(&name) {
-            Ok(c) => (c, name.clone(), ATTACKER_CA_NAME.to_string()),
+            Ok(c) => (
+                c,
+                name.clone(),
+                Issuer::Named {
+                    name: ATTACKER_CA_NAME.to_string(),
+                },
+            ),
             Err(e) => {
                 wire.note(AttackNote::UpstreamFailed {
-                    reason: format!("could not make a certificate for {name}: {e}"),
+                    reason: UpstreamFailure::CannotForge {
+                        name: name.clone(),
+                        message: e.to_string(),
+                    },
                 });
                 both_closed(CloseReason::AttackerGaveUp);
                 return;
@@ -260,7 +269,7 @@ async fn man_in_the_middle(
         Certificate::Decoy(config) => (
             config.clone(),
             crate::tls::DECOY_NAME.to_string(),
-            "the lab's demo CA, which the client trusts".to_string(),
+            Issuer::LabCa,
         ),
     };
     // The attacker's own TLS to the real server first: it does not care
@@ -277,8 +286,10 @@ async fn man_in_the_middle(
     };
     let mut server_tls = match upstream.await {
         Ok(s) => s,
-        Err(reason) => {
-            wire.note(AttackNote::UpstreamFailed { reason });
+        Err(message) => {
+            wire.note(AttackNote::UpstreamFailed {
+                reason: UpstreamFailure::Tls { message },
+            });
             both_closed(CloseReason::AttackerGaveUp);
             return;
         }

@@ -325,7 +325,7 @@ pub fn attack_line_in(e: &super::AttackEvent, lang: Lang) -> Option<String> {
 
 fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
     use super::AttackEvent as A;
-    use crate::wire::tap::AttackNote as N;
+    use crate::wire::tap::{AttackNote as N, Issuer};
     Some(match e {
         A::Armed { attack } => tr!(
             lang,
@@ -351,9 +351,14 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
                 dir = dir.arrow(),
                 text = format!("{text:?}")
             ),
-            N::Presented { name, issuer } => {
-                tr!(lang, "event-attack-presented", name = name, issuer = issuer)
-            }
+            N::Presented {
+                name,
+                issuer: Issuer::Named { name: issuer },
+            } => tr!(lang, "event-attack-presented", name = name, issuer = issuer),
+            N::Presented {
+                name,
+                issuer: Issuer::LabCa,
+            } => tr!(lang, "event-attack-presented-lab-ca", name = name),
             N::ClientRefused { refusal } => tr!(
                 lang,
                 "event-attack-client-refused",
@@ -365,9 +370,11 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
                 version = version,
                 suite = suite
             ),
-            N::UpstreamFailed { reason } => {
-                tr!(lang, "event-attack-upstream-failed", reason = reason)
-            }
+            N::UpstreamFailed { reason } => tr!(
+                lang,
+                "event-attack-upstream-failed",
+                reason = upstream_failure(reason, lang)
+            ),
             N::Read { .. } => return None,
         },
         A::Learned { means, leak, .. } => {
@@ -403,7 +410,12 @@ fn attack_words(e: &super::AttackEvent, lang: Lang) -> Option<String> {
         ),
         A::Sealed {
             records, reason, ..
-        } => tr!(lang, "event-attack-sealed", n = *records, reason = reason),
+        } => tr!(
+            lang,
+            "event-attack-sealed",
+            n = *records,
+            reason = sealed_reason(reason, lang)
+        ),
         A::CrackStarted {
             user,
             candidates: Some(n),
@@ -501,7 +513,11 @@ fn why_words(reason: &super::Why, lang: Lang) -> String {
             _ => tr!(lang, "event-why-discarded-by-both"),
         },
         W::NothingToStrip => tr!(lang, "event-why-nothing-to-strip"),
-        W::Sealed { reason } => tr!(lang, "event-why-sealed", reason = reason),
+        W::Sealed { reason } => tr!(
+            lang,
+            "event-why-sealed",
+            reason = sealed_reason(reason, lang)
+        ),
         W::Cracked {
             user,
             password,
@@ -936,6 +952,135 @@ pub fn close_reason(r: &crate::wire::tap::CloseReason, lang: Lang) -> String {
     }
 }
 
+/// Why the man in the middle could not go on to the server, in `lang`.
+pub fn upstream_failure(r: &crate::wire::tap::UpstreamFailure, lang: Lang) -> String {
+    use crate::wire::tap::UpstreamFailure as U;
+    match r {
+        U::NoCertificate => tr!(lang, "event-upstream-no-certificate"),
+        U::CannotForge { name, message } => tr!(
+            lang,
+            "event-upstream-cannot-forge",
+            name = name,
+            message = message
+        ),
+        U::Tls { message } => tr!(lang, "event-upstream-tls", message = message),
+    }
+}
+
+/// Why the stolen keys opened no record on a connection, in `lang`.
+pub fn sealed_reason(r: &super::SealedReason, lang: Lang) -> String {
+    use crate::wire::decrypt::Failure as F;
+    use crate::wire::tls::{suite_name, version_name};
+    let failure = match r {
+        super::SealedReason::NoRecord => return tr!(lang, "event-sealed-no-record"),
+        super::SealedReason::Failed { failure } => failure,
+    };
+    match failure {
+        F::NoClientHello => tr!(lang, "event-sealed-no-client-hello"),
+        F::NoServerHello => tr!(lang, "event-sealed-no-server-hello"),
+        F::BeforeChangeCipherSpec => tr!(lang, "event-sealed-before-ccs"),
+        F::NoKey {
+            label,
+            client_random,
+        } => tr!(
+            lang,
+            "event-sealed-no-key",
+            label = *label,
+            client_random = client_random
+        ),
+        F::UnsupportedSuite { suite } => tr!(
+            lang,
+            "event-sealed-unsupported-suite",
+            suite = format!("{suite:#06x}"),
+            name = suite_name(*suite)
+        ),
+        F::UnsupportedVersion { version } => tr!(
+            lang,
+            "event-sealed-unsupported-version",
+            version = format!("{version:#06x}"),
+            name = version_name(*version)
+        ),
+        F::TooShort { len } => tr!(lang, "event-sealed-too-short", n = *len),
+        F::TagMismatch => tr!(lang, "event-sealed-tag-mismatch"),
+        F::NoContentType => tr!(lang, "event-sealed-no-content-type"),
+        F::Framing { reason } => tr!(lang, "event-sealed-framing", message = reason),
+    }
+}
+
+/// Why bytes on the wire could not be decoded, in `lang`.
+pub fn undecodable(r: &crate::wire::dissect::UndecodableReason, lang: Lang) -> String {
+    use crate::wire::dissect::UndecodableReason as U;
+    match r {
+        U::RecordTooLong {
+            offset,
+            length,
+            limit,
+        } => tr!(
+            lang,
+            "event-undecodable-record-too-long",
+            offset = *offset,
+            length = *length,
+            limit = *limit
+        ),
+        U::NotTlsRecord {
+            offset,
+            type_byte,
+            version,
+        } => tr!(
+            lang,
+            "event-undecodable-not-tls-record",
+            offset = *offset,
+            type_byte = *type_byte,
+            version = format!("{version:#06x}")
+        ),
+        U::AlertLength { bytes } => tr!(lang, "event-undecodable-alert-length", bytes = *bytes),
+        U::HandshakeCut { bytes } => tr!(lang, "event-undecodable-handshake-cut", bytes = *bytes),
+        U::UnknownContentType { byte } => {
+            tr!(lang, "event-undecodable-unknown-content-type", byte = *byte)
+        }
+        U::HandshakeTooLong {
+            offset,
+            length,
+            limit,
+        } => tr!(
+            lang,
+            "event-undecodable-handshake-too-long",
+            offset = *offset,
+            length = *length,
+            limit = *limit
+        ),
+        U::Handshake { message } => tr!(lang, "event-undecodable-handshake", message = message),
+        U::ClientTooFarAhead { limit } => {
+            tr!(
+                lang,
+                "event-undecodable-client-too-far-ahead",
+                limit = *limit
+            )
+        }
+        U::ClientLineTooLong { limit } => {
+            tr!(
+                lang,
+                "event-undecodable-client-line-too-long",
+                limit = *limit
+            )
+        }
+        U::ServerLineTooLong { limit } => {
+            tr!(
+                lang,
+                "event-undecodable-server-line-too-long",
+                limit = *limit
+            )
+        }
+        U::TooManyPending { limit } => {
+            tr!(lang, "event-undecodable-too-many-pending", limit = *limit)
+        }
+        U::NotGreeting => tr!(lang, "event-undecodable-not-greeting"),
+        U::NotReply => tr!(lang, "event-undecodable-not-reply"),
+        U::SaslNotBase64 => tr!(lang, "event-undecodable-sasl-not-base64"),
+        U::AuthPlainShape => tr!(lang, "event-undecodable-auth-plain-shape"),
+    }
+}
+
 /// What the client checked the server's certificate against, in `lang`.
 pub fn trust_checked(trust: &Trust, lang: Lang) -> String {
     match trust {
@@ -1051,7 +1196,13 @@ mod attack_words_tests {
             }),
             note(AttackNote::Presented {
                 name: "localhost".into(),
-                issuer: "popscope attacker CA".into(),
+                issuer: crate::wire::tap::Issuer::Named {
+                    name: "popscope attacker CA".into(),
+                },
+            }),
+            note(AttackNote::Presented {
+                name: "attacker.popscope.test".into(),
+                issuer: crate::wire::tap::Issuer::LabCa,
             }),
             note(AttackNote::ClientRefused {
                 refusal: crate::tls::Refusal::Certificate {
@@ -1063,7 +1214,18 @@ mod attack_words_tests {
                 suite: "TLS13_AES_128_GCM_SHA256".into(),
             }),
             note(AttackNote::UpstreamFailed {
-                reason: "refused".into(),
+                reason: crate::wire::tap::UpstreamFailure::Tls {
+                    message: "refused".into(),
+                },
+            }),
+            note(AttackNote::UpstreamFailed {
+                reason: crate::wire::tap::UpstreamFailure::NoCertificate,
+            }),
+            note(AttackNote::UpstreamFailed {
+                reason: crate::wire::tap::UpstreamFailure::CannotForge {
+                    name: "localhost".into(),
+                    message: "bad".into(),
+                },
             }),
             AttackEvent::Learned {
                 conn: 1,
@@ -1084,7 +1246,9 @@ mod attack_words_tests {
             AttackEvent::Sealed {
                 conn: 1,
                 records: 2,
-                reason: "no key".into(),
+                reason: crate::lab::SealedReason::Failed {
+                    failure: crate::wire::decrypt::Failure::TagMismatch,
+                },
             },
             AttackEvent::CrackStarted {
                 user: "alice".into(),
@@ -1149,7 +1313,9 @@ mod attack_words_tests {
                 by: vec![Side::Server, Side::Client],
             },
             Why::NothingToStrip,
-            Why::Sealed { reason: text() },
+            Why::Sealed {
+                reason: crate::lab::SealedReason::NoRecord,
+            },
             Why::Cracked {
                 user: "alice".into(),
                 password: "wonderland".into(),
@@ -1330,5 +1496,190 @@ mod client_words_tests {
             body_len: None,
         };
         assert!(client_lines(&received, Lang::Ja).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod undecodable_words_tests {
+    use super::*;
+    use crate::wire::dissect::UndecodableReason as U;
+
+    /// One of each reason; the one that carries text carries an escape
+    /// sequence, as hostile bytes on the wire could.
+    fn every_reason() -> Vec<U> {
+        vec![
+            U::RecordTooLong {
+                offset: 7,
+                length: 65535,
+                limit: 18432,
+            },
+            U::NotTlsRecord {
+                offset: 6,
+                type_byte: 0x55,
+                version: 0x5345,
+            },
+            U::AlertLength { bytes: 3 },
+            U::HandshakeCut { bytes: 5 },
+            U::UnknownContentType { byte: 99 },
+            U::HandshakeTooLong {
+                offset: 9,
+                length: 70000,
+                limit: 65536,
+            },
+            U::Handshake {
+                message: "truncated \u{1b}[2Jhello".into(),
+            },
+            U::ClientTooFarAhead { limit: 262144 },
+            U::ClientLineTooLong { limit: 65536 },
+            U::ServerLineTooLong { limit: 65536 },
+            U::TooManyPending { limit: 64 },
+            U::NotGreeting,
+            U::NotReply,
+            U::SaslNotBase64,
+            U::AuthPlainShape,
+        ]
+    }
+
+    /// Every reason is worded in both languages, differently, with its
+    /// numbers in both, no escape byte from a carried value, and no two
+    /// reasons alike.
+    #[test]
+    fn every_undecodable_reason_is_worded_in_both_languages() {
+        let mut seen = std::collections::HashSet::new();
+        for r in every_reason() {
+            let en = undecodable(&r, Lang::En);
+            let ja = undecodable(&r, Lang::Ja);
+            for words in [&en, &ja] {
+                assert!(
+                    !words.is_empty() && !words.contains('\u{1b}'),
+                    "{r:?}: {words}"
+                );
+                assert!(!words.contains("event-undecodable"), "{r:?}: {words}");
+            }
+            assert_ne!(en, ja, "{r:?}");
+            assert!(
+                ja.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
+                "{r:?}: {ja}"
+            );
+            for number in ["65535", "0x5345", "70000", "262144"] {
+                if en.contains(number) {
+                    assert!(ja.contains(number), "{r:?}: {ja}");
+                }
+            }
+            assert!(seen.insert(en), "{r:?} is worded like another reason");
+        }
+    }
+
+    /// The English words are the ones the dissector used to write.
+    #[test]
+    fn english_words_are_unchanged() {
+        assert_eq!(
+            undecodable(&U::UnknownContentType { byte: 99 }, Lang::En),
+            "record content type 99 is not one TLS defines"
+        );
+        assert_eq!(
+            undecodable(
+                &U::NotTlsRecord {
+                    offset: 6,
+                    type_byte: 0x55,
+                    version: 0x5345
+                },
+                Lang::En
+            ),
+            "the bytes at offset 6 are not a TLS record header (type byte 85, version 0x5345); \
+             TLS has no marker to find the next record boundary, so the rest of this direction \
+             is not decoded"
+        );
+        assert_eq!(
+            undecodable(&U::NotGreeting, Lang::Ja),
+            "サーバの最初の行が POP3 の挨拶ではありません"
+        );
+    }
+}
+
+#[cfg(test)]
+mod sealed_words_tests {
+    use super::*;
+    use crate::lab::SealedReason;
+    use crate::wire::decrypt::Failure as F;
+
+    /// One of each decryptor failure; those that carry text carry an
+    /// escape sequence.
+    fn every_failure() -> Vec<F> {
+        vec![
+            F::NoClientHello,
+            F::NoServerHello,
+            F::BeforeChangeCipherSpec,
+            F::NoKey {
+                label: "CLIENT_TRAFFIC_SECRET_0",
+                client_random: "ab\u{1b}[2Jcd".into(),
+            },
+            F::UnsupportedSuite { suite: 0x1304 },
+            F::UnsupportedVersion { version: 0x0301 },
+            F::TooShort { len: 7 },
+            F::TagMismatch,
+            F::NoContentType,
+            F::Framing {
+                reason: "lost \u{1b}]0;x\u{7}".into(),
+            },
+        ]
+    }
+
+    /// Every reason is worded in both languages, differently, with no
+    /// escape byte from a carried value; the English is the decryptor's own
+    /// wording, so the screen and `Failure`'s message never drift apart.
+    #[test]
+    fn every_sealed_reason_is_worded_in_both_languages() {
+        let mut reasons = vec![SealedReason::NoRecord];
+        reasons.extend(
+            every_failure()
+                .into_iter()
+                .map(|failure| SealedReason::Failed { failure }),
+        );
+        let mut seen = std::collections::HashSet::new();
+        for r in &reasons {
+            let en = sealed_reason(r, Lang::En);
+            let ja = sealed_reason(r, Lang::Ja);
+            for words in [&en, &ja] {
+                assert!(
+                    !words.is_empty() && !words.contains('\u{1b}'),
+                    "{r:?}: {words}"
+                );
+                assert!(!words.contains("event-sealed"), "{r:?}: {words}");
+            }
+            assert_ne!(en, ja, "{r:?}");
+            if let SealedReason::Failed { failure } = r {
+                assert_eq!(en, crate::sanitize::visible(&failure.to_string()), "{r:?}");
+            }
+            assert!(seen.insert(en), "{r:?} is worded like another reason");
+        }
+        assert_eq!(
+            sealed_reason(&SealedReason::NoRecord, Lang::En),
+            "no TLS record crossed on this connection"
+        );
+    }
+}
+
+#[cfg(test)]
+mod upstream_words_tests {
+    use super::*;
+    use crate::wire::tap::UpstreamFailure;
+
+    /// The attacker's own reason is worded in Japanese with no English
+    /// left in it; rustls's words stay as they are, inside Japanese.
+    #[test]
+    fn the_attackers_own_reason_is_japanese() {
+        let ja = upstream_failure(&UpstreamFailure::NoCertificate, Lang::Ja);
+        assert!(!ja.chars().any(|c| c.is_ascii_alphabetic()), "{ja}");
+        assert_eq!(
+            upstream_failure(&UpstreamFailure::NoCertificate, Lang::En),
+            "the attacker has no certificate to present"
+        );
+        let tls = UpstreamFailure::Tls {
+            message: "received fatal alert: \u{1b}[31mHandshakeFailure".into(),
+        };
+        let ja = upstream_failure(&tls, Lang::Ja);
+        assert!(ja.starts_with("TLS の接続に失敗しました: "), "{ja}");
+        assert!(!ja.contains('\u{1b}'), "{ja}");
     }
 }

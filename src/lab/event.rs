@@ -525,7 +525,7 @@ pub enum AttackEvent {
         /// How many.
         records: usize,
         /// Why.
-        reason: String,
+        reason: SealedReason,
     },
     /// The offline search for an APOP password began.
     CrackStarted {
@@ -633,7 +633,7 @@ pub enum Why {
     /// The stolen keys did not open the records.
     Sealed {
         /// Why not.
-        reason: String,
+        reason: SealedReason,
     },
     /// The APOP password was found.
     Cracked {
@@ -657,4 +657,18 @@ pub enum Why {
     ConnectionEnded,
     /// The run ended with no secret taken.
     NoSecret,
+}
+
+/// Why the stolen keys opened no record on a connection, as a value;
+/// worded per language by `lab::describe::sealed_reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SealedReason {
+    /// No TLS record crossed on the connection at all.
+    NoRecord,
+    /// The first record that stayed closed, and why.
+    Failed {
+        /// The decryptor's reason.
+        failure: crate::wire::decrypt::Failure,
+    },
 }

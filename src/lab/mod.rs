@@ -16,7 +16,7 @@ mod stolen;
 
 pub use event::{
     AttackEvent, ClientEvent, ClientProblem, DemoStep, Event, EventKind, LabEvent, Means, Prize,
-    Side, Status, TlsEvent, TlsFailure, TlsVersion, Why, WireEvent,
+    SealedReason, Side, Status, TlsEvent, TlsFailure, TlsVersion, Why, WireEvent,
 };
 
 use std::collections::HashMap;

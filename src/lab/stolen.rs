@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::Emitter;
-use super::event::{AttackEvent, EventKind, Means};
+use super::event::{AttackEvent, EventKind, Means, SealedReason};
 use crate::wire::Direction;
 use crate::wire::decrypt::{Decryptor, KeyLog, Outcome};
 use crate::wire::dissect::{Dissector, Item};
@@ -43,7 +43,7 @@ pub(crate) struct Stolen {
     /// (client→server first); a message may span records.
     handshakes: [HandshakeReader; 2],
     /// The failures of the latest decryption, reported at the end.
-    failed: Vec<String>,
+    failed: Vec<crate::wire::decrypt::Failure>,
 }
 
 impl Stolen {
@@ -140,7 +140,7 @@ impl Stolen {
                         }
                     }
                 }
-                Outcome::Failed(f) => self.failed.push(f.reason.to_string()),
+                Outcome::Failed(f) => self.failed.push(f.reason),
             }
         }
     }
@@ -154,7 +154,7 @@ impl Stolen {
                     EventKind::Attack(AttackEvent::Sealed {
                         conn,
                         records: 0,
-                        reason: "no TLS record crossed on this connection".into(),
+                        reason: SealedReason::NoRecord,
                     }),
                 );
             }
@@ -165,7 +165,9 @@ impl Stolen {
             EventKind::Attack(AttackEvent::Sealed {
                 conn,
                 records: self.failed.len(),
-                reason: first.clone(),
+                reason: SealedReason::Failed {
+                    failure: first.clone(),
+                },
             }),
         );
     }

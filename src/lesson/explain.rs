@@ -111,7 +111,9 @@ impl Witness {
                     },
                 ..
             } => self.injected = true,
-            AttackEvent::Sealed { reason, .. } => self.sealed = Some(reason.clone()),
+            AttackEvent::Sealed { reason, .. } => {
+                self.sealed = Some(describe::sealed_reason(reason, Lang::En))
+            }
             AttackEvent::CrackDone { found, tried, .. } => {
                 self.crack = Some((*tried, found.is_some()));
             }

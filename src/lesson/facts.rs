@@ -858,7 +858,9 @@ mod tests {
         assert!(!f.holds(&Expect::CertForged));
         let f = fold(&[acted(AttackNote::Presented {
             name: "localhost".into(),
-            issuer: "popscope attacker CA".into(),
+            issuer: crate::wire::tap::Issuer::Named {
+                name: "popscope attacker CA".into(),
+            },
         })]);
         assert!(f.holds(&Expect::CertForged));
         assert!(!f.holds(&Expect::StlsStripped));

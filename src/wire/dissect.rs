@@ -108,9 +108,118 @@ pub enum Item {
         dir: Direction,
         /// Stream offset where the problem starts.
         offset: u64,
-        /// What is wrong, in words.
-        reason: String,
+        /// What is wrong (worded per language by
+        /// `lab::describe::undecodable`).
+        reason: UndecodableReason,
     },
+}
+
+/// Why bytes on the wire could not be decoded, as a value: the numbers and
+/// bytes are kept so the screen and the demo can word it in the learner's
+/// language when they show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UndecodableReason {
+    /// A TLS record header declares a body longer than TLS allows; the
+    /// record boundaries are lost for the rest of the direction.
+    RecordTooLong {
+        /// Stream offset of the header.
+        offset: u64,
+        /// The declared length.
+        length: u16,
+        /// The most TLS allows.
+        limit: usize,
+    },
+    /// Bytes where a TLS record header should be are not one; the record
+    /// boundaries are lost for the rest of the direction.
+    NotTlsRecord {
+        /// Stream offset of the would-be header.
+        offset: u64,
+        /// The first byte, which would be the content type.
+        type_byte: u8,
+        /// The bytes where the version should be.
+        version: u16,
+    },
+    /// A cleartext alert record whose length is not a multiple of two.
+    AlertLength {
+        /// The record body's length.
+        bytes: usize,
+    },
+    /// Part of a handshake message was left when ChangeCipherSpec came.
+    HandshakeCut {
+        /// How many bytes were thrown away.
+        bytes: usize,
+    },
+    /// A record content type TLS does not define.
+    UnknownContentType {
+        /// The type byte.
+        byte: u8,
+    },
+    /// A handshake message longer than the dissector reassembles.
+    HandshakeTooLong {
+        /// Stream offset of the message.
+        offset: u64,
+        /// Its declared length.
+        length: usize,
+        /// The most this dissector reassembles.
+        limit: usize,
+    },
+    /// A handshake message that does not decode; the decoder's own words,
+    /// which stay in English.
+    Handshake {
+        /// The decoder's words.
+        message: String,
+    },
+    /// The client sent more than the dissector holds while the server's
+    /// answer, which decides how to read it, had not come.
+    ClientTooFarAhead {
+        /// The most bytes held.
+        limit: usize,
+    },
+    /// A client line longer than the dissector reads.
+    ClientLineTooLong {
+        /// The longest line read.
+        limit: usize,
+    },
+    /// A server line longer than the dissector reads.
+    ServerLineTooLong {
+        /// The longest line read.
+        limit: usize,
+    },
+    /// More commands without a reply than the dissector remembers.
+    TooManyPending {
+        /// The most commands remembered.
+        limit: usize,
+    },
+    /// The server's first line is not a POP3 greeting.
+    NotGreeting,
+    /// A server line that is not a POP3 reply.
+    NotReply,
+    /// A SASL response that is not base64.
+    SaslNotBase64,
+    /// An AUTH PLAIN response that is not authzid NUL authcid NUL password.
+    AuthPlainShape,
+}
+
+impl From<tls::RecordError> for UndecodableReason {
+    fn from(e: tls::RecordError) -> Self {
+        match e {
+            tls::RecordError::TooLong { offset, length } => UndecodableReason::RecordTooLong {
+                offset,
+                length,
+                limit: tls::MAX_RECORD_BODY,
+            },
+            tls::RecordError::NotTls {
+                offset,
+                type_byte,
+                version,
+            } => UndecodableReason::NotTlsRecord {
+                offset,
+                type_byte,
+                version,
+            },
+        }
+    }
 }
 
 /// What the eavesdropper learned over the whole connection.
@@ -410,9 +519,7 @@ fn tls_feed(
                 items.push(Item::Undecodable {
                     dir,
                     offset: e.offset(),
-                    reason: format!(
-                        "{e}; TLS has no marker to find the next record boundary, so the rest of this direction is not decoded"
-                    ),
+                    reason: e.into(),
                 });
                 break;
             }
@@ -466,10 +573,9 @@ fn tls_record(
                 items.push(Item::Undecodable {
                     dir,
                     offset: record.offset,
-                    reason: format!(
-                        "an alert record of {} bytes (alerts are two bytes each)",
-                        record.body.len()
-                    ),
+                    reason: UndecodableReason::AlertLength {
+                        bytes: record.body.len(),
+                    },
                 });
             }
             for alert in record.body.chunks_exact(2) {
@@ -492,16 +598,14 @@ fn tls_record(
                 items.push(Item::Undecodable {
                     dir,
                     offset: record.offset,
-                    reason: format!(
-                        "{cut} bytes of an incomplete handshake message before ChangeCipherSpec"
-                    ),
+                    reason: UndecodableReason::HandshakeCut { bytes: cut },
                 });
             }
         }
         ContentType::Unknown(byte) => items.push(Item::Undecodable {
             dir,
             offset: record.offset,
-            reason: format!("record content type {byte} is not one TLS defines"),
+            reason: UndecodableReason::UnknownContentType { byte },
         }),
         _ => {}
     }
@@ -521,7 +625,11 @@ fn handshake_messages(
                 items.push(Item::Undecodable {
                     dir,
                     offset: e.offset,
-                    reason: e.to_string(),
+                    reason: UndecodableReason::HandshakeTooLong {
+                        offset: e.offset,
+                        length: e.length,
+                        limit: tls::MAX_HANDSHAKE_MESSAGE,
+                    },
                 });
                 break;
             }
@@ -529,11 +637,11 @@ fn handshake_messages(
         };
         let message = match tls::decode_handshake(raw.msg_type, &raw.body, negotiated.suite) {
             Ok(message) => message,
-            Err(reason) => {
+            Err(message) => {
                 items.push(Item::Undecodable {
                     dir,
                     offset: raw.offset,
-                    reason,
+                    reason: UndecodableReason::Handshake { message },
                 });
                 continue;
             }

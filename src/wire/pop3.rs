@@ -26,7 +26,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::Serialize;
 
 use super::Direction;
-use super::dissect::Item;
+use super::dissect::{Item, UndecodableReason};
 use crate::pop3::command::Command;
 
 #[cfg(test)]
@@ -244,10 +244,7 @@ impl Pop3Dissector {
         out.push(Item::Undecodable {
             dir: Direction::ClientToServer,
             offset: self.client.pos + MAX_HELD as u64,
-            reason: format!(
-                "the client sent more than {MAX_HELD} bytes while waiting for the server's \
-                 answer, which decides how to read them; this direction is no longer decoded"
-            ),
+            reason: UndecodableReason::ClientTooFarAhead { limit: MAX_HELD },
         });
         self.client_lost = true;
         self.held = Vec::new();
@@ -477,7 +474,7 @@ impl State {
                 out.push(Item::Undecodable {
                     dir: Direction::ClientToServer,
                     offset,
-                    reason: format!("a client line longer than {MAX_LINE} bytes; skipped"),
+                    reason: UndecodableReason::ClientLineTooLong { limit: MAX_LINE },
                 });
                 return Flow::Continue;
             }
@@ -509,9 +506,7 @@ impl State {
             out.push(Item::Undecodable {
                 dir: Direction::ClientToServer,
                 offset,
-                reason: format!(
-                    "more than {MAX_PENDING} commands without a reply; the oldest is forgotten"
-                ),
+                reason: UndecodableReason::TooManyPending { limit: MAX_PENDING },
             });
         }
         if gate {
@@ -577,9 +572,7 @@ impl State {
                 out.push(Item::Undecodable {
                     dir: Direction::ServerToClient,
                     offset,
-                    reason: format!(
-                        "a server line longer than {MAX_LINE} bytes; skipped (not counted in a body's length)"
-                    ),
+                    reason: UndecodableReason::ServerLineTooLong { limit: MAX_LINE },
                 });
                 return (Flow::Continue, ServerEvent::Nothing);
             }
@@ -629,7 +622,7 @@ impl State {
                 Status::Continuation | Status::Unknown => out.push(Item::Undecodable {
                     dir: Direction::ServerToClient,
                     offset,
-                    reason: "the server's first line is not a POP3 greeting".to_string(),
+                    reason: UndecodableReason::NotGreeting,
                 }),
             }
             return nothing;
@@ -639,7 +632,7 @@ impl State {
                 out.push(Item::Undecodable {
                     dir: Direction::ServerToClient,
                     offset,
-                    reason: "not a POP3 reply (+OK, -ERR or a \"+ \" continuation)".to_string(),
+                    reason: UndecodableReason::NotReply,
                 });
                 nothing
             }
@@ -710,7 +703,7 @@ fn sasl_data(sasl: &mut Sasl, text: &[u8], offset: u64, out: &mut Vec<Item>) {
         out.push(Item::Undecodable {
             dir: Direction::ClientToServer,
             offset,
-            reason: "the SASL response is not base64".to_string(),
+            reason: UndecodableReason::SaslNotBase64,
         });
         return;
     };
@@ -727,8 +720,7 @@ fn sasl_data(sasl: &mut Sasl, text: &[u8], offset: u64, out: &mut Vec<Item>) {
                 out.push(Item::Undecodable {
                     dir: Direction::ClientToServer,
                     offset,
-                    reason: "the AUTH PLAIN response is not authzid NUL authcid NUL password"
-                        .to_string(),
+                    reason: UndecodableReason::AuthPlainShape,
                 });
             }
         }

@@ -155,10 +155,14 @@ fn sasl_plain_without_padding_and_empty_and_cancelled() {
             password: "wonderland".into()
         }]
     );
-    let reasons: Vec<&str> = out
+    // Checked in the English words the learner reads.
+    let reasons: Vec<String> = out
         .iter()
         .filter_map(|i| match i {
-            Item::Undecodable { reason, .. } => Some(reason.as_str()),
+            Item::Undecodable { reason, .. } => Some(crate::lab::describe::undecodable(
+                reason,
+                crate::lang::Lang::En,
+            )),
             _ => None,
         })
         .collect();

@@ -317,6 +317,42 @@ pub enum Removal {
     StlsInCapa,
 }
 
+/// Who issued the certificate the man in the middle presented.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Issuer {
+    /// A CA known by its name (the attacker's own).
+    Named {
+        /// The CA's name.
+        name: String,
+    },
+    /// The lab's demo CA, which the client trusts: the decoy certificate
+    /// is genuine, only issued for another name.
+    LabCa,
+}
+
+/// Why the man in the middle could not go on to the server, as a value;
+/// worded per language by `lab::describe`. The program's own reasons are
+/// variants; rustls's and the system's words stay text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UpstreamFailure {
+    /// The attacker has neither a forging CA nor a decoy certificate.
+    NoCertificate,
+    /// Making a certificate for the name the client asked for failed.
+    CannotForge {
+        /// The name the client asked for.
+        name: String,
+        /// The certificate library's words.
+        message: String,
+    },
+    /// The attacker's own TLS to the server failed.
+    Tls {
+        /// rustls's or the system's words.
+        message: String,
+    },
+}
+
 /// What an active attacker did or learned, reported in wire order beside
 /// the chunks. The words for each live in `lab::describe`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -350,7 +386,7 @@ pub enum AttackNote {
         /// The name the certificate was made for.
         name: String,
         /// Its issuer.
-        issuer: String,
+        issuer: Issuer,
     },
     /// The client refused the attacker's TLS (its certificate check
     /// failed, most often).
@@ -368,7 +404,7 @@ pub enum AttackNote {
     /// The attacker could not complete its own TLS to the server.
     UpstreamFailed {
         /// Why.
-        reason: String,
+        reason: UpstreamFailure,
     },
     /// Plaintext the attacker read inside TLS it terminated.
     Read {

@@ -144,6 +144,7 @@ event-attack-removed = removed { $line } ({ $what })
 event-attack-answered = kept { $line } from the server and answered { $answer } itself
 event-attack-injected = injected { $dir } { $text }
 event-attack-presented = presented a certificate for { $name }, issued by '{ $issuer }'
+event-attack-presented-lab-ca = presented a certificate for { $name }, issued by the lab's demo CA, which the client trusts
 event-attack-client-refused = the client refused: { $reason }
 event-attack-upstream-tls = opened its own TLS to the real server ({ $version }, { $suite })
 event-attack-upstream-failed = could not reach the server: { $reason }
@@ -350,3 +351,38 @@ event-refused-expired = it says the certificate has expired or is not valid yet 
 event-refused-revoked = it says the CA has withdrawn the certificate
 event-refused-unsupported = it says the certificate is not issued for TLS servers
 event-refused-unknown = it rejected the certificate for another reason, such as a CA certificate used as the server's own
+
+## Why bytes on the wire could not be decoded.
+event-undecodable-record-too-long = the record at offset { $offset } declares { $length } bytes, more than the { $limit } TLS allows; TLS has no marker to find the next record boundary, so the rest of this direction is not decoded
+event-undecodable-not-tls-record = the bytes at offset { $offset } are not a TLS record header (type byte { $type_byte }, version { $version }); TLS has no marker to find the next record boundary, so the rest of this direction is not decoded
+event-undecodable-alert-length = an alert record of { $bytes } bytes (alerts are two bytes each)
+event-undecodable-handshake-cut = { $bytes } bytes of an incomplete handshake message before ChangeCipherSpec
+event-undecodable-unknown-content-type = record content type { $byte } is not one TLS defines
+event-undecodable-handshake-too-long = the handshake message at offset { $offset } declares { $length } bytes, more than the { $limit } this dissector reassembles; the rest of this direction's handshake is not decoded
+event-undecodable-handshake = { $message }
+event-undecodable-client-too-far-ahead = the client sent more than { $limit } bytes while waiting for the server's answer, which decides how to read them; this direction is no longer decoded
+event-undecodable-client-line-too-long = a client line longer than { $limit } bytes; skipped
+event-undecodable-server-line-too-long = a server line longer than { $limit } bytes; skipped (not counted in a body's length)
+event-undecodable-too-many-pending = more than { $limit } commands without a reply; the oldest is forgotten
+event-undecodable-not-greeting = the server's first line is not a POP3 greeting
+event-undecodable-not-reply = not a POP3 reply (+OK, -ERR or a "+ " continuation)
+event-undecodable-sasl-not-base64 = the SASL response is not base64
+event-undecodable-auth-plain-shape = the AUTH PLAIN response is not authzid NUL authcid NUL password
+
+## Why the stolen keys opened no record.
+event-sealed-no-record = no TLS record crossed on this connection
+event-sealed-no-client-hello = no ClientHello was seen, so there is no client random to look up in the key log
+event-sealed-no-server-hello = no ServerHello was seen before this record, so the version and cipher suite are unknown
+event-sealed-before-ccs = an application_data record before this side's ChangeCipherSpec
+event-sealed-no-key = no key: the key log has no { $label } for client random { $client_random }
+event-sealed-unsupported-suite = cipher suite { $suite } ({ $name }) is not supported by this decryptor
+event-sealed-unsupported-version = protocol version { $version } ({ $name }) is not supported by this decryptor
+event-sealed-too-short = a { $n }-byte record body is too short to hold a nonce and an authentication tag
+event-sealed-tag-mismatch = tag mismatch: the record does not open with this key (wrong secret, or altered bytes)
+event-sealed-no-content-type = the record decrypts to padding only, with no content type
+event-sealed-framing = { $message }
+
+## Why the man in the middle could not go on to the server.
+event-upstream-no-certificate = the attacker has no certificate to present
+event-upstream-cannot-forge = could not make a certificate for { $name }: { $message }
+event-upstream-tls = { $message }

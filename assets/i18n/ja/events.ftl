@@ -136,6 +136,7 @@ event-attack-removed = { $line } を削除しました({ $what })
 event-attack-answered = { $line } をサーバに渡さず、自分で { $answer } と答えました
 event-attack-injected = { $dir } に { $text } を注入しました
 event-attack-presented = { $name } 用の証明書を提示しました(発行者 '{ $issuer }')
+event-attack-presented-lab-ca = { $name } 用の証明書を提示しました(発行者はクライアントが信頼するラボのデモ CA)
 event-attack-client-refused = クライアントが拒否しました: { $reason }
 event-attack-upstream-tls = 本物のサーバへ自分の TLS を張りました({ $version }, { $suite })
 event-attack-upstream-failed = サーバに接続できませんでした: { $reason }
@@ -320,3 +321,38 @@ event-refused-expired = 証明書が期限切れか、まだ有効になって�
 event-refused-revoked = CA が証明書を取り消したと言っています
 event-refused-unsupported = 証明書が TLS サーバ向けに発行されていないと言っています
 event-refused-unknown = 別の理由で証明書を拒否しました(CA の証明書をサーバ自身の証明書として使っている、など)
+
+## 通信路上のバイトを解読できなかった理由。
+event-undecodable-record-too-long = オフセット { $offset } のレコードは { $length } バイトと宣言していますが、TLS が許すのは { $limit } バイトまでです。TLS には次のレコードの境目を見つける目印がないため、この方向の残りは解読しません
+event-undecodable-not-tls-record = オフセット { $offset } のバイトは TLS のレコードヘッダではありません(タイプバイト { $type_byte }、バージョン { $version })。TLS には次のレコードの境目を見つける目印がないため、この方向の残りは解読しません
+event-undecodable-alert-length = { $bytes } バイトのアラートレコードです(アラートは 1 件 2 バイトです)
+event-undecodable-handshake-cut = ChangeCipherSpec の前に、途中までのハンドシェイクメッセージが { $bytes } バイト残っていました
+event-undecodable-unknown-content-type = レコードのコンテントタイプ { $byte } は TLS が定めるものではありません
+event-undecodable-handshake-too-long = オフセット { $offset } のハンドシェイクメッセージは { $length } バイトと宣言していますが、この解析器が組み立てるのは { $limit } バイトまでです。この方向のハンドシェイクの残りは解読しません
+event-undecodable-handshake = ハンドシェイクメッセージを解読できません: { $message }
+event-undecodable-client-too-far-ahead = クライアントが、読み方を決めるサーバの応答を待つ間に { $limit } バイトを超えて送りました。この方向はもう解読しません
+event-undecodable-client-line-too-long = クライアントの行が { $limit } バイトを超えています。読み飛ばしました
+event-undecodable-server-line-too-long = サーバの行が { $limit } バイトを超えています。読み飛ばしました(本文の長さには数えません)
+event-undecodable-too-many-pending = 応答のないコマンドが { $limit } 個を超えました。いちばん古いものを忘れます
+event-undecodable-not-greeting = サーバの最初の行が POP3 の挨拶ではありません
+event-undecodable-not-reply = POP3 の応答(+OK、-ERR、"+ " の継続)ではありません
+event-undecodable-sasl-not-base64 = SASL の応答が base64 ではありません
+event-undecodable-auth-plain-shape = AUTH PLAIN の応答が「authzid、NUL、authcid、NUL、パスワード」の形ではありません
+
+## 盗んだ鍵でレコードを開けなかった理由。
+event-sealed-no-record = この接続では TLS のレコードが 1 つも通りませんでした
+event-sealed-no-client-hello = ClientHello を見ていないので、鍵ログを引くためのクライアント乱数がありません
+event-sealed-no-server-hello = このレコードより前に ServerHello を見ていないので、バージョンも暗号スイートもわかりません
+event-sealed-before-ccs = この側の ChangeCipherSpec より前に application_data のレコードが来ました
+event-sealed-no-key = 鍵がありません: 鍵ログにクライアント乱数 { $client_random } の { $label } がありません
+event-sealed-unsupported-suite = 暗号スイート { $suite } ({ $name }) はこの復号器では扱えません
+event-sealed-unsupported-version = プロトコルバージョン { $version } ({ $name }) はこの復号器では扱えません
+event-sealed-too-short = { $n } バイトのレコード本体は短すぎて、ノンスと認証タグが入りません
+event-sealed-tag-mismatch = 認証タグが合いません: この鍵ではレコードが開きません(秘密が違うか、バイトが書き換えられています)
+event-sealed-no-content-type = 復号するとパディングだけで、コンテントタイプがありません
+event-sealed-framing = TLS のレコードの区切りを見失いました: { $message }
+
+## 中間者がサーバへ進めなかった理由。
+event-upstream-no-certificate = 攻撃者には見せる証明書がありません
+event-upstream-cannot-forge = { $name } 向けの証明書を作れませんでした: { $message }
+event-upstream-tls = TLS の接続に失敗しました: { $message }

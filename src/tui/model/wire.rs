@@ -135,8 +135,8 @@ pub enum Record {
         /// The first byte of TLS.
         offset: u64,
     },
-    /// Bytes the dissector could not decode, and why.
-    Undecodable(String),
+    /// Bytes the dissector could not decode, and why (worded when drawn).
+    Undecodable(crate::wire::dissect::UndecodableReason),
     /// Something the attacker did, or its verdict.
     Attack(AttackEvent),
 }
@@ -449,9 +449,9 @@ impl WireModel {
                 self.records.push(rec(dir, Record::Switch { offset }));
                 self.text.push(TextLine::Switched { dir, offset });
             }
-            Item::Undecodable { dir, reason, .. } => self
-                .records
-                .push(rec(dir, Record::Undecodable(text::sanitize(&reason)))),
+            Item::Undecodable { dir, reason, .. } => {
+                self.records.push(rec(dir, Record::Undecodable(reason)))
+            }
         }
     }
 

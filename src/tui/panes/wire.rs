@@ -501,7 +501,11 @@ fn record_words(r: &Record, lang: Lang) -> String {
         ),
         Record::Step(step) => super::tls::step_words(step, lang),
         Record::Switch { offset } => crate::tr!(lang, "wire-switch-to-tls", offset = *offset),
-        Record::Undecodable(reason) => crate::tr!(lang, "wire-undecodable", reason = reason),
+        Record::Undecodable(reason) => crate::tr!(
+            lang,
+            "wire-undecodable",
+            reason = crate::lab::describe::undecodable(reason, lang)
+        ),
         Record::Attack(e) => attack_words(e, lang),
     }
 }
@@ -893,7 +897,9 @@ mod tests {
             app.wire.records.push(RecordLine {
                 dir: None,
                 nested: i % 3 == 0,
-                what: Record::Undecodable(format!("record {i}{long}")),
+                what: Record::Undecodable(crate::wire::dissect::UndecodableReason::Handshake {
+                    message: format!("record {i}{long}"),
+                }),
                 locked: false,
                 secret: false,
             });
@@ -924,7 +930,9 @@ mod tests {
         app.wire.records.push(RecordLine {
             dir: Some(Direction::ClientToServer),
             nested: true,
-            what: Record::Undecodable("x".repeat(300)),
+            what: Record::Undecodable(crate::wire::dissect::UndecodableReason::Handshake {
+                message: "x".repeat(300),
+            }),
             locked: false,
             secret: false,
         });
