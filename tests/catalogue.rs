@@ -245,6 +245,17 @@ fn the_japanese_catalogue_follows_the_course_spelling() {
     assert_eq!(problems, Vec::<String>::new());
 }
 
+/// A count chooses its words: none, one, many, in both languages.
+#[test]
+fn a_count_of_none_reads_as_none() {
+    let sealed = |lang, n: usize| popscope::tr!(lang, "event-attack-sealed", n = n, reason = "x");
+    assert_eq!(sealed(Lang::En, 0), "no record to open: x");
+    assert_eq!(sealed(Lang::En, 1), "1 record could not be opened: x");
+    assert_eq!(sealed(Lang::En, 3), "3 records could not be opened: x");
+    assert_eq!(sealed(Lang::Ja, 0), "開けるレコードがありません: x");
+    assert_eq!(sealed(Lang::Ja, 3), "3 個のレコードは開けませんでした: x");
+}
+
 #[test]
 fn a_message_is_worded_in_the_learners_language() {
     assert_eq!(

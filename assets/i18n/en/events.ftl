@@ -154,9 +154,10 @@ event-attack-read-stolen-keys = READ decrypted with the stolen keys: { $text }
 event-attack-read-guessing = READ by guessing: { $text }
 event-attack-decrypted = decrypted { $dir } record #{ $seq } ({ $content }, { $n } bytes): { $first }
 event-attack-sealed = { $n ->
-    [one] 1 record
-   *[other] { $n } records
-} could not be opened: { $reason }
+    [0] no record to open
+    [one] 1 record could not be opened
+   *[other] { $n } records could not be opened
+}: { $reason }
 event-attack-crack-started = guessing { $user }'s APOP password offline
 event-attack-crack-started-of = guessing { $user }'s APOP password offline ({ $n } candidates)
 event-attack-crack-found = FOUND after { $tried } guesses in { $seconds } s ({ $rate } guesses/s)

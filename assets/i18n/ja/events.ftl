@@ -145,7 +145,10 @@ event-attack-read-forged-tls = 偽の TLS の内側から読み取りました: 
 event-attack-read-stolen-keys = 盗んだ鍵で復号して読み取りました: { $text }
 event-attack-read-guessing = 推測で読み取りました: { $text }
 event-attack-decrypted = { $dir } のレコード #{ $seq } を復号({ $content }, { $n } バイト): { $first }
-event-attack-sealed = { $n } 個のレコードは開けませんでした: { $reason }
+event-attack-sealed = { $n ->
+    [0] 開けるレコードがありません
+   *[other] { $n } 個のレコードは開けませんでした
+}: { $reason }
 event-attack-crack-started = { $user } の APOP パスワードをオフラインで推測しています
 event-attack-crack-started-of = { $user } の APOP パスワードをオフラインで推測しています(候補 { $n } 個)
 event-attack-crack-found = { $tried } 回の推測({ $seconds } 秒、毎秒 { $rate } 回)で見つかりました
