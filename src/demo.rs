@@ -77,6 +77,14 @@ pub struct DemoArgs {
     /// The transcript's language: ja or en (default from LANG).
     #[arg(long, value_parser = ["ja", "en"])]
     pub lang: Option<String>,
+    /// Also write what the tap recorded as a pcapng capture Wireshark and
+    /// tshark open as is (server on port 110 or 995, TLS secrets inside).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// Also write the client's TLS secrets in the NSS key-log format
+    /// (SSLKEYLOGFILE) for other tools.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 impl DemoArgs {
@@ -156,7 +164,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         bail!("--wordlist is for --attack crack");
     }
     let attacking = scenario.attack.is_some();
+    let server_port = crate::wire::pcap::standard_port(scenario.transport);
     options.wordlist = args.wordlist.clone();
+    // The lab's clock starts inside Lab::start, a moment after this; the
+    // capture's wall-clock times are taken from here.
+    let started = std::time::SystemTime::now();
     let (mut lab, mut rx) = Lab::start(scenario, options).await?;
     let result = lab.run_demo().await;
     lab.shutdown().await;
@@ -178,6 +190,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         transcript(&events, args.language())
     };
     print!("{out}");
+    if let Some(path) = &args.pcap {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        crate::wire::pcap::write_pcapng(
+            &events,
+            server_port,
+            started,
+            std::io::BufWriter::new(file),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.keylog {
+        std::fs::write(path, crate::wire::pcap::keylog(&events))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     // Under attack, a client that refuses or a session the attacker broke
     // is the lesson, not a failure of the lab; only a lab that could not
     // run (or an attack without a verdict) is an error.

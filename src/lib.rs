@@ -13,7 +13,9 @@
 //!   name-mismatch attack), the attacker's forging CA and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes,
-//!   and TLS record decryption from a stolen key log (`wire::decrypt`).
+//!   TLS record decryption from a stolen key log (`wire::decrypt`), and
+//!   the tap's chunks written as pcapng for Wireshark, TLS secrets inside
+//!   (`wire::pcap`).
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop
 //!   (strip STLS, forged certificate, injection) and the offline APOP
 //!   dictionary search.

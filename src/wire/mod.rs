@@ -12,6 +12,7 @@
 
 pub mod decrypt;
 pub mod dissect;
+pub mod pcap;
 pub mod pop3;
 pub mod tap;
 pub mod tls;
