@@ -1,0 +1,266 @@
+//! `demo --pcap`: the capture is read by the real tshark, which must find
+//! the password in a plain session and, with only the secrets block inside
+//! the file, inside TLS too; and the TCP numbering the capture is built on.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use popscope::lab::{Event, EventKind, WireEvent};
+use popscope::wire::Direction;
+use popscope::wire::pcap::{MAX_SEGMENT, segments};
+use popscope::wire::tap::CloseReason;
+
+const BIN: &str = env!("CARGO_BIN_EXE_popscope");
+
+/// Whether tshark can run. Without it the tshark tests skip with a message
+/// on a developer's machine, and fail under CI, where `.ci/run` installs it.
+fn have_tshark() -> bool {
+    let ok = Command::new("tshark")
+        .arg("-v")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tshark is missing and CI is set: .ci/run should have installed it"
+        );
+        eprintln!("SKIPPED: tshark is not installed (apt-get install tshark)");
+    }
+    ok
+}
+
+/// Runs `popscope demo SCENARIO --pcap FILE [extra]` and checks it succeeded.
+fn demo(scenario: &str, pcap: &Path, extra: &[&str]) {
+    let out = Command::new(BIN)
+        .env("LANG", "en_GB.UTF-8")
+        .args(["demo", scenario, "--pcap"])
+        .arg(pcap)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "demo {scenario} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The parameters of the PASS commands tshark finds in `file`, with the
+/// extra options given (no key log file of its own in any case, so only
+/// what the capture holds can decrypt it).
+fn tshark_pass(file: &Path, extra: &[&str]) -> String {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(["-o", "tls.keylog_file:"])
+        .args(extra)
+        .args(["-Y", "pop.request.command == \"PASS\""])
+        .args(["-T", "fields", "-e", "pop.request.parameter"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The pcapng file's blocks (little-endian, as popscope writes them) as
+/// (type, whole block) pairs.
+fn blocks(data: &[u8]) -> Vec<(u32, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 12 <= data.len() {
+        let ty = u32::from_le_bytes(data[at..at + 4].try_into().unwrap());
+        let len = u32::from_le_bytes(data[at + 4..at + 8].try_into().unwrap()) as usize;
+        assert!(len >= 12 && at + len <= data.len(), "bad block at {at}");
+        out.push((ty, &data[at..at + len]));
+        at += len;
+    }
+    assert_eq!(at, data.len(), "trailing bytes");
+    out
+}
+
+const DSB: u32 = 0x0000_000A;
+const EPB: u32 = 0x0000_0006;
+
+#[test]
+fn tshark_finds_the_password_of_a_plain_demo() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain.pcapng");
+    demo("plain", &file, &[]);
+    assert_eq!(tshark_pass(&file, &[]), "wonderland");
+    // No TLS, so no secrets block.
+    let data = std::fs::read(&file).unwrap();
+    assert!(!blocks(&data).iter().any(|(t, _)| *t == DSB));
+}
+
+#[test]
+fn tshark_decrypts_a_pop3s_demo_with_the_secrets_inside_the_file() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pop3s.pcapng");
+    let keys = dir.path().join("keys.log");
+    demo("pop3s", &file, &["--keylog", keys.to_str().unwrap()]);
+    assert_eq!(tshark_pass(&file, &[]), "wonderland");
+
+    // The secrets block comes before the first packet and holds a TLS key
+    // log ("TLSK") with the client's traffic secret.
+    let data = std::fs::read(&file).unwrap();
+    let all = blocks(&data);
+    let dsb = all.iter().position(|(t, _)| *t == DSB).expect("no DSB");
+    let first_packet = all.iter().position(|(t, _)| *t == EPB).unwrap();
+    assert!(dsb < first_packet);
+    let body = all[dsb].1;
+    assert_eq!(&body[8..12], &0x544c_534bu32.to_le_bytes());
+    let text = String::from_utf8_lossy(&body[16..]);
+    assert!(text.contains("CLIENT_TRAFFIC_SECRET_0 "), "{text}");
+
+    // The same capture without its secrets block shows no PASS: the block
+    // is what decrypted it.
+    let stripped: Vec<u8> = all
+        .iter()
+        .filter(|(t, _)| *t != DSB)
+        .flat_map(|(_, b)| b.iter().copied())
+        .collect();
+    let bare = dir.path().join("bare.pcapng");
+    std::fs::write(&bare, stripped).unwrap();
+    assert_eq!(tshark_pass(&bare, &[]), "");
+
+    // --keylog writes the same secrets as NSS key-log text, which decrypts
+    // the bare capture for tools that take a key log file.
+    let log = std::fs::read_to_string(&keys).unwrap();
+    assert!(log.lines().all(|l| l.split(' ').count() == 3), "{log}");
+    let opt = format!("tls.keylog_file:{}", keys.display());
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&bare)
+        .args(["-o", &opt])
+        .args(["-Y", "pop.request.command == \"PASS\""])
+        .args(["-T", "fields", "-e", "pop.request.parameter"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "wonderland");
+}
+
+#[test]
+fn tshark_finds_the_password_after_stls_on_port_110() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stls.pcapng");
+    demo("stls", &file, &[]);
+    assert_eq!(tshark_pass(&file, &[]), "wonderland");
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args(["-Y", "pop.request.command == \"STLS\""])
+        .args(["-T", "fields", "-e", "tcp.dstport"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "110");
+}
+
+fn ev(ms: u64, w: WireEvent) -> Event {
+    Event {
+        at: Duration::from_millis(ms),
+        kind: EventKind::Wire(w),
+    }
+}
+
+fn chunk(conn: u64, dir: Direction, offset: u64, bytes: &[u8]) -> WireEvent {
+    WireEvent::Chunk {
+        conn,
+        dir,
+        offset,
+        len: bytes.len(),
+        bytes: bytes.to_vec(),
+    }
+}
+
+fn closed(conn: u64, dir: Direction) -> WireEvent {
+    WireEvent::Closed {
+        conn,
+        dir,
+        reason: CloseReason::Closed,
+    }
+}
+
+#[test]
+fn sequence_numbers_advance_by_the_payload_and_acks_match_the_other_side() {
+    use Direction::{ClientToServer as C, ServerToClient as S};
+    let client: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    let server: SocketAddr = "127.0.0.1:12345".parse().unwrap();
+    let big = vec![b'x'; MAX_SEGMENT + 10];
+    let events = vec![
+        // Events on a connection never opened are left out.
+        ev(0, chunk(9, C, 0, b"lost")),
+        ev(
+            1,
+            WireEvent::Opened {
+                conn: 1,
+                client,
+                server,
+            },
+        ),
+        ev(2, chunk(1, S, 0, b"+OK\r\n")),
+        ev(3, chunk(1, C, 0, b"USER a\r\n")),
+        ev(4, chunk(1, S, 5, &big)),
+        ev(5, closed(1, C)),
+        // A second close of one direction is ignored.
+        ev(6, closed(1, C)),
+        ev(7, closed(1, S)),
+        ev(8, closed(9, S)),
+    ];
+    let segs = segments(&events, 110);
+    // SYN, SYN-ACK, ACK, 3 chunks (the big one in two), 2 × (FIN, ACK).
+    assert_eq!(segs.len(), 3 + 4 + 4, "{segs:#?}");
+    for s in &segs {
+        let (c, srv) = match s.dir {
+            C => (s.src, s.dst),
+            S => (s.dst, s.src),
+        };
+        assert_eq!(c.1, 40000, "the client keeps its port");
+        assert_eq!(srv.1, 110, "the server is on the standard port");
+    }
+    let (syn, synack, ack) = (&segs[0], &segs[1], &segs[2]);
+    assert!(syn.flags.syn && !syn.flags.ack);
+    assert!(synack.flags.syn && synack.flags.ack);
+    assert_eq!(synack.ack, syn.seq.wrapping_add(1));
+    assert_eq!(ack.seq, syn.seq.wrapping_add(1));
+    assert_eq!(ack.ack, synack.seq.wrapping_add(1));
+    let (c0, s0) = (syn.seq.wrapping_add(1), synack.seq.wrapping_add(1));
+
+    let banner = &segs[3];
+    assert_eq!((banner.seq, banner.ack), (s0, c0));
+    assert_eq!(banner.payload, b"+OK\r\n");
+    let user = &segs[4];
+    assert_eq!((user.seq, user.ack), (c0, s0 + 5));
+    let (part1, part2) = (&segs[5], &segs[6]);
+    assert_eq!(part1.payload.len(), MAX_SEGMENT);
+    assert_eq!(part2.payload.len(), 10);
+    assert_eq!(part1.seq, s0 + 5);
+    assert_eq!(part2.seq, s0 + 5 + MAX_SEGMENT as u32);
+    assert_eq!(part2.ack, c0 + 8);
+
+    let server_end = s0 + 5 + big.len() as u32;
+    let (cfin, cfin_ack) = (&segs[7], &segs[8]);
+    assert!(cfin.flags.fin && cfin.dir == C);
+    assert_eq!((cfin.seq, cfin.ack), (c0 + 8, server_end));
+    assert_eq!(cfin_ack.dir, S);
+    assert_eq!(cfin_ack.ack, c0 + 9, "the FIN takes one number");
+    let (sfin, sfin_ack) = (&segs[9], &segs[10]);
+    assert!(sfin.flags.fin && sfin.dir == S);
+    assert_eq!((sfin.seq, sfin.ack), (server_end, c0 + 9));
+    assert_eq!((sfin_ack.seq, sfin_ack.ack), (c0 + 9, server_end + 1));
+}
