@@ -264,3 +264,55 @@ fn sequence_numbers_advance_by_the_payload_and_acks_match_the_other_side() {
     assert_eq!((sfin.seq, sfin.ack), (server_end, c0 + 9));
     assert_eq!((sfin_ack.seq, sfin_ack.ack), (c0 + 9, server_end + 1));
 }
+
+/// Under the issue 7 attacks the capture shows what the attacker saw: the
+/// password in cleartext once STLS is stripped, and inside the attacker's
+/// own TLS (decrypted with the client's secrets in the file) once the
+/// client accepts a forged certificate.
+#[test]
+fn tshark_sees_what_the_attacker_saw() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stripped = dir.path().join("strip.pcapng");
+    demo("stls", &stripped, &["--attack", "strip-stls"]);
+    assert_eq!(tshark_pass(&stripped, &[]), "wonderland");
+    let forged = dir.path().join("forge.pcapng");
+    demo("pop3s", &forged, &["--attack", "forge-cert", "--insecure"]);
+    assert_eq!(tshark_pass(&forged, &[]), "wonderland");
+}
+
+/// Past the tap's capture limit a chunk keeps fewer bytes than crossed: the
+/// other side still acknowledges all of them, so the numbering stays that
+/// of the real stream and Wireshark shows the gap as not captured.
+#[test]
+fn a_clipped_chunk_advances_the_stream_by_all_that_crossed() {
+    use Direction::{ClientToServer as C, ServerToClient as S};
+    let client: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    let server: SocketAddr = "127.0.0.1:12345".parse().unwrap();
+    let clipped = WireEvent::Chunk {
+        conn: 1,
+        dir: C,
+        offset: 0,
+        len: 10,
+        bytes: b"RETR".to_vec(),
+    };
+    let events = vec![
+        ev(
+            1,
+            WireEvent::Opened {
+                conn: 1,
+                client,
+                server,
+            },
+        ),
+        ev(2, clipped),
+        ev(3, chunk(1, S, 0, b"+OK\r\n")),
+    ];
+    let segs = segments(&events, 995);
+    let c0 = segs[0].seq.wrapping_add(1);
+    assert_eq!(segs[3].payload, b"RETR");
+    assert_eq!(segs[4].dir, S);
+    assert_eq!(segs[4].ack, c0 + 10);
+}

@@ -202,8 +202,8 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                 conn,
                 dir,
                 offset,
+                len,
                 bytes,
-                ..
             } => {
                 let Some(c) = conns.get_mut(conn) else {
                     continue;
@@ -223,7 +223,11 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                     out.push(c.segment(e.at, *dir, seq, flags, piece));
                     off += piece.len() as u64;
                 }
-                c.sent[i] = c.sent[i].max(off);
+                // The stream advanced by all the bytes that crossed, even
+                // past the capture limit where fewer were kept: the other
+                // side acknowledges them, and Wireshark shows the rest as
+                // not captured.
+                c.sent[i] = c.sent[i].max(off).max(offset + *len as u64);
             }
             WireEvent::Closed { conn, dir, .. } => {
                 let Some(c) = conns.get_mut(conn) else {
