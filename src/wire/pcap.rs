@@ -227,7 +227,7 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                 // past the capture limit where fewer were kept: the other
                 // side acknowledges them, and Wireshark shows the rest as
                 // not captured.
-                c.sent[i] = c.sent[i].max(off).max(offset + *len as u64);
+                c.sent[i] = c.sent[i].max(off).max(offset.saturating_add(*len as u64));
             }
             WireEvent::Closed { conn, dir, .. } => {
                 let Some(c) = conns.get_mut(conn) else {
