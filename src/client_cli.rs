@@ -635,13 +635,12 @@ fn parse_url(url: &str) -> anyhow::Result<PopUrl> {
         bail!("the URL has no host");
     }
     let port = match port {
-        None => {
-            if implicit_tls {
-                995
-            } else {
-                110
-            }
+        None => if implicit_tls {
+            Transport::Implicit
+        } else {
+            Transport::Plain
         }
+        .standard_port(),
         Some(p) => p
             .parse::<u16>()
             .ok()

@@ -164,7 +164,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         bail!("--wordlist is for --attack crack");
     }
     let attacking = scenario.attack.is_some();
-    let server_port = crate::wire::pcap::standard_port(scenario.transport);
+    let server_port = scenario.transport.standard_port();
     options.wordlist = args.wordlist.clone();
     // The lab's clock starts inside Lab::start, a moment after this; the
     // capture's wall-clock times are taken from here.

@@ -41,6 +41,16 @@ impl Transport {
             Transport::Implicit => "pop3s",
         }
     }
+
+    /// The standard port: 110 for POP3, with or without STLS (RFC 1939,
+    /// RFC 2595), 995 for POP3S (RFC 8314). Wireshark picks its POP
+    /// dissector by these.
+    pub fn standard_port(self) -> u16 {
+        match self {
+            Transport::Plain | Transport::Stls => 110,
+            Transport::Implicit => 995,
+        }
+    }
 }
 
 impl fmt::Display for Transport {

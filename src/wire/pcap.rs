@@ -8,8 +8,9 @@
 //! segments per chunk (numbered from the chunk's offset in its direction,
 //! acknowledging all the other side sent so far), and a FIN with its
 //! acknowledgement when a direction closed. The server side sits on the
-//! standard port of the transport so that Wireshark's POP dissector is
-//! chosen by port; the client keeps its real port.
+//! transport's standard port (`Transport::standard_port`) so that
+//! Wireshark's POP dissector is chosen by port; the client keeps its real
+//! port.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
@@ -25,22 +26,12 @@ use pcap_file::pcapng::blocks::interface_description::{
 };
 
 use crate::lab::{Event, EventKind, Side, TlsEvent, WireEvent};
-use crate::pop3::settings::Transport;
 use crate::wire::Direction;
 
 /// The largest TCP payload put in one synthesized segment: chunks larger
 /// than this are split, as a real stack would, so that every frame fits an
 /// IPv4 datagram.
 pub const MAX_SEGMENT: usize = 16 * 1024;
-
-/// The port Wireshark expects for this transport (110 for POP3 with or
-/// without STLS, 995 for POP3S), so it dissects POP without "Decode As".
-pub fn standard_port(transport: Transport) -> u16 {
-    match transport {
-        Transport::Plain | Transport::Stls => 110,
-        Transport::Implicit => 995,
-    }
-}
 
 /// The TCP flags a synthesized segment carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
