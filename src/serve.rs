@@ -151,6 +151,46 @@ fn host_for_url(addr: SocketAddr) -> String {
     }
 }
 
+/// How a fetchmail command reaches one of our ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchmailPort {
+    /// The cleartext port, upgraded with STLS.
+    Stls,
+    /// The implicit-TLS port.
+    Pop3s,
+}
+
+/// A fetchmail command that fetches `user`'s mail from `addr` with the
+/// certificate checked against `ca`, keeps it on the server, and appends it
+/// to `USER-mail.txt` in the current directory.
+///
+/// fetchmail checks the certificate against DNS names only, never an IP
+/// address, so a loopback address is named `localhost` (the demo
+/// certificate covers it); any other address gets a placeholder the
+/// certificate must cover. On the cleartext port, `--sslproto tls1.2+`
+/// says on the line that STLS is required: fetchmail 6.4 requires it by
+/// default too, but only because `--sslcertck` is on by default, which a
+/// reader of the line cannot see.
+/// `--all` fetches messages an earlier run already saw, so running the
+/// line twice shows the mail again. fetchmail takes no password on its
+/// command line: it asks on the terminal, or reads `~/.netrc` or
+/// `~/.fetchmailrc`.
+pub fn fetchmail_command(port: FetchmailPort, addr: SocketAddr, ca: &str, user: &str) -> String {
+    let tls = match port {
+        FetchmailPort::Stls => "--sslproto tls1.2+",
+        FetchmailPort::Pop3s => "--ssl",
+    };
+    let host = if addr.ip().is_loopback() {
+        "localhost"
+    } else {
+        "SERVER-NAME"
+    };
+    format!(
+        "fetchmail {tls} --sslcertck --sslcertfile {ca} -p POP3 -P {} -u {user} --all --keep --mda 'cat >> {user}-mail.txt' {host}",
+        addr.port()
+    )
+}
+
 /// Run `popscope serve` until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let (pop3, pop3s) = (args.pop3.0, args.pop3s.0);
@@ -301,10 +341,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "  WARNING: listening beyond loopback with cleartext login allowed: passwords can be read on the network"
         );
     }
-    let ca_flag = match &ca_path {
-        Some((ca, _)) => format!("--cacert {}", ca.display()),
-        None => "--cacert YOUR-CA.pem".to_string(),
+    let ca_file = match &ca_path {
+        Some((ca, _)) => ca.display().to_string(),
+        None => "YOUR-CA.pem".to_string(),
     };
+    let ca_flag = format!("--cacert {ca_file}");
     let _ = writeln!(o, "Try:");
     if let Some(a) = server.pop3_addr() {
         let h = host_for_url(a);
@@ -323,6 +364,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             a.port()
         );
     }
+    let fetchmail = [
+        (FetchmailPort::Stls, server.pop3_addr()),
+        (FetchmailPort::Pop3s, server.pop3s_addr()),
+    ];
+    for (port, addr) in fetchmail {
+        if let Some(a) = addr {
+            let line = fetchmail_command(port, a, &ca_file, &first_user);
+            let _ = writeln!(o, "  {line}");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "  (fetchmail asks for the password, or reads it from ~/.netrc or ~/.fetchmailrc)"
+    );
     let _ = writeln!(
         o,
         "Ctrl-C stops the server (sessions still open delete nothing)."
