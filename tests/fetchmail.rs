@@ -315,8 +315,21 @@ impl Serve {
 }
 
 impl Drop for Serve {
+    /// Ctrl-C, so that `serve` removes its copy of the demo mailbox; a
+    /// server that has not stopped within ten seconds is killed.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while let Ok(None) = self.child.try_wait() {
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.wait();
     }
 }
@@ -372,4 +385,6 @@ fn the_fetchmail_lines_serve_prints_work_as_printed() {
     }
     // --keep in the printed lines: the mail is still there.
     assert_eq!(files_in(&mail_dir.join("alice/cur")).len(), sent.len());
+    drop(serve);
+    assert!(!mail_dir.exists(), "serve removes its demo copy on Ctrl-C");
 }
