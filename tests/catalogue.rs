@@ -7,10 +7,11 @@ use std::path::Path;
 
 use popscope::i18n;
 use popscope::lang::Lang;
-use unicode_width::UnicodeWidthStr;
 
 #[path = "common/english.rs"]
 mod english;
+#[path = "common/screen.rs"]
+mod screen;
 
 fn catalogue(lang: Lang) -> BTreeMap<String, Vec<String>> {
     i18n::messages(lang).into_iter().collect()
@@ -135,28 +136,10 @@ fn has_english_sentence(text: &str) -> bool {
 fn help_overlay(app: &mut popscope::tui::app::App, w: u16, h: u16) -> Vec<String> {
     use popscope::tui::panes::help::HelpOverlay;
     use popscope::tui::theme::{Theme, ThemeName};
-    use ratatui::widgets::Widget;
     app.update(popscope::tui::app::Action::Resize(w, h));
     let theme = Theme::new(ThemeName::Dark, false);
-    let area = ratatui::layout::Rect::new(0, 0, w, h);
-    let mut buf = ratatui::buffer::Buffer::empty(area);
-    (&HelpOverlay { app, theme: &theme }).render(area, &mut buf);
-    (0..h)
-        .map(|y| {
-            let mut line = String::new();
-            let mut skip = 0;
-            for x in 0..w {
-                // The cell behind a wide character is not a character.
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let sym = buf[(x, y)].symbol();
-                skip = sym.width().saturating_sub(1);
-                line.push_str(sym);
-            }
-            line
-        })
+    screen::widget_rows(&HelpOverlay { app, theme: &theme }, w, h)
+        .into_iter()
         .filter(|l| !l.trim().is_empty())
         .collect()
 }
@@ -270,24 +253,10 @@ fn a_message_is_worded_in_the_learners_language() {
 
 /// A widget drawn alone on a `w`×`h` buffer, as lines of text.
 fn widget_text(widget: impl ratatui::widgets::Widget, w: u16, h: u16) -> String {
-    let area = ratatui::layout::Rect::new(0, 0, w, h);
-    let mut buf = ratatui::buffer::Buffer::empty(area);
-    widget.render(area, &mut buf);
-    let mut out = String::new();
-    for y in 0..h {
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = sym.width().saturating_sub(1);
-            out.push_str(sym);
-        }
-        out.push('\n');
-    }
-    out
+    screen::widget_rows(widget, w, h)
+        .into_iter()
+        .map(|row| row + "\n")
+        .collect()
 }
 
 /// The lesson pane's own words (its key line, the step and quiz counters,

@@ -11,12 +11,10 @@ use popscope::lesson::progress::Progress;
 use popscope::lesson::set::builtin;
 use popscope::tui::app::{Action, App, Effect, Focus, GateOp};
 use popscope::tui::lesson::Place;
-use popscope::tui::panes::Screen;
-use popscope::tui::theme::{Theme, ThemeName};
 use popscope::wire::tap::Gate;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
+#[path = "common/screen.rs"]
+mod screen;
 
 /// The app and a real lab behind it, wired as the run loop wires them.
 struct Rig {
@@ -100,13 +98,7 @@ impl Rig {
 }
 
 fn draw(app: &mut App, w: u16, h: u16) -> String {
-    app.update(Action::Resize(w, h));
-    let theme = Theme::new(ThemeName::Dark, false);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| f.render_widget(&Screen { app, theme: &theme }, f.area()))
-        .unwrap();
-    terminal.backend().to_string()
+    screen::backend(app, w, h).to_string()
 }
 
 /// The chapter list's row for a chapter.
@@ -299,13 +291,7 @@ Body.
 /// The eavesdropper's log as drawn: the rows of its pane above the loot
 /// box, read from the buffer so wide characters do not shift the text.
 fn wire_rows(app: &mut App, w: u16, h: u16) -> String {
-    app.update(Action::Resize(w, h));
-    let theme = Theme::new(ThemeName::Dark, false);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| f.render_widget(&Screen { app, theme: &theme }, f.area()))
-        .unwrap();
-    let buf = terminal.backend().buffer().clone();
+    let buf = screen::backend(app, w, h).buffer().clone();
     let area = ratatui::layout::Rect::new(0, 0, w, h);
     let (_, r) = app
         .areas(area)

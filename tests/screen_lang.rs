@@ -7,13 +7,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use popscope::lab::Scenario;
 use popscope::lang::Lang;
 use popscope::tui::app::{Action, App, Focus};
-use popscope::tui::panes::{Screen, max_scroll};
-use popscope::tui::theme::{Theme, ThemeName};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use popscope::tui::panes::max_scroll;
 
 #[path = "common/english.rs"]
 mod english;
+#[path = "common/screen.rs"]
+mod screen;
 
 fn press(app: &mut App, codes: &[KeyCode]) {
     for &c in codes {
@@ -35,25 +34,7 @@ fn switch_language(app: &mut App) {
 /// The screen drawn at `w`×`h`, one string a row, a wide character
 /// counted once (not with the blank cell behind it).
 fn rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
-    app.update(Action::Resize(w, h));
-    let theme = Theme::new(ThemeName::Dark, false);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| f.render_widget(&Screen { app, theme: &theme }, f.area()))
-        .unwrap();
-    let buf = terminal.backend().buffer();
-    (0..h)
-        .map(|y| {
-            let mut row = String::new();
-            let mut x = 0;
-            while x < w {
-                let symbol = buf[(x, y)].symbol();
-                row.push_str(symbol);
-                x += unicode_width::UnicodeWidthStr::width(symbol).max(1) as u16;
-            }
-            row
-        })
-        .collect()
+    screen::rows(screen::backend(app, w, h).buffer())
 }
 
 /// The scroll hint that starts at `arrow` in a row, to its key's ")".

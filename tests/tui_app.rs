@@ -7,11 +7,6 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use popscope::attack::Attack;
 use popscope::lab::describe::attack_line_in;
-
-/// An attacker's event in the English words the tests read.
-fn attack_line(e: &popscope::lab::AttackEvent) -> Option<String> {
-    attack_line_in(e, popscope::lang::Lang::En)
-}
 use popscope::lab::{
     AttackEvent, AuthMethod, Event, EventKind, Lab, LabOptions, Scenario, Transport, Trust,
 };
@@ -20,13 +15,18 @@ use popscope::tui::app::ClientLine;
 use popscope::tui::app::{
     Action, App, Effect, Focus, GateOp, LabCmd, MENU_ROWS, MenuRow, WireView,
 };
-use popscope::tui::panes::Screen;
 use popscope::tui::theme::{Theme, ThemeName};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::{Color, Modifier};
 use ratatui::text::Span;
+
+#[path = "common/screen.rs"]
+mod screen;
+
+/// An attacker's event in the English words the tests read.
+fn attack_line(e: &popscope::lab::AttackEvent) -> Option<String> {
+    attack_line_in(e, popscope::lang::Lang::En)
+}
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -812,13 +812,7 @@ fn app_with(events: Vec<Event>, name: &str) -> App {
 }
 
 fn draw(app: &mut App, w: u16, h: u16) -> String {
-    app.update(Action::Resize(w, h));
-    let theme = Theme::new(ThemeName::Dark, false);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| f.render_widget(&Screen { app, theme: &theme }, f.area()))
-        .unwrap();
-    mask(&terminal.backend().to_string())
+    mask(&screen::backend(app, w, h).to_string())
 }
 
 /// Hide what changes from run to run: ports, APOP timestamps, secrets in
@@ -976,12 +970,7 @@ fn search_highlights_and_scrolls_to_the_match() {
 
 /// The screen drawn in `theme`, as cells (styles included).
 fn draw_cells(app: &mut App, w: u16, h: u16, theme: &Theme) -> Buffer {
-    app.update(Action::Resize(w, h));
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| f.render_widget(&Screen { app, theme }, f.area()))
-        .unwrap();
-    terminal.backend().buffer().clone()
+    screen::backend_in(app, w, h, theme).buffer().clone()
 }
 
 /// The row of `buf` whose text contains `needle`, as (column, cell) pairs
