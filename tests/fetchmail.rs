@@ -12,16 +12,16 @@
 //! on a terminal otherwise).
 
 mod common;
+#[path = "common/serve_bin.rs"]
+mod serve_bin;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use common::TestServer;
-
-const BIN: &str = env!("CARGO_BIN_EXE_popscope");
+use serve_bin::Running;
 
 /// How long one fetchmail run may take before `timeout` stops it, so that
 /// a fetchmail waiting for a password or a server never hangs the tests.
@@ -274,73 +274,13 @@ fn fetchmail_fetches_over_pop3s_and_deletes_without_keep() {
     assert!(srv.messages_on_disk("alice").is_empty(), "{}", taken.log);
 }
 
-/// `popscope serve` on free loopback ports, stopped when dropped.
-struct Serve {
-    child: Child,
-    banner: Vec<String>,
-}
-
-impl Serve {
-    fn start(data_dir: &Path) -> Serve {
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--pop3",
-                "127.0.0.1:0",
-                "--pop3s",
-                "127.0.0.1:0",
-                "--login-delay",
-                "0",
-                "--cleartext-auth",
-                "deny",
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut banner = Vec::new();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            let last = line.starts_with("Ctrl-C");
-            banner.push(line);
-            if last {
-                break;
-            }
-        }
-        Serve { child, banner }
-    }
-}
-
-impl Drop for Serve {
-    /// Ctrl-C, so that `serve` removes its copy of the demo mailbox; a
-    /// server that has not stopped within ten seconds is killed.
-    fn drop(&mut self) {
-        // SAFETY: sending a signal to our own child process.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
-        }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while let Ok(None) = self.child.try_wait() {
-            if std::time::Instant::now() > deadline {
-                let _ = self.child.kill();
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_fetchmail_lines_serve_prints_work_as_printed() {
     let data = tempfile::tempdir().unwrap();
     // A space in the CA's path: the printed lines must quote it.
-    let serve = Serve::start(&data.path().join("lab data"));
+    let serve = Running::start(&data.path().join("lab data"), &["--cleartext-auth", "deny"]);
     let lines: Vec<String> = serve
-        .banner
+        .stdout
         .iter()
         .map(|l| l.trim().to_string())
         .filter(|l| l.starts_with("fetchmail "))
@@ -349,15 +289,15 @@ fn the_fetchmail_lines_serve_prints_work_as_printed() {
         lines.len(),
         2,
         "one line for STLS, one for POP3S: {:?}",
-        serve.banner
+        serve.stdout
     );
     let mail_dir = serve
-        .banner
+        .stdout
         .iter()
         .find_map(|l| l.trim().strip_prefix("mail"))
         .and_then(|v| v.split_whitespace().next())
         .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("no mail line in {:?}", serve.banner));
+        .unwrap_or_else(|| panic!("no mail line in {:?}", serve.stdout));
     let sent = subjects_in_files(&files_in(&mail_dir.join("alice/cur")));
 
     for line in &lines {

@@ -1,95 +1,14 @@
 //! `popscope serve` as a user runs it: the binary, its startup text, its
 //! flags, bad input, and Ctrl-C.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_popscope");
 
-struct Running {
-    child: Child,
-    stdout: Vec<String>,
-}
+#[path = "common/serve_bin.rs"]
+mod serve_bin;
 
-impl Running {
-    /// Start `popscope serve ARGS` on free ports and read its startup text.
-    fn start(data_dir: &std::path::Path, extra: &[&str]) -> Running {
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--pop3",
-                "127.0.0.1:0",
-                "--pop3s",
-                "127.0.0.1:0",
-                "--login-delay",
-                "0",
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut stdout = Vec::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            let last = line.starts_with("Ctrl-C");
-            stdout.push(line);
-            if last {
-                break;
-            }
-        }
-        assert!(
-            stdout.last().is_some_and(|l| l.starts_with("Ctrl-C")),
-            "startup text ended early: {stdout:?}"
-        );
-        Running { child, stdout }
-    }
-
-    /// The address printed after a label ("POP3", "POP3S").
-    fn addr(&self, label: &str) -> String {
-        self.stdout
-            .iter()
-            .find_map(|l| {
-                let mut w = l.split_whitespace();
-                (w.next() == Some(label)).then(|| w.next().unwrap().to_string())
-            })
-            .unwrap_or_else(|| panic!("no {label} line in {:?}", self.stdout))
-    }
-
-    fn value(&self, label: &str) -> String {
-        self.stdout
-            .iter()
-            .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_string()))
-            .unwrap_or_else(|| panic!("no {label} line in {:?}", self.stdout))
-    }
-
-    /// Ctrl-C, then the exit status and stderr.
-    fn interrupt(mut self) -> (std::process::ExitStatus, String) {
-        // SAFETY: sending a signal to our own child process.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
-        }
-        let status = self.child.wait().unwrap();
-        let mut stderr = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
-        }
-        (status, stderr)
-    }
-}
-
-impl Drop for Running {
-    /// A test that fails before `interrupt` must not leave a server behind.
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+use serve_bin::Running;
 
 fn curl(args: &[&str]) -> std::process::Output {
     Command::new("curl")
