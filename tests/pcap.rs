@@ -2,6 +2,9 @@
 //! the password in a plain session and, with only the secrets block inside
 //! the file, inside TLS too; and the TCP numbering the capture is built on.
 
+#[path = "common/serve_bin.rs"]
+mod serve_bin;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
@@ -315,4 +318,90 @@ fn a_clipped_chunk_advances_the_stream_by_all_that_crossed() {
     assert_eq!(segs[3].payload, b"RETR");
     assert_eq!(segs[4].dir, S);
     assert_eq!(segs[4].ack, c0 + 10);
+}
+
+/// `popscope proxy --pcap` in front of `serve`: poplib logs in through it,
+/// and tshark finds the password in the capture while the proxy still runs
+/// (the capture is written as things happen) and after Ctrl-C.
+#[test]
+fn the_proxy_writes_a_capture_tshark_reads_as_it_runs() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    if !have_tshark() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let serve = serve_bin::Running::start(&data.path().join("serve"), &[]);
+    let upstream = serve.addr("POP3");
+    let file = data.path().join("proxy.pcapng");
+    let mut proxy = Command::new(BIN)
+        .args(["proxy", "--upstream", &upstream, "--pcap"])
+        .arg(&file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(proxy.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let listen = banner
+        .split_whitespace()
+        .nth(4)
+        .unwrap_or_else(|| panic!("no address in {banner:?}"))
+        .to_string();
+    // The rest of the transcript is read so the proxy never blocks on a
+    // full pipe.
+    let reader = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    // Python's poplib logs in with USER and PASS (curl would choose AUTH
+    // PLAIN, which tshark shows as base64).
+    let (host, port) = listen.rsplit_once(':').unwrap();
+    let script = format!(
+        "import poplib\np = poplib.POP3('{host}', {port}, timeout=20)\n\
+         p.user('alice')\np.pass_('wonderland')\nprint(b'\\n'.join(p.retr(1)[1]).decode())\np.quit()\n"
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Subject:"),
+        "poplib through the proxy: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The capture is readable before the proxy stops: the transcript line
+    // of the last event comes after its packets were flushed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while tshark_pass(&file, &[]) != "wonderland" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tshark never found the password in the live capture"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(proxy.id() as libc::pid_t, libc::SIGINT);
+    }
+    assert!(proxy.wait().unwrap().success());
+    let transcript = reader.join().unwrap();
+    assert!(
+        transcript.iter().any(|l| l.contains("wonderland")),
+        "{transcript:?}"
+    );
+    assert_eq!(tshark_pass(&file, &[]), "wonderland");
+    // The server side is on port 110, so tshark chose its POP dissector
+    // by itself (tshark_pass filters on a POP field).
+
+    // A second proxy refuses to replace the capture, and leaves it whole.
+    let before = std::fs::read(&file).unwrap();
+    let again = Command::new(BIN)
+        .args(["proxy", "--upstream", &upstream, "--pcap"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("cannot create"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    drop(serve);
 }

@@ -136,16 +136,31 @@ fn v4(addr: SocketAddr) -> Ipv4Addr {
     }
 }
 
-/// The TCP segments for the wire events in `events` (in the order given),
-/// with the server on `server_port`. Chunks or closes on a connection never
-/// opened are left out, and a second close of one direction is ignored, so
-/// any event stream gives a consistent numbering.
-pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
-    let mut conns: HashMap<u64, Conn> = HashMap::new();
-    let mut out = Vec::new();
-    for e in events {
+/// Numbers the TCP segments of one capture as its wire events arrive: the
+/// one home of the framing, used for a whole recording at once
+/// ([`segments`]) and for a capture written while a proxy runs
+/// ([`PcapNgStream`]).
+pub struct Framer {
+    conns: HashMap<u64, Conn>,
+    server_port: u16,
+}
+
+impl Framer {
+    /// A framer with the server on `server_port`.
+    pub fn new(server_port: u16) -> Framer {
+        Framer {
+            conns: HashMap::new(),
+            server_port,
+        }
+    }
+
+    /// Append the segments event `e` stands for to `out`. Chunks or closes
+    /// on a connection never opened are left out, and a second close of
+    /// one direction is ignored, so any event stream gives a consistent
+    /// numbering. A connection is forgotten once both sides have closed.
+    pub fn event(&mut self, e: &Event, out: &mut Vec<Segment>) {
         let EventKind::Wire(w) = &e.kind else {
-            continue;
+            return;
         };
         match w {
             WireEvent::Opened {
@@ -159,7 +174,7 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                 let n = *conn as u32;
                 let c = Conn {
                     client: (v4(*client), client.port()),
-                    server: (v4(*server), server_port),
+                    server: (v4(*server), self.server_port),
                     isn: [
                         0x1000_0000u32.wrapping_add(n.wrapping_mul(0x1000)),
                         0x5000_0000u32.wrapping_add(n.wrapping_mul(0x1000)),
@@ -187,7 +202,7 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                     ..Flags::default()
                 };
                 out.push(c.segment(e.at, Direction::ClientToServer, c.next_seq(0), ack, &[]));
-                conns.insert(*conn, c);
+                self.conns.insert(*conn, c);
             }
             WireEvent::Chunk {
                 conn,
@@ -196,12 +211,12 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                 len,
                 bytes,
             } => {
-                let Some(c) = conns.get_mut(conn) else {
-                    continue;
+                let Some(c) = self.conns.get_mut(conn) else {
+                    return;
                 };
                 let i = idx(*dir);
                 if c.fin[i] {
-                    continue;
+                    return;
                 }
                 let flags = Flags {
                     ack: true,
@@ -221,12 +236,12 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                 c.sent[i] = c.sent[i].max(off).max(offset.saturating_add(*len as u64));
             }
             WireEvent::Closed { conn, dir, .. } => {
-                let Some(c) = conns.get_mut(conn) else {
-                    continue;
+                let Some(c) = self.conns.get_mut(conn) else {
+                    return;
                 };
                 let i = idx(*dir);
                 if c.fin[i] {
-                    continue;
+                    return;
                 }
                 let fin = Flags {
                     ack: true,
@@ -241,9 +256,22 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                     ..Flags::default()
                 };
                 out.push(c.segment(e.at, dir.reverse(), c.next_seq(1 - i), ack, &[]));
+                if c.fin == [true, true] {
+                    self.conns.remove(conn);
+                }
             }
             _ => {}
         }
+    }
+}
+
+/// The TCP segments for the wire events in `events` (in the order given),
+/// with the server on `server_port`.
+pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
+    let mut framer = Framer::new(server_port);
+    let mut out = Vec::new();
+    for e in events {
+        framer.event(e, &mut out);
     }
     out
 }
@@ -306,6 +334,118 @@ const DSB_TYPE: u32 = 0x0000_000A;
 /// Its secrets type for a TLS key log ("TLSK").
 const TLS_KEY_LOG: u32 = 0x544c_534b;
 
+/// A pcapng capture written as events arrive: one Ethernet interface, the
+/// client's TLS secrets in Decryption Secrets Blocks, one packet per
+/// segment. `popscope proxy --pcap` writes with it for as long as it runs;
+/// [`write_pcapng`] writes a whole recording with it.
+pub struct PcapNgStream<W: Write> {
+    w: PcapNgWriter<W>,
+    framer: Framer,
+    /// The wall-clock time of the lab clock's zero, since the Unix epoch.
+    epoch: Duration,
+    /// Key-log lines already written.
+    keys: BTreeSet<String>,
+    segments: Vec<Segment>,
+}
+
+impl<W: Write> PcapNgStream<W> {
+    /// Start a capture on `out` with the server on `server_port`; `start`
+    /// is the wall-clock time of the events' zero.
+    pub fn new(out: W, server_port: u16, start: SystemTime) -> anyhow::Result<Self> {
+        // Little-endian always, which is the byte order of the secrets
+        // block laid out below.
+        let mut w = PcapNgWriter::with_endianness(out, pcap_file::Endianness::Little)?;
+        w.write_pcapng_block(InterfaceDescriptionBlock {
+            linktype: DataLink::ETHERNET,
+            snaplen: 0,
+            // pcap-file writes timestamps in nanoseconds, so the interface
+            // must say so (if_tsresol 9); without it readers take
+            // microseconds.
+            options: vec![InterfaceDescriptionOption::IfTsResol(9)],
+        })?;
+        Ok(PcapNgStream {
+            w,
+            framer: Framer::new(server_port),
+            epoch: start
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default(),
+            keys: BTreeSet::new(),
+            segments: Vec::new(),
+        })
+    }
+
+    /// Write the key-log lines of `text` not written yet as one Decryption
+    /// Secrets Block. Wireshark takes the secrets of a block for every
+    /// packet after it, so a recording written at once puts them all
+    /// first.
+    pub fn secrets(&mut self, text: &str) -> anyhow::Result<()> {
+        let mut fresh = String::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            if self.keys.insert(line.to_owned()) {
+                fresh.push_str(line);
+                fresh.push('\n');
+            }
+        }
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        // pcap-file 2 has no type for the Decryption Secrets Block (it
+        // reads one as an unknown block), so its body is laid out here:
+        // secrets type, secrets length, the key log padded to 32 bits.
+        let mut body = Vec::new();
+        body.extend_from_slice(&TLS_KEY_LOG.to_le_bytes());
+        body.extend_from_slice(&(fresh.len() as u32).to_le_bytes());
+        body.extend_from_slice(fresh.as_bytes());
+        body.resize(body.len().next_multiple_of(4), 0);
+        let len = (body.len() + 12) as u32;
+        self.w.write_raw_block(&RawBlock {
+            type_: DSB_TYPE,
+            initial_len: len,
+            body: body.into(),
+            trailer_len: len,
+        })?;
+        Ok(())
+    }
+
+    /// Write what event `e` adds: a client secret, or the segments of a
+    /// wire event.
+    pub fn event(&mut self, e: &Event) -> anyhow::Result<()> {
+        if let EventKind::Tls(TlsEvent::Secret {
+            side: Side::Client, ..
+        }) = &e.kind
+        {
+            return self.secrets(&keylog(std::slice::from_ref(e)));
+        }
+        self.segments.clear();
+        self.framer.event(e, &mut self.segments);
+        for s in &self.segments {
+            let data = frame(s)?;
+            self.w.write_pcapng_block(EnhancedPacketBlock {
+                interface_id: 0,
+                timestamp: self.epoch + s.at,
+                original_len: data.len() as u32,
+                data: data.into(),
+                options: vec![],
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Push what was written so far to the file, so that a capture read
+    /// while the proxy still runs (or after it was killed) holds whole
+    /// blocks.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.w.get_mut().flush()
+    }
+
+    /// Flush and hand back the writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        let mut out = self.w.into_inner();
+        out.flush()?;
+        Ok(out)
+    }
+}
+
 /// Write the capture of `events` to `out` as pcapng: one Ethernet
 /// interface, a Decryption Secrets Block with the client's TLS secrets (if
 /// any) before every packet, then one packet per segment. `start` is the
@@ -316,47 +456,11 @@ pub fn write_pcapng<W: Write>(
     start: SystemTime,
     out: W,
 ) -> anyhow::Result<()> {
-    // Little-endian always, which is the byte order of the secrets block
-    // laid out below.
-    let mut w = PcapNgWriter::with_endianness(out, pcap_file::Endianness::Little)?;
-    w.write_pcapng_block(InterfaceDescriptionBlock {
-        linktype: DataLink::ETHERNET,
-        snaplen: 0,
-        // pcap-file writes timestamps in nanoseconds, so the interface must
-        // say so (if_tsresol 9); without it readers take microseconds.
-        options: vec![InterfaceDescriptionOption::IfTsResol(9)],
-    })?;
-    let keys = keylog(events);
-    if !keys.is_empty() {
-        // pcap-file 2 has no type for the Decryption Secrets Block (it
-        // reads one as an unknown block), so its body is laid out here:
-        // secrets type, secrets length, the key log padded to 32 bits.
-        let mut body = Vec::new();
-        body.extend_from_slice(&TLS_KEY_LOG.to_le_bytes());
-        body.extend_from_slice(&(keys.len() as u32).to_le_bytes());
-        body.extend_from_slice(keys.as_bytes());
-        body.resize(body.len().next_multiple_of(4), 0);
-        let len = (body.len() + 12) as u32;
-        w.write_raw_block(&RawBlock {
-            type_: DSB_TYPE,
-            initial_len: len,
-            body: body.into(),
-            trailer_len: len,
-        })?;
+    let mut stream = PcapNgStream::new(out, server_port, start)?;
+    stream.secrets(&keylog(events))?;
+    for e in events {
+        stream.event(e)?;
     }
-    let epoch = start
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    for s in segments(events, server_port) {
-        let data = frame(&s)?;
-        w.write_pcapng_block(EnhancedPacketBlock {
-            interface_id: 0,
-            timestamp: epoch + s.at,
-            original_len: data.len() as u32,
-            data: data.into(),
-            options: vec![],
-        })?;
-    }
-    w.into_inner().flush()?;
+    stream.finish()?;
     Ok(())
 }
