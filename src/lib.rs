@@ -15,7 +15,9 @@
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes,
 //!   TLS record decryption from a stolen key log (`wire::decrypt`), and
 //!   the tap's chunks written as pcapng for Wireshark, TLS secrets inside
-//!   (`wire::pcap`).
+//!   (`wire::pcap`), and every byte of a TLS record or handshake message
+//!   labelled for the byte view (`wire::annotate`, its words in
+//!   `assets/i18n/*/bytes.ftl`).
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop
 //!   (strip STLS, forged certificate, injection) and the offline APOP
 //!   dictionary search.

@@ -10,6 +10,7 @@
 //! - [`decrypt`]: the "stolen keys" attack: TLS 1.2 and 1.3 records of a
 //!   recorded connection opened with the session's key log.
 
+pub mod annotate;
 pub mod decrypt;
 pub mod dissect;
 pub mod pcap;
