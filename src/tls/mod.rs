@@ -1064,3 +1064,84 @@ impl DirLock {
 
 #[cfg(test)]
 mod tests;
+
+/// The bytes of one real handshake, as [`handshake_in_memory`] ran it.
+#[derive(Debug, Clone)]
+pub struct HandshakeBytes {
+    /// The client's first flight (the ClientHello record).
+    pub client_first: Vec<u8>,
+    /// Everything the client sent.
+    pub client: Vec<u8>,
+    /// Everything the server sent.
+    pub server: Vec<u8>,
+}
+
+/// Run one TLS handshake between a rustls client and the lab's server
+/// configuration in memory, limited to `version`, with the demo
+/// certificates in `dir` (made there if missing): the byte view's tests
+/// and benchmark take real messages from it, as a learner's connection
+/// would send them.
+///
+/// # Errors
+///
+/// A certificate that cannot be made or loaded, or a handshake that does
+/// not finish.
+pub fn handshake_in_memory(
+    dir: &Path,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> Result<HandshakeBytes, TlsError> {
+    fn general(e: impl std::fmt::Display) -> TlsError {
+        TlsError::Rustls(rustls::Error::General(e.to_string()))
+    }
+    let pki = ensure_demo_pki(dir)?;
+    let server = server_config(&pki.server_cert, &pki.server_key)?;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in load_certs(&pki.ca_cert)? {
+        roots.add(c).map_err(general)?;
+    }
+    let client = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[version])
+        .map_err(general)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").map_err(general)?;
+    let fail = |e: rustls::Error| general(e);
+    let mut c = rustls::ClientConnection::new(Arc::new(client), name).map_err(fail)?;
+    let mut s = rustls::ServerConnection::new(server).map_err(fail)?;
+    let mut out = HandshakeBytes {
+        client_first: Vec::new(),
+        client: Vec::new(),
+        server: Vec::new(),
+    };
+    // Each round moves one flight each way; a handshake takes at most
+    // three, and the rest carry session tickets.
+    for round in 0..6 {
+        let mut buf = Vec::new();
+        while c.wants_write() {
+            c.write_tls(&mut buf).map_err(general)?;
+        }
+        if round == 0 {
+            out.client_first = buf.clone();
+        }
+        out.client.extend_from_slice(&buf);
+        let mut rd = &buf[..];
+        while !rd.is_empty() {
+            s.read_tls(&mut rd).map_err(general)?;
+            s.process_new_packets().map_err(fail)?;
+        }
+        let mut buf = Vec::new();
+        while s.wants_write() {
+            s.write_tls(&mut buf).map_err(general)?;
+        }
+        out.server.extend_from_slice(&buf);
+        let mut rd = &buf[..];
+        while !rd.is_empty() {
+            c.read_tls(&mut rd).map_err(general)?;
+            c.process_new_packets().map_err(fail)?;
+        }
+    }
+    if c.is_handshaking() || s.is_handshaking() {
+        return Err(general("the handshake did not finish"));
+    }
+    Ok(out)
+}

@@ -1,8 +1,6 @@
 use super::*;
 use crate::wire::tls::{Handshake, decode_handshake};
 use proptest::prelude::*;
-use rustls::pki_types::pem::PemObject;
-use std::sync::Arc;
 
 /// The leaves of a tree (fields with no parts), in order.
 fn leaves(f: &Field) -> Vec<&Field> {
@@ -53,57 +51,14 @@ fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// A real handshake between rustls endpoints in memory, with the lab's
-/// demo certificate, limited to `version`: the client's and the server's
-/// flights as bytes.
+/// A real TLS handshake in memory: the client's first flight, and all the
+/// server sent.
 fn handshake_bytes(
     version: &'static rustls::SupportedProtocolVersion,
 ) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
-    let pki = crate::tls::ensure_demo_pki(dir.path()).unwrap();
-    let server = crate::tls::server_config(&pki.server_cert, &pki.server_key).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    let pem = std::fs::read(&pki.ca_cert).unwrap();
-    for c in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let client = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-        .with_protocol_versions(&[version])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let mut c =
-        rustls::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
-    let mut s = rustls::ServerConnection::new(server).unwrap();
-    let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
-    let mut first = Vec::new();
-    for round in 0..6 {
-        let mut buf = Vec::new();
-        while c.wants_write() {
-            c.write_tls(&mut buf).unwrap();
-        }
-        if round == 0 {
-            first = buf.clone();
-        }
-        to_server.extend_from_slice(&buf);
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            s.read_tls(&mut rd).unwrap();
-            s.process_new_packets().unwrap();
-        }
-        let mut buf = Vec::new();
-        while s.wants_write() {
-            s.write_tls(&mut buf).unwrap();
-        }
-        to_client.extend_from_slice(&buf);
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            c.read_tls(&mut rd).unwrap();
-            c.process_new_packets().unwrap();
-        }
-    }
-    assert!(!c.is_handshaking() && !s.is_handshaking());
-    (first, to_server, to_client)
+    let h = crate::tls::handshake_in_memory(dir.path(), version).unwrap();
+    (h.client_first, h.client, h.server)
 }
 
 fn find(f: &Field, what: What) -> Vec<&Field> {
