@@ -41,6 +41,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("panes.ftl", include_str!("../assets/i18n/ja/panes.ftl")),
             ("events.ftl", include_str!("../assets/i18n/ja/events.ftl")),
             ("help.ftl", include_str!("../assets/i18n/ja/help.ftl")),
+            ("wall.ftl", include_str!("../assets/i18n/ja/wall.ftl")),
         ],
     ),
     (
@@ -50,6 +51,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("panes.ftl", include_str!("../assets/i18n/en/panes.ftl")),
             ("events.ftl", include_str!("../assets/i18n/en/events.ftl")),
             ("help.ftl", include_str!("../assets/i18n/en/help.ftl")),
+            ("wall.ftl", include_str!("../assets/i18n/en/wall.ftl")),
         ],
     ),
 ];
