@@ -151,6 +151,9 @@ impl Workshop {
         let scenario = Scenario::named("plain")
             .unwrap_or_else(|| Scenario::named(Scenario::NAMES[0]).expect("the lab has scenarios"));
         let mut eaves = App::new(scenario);
+        // The TLS pane is drawn for connections that used TLS; its words
+        // for "nothing yet" are those of a scenario with TLS.
+        eaves.scenario.transport = Transport::Implicit;
         eaves.lesson.lang = lang;
         let mut wall = WallModel::default();
         wall.set_attack(attack);
@@ -213,7 +216,12 @@ impl Workshop {
             WorkshopAction::Up => self.step(-1),
             WorkshopAction::Down => self.step(1),
             WorkshopAction::Follow => self.select(None),
-            WorkshopAction::Reveal => self.reveal = !self.reveal,
+            WorkshopAction::Reveal => {
+                self.reveal = !self.reveal;
+                // The eavesdropper pane shows the same secrets: redrawn
+                // from the row's events with or without them.
+                self.stale = true;
+            }
             WorkshopAction::CycleAttack => {
                 let next = next_attack(self.wall.attack);
                 self.wall.set_attack(next);
@@ -255,8 +263,27 @@ impl Workshop {
         if followed != self.shown {
             self.stale = true;
         } else if !self.stale && conn.is_some() && conn == followed {
-            feed(&mut self.eaves, e);
+            if !self.reveal && carries_login(&e.kind) {
+                // The bytes that carried the password are already in the
+                // pane; rebuilt, they are hidden like the rest.
+                self.stale = true;
+            } else {
+                let hidden = self.hidden(followed);
+                feed(&mut self.eaves, e, &hidden);
+            }
         }
+    }
+
+    /// What the eavesdropper pane hides of connection `conn` while the
+    /// passwords are hidden: each form its password takes on the wire,
+    /// and what to show instead.
+    fn hidden(&self, conn: Option<u64>) -> Vec<(Vec<u8>, Vec<u8>)> {
+        if self.reveal {
+            return Vec::new();
+        }
+        conn.and_then(|c| self.wall.row(c))
+            .map(hidden_forms)
+            .unwrap_or_default()
     }
 
     /// Rebuild the eavesdropper's panes from the followed row's events
@@ -278,8 +305,9 @@ impl Workshop {
         };
         self.eaves.scenario.attack = row.attack;
         let events = row.events.clone();
+        let hidden = self.hidden(followed);
         for e in events {
-            feed(&mut self.eaves, e);
+            feed(&mut self.eaves, e, &hidden);
         }
     }
 
@@ -299,13 +327,13 @@ impl Workshop {
     }
 
     fn in_wall(&self, x: u16, y: u16) -> bool {
-        let a = super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1));
+        let a = super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1), false);
         a.wall.contains(ratatui::layout::Position { x, y })
     }
 
     /// The index in [`Workshop::order`] of the row drawn at (x, y).
     fn row_at(&self, x: u16, y: u16) -> Option<usize> {
-        let a = super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1));
+        let a = super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1), false);
         if !a.wall.contains(ratatui::layout::Position { x, y }) {
             return None;
         }
@@ -342,6 +370,14 @@ impl Workshop {
         }
     }
 
+    /// True when the followed connection used TLS (STLS or POP3S), so the
+    /// TLS pane has something to show.
+    pub fn followed_uses_tls(&self) -> bool {
+        self.followed()
+            .and_then(|c| self.wall.row(c))
+            .is_some_and(|r| matches!(r.transport, Some(Transport::Stls | Transport::Implicit)))
+    }
+
     /// The eavesdropper pane's view (text, hex, records).
     pub fn wire_view(&self) -> WireView {
         self.eaves.wire_view
@@ -349,8 +385,14 @@ impl Workshop {
 }
 
 /// Hand one event of the followed connection to the lab's wire and TLS
-/// models, as the lab screen routes them.
-fn feed(eaves: &mut App, e: Event) {
+/// models, as the lab screen routes them, with the `hidden` forms of the
+/// password replaced.
+fn feed(eaves: &mut App, e: Event, hidden: &[(Vec<u8>, Vec<u8>)]) {
+    let e = if hidden.is_empty() {
+        e
+    } else {
+        redact(e, hidden)
+    };
     match e.kind {
         EventKind::Wire(w) => {
             eaves.tls.apply_wire(&w);
@@ -360,6 +402,138 @@ fn feed(eaves: &mut App, e: Event) {
         EventKind::Tls(t) => eaves.tls.apply_tls(&t),
         _ => {}
     }
+}
+
+/// True if the event brings a login's secret.
+fn carries_login(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Wire(crate::lab::WireEvent::Seen {
+            item: crate::wire::dissect::Item::Leak(_),
+            ..
+        }) | EventKind::Attack(crate::lab::AttackEvent::Learned { .. })
+    )
+}
+
+/// The forms a row's password takes on the wire, longest first, each with
+/// what the pane shows instead: the password itself (as the wall masks
+/// it), and the base64 of AUTH PLAIN (with or without an authorization
+/// identity) and of AUTH LOGIN (starred whole).
+pub fn hidden_forms(row: &super::model::wall::WallRow) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use base64::Engine;
+    let Some(p) = row.password.as_deref().filter(|p| !p.is_empty()) else {
+        return Vec::new();
+    };
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let user = row.user.as_deref().unwrap_or("");
+    let mut forms: Vec<(Vec<u8>, Vec<u8>)> = [
+        b64(&format!("{user}\0{user}\0{p}")),
+        b64(&format!("\0{user}\0{p}")),
+        b64(p),
+    ]
+    .into_iter()
+    .map(|f| {
+        let stars = "*".repeat(f.len()).into_bytes();
+        (f.into_bytes(), stars)
+    })
+    .collect();
+    forms.push((
+        p.as_bytes().to_vec(),
+        crate::pop3::command::partly_masked(p).into_bytes(),
+    ));
+    forms
+}
+
+/// `bytes` with every form in `hidden` replaced.
+fn replaced(bytes: &[u8], hidden: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for (from, to) in hidden {
+        if from.is_empty() || out.len() < from.len() {
+            continue;
+        }
+        let mut next = Vec::with_capacity(out.len());
+        let mut i = 0;
+        while i < out.len() {
+            if out[i..].starts_with(from) {
+                next.extend_from_slice(to);
+                i += from.len();
+            } else {
+                next.push(out[i]);
+                i += 1;
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+fn replaced_text(s: &str, hidden: &[(Vec<u8>, Vec<u8>)]) -> String {
+    String::from_utf8_lossy(&replaced(s.as_bytes(), hidden)).into_owned()
+}
+
+/// A leak with its password masked.
+fn masked_leak(leak: crate::wire::pop3::Leak) -> crate::wire::pop3::Leak {
+    use crate::pop3::command::partly_masked;
+    use crate::wire::pop3::Leak;
+    match leak {
+        Leak::Password { user, password } => Leak::Password {
+            user,
+            password: partly_masked(&password),
+        },
+        Leak::AuthPlain {
+            authzid,
+            authcid,
+            password,
+        } => Leak::AuthPlain {
+            authzid,
+            authcid,
+            password: partly_masked(&password),
+        },
+        Leak::AuthLogin { user, password } => Leak::AuthLogin {
+            user,
+            password: partly_masked(&password),
+        },
+        other => other,
+    }
+}
+
+/// The event as the eavesdropper pane may show it while the passwords are
+/// hidden: the password masked wherever it is (the bytes, the commands,
+/// the leaks, the loot, what the attacker read).
+fn redact(mut e: Event, hidden: &[(Vec<u8>, Vec<u8>)]) -> Event {
+    use crate::lab::{AttackEvent, WireEvent};
+    use crate::wire::dissect::Item;
+    use crate::wire::tap::AttackNote;
+    match &mut e.kind {
+        EventKind::Wire(WireEvent::Chunk { bytes, len, .. }) => {
+            // A masked password may be longer or shorter in bytes than the
+            // real one (non-ASCII); the count follows what is shown.
+            let kept = bytes.len();
+            *bytes = replaced(bytes, hidden);
+            *len = (*len + bytes.len()).saturating_sub(kept);
+        }
+        EventKind::Wire(WireEvent::Seen { item, .. }) => match item {
+            Item::Pop3Command { text, .. } => *text = replaced_text(text, hidden),
+            Item::Leak(leak) => *leak = masked_leak(leak.clone()),
+            _ => {}
+        },
+        EventKind::Wire(WireEvent::Learned { loot, summary, .. }) => {
+            for (_, p) in &mut loot.passwords {
+                *p = crate::pop3::command::partly_masked(p);
+            }
+            *summary = replaced_text(summary, hidden);
+        }
+        EventKind::Attack(AttackEvent::Learned { leak, .. }) => *leak = masked_leak(leak.clone()),
+        EventKind::Attack(AttackEvent::Acted {
+            note: AttackNote::Read { bytes, .. },
+            ..
+        }) => *bytes = replaced(bytes, hidden),
+        EventKind::Attack(AttackEvent::Decrypted { text, .. }) => {
+            *text = replaced_text(text, hidden)
+        }
+        _ => {}
+    }
+    e
 }
 
 /// One row of the workshop's key map, as [`super::keys::Binding`] is for
@@ -589,5 +763,66 @@ mod tests {
         assert!(!w.help && !w.quit);
         press(&mut w, key('q'));
         assert!(w.quit);
+    }
+
+    /// Every text line of the eavesdropper pane's model, as debug text
+    /// (enough to look for a password in).
+    fn wire_text(w: &Workshop) -> String {
+        format!(
+            "{:?}{:?}{:?}",
+            w.eaves.wire.text, w.eaves.wire.records, w.eaves.wire.loot
+        )
+    }
+
+    #[test]
+    fn the_eavesdropper_pane_hides_the_password_until_it_is_revealed() {
+        use crate::wire::Direction;
+        use crate::wire::dissect::Item;
+        use crate::wire::pop3::Leak;
+        let line = "AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=\r\n";
+        let ev = |kind| Event {
+            at: Duration::ZERO,
+            kind,
+        };
+        let events = vec![
+            opened(1),
+            ev(EventKind::Wire(WireEvent::Chunk {
+                conn: 1,
+                dir: Direction::ClientToServer,
+                offset: 0,
+                len: line.len(),
+                bytes: line.as_bytes().to_vec(),
+            })),
+            ev(EventKind::Wire(WireEvent::Seen {
+                conn: 1,
+                item: Item::Pop3Command {
+                    dir: Direction::ClientToServer,
+                    offset: 0,
+                    text: line.trim_end().into(),
+                },
+            })),
+            ev(EventKind::Wire(WireEvent::Seen {
+                conn: 1,
+                item: Item::Leak(Leak::AuthPlain {
+                    authzid: String::new(),
+                    authcid: "alice".into(),
+                    password: "wonderland".into(),
+                }),
+            })),
+        ];
+        let mut w = Workshop::new(Vec::new(), None, None, Lang::En);
+        w.update(WorkshopAction::Events(events));
+        let hidden = wire_text(&w);
+        assert!(hidden.contains("wo******nd"), "{hidden}");
+        assert!(
+            !hidden.contains("wonderland") && !hidden.contains("AGFsaWNlAHdvbmRlcmxhbmQ="),
+            "{hidden}"
+        );
+        w.update(WorkshopAction::Reveal);
+        let shown = wire_text(&w);
+        assert!(
+            shown.contains("wonderland") && shown.contains("AGFsaWNlAHdvbmRlcmxhbmQ="),
+            "{shown}"
+        );
     }
 }

@@ -5,11 +5,11 @@ wall-title = ウォール・オブ・シープ
 wall-listeners = 受講者の接続先
 wall-listener-plain = POP3 (STLS あり)
 wall-listener-pop3s = POP3S
-wall-attack-now = 新しい接続への攻撃
+wall-attack-now = 新規接続への攻撃
 wall-attack-none = なし
 wall-sheet = 配布シート: { $path }
-wall-tally = { $total } 件のログインのうち { $readable } 件が読めた
-wall-tally-attack = 攻撃した { $attacked } 件のうち { $fell } 件がだまされた
+wall-tally = ログイン { $total } 件中 { $readable } 件が読めた
+wall-tally-attack = 攻撃した { $attacked } 件中 { $fell } 件がだまされた
 
 ## 列の見出し。
 wall-col-client = クライアント

@@ -40,8 +40,10 @@ pub struct Areas {
 const TLS_FROM_WIDTH: u16 = 100;
 
 /// The screen's layout: the wall takes two fifths of the height below the
-/// header (at least eight rows), the panes the rest.
-pub fn areas(area: Rect) -> Areas {
+/// header (at least eight rows), the panes the rest; the TLS pane, when
+/// `tls` asks for it (the followed connection used TLS), takes two fifths
+/// of the width beside the eavesdropper.
+pub fn areas(area: Rect, tls: bool) -> Areas {
     let [header, body, keys] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(0),
@@ -51,7 +53,7 @@ pub fn areas(area: Rect) -> Areas {
     let wall_h = (body.height * 2 / 5).max(8).min(body.height);
     let [wall, bottom] =
         Layout::vertical([Constraint::Length(wall_h), Constraint::Min(0)]).areas(body);
-    let (wire, tls) = if area.width >= TLS_FROM_WIDTH {
+    let (wire, tls) = if tls && area.width >= TLS_FROM_WIDTH {
         let [w, t] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
             .areas(bottom);
         (w, Some(t))
@@ -140,7 +142,9 @@ fn attack_cell(row: &WallRow, lang: Lang, t: &Theme) -> (String, Style) {
         Some(_) => (crate::tr!(lang, "wall-verdict-safe"), t.good),
         None => (crate::tr!(lang, "wall-verdict-pending"), t.dim),
     };
-    (format!("{name}: {verdict}"), style)
+    // The verdict first: it is the lesson, and it must survive a narrow
+    // column.
+    (format!("{verdict} · {name}"), style)
 }
 
 /// The wall, framed, with its headings and rows.
@@ -159,6 +163,15 @@ impl Widget for &WallPane<'_> {
             format!(" {} ", crate::tr!(lang, "wall-title")),
             t.border_focused,
         ));
+        if let Some(p) = &ws.sheet {
+            block = block.title_bottom(span(
+                format!(
+                    " {} ",
+                    crate::tr!(lang, "wall-sheet", path = p.display().to_string())
+                ),
+                t.dim,
+            ));
+        }
         if ws.reveal {
             block = block.title(span(
                 format!(" {} ", crate::tr!(lang, "wall-revealed")),
@@ -281,32 +294,20 @@ fn header(ws: &Workshop, t: &Theme) -> Vec<Line<'static>> {
         Some(a) => attack_name_in(a, lang),
         None => crate::tr!(lang, "wall-attack-none"),
     };
-    first.push(span(
-        format!(" │ {}: ", crate::tr!(lang, "wall-attack-now")),
-        t.dim,
-    ));
-    first.push(span(
-        attack,
-        if ws.wall.attack.is_some() {
-            t.err
-        } else {
-            t.good
-        },
-    ));
-    first.push(span(" (a)", t.key));
-    let mut second = vec![span(
-        format!(" {}", tally_words(&ws.wall.tally, lang)),
-        t.leak,
-    )];
-    if let Some(p) = &ws.sheet {
-        second.push(span(
-            format!(
-                " │ {}",
-                crate::tr!(lang, "wall-sheet", path = p.display().to_string())
-            ),
-            t.dim,
-        ));
-    }
+    let second = vec![
+        span(format!(" {}: ", crate::tr!(lang, "wall-attack-now")), t.dim),
+        span(
+            attack,
+            if ws.wall.attack.is_some() {
+                t.err
+            } else {
+                t.good
+            },
+        ),
+        span(" (a)", t.key),
+        span(" │ ", t.dim),
+        span(tally_words(&ws.wall.tally, lang), t.leak),
+    ];
     vec![Line::from(first), Line::from(second)]
 }
 
@@ -346,7 +347,7 @@ pub struct WorkshopView<'a> {
 impl Widget for &WorkshopView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (ws, t) = (self.ws, self.theme);
-        let a = areas(area);
+        let a = areas(area, ws.followed_uses_tls());
         Paragraph::new(header(ws, t)).render(a.header, buf);
         WallPane { ws, theme: t }.render(a.wall, buf);
         super::wire::WirePane {
