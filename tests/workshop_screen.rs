@@ -369,3 +369,65 @@ fn the_attack_key_is_sent_to_the_engine() {
         "{shown}"
     );
 }
+
+/// A room of 200 clients logging in and fetching, twenty times over: the
+/// events come in batches as the run loop takes them, and each batch is
+/// applied and the screen drawn well within a frame's budget, while the
+/// wall stays bounded and its tally exact.
+#[test]
+fn a_room_of_two_hundred_stays_quick_and_bounded() {
+    let mut ws = workshop(Lang::En);
+    ws.update(WorkshopAction::Resize(120, 36));
+    let c2s = Direction::ClientToServer;
+    let s2c = Direction::ServerToClient;
+    let body = "Subject: hello\r\n\r\n".to_string() + &"x".repeat(900) + "\r\n.\r\n";
+    let mut events = Vec::new();
+    let (clients, rounds) = (200u64, 20u64);
+    for round in 0..rounds {
+        for c in 0..clients {
+            let conn = round * clients + c + 1;
+            events.push(ev(EventKind::Wire(WireEvent::Opened {
+                conn,
+                client: SocketAddr::from(([10, 0, 0, c as u8], 40000)),
+                server: SocketAddr::from(([127, 0, 0, 1], 1110)),
+            })));
+            events.push(chunk(conn, s2c, 0, "+OK ready\r\n"));
+            events.push(chunk(conn, c2s, 0, "USER student\r\nPASS wonderland\r\n"));
+            events.push(seen(
+                conn,
+                Item::Leak(Leak::Password {
+                    user: Some(format!("student{c:02}")),
+                    password: "wonderland".into(),
+                }),
+            ));
+            for m in 0..3u64 {
+                events.push(chunk(conn, c2s, 30 + m * 7, "RETR 1\r\n"));
+                events.push(chunk(conn, s2c, 11 + m * 1000, &body));
+            }
+            events.push(learned(conn));
+        }
+    }
+    let total = events.len();
+    let mut took = Vec::new();
+    let mut iter = events.into_iter().peekable();
+    while iter.peek().is_some() {
+        let batch: Vec<Event> = iter.by_ref().take(1024).collect();
+        let start = std::time::Instant::now();
+        ws.update(WorkshopAction::Events(batch));
+        draw(&mut ws, 120, 36);
+        took.push(start.elapsed());
+    }
+    took.sort();
+    let median = took[took.len() / 2];
+    let worst = *took.last().unwrap();
+    eprintln!(
+        "{total} events in {} batches: median {median:?}, worst {worst:?}",
+        took.len()
+    );
+    assert_eq!(ws.wall.tally.logins, clients * rounds);
+    assert_eq!(ws.wall.tally.readable, clients * rounds);
+    assert!(ws.wall.rows.len() <= popscope::tui::model::wall::MAX_ROWS);
+    // Generous for a debug build on a shared machine; a release build is
+    // many times faster.
+    assert!(worst < Duration::from_millis(500), "worst batch {worst:?}");
+}

@@ -402,6 +402,9 @@ fn feed(eaves: &mut App, e: Event, hidden: &[(Vec<u8>, Vec<u8>)]) {
         EventKind::Tls(t) => eaves.tls.apply_tls(&t),
         _ => {}
     }
+    // The lab pane offers its password search for a captured APOP
+    // digest; the workshop screen has no such key, so it offers nothing.
+    eaves.wire.attack.apop = None;
 }
 
 /// True if the event brings a login's secret.
