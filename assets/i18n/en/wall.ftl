@@ -36,6 +36,8 @@ wall-leak-messages = { $n ->
 }
 wall-verdict-fell = fell for it
 wall-verdict-safe = not fooled
+wall-attack-short-strip-stls = strip STLS
+wall-attack-short-forge-cert = forged cert
 wall-verdict-pending = pending
 wall-empty = No connection yet: the students' mail clients appear here as they connect with the settings on the sheet.
 wall-revealed = passwords shown

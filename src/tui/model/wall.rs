@@ -253,10 +253,13 @@ pub struct WallModel {
     /// Rows dropped while their connection was still open: whether each
     /// was already counted readable, so a late leak is not counted twice.
     gone: HashMap<u64, bool>,
-    /// The connection of the newest event that named one: a verdict
-    /// follows at once the event that settled it, and names no
-    /// connection itself.
-    last_conn: Option<u64>,
+    /// The connection of the newest event of each kind that can settle a
+    /// verdict ([`Settles`]), and of the newest event that named one at
+    /// all. A verdict names no connection: the judge sends it right after
+    /// the event that settled it, and with many clients at once another
+    /// connection's chunk can come in between, but not (as a rule) another
+    /// event of the same kind, so the reason's kind finds the connection.
+    last_conn: HashMap<Settles, u64>,
 }
 
 impl WallModel {
@@ -291,7 +294,11 @@ impl WallModel {
                 reason,
                 ..
             }) => {
-                let c = self.last_conn?;
+                let c = self
+                    .last_conn
+                    .get(&Settles::of_reason(reason))
+                    .or_else(|| self.last_conn.get(&Settles::Any))
+                    .copied()?;
                 self.verdict(c, *attack, *succeeded, reason);
                 if let Some(row) = self.row_mut(c) {
                     row.keep(event.clone());
@@ -301,7 +308,10 @@ impl WallModel {
             _ => {}
         }
         let conn = conn?;
-        self.last_conn = Some(conn);
+        self.last_conn.insert(Settles::Any, conn);
+        if let Some(kind) = Settles::of_event(&event.kind) {
+            self.last_conn.insert(kind, conn);
+        }
         let gone = self.gone.get(&conn).copied();
         let Some(row) = self.row_mut(conn) else {
             // A row dropped while open: only its tally matters now.
@@ -384,6 +394,53 @@ impl WallModel {
         self.tally.attacked += 1;
         if succeeded {
             self.tally.fell += 1;
+        }
+    }
+}
+
+/// The kinds of event a proxy's verdict is settled by (see
+/// `lab::judge`), to find the connection a verdict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Settles {
+    /// Any event that names a connection (the fallback).
+    Any,
+    /// A login read on the wire.
+    Leak,
+    /// A secret the attacker read inside its own TLS.
+    AttackerLearned,
+    /// The attacker's note that the client refused its certificate.
+    Refused,
+    /// The connection ended.
+    Ended,
+}
+
+impl Settles {
+    fn of_event(kind: &EventKind) -> Option<Settles> {
+        match kind {
+            EventKind::Wire(WireEvent::Seen {
+                item: Item::Leak(_),
+                ..
+            }) => Some(Settles::Leak),
+            EventKind::Attack(AttackEvent::Learned { .. }) => Some(Settles::AttackerLearned),
+            EventKind::Attack(AttackEvent::Acted {
+                note: crate::wire::tap::AttackNote::ClientRefused { .. },
+                ..
+            }) => Some(Settles::Refused),
+            EventKind::Wire(WireEvent::Learned { .. }) => Some(Settles::Ended),
+            _ => None,
+        }
+    }
+
+    fn of_reason(reason: &Why) -> Settles {
+        match reason {
+            Why::Captured {
+                means: Means::Cleartext,
+                ..
+            } => Settles::Leak,
+            Why::Captured { .. } => Settles::AttackerLearned,
+            Why::CertificateRefused { .. } => Settles::Refused,
+            Why::ConnectionEnded => Settles::Ended,
+            _ => Settles::Any,
         }
     }
 }
@@ -633,6 +690,37 @@ mod tests {
         assert_eq!(m.rows[1].attack, Some(Attack::StripStls));
         assert!(m.rows[1].verdict.as_ref().is_some_and(|v| v.succeeded));
         assert_eq!((m.tally.attacked, m.tally.fell), (1, 1));
+    }
+
+    #[test]
+    fn a_verdict_finds_its_connection_past_another_connections_bytes() {
+        let mut m = WallModel::default();
+        m.set_attack(Some(Attack::StripStls));
+        for e in [opened(1), opened(2)] {
+            m.apply(&e);
+        }
+        for e in pass(1, "frank", "password1") {
+            m.apply(&e);
+        }
+        // Connection 2's bytes slip in between the leak and its verdict.
+        m.apply(&ev(EventKind::Wire(WireEvent::Chunk {
+            conn: 2,
+            dir: Direction::ClientToServer,
+            offset: 0,
+            len: 6,
+            bytes: b"CAPA\r\n".to_vec(),
+        })));
+        m.apply(&ev(EventKind::Attack(AttackEvent::Verdict {
+            attack: Attack::StripStls,
+            succeeded: true,
+            reason: Why::Captured {
+                prize: crate::lab::Prize::Password,
+                means: Means::Cleartext,
+            },
+            why: String::new(),
+        })));
+        assert!(m.rows[0].verdict.as_ref().is_some_and(|v| v.succeeded));
+        assert!(m.rows[1].verdict.is_none());
     }
 
     #[test]

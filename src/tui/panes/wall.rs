@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use super::{overlay, span};
+use crate::attack::Attack;
 use crate::lab::describe::attack_name_in;
 use crate::lang::Lang;
 use crate::pop3::command::partly_masked;
@@ -94,7 +95,7 @@ fn cell(s: &str, w: usize) -> String {
 }
 
 /// The columns of the wall, in columns wide, the last taking the rest.
-const WIDTHS: [usize; 7] = [5, 22, 14, 11, 10, 26, 0];
+const WIDTHS: [usize; 7] = [5, 22, 14, 11, 10, 24, 0];
 
 /// How the transport column words a row's transport and TLS version.
 fn transport_words(row: &WallRow, lang: Lang) -> String {
@@ -136,7 +137,13 @@ fn attack_cell(row: &WallRow, lang: Lang, t: &Theme) -> (String, Style) {
     let Some(a) = row.attack else {
         return ("—".into(), t.dim);
     };
-    let name = attack_name_in(a, lang);
+    // Short names: the column is narrow, and the header names the attack
+    // in full.
+    let name = match a {
+        Attack::StripStls => crate::tr!(lang, "wall-attack-short-strip-stls"),
+        Attack::ForgeCert => crate::tr!(lang, "wall-attack-short-forge-cert"),
+        other => attack_name_in(other, lang),
+    };
     let (verdict, style) = match &row.verdict {
         Some(v) if v.succeeded => (crate::tr!(lang, "wall-verdict-fell"), t.err),
         Some(_) => (crate::tr!(lang, "wall-verdict-safe"), t.good),
