@@ -82,8 +82,14 @@ pub enum WorkshopAction {
     Up,
     /// Choose the row below (older).
     Down,
+    /// Choose the row a page above.
+    PageUp,
+    /// Choose the row a page below.
+    PageDown,
     /// Follow the newest connection again.
     Follow,
+    /// Give the whole screen to the wall, or share it again.
+    Zoom,
     /// Show or hide the passwords.
     Reveal,
     /// Switch the attack for new connections to the next one.
@@ -123,6 +129,8 @@ pub struct Workshop {
     pub reveal: bool,
     /// The help is open.
     pub help: bool,
+    /// The wall takes the whole screen.
+    pub zoom: bool,
     /// The ports the students connect to.
     pub listeners: Vec<(Transport, SocketAddr)>,
     /// Where the sheet was written.
@@ -165,6 +173,7 @@ impl Workshop {
             stale: false,
             reveal: false,
             help: false,
+            zoom: false,
             listeners,
             sheet,
             theme: ThemeName::Dark,
@@ -215,7 +224,10 @@ impl Workshop {
             }
             WorkshopAction::Up => self.step(-1),
             WorkshopAction::Down => self.step(1),
+            WorkshopAction::PageUp => self.step(-(self.page() as isize)),
+            WorkshopAction::PageDown => self.step(self.page() as isize),
             WorkshopAction::Follow => self.select(None),
+            WorkshopAction::Zoom => self.zoom = !self.zoom,
             WorkshopAction::Reveal => {
                 self.reveal = !self.reveal;
                 // The eavesdropper pane shows the same secrets: redrawn
@@ -326,14 +338,23 @@ impl Workshop {
         self.select(Some(order[to]));
     }
 
+    /// The rows the wall shows at once.
+    fn page(&self) -> usize {
+        let a =
+            super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1), false, self.zoom);
+        super::panes::wall::body_rows(a.wall).max(1)
+    }
+
     fn in_wall(&self, x: u16, y: u16) -> bool {
-        let a = super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1), false);
+        let a =
+            super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1), false, self.zoom);
         a.wall.contains(ratatui::layout::Position { x, y })
     }
 
     /// The index in [`Workshop::order`] of the row drawn at (x, y).
     fn row_at(&self, x: u16, y: u16) -> Option<usize> {
-        let a = super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1), false);
+        let a =
+            super::panes::wall::areas(Rect::new(0, 0, self.size.0, self.size.1), false, self.zoom);
         if !a.wall.contains(ratatui::layout::Position { x, y }) {
             return None;
         }
@@ -598,6 +619,28 @@ pub const BINDINGS: &[WorkshopBinding] = &[
         },
     },
     WorkshopBinding {
+        keys: &[k(KeyCode::PageUp), k(KeyCode::PageDown)],
+        help: "wall-key-page",
+        short: None,
+        on_help: false,
+        anywhere: false,
+        act: |_, key| {
+            Some(if key.code == KeyCode::PageUp {
+                WorkshopAction::PageUp
+            } else {
+                WorkshopAction::PageDown
+            })
+        },
+    },
+    WorkshopBinding {
+        keys: &[c('z')],
+        help: "wall-key-zoom",
+        short: None,
+        on_help: false,
+        anywhere: false,
+        act: |_, _| Some(WorkshopAction::Zoom),
+    },
+    WorkshopBinding {
         keys: &[k(KeyCode::Esc), k(KeyCode::Home), c('g')],
         help: "wall-key-follow",
         short: None,
@@ -827,5 +870,29 @@ mod tests {
             shown.contains("wonderland") && shown.contains("AGFsaWNlAHdvbmRlcmxhbmQ="),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_click_chooses_the_row_under_it_and_pages_move_by_a_wall() {
+        let mut w = Workshop::new(Vec::new(), None, None, Lang::En);
+        w.update(WorkshopAction::Resize(120, 36));
+        w.update(WorkshopAction::Events((1..=40).map(opened).collect()));
+        // The header takes two lines, the wall's border and headings two
+        // more: the fifth line is the newest row, the sixth the next.
+        w.update(WorkshopAction::Click(10, 5));
+        assert_eq!(w.followed(), Some(39));
+        w.update(WorkshopAction::Click(10, 0));
+        assert_eq!(
+            w.followed(),
+            Some(39),
+            "a click off the wall changes nothing"
+        );
+        let page = w.page() as u64;
+        press(&mut w, KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
+        assert_eq!(w.followed(), Some(39 - page));
+        press(&mut w, key('z'));
+        assert!(w.zoom && w.page() as u64 > page);
+        w.update(WorkshopAction::Wheel(10, 10, true));
+        assert_eq!(w.followed(), Some(40 - page));
     }
 }

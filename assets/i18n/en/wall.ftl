@@ -48,6 +48,8 @@ wall-more = { $n } more below
 ## Keys, for the help and the key line.
 wall-help-title = Workshop keys
 wall-key-select = choose a connection on the wall
+wall-key-page = choose the row a wall's height up or down
+wall-key-zoom = the wall takes the whole screen, or shares it again
 wall-key-follow = follow the newest connection again
 wall-key-reveal = show or hide the passwords
 wall-key-attack = change the attack on new connections: none, strip STLS, forged certificate

@@ -39,6 +39,8 @@ wall-more = 下にあと { $n } 行
 ## キー。ヘルプとキーの行に出る。
 wall-help-title = ワークショップのキー
 wall-key-select = ウォールの接続を選ぶ
+wall-key-page = ウォールの高さ分、上下の行を選ぶ
+wall-key-zoom = ウォールを画面いっぱいに広げる・戻す
 wall-key-follow = 最新の接続を追う状態に戻る
 wall-key-reveal = パスワードを表示する・隠す
 wall-key-attack = 新規接続への攻撃を切り替える：なし、STLS の削除、偽の証明書

@@ -43,15 +43,20 @@ const TLS_FROM_WIDTH: u16 = 100;
 /// The screen's layout: the wall takes two fifths of the height below the
 /// header (at least eight rows), the panes the rest; the TLS pane, when
 /// `tls` asks for it (the followed connection used TLS), takes two fifths
-/// of the width beside the eavesdropper.
-pub fn areas(area: Rect, tls: bool) -> Areas {
+/// of the width beside the eavesdropper. Zoomed, the wall takes it all,
+/// for a room too big for a few rows.
+pub fn areas(area: Rect, tls: bool, zoom: bool) -> Areas {
     let [header, body, keys] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
-    let wall_h = (body.height * 2 / 5).max(8).min(body.height);
+    let wall_h = if zoom {
+        body.height
+    } else {
+        (body.height * 2 / 5).max(8).min(body.height)
+    };
     let [wall, bottom] =
         Layout::vertical([Constraint::Length(wall_h), Constraint::Min(0)]).areas(body);
     let (wire, tls) = if tls && area.width >= TLS_FROM_WIDTH {
@@ -354,16 +359,18 @@ pub struct WorkshopView<'a> {
 impl Widget for &WorkshopView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (ws, t) = (self.ws, self.theme);
-        let a = areas(area, ws.followed_uses_tls());
+        let a = areas(area, ws.followed_uses_tls(), ws.zoom);
         Paragraph::new(header(ws, t)).render(a.header, buf);
         WallPane { ws, theme: t }.render(a.wall, buf);
-        super::wire::WirePane {
-            app: &ws.eaves,
-            theme: t,
-            focused: false,
+        if a.wire.height > 0 {
+            super::wire::WirePane {
+                app: &ws.eaves,
+                theme: t,
+                focused: false,
+            }
+            .render(a.wire, buf);
         }
-        .render(a.wire, buf);
-        if let Some(r) = a.tls {
+        if let Some(r) = a.tls.filter(|r| r.height > 0) {
             super::tls::TlsPane {
                 app: &ws.eaves,
                 theme: t,
