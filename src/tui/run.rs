@@ -406,6 +406,10 @@ pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Re
                 terminal.draw(|f| f.render_widget(&WorkshopView { ws: &ws, theme }, f.area()))?;
                 ws.dirty = false;
                 if let Some(ff) = first.take() {
+                    if ff.log {
+                        let ms = ff.started.elapsed().as_secs_f64() * 1000.0;
+                        tracing::info!("first workshop frame drawn {ms:.1} ms after start");
+                    }
                     if ff.panic {
                         panic!("POPSCOPE_PANIC_AFTER_FIRST_FRAME is set: panicking on purpose");
                     }
