@@ -197,6 +197,16 @@ fn the_wall_of_a_small_room_in_both_languages() {
         assert!(!shown.contains("correct-horse"), "{shown}");
         assert!(shown.contains("co*********se"), "{shown}");
         insta::assert_snapshot!(format!("workshop_120x36_{}", lang.code()), shown);
+        // On 80 columns the address gives way, and the verdict stays.
+        let small = draw(&mut ws, 80, 24);
+        let verdict = popscope::tr!(lang, "wall-verdict-fell");
+        assert!(
+            small
+                .lines()
+                .any(|l| l.contains("student03") && l.contains(&verdict)),
+            "{small}"
+        );
+        assert!(!small.contains("192.168.10.23"), "{small}");
     }
     let mut ws = workshop(Lang::En);
     ws.update(WorkshopAction::Events(room()));

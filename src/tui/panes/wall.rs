@@ -102,6 +102,11 @@ fn cell(s: &str, w: usize) -> String {
 /// The columns of the wall, in columns wide, the last taking the rest.
 const WIDTHS: [usize; 7] = [5, 22, 14, 11, 10, 24, 0];
 
+/// On a screen narrower than this the client's address is left out: who
+/// logged in, how, and whether the client fell for the attack matter
+/// more than where from.
+const ADDRESS_FROM_WIDTH: usize = 100;
+
 /// How the transport column words a row's transport and TLS version.
 fn transport_words(row: &WallRow, lang: Lang) -> String {
     let name = match row.transport {
@@ -192,8 +197,12 @@ impl Widget for &WallPane<'_> {
         }
         let inner = block.inner(area);
         block.render(area, buf);
-        let last = usize::from(inner.width).saturating_sub(WIDTHS[..6].iter().sum());
-        let w = |i: usize| if i == 6 { last } else { WIDTHS[i] };
+        let mut widths = WIDTHS;
+        if usize::from(inner.width) < ADDRESS_FROM_WIDTH {
+            widths[1] = 0;
+        }
+        widths[6] = usize::from(inner.width).saturating_sub(widths[..6].iter().sum());
+        let w = |i: usize| widths[i];
         let headings = [
             "#".to_string(),
             crate::tr!(lang, "wall-col-client"),
@@ -207,6 +216,7 @@ impl Widget for &WallPane<'_> {
             headings
                 .iter()
                 .enumerate()
+                .filter(|(i, _)| w(*i) > 0)
                 .map(|(i, h)| span(cell(h, w(i)), t.title))
                 .collect::<Vec<_>>(),
         )];
@@ -230,18 +240,20 @@ impl Widget for &WallPane<'_> {
                 .map(|l| l.words().to_string())
                 .unwrap_or_else(dash);
             let base = if row.closed { t.dim } else { t.text };
-            let cells: Vec<Span> = vec![
-                span(cell(&row.conn.to_string(), w(0)), t.dim),
-                span(cell(&row.client.to_string(), w(1)), base),
-                span(
-                    cell(&user, w(2)),
-                    if row.readable() { t.leak } else { base },
-                ),
-                span(cell(&login, w(3)), base),
-                span(cell(&transport_words(row, lang), w(4)), base),
-                span(cell(&leak, w(5)), leak_style),
-                span(cell(&attack, w(6)), attack_style),
-            ];
+            let cells: Vec<Span> = [
+                (row.conn.to_string(), t.dim),
+                (row.client.to_string(), base),
+                (user, if row.readable() { t.leak } else { base }),
+                (login, base),
+                (transport_words(row, lang), base),
+                (leak, leak_style),
+                (attack, attack_style),
+            ]
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| w(*i) > 0)
+            .map(|(i, (text, style))| span(cell(&text, w(i)), style))
+            .collect();
             let mut line = Line::from(cells);
             if Some(row.conn) == followed {
                 line = line.patch_style(t.selected);
