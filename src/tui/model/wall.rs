@@ -282,7 +282,7 @@ impl WallModel {
     /// the screen can hand it on to the eavesdropper pane when that
     /// connection is the one it follows.
     pub fn apply(&mut self, event: &Event) -> Option<u64> {
-        let conn = conn_of(&event.kind);
+        let conn = event.kind.conn();
         match &event.kind {
             EventKind::Wire(WireEvent::Opened { conn, client, .. }) => {
                 self.open(*conn, *client);
@@ -442,26 +442,6 @@ impl Settles {
             Why::ConnectionEnded => Settles::Ended,
             _ => Settles::Any,
         }
-    }
-}
-
-/// The connection an event names, if it names one.
-fn conn_of(kind: &EventKind) -> Option<u64> {
-    match kind {
-        EventKind::Wire(w) => Some(match w {
-            WireEvent::Opened { conn, .. }
-            | WireEvent::Chunk { conn, .. }
-            | WireEvent::Seen { conn, .. }
-            | WireEvent::Closed { conn, .. }
-            | WireEvent::Learned { conn, .. } => *conn,
-        }),
-        EventKind::Attack(
-            AttackEvent::Acted { conn, .. }
-            | AttackEvent::Learned { conn, .. }
-            | AttackEvent::Decrypted { conn, .. }
-            | AttackEvent::Sealed { conn, .. },
-        ) => Some(*conn),
-        _ => None,
     }
 }
 
