@@ -15,7 +15,7 @@ wall-tally-attack = 攻撃した { $attacked } 件中 { $fell } 件がだまさ�
 wall-col-client = クライアント
 wall-col-user = ユーザ
 wall-col-login = ログイン
-wall-col-transport = 経路
+wall-col-transport = 接続方式
 wall-col-leaked = 漏れたもの
 wall-col-attack = 攻撃
 
