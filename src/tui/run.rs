@@ -366,7 +366,7 @@ fn restore(mouse: bool) {
 /// Open the workshop screen and run it until the teacher quits: the Wall
 /// of Sheep over the engine's events, with the teacher's commands sent
 /// back on `screen.commands`. The terminal is handled by the lab screen's
-/// [`TerminalGuard`], so it is given back on quit, error and panic alike.
+/// own guard, so it is given back on quit, error and panic alike.
 pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Result<()> {
     use super::panes::wall::WorkshopView;
     use super::workshop::{Workshop, WorkshopAction};
