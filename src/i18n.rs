@@ -42,6 +42,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("events.ftl", include_str!("../assets/i18n/ja/events.ftl")),
             ("help.ftl", include_str!("../assets/i18n/ja/help.ftl")),
             ("bytes.ftl", include_str!("../assets/i18n/ja/bytes.ftl")),
+            ("wall.ftl", include_str!("../assets/i18n/ja/wall.ftl")),
         ],
     ),
     (
@@ -52,6 +53,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("events.ftl", include_str!("../assets/i18n/en/events.ftl")),
             ("help.ftl", include_str!("../assets/i18n/en/help.ftl")),
             ("bytes.ftl", include_str!("../assets/i18n/en/bytes.ftl")),
+            ("wall.ftl", include_str!("../assets/i18n/en/wall.ftl")),
         ],
     ),
 ];

@@ -36,7 +36,9 @@
 //! - [`tui`]: the lab screen: app state and actions, the four lab panes'
 //!   models (`tui::model`: wire, client, TLS, server, each folding its own
 //!   events), panes (the lesson pane among them), Markdown and diagram
-//!   drawing, theme, run loop.
+//!   drawing, theme, run loop; and the workshop's screen (`tui::workshop`),
+//!   the Wall of Sheep with one row per student connection
+//!   (`tui::model::wall`).
 //! - [`sanitize`]: the one rule for showing text from outside (control
 //!   characters, C1, bidirectional overrides made visible); every layer
 //!   that prints or logs such text calls it.

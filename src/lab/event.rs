@@ -58,6 +58,29 @@ pub enum EventKind {
     Attack(AttackEvent),
 }
 
+impl EventKind {
+    /// The tap's connection this event is about, when it names one (what
+    /// crossed the wire, and what the attacker did on a connection).
+    pub fn conn(&self) -> Option<u64> {
+        match self {
+            EventKind::Wire(
+                WireEvent::Opened { conn, .. }
+                | WireEvent::Chunk { conn, .. }
+                | WireEvent::Seen { conn, .. }
+                | WireEvent::Closed { conn, .. }
+                | WireEvent::Learned { conn, .. },
+            )
+            | EventKind::Attack(
+                AttackEvent::Acted { conn, .. }
+                | AttackEvent::Learned { conn, .. }
+                | AttackEvent::Decrypted { conn, .. }
+                | AttackEvent::Sealed { conn, .. },
+            ) => Some(*conn),
+            _ => None,
+        }
+    }
+}
+
 /// The lab's own events.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -23,6 +23,9 @@ pub(crate) struct Judge {
     /// and one that ends without a prize is a failed attack.
     per_connection: bool,
     decided: bool,
+    /// A proxy's connections overlap (a room of clients): those already
+    /// judged and not yet ended, each judged on its own.
+    decided_conns: std::collections::HashSet<u64>,
     /// The client's last refusal or failure, the usual reason an attack
     /// failed.
     refusal: Option<ClientProblem>,
@@ -38,6 +41,7 @@ impl Judge {
             attack,
             per_connection: false,
             decided: false,
+            decided_conns: std::collections::HashSet::new(),
             refusal: None,
             discarded: Vec::new(),
             searching: false,
@@ -53,6 +57,11 @@ impl Judge {
     /// The verdict this event settles, if any.
     pub(crate) fn see(&mut self, kind: &EventKind) -> Option<AttackEvent> {
         let attack = self.attack?;
+        if self.per_connection
+            && let Some(conn) = kind.conn()
+        {
+            return self.see_on(attack, conn, kind);
+        }
         let attempt = match kind {
             EventKind::Client(ClientEvent::Connecting { .. }) => !self.per_connection,
             EventKind::Wire(WireEvent::Opened { .. }) => self.per_connection,
@@ -69,12 +78,31 @@ impl Judge {
         }
         let (succeeded, reason) = self.rule(attack, kind)?;
         self.decided = true;
-        Some(AttackEvent::Verdict {
-            attack,
-            succeeded,
-            why: super::describe::why_in(&reason, crate::lang::Lang::En),
-            reason,
-        })
+        Some(verdict(attack, succeeded, reason))
+    }
+
+    /// A proxy's event on connection `conn`: judged with that connection's
+    /// own history, so a client that connects while another is logging in
+    /// takes neither's verdict away.
+    fn see_on(&mut self, attack: Attack, conn: u64, kind: &EventKind) -> Option<AttackEvent> {
+        let ended = matches!(kind, EventKind::Wire(WireEvent::Learned { .. }));
+        if matches!(kind, EventKind::Wire(WireEvent::Opened { .. })) {
+            self.decided_conns.remove(&conn);
+            return None;
+        }
+        if self.decided_conns.contains(&conn) {
+            if ended {
+                // Its last event: forgotten, so a room that comes and
+                // goes all day keeps the set small.
+                self.decided_conns.remove(&conn);
+            }
+            return None;
+        }
+        let (succeeded, reason) = self.rule(attack, kind)?;
+        if !ended {
+            self.decided_conns.insert(conn);
+        }
+        Some(verdict(attack, succeeded, reason))
     }
 
     fn rule(&mut self, attack: Attack, kind: &EventKind) -> Option<(bool, Why)> {
@@ -241,6 +269,17 @@ impl Judge {
     }
 }
 
+/// The verdict event, with its reason also in English words for readers
+/// of the JSON stream.
+fn verdict(attack: Attack, succeeded: bool, reason: Why) -> AttackEvent {
+    AttackEvent::Verdict {
+        attack,
+        succeeded,
+        why: super::describe::why_in(&reason, crate::lang::Lang::En),
+        reason,
+    }
+}
+
 /// A leak that counts as the attacker's prize.
 fn prize(leak: &Leak) -> Option<Prize> {
     match leak {
@@ -321,5 +360,60 @@ mod tests {
             pass_leak(),
         ]);
         assert_eq!(v, vec![false]);
+    }
+
+    fn opened(conn: u64) -> EventKind {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        EventKind::Wire(WireEvent::Opened {
+            conn,
+            client: addr,
+            server: addr,
+        })
+    }
+
+    fn leak_on(conn: u64) -> EventKind {
+        EventKind::Wire(WireEvent::Seen {
+            conn,
+            item: Item::Leak(Leak::Password {
+                user: Some(format!("student{conn:02}")),
+                password: "wonderland".into(),
+            }),
+        })
+    }
+
+    fn ended(conn: u64) -> EventKind {
+        EventKind::Wire(WireEvent::Learned {
+            conn,
+            loot: crate::wire::dissect::Loot::default(),
+            summary: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_proxy_judges_connections_that_overlap_each_on_its_own() {
+        // A room of clients: the second connects before the first has
+        // logged in. Each gets its verdict, once.
+        let mut judge = Judge::new(Some(Attack::StripStls)).per_connection();
+        let got: Vec<bool> = [
+            opened(1),
+            opened(2),
+            leak_on(1),
+            leak_on(2),
+            ended(2),
+            ended(1),
+            opened(3),
+            ended(3),
+        ]
+        .iter()
+        .filter_map(|e| match judge.see(e) {
+            Some(AttackEvent::Verdict { succeeded, .. }) => Some(succeeded),
+            _ => None,
+        })
+        .collect();
+        assert_eq!(got, vec![true, true, false]);
+        assert!(
+            judge.decided_conns.is_empty(),
+            "ended connections are forgotten"
+        );
     }
 }

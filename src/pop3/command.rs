@@ -225,6 +225,26 @@ pub fn shown_line(line: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A password as a screen shows it before the teacher reveals it: the
+/// first two and the last two characters kept and the rest starred
+/// (`wonderland` → `wo******nd`), so a class sees that it was read
+/// without the screen giving it away. A password of six characters or
+/// fewer is starred whole, since keeping four of them would give most of
+/// it away. The length shows, which the eavesdropper knows anyway. This is
+/// the one rule for a password shown partly; whole lines go through
+/// [`shown_line`].
+pub fn partly_masked(password: &str) -> String {
+    let chars: Vec<char> = password.chars().collect();
+    let n = chars.len();
+    if n <= 6 {
+        return "*".repeat(n);
+    }
+    let mut out: String = chars[..2].iter().collect();
+    out.push_str(&"*".repeat(n - 4));
+    out.extend(&chars[n - 2..]);
+    out
+}
+
 /// Renders the command as a client sends it (without CRLF).
 impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -303,6 +323,16 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn a_password_is_shown_by_its_ends_only() {
+        assert_eq!(partly_masked("wonderland"), "wo******nd");
+        assert_eq!(partly_masked("secret7"), "se***t7");
+        // Short ones, and multi-byte ones, are cut by characters.
+        assert_eq!(partly_masked("abcdef"), "******");
+        assert_eq!(partly_masked(""), "");
+        assert_eq!(partly_masked("パスワード秘密"), "パス***秘密");
     }
 
     #[test]

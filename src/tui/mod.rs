@@ -8,6 +8,8 @@
 //! typed values. The panes in [`panes`] draw that state, wording it in the
 //! learner's language, and do no I/O. [`run`] owns the terminal, the
 //! lab (through a driver task) and the one `select!` loop between them.
+//! [`workshop`] is the workshop's screen, the Wall of Sheep, which shares
+//! the lab's panes and terminal handling.
 
 pub mod app;
 pub mod diagram;
@@ -21,5 +23,7 @@ pub mod panes;
 pub mod run;
 pub mod text;
 pub mod theme;
+pub mod workshop;
 
-pub use run::{TuiOptions, run};
+pub use run::{TuiOptions, run, run_workshop};
+pub use workshop::{WorkshopCmd, WorkshopScreen};

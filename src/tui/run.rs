@@ -362,3 +362,98 @@ fn restore(mouse: bool) {
     let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
     let _ = disable_raw_mode();
 }
+
+/// Open the workshop screen and run it until the teacher quits: the Wall
+/// of Sheep over the engine's events, with the teacher's commands sent
+/// back on `screen.commands`. The terminal is handled by the lab screen's
+/// own guard, so it is given back on quit, error and panic alike.
+pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Result<()> {
+    use super::panes::wall::WorkshopView;
+    use super::workshop::{Workshop, WorkshopAction};
+
+    let super::workshop::WorkshopScreen {
+        mut events,
+        commands,
+        listeners,
+        sheet,
+        attack,
+        theme,
+        mouse,
+        lang,
+    } = screen;
+    let no_color = Theme::no_color_from_env();
+    let mut ws = Workshop::new(listeners, sheet, attack, lang);
+    ws.theme = theme;
+    let guard = TerminalGuard::enter(mouse)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    ws.update(WorkshopAction::Resize(size.width, size.height));
+    let first = FirstFrame::from_env(Instant::now());
+    let result = async {
+        let mut term_events = EventStream::new();
+        let mut first = first;
+        loop {
+            for cmd in ws.take_commands() {
+                // The engine gone means the workshop is over; the screen
+                // still closes on the teacher's own quit.
+                let _ = commands.send(cmd);
+            }
+            if ws.quit {
+                return Ok(());
+            }
+            if ws.dirty {
+                let theme = &Theme::new(ws.theme, no_color);
+                terminal.draw(|f| f.render_widget(&WorkshopView { ws: &ws, theme }, f.area()))?;
+                ws.dirty = false;
+                if let Some(ff) = first.take() {
+                    if ff.log {
+                        let ms = ff.started.elapsed().as_secs_f64() * 1000.0;
+                        tracing::info!("first workshop frame drawn {ms:.1} ms after start");
+                    }
+                    if ff.panic {
+                        panic!("POPSCOPE_PANIC_AFTER_FIRST_FRAME is set: panicking on purpose");
+                    }
+                    if ff.exit {
+                        return Ok(());
+                    }
+                }
+            }
+            let next_term = std::future::poll_fn(|cx| Pin::new(&mut term_events).poll_next(cx));
+            tokio::select! {
+                ev = next_term => match ev {
+                    Some(Ok(ev)) => {
+                        let action = match ev {
+                            TermEvent::Key(k) => ws.action_for_key(k),
+                            TermEvent::Mouse(m) => ws.action_for_mouse(m),
+                            TermEvent::Resize(w, h) => Some(WorkshopAction::Resize(w, h)),
+                            _ => None,
+                        };
+                        if let Some(a) = action {
+                            ws.update(a);
+                        }
+                    }
+                    Some(Err(e)) => return Err(e).context("reading the terminal"),
+                    None => return Ok(()),
+                },
+                Some(e) = events.recv() => {
+                    // A room of clients sends thousands of events a
+                    // second: they are applied together and drawn once,
+                    // and the batch is cut short so keys stay answered.
+                    let mut batch = vec![e];
+                    let until = Instant::now() + BATCH_TIME;
+                    while batch.len() < BATCH && Instant::now() < until {
+                        match events.try_recv() {
+                            Ok(e) => batch.push(e),
+                            Err(_) => break,
+                        }
+                    }
+                    ws.update(WorkshopAction::Events(batch));
+                }
+            }
+        }
+    }
+    .await;
+    drop(terminal);
+    drop(guard);
+    result
+}

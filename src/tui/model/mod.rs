@@ -13,11 +13,13 @@
 //!   messages decoded;
 //! - [`tls`]: the handshake timeline, the negotiated parameters and the
 //!   secrets;
-//! - [`server`]: the session state, the maildrop and the server's log.
+//! - [`server`]: the session state, the maildrop and the server's log;
+//! - [`wall`]: the workshop's wall, one row per student connection.
 
 pub mod client;
 pub mod server;
 pub mod tls;
+pub mod wall;
 pub mod wire;
 
 pub use client::{ClientLine, ClientModel};

@@ -11,6 +11,7 @@ pub mod menu;
 pub mod server;
 pub mod status;
 pub mod tls;
+pub mod wall;
 pub mod wire;
 
 use ratatui::buffer::Buffer;
