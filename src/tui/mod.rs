@@ -12,6 +12,7 @@
 pub mod app;
 pub mod diagram;
 pub mod highlight;
+pub mod history;
 pub mod keys;
 pub mod layout;
 pub mod lesson;
@@ -19,7 +20,8 @@ pub mod markdown;
 pub mod model;
 pub mod panes;
 pub mod run;
+pub mod save;
 pub mod text;
 pub mod theme;
 
-pub use run::{TuiOptions, run};
+pub use run::{ReplayOptions, TuiOptions, run, run_replay};
