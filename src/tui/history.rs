@@ -7,9 +7,11 @@
 //! one [`WireEvent::Chunk`] together with every event after it up to the
 //! next chunk: what the eavesdropper made of those bytes, the client's and
 //! the server's reactions to them, and the TLS facts they carried all go
-//! with the chunk that caused them. So position `k` is "after the k-th
-//! chunk and its consequences", and position 0 is the lab before any byte
-//! crossed.
+//! with the chunk that caused them. The one exception is the line the
+//! client sent just before a chunk: it is that chunk's cause, so it goes
+//! with it (the client pane never shows a command the wire has not carried
+//! yet). So position `k` is "after the k-th chunk and its consequences",
+//! and position 0 is the lab before any byte crossed.
 //!
 //! Rebuilding from the start would cost as much as the whole lab so far
 //! (a 100 MB RETR is thousands of chunks), so the record keeps copies of
@@ -23,7 +25,7 @@
 
 use std::collections::VecDeque;
 
-use crate::lab::{Event, EventKind, LabEvent, TlsEvent, WireEvent};
+use crate::lab::{ClientEvent, Event, EventKind, LabEvent, TlsEvent, WireEvent};
 
 use super::model::{ClientModel, ServerModel, TlsModel, WireModel};
 
@@ -142,6 +144,11 @@ fn event_size(e: &Event) -> usize {
         }
 }
 
+/// A line the client sent: the cause of the chunk that carries it.
+fn is_sent(e: &Event) -> bool {
+    matches!(e.kind, EventKind::Client(ClientEvent::Sent { .. }))
+}
+
 fn is_chunk(e: &Event) -> bool {
     matches!(e.kind, EventKind::Wire(WireEvent::Chunk { .. }))
 }
@@ -186,9 +193,16 @@ impl History {
     }
 
     /// The oldest position one can step back to (0 unless the cap has
-    /// dropped the start).
+    /// dropped the start): the oldest copy's, or the one after it when
+    /// that copy already holds the next chunk's cause.
     pub fn oldest(&self) -> u64 {
-        self.checkpoints.front().map_or(0, |c| c.chunk)
+        self.checkpoints.front().map_or(0, |c| {
+            if c.chunk < self.chunks() && self.end_of(c.chunk) < c.event {
+                c.chunk + 1
+            } else {
+                c.chunk
+            }
+        })
     }
 
     /// True once the cap has dropped the start of the record.
@@ -270,28 +284,41 @@ impl History {
     }
 
     /// The number of events (since the start) before position `at`: every
-    /// event up to the chunk after the `at`-th.
+    /// event up to the chunk after the `at`-th, less the lines the client
+    /// sent just before that chunk, which are its cause and go with it.
     fn end_of(&self, at: u64) -> u64 {
-        at.checked_sub(self.first_chunk)
+        let Some(mut end) = at
+            .checked_sub(self.first_chunk)
             .and_then(|i| self.chunks.get(i as usize).copied())
-            .unwrap_or(self.first + self.events.len() as u64)
+        else {
+            return self.first + self.events.len() as u64;
+        };
+        while end > self.first
+            && self
+                .events
+                .get((end - 1 - self.first) as usize)
+                .is_some_and(is_sent)
+        {
+            end -= 1;
+        }
+        end
     }
 
     /// The models as they were at position `at` (clamped to what is kept):
     /// the nearest copy at or before it, with the events after it folded.
     pub fn models_at(&self, at: u64) -> Models {
         let at = at.clamp(self.oldest(), self.chunks());
+        let end = self.end_of(at);
         let cp = self
             .checkpoints
             .iter()
             .rev()
-            .find(|c| c.chunk <= at)
+            .find(|c| c.event <= end)
             .or(self.checkpoints.front());
         let (mut models, from) = match cp {
             Some(c) => ((*c.models).clone(), c.event),
             None => (Models::default(), self.first),
         };
-        let end = self.end_of(at);
         let skip = from.saturating_sub(self.first) as usize;
         let take = end.saturating_sub(from.max(self.first)) as usize;
         for e in self.events.iter().skip(skip).take(take) {
@@ -408,6 +435,31 @@ mod tests {
             assert!(same(&h.models_at(at), &fed(prefix)), "position {at}");
         }
         assert!(same(&h.models_at(600), &live));
+    }
+
+    #[test]
+    fn the_line_the_client_sent_goes_with_the_chunk_that_carries_it() {
+        let sent = |i: u64| Event {
+            at: Duration::from_millis(10 + i),
+            kind: EventKind::Client(ClientEvent::Sent {
+                line: format!("NOOP {i}"),
+            }),
+        };
+        let mut events = vec![opened(1)];
+        for i in 0..600 {
+            events.push(sent(i));
+            events.push(chunk(i, 20));
+        }
+        let mut h = History::new(CAP_BYTES);
+        let mut live = Models::default();
+        record(&mut h, &mut live, &events);
+        // Position `at`: `Opened`, then each line sent with its chunk; the
+        // copies taken before chunks 256 and 512 hold the line sent for
+        // that chunk already, and the rebuild must not show it.
+        for at in [0u64, 1, 255, 256, 257, 511, 512, 599, 600] {
+            let prefix = &events[..1 + 2 * at as usize];
+            assert!(same(&h.models_at(at), &fed(prefix)), "position {at}");
+        }
     }
 
     #[test]
