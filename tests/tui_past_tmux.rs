@@ -37,7 +37,10 @@ fn the_view_steps_back_and_w_writes_the_capture_in_the_current_directory() {
     }
     let s = before_pass.expect("stepping back reaches a view before PASS");
     assert!(s.contains("◀ PAST: chunk"), "the status bar says so:\n{s}");
-    assert!(s.contains("Eavesdropper ◀ past"), "the pane title too:\n{s}");
+    assert!(
+        s.contains("Eavesdropper ◀ past"),
+        "the pane title too:\n{s}"
+    );
     // One forward shows the password crossing again.
     tmux.keys(&["."]);
     tmux.wait_for("the PASS chunk", |s| s.contains("wonderland"));
@@ -49,7 +52,9 @@ fn the_view_steps_back_and_w_writes_the_capture_in_the_current_directory() {
     assert!(s.contains(" TRANSACTION "), "{s}");
 
     tmux.keys(&["w"]);
-    let s = tmux.wait_for("the capture", |s| s.contains("capture written: popscope-plain-"));
+    let s = tmux.wait_for("the capture", |s| {
+        s.contains("capture written: popscope-plain-")
+    });
     let files: Vec<String> = std::fs::read_dir(cwd.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
