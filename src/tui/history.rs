@@ -52,6 +52,19 @@ pub struct Models {
 }
 
 impl Models {
+    /// About the bytes a copy of the models holds: the eavesdropper's hex
+    /// view, and a guess for each line of the panes' logs. It counts a
+    /// copy against the record's cap, so the copies cannot outgrow it.
+    pub fn approx_size(&self) -> usize {
+        const LINE: usize = 96;
+        let hex: usize = self.wire.hex.iter().map(|b| b.bytes.len()).sum();
+        let lines = self.wire.text.len()
+            + self.wire.records.len()
+            + self.client.lines.len()
+            + self.server.log.len();
+        hex + lines * LINE
+    }
+
     /// Fold one event into the models that show it.
     pub fn apply(&mut self, event: Event) {
         fold(
@@ -102,6 +115,8 @@ struct Checkpoint {
     event: u64,
     /// The models after those events.
     models: Box<Models>,
+    /// What the copy is counted for ([`Models::approx_size`]).
+    size: usize,
 }
 
 /// The record of one lab (or of one replayed capture).
@@ -120,7 +135,8 @@ pub struct History {
     checkpoints: VecDeque<Checkpoint>,
     /// The small events of the dropped stretch a capture needs.
     kept: Vec<Event>,
-    /// The bytes `events` stand for (see [`event_size`]).
+    /// The bytes `events` and the copies stand for (see [`event_size`]
+    /// and [`Models::approx_size`]).
     bytes: usize,
     /// The bytes at most.
     cap: usize,
@@ -177,6 +193,7 @@ impl History {
                 chunk: 0,
                 event: 0,
                 models: Box::default(),
+                size: 0,
             }]),
             kept: Vec::new(),
             bytes: 0,
@@ -210,36 +227,37 @@ impl History {
         self.first > 0
     }
 
-    /// The bytes the kept events stand for.
+    /// The bytes the kept events and the copies of the models stand for.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
 
-    /// Checkpoints every this many bytes of chunks (or 256 chunks): a
-    /// sixteenth of the cap, so dropping the oldest stretch frees a
-    /// sixteenth and a rebuild folds at most that much.
-    fn checkpoint_bytes(&self) -> usize {
-        (self.cap / 16).max(1)
-    }
-
     /// True if the live models should be copied before `next` is recorded
-    /// ([`History::checkpoint`]): `next` is a chunk and enough has passed
-    /// since the newest copy.
+    /// ([`History::checkpoint`]): `next` is a chunk, and 256 chunks or a
+    /// sixteenth of the cap have been recorded since the newest copy (so a
+    /// rebuild folds at most that much, and dropping the oldest stretch
+    /// frees about a sixteenth), but never less than the newest copy
+    /// itself costs (so the copies take at most about half the cap). A
+    /// record over its cap with nothing to drop takes one at once.
     pub fn wants_checkpoint(&self, next: &Event) -> bool {
-        is_chunk(next)
-            && self.chunks() > 0
-            && (self.since_bytes >= self.checkpoint_bytes()
-                || self.since_chunks >= 256
-                || self.bytes > self.cap)
+        if !is_chunk(next) || self.chunks() == 0 {
+            return false;
+        }
+        let newest = self.checkpoints.back().map_or(0, |c| c.size);
+        let due = self.since_chunks >= 256 || self.since_bytes >= (self.cap / 16).max(1);
+        (due && self.since_bytes >= newest) || (self.bytes > self.cap && self.checkpoints.len() < 2)
     }
 
     /// Keep a copy of the live models, which have folded every event
     /// recorded so far.
     pub fn checkpoint(&mut self, live: Models) {
+        let size = live.approx_size();
+        self.bytes += size;
         self.checkpoints.push_back(Checkpoint {
             chunk: self.chunks(),
             event: self.first + self.events.len() as u64,
             models: Box::new(live),
+            size,
         });
         self.since_bytes = 0;
         self.since_chunks = 0;
@@ -254,6 +272,7 @@ impl History {
             self.since_bytes += size;
         }
         self.bytes += size;
+        self.since_bytes += if is_chunk(&event) { 0 } else { size };
         self.events.push_back(event);
         while self.bytes > self.cap && self.checkpoints.len() >= 2 {
             self.drop_oldest();
@@ -263,7 +282,9 @@ impl History {
     /// Drop the stretch before the second checkpoint, which becomes the
     /// oldest place to go back to.
     fn drop_oldest(&mut self) {
-        self.checkpoints.pop_front();
+        if let Some(c) = self.checkpoints.pop_front() {
+            self.bytes = self.bytes.saturating_sub(c.size);
+        }
         let Some(to) = self.checkpoints.front().map(|c| c.event) else {
             return;
         };
@@ -464,19 +485,22 @@ mod tests {
 
     #[test]
     fn the_cap_drops_the_oldest_and_says_how_far_back_one_can_go() {
+        // Large chunks, as in a long RETR: 800 of 8 KiB, with a cap of
+        // half that (the copies of the models, whose hex view keeps up to
+        // 1 MiB, count too).
+        const N: u64 = 800;
         let mut events = vec![opened(1)];
-        events.extend((0..400).map(|i| chunk(i, 1000)));
-        // About 100 chunks' worth.
-        let cap = 100 * (1000 + EVENT_OVERHEAD);
+        events.extend((0..N).map(|i| chunk(i, 8192)));
+        let cap = 400 * 8192;
         let mut h = History::new(cap);
         let mut live = Models::default();
         record(&mut h, &mut live, &events);
         assert!(h.truncated());
         assert!(h.bytes() <= cap, "{} > {cap}", h.bytes());
         let oldest = h.oldest();
-        assert!(oldest > 250 && oldest < 400, "oldest {oldest}");
+        assert!(oldest > N / 2 && oldest < N - 20, "oldest {oldest}");
         // What is left still rebuilds exactly, from the oldest on.
-        for at in [oldest, oldest + 1, 399, 400] {
+        for at in [oldest, oldest + 1, N - 1, N] {
             let prefix = &events[..1 + at as usize];
             assert!(same(&h.models_at(at), &fed(prefix)), "position {at}");
         }
@@ -490,7 +514,7 @@ mod tests {
             EventKind::Wire(WireEvent::Opened { .. })
         ));
         let chunks = cap_events.iter().filter(|e| is_chunk(e)).count() as u64;
-        assert_eq!(chunks, 400 - oldest);
+        assert_eq!(chunks, N - oldest);
     }
 
     #[test]
@@ -505,6 +529,16 @@ mod tests {
             std::hint::black_box(h.models_at(at));
         }
         let each = t.elapsed() / 52;
+        eprintln!("rebuild over up to 5000 small chunks: {each:?}");
+        // The other bound: the bytes between two copies of a long RETR.
+        let mut events = vec![opened(1)];
+        events.extend((0..256).map(|i| chunk(i, 16384)));
+        let mut h = History::new(CAP_BYTES);
+        let mut live = Models::default();
+        record(&mut h, &mut live, &events);
+        let t = std::time::Instant::now();
+        std::hint::black_box(h.models_at(255));
+        eprintln!("rebuild over 4 MiB of RETR: {:?}", t.elapsed());
         // A frame is 50 ms; debug builds are slow, so the bound is loose.
         assert!(each < Duration::from_millis(25), "{each:?} per rebuild");
     }
