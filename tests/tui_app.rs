@@ -2357,3 +2357,20 @@ async fn a_replay_plays_steps_and_steps_back_over_the_recorded_chunks() {
         assert_eq!(tshark_pass(&file), "wonderland");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_lesson_step_shows_the_live_lab_again() {
+    let events = lab_events_after("plain", &[]).await;
+    let mut app = lesson_app();
+    // Step 1 restarts the lab and logs in; its events arrive.
+    app.update(Action::LessonNext);
+    let g = app.generation;
+    for e in events {
+        app.update(Action::Lab(g, Box::new(e)));
+    }
+    app.update(Action::PastBack);
+    assert!(app.past.is_some());
+    // Step 2 only points at the loot: it is the live loot it means.
+    app.update(Action::LessonNext);
+    assert!(app.past.is_none());
+}

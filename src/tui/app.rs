@@ -1031,6 +1031,8 @@ impl App {
                 if !self.lesson.open {
                     return;
                 }
+                // A step acts on the live lab and points at what it shows.
+                self.go_live();
                 let actions = self.lesson.forward();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
                 self.run_step(actions);
