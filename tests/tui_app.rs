@@ -2205,7 +2205,7 @@ async fn the_past_is_marked_on_the_screen_in_both_languages() {
     assert_eq!(app.position(), (1, total));
     let en = draw(&mut app, 120, 36);
     assert!(en.contains(&format!("◀ PAST: chunk 1 of {total}")), "{en}");
-    assert!(en.contains(&format!("◀ past 1/{total}")), "{en}");
+    assert_eq!(en.matches(&format!("◀ past 1/{total}")).count(), 4, "{en}");
     // Before the login, so no password on the screen.
     assert!(!en.contains("wonderland"), "{en}");
     insta::assert_snapshot!("past_plain_120x36_en", steady(&en));
@@ -2324,6 +2324,18 @@ async fn a_replay_plays_steps_and_steps_back_over_the_recorded_chunks() {
     assert!(screen.contains("replay of plain.pcapng"), "{screen}");
     assert!(screen.contains("no client runs here"), "{screen}");
     assert!(screen.contains("no server runs here"), "{screen}");
+    assert_eq!(
+        screen.matches(&format!("▶ replay 0/{total}")).count(),
+        4,
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Space step p play/pause , back"),
+        "{screen}"
+    );
+    // No scenario menu over a recording.
+    press(&mut app, &[KeyCode::Char('s')]);
+    assert!(app.menu.is_none());
     app.lesson.lang = popscope::lang::Lang::Ja;
     let ja = draw(&mut app, 120, 36);
     assert!(ja.contains("ここで動くクライアントはありません"), "{ja}");

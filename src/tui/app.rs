@@ -868,6 +868,8 @@ impl App {
                 self.jump_to_match(from);
             }
             Action::SearchCancel => self.search = None,
+            // A replay has no lab whose scenario could change.
+            Action::MenuOpen if self.replay.is_some() => {}
             Action::MenuOpen => {
                 self.menu = Some(Menu {
                     row: 0,
@@ -1443,25 +1445,23 @@ impl App {
     /// The pane's title in the lesson's language: the eavesdropper's pane
     /// is the attacker's while an attack is on.
     pub fn pane_title(&self, f: Focus) -> String {
+        if f == Focus::Wire && self.attacking() {
+            return crate::tr!(self.lesson.lang, "pane-title-attacker");
+        }
+        f.title_in(self.lesson.lang)
+    }
+
+    /// The mark a lab pane's frame carries while it shows the past or a
+    /// replay, so no pane can be taken for the live lab; `None` when live.
+    pub fn time_mark(&self) -> Option<String> {
         let lang = self.lesson.lang;
-        let title = if f == Focus::Wire && self.attacking() {
-            crate::tr!(lang, "pane-title-attacker")
-        } else {
-            f.title_in(lang)
-        };
-        // A lab pane showing the past, or a replay, says where it is in
-        // the recording, so no pane can be taken for the live lab.
         let (at, total) = self.position();
-        if f == Focus::Lesson {
-            title
-        } else if self.replay.is_some() {
-            let mark = crate::tr!(lang, "pane-replay", at = at, total = total);
-            format!("{title} {mark}")
+        if self.replay.is_some() {
+            Some(crate::tr!(lang, "pane-replay", at = at, total = total))
         } else if self.past.is_some() {
-            let mark = crate::tr!(lang, "pane-past", at = at, total = total);
-            format!("{title} {mark}")
+            Some(crate::tr!(lang, "pane-past", at = at, total = total))
         } else {
-            title
+            None
         }
     }
 

@@ -174,6 +174,14 @@ fn line(
         crate::tr!(lang, "status-key-quit"),
     );
     let keys: Vec<(&str, String)> = match (wide, app.lesson.open) {
+        // A replay's own keys: no lab, so no scenario or lesson to go to.
+        _ if app.replay.is_some() => vec![
+            ("?", help),
+            ("Space", crate::tr!(lang, "status-key-step")),
+            ("p", crate::tr!(lang, "status-key-play")),
+            (",", crate::tr!(lang, "status-key-back")),
+            ("^C", quit),
+        ],
         (true, true) => vec![("?", help), ("]", next_step), ("s", scenario), ("^C", quit)],
         (true, false) => vec![("?", help), ("c", lessons), ("s", scenario), ("^C", quit)],
         (false, true) => vec![("?", help), ("]", next), ("^C", quit)],
