@@ -2386,3 +2386,46 @@ async fn the_next_lesson_step_shows_the_live_lab_again() {
     app.update(Action::LessonNext);
     assert!(app.past.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_over_its_cap_says_how_far_back_it_goes_and_where_the_capture_starts() {
+    let events = lab_events_after("plain", &["STAT", "LIST", "NOOP", "NOOP", "NOOP", "NOOP"]).await;
+    let total = chunk_count(&events);
+    let mut app = plain();
+    // A cap of a few events, so the start of this short lab is dropped.
+    app.recorded = popscope::tui::history::History::new(3000);
+    for e in events {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    assert!(app.recorded.truncated());
+    let oldest = app.recorded.oldest();
+    assert!(oldest > 0 && oldest < total, "{oldest} of {total}");
+    press(&mut app, &[KeyCode::Esc]);
+    for _ in 0..total {
+        press(&mut app, &[KeyCode::Char(',')]);
+    }
+    assert_eq!(app.position(), (oldest, total));
+    let screen = draw(&mut app, 140, 36);
+    assert!(
+        screen.contains(&format!("(kept back to chunk {oldest})")),
+        "{screen}"
+    );
+    // w: the capture starts later, and the status bar says so.
+    press(&mut app, &[KeyCode::Char('w')]);
+    let effects = app.take_effects();
+    let Some(Effect::WriteCapture { events, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::WriteCapture { .. }))
+    else {
+        panic!("w asks for a capture: {effects:?}")
+    };
+    let in_capture = chunk_count(events);
+    let from = total - in_capture + 1;
+    assert!(from > 1, "{in_capture} of {total}");
+    app.update(Action::CaptureSaved(Ok("popscope-plain-x.pcapng".into())));
+    let screen = draw(&mut app, 200, 36);
+    assert!(
+        screen.contains(&format!("(from chunk {from}; older chunks were not kept)")),
+        "{screen}"
+    );
+}

@@ -1183,10 +1183,7 @@ impl App {
                 let notice = match result {
                     Ok(path) => Notice::Saved {
                         path,
-                        from: self
-                            .recorded
-                            .truncated()
-                            .then(|| self.recorded.oldest() + 1),
+                        from: self.recorded.capture_from(),
                     },
                     Err(why) => Notice::SaveFailed(why),
                 };

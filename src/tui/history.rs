@@ -222,6 +222,12 @@ impl History {
         })
     }
 
+    /// The number (from 1) of the first chunk a capture of the record
+    /// holds, when the cap has dropped the ones before it.
+    pub fn capture_from(&self) -> Option<u64> {
+        self.truncated().then_some(self.first_chunk + 1)
+    }
+
     /// True once the cap has dropped the start of the record.
     pub fn truncated(&self) -> bool {
         self.first > 0
