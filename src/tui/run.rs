@@ -187,6 +187,7 @@ async fn event_loop(
         msg_rx,
         mut clock,
     } = link;
+    let (saved_tx, mut saved_rx) = mpsc::unbounded_channel();
     loop {
         for effect in app.take_effects() {
             match effect {
@@ -210,9 +211,20 @@ async fn event_loop(
                     let start = clock.map_or_else(SystemTime::now, |(_, t)| t);
                     let now = SystemTime::now();
                     let dirs = super::save::capture_dirs();
-                    let saved =
-                        super::save::save_capture(&events, server_port, start, &name, now, &dirs);
-                    app.update(Action::CaptureSaved(saved));
+                    // Tens of MiB take a moment to write; the screen goes
+                    // on meanwhile and hears back below.
+                    let tx = saved_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let saved = super::save::save_capture(
+                            &events,
+                            server_port,
+                            start,
+                            &name,
+                            now,
+                            &dirs,
+                        );
+                        let _ = tx.send(saved);
+                    });
                 }
                 Effect::Gate(op) => {
                     if let Some(g) = &gate {
@@ -284,6 +296,7 @@ async fn event_loop(
                     }
                 }
             }
+            Some(saved) = saved_rx.recv() => app.update(Action::CaptureSaved(saved)),
             _ = tick.tick() => app.update(Action::Tick),
         }
     }
