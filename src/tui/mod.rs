@@ -8,6 +8,12 @@
 //! typed values. The panes in [`panes`] draw that state, wording it in the
 //! learner's language, and do no I/O. [`run`] owns the terminal, the
 //! lab (through a driver task) and the one `select!` loop between them.
+//!
+//! `App` also records every event in a [`history::History`], bounded in
+//! memory: the view can step back through it chunk by chunk while the lab
+//! goes on (the panes then draw models rebuilt from a prefix), a recording
+//! can be replayed with the same machinery ([`run_replay`]), and `w`
+//! writes it as a pcapng capture ([`save`]).
 
 pub mod app;
 pub mod diagram;
