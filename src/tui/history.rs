@@ -15,7 +15,7 @@
 //!
 //! Rebuilding from the start would cost as much as the whole lab so far
 //! (a 100 MB RETR is thousands of chunks), so the record keeps copies of
-//! the live models every so often ([`Checkpoint`]) and rebuilds from the
+//! the live models every so often (checkpoints) and rebuilds from the
 //! nearest one. The record's memory is bounded: past `cap` bytes the oldest
 //! stretch up to the second checkpoint is dropped, that checkpoint becoming
 //! the oldest place one can step back to. The few small events a capture
