@@ -2333,6 +2333,8 @@ async fn a_replay_plays_steps_and_steps_back_over_the_recorded_chunks() {
         screen.contains("Space step p play/pause , back"),
         "{screen}"
     );
+    let status = screen.lines().last().unwrap();
+    assert!(!status.contains("tap :"), "no lab, no ports: {status}");
     // No scenario menu over a recording.
     press(&mut app, &[KeyCode::Char('s')]);
     assert!(app.menu.is_none());

@@ -159,7 +159,8 @@ fn line(
         None => format!(" {transport} {} {tls} {verify} ", s.auth.name()),
     };
     spans.extend([span(what, t.status), span("│ ", t.status)]);
-    if show_ports {
+    // A replay has no lab, so no ports of its own to show.
+    if show_ports && app.replay.is_none() {
         spans.push(span(format!("{ports} "), t.status));
         spans.push(span(if wide { "│ " } else { "│" }, t.status));
     }
