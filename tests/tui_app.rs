@@ -2209,6 +2209,11 @@ async fn the_past_is_marked_on_the_screen_in_both_languages() {
     // Before the login, so no password on the screen.
     assert!(!en.contains("wonderland"), "{en}");
     insta::assert_snapshot!("past_plain_120x36_en", steady(&en));
+    // At 80 columns the status bar says it short, keys still there.
+    let small = draw(&mut app, 80, 24);
+    let status = small.lines().last().unwrap();
+    assert!(status.contains(&format!("◀ PAST 1/{total}")), "{status}");
+    assert!(status.contains("^C quit"), "{status}");
     app.lesson.lang = popscope::lang::Lang::Ja;
     let ja = draw(&mut app, 120, 36);
     assert!(ja.contains("過去を表示中"), "{ja}");
