@@ -63,7 +63,7 @@ impl Rig {
                             }
                         }
                     }
-                    Effect::SaveProgress => {}
+                    Effect::SaveProgress | Effect::WriteCapture { .. } => {}
                 }
             }
             let quiet = Duration::from_millis(if self.done >= self.sent { 400 } else { 2000 });

@@ -2059,3 +2059,380 @@ fn an_undecodable_reason_follows_the_learners_language() {
     );
     assert!(!screen.contains("not a POP3 greeting"), "{screen}");
 }
+
+/// The number of events before position `at`: up to the chunk after the
+/// `at`-th (each chunk takes the events after it, up to the next one),
+/// less the lines the client sent just before that chunk (its cause).
+fn end_of(events: &[Event], at: usize) -> usize {
+    let mut end = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            matches!(
+                e.kind,
+                EventKind::Wire(popscope::lab::WireEvent::Chunk { .. })
+            )
+        })
+        .nth(at)
+        .map_or(events.len(), |(i, _)| i);
+    if end < events.len() {
+        while end > 0
+            && matches!(
+                events[end - 1].kind,
+                EventKind::Client(popscope::lab::ClientEvent::Sent { .. })
+            )
+        {
+            end -= 1;
+        }
+    }
+    end
+}
+
+fn chunk_count(events: &[Event]) -> u64 {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Wire(popscope::lab::WireEvent::Chunk { .. })
+            )
+        })
+        .count() as u64
+}
+
+/// The four lab panes' models as text, to compare two screens' states.
+fn models(app: &App) -> String {
+    stable(&format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        app.client, app.server, app.wire, app.tls
+    ))
+}
+
+/// Debug text with the hash maps' entries in an order that does not
+/// change from run to run: each map after `partial: ` (the eavesdropper's
+/// unfinished lines) has its characters sorted, which keeps what it holds
+/// and forgets only the order.
+fn stable(debug: &str) -> String {
+    let mut out = String::new();
+    let mut rest = debug;
+    while let Some(i) = rest.find("partial: {") {
+        let open = i + "partial: ".len();
+        out.push_str(&rest[..open]);
+        let mut depth = 0;
+        let mut end = rest.len();
+        for (j, c) in rest[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + j + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut chars: Vec<char> = rest[open..end].chars().collect();
+        chars.sort_unstable();
+        out.extend(chars);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stepping_back_shows_exactly_the_state_at_that_chunk_while_the_lab_goes_on() {
+    let events = lab_events_after("plain", &["STAT", "LIST"]).await;
+    let total = chunk_count(&events);
+    assert!(total >= 8, "{total} chunks");
+    // The lab so far: everything up to the chunk before the last four.
+    let so_far = end_of(&events, total as usize - 4);
+    let mut app = app_with(events[..so_far].to_vec(), "plain");
+    let live = models(&app);
+    assert_eq!(app.position(), (total - 4, total - 4));
+    press(&mut app, &[KeyCode::Esc]);
+    press(&mut app, &[KeyCode::Char(','), KeyCode::Char(',')]);
+    let at = total - 6;
+    assert_eq!(app.position(), (at, total - 4));
+    assert!(app.past.is_some());
+    let then = app_with(events[..end_of(&events, at as usize)].to_vec(), "plain");
+    assert_eq!(models(&app), models(&then));
+    // The lab goes on while the past is shown: its events are recorded,
+    // and the view stays where it was.
+    for e in events[so_far..].iter().cloned() {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    assert_eq!(app.position(), (at, total));
+    assert_eq!(models(&app), models(&then));
+    // Forward one, then live: every event is there.
+    press(&mut app, &[KeyCode::Char('.')]);
+    let next = app_with(events[..end_of(&events, at as usize + 1)].to_vec(), "plain");
+    assert_eq!(models(&app), models(&next));
+    press(&mut app, &[KeyCode::Char('f')]);
+    assert!(app.past.is_none());
+    let all = app_with(events.clone(), "plain");
+    assert_eq!(models(&app), models(&all));
+    assert_ne!(models(&app), live);
+    // Stepping forward past the newest chunk is live again too.
+    press(&mut app, &[KeyCode::Char(','), KeyCode::Char('.')]);
+    assert!(app.past.is_none());
+    // Typing a command acts on the live lab, so the view goes live.
+    press(&mut app, &[KeyCode::Char(',')]);
+    assert!(app.past.is_some());
+    press(&mut app, &[KeyCode::Char('i')]);
+    type_str(&mut app, "NOOP");
+    press(&mut app, &[KeyCode::Enter]);
+    assert!(app.past.is_none());
+    // A new lab starts a new record.
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char(',')]);
+    app.update(Action::Reset);
+    assert!(app.past.is_none());
+    assert_eq!(app.position(), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_past_is_marked_on_the_screen_in_both_languages() {
+    let events = lab_events_after("plain", &["STAT"]).await;
+    let total = chunk_count(&events);
+    let mut app = app_with(events, "plain");
+    press(&mut app, &[KeyCode::Esc]);
+    // Back to just after the greeting crossed, before the login.
+    for _ in 1..total {
+        press(&mut app, &[KeyCode::Char(',')]);
+    }
+    assert_eq!(app.position(), (1, total));
+    let en = draw(&mut app, 120, 36);
+    assert!(en.contains(&format!("◀ PAST: chunk 1 of {total}")), "{en}");
+    assert_eq!(en.matches(&format!("◀ past 1/{total}")).count(), 4, "{en}");
+    // Before the login, so no password on the screen.
+    assert!(!en.contains("wonderland"), "{en}");
+    insta::assert_snapshot!("past_plain_120x36_en", steady(&en));
+    // At 80 columns the status bar says it short, keys still there.
+    let small = draw(&mut app, 80, 24);
+    let status = small.lines().last().unwrap();
+    assert!(status.contains(&format!("◀ PAST 1/{total}")), "{status}");
+    assert!(status.contains("^C quit"), "{status}");
+    app.lesson.lang = popscope::lang::Lang::Ja;
+    let ja = draw(&mut app, 120, 36);
+    assert!(ja.contains("過去を表示中"), "{ja}");
+    insta::assert_snapshot!("past_plain_120x36_ja", steady(&ja));
+    press(&mut app, &[KeyCode::Char('f')]);
+    let live = draw(&mut app, 120, 36);
+    assert!(!live.contains('◀'), "{live}");
+}
+
+/// Whether tshark can run (as tests/pcap.rs decides).
+fn have_tshark() -> bool {
+    let ok = std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tshark is missing and CI is set: .ci/run should have installed it"
+        );
+        eprintln!("SKIPPED: tshark is not installed (apt-get install tshark)");
+    }
+    ok
+}
+
+/// Carry out the screen's `WriteCapture` effect into `dir` as the run loop
+/// does, and tell the screen.
+fn save_into(app: &mut App, dir: &std::path::Path) -> std::path::PathBuf {
+    let effect = app
+        .take_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::WriteCapture {
+                events,
+                server_port,
+                name,
+            } => Some((events, server_port, name)),
+            _ => None,
+        })
+        .expect("w asks for a capture");
+    let (events, port, name) = effect;
+    let now = std::time::SystemTime::now();
+    let saved =
+        popscope::tui::save::save_capture(&events, port, now, &name, now, &[dir.to_path_buf()]);
+    app.update(Action::CaptureSaved(saved.clone()));
+    saved.unwrap()
+}
+
+fn tshark_pass(file: &std::path::Path) -> String {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(["-o", "tls.keylog_file:"])
+        .args(["-Y", "pop.request.command == \"PASS\""])
+        .args(["-T", "fields", "-e", "pop.request.parameter"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn w_writes_what_the_lab_recorded_as_a_capture_tshark_reads() {
+    for name in ["plain", "pop3s"] {
+        let events = lab_events_after(name, &["STAT"]).await;
+        let mut app = app_with(events, name);
+        press(&mut app, &[KeyCode::Esc, KeyCode::Char(',')]);
+        // Even from the past, the capture holds everything recorded.
+        press(&mut app, &[KeyCode::Char('w')]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = save_into(&mut app, dir.path());
+        let shown = file.display().to_string();
+        assert!(
+            file.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(&format!("popscope-{name}-")),
+            "{shown}"
+        );
+        let status = draw(&mut app, 200, 36);
+        assert!(status.contains("capture written:"), "{status}");
+        if have_tshark() {
+            // From the TLS secrets inside the file for pop3s.
+            assert_eq!(tshark_pass(&file), "wonderland", "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_capture_that_cannot_be_written_says_why_in_the_status_bar() {
+    let mut app = plain();
+    app.update(Action::CaptureSaved(Err("./: Permission denied".into())));
+    let screen = draw(&mut app, 120, 36);
+    assert!(
+        screen.contains("cannot write the capture: ./: Permission denied"),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replay_plays_steps_and_steps_back_over_the_recorded_chunks() {
+    let events = lab_events_after("plain", &["STAT"]).await;
+    let total = chunk_count(&events);
+    let mut app = App::replay(events.clone(), "plain.pcapng".into());
+    assert_eq!(app.position(), (0, total));
+    let screen = draw(&mut app, 120, 36);
+    assert!(screen.contains("replay of plain.pcapng"), "{screen}");
+    assert!(screen.contains("no client runs here"), "{screen}");
+    assert!(screen.contains("no server runs here"), "{screen}");
+    assert_eq!(
+        screen.matches(&format!("▶ replay 0/{total}")).count(),
+        4,
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Space step p play/pause , back"),
+        "{screen}"
+    );
+    let status = screen.lines().last().unwrap();
+    assert!(!status.contains("tap :"), "no lab, no ports: {status}");
+    // No scenario menu over a recording.
+    press(&mut app, &[KeyCode::Char('s')]);
+    assert!(app.menu.is_none());
+    app.lesson.lang = popscope::lang::Lang::Ja;
+    let ja = draw(&mut app, 120, 36);
+    assert!(ja.contains("ここで動くクライアントはありません"), "{ja}");
+    // Space steps one chunk and is the state at that chunk.
+    press(&mut app, &[KeyCode::Char(' '), KeyCode::Char(' ')]);
+    assert_eq!(app.position(), (2, total));
+    let then = app_with(events[..end_of(&events, 2)].to_vec(), "plain");
+    assert_eq!(app.wire.text.len(), then.wire.text.len());
+    assert_eq!(models(&app), models(&then));
+    press(&mut app, &[KeyCode::Char(',')]);
+    assert_eq!(app.position(), (1, total));
+    // p plays at the lab's play speed (one chunk each 500 ms), to the end.
+    press(&mut app, &[KeyCode::Char('p')]);
+    ticks(&mut app, 10);
+    assert_eq!(app.position(), (2, total));
+    ticks(&mut app, 10 * total as usize);
+    assert_eq!(app.position(), (total, total));
+    assert_eq!(app.gate, popscope::tui::app::GateState::Paused);
+    // Nothing goes to a lab that is not there, and the recording is not
+    // lost to a restart.
+    app.take_effects();
+    press(&mut app, &[KeyCode::Char('a'), KeyCode::Char('r')]);
+    assert!(lab_cmds(app.take_effects()).is_empty());
+    assert_eq!(app.position(), (total, total));
+    // w writes the replayed events.
+    press(&mut app, &[KeyCode::Char('w')]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = save_into(&mut app, dir.path());
+    assert!(file.to_str().unwrap().contains("popscope-replay-"));
+    if have_tshark() {
+        assert_eq!(tshark_pass(&file), "wonderland");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_lesson_step_shows_the_live_lab_again() {
+    let events = lab_events_after("plain", &[]).await;
+    let mut app = lesson_app();
+    // Step 1 restarts the lab and logs in; its events arrive.
+    app.update(Action::LessonNext);
+    let g = app.generation;
+    for e in events {
+        app.update(Action::Lab(g, Box::new(e)));
+    }
+    app.update(Action::PastBack);
+    assert!(app.past.is_some());
+    // Step 2 only points at the loot: it is the live loot it means.
+    app.update(Action::LessonNext);
+    assert!(app.past.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_over_its_cap_says_how_far_back_it_goes_and_where_the_capture_starts() {
+    let events = lab_events_after("plain", &["STAT", "LIST", "NOOP", "NOOP", "NOOP", "NOOP"]).await;
+    let total = chunk_count(&events);
+    let mut app = plain();
+    // A cap of a few events, so the start of this short lab is dropped.
+    app.recorded = popscope::tui::history::History::new(3000);
+    for e in events {
+        app.update(Action::Lab(0, Box::new(e)));
+    }
+    assert!(app.recorded.truncated());
+    let oldest = app.recorded.oldest();
+    assert!(oldest > 0 && oldest < total, "{oldest} of {total}");
+    press(&mut app, &[KeyCode::Esc]);
+    for _ in 0..total {
+        press(&mut app, &[KeyCode::Char(',')]);
+    }
+    assert_eq!(app.position(), (oldest, total));
+    let screen = draw(&mut app, 140, 36);
+    assert!(
+        screen.contains(&format!("(kept back to chunk {oldest})")),
+        "{screen}"
+    );
+    // w: the capture starts later, and the status bar says so.
+    press(&mut app, &[KeyCode::Char('w')]);
+    let effects = app.take_effects();
+    let Some(Effect::WriteCapture { events, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::WriteCapture { .. }))
+    else {
+        panic!("w asks for a capture: {effects:?}")
+    };
+    let in_capture = chunk_count(events);
+    let from = total - in_capture + 1;
+    assert!(from > 1, "{in_capture} of {total}");
+    app.update(Action::CaptureSaved(Ok("popscope-plain-x.pcapng".into())));
+    let screen = draw(&mut app, 200, 36);
+    assert!(
+        screen.contains(&format!("(from chunk {from}; older chunks were not kept)")),
+        "{screen}"
+    );
+}

@@ -14,6 +14,7 @@ use crate::attack::Attack;
 use crate::lab::{AuthMethod, Event, EventKind, LabEvent, Scenario, Transport, Trust, WireEvent};
 use crate::wire::dissect::Item;
 
+use super::history::{History, Models};
 use super::lesson::{LessonView, Place};
 use super::theme::ThemeName;
 use crate::lesson::{Lang, Lesson, PaneName, StepAction, ViewName};
@@ -138,6 +139,18 @@ pub enum Effect {
     Gate(GateOp),
     /// Save the lesson progress (the run loop knows where).
     SaveProgress,
+    /// Write these recorded events as a pcapng capture (the run loop
+    /// knows the clock and picks the file), the server on `server_port`;
+    /// `name` goes into the file's name. The run loop answers with
+    /// [`Action::CaptureSaved`].
+    WriteCapture {
+        /// The events, in time order.
+        events: Vec<Event>,
+        /// The server side's port in the capture.
+        server_port: u16,
+        /// The scenario's name, or `replay`.
+        name: String,
+    },
 }
 
 /// Everything that can happen to the screen.
@@ -283,6 +296,17 @@ pub enum Action {
     LabFailed(u64, String),
     /// The lab driver has finished this many commands in all.
     LabDone(u64),
+    /// Step the view back one chunk over what has been recorded (the wire
+    /// itself goes on).
+    PastBack,
+    /// Step the view forward one chunk; past the newest, it is live again.
+    PastForward,
+    /// Show the live lab again (in a replay: the end of the recording).
+    Live,
+    /// Write what has been recorded as a pcapng capture.
+    WriteCapture,
+    /// The capture was written to this file, or could not be, and why.
+    CaptureSaved(Result<std::path::PathBuf, String>),
 }
 
 pub use super::model::client::{decode_message, mask_secret};
@@ -567,7 +591,51 @@ pub struct App {
     /// Time to leave.
     pub quit: bool,
     effects: Vec<Effect>,
+    /// Everything this lab (or the replayed recording) has recorded, for
+    /// stepping back and for writing a capture.
+    pub recorded: History,
+    /// The view of the past, when the screen shows one.
+    pub past: Option<Past>,
+    /// Set when the screen replays a recording instead of running a lab.
+    pub replay: Option<Replay>,
+    /// A message for the status bar, and the milliseconds it stays.
+    pub notice: Option<(Notice, u64)>,
 }
+
+/// The screen shows the state as of an earlier chunk; the lab goes on.
+#[derive(Debug, Clone)]
+pub struct Past {
+    /// The chunks folded into the view.
+    pub at: u64,
+    /// The live models, put aside while the panes show the past; live
+    /// events go on being folded into them.
+    live: Box<Models>,
+}
+
+/// A recording replayed on the lab screen, with no lab behind it.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// What is replayed (a file's name), for the status bar.
+    pub title: String,
+}
+
+/// A message the status bar shows for a while, worded when drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The capture was written there; when the record's start had been
+    /// dropped for its size, the chunk it starts at.
+    Saved {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The first chunk in it, if not the first of the lab.
+        from: Option<u64>,
+    },
+    /// The capture could not be written.
+    SaveFailed(String),
+}
+
+/// How long a notice stays in the status bar.
+pub const NOTICE_MS: u64 = 10_000;
 
 /// The milliseconds one tick stands for.
 pub const TICK_MS: u64 = 50;
@@ -611,7 +679,47 @@ impl App {
             dirty: true,
             quit: false,
             effects: Vec::new(),
+            recorded: History::default(),
+            past: None,
+            replay: None,
+            notice: None,
         }
+    }
+
+    /// A screen that replays recorded `events` (a capture read from a
+    /// file, or a lab's events) instead of running a lab: paused at the
+    /// start, with play, step and stepping back over its chunks.
+    pub fn replay(events: Vec<Event>, title: String) -> App {
+        let scenario = events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::Lab(LabEvent::Started { scenario, .. }) => Some(scenario.clone()),
+                _ => None,
+            })
+            // A capture has no lab: the scenario only names the transport
+            // its first server port suggests.
+            .or_else(|| {
+                let port = events.iter().find_map(|e| match &e.kind {
+                    EventKind::Wire(WireEvent::Opened { server, .. }) => Some(server.port()),
+                    _ => None,
+                });
+                Scenario::named(if port == Some(995) { "pop3s" } else { "plain" })
+            })
+            .expect("plain and pop3s are named scenarios");
+        let mut app = App::new(scenario);
+        app.replay = Some(Replay { title });
+        // The recording is in memory already, so it is kept whole: a
+        // replay steps back to its very start.
+        app.recorded = History::new(usize::MAX);
+        for e in events {
+            app.record(e);
+        }
+        app.gate = GateState::Paused;
+        app.view_at(0);
+        // Nothing is typed to a recording; the eavesdropper has the keys.
+        app.set_focus(Focus::Wire);
+        app.lesson.open = false;
+        app
     }
 
     /// The effects queued by `update` since the last call, oldest first.
@@ -760,6 +868,8 @@ impl App {
                 self.jump_to_match(from);
             }
             Action::SearchCancel => self.search = None,
+            // A replay has no lab whose scenario could change.
+            Action::MenuOpen if self.replay.is_some() => {}
             Action::MenuOpen => {
                 self.menu = Some(Menu {
                     row: 0,
@@ -806,6 +916,20 @@ impl App {
                 self.set_focus(Focus::Client);
             }
             Action::Login => self.send_lab(LabCmd::Login),
+            // A replay's play, pause and step move the view over the
+            // recorded chunks, with the lab's keys and speeds.
+            Action::TogglePause if self.replay.is_some() => {
+                if matches!(self.gate, GateState::Playing { .. }) {
+                    self.gate = GateState::Paused;
+                } else {
+                    self.replay_play(1);
+                }
+            }
+            Action::Step if self.replay.is_some() => {
+                self.gate = GateState::Paused;
+                self.replay_step();
+            }
+            Action::Play if self.replay.is_some() => self.replay_play(1),
             Action::TogglePause => {
                 // The user's own keys act at once.
                 self.release_held();
@@ -850,13 +974,18 @@ impl App {
             }
             Action::Reset => self.restart(self.scenario.clone()),
             Action::Crack => {
+                // The search acts on the live lab, so it is shown live.
+                self.go_live();
                 if self.cracking() {
                     self.stop_crack();
                 } else if self.wire.attack.apop.is_some() {
                     self.send_lab(LabCmd::Crack);
                 }
             }
-            Action::StopCrack => self.stop_crack(),
+            Action::StopCrack => {
+                self.go_live();
+                self.stop_crack();
+            }
             Action::Click(x, y) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
                 let areas = self.areas(area);
@@ -904,6 +1033,8 @@ impl App {
                 if !self.lesson.open {
                     return;
                 }
+                // A step acts on the live lab and points at what it shows.
+                self.go_live();
                 let actions = self.lesson.forward();
                 self.scroll[Focus::Lesson.index()] = self.lesson_scroll_target();
                 self.run_step(actions);
@@ -982,7 +1113,19 @@ impl App {
                     self.play_elapsed += TICK_MS;
                     if self.play_elapsed >= SPEEDS_MS[speed] {
                         self.play_elapsed = 0;
-                        self.effects.push(Effect::Gate(GateOp::Step));
+                        if self.replay.is_some() {
+                            self.replay_step();
+                            self.dirty = true;
+                        } else {
+                            self.effects.push(Effect::Gate(GateOp::Step));
+                        }
+                    }
+                }
+                if let Some((_, ms)) = &mut self.notice {
+                    *ms = ms.saturating_sub(TICK_MS);
+                    if *ms == 0 {
+                        self.notice = None;
+                        self.dirty = true;
                     }
                 }
             }
@@ -1013,6 +1156,39 @@ impl App {
                     self.dirty = true;
                 }
             }
+            Action::PastBack => {
+                let (at, _) = self.position();
+                if at > self.recorded.oldest() {
+                    self.view_at(at - 1);
+                } else {
+                    self.dirty = was_dirty;
+                }
+            }
+            Action::PastForward => {
+                if self.past.is_some() {
+                    let (at, _) = self.position();
+                    self.view_at(at + 1);
+                } else {
+                    self.dirty = was_dirty;
+                }
+            }
+            Action::Live => {
+                self.go_live();
+                if self.replay.is_some() {
+                    self.gate = GateState::Paused;
+                }
+            }
+            Action::WriteCapture => self.write_capture(),
+            Action::CaptureSaved(result) => {
+                let notice = match result {
+                    Ok(path) => Notice::Saved {
+                        path,
+                        from: self.recorded.capture_from(),
+                    },
+                    Err(why) => Notice::SaveFailed(why),
+                };
+                self.notice = Some((notice, NOTICE_MS));
+            }
             Action::LabFailed(g, why) => {
                 if g == self.generation {
                     self.lab_error = Some(why);
@@ -1034,8 +1210,10 @@ impl App {
                             ..
                         })
                     );
-                    self.apply(*event);
-                    if leak {
+                    self.record(*event);
+                    // The marked line is looked for in the live view only:
+                    // the past's panes do not move under the learner.
+                    if leak && self.past.is_none() {
                         self.reveal_highlight();
                     }
                 } else {
@@ -1270,6 +1448,20 @@ impl App {
         f.title_in(self.lesson.lang)
     }
 
+    /// The mark a lab pane's frame carries while it shows the past or a
+    /// replay, so no pane can be taken for the live lab; `None` when live.
+    pub fn time_mark(&self) -> Option<String> {
+        let lang = self.lesson.lang;
+        let (at, total) = self.position();
+        if self.replay.is_some() {
+            Some(crate::tr!(lang, "pane-replay", at = at, total = total))
+        } else if self.past.is_some() {
+            Some(crate::tr!(lang, "pane-past", at = at, total = total))
+        } else {
+            None
+        }
+    }
+
     /// Stop waiting to pause: the commands kept back go to the lab now.
     fn release_held(&mut self) {
         self.held_gate = None;
@@ -1281,6 +1473,12 @@ impl App {
     /// Queue a command for the lab driver, counting it so a lesson's
     /// `pause` can wait for it.
     fn send_lab(&mut self, cmd: LabCmd) {
+        if self.replay.is_some() {
+            return;
+        }
+        // What the lab does next shows in the live view, so acting on it
+        // brings the view back there.
+        self.go_live();
         if self.held_gate.is_some() {
             self.deferred.push(cmd);
             return;
@@ -1316,6 +1514,11 @@ impl App {
     }
 
     fn restart(&mut self, scenario: Scenario) {
+        // A replay has no lab to restart, and starting one would lose the
+        // recording.
+        if self.replay.is_some() {
+            return;
+        }
         let fresh = App::new(scenario.clone());
         self.generation += 1;
         self.scenario = scenario.clone();
@@ -1325,6 +1528,9 @@ impl App {
         self.server = fresh.server;
         self.wire = fresh.wire;
         self.tls = fresh.tls;
+        // A new lab is a new record: its past starts now.
+        self.recorded = fresh.recorded;
+        self.past = None;
         self.scroll = [0, 0, 0, 0, self.scroll[Focus::Lesson.index()]];
         self.lesson.lab_restarted();
         // A paused wire would hold the old lab's last exchange forever and
@@ -1396,35 +1602,146 @@ impl App {
         mask_secret(&self.input)
     }
 
-    /// Apply one lab event to the panes' models.
-    /// Hand a lab event to the models of the panes that show it. Each
-    /// model folds what concerns it; the same event can matter to more
-    /// than one (a TLS handshake is on the wire and on the TLS timeline).
-    fn apply(&mut self, event: Event) {
-        match event.kind {
-            EventKind::Lab(LabEvent::Started {
-                scenario,
-                server,
-                tap,
-                ..
-            }) => {
-                self.scenario = scenario;
-                self.ports = Some((tap, server));
-            }
-            EventKind::Lab(LabEvent::Step { step }) => self.client.step(step),
-            EventKind::Lab(LabEvent::Finished { .. }) => {}
-            EventKind::Client(c) => {
-                self.tls.apply_client(&c);
-                self.client.apply(c);
-            }
-            EventKind::Server(s) => self.server.apply(s),
-            EventKind::Wire(w) => {
-                self.tls.apply_wire(&w);
-                self.wire.apply_wire(w);
-            }
-            EventKind::Tls(t) => self.tls.apply_tls(&t),
-            EventKind::Attack(a) => self.wire.apply_attack(a),
+    /// Record a lab event and fold it into the live models: the panes'
+    /// own, or the ones put aside while the screen shows the past.
+    fn record(&mut self, event: Event) {
+        if self.recorded.wants_checkpoint(&event) {
+            let live = self.live_models();
+            self.recorded.checkpoint(live);
         }
+        self.recorded.push(event.clone());
+        if let EventKind::Lab(LabEvent::Started {
+            scenario,
+            server,
+            tap,
+            ..
+        }) = &event.kind
+        {
+            self.scenario = scenario.clone();
+            self.ports = Some((*tap, *server));
+        }
+        match &mut self.past {
+            Some(p) => p.live.apply(event),
+            None => super::history::fold(
+                &mut self.client,
+                &mut self.server,
+                &mut self.wire,
+                &mut self.tls,
+                event,
+            ),
+        }
+    }
+
+    /// A copy of the live models.
+    fn live_models(&self) -> Models {
+        match &self.past {
+            Some(p) => (*p.live).clone(),
+            None => Models {
+                client: self.client.clone(),
+                server: self.server.clone(),
+                wire: self.wire.clone(),
+                tls: self.tls.clone(),
+            },
+        }
+    }
+
+    /// The panes' models, taken out of them.
+    fn take_models(&mut self) -> Models {
+        Models {
+            client: std::mem::take(&mut self.client),
+            server: std::mem::take(&mut self.server),
+            wire: std::mem::take(&mut self.wire),
+            tls: std::mem::take(&mut self.tls),
+        }
+    }
+
+    fn put_models(&mut self, m: Models) {
+        self.client = m.client;
+        self.server = m.server;
+        self.wire = m.wire;
+        self.tls = m.tls;
+    }
+
+    /// The position the panes show, and the chunks recorded: `(at,
+    /// total)`; `at == total` when live.
+    pub fn position(&self) -> (u64, u64) {
+        let total = self.recorded.chunks();
+        (self.past.as_ref().map_or(total, |p| p.at), total)
+    }
+
+    /// Show the state as of `at` chunks (clamped to what is kept); at the
+    /// newest chunk, the live view comes back.
+    fn view_at(&mut self, at: u64) {
+        let total = self.recorded.chunks();
+        let at = at.clamp(self.recorded.oldest(), total);
+        if at >= total {
+            self.go_live();
+            return;
+        }
+        let models = self.recorded.models_at(at);
+        match &mut self.past {
+            Some(p) => p.at = at,
+            None => {
+                let live = self.take_models();
+                self.past = Some(Past {
+                    at,
+                    live: Box::new(live),
+                });
+            }
+        }
+        self.put_models(models);
+    }
+
+    /// One chunk further in a replay; at its end, the replay pauses.
+    fn replay_step(&mut self) {
+        let (at, total) = self.position();
+        if at < total {
+            self.view_at(at + 1);
+        }
+        if self.position().0 >= total {
+            self.gate = GateState::Paused;
+        }
+    }
+
+    /// Play a replay at this speed, from its start when it is at its end.
+    fn replay_play(&mut self, speed: usize) {
+        let (at, total) = self.position();
+        if at >= total {
+            self.view_at(self.recorded.oldest());
+        }
+        self.gate = GateState::Playing { speed };
+        self.play_elapsed = 0;
+    }
+
+    /// Show the live models again.
+    fn go_live(&mut self) {
+        if let Some(p) = self.past.take() {
+            self.put_models(*p.live);
+        }
+    }
+
+    /// Queue the writing of a capture of everything recorded.
+    fn write_capture(&mut self) {
+        let events = self.recorded.capture_events();
+        // The lab's server is on its transport's standard port in the
+        // capture; a replayed capture keeps its own server's port.
+        let server_port = match (&self.replay, self.recorded.started()) {
+            (Some(_), None) => self
+                .recorded
+                .first_server()
+                .map_or(self.scenario.transport.standard_port(), |a| a.port()),
+            _ => self.scenario.transport.standard_port(),
+        };
+        let name = if self.replay.is_some() {
+            "replay".to_string()
+        } else {
+            self.scenario.name.clone()
+        };
+        self.effects.push(Effect::WriteCapture {
+            events,
+            server_port,
+            name,
+        });
     }
 
     /// The action a key stands for, given what has focus. `None` for keys

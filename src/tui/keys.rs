@@ -161,6 +161,15 @@ pub const CHAPTERS: char = 'o';
 pub const LANGUAGE: char = 'e';
 /// The key that switches the theme.
 pub const THEME: char = 'b';
+/// The keys that step the view back and forward over what was recorded,
+/// and the one that shows the live lab again; the status bar names them.
+pub const PAST_BACK: char = ',';
+/// See [`PAST_BACK`].
+pub const PAST_FORWARD: char = '.';
+/// See [`PAST_BACK`] ("follow" the live lab).
+pub const LIVE: char = 'f';
+/// The key that writes what was recorded as a pcapng capture.
+pub const SAVE: char = 'w';
 
 const fn c(ch: char) -> Key {
     Key::Code(KeyCode::Char(ch))
@@ -171,7 +180,7 @@ const fn k(code: KeyCode) -> Key {
 }
 
 /// The lower case letters with no key of their own: they start typing.
-const FREE_LETTERS: &[Key] = &[c('d'), c('f'), c('t'), c('u'), c('w'), c('y')];
+const FREE_LETTERS: &[Key] = &[c('d'), c('t'), c('u'), c('y')];
 
 /// The character of a key event (for rows whose keys act alike).
 fn ch(key: &KeyEvent) -> char {
@@ -601,6 +610,30 @@ pub const BINDINGS: &[Binding] = &[
                 _ => Action::Faster,
             })
         },
+    },
+    Binding {
+        context: Context::Panes,
+        keys: &[c(PAST_BACK), c(PAST_FORWARD)],
+        help: "help-panes-past",
+        act: |_, key| {
+            Some(if ch(key) == PAST_BACK {
+                Action::PastBack
+            } else {
+                Action::PastForward
+            })
+        },
+    },
+    Binding {
+        context: Context::Panes,
+        keys: &[c(LIVE)],
+        help: "help-panes-live",
+        act: |_, _| Some(Action::Live),
+    },
+    Binding {
+        context: Context::Panes,
+        keys: &[c(SAVE)],
+        help: "help-panes-save",
+        act: |_, _| Some(Action::WriteCapture),
     },
     Binding {
         context: Context::Panes,

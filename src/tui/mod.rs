@@ -10,10 +10,17 @@
 //! lab (through a driver task) and the one `select!` loop between them.
 //! [`workshop`] is the workshop's screen, the Wall of Sheep, which shares
 //! the lab's panes and terminal handling.
+//!
+//! `App` also records every event in a [`history::History`], bounded in
+//! memory: the view can step back through it chunk by chunk while the lab
+//! goes on (the panes then draw models rebuilt from a prefix), a recording
+//! can be replayed with the same machinery ([`run_replay`]), and `w`
+//! writes it as a pcapng capture ([`save`]).
 
 pub mod app;
 pub mod diagram;
 pub mod highlight;
+pub mod history;
 pub mod keys;
 pub mod layout;
 pub mod lesson;
@@ -21,9 +28,10 @@ pub mod markdown;
 pub mod model;
 pub mod panes;
 pub mod run;
+pub mod save;
 pub mod text;
 pub mod theme;
 pub mod workshop;
 
-pub use run::{TuiOptions, run, run_workshop};
+pub use run::{ReplayOptions, TuiOptions, run, run_replay, run_workshop};
 pub use workshop::{WorkshopCmd, WorkshopScreen};

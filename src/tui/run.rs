@@ -4,7 +4,7 @@
 use std::io::{self, Stdout};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream};
@@ -20,8 +20,8 @@ use tokio::sync::mpsc;
 use super::app::{Action, App, Effect, Focus, GateOp, TICK_MS};
 use super::panes::Screen;
 use super::theme::{Theme, ThemeName};
-use crate::lab::Scenario;
 use crate::lab::driver::{DriverMsg, LabCmd, drive};
+use crate::lab::{Event, Scenario};
 use crate::lesson::{Lang, progress, set};
 use crate::wire::tap::Gate;
 
@@ -78,7 +78,6 @@ impl FirstFrame {
 pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     let scenario = Scenario::named(&options.scenario)
         .with_context(|| format!("unknown scenario {:?}", options.scenario))?;
-    let no_color = Theme::no_color_from_env();
     let mut app = App::new(scenario.clone());
     app.mouse = options.mouse;
     app.theme = options.theme;
@@ -88,23 +87,13 @@ pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     let (msg_tx, mut msg_rx) = mpsc::unbounded_channel();
     let driver = tokio::spawn(drive(scenario, cmd_rx, msg_tx));
 
-    let guard = TerminalGuard::enter(options.mouse)?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    let size = terminal.size()?;
-    app.update(Action::Resize(size.width, size.height));
     let first = FirstFrame::from_env(options.started);
-    let result = event_loop(
-        &mut terminal,
-        &mut app,
-        no_color,
-        &cmd_tx,
-        &mut msg_rx,
-        first,
-        progress_path.as_deref(),
-    )
-    .await;
-    drop(terminal);
-    drop(guard);
+    let link = Link {
+        cmd_tx: &cmd_tx,
+        msg_rx: &mut msg_rx,
+        clock: None,
+    };
+    let result = screen(&mut app, link, first, progress_path.as_deref()).await;
 
     // Let the driver close the lab (sessions end, temporary maildirs go)
     // but never keep a user who asked to quit waiting long.
@@ -113,12 +102,79 @@ pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
     result
 }
 
+/// How to open a replay.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// The palette.
+    pub theme: ThemeName,
+    /// Capture the mouse (off lets the terminal select text).
+    pub mouse: bool,
+    /// The wall-clock time of the events' zero (the capture's first
+    /// packet), for the times in a capture written with `w`; `None` takes
+    /// the time the replay opened.
+    pub start: Option<SystemTime>,
+}
+
+/// Replay recorded `events` on the lab screen, with no lab behind it:
+/// the eavesdropper and TLS panes show the recording, paused at its
+/// start; Space steps, `p` plays and pauses, `,` and `.` step back and
+/// forward, `w` writes the events as a pcapng capture. `title` (a file's
+/// name) is shown in the status bar. Returns when the user quits; the
+/// terminal is given back on quit, error and panic, as for the lab.
+pub async fn run_replay(
+    events: Vec<Event>,
+    title: String,
+    options: ReplayOptions,
+) -> anyhow::Result<()> {
+    let mut app = App::replay(events, title);
+    app.mouse = options.mouse;
+    app.theme = options.theme;
+    app.lesson.lang = Lang::from_lang_env(std::env::var("LANG").ok().as_deref());
+    // No driver: commands go nowhere and no lab message ever comes (the
+    // sender is kept so the channel stays open and quiet).
+    let (cmd_tx, _cmd_rx) = mpsc::unbounded_channel();
+    let (_msg_tx, mut msg_rx) = mpsc::unbounded_channel();
+    let link = Link {
+        cmd_tx: &cmd_tx,
+        msg_rx: &mut msg_rx,
+        clock: Some((0, options.start.unwrap_or_else(SystemTime::now))),
+    };
+    screen(&mut app, link, None, None).await
+}
+
+/// The run loop's ends towards the lab driver.
+struct Link<'a> {
+    cmd_tx: &'a mpsc::UnboundedSender<LabCmd>,
+    msg_rx: &'a mut mpsc::UnboundedReceiver<DriverMsg>,
+    /// The wall-clock time of the current lab's clock zero, with the lab's
+    /// generation, for the times in a capture.
+    clock: Option<(u64, SystemTime)>,
+}
+
+/// Take the terminal, run the screen until the user quits, and give the
+/// terminal back whatever the way out.
+async fn screen(
+    app: &mut App,
+    link: Link<'_>,
+    first: Option<FirstFrame>,
+    progress_path: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let no_color = Theme::no_color_from_env();
+    let guard = TerminalGuard::enter(app.mouse)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    let result = event_loop(&mut terminal, app, no_color, link, first, progress_path).await;
+    drop(terminal);
+    drop(guard);
+    result
+}
+
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     app: &mut App,
     no_color: bool,
-    cmd_tx: &mpsc::UnboundedSender<LabCmd>,
-    msg_rx: &mut mpsc::UnboundedReceiver<DriverMsg>,
+    link: Link<'_>,
     mut first: Option<FirstFrame>,
     progress_path: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
@@ -126,6 +182,12 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut gate: Option<Gate> = None;
+    let Link {
+        cmd_tx,
+        msg_rx,
+        mut clock,
+    } = link;
+    let (saved_tx, mut saved_rx) = mpsc::unbounded_channel();
     loop {
         for effect in app.take_effects() {
             match effect {
@@ -140,6 +202,29 @@ async fn event_loop(
                     {
                         tracing::warn!("cannot save progress to {}: {e}", path.display());
                     }
+                }
+                Effect::WriteCapture {
+                    events,
+                    server_port,
+                    name,
+                } => {
+                    let start = clock.map_or_else(SystemTime::now, |(_, t)| t);
+                    let now = SystemTime::now();
+                    let dirs = super::save::capture_dirs();
+                    // Tens of MiB take a moment to write; the screen goes
+                    // on meanwhile and hears back below.
+                    let tx = saved_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let saved = super::save::save_capture(
+                            &events,
+                            server_port,
+                            start,
+                            &name,
+                            now,
+                            &dirs,
+                        );
+                        let _ = tx.send(saved);
+                    });
                 }
                 Effect::Gate(op) => {
                     if let Some(g) = &gate {
@@ -195,7 +280,7 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(msg) = msg_rx.recv() => {
-                on_driver(app, &mut gate, msg);
+                on_driver(app, &mut gate, &mut clock, msg);
                 // Take whatever else has arrived before drawing: a busy wire
                 // sends thousands of events, and one frame for each would
                 // fall further and further behind. The cap keeps keys
@@ -206,11 +291,12 @@ async fn event_loop(
                         break;
                     }
                     match msg_rx.try_recv() {
-                        Ok(msg) => on_driver(app, &mut gate, msg),
+                        Ok(msg) => on_driver(app, &mut gate, &mut clock, msg),
                         Err(_) => break,
                     }
                 }
             }
+            Some(saved) = saved_rx.recv() => app.update(Action::CaptureSaved(saved)),
             _ = tick.tick() => app.update(Action::Tick),
         }
     }
@@ -300,7 +386,12 @@ const BATCH: usize = 1024;
 const BATCH_TIME: Duration = Duration::from_millis(10);
 
 /// Apply one message from the lab driver.
-fn on_driver(app: &mut App, gate: &mut Option<Gate>, msg: DriverMsg) {
+fn on_driver(
+    app: &mut App,
+    gate: &mut Option<Gate>,
+    clock: &mut Option<(u64, SystemTime)>,
+    msg: DriverMsg,
+) {
     match msg {
         DriverMsg::Ready(g, new_gate) => {
             if g == app.generation {
@@ -308,7 +399,15 @@ fn on_driver(app: &mut App, gate: &mut Option<Gate>, msg: DriverMsg) {
             }
             app.update(Action::LabReady(g));
         }
-        DriverMsg::Event(g, e) => app.update(Action::Lab(g, e)),
+        DriverMsg::Event(g, e) => {
+            // The lab's clock started a moment before its first event
+            // came; that moment is as near as the screen gets to it.
+            if g == app.generation && clock.is_none_or(|(c, _)| c != g) {
+                let zero = SystemTime::now().checked_sub(e.at);
+                *clock = Some((g, zero.unwrap_or_else(SystemTime::now)));
+            }
+            app.update(Action::Lab(g, e))
+        }
         DriverMsg::Failed(g, why) => app.update(Action::LabFailed(g, why)),
         DriverMsg::Done(n) => app.update(Action::LabDone(n)),
     }

@@ -51,6 +51,7 @@ tls-secrets-heading = secrets derived by the client (never on the wire):
 
 client-lab-error = lab: { $error }
 client-starting = starting the lab…
+client-replay = Replaying a recording: no client runs here. The eavesdropper and TLS panes show what was captured.
 client-attachment-label = attachment:
 client-attachment-no-name = (no name)
 client-attachment = { $name } ({ $kind }, { $size } bytes)
@@ -67,6 +68,7 @@ client-input-hint = (Tab here to type a command)
 
 server-no-session = NO SESSION
 server-no-session-yet = no session yet
+server-replay = Replaying a recording: no server runs here.
 server-state-caption = session state: { $state } (RFC 1939)
 server-vulnerable = DELIBERATELY VULNERABLE (lab only)
 server-locked-out = LOCKED OUT: { $who } for { $time } (failure budget)

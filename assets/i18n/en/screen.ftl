@@ -12,6 +12,8 @@ pane-title-wire = Eavesdropper
 pane-title-attacker = Attacker
 pane-title-tls = TLS
 pane-title-lesson = Lesson
+pane-past = ◀ past { $at }/{ $total }
+pane-replay = ▶ replay { $at }/{ $total }
 
 ## What a lesson's step points at, marked with ★ in the pane's title.
 mark-input = input
@@ -87,3 +89,14 @@ status-key-scenario-short = scen
 status-key-quit = quit
 status-key-crack = crack
 status-key-stop = stop
+status-key-step = step
+status-key-play = play/pause
+status-key-back = back
+status-past = ◀ PAST: chunk { $at } of { $total } · { $back } { $forward } step · { $live } live
+status-past-short = ◀ PAST { $at }/{ $total }
+status-past-oldest = (kept back to chunk { $oldest })
+status-replay = ▶ REPLAY { $at }/{ $total }
+status-replay-title = replay of { $title }
+status-saved = capture written: { $path }
+status-saved-from = capture written: { $path } (from chunk { $from }; older chunks were not kept)
+status-save-failed = cannot write the capture: { $error }

@@ -51,6 +51,7 @@ tls-secrets-heading = クライアントが導出した秘密(通信路には決
 
 client-lab-error = ラボ: { $error }
 client-starting = ラボを起動しています…
+client-replay = 記録を再生しています。ここで動くクライアントはありません。記録された通信は盗聴者と TLS のペインに出ます。
 client-attachment-label = 添付:
 client-attachment-no-name = (名前なし)
 client-attachment = { $name }({ $kind }、{ $size } バイト)
@@ -67,6 +68,7 @@ client-input-hint = (Tab でここに移ってコマンドを入力)
 
 server-no-session = セッションなし
 server-no-session-yet = まだセッションはありません
+server-replay = 記録を再生しています。ここで動くサーバはありません。
 server-state-caption = セッションの状態: { $state }(RFC 1939)
 server-vulnerable = 意図的に脆弱(ラボ専用)
 server-locked-out = ロックアウト中: { $who } を { $time }(失敗回数の上限)

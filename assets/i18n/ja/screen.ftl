@@ -9,6 +9,8 @@ pane-title-wire = 盗聴者
 pane-title-attacker = 攻撃者
 pane-title-tls = TLS
 pane-title-lesson = レッスン
+pane-past = ◀ 過去 { $at }/{ $total }
+pane-replay = ▶ 再生 { $at }/{ $total }
 
 ## レッスンのステップが指すもの。ペインのタイトルに ★ で示す。
 mark-input = 入力行
@@ -83,3 +85,14 @@ status-key-scenario-short = シナリオ
 status-key-quit = 終了
 status-key-crack = 解読
 status-key-stop = 停止
+status-key-step = 1つ進む
+status-key-play = 再生／停止
+status-key-back = 戻る
+status-past = ◀ 過去を表示中 { $at }/{ $total } · { $back } { $forward } で前後 · { $live } で現在へ
+status-past-short = ◀ 過去 { $at }/{ $total }
+status-past-oldest = (さかのぼれるのは { $oldest } 個目まで)
+status-replay = ▶ 再生 { $at }/{ $total }
+status-replay-title = 記録の再生: { $title }
+status-saved = キャプチャを保存しました: { $path }
+status-saved-from = キャプチャを保存しました: { $path } ({ $from } 個目から。それより前は保持していません)
+status-save-failed = キャプチャを書き込めません: { $error }

@@ -26,6 +26,14 @@ pub struct ClientPane<'a> {
 pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let lang = app.lesson.lang;
     let mut out = Vec::new();
+    // A replay has no client: what it shows here, if anything, is what
+    // the recording holds of one.
+    if app.replay.is_some() {
+        out.push(Line::from(span(
+            crate::tr!(lang, "client-replay"),
+            t.accent,
+        )));
+    }
     if let Some(e) = &app.lab_error {
         out.push(Line::from(span(
             crate::tr!(lang, "client-lab-error", error = e),

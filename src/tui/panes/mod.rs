@@ -178,6 +178,11 @@ pub(crate) fn frame<'a>(
             theme.title
         },
     ));
+    if pane != Focus::Lesson
+        && let Some(mark) = app.time_mark()
+    {
+        block = block.title(Span::styled(format!(" {mark} "), theme.matched));
+    }
     // The lesson's current step points here: say at what, where the eye
     // lands first.
     if let Some(e) = app.lesson.highlight()

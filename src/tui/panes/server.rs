@@ -136,6 +136,12 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
         .filter_map(|e| text::server_line(e, app.lesson.lang))
         .map(|l| Line::from(span(l, t.text)))
         .collect();
+    if app.replay.is_some() {
+        out.insert(
+            0,
+            Line::from(span(crate::tr!(app.lesson.lang, "server-replay"), t.accent)),
+        );
+    }
     if out.is_empty() {
         out.push(Line::from(span(
             crate::tr!(app.lesson.lang, "server-no-session-yet"),

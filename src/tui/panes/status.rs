@@ -8,7 +8,8 @@ use ratatui::widgets::Widget;
 
 use super::span;
 use crate::lab::{Transport, Trust};
-use crate::tui::app::{App, GateState, SPEEDS_MS};
+use crate::tui::app::{App, GateState, Notice, SPEEDS_MS};
+use crate::tui::keys::{LIVE, PAST_BACK, PAST_FORWARD};
 use crate::tui::theme::Theme;
 
 /// The status bar.
@@ -92,6 +93,20 @@ fn line(
     } else {
         short.map(|m| span(m, t.leak)).collect()
     };
+    // Where the view is in the recording, and a saved capture, come
+    // first of all: a past shown as live would mislead.
+    let mut front = Vec::new();
+    if let Some((notice, _)) = &app.notice {
+        let style = match notice {
+            Notice::Saved { .. } => t.good,
+            Notice::SaveFailed(_) => t.err,
+        };
+        front.push(span(format!(" {} ", notice_words(notice, lang)), style));
+    }
+    if let Some(m) = time_mark(app, width) {
+        front.push(span(format!(" {m} "), t.matched));
+    }
+    spans.splice(0..0, front);
     let marks: usize = spans.iter().map(|s| s.width()).sum();
     if (wide && width < 110 + marks) || (!wide && show_ports && marks > 0) {
         return None;
@@ -135,14 +150,17 @@ fn line(
         (GateState::Paused, _) => crate::tr!(lang, "status-paused"),
         (GateState::Playing { speed }, _) => format!("▶{}ms", SPEEDS_MS[speed]),
     };
-    spans.extend([
-        span(
-            format!(" {transport} {} {tls} {verify} ", s.auth.name()),
-            t.status,
+    // A replay has no lab, so no scenario: the recording's name instead.
+    let what = match &app.replay {
+        Some(r) => format!(
+            " {} ",
+            crate::tr!(lang, "status-replay-title", title = r.title.as_str())
         ),
-        span("│ ", t.status),
-    ]);
-    if show_ports {
+        None => format!(" {transport} {} {tls} {verify} ", s.auth.name()),
+    };
+    spans.extend([span(what, t.status), span("│ ", t.status)]);
+    // A replay has no lab, so no ports of its own to show.
+    if show_ports && app.replay.is_none() {
         spans.push(span(format!("{ports} "), t.status));
         spans.push(span(if wide { "│ " } else { "│" }, t.status));
     }
@@ -157,6 +175,14 @@ fn line(
         crate::tr!(lang, "status-key-quit"),
     );
     let keys: Vec<(&str, String)> = match (wide, app.lesson.open) {
+        // A replay's own keys: no lab, so no scenario or lesson to go to.
+        _ if app.replay.is_some() => vec![
+            ("?", help),
+            ("Space", crate::tr!(lang, "status-key-step")),
+            ("p", crate::tr!(lang, "status-key-play")),
+            (",", crate::tr!(lang, "status-key-back")),
+            ("^C", quit),
+        ],
         (true, true) => vec![("?", help), ("]", next_step), ("s", scenario), ("^C", quit)],
         (true, false) => vec![("?", help), ("c", lessons), ("s", scenario), ("^C", quit)],
         (false, true) => vec![("?", help), ("]", next), ("^C", quit)],
@@ -181,4 +207,62 @@ fn line(
     }
     let used = spans.iter().map(|s| s.width()).sum();
     Some((spans, used))
+}
+
+/// Where the view is in the recording: in a replay always, on the lab
+/// only while the past is shown. The long form, naming the keys, when it
+/// leaves the rest of the line the room of its short words.
+fn time_mark(app: &App, width: usize) -> Option<String> {
+    let lang = app.lesson.lang;
+    let (at, total) = app.position();
+    if app.replay.is_some() {
+        return Some(crate::tr!(lang, "status-replay", at = at, total = total));
+    }
+    app.past.as_ref()?;
+    let mut long = crate::tr!(
+        lang,
+        "status-past",
+        at = at,
+        total = total,
+        back = PAST_BACK,
+        forward = PAST_FORWARD,
+        live = LIVE
+    );
+    if app.recorded.truncated() {
+        long.push(' ');
+        long.push_str(&crate::tr!(
+            lang,
+            "status-past-oldest",
+            oldest = app.recorded.oldest()
+        ));
+    }
+    if width >= unicode_width::UnicodeWidthStr::width(long.as_str()) + 66 {
+        Some(long)
+    } else {
+        Some(crate::tr!(
+            lang,
+            "status-past-short",
+            at = at,
+            total = total
+        ))
+    }
+}
+
+/// A notice in the learner's words.
+fn notice_words(n: &Notice, lang: crate::lang::Lang) -> String {
+    match n {
+        Notice::Saved { path, from: None } => {
+            crate::tr!(lang, "status-saved", path = path.display().to_string())
+        }
+        Notice::Saved {
+            path,
+            from: Some(from),
+        } => crate::tr!(
+            lang,
+            "status-saved-from",
+            path = path.display().to_string(),
+            from = *from
+        ),
+        Notice::SaveFailed(why) => crate::tr!(lang, "status-save-failed", error = why.as_str()),
+    }
 }
