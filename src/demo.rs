@@ -77,6 +77,11 @@ pub struct DemoArgs {
     /// The transcript's language: ja or en (default from LANG).
     #[arg(long, value_parser = ["ja", "en"])]
     pub lang: Option<String>,
+    /// The only TLS version the client offers: 1.2 or 1.3 (default: both,
+    /// and 1.3 is agreed). With 1.2 the eavesdropper reads the server's
+    /// certificate; with 1.3 it cannot.
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub tls_version: Option<crate::lab::TlsVersion>,
     /// Also write what the tap recorded as a pcapng capture Wireshark and
     /// tshark open as is (server on port 110 or 995, TLS secrets inside).
     #[arg(long, value_name = "FILE")]
@@ -160,6 +165,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         scenario.vulnerable_server = true;
     }
     scenario.vulnerable_client = args.vulnerable_client;
+    if args.tls_version.is_some() && scenario.transport == crate::lab::Transport::Plain {
+        bail!(
+            "--tls-version is for the stls and pop3s scenarios; {} uses no TLS",
+            args.scenario
+        );
+    }
+    scenario.tls_version = args.tls_version;
     if args.wordlist.is_some() && args.attack != Some(crate::attack::Attack::Crack) {
         bail!("--wordlist is for --attack crack");
     }

@@ -31,6 +31,10 @@ struct Cli {
     /// the built-in lessons; check it first with `popscope lessons check`.
     #[arg(long, value_name = "DIR")]
     lessons: Option<std::path::PathBuf>,
+    /// The only TLS version the lab's client offers: 1.2 or 1.3 (default:
+    /// both, and 1.3 is agreed).
+    #[arg(long, value_enum, value_name = "VERSION")]
+    tls_version: Option<popscope::lab::TlsVersion>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +73,7 @@ fn main() -> std::process::ExitCode {
             scenario: cli.scenario,
             lesson: cli.lesson,
             lessons_dir: cli.lessons,
+            tls_version: cli.tls_version,
         };
         return lab_screen(screen, level, started);
     };
@@ -140,6 +145,7 @@ struct ScreenOptions {
     scenario: String,
     lesson: Option<u32>,
     lessons_dir: Option<std::path::PathBuf>,
+    tls_version: Option<popscope::lab::TlsVersion>,
 }
 
 /// `popscope` with no subcommand: the lab screen. Logs go to a file, since
@@ -175,6 +181,7 @@ fn lab_screen(
         started,
         lesson: screen.lesson,
         lessons_dir: screen.lessons_dir,
+        tls_version: screen.tls_version,
     };
     let result = rt.block_on(popscope::tui::run(options));
     // The lab's tasks hold sockets and temporary maildirs; do not let a

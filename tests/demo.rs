@@ -532,3 +532,41 @@ fn the_decoys_issuer_speaks_japanese() {
         "{en}"
     );
 }
+
+/// `--tls-version 1.2` limits the client to TLS 1.2: the eavesdropper then
+/// reads the server's certificate, which TLS 1.3 encrypts; the default
+/// agrees on 1.3 and shows no certificate on the wire. A scenario without
+/// TLS refuses the flag.
+#[test]
+fn tls_version_chooses_what_the_eavesdropper_reads() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_popscope"))
+            .args(["demo", "--lang", "en"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, twelve, err) = run(&["pop3s", "--tls-version", "1.2"]);
+    assert!(ok, "{err}");
+    assert!(twelve.contains("ServerHello: TLSv1_2"), "{twelve}");
+    assert!(
+        twelve.contains("Certificate (in clear, TLS 1.2): CN=localhost"),
+        "{twelve}"
+    );
+    assert!(twelve.contains("key share none"), "{twelve}");
+    let (ok, thirteen, err) = run(&["stls", "--tls-version", "1.3"]);
+    assert!(ok, "{err}");
+    assert!(thirteen.contains("ServerHello: TLSv1_3"), "{thirteen}");
+    assert!(!thirteen.contains("in clear, TLS 1.2"), "{thirteen}");
+    let (ok, _, err) = run(&["plain", "--tls-version", "1.2"]);
+    assert!(!ok);
+    assert!(
+        err.contains("--tls-version is for the stls and pop3s scenarios"),
+        "{err}"
+    );
+}

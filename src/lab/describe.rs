@@ -160,7 +160,11 @@ fn handshake_words(m: &Handshake, lang: Lang) -> String {
                     v.join("/")
                 },
                 suites = cipher_suites.len(),
-                shares = ks.join(", ")
+                shares = if ks.is_empty() {
+                    tr!(lang, "event-hello-no-key-share")
+                } else {
+                    ks.join(", ")
+                }
             )
         }
         Handshake::ServerHello {

@@ -264,14 +264,17 @@ impl Status {
     }
 }
 
-/// A TLS protocol version the lab negotiates, written as lessons write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A TLS protocol version the lab negotiates, written as lessons (and
+/// `--tls-version`) write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 pub enum TlsVersion {
     /// TLS 1.2.
     #[serde(rename = "1.2")]
+    #[value(name = "1.2")]
     V1_2,
     /// TLS 1.3.
     #[serde(rename = "1.3")]
+    #[value(name = "1.3")]
     V1_3,
 }
 
@@ -300,9 +303,14 @@ impl TlsVersion {
     }
 
     fn rustls(self) -> rustls::ProtocolVersion {
+        self.supported().version
+    }
+
+    /// rustls's version, to limit a client to it.
+    pub fn supported(self) -> &'static rustls::SupportedProtocolVersion {
         match self {
-            TlsVersion::V1_2 => rustls::ProtocolVersion::TLSv1_2,
-            TlsVersion::V1_3 => rustls::ProtocolVersion::TLSv1_3,
+            TlsVersion::V1_2 => &rustls::version::TLS12,
+            TlsVersion::V1_3 => &rustls::version::TLS13,
         }
     }
 }

@@ -84,6 +84,10 @@ pub struct Scenario {
     /// the lab's own server.
     #[serde(default)]
     pub vulnerable_server: bool,
+    /// The only TLS version the client offers; `None` offers both, and
+    /// rustls then agrees on TLS 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<TlsVersion>,
 }
 
 impl Scenario {
@@ -111,6 +115,7 @@ impl Scenario {
             password: "wonderland".into(),
             attack: None,
             vulnerable_server: false,
+            tls_version: None,
         })
     }
 }
@@ -629,8 +634,12 @@ impl Lab {
         let prepared = if scenario.transport == Transport::Plain {
             None
         } else {
-            let (config, presented) =
-                tls::client_config_recording(&trust, false).map_err(LabError::setup)?;
+            let (config, presented) = tls::client_config_recording(
+                &trust,
+                false,
+                scenario.tls_version.map(TlsVersion::supported),
+            )
+            .map_err(LabError::setup)?;
             let mut c = (*config).clone();
             c.key_log = Arc::new(KeyLogEvents {
                 side: Side::Client,

@@ -1097,7 +1097,7 @@ impl Session {
 /// A TLS configuration for `trust` that records the chain it is shown, so
 /// that a refused certificate is reported with its issuer's name.
 fn build_tls(trust: &crate::tls::Trust) -> Result<PreparedTls, ClientError> {
-    let (config, presented) = crate::tls::client_config_recording(trust, true)?;
+    let (config, presented) = crate::tls::client_config_recording(trust, true, None)?;
     Ok(PreparedTls {
         config,
         presented: Some(presented),

@@ -415,9 +415,18 @@ pub enum Trust {
 /// [`Trust::SystemRoots`] fails with [`TlsError::Rustls`] if the system store yields no
 /// usable root certificate at all.
 pub fn client_config(trust: &Trust, resumption: bool) -> Result<Arc<ClientConfig>, TlsError> {
+    client_config_for(trust, resumption, VERSIONS)
+}
+
+/// [`client_config`] offering only `versions`.
+fn client_config_for(
+    trust: &Trust,
+    resumption: bool,
+    versions: &[&'static SupportedProtocolVersion],
+) -> Result<Arc<ClientConfig>, TlsError> {
     let provider = provider();
     let builder =
-        ClientConfig::builder_with_provider(provider.clone()).with_protocol_versions(VERSIONS)?;
+        ClientConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
 
     let mut config = match trust {
         Trust::CaFile(path) => builder
@@ -460,6 +469,8 @@ impl Presented {
 /// Like [`client_config`], and with the certificates each
 /// handshake presents kept in the returned [`Presented`]. Verification is
 /// the same webpki check with the same roots; only the recording is added.
+/// `only` limits the client to one TLS version (the lab's 1.2 / 1.3
+/// choice); `None` offers both.
 ///
 /// # Errors
 ///
@@ -467,20 +478,31 @@ impl Presented {
 pub fn client_config_recording(
     trust: &Trust,
     resumption: bool,
+    only: Option<&'static SupportedProtocolVersion>,
 ) -> Result<(Arc<ClientConfig>, Presented), TlsError> {
     let presented = Presented::default();
+    let one;
+    let versions = match only {
+        Some(v) => {
+            one = [v];
+            &one[..]
+        }
+        None => VERSIONS,
+    };
     let roots = match trust {
         Trust::CaFile(path) => load_roots(path)?,
         Trust::SystemRoots => system_roots()?,
         Trust::LabCa => return Err(TlsError::NoLabCa),
-        Trust::InsecureAcceptAny => return Ok((client_config(trust, resumption)?, presented)),
+        Trust::InsecureAcceptAny => {
+            return Ok((client_config_for(trust, resumption, versions)?, presented));
+        }
     };
     let provider = provider();
     let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| TlsError::Rustls(rustls::Error::General(e.to_string())))?;
     let mut config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(VERSIONS)?
+        .with_protocol_versions(versions)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(RecordingVerifier {
             inner,

@@ -40,6 +40,8 @@ pub struct TuiOptions {
     pub lesson: Option<u32>,
     /// A teacher's lessons to load beside the built-in ones (`--lessons DIR`).
     pub lessons_dir: Option<std::path::PathBuf>,
+    /// The only TLS version the lab's client offers (`--tls-version`).
+    pub tls_version: Option<crate::lab::TlsVersion>,
 }
 
 /// A hidden hook for measuring start-up (`scripts/tui-speed.sh` uses it).
@@ -76,8 +78,9 @@ impl FirstFrame {
 
 /// Open the lab screen and run it until the user quits.
 pub async fn run(options: TuiOptions) -> anyhow::Result<()> {
-    let scenario = Scenario::named(&options.scenario)
+    let mut scenario = Scenario::named(&options.scenario)
         .with_context(|| format!("unknown scenario {:?}", options.scenario))?;
+    scenario.tls_version = options.tls_version;
     let mut app = App::new(scenario.clone());
     app.mouse = options.mouse;
     app.theme = options.theme;

@@ -104,6 +104,7 @@ event-leak-headers = From { $from } · To { $to } · Subject { $subject }
 ## Handshake messages read in cleartext.
 
 event-hello-client = ClientHello: SNI { $sni }, versions { $versions }, { $suites } suites, key share { $shares }
+event-hello-no-key-share = none (a TLS 1.2 client sends its key later, in ClientKeyExchange)
 event-hello-no-sni = (none)
 event-hello-legacy = (legacy)
 event-hello-certificate = Certificate (in clear, TLS 1.2): { $chain }

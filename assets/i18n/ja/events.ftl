@@ -102,6 +102,7 @@ event-leak-headers = 差出人 { $from } · 宛先 { $to } · 件名 { $subject 
 ## 平文で読めたハンドシェイクのメッセージ。
 
 event-hello-client = ClientHello: SNI { $sni }、バージョン { $versions }、暗号スイート { $suites } 個、鍵共有 { $shares }
+event-hello-no-key-share = なし(TLS 1.2 のクライアントは鍵を後の ClientKeyExchange で送ります)
 event-hello-no-sni = (なし)
 event-hello-legacy = (旧方式)
 event-hello-certificate = Certificate(平文、TLS 1.2): { $chain }
