@@ -403,6 +403,7 @@ impl Transcript {
                     conn,
                     client,
                     server,
+                    ..
                 } => line(
                     Who::Wire,
                     &tr!(

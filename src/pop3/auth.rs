@@ -136,6 +136,13 @@ impl Users {
         Self::parse(&text, &path.display().to_string())
     }
 
+    /// Add every user of `other` (replacing a user of the same name).
+    pub fn extend_from(&mut self, other: &Users) {
+        for (name, secret) in &other.secrets {
+            self.insert(name, secret);
+        }
+    }
+
     /// The user names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.secrets.keys().map(String::as_str)

@@ -152,6 +152,7 @@ pub fn segments(events: &[Event], server_port: u16) -> Vec<Segment> {
                 conn,
                 client,
                 server,
+                ..
             } => {
                 // Fixed initial numbers, different per connection and side,
                 // keep the file reproducible; Wireshark shows relative
