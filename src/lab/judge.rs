@@ -399,4 +399,46 @@ mod tests {
         ]);
         assert_eq!(v, vec![false]);
     }
+    fn opened(conn: u64) -> EventKind {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        EventKind::Wire(WireEvent::Opened {
+            conn,
+            client: addr,
+            server: addr,
+            implicit_tls: false,
+            attack: Some(Attack::StripStls),
+        })
+    }
+
+    fn learned(conn: u64) -> EventKind {
+        EventKind::Wire(WireEvent::Learned {
+            conn,
+            loot: Default::default(),
+            summary: String::new(),
+        })
+    }
+
+    #[test]
+    fn connections_open_at_once_are_judged_each_on_its_own() {
+        // Two students at once: the second one's leak is its verdict, and
+        // the first one, ending without a leak, still gets its own.
+        let mut judge = Judge::new(None).per_connection();
+        let mut got = Vec::new();
+        let leak_on_2 = match pass_leak() {
+            EventKind::Wire(WireEvent::Seen { item, .. }) => {
+                EventKind::Wire(WireEvent::Seen { conn: 2, item })
+            }
+            other => other,
+        };
+        for e in [opened(1), opened(2), leak_on_2, learned(2), learned(1)] {
+            if let Some(AttackEvent::Verdict {
+                conn, succeeded, ..
+            }) = judge.see(&e)
+            {
+                got.push((conn, succeeded));
+            }
+        }
+        assert_eq!(got, vec![(Some(2), true), (Some(1), false)]);
+        assert!(judge.conns.is_empty(), "ended connections are forgotten");
+    }
 }

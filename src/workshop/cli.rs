@@ -4,6 +4,7 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tokio::sync::mpsc;
@@ -209,26 +210,37 @@ pub async fn run_headless(
     let _ = std::io::stdout().flush();
     let mut transcript = Transcript::new(crate::lang::Lang::En);
     let mut out = std::io::stdout();
+    let mut show = |e: &Event| -> anyhow::Result<()> {
+        let text = if json {
+            format!("{}\n", sanitize::json(&serde_json::to_string(e)?))
+        } else {
+            transcript.event(e)
+        };
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+        Ok(())
+    };
     loop {
         tokio::select! {
             e = rx.recv() => {
                 let Some(e) = e else { break };
-                let text = if json {
-                    format!("{}\n", sanitize::json(&serde_json::to_string(&e)?))
-                } else {
-                    transcript.event(&e)
-                };
-                let _ = out.write_all(text.as_bytes());
-                let _ = out.flush();
+                show(&e)?;
             }
             _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
         }
     }
+    // Connections still open get a moment to end, and what the taps
+    // already saw is still shown: a client that has just finished is in
+    // the transcript and in its summary.
+    workshop.shutdown().await;
+    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
+        show(&e)?;
+    }
     if !json {
+        let mut out = std::io::stdout();
         let _ = out.write_all(transcript.finish().as_bytes());
         let _ = out.flush();
     }
-    workshop.shutdown().await;
     Ok(())
 }
