@@ -109,6 +109,17 @@ impl Users {
     /// character is `#` is a comment, and blank lines are skipped.
     pub fn parse(text: &str, path: &str) -> Result<Users, UsersError> {
         let mut users = Users::new();
+        for (name, secret) in Self::parse_list(text, path)? {
+            users.insert(&name, &secret);
+        }
+        Ok(users)
+    }
+
+    /// The entries of a users file in file order, as [`parse`](Self::parse)
+    /// reads them: for a client that logs in as each of them in turn
+    /// (`popscope load --users`).
+    pub fn parse_list(text: &str, path: &str) -> Result<Vec<(String, String)>, UsersError> {
+        let mut entries = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -122,9 +133,9 @@ impl Users {
                 line: i + 1,
                 reason,
             })?;
-            users.insert(&name, &secret);
+            entries.push((name, secret));
         }
-        Ok(users)
+        Ok(entries)
     }
 
     /// Read and parse a users file.
