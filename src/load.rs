@@ -776,6 +776,42 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_users_file_gives_each_client_its_account() {
+        let addr = fake_server().await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("users.txt");
+        // Client 0 logs in as a, client 1 as b with the password the fake
+        // server refuses, client 2 as a again.
+        std::fs::write(&file, "# room\na:fine\nb:wrong\n").unwrap();
+        let args = parse(&format!(
+            "--addr {addr} --clients 3 --seconds 0.2 --users {}",
+            file.display()
+        ));
+        let report = run(args).await.unwrap();
+        assert!(report.sessions > 0, "{report}");
+        assert!(report.errors > 0, "{report}");
+        std::fs::write(&file, "a:fine\n").unwrap();
+        let args = parse(&format!(
+            "--addr {addr} --clients 2 --seconds 0.2 --users {}",
+            file.display()
+        ));
+        assert_eq!(run(args).await.unwrap().errors, 0);
+        assert!(
+            Cli::try_parse_from([
+                "load",
+                "--addr",
+                "127.0.0.1:1",
+                "--users",
+                "f",
+                "--user",
+                "x"
+            ])
+            .is_err(),
+            "--users replaces --user"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn idle_connections_are_held() {
         let addr = fake_server().await;
         let args = parse(&format!("--addr {addr} --idle 300 --seconds 0.1"));
