@@ -314,9 +314,7 @@ struct ClientStats {
 async fn run_sessions(args: LoadArgs, settings: ClientSettings) -> anyhow::Result<LoadReport> {
     let accounts = match &args.users {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--users {}", path.display()))?;
-            let list = crate::pop3::auth::Users::parse_list(&text, &path.display().to_string())?;
+            let list = crate::pop3::auth::Users::load_list(path)?;
             if list.is_empty() {
                 anyhow::bail!("--users {}: the file has no users", path.display());
             }

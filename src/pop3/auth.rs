@@ -140,11 +140,22 @@ impl Users {
 
     /// Read and parse a users file.
     pub fn load(path: &Path) -> Result<Users, UsersError> {
-        let text = std::fs::read_to_string(path).map_err(|source| UsersError::Io {
+        let text = Self::read(path)?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Read a users file's entries in file order (see
+    /// [`parse_list`](Self::parse_list)).
+    pub fn load_list(path: &Path) -> Result<Vec<(String, String)>, UsersError> {
+        let text = Self::read(path)?;
+        Self::parse_list(&text, &path.display().to_string())
+    }
+
+    fn read(path: &Path) -> Result<String, UsersError> {
+        std::fs::read_to_string(path).map_err(|source| UsersError::Io {
             path: path.display().to_string(),
             source,
-        })?;
-        Self::parse(&text, &path.display().to_string())
+        })
     }
 
     /// Add every user of `other` (replacing a user of the same name).

@@ -20,9 +20,10 @@ const HALF: usize = 5;
 pub struct Account {
     /// The login name.
     pub name: String,
-    /// The password when popscope made it; `None` for the instructor's
-    /// own list, whose passwords the instructor hands out.
-    pub password: Option<String>,
+    /// The password.
+    pub password: String,
+    /// popscope made it (`--students`), rather than the instructor's list.
+    pub generated: bool,
 }
 
 /// The name of student `i` (from 1) of `n`: `student` and the number,
@@ -69,42 +70,45 @@ pub fn students(n: usize) -> Result<Vec<Account>, String> {
         .map(|i| {
             Ok(Account {
                 name: student_name(i, n),
-                password: Some(generate_password(&rng)?),
+                password: generate_password(&rng)?,
+                generated: true,
             })
         })
         .collect()
 }
 
 /// The server's user table for the students and the instructor's list
-/// (either may be empty), with the accounts in sheet order: students
-/// first, then the list's names. A name in both is refused, since one of
-/// the two passwords would silently not work.
+/// (either may be empty; the list's entries in file order, as
+/// `Users::load_list` gives them), with the accounts in sheet order:
+/// students first, then the list's names. A name in both is refused,
+/// since one of the two passwords would silently not work; a name the
+/// list gives twice keeps its last password, as the server's users file
+/// does.
 pub fn combine(
     students: &[Account],
-    list: Option<&Users>,
+    list: &[(String, String)],
 ) -> Result<(Users, Vec<Account>), String> {
     let mut users = Users::new();
-    let mut accounts = Vec::new();
-    for s in students {
-        if let Some(p) = &s.password {
-            users.insert(&s.name, p);
+    let mut accounts: Vec<Account> = students.to_vec();
+    for (name, password) in list {
+        if students.iter().any(|s| s.name == *name) {
+            return Err(format!(
+                "the users file names {name}, which --students makes too; rename it \
+                 there or give fewer students"
+            ));
         }
-        accounts.push(s.clone());
+        let account = Account {
+            name: name.clone(),
+            password: password.clone(),
+            generated: false,
+        };
+        match accounts.iter_mut().find(|a| a.name == *name) {
+            Some(a) => *a = account,
+            None => accounts.push(account),
+        }
     }
-    if let Some(list) = list {
-        for name in list.names() {
-            if students.iter().any(|s| s.name == name) {
-                return Err(format!(
-                    "the users file names {name}, which --students makes too; rename it \
-                     there or give fewer students"
-                ));
-            }
-            accounts.push(Account {
-                name: name.to_string(),
-                password: None,
-            });
-        }
-        users.extend_from(list);
+    for a in &accounts {
+        users.insert(&a.name, &a.password);
     }
     Ok((users, accounts))
 }
@@ -127,7 +131,7 @@ mod tests {
         assert_eq!(accounts.len(), 50);
         let mut seen = std::collections::HashSet::new();
         for a in &accounts {
-            let p = a.password.as_deref().unwrap();
+            let p = a.password.as_str();
             assert_eq!(p.len(), 2 * HALF + 1, "{p}");
             assert_eq!(p.as_bytes()[HALF], b'-', "{p}");
             assert!(
@@ -144,13 +148,14 @@ mod tests {
     #[test]
     fn a_name_in_both_lists_is_refused() {
         let s = students(2).unwrap();
-        let list = Users::parse("student02:mine\nteacher:chalk\n", "users.txt").unwrap();
-        let e = combine(&s, Some(&list)).unwrap_err();
+        let list = |t: &str| Users::parse_list(t, "users.txt").unwrap();
+        let e = combine(&s, &list("student02:mine\nteacher:chalk\n")).unwrap_err();
         assert!(e.contains("student02"), "{e}");
-        let list = Users::parse("teacher:chalk\n", "users.txt").unwrap();
-        let (users, accounts) = combine(&s, Some(&list)).unwrap();
+        let (users, accounts) = combine(&s, &list("teacher:old\nteacher:chalk\n")).unwrap();
         assert_eq!(users.len(), 3);
         assert!(users.check_password("teacher", "chalk"));
-        assert_eq!(accounts.last().unwrap().password, None);
+        let last = accounts.last().unwrap();
+        assert_eq!((last.password.as_str(), last.generated), ("chalk", false));
+        assert_eq!(accounts.len(), 3);
     }
 }

@@ -70,20 +70,19 @@ pub async fn run(args: WorkshopArgs) -> anyhow::Result<()> {
     };
     let list = match &args.users {
         Some(path) => {
-            let users = Users::load(path)?;
-            if users.is_empty() {
+            let list = Users::load_list(path)?;
+            if list.is_empty() {
                 bail!("{}: the users file has no users", path.display());
             }
-            Some(users)
+            list
         }
-        None => None,
+        None => Vec::new(),
     };
-    if students.is_empty() && list.is_none() {
+    if students.is_empty() && list.is_empty() {
         bail!("the workshop needs accounts: give --students N (or --users FILE)");
     }
-    let (users, accounts) =
-        accounts::combine(&students, list.as_ref()).map_err(anyhow::Error::msg)?;
-    let generated = accounts.iter().any(|a| a.password.is_some());
+    let (users, accounts) = accounts::combine(&students, &list).map_err(anyhow::Error::msg)?;
+    let generated = !students.is_empty();
     // Refused before anything listens: an earlier sheet stays as it is.
     sheet::check_free(&args.sheet, None, generated).map_err(anyhow::Error::msg)?;
     let data_dir = crate::serve::data_dir_or_default(args.data_dir.as_deref())?;

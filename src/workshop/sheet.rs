@@ -126,13 +126,6 @@ impl Sheet {
     }
 
     fn account(&self, o: &mut String, a: &Account, ca: &str) {
-        let (shown, in_url) = match &a.password {
-            Some(p) => (p.clone(), p.clone()),
-            None => (
-                "(the one your instructor gives you)".to_string(),
-                "PASSWORD".to_string(),
-            ),
-        };
         let name = server_name(self.pop3);
         let user = &a.name;
         let _ = writeln!(
@@ -140,7 +133,7 @@ impl Sheet {
             "------------------------------------------------------------"
         );
         let _ = writeln!(o, "Account   {user}");
-        let _ = writeln!(o, "Password  {shown}");
+        let _ = writeln!(o, "Password  {}", a.password);
         let _ = writeln!(o);
         let _ = writeln!(
             o,
@@ -168,7 +161,7 @@ impl Sheet {
         }
         let _ = writeln!(o);
         let _ = writeln!(o, "curl (fetches message 1):");
-        let cred = format!("{user}:{in_url}");
+        let cred = format!("{user}:{}", a.password);
         let (h3, hs) = (url_host(self.pop3), url_host(self.pop3s));
         let (p3, ps) = (self.pop3.port(), self.pop3s.port());
         let _ = writeln!(o, "  curl pop3://{cred}@{h3}:{p3}/1");
@@ -201,8 +194,10 @@ pub fn check_free(sheet: &Path, ca_from: Option<&Path>, users_file: bool) -> Res
     if taken(sheet) {
         return Err(format!(
             "{} exists already (an earlier workshop's sheet?); it is not overwritten: move it \
-             away, or give --sheet ANOTHER-FILE",
-            sheet.display()
+             away, or give --sheet ANOTHER-FILE (an earlier workshop's accounts come back \
+             with --users {})",
+            sheet.display(),
+            users.display()
         ));
     }
     if users_file && taken(&users) {
@@ -248,11 +243,7 @@ fn write_new(path: &Path, text: &[u8], private: bool) -> std::io::Result<()> {
 /// the users file, after [`check_free`]. The sheet holds passwords, so it
 /// and the users file are readable by their owner only.
 pub fn write_all(path: &Path, sheet: &Sheet, ca_from: &Path) -> Result<(), String> {
-    let generated: Vec<&Account> = sheet
-        .accounts
-        .iter()
-        .filter(|a| a.password.is_some())
-        .collect();
+    let generated: Vec<&Account> = sheet.accounts.iter().filter(|a| a.generated).collect();
     check_free(path, Some(ca_from), !generated.is_empty())?;
     let (ca, users) = companions(path);
     if ca.symlink_metadata().is_err() {
@@ -265,7 +256,7 @@ pub fn write_all(path: &Path, sheet: &Sheet, ca_from: &Path) -> Result<(), Strin
             "# popscope workshop accounts; start again with --users THIS-FILE to keep them\n",
         );
         for a in &generated {
-            let _ = writeln!(text, "{}:{}", a.name, a.password.as_deref().unwrap_or(""));
+            let _ = writeln!(text, "{}:{}", a.name, a.password);
         }
         write_new(&users, text.as_bytes(), true)
             .map_err(|e| format!("cannot write {}: {e}", users.display()))?;
@@ -284,11 +275,13 @@ mod tests {
             accounts: vec![
                 Account {
                     name: "student01".into(),
-                    password: Some("abcde-fghjk".into()),
+                    password: "abcde-fghjk".into(),
+                    generated: true,
                 },
                 Account {
                     name: "teacher".into(),
-                    password: None,
+                    password: "chalk".into(),
+                    generated: false,
                 },
             ],
             pop3: "127.0.0.1:1110".parse().unwrap(),
@@ -309,7 +302,7 @@ mod tests {
             "curl pop3://student01:abcde-fghjk@127.0.0.1:1110/1",
             "curl --cacert /w/popscope-workshop-ca.pem pop3s://student01:abcde-fghjk@127.0.0.1:1995/1",
             "fetchmail --sslproto tls1.2+ --sslcertck --sslcertfile /w/popscope-workshop-ca.pem -p POP3 -P 1110 -u student01",
-            "curl pop3://teacher:PASSWORD@127.0.0.1:1110/1",
+            "curl pop3://teacher:chalk@127.0.0.1:1110/1",
         ] {
             assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
         }
