@@ -536,3 +536,49 @@ async fn connection_numbers_are_unique_across_both_listeners() {
     drop(seen);
     shop.shutdown().await;
 }
+
+/// A TLS handshake on the POP3S port, trusting the workshop's CA, and the
+/// greeting inside it.
+async fn pop3s_greeting(shop: &Workshop) -> Result<String, std::io::Error> {
+    let trust = popscope::lab::Trust::CaFile(shop.ca_cert().to_path_buf());
+    let config = popscope::tls::client_config(&trust, false).unwrap();
+    let tcp = tokio::net::TcpStream::connect(shop.pop3s_addr()).await?;
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await?;
+    let mut tls = tokio::io::BufReader::new(tls);
+    let mut greeting = String::new();
+    tls.read_line(&mut greeting).await?;
+    Ok(greeting)
+}
+
+#[tokio::test]
+async fn a_forged_certificate_on_the_pop3s_port_is_refused_by_a_checking_client() {
+    let data = tempfile::tempdir().unwrap();
+    let (shop, mut rx) = library_workshop(data.path()).await;
+    let mut seen = Vec::new();
+    // Unattacked, the workshop's own certificate passes the check.
+    let greeting = pop3s_greeting(&shop).await.unwrap();
+    assert!(greeting.starts_with("+OK"), "{greeting}");
+    shop.set_attack(Some(Attack::ForgeCert)).unwrap();
+    let refused = pop3s_greeting(&shop).await;
+    assert!(refused.is_err(), "the attacker's certificate was taken");
+    collect_until(&mut rx, &mut seen, |s| {
+        s.iter()
+            .any(|e| matches!(e.kind, EventKind::Attack(AttackEvent::Verdict { .. })))
+    })
+    .await;
+    assert_eq!(
+        opened(&seen),
+        vec![(1, true, None), (2, true, Some(Attack::ForgeCert))]
+    );
+    let verdict = seen.iter().find_map(|e| match &e.kind {
+        EventKind::Attack(AttackEvent::Verdict {
+            conn, succeeded, ..
+        }) => Some((*conn, *succeeded)),
+        _ => None,
+    });
+    assert_eq!(verdict, Some((Some(2), false)));
+    shop.shutdown().await;
+}
