@@ -226,8 +226,8 @@ impl AttackSetting {
             && !Switch::ATTACKS.contains(&a)
         {
             return Err(format!(
-                "--attack {} cannot be switched on for outside clients; the workshop's attacks \
-                 are strip-stls, forge-cert and inject",
+                "the {} attack cannot be switched on for outside clients; the workshop's \
+                 attacks are strip-stls, forge-cert and inject",
                 a.name()
             ));
         }
