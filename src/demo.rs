@@ -415,6 +415,7 @@ impl Transcript {
                     conn,
                     client,
                     server,
+                    ..
                 } => line(
                     Who::Wire,
                     &tr!(

@@ -31,6 +31,10 @@
 //! - [`client_cli`]: `popscope client URL`, the interactive line client.
 //! - [`proxy_cli`]: `popscope proxy`, the tap (passive or attacking) in
 //!   front of any server, for outside clients.
+//! - [`workshop`]: `popscope workshop`, the lab for a room: the server
+//!   behind two taps (POP3 and POP3S, one connection numbering) for the
+//!   students' own clients, the attack switched per new connection, the
+//!   generated accounts and the student sheet.
 //! - [`lessons_cli`]: `popscope lessons check|list|run`, for lesson files.
 //! - [`load`]: the load generator behind `popscope load`.
 //! - [`tui`]: the lab screen: app state and actions, the four lab panes'
@@ -73,3 +77,4 @@ mod sync;
 pub mod tls;
 pub mod tui;
 pub mod wire;
+pub mod workshop;

@@ -81,6 +81,12 @@ pub struct LoadArgs {
     /// Password for every user.
     #[arg(long, default_value = "wonderland")]
     pub password: String,
+    /// Log in with the accounts of this users file (NAME:PASSWORD a line,
+    /// as `popscope serve --users` reads it) instead of --user and
+    /// --password: client n uses the n-th account, round the list again
+    /// past its end. `popscope workshop` writes one for its students.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["user", "password"])]
+    pub users: Option<PathBuf>,
     /// CA PEM to trust for TLS; without it --insecure is required for TLS
     /// modes.
     #[arg(long)]
@@ -279,6 +285,8 @@ struct Shared {
     settings: ClientSettings,
     user: String,
     password: String,
+    /// The accounts of `--users`, taken in turn; empty without it.
+    accounts: Vec<(String, String)>,
     /// Errors seen so far, to print only the first few.
     errors_seen: AtomicUsize,
 }
@@ -304,11 +312,22 @@ struct ClientStats {
 }
 
 async fn run_sessions(args: LoadArgs, settings: ClientSettings) -> anyhow::Result<LoadReport> {
+    let accounts = match &args.users {
+        Some(path) => {
+            let list = crate::pop3::auth::Users::load_list(path)?;
+            if list.is_empty() {
+                anyhow::bail!("--users {}: the file has no users", path.display());
+            }
+            list
+        }
+        None => Vec::new(),
+    };
     let shared = Arc::new(Shared {
         addr: args.addr,
         settings,
         user: args.user,
         password: args.password,
+        accounts,
         errors_seen: AtomicUsize::new(0),
     });
     let start = Instant::now();
@@ -387,11 +406,17 @@ async fn client_loop(
     deadline: Instant,
     cutoff: Instant,
 ) -> ClientStats {
-    let user = shared.user.replace("{n}", &n.to_string());
+    let (user, password) = match shared.accounts.get(n % shared.accounts.len().max(1)) {
+        Some((user, password)) => (user.clone(), password.as_str()),
+        None => (
+            shared.user.replace("{n}", &n.to_string()),
+            shared.password.as_str(),
+        ),
+    };
     let mut stats = ClientStats::default();
     while Instant::now() < deadline {
         let started = Instant::now();
-        match tokio::time::timeout_at(cutoff, session(&shared, &user)).await {
+        match tokio::time::timeout_at(cutoff, session(&shared, &user, password)).await {
             Ok(Ok((messages, bytes))) => {
                 stats.latencies.push(started.elapsed());
                 stats.messages += messages;
@@ -414,8 +439,8 @@ async fn client_loop(
 
 /// One complete session; returns the number of messages and bytes
 /// retrieved.
-async fn session(shared: &Shared, user: &str) -> Result<(u64, u64), ClientError> {
-    let mut session = client::open(shared.addr, &shared.settings, user, &shared.password).await?;
+async fn session(shared: &Shared, user: &str, password: &str) -> Result<(u64, u64), ClientError> {
+    let mut session = client::open(shared.addr, &shared.settings, user, password).await?;
     let client = &mut session.client;
     let stat = client.command("STAT", false).await?.expect_ok("STAT")?;
     let count = parse_stat(&stat.status_line)?;
@@ -746,6 +771,42 @@ mod tests {
         let report = run(args).await.unwrap();
         assert_eq!(report.sessions, 0);
         assert!(report.errors > 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_users_file_gives_each_client_its_account() {
+        let addr = fake_server().await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("users.txt");
+        // Client 0 logs in as a, client 1 as b with the password the fake
+        // server refuses, client 2 as a again.
+        std::fs::write(&file, "# room\na:fine\nb:wrong\n").unwrap();
+        let args = parse(&format!(
+            "--addr {addr} --clients 3 --seconds 0.2 --users {}",
+            file.display()
+        ));
+        let report = run(args).await.unwrap();
+        assert!(report.sessions > 0, "{report}");
+        assert!(report.errors > 0, "{report}");
+        std::fs::write(&file, "a:fine\n").unwrap();
+        let args = parse(&format!(
+            "--addr {addr} --clients 2 --seconds 0.2 --users {}",
+            file.display()
+        ));
+        assert_eq!(run(args).await.unwrap().errors, 0);
+        assert!(
+            Cli::try_parse_from([
+                "load",
+                "--addr",
+                "127.0.0.1:1",
+                "--users",
+                "f",
+                "--user",
+                "x"
+            ])
+            .is_err(),
+            "--users replaces --user"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

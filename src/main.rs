@@ -52,6 +52,9 @@ enum Cmd {
     /// The tap in front of any server, for outside clients (curl, poplib,
     /// a mail client): passive, or an attacker with --attack.
     Proxy(popscope::proxy_cli::ProxyArgs),
+    /// The lab for a room: the server behind the tap for the students' own
+    /// mail clients, accounts and a student sheet, attacks to switch on.
+    Workshop(popscope::workshop::cli::WorkshopArgs),
     /// Lesson files: check a directory, list chapters, run lessons
     /// against a real lab.
     Lessons(popscope::lessons_cli::LessonsArgs),
@@ -99,6 +102,7 @@ fn main() -> std::process::ExitCode {
             Cmd::Client(args) => success(popscope::client_cli::run(args).await),
             Cmd::Demo(args) => success(popscope::demo::run(args).await),
             Cmd::Proxy(args) => success(popscope::proxy_cli::run(args).await),
+            Cmd::Workshop(args) => success(popscope::workshop::cli::run(args).await),
             // Its exit status carries "problems found", which is not an
             // error of the program.
             Cmd::Lessons(args) => popscope::lessons_cli::run(args).await,

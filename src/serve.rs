@@ -136,15 +136,21 @@ fn users_from(args: &ServeArgs) -> anyhow::Result<Option<Users>> {
 }
 
 fn data_dir(args: &ServeArgs) -> anyhow::Result<PathBuf> {
-    if let Some(d) = &args.data_dir {
-        return Ok(d.clone());
+    data_dir_or_default(args.data_dir.as_deref())
+}
+
+/// `given`, or the user's data directory, where the demo CA lives (`serve`
+/// and `workshop` share it, so a CA imported once works for both).
+pub(crate) fn data_dir_or_default(given: Option<&std::path::Path>) -> anyhow::Result<PathBuf> {
+    if let Some(d) = given {
+        return Ok(d.to_path_buf());
     }
     directories::ProjectDirs::from("", "", "popscope")
         .map(|p| p.data_dir().to_path_buf())
         .context("cannot find a data directory for the demo CA; give --data-dir")
 }
 
-fn host_for_url(addr: SocketAddr) -> String {
+pub(crate) fn host_for_url(addr: SocketAddr) -> String {
     match addr {
         SocketAddr::V4(a) => a.ip().to_string(),
         SocketAddr::V6(a) => format!("[{}]", a.ip()),
@@ -155,7 +161,7 @@ fn host_for_url(addr: SocketAddr) -> String {
 /// characters the shell leaves alone, else in single quotes. The printed
 /// commands must work when pasted, also with a data directory whose path
 /// has a space in it.
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:@,=%".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
         word.to_string()

@@ -632,6 +632,7 @@ fn stolen_keys_show_each_decrypted_record_and_what_stayed_sealed() {
             reason: popscope::lab::SealedReason::NoRecord,
         },
         AttackEvent::Verdict {
+            conn: None,
             attack: Attack::StealKeys,
             succeeded: true,
             reason: popscope::lab::Why::Captured {

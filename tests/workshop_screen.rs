@@ -74,7 +74,18 @@ fn opened(conn: u64, port: u16) -> Event {
         conn,
         client: SocketAddr::from(([192, 168, 10, 20 + conn as u8], port)),
         server: SocketAddr::from(([127, 0, 0, 1], 1110)),
+        attack: None,
+        implicit_tls: false,
     }))
+}
+
+/// A connection the engine opened with `attack` on.
+fn opened_attacked(conn: u64, port: u16, attack: Attack) -> Event {
+    let mut e = opened(conn, port);
+    if let EventKind::Wire(WireEvent::Opened { attack: a, .. }) = &mut e.kind {
+        *a = Some(attack);
+    }
+    e
 }
 
 fn learned(conn: u64) -> Event {
@@ -150,7 +161,7 @@ fn room() -> Vec<Event> {
     e.push(ev(EventKind::Attack(AttackEvent::Armed {
         attack: Attack::StripStls,
     })));
-    e.push(opened(3, 50003));
+    e.push(opened_attacked(3, 50003, Attack::StripStls));
     e.push(seen(
         3,
         Item::Leak(Leak::AuthPlain {
@@ -160,6 +171,7 @@ fn room() -> Vec<Event> {
         }),
     ));
     e.push(ev(EventKind::Attack(AttackEvent::Verdict {
+        conn: Some(3),
         attack: Attack::StripStls,
         succeeded: true,
         reason: Why::Captured {
@@ -406,6 +418,8 @@ fn a_room_of_two_hundred_stays_quick_and_bounded() {
                 conn,
                 client: SocketAddr::from(([10, 0, 0, c as u8], 40000)),
                 server: SocketAddr::from(([127, 0, 0, 1], 1110)),
+                attack: None,
+                implicit_tls: false,
             })));
             events.push(chunk(conn, s2c, 0, "+OK ready\r\n"));
             events.push(chunk(conn, c2s, 0, "USER student\r\nPASS wonderland\r\n"));
@@ -566,6 +580,9 @@ fn renumbered(mut e: Event, by: u64) -> Event {
             | AttackEvent::Decrypted { conn, .. }
             | AttackEvent::Sealed { conn, .. },
         ) => *conn += by,
+        EventKind::Attack(AttackEvent::Verdict {
+            conn: Some(conn), ..
+        }) => *conn += by,
         _ => {}
     }
     e

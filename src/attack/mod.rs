@@ -205,6 +205,110 @@ impl Intercept for Attacker {
     }
 }
 
+/// The attack that new connections get, which can change while the taps
+/// run (the workshop's instructor switches it). A connection keeps the
+/// attack it had when it opened: [`Switch::opening`] reads the setting
+/// once per connection.
+#[derive(Debug, Default)]
+pub struct AttackSetting(std::sync::Mutex<Option<Attack>>);
+
+impl AttackSetting {
+    /// The attack new connections get.
+    pub fn get(&self) -> Option<Attack> {
+        *crate::sync::lock(&self.0)
+    }
+
+    /// Change the attack for connections that open from now on. Only the
+    /// attacks that work on outside clients can be set (see
+    /// [`Switch::ATTACKS`]).
+    pub fn set(&self, attack: Option<Attack>) -> Result<(), String> {
+        if let Some(a) = attack
+            && !Switch::ATTACKS.contains(&a)
+        {
+            return Err(format!(
+                "the {} attack cannot be switched on for outside clients; the workshop's \
+                 attacks are strip-stls, forge-cert and inject",
+                a.name()
+            ));
+        }
+        *crate::sync::lock(&self.0) = attack;
+        Ok(())
+    }
+}
+
+/// An [`Intercept`] that picks, as each connection opens, the attack the
+/// shared [`AttackSetting`] names then (or none: the passive relay), and
+/// keeps it for that connection's life. It lets a running tap change its
+/// attack for new connections without restarting its listener.
+pub struct Switch {
+    setting: Arc<AttackSetting>,
+    /// One ready attacker per switchable attack, so that switching costs
+    /// nothing (the forging CA is made once, at start).
+    attackers: Vec<Arc<Attacker>>,
+    /// What [`opening`](Intercept::opening) decided, until `run` takes it.
+    to_run: std::sync::Mutex<std::collections::HashMap<u64, Option<Attack>>>,
+    /// The same decisions, until the event pump takes them with
+    /// [`chosen`](Self::chosen).
+    to_tell: std::sync::Mutex<std::collections::HashMap<u64, Option<Attack>>>,
+}
+
+impl Switch {
+    /// The attacks a switch can apply: the active ones that need no lab CA.
+    pub const ATTACKS: [Attack; 3] = [Attack::StripStls, Attack::ForgeCert, Attack::Inject];
+
+    /// A switch for a tap whose clients use implicit TLS (`implicit_tls`)
+    /// or a cleartext start, reading `setting`.
+    pub fn new(
+        setting: Arc<AttackSetting>,
+        implicit_tls: bool,
+    ) -> Result<Switch, crate::tls::TlsError> {
+        let attackers = Self::ATTACKS
+            .iter()
+            .map(|a| Attacker::new(*a, implicit_tls).map(Arc::new))
+            .collect::<Result<_, _>>()?;
+        Ok(Switch {
+            setting,
+            attackers,
+            to_run: Default::default(),
+            to_tell: Default::default(),
+        })
+    }
+
+    /// The attack connection `conn` got when it opened, once: the event
+    /// pump asks when it reads the connection's `Opened`.
+    pub fn chosen(&self, conn: u64) -> Option<Attack> {
+        crate::sync::lock(&self.to_tell).remove(&conn).flatten()
+    }
+}
+
+impl Intercept for Switch {
+    fn opening(&self, conn: u64) {
+        let attack = self.setting.get();
+        crate::sync::lock(&self.to_run).insert(conn, attack);
+        crate::sync::lock(&self.to_tell).insert(conn, attack);
+    }
+
+    fn run(
+        self: Arc<Self>,
+        wire: Wire,
+        client: TcpStream,
+        server: TcpStream,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        let attack = crate::sync::lock(&self.to_run)
+            .remove(&wire.conn())
+            .flatten();
+        let attacker =
+            attack.and_then(|a| self.attackers.iter().find(|x| x.attack() == a).cloned());
+        match attacker {
+            Some(a) => a.run(wire, client, server),
+            None => Box::pin(async move {
+                let (mut client, mut server) = (client, server);
+                relay(&wire, &mut client, &mut server, &mut Pass, Report::Wire).await;
+            }),
+        }
+    }
+}
+
 /// What the man in the middle shows the client.
 enum Certificate<'a> {
     /// A certificate for whatever name the client asks, from the

@@ -1267,6 +1267,7 @@ mod attack_words_tests {
                 estimate: None,
             },
             AttackEvent::Verdict {
+                conn: None,
                 attack: Attack::Crack,
                 succeeded: true,
                 reason: crate::lab::Why::NoSecret,

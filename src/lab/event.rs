@@ -76,6 +76,7 @@ impl EventKind {
                 | AttackEvent::Decrypted { conn, .. }
                 | AttackEvent::Sealed { conn, .. },
             ) => Some(*conn),
+            EventKind::Attack(AttackEvent::Verdict { conn, .. }) => *conn,
             _ => None,
         }
     }
@@ -422,6 +423,16 @@ pub enum WireEvent {
         client: SocketAddr,
         /// The server's address.
         server: SocketAddr,
+        /// The client came in on a listener where TLS starts with the first
+        /// byte (POP3S); else on a cleartext one (where STLS may follow).
+        /// The workshop has one of each, so this says which a connection
+        /// used.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        implicit_tls: bool,
+        /// The active attack this connection got, decided when it opened
+        /// (the workshop's instructor may switch it for later ones).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attack: Option<Attack>,
     },
     /// One chunk, exactly as it crossed.
     Chunk {
@@ -593,6 +604,11 @@ pub enum AttackEvent {
     },
     /// Whether the attack worked, and the one reason that decided it.
     Verdict {
+        /// The tap's connection it was decided on, where each connection
+        /// is an attempt of its own (a proxy, the workshop); `None` for the
+        /// lab, whose one client makes the attempt.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conn: Option<u64>,
         /// Which attack.
         attack: Attack,
         /// True when the attacker got what it came for.

@@ -3,6 +3,8 @@
 //! why. Every view (screen, transcript, JSON, lessons) shows the same
 //! [`AttackEvent::Verdict`].
 
+use std::collections::HashMap;
+
 use crate::attack::{Attack, FORGED_MARK};
 use crate::pop3::server::ServerEvent;
 use crate::wire::dissect::Item;
@@ -15,24 +17,35 @@ use super::event::{
 };
 
 /// Watches the events of one lab and says when an attack succeeded or
-/// failed. One verdict per connection attempt of the lab's client.
+/// failed. One verdict per connection attempt of the lab's client, or,
+/// for a proxy and the workshop, per tapped connection, each judged with
+/// the attack it got when it opened.
 #[derive(Debug)]
 pub(crate) struct Judge {
     attack: Option<Attack>,
     /// A proxy has no client of its own: each connection is an attempt,
     /// and one that ends without a prize is a failed attack.
     per_connection: bool,
+    /// The lab client's current attempt.
+    lab: Attempt,
+    /// A proxy's attempts, by connection, while they are open: clients
+    /// connect at the same time, so each needs its own.
+    conns: HashMap<u64, Attempt>,
+    /// A password search began.
+    searching: bool,
+}
+
+/// What the judge knows of one attempt.
+#[derive(Debug, Default)]
+struct Attempt {
+    /// The attack it faces.
+    attack: Option<Attack>,
     decided: bool,
-    /// A proxy's connections overlap (a room of clients): those already
-    /// judged and not yet ended, each judged on its own.
-    decided_conns: std::collections::HashSet<u64>,
     /// The client's last refusal or failure, the usual reason an attack
     /// failed.
     refusal: Option<ClientProblem>,
     /// Who threw the injected bytes away after STLS.
     discarded: Vec<Side>,
-    /// A password search began.
-    searching: bool,
 }
 
 impl Judge {
@@ -40,15 +53,17 @@ impl Judge {
         Judge {
             attack,
             per_connection: false,
-            decided: false,
-            decided_conns: std::collections::HashSet::new(),
-            refusal: None,
-            discarded: Vec::new(),
+            lab: Attempt {
+                attack,
+                ..Attempt::default()
+            },
+            conns: HashMap::new(),
             searching: false,
         }
     }
 
-    /// A judge for a proxy: one verdict per connection.
+    /// A judge for a proxy: one verdict per connection, with the attack
+    /// each connection's `Opened` names.
     pub(crate) fn per_connection(mut self) -> Judge {
         self.per_connection = true;
         self
@@ -56,228 +71,231 @@ impl Judge {
 
     /// The verdict this event settles, if any.
     pub(crate) fn see(&mut self, kind: &EventKind) -> Option<AttackEvent> {
+        if self.per_connection {
+            return self.see_connection(kind);
+        }
         let attack = self.attack?;
-        if self.per_connection
-            && let Some(conn) = kind.conn()
-        {
-            return self.see_on(attack, conn, kind);
-        }
-        let attempt = match kind {
-            EventKind::Client(ClientEvent::Connecting { .. }) => !self.per_connection,
-            EventKind::Wire(WireEvent::Opened { .. }) => self.per_connection,
-            _ => false,
-        };
-        if attempt {
-            self.decided = false;
-            self.refusal = None;
-            self.discarded.clear();
+        if let EventKind::Client(ClientEvent::Connecting { .. }) = kind {
+            self.lab = Attempt {
+                attack: Some(attack),
+                ..Attempt::default()
+            };
             return None;
         }
-        if self.decided {
+        if self.lab.decided {
             return None;
         }
-        let (succeeded, reason) = self.rule(attack, kind)?;
-        self.decided = true;
-        Some(verdict(attack, succeeded, reason))
+        let (succeeded, reason) = rule(&mut self.lab, attack, false, &mut self.searching, kind)?;
+        self.lab.decided = true;
+        Some(verdict(None, attack, succeeded, reason))
     }
 
-    /// A proxy's event on connection `conn`: judged with that connection's
-    /// own history, so a client that connects while another is logging in
-    /// takes neither's verdict away.
-    fn see_on(&mut self, attack: Attack, conn: u64, kind: &EventKind) -> Option<AttackEvent> {
+    /// [`see`](Self::see) for a proxy: the event's connection has its own
+    /// attempt, opened by its `Opened` and over when the wire says what it
+    /// learned there.
+    fn see_connection(&mut self, kind: &EventKind) -> Option<AttackEvent> {
+        if let EventKind::Wire(WireEvent::Opened { conn, attack, .. }) = kind {
+            if attack.is_some() {
+                self.conns.insert(
+                    *conn,
+                    Attempt {
+                        attack: *attack,
+                        ..Attempt::default()
+                    },
+                );
+            }
+            return None;
+        }
+        let conn = kind.conn()?;
         let ended = matches!(kind, EventKind::Wire(WireEvent::Learned { .. }));
-        if matches!(kind, EventKind::Wire(WireEvent::Opened { .. })) {
-            self.decided_conns.remove(&conn);
-            return None;
+        let attempt = self.conns.get_mut(&conn)?;
+        let attack = attempt.attack?;
+        let settled = if attempt.decided {
+            None
+        } else {
+            rule(attempt, attack, true, &mut self.searching, kind)
+        };
+        if settled.is_some() {
+            attempt.decided = true;
         }
-        if self.decided_conns.contains(&conn) {
-            if ended {
-                // Its last event: forgotten, so a room that comes and
-                // goes all day keeps the set small.
-                self.decided_conns.remove(&conn);
-            }
-            return None;
+        if ended {
+            self.conns.remove(&conn);
         }
-        let (succeeded, reason) = self.rule(attack, kind)?;
-        if !ended {
-            self.decided_conns.insert(conn);
-        }
-        Some(verdict(attack, succeeded, reason))
-    }
-
-    fn rule(&mut self, attack: Attack, kind: &EventKind) -> Option<(bool, Why)> {
-        match kind {
-            EventKind::Client(ClientEvent::Error { problem }) => {
-                self.refusal = Some(problem.clone());
-                // A careless client does not stop (it says StaysCleartext
-                // instead): an error here is the client refusing.
-                if attack == Attack::StripStls {
-                    return Some((
-                        false,
-                        Why::ClientRefused {
-                            problem: problem.clone(),
-                        },
-                    ));
-                }
-            }
-            EventKind::Client(ClientEvent::TlsFailed { failure }) => {
-                if matches!(attack, Attack::ForgeCert | Attack::WrongName) {
-                    return Some((
-                        false,
-                        Why::CertificateRefused {
-                            failure: failure.clone(),
-                        },
-                    ));
-                }
-                self.refusal = Some(ClientProblem::Tls {
-                    failure: failure.clone(),
-                });
-            }
-            EventKind::Client(ClientEvent::StlsLeftover { kept: false, .. })
-                if attack == Attack::Inject =>
-            {
-                self.discarded.push(Side::Client);
-            }
-            EventKind::Client(ClientEvent::Received {
-                status, text, body, ..
-            }) if attack == Attack::Inject
-                && (text.contains(FORGED_MARK)
-                    || body.as_deref().is_some_and(|b| b.contains(FORGED_MARK))) =>
-            {
-                return Some((
-                    true,
-                    Why::ForgedReplyTaken {
-                        status: status.line(text),
-                    },
-                ));
-            }
-            EventKind::Server(ServerEvent::InjectedIntoTls { text, .. })
-                if attack == Attack::Inject =>
-            {
-                return Some((true, Why::InjectionRan { text: text.clone() }));
-            }
-            EventKind::Server(ServerEvent::DiscardedBeforeTls { .. })
-                if attack == Attack::Inject =>
-            {
-                self.discarded.push(Side::Server);
-            }
-            EventKind::Wire(WireEvent::Seen {
-                item: Item::Leak(leak),
-                ..
-            }) if attack == Attack::StripStls => {
-                if let Some(prize) = prize(leak) {
-                    return Some((
-                        true,
-                        Why::Captured {
-                            prize,
-                            means: Means::Cleartext,
-                        },
-                    ));
-                }
-            }
-            EventKind::Attack(AttackEvent::Acted {
-                note: AttackNote::ClientRefused { refusal },
-                ..
-            }) if self.per_connection
-                && matches!(attack, Attack::ForgeCert | Attack::WrongName) =>
-            {
-                // A proxy hears the refusal only as the client's alert; the
-                // lab's own client says what was wrong (TlsFailed).
-                return Some((
-                    false,
-                    Why::CertificateRefused {
-                        failure: TlsFailure::Refused {
-                            refusal: refusal.clone(),
-                        },
-                    },
-                ));
-            }
-            EventKind::Attack(AttackEvent::Learned { means, leak, .. }) => {
-                if let Some(prize) = prize(leak) {
-                    return Some((
-                        true,
-                        Why::Captured {
-                            prize,
-                            means: *means,
-                        },
-                    ));
-                }
-            }
-            EventKind::Attack(AttackEvent::Sealed { reason, .. })
-                if attack == Attack::StealKeys =>
-            {
-                return Some((
-                    false,
-                    Why::Sealed {
-                        reason: reason.clone(),
-                    },
-                ));
-            }
-            EventKind::Attack(AttackEvent::CrackDone {
-                user,
-                found,
-                tried,
-                estimate,
-                ..
-            }) => {
-                return Some(match found {
-                    Some(p) => (
-                        true,
-                        Why::Cracked {
-                            user: user.clone(),
-                            password: p.clone(),
-                            tried: *tried,
-                        },
-                    ),
-                    None => (
-                        false,
-                        Why::NotCracked {
-                            tried: *tried,
-                            estimate: *estimate,
-                        },
-                    ),
-                });
-            }
-            EventKind::Wire(WireEvent::Learned { .. }) if self.per_connection => {
-                return Some((false, Why::ConnectionEnded));
-            }
-            EventKind::Attack(AttackEvent::CrackStarted { .. }) => self.searching = true,
-            EventKind::Lab(LabEvent::Finished { .. })
-                if attack == Attack::Crack && !self.searching =>
-            {
-                return Some((false, Why::NoApopLogin));
-            }
-            EventKind::Lab(LabEvent::Finished { .. })
-                if matches!(
-                    attack,
-                    Attack::StripStls | Attack::ForgeCert | Attack::WrongName | Attack::Inject
-                ) =>
-            {
-                let why = match (&self.refusal, attack) {
-                    (Some(p), _) => Why::ClientStopped { problem: p.clone() },
-                    (None, Attack::StripStls) => Why::NothingToStrip,
-                    (None, Attack::Inject) => Why::Discarded {
-                        by: self.discarded.clone(),
-                    },
-                    (None, _) => Why::NoSecret,
-                };
-                return Some((false, why));
-            }
-            _ => {}
-        }
-        None
+        let (succeeded, reason) = settled?;
+        Some(verdict(Some(conn), attack, succeeded, reason))
     }
 }
 
-/// The verdict event, with its reason also in English words for readers
-/// of the JSON stream.
-fn verdict(attack: Attack, succeeded: bool, reason: Why) -> AttackEvent {
+fn verdict(conn: Option<u64>, attack: Attack, succeeded: bool, reason: Why) -> AttackEvent {
     AttackEvent::Verdict {
+        conn,
         attack,
         succeeded,
         why: super::describe::why_in(&reason, crate::lang::Lang::En),
         reason,
     }
+}
+
+/// The rule that settles `attempt` against `attack`, if `kind` does.
+fn rule(
+    attempt: &mut Attempt,
+    attack: Attack,
+    per_connection: bool,
+    searching: &mut bool,
+    kind: &EventKind,
+) -> Option<(bool, Why)> {
+    match kind {
+        EventKind::Client(ClientEvent::Error { problem }) => {
+            attempt.refusal = Some(problem.clone());
+            // A careless client does not stop (it says StaysCleartext
+            // instead): an error here is the client refusing.
+            if attack == Attack::StripStls {
+                return Some((
+                    false,
+                    Why::ClientRefused {
+                        problem: problem.clone(),
+                    },
+                ));
+            }
+        }
+        EventKind::Client(ClientEvent::TlsFailed { failure }) => {
+            if matches!(attack, Attack::ForgeCert | Attack::WrongName) {
+                return Some((
+                    false,
+                    Why::CertificateRefused {
+                        failure: failure.clone(),
+                    },
+                ));
+            }
+            attempt.refusal = Some(ClientProblem::Tls {
+                failure: failure.clone(),
+            });
+        }
+        EventKind::Client(ClientEvent::StlsLeftover { kept: false, .. })
+            if attack == Attack::Inject =>
+        {
+            attempt.discarded.push(Side::Client);
+        }
+        EventKind::Client(ClientEvent::Received {
+            status, text, body, ..
+        }) if attack == Attack::Inject
+            && (text.contains(FORGED_MARK)
+                || body.as_deref().is_some_and(|b| b.contains(FORGED_MARK))) =>
+        {
+            return Some((
+                true,
+                Why::ForgedReplyTaken {
+                    status: status.line(text),
+                },
+            ));
+        }
+        EventKind::Server(ServerEvent::InjectedIntoTls { text, .. })
+            if attack == Attack::Inject =>
+        {
+            return Some((true, Why::InjectionRan { text: text.clone() }));
+        }
+        EventKind::Server(ServerEvent::DiscardedBeforeTls { .. }) if attack == Attack::Inject => {
+            attempt.discarded.push(Side::Server);
+        }
+        EventKind::Wire(WireEvent::Seen {
+            item: Item::Leak(leak),
+            ..
+        }) if attack == Attack::StripStls => {
+            if let Some(prize) = prize(leak) {
+                return Some((
+                    true,
+                    Why::Captured {
+                        prize,
+                        means: Means::Cleartext,
+                    },
+                ));
+            }
+        }
+        EventKind::Attack(AttackEvent::Acted {
+            note: AttackNote::ClientRefused { refusal },
+            ..
+        }) if per_connection && matches!(attack, Attack::ForgeCert | Attack::WrongName) => {
+            // A proxy hears the refusal only as the client's alert; the
+            // lab's own client says what was wrong (TlsFailed).
+            return Some((
+                false,
+                Why::CertificateRefused {
+                    failure: TlsFailure::Refused {
+                        refusal: refusal.clone(),
+                    },
+                },
+            ));
+        }
+        EventKind::Attack(AttackEvent::Learned { means, leak, .. }) => {
+            if let Some(prize) = prize(leak) {
+                return Some((
+                    true,
+                    Why::Captured {
+                        prize,
+                        means: *means,
+                    },
+                ));
+            }
+        }
+        EventKind::Attack(AttackEvent::Sealed { reason, .. }) if attack == Attack::StealKeys => {
+            return Some((
+                false,
+                Why::Sealed {
+                    reason: reason.clone(),
+                },
+            ));
+        }
+        EventKind::Attack(AttackEvent::CrackDone {
+            user,
+            found,
+            tried,
+            estimate,
+            ..
+        }) => {
+            return Some(match found {
+                Some(p) => (
+                    true,
+                    Why::Cracked {
+                        user: user.clone(),
+                        password: p.clone(),
+                        tried: *tried,
+                    },
+                ),
+                None => (
+                    false,
+                    Why::NotCracked {
+                        tried: *tried,
+                        estimate: *estimate,
+                    },
+                ),
+            });
+        }
+        EventKind::Wire(WireEvent::Learned { .. }) if per_connection => {
+            return Some((false, Why::ConnectionEnded));
+        }
+        EventKind::Attack(AttackEvent::CrackStarted { .. }) => *searching = true,
+        EventKind::Lab(LabEvent::Finished { .. }) if attack == Attack::Crack && !*searching => {
+            return Some((false, Why::NoApopLogin));
+        }
+        EventKind::Lab(LabEvent::Finished { .. })
+            if matches!(
+                attack,
+                Attack::StripStls | Attack::ForgeCert | Attack::WrongName | Attack::Inject
+            ) =>
+        {
+            let why = match (&attempt.refusal, attack) {
+                (Some(p), _) => Why::ClientStopped { problem: p.clone() },
+                (None, Attack::StripStls) => Why::NothingToStrip,
+                (None, Attack::Inject) => Why::Discarded {
+                    by: attempt.discarded.clone(),
+                },
+                (None, _) => Why::NoSecret,
+            };
+            return Some((false, why));
+        }
+        _ => {}
+    }
+    None
 }
 
 /// A leak that counts as the attacker's prize.
@@ -361,59 +379,46 @@ mod tests {
         ]);
         assert_eq!(v, vec![false]);
     }
-
     fn opened(conn: u64) -> EventKind {
         let addr = SocketAddr::from(([127, 0, 0, 1], 1));
         EventKind::Wire(WireEvent::Opened {
             conn,
             client: addr,
             server: addr,
+            implicit_tls: false,
+            attack: Some(Attack::StripStls),
         })
     }
 
-    fn leak_on(conn: u64) -> EventKind {
-        EventKind::Wire(WireEvent::Seen {
-            conn,
-            item: Item::Leak(Leak::Password {
-                user: Some(format!("student{conn:02}")),
-                password: "wonderland".into(),
-            }),
-        })
-    }
-
-    fn ended(conn: u64) -> EventKind {
+    fn learned(conn: u64) -> EventKind {
         EventKind::Wire(WireEvent::Learned {
             conn,
-            loot: crate::wire::dissect::Loot::default(),
+            loot: Default::default(),
             summary: String::new(),
         })
     }
 
     #[test]
-    fn a_proxy_judges_connections_that_overlap_each_on_its_own() {
-        // A room of clients: the second connects before the first has
-        // logged in. Each gets its verdict, once.
-        let mut judge = Judge::new(Some(Attack::StripStls)).per_connection();
-        let got: Vec<bool> = [
-            opened(1),
-            opened(2),
-            leak_on(1),
-            leak_on(2),
-            ended(2),
-            ended(1),
-            opened(3),
-            ended(3),
-        ]
-        .iter()
-        .filter_map(|e| match judge.see(e) {
-            Some(AttackEvent::Verdict { succeeded, .. }) => Some(succeeded),
-            _ => None,
-        })
-        .collect();
-        assert_eq!(got, vec![true, true, false]);
-        assert!(
-            judge.decided_conns.is_empty(),
-            "ended connections are forgotten"
-        );
+    fn connections_open_at_once_are_judged_each_on_its_own() {
+        // Two students at once: the second one's leak is its verdict, and
+        // the first one, ending without a leak, still gets its own.
+        let mut judge = Judge::new(None).per_connection();
+        let mut got = Vec::new();
+        let leak_on_2 = match pass_leak() {
+            EventKind::Wire(WireEvent::Seen { item, .. }) => {
+                EventKind::Wire(WireEvent::Seen { conn: 2, item })
+            }
+            other => other,
+        };
+        for e in [opened(1), opened(2), leak_on_2, learned(2), learned(1)] {
+            if let Some(AttackEvent::Verdict {
+                conn, succeeded, ..
+            }) = judge.see(&e)
+            {
+                got.push((conn, succeeded));
+            }
+        }
+        assert_eq!(got, vec![(Some(2), true), (Some(1), false)]);
+        assert!(judge.conns.is_empty(), "ended connections are forgotten");
     }
 }

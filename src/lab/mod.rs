@@ -10,7 +10,7 @@ mod crack;
 pub mod describe;
 pub mod driver;
 mod event;
-mod judge;
+pub(crate) mod judge;
 pub mod proxy;
 mod stolen;
 
@@ -32,7 +32,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::attack::crack::{Candidates, Mutations, Wordlist};
-use crate::attack::{Attack, Attacker};
+use crate::attack::{Attack, Attacker, Switch};
 use crate::mailbox::{Store, demo};
 use crate::pop3::auth::Users;
 use crate::pop3::client::{
@@ -229,14 +229,14 @@ impl LabError {
 /// Every event passes the [`judge::Judge`], so an attack's verdict follows
 /// the event that settled it.
 #[derive(Clone)]
-struct Emitter {
-    epoch: Instant,
-    tx: mpsc::UnboundedSender<Event>,
-    judge: Arc<std::sync::Mutex<judge::Judge>>,
+pub(crate) struct Emitter {
+    pub(crate) epoch: Instant,
+    pub(crate) tx: mpsc::UnboundedSender<Event>,
+    pub(crate) judge: Arc<std::sync::Mutex<judge::Judge>>,
 }
 
 impl Emitter {
-    fn at(&self, at: Duration, kind: EventKind) {
+    pub(crate) fn at(&self, at: Duration, kind: EventKind) {
         let verdict = crate::sync::lock(&self.judge).see(&kind);
         let _ = self.tx.send(Event { at, kind });
         if let Some(v) = verdict {
@@ -246,7 +246,7 @@ impl Emitter {
             });
         }
     }
-    fn now(&self, kind: EventKind) {
+    pub(crate) fn now(&self, kind: EventKind) {
         self.at(self.epoch.elapsed(), kind);
     }
     fn client(&self, e: ClientEvent) {
@@ -602,9 +602,13 @@ impl Lab {
         );
         let leaked: Option<stolen::Leaked> =
             (scenario.attack == Some(Attack::StealKeys)).then(stolen::Leaked::default);
+        let on_tap = match attacker {
+            Some(a) => OnTap::Attacker(Box::new(a)),
+            None => OnTap::Watch,
+        };
         let wired = run_tap(
             tap,
-            attacker,
+            on_tap,
             &emit,
             scenario.transport == Transport::Implicit,
             Some(cracker.clone()),
@@ -969,27 +973,57 @@ pub fn demo_commands(own_server: bool) -> impl Iterator<Item = (DemoStep, &'stat
 
 /// A tap set running: where clients connect, its gate, how many of its
 /// connections are open, and the tasks to stop with it.
-struct Wired {
-    addr: SocketAddr,
-    gate: Gate,
-    open: watch::Receiver<usize>,
-    tasks: Vec<JoinHandle<()>>,
+pub(crate) struct Wired {
+    pub(crate) addr: SocketAddr,
+    pub(crate) gate: Gate,
+    pub(crate) open: watch::Receiver<usize>,
+    pub(crate) tasks: Vec<JoinHandle<()>>,
 }
 
-/// Put `attacker` (if any) on `tap`, start relaying, and start the pump
-/// that turns what the tap reports into the lab's events. The lab and
-/// `popscope proxy` both wire their tap here.
-fn run_tap(
+/// What a tap does besides watching.
+pub(crate) enum OnTap {
+    /// Nothing: the passive tap.
+    Watch,
+    /// One attacker for every connection (the lab, a proxy).
+    Attacker(Box<Attacker>),
+    /// The attack each connection gets is chosen as it opens (the
+    /// workshop, whose instructor switches it).
+    Switch(Arc<Switch>),
+}
+
+/// Where the pump finds the attack of a connection it sees open.
+enum AttackOf {
+    Fixed(Option<Attack>),
+    Switched(Arc<Switch>),
+}
+
+impl AttackOf {
+    fn of(&self, conn: u64) -> Option<Attack> {
+        match self {
+            AttackOf::Fixed(a) => *a,
+            AttackOf::Switched(s) => s.chosen(conn),
+        }
+    }
+}
+
+/// Put the attacker (if any) on `tap`, start relaying, and start the pump
+/// that turns what the tap reports into the lab's events. The lab,
+/// `popscope proxy` and the workshop all wire their taps here.
+pub(crate) fn run_tap(
     tap: Tap,
-    attacker: Option<Attacker>,
+    on_tap: OnTap,
     emit: &Emitter,
     implicit_tls: bool,
     cracker: Option<Arc<crack::Cracker>>,
     leaked: Option<stolen::Leaked>,
 ) -> Result<Wired, LabError> {
-    let tap = match attacker {
-        Some(a) => tap.intercept(Arc::new(a)),
-        None => tap,
+    let (tap, attack_of) = match on_tap {
+        OnTap::Watch => (tap, AttackOf::Fixed(None)),
+        OnTap::Attacker(a) => {
+            let attack = a.attack();
+            (tap.intercept(Arc::new(*a)), AttackOf::Fixed(Some(attack)))
+        }
+        OnTap::Switch(s) => (tap.intercept(s.clone()), AttackOf::Switched(s)),
     };
     let addr = tap.local_addr().map_err(LabError::setup)?;
     let gate = tap.gate();
@@ -1001,6 +1035,7 @@ fn run_tap(
             trx,
             emit.clone(),
             implicit_tls,
+            attack_of,
             open_tx,
             cracker,
             leaked,
@@ -1020,6 +1055,7 @@ async fn pump(
     mut rx: mpsc::UnboundedReceiver<TapEvent>,
     emit: Emitter,
     implicit_tls: bool,
+    attack_of: AttackOf,
     open: watch::Sender<usize>,
     cracker: Option<Arc<crack::Cracker>>,
     leaked: Option<stolen::Leaked>,
@@ -1062,6 +1098,8 @@ async fn pump(
                         conn,
                         client,
                         server,
+                        implicit_tls,
+                        attack: attack_of.of(conn),
                     }),
                 );
             }

@@ -97,7 +97,11 @@ impl Proxy {
         if let Some(attack) = options.attack {
             emit.now(EventKind::Attack(AttackEvent::Armed { attack }));
         }
-        let wired = run_tap(tap, attacker, &emit, options.implicit_tls, None, None)?;
+        let on_tap = match attacker {
+            Some(a) => super::OnTap::Attacker(Box::new(a)),
+            None => super::OnTap::Watch,
+        };
+        let wired = run_tap(tap, on_tap, &emit, options.implicit_tls, None, None)?;
         let (addr, tasks) = (wired.addr, wired.tasks);
         Ok((Proxy { addr, tasks }, rx))
     }

@@ -811,6 +811,7 @@ mod tests {
 
     fn verdict(succeeded: bool) -> Event {
         attack(AttackEvent::Verdict {
+            conn: None,
             attack: crate::attack::Attack::Inject,
             succeeded,
             reason: crate::lab::Why::NoSecret,

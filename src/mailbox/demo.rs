@@ -90,6 +90,30 @@ pub fn write_demo_maildir(root: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The demo user whose messages (three short ones, in English and
+/// Japanese) every workshop account starts with.
+const STARTER_USER: &str = "bob";
+
+/// Give `user` a maildrop under `root` holding the starter messages
+/// (bob's demo mail), unless a maildrop of that name is already there (a
+/// demo user keeps its own mail). The workshop gives each account one.
+pub fn write_starter_maildrop(root: &Path, user: &str) -> io::Result<()> {
+    let home = root.join(user);
+    if home.exists() {
+        return Ok(());
+    }
+    for sub in ["cur", "new", "tmp"] {
+        fs::create_dir_all(home.join(sub))?;
+    }
+    let prefix = format!("{STARTER_USER}/");
+    for file in DEMO_FILES {
+        if let Some(rest) = file.path.strip_prefix(&prefix) {
+            fs::write(under_root(&home, rest), file.bytes)?;
+        }
+    }
+    Ok(())
+}
+
 /// The start of a demo copy's directory name in the temp dir; the owner's
 /// PID and a random part follow: `popscope-demo-PID-XXXXXX`.
 pub const COPY_PREFIX: &str = "popscope-demo-";

@@ -109,6 +109,17 @@ impl Users {
     /// character is `#` is a comment, and blank lines are skipped.
     pub fn parse(text: &str, path: &str) -> Result<Users, UsersError> {
         let mut users = Users::new();
+        for (name, secret) in Self::parse_list(text, path)? {
+            users.insert(&name, &secret);
+        }
+        Ok(users)
+    }
+
+    /// The entries of a users file in file order, as [`parse`](Self::parse)
+    /// reads them: for a client that logs in as each of them in turn
+    /// (`popscope load --users`).
+    pub fn parse_list(text: &str, path: &str) -> Result<Vec<(String, String)>, UsersError> {
+        let mut entries = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -122,18 +133,36 @@ impl Users {
                 line: i + 1,
                 reason,
             })?;
-            users.insert(&name, &secret);
+            entries.push((name, secret));
         }
-        Ok(users)
+        Ok(entries)
     }
 
     /// Read and parse a users file.
     pub fn load(path: &Path) -> Result<Users, UsersError> {
-        let text = std::fs::read_to_string(path).map_err(|source| UsersError::Io {
+        let text = Self::read(path)?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Read a users file's entries in file order (see
+    /// [`parse_list`](Self::parse_list)).
+    pub fn load_list(path: &Path) -> Result<Vec<(String, String)>, UsersError> {
+        let text = Self::read(path)?;
+        Self::parse_list(&text, &path.display().to_string())
+    }
+
+    fn read(path: &Path) -> Result<String, UsersError> {
+        std::fs::read_to_string(path).map_err(|source| UsersError::Io {
             path: path.display().to_string(),
             source,
-        })?;
-        Self::parse(&text, &path.display().to_string())
+        })
+    }
+
+    /// Add every user of `other` (replacing a user of the same name).
+    pub fn extend_from(&mut self, other: &Users) {
+        for (name, secret) in &other.secrets {
+            self.insert(name, secret);
+        }
     }
 
     /// The user names, sorted.

@@ -404,6 +404,8 @@ mod tests {
                 conn,
                 client: "127.0.0.1:40000".parse().unwrap(),
                 server: "127.0.0.1:110".parse().unwrap(),
+                attack: None,
+                implicit_tls: false,
             }),
         }
     }

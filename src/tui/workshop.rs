@@ -739,6 +739,8 @@ mod tests {
                 conn,
                 client: SocketAddr::from(([127, 0, 0, 1], 40000 + conn as u16)),
                 server: SocketAddr::from(([127, 0, 0, 1], 110)),
+                attack: None,
+                implicit_tls: false,
             }),
         }
     }

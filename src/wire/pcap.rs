@@ -167,6 +167,7 @@ impl Framer {
                 conn,
                 client,
                 server,
+                ..
             } => {
                 // Fixed initial numbers, different per connection and side,
                 // keep the file reproducible; Wireshark shows relative

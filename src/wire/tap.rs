@@ -221,6 +221,10 @@ pub struct Tap {
     config: TapConfig,
     gate: Gate,
     intercept: Option<Arc<dyn Intercept>>,
+    /// The next connection number. Taps that share one (the workshop's two
+    /// listeners) number their connections in one sequence, so a number
+    /// names one connection in a merged event stream.
+    next: Arc<AtomicU64>,
 }
 
 const CHUNK: usize = 16 * 1024;
@@ -234,7 +238,15 @@ impl Tap {
             config,
             gate: Gate::default(),
             intercept: None,
+            next: Arc::new(AtomicU64::new(1)),
         })
+    }
+
+    /// Number this tap's connections from `next`, a counter other taps
+    /// may share (each takes the next number when it accepts a client).
+    pub fn numbering(mut self, next: Arc<AtomicU64>) -> Tap {
+        self.next = next;
+        self
     }
 
     /// Where clients should connect.
@@ -263,13 +275,12 @@ impl Tap {
     /// As [`run`](Self::run), with event times measured from `start` (the
     /// lab's clock, so wire and endpoint events can be put in one order).
     pub async fn run_since(self, events: mpsc::UnboundedSender<TapEvent>, start: Instant) {
-        let next = AtomicU64::new(1);
         loop {
             let Ok((client, peer)) = self.listener.accept().await else {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
-            let conn = next.fetch_add(1, Ordering::Relaxed);
+            let conn = self.next.fetch_add(1, Ordering::Relaxed);
             let upstream = self.config.upstream;
             let limit = self.config.capture_limit;
             let gate = self.gate.clone();
@@ -288,6 +299,9 @@ impl Tap {
                 };
                 let _ = client.set_nodelay(true);
                 let _ = server.set_nodelay(true);
+                if let Some(i) = &intercept {
+                    i.opening(conn);
+                }
                 let _ = events.send(TapEvent::Opened {
                     conn,
                     client: peer,
@@ -424,6 +438,12 @@ pub enum AttackNote {
 /// both sockets, and normally moves bytes with [`relay`], the one relay
 /// loop, giving it a [`Transform`].
 pub trait Intercept: Send + Sync + 'static {
+    /// Called when connection `conn` opens, before its `Opened` event is
+    /// sent and before [`run`](Self::run). An intercept that decides per
+    /// connection (the workshop's switchable attacker) decides here, so
+    /// that whoever reads `Opened` can already ask what it decided.
+    fn opening(&self, _conn: u64) {}
+
     /// Handle one connection until both sides are done.
     fn run(
         self: Arc<Self>,

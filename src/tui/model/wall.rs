@@ -253,13 +253,6 @@ pub struct WallModel {
     /// Rows dropped while their connection was still open: whether each
     /// was already counted readable, so a late leak is not counted twice.
     gone: HashMap<u64, bool>,
-    /// The connection of the newest event of each kind that can settle a
-    /// verdict ([`Settles`]), and of the newest event that named one at
-    /// all. A verdict names no connection: the judge sends it right after
-    /// the event that settled it, and with many clients at once another
-    /// connection's chunk can come in between, but not (as a rule) another
-    /// event of the same kind, so the reason's kind finds the connection.
-    last_conn: HashMap<Settles, u64>,
 }
 
 impl WallModel {
@@ -284,34 +277,37 @@ impl WallModel {
     pub fn apply(&mut self, event: &Event) -> Option<u64> {
         let conn = event.kind.conn();
         match &event.kind {
-            EventKind::Wire(WireEvent::Opened { conn, client, .. }) => {
-                self.open(*conn, *client);
+            EventKind::Wire(WireEvent::Opened {
+                conn,
+                client,
+                attack,
+                implicit_tls,
+                ..
+            }) => {
+                // The engine names the attack each connection got when it
+                // opened, and the listener it came in on.
+                self.open(*conn, *client, *attack);
+                if *implicit_tls && let Some(row) = self.row_mut(*conn) {
+                    row.transport = Some(Transport::Implicit);
+                }
             }
             EventKind::Attack(AttackEvent::Armed { attack }) => self.attack = Some(*attack),
             EventKind::Attack(AttackEvent::Verdict {
+                conn: Some(c),
                 attack,
                 succeeded,
                 reason,
                 ..
             }) => {
-                let c = self
-                    .last_conn
-                    .get(&Settles::of_reason(reason))
-                    .or_else(|| self.last_conn.get(&Settles::Any))
-                    .copied()?;
-                self.verdict(c, *attack, *succeeded, reason);
-                if let Some(row) = self.row_mut(c) {
+                self.verdict(*c, *attack, *succeeded, reason);
+                if let Some(row) = self.row_mut(*c) {
                     row.keep(event.clone());
                 }
-                return Some(c);
+                return Some(*c);
             }
             _ => {}
         }
         let conn = conn?;
-        self.last_conn.insert(Settles::Any, conn);
-        if let Some(kind) = Settles::of_event(&event.kind) {
-            self.last_conn.insert(kind, conn);
-        }
         let gone = self.gone.get(&conn).copied();
         let Some(row) = self.row_mut(conn) else {
             // A row dropped while open: only its tally matters now.
@@ -364,7 +360,7 @@ impl WallModel {
         Some(conn)
     }
 
-    fn open(&mut self, conn: u64, client: SocketAddr) {
+    fn open(&mut self, conn: u64, client: SocketAddr, attack: Option<Attack>) {
         self.tally.logins += 1;
         if self.rows.len() >= MAX_ROWS {
             // The oldest closed row goes first; with every row still open,
@@ -376,7 +372,7 @@ impl WallModel {
                 self.gone.insert(old.conn, old.readable());
             }
         }
-        self.rows.push_back(WallRow::new(conn, client, self.attack));
+        self.rows.push_back(WallRow::new(conn, client, attack));
     }
 
     fn verdict(&mut self, conn: u64, attack: Attack, succeeded: bool, reason: &Why) {
@@ -394,53 +390,6 @@ impl WallModel {
         self.tally.attacked += 1;
         if succeeded {
             self.tally.fell += 1;
-        }
-    }
-}
-
-/// The kinds of event a proxy's verdict is settled by (see
-/// `lab::judge`), to find the connection a verdict is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Settles {
-    /// Any event that names a connection (the fallback).
-    Any,
-    /// A login read on the wire.
-    Leak,
-    /// A secret the attacker read inside its own TLS.
-    AttackerLearned,
-    /// The attacker's note that the client refused its certificate.
-    Refused,
-    /// The connection ended.
-    Ended,
-}
-
-impl Settles {
-    fn of_event(kind: &EventKind) -> Option<Settles> {
-        match kind {
-            EventKind::Wire(WireEvent::Seen {
-                item: Item::Leak(_),
-                ..
-            }) => Some(Settles::Leak),
-            EventKind::Attack(AttackEvent::Learned { .. }) => Some(Settles::AttackerLearned),
-            EventKind::Attack(AttackEvent::Acted {
-                note: crate::wire::tap::AttackNote::ClientRefused { .. },
-                ..
-            }) => Some(Settles::Refused),
-            EventKind::Wire(WireEvent::Learned { .. }) => Some(Settles::Ended),
-            _ => None,
-        }
-    }
-
-    fn of_reason(reason: &Why) -> Settles {
-        match reason {
-            Why::Captured {
-                means: Means::Cleartext,
-                ..
-            } => Settles::Leak,
-            Why::Captured { .. } => Settles::AttackerLearned,
-            Why::CertificateRefused { .. } => Settles::Refused,
-            Why::ConnectionEnded => Settles::Ended,
-            _ => Settles::Any,
         }
     }
 }
@@ -481,6 +430,8 @@ mod tests {
             conn,
             client: SocketAddr::from(([127, 0, 0, 1], 40000 + conn as u16)),
             server: SocketAddr::from(([127, 0, 0, 1], 110)),
+            attack: None,
+            implicit_tls: false,
         }))
     }
 
@@ -646,7 +597,7 @@ mod tests {
     }
 
     #[test]
-    fn a_verdict_goes_to_the_connection_that_settled_it() {
+    fn a_verdict_goes_to_the_connection_it_names() {
         let mut m = WallModel::default();
         m.apply(&ev(EventKind::Attack(AttackEvent::Armed {
             attack: Attack::StripStls,
@@ -658,6 +609,7 @@ mod tests {
             m.apply(&e);
         }
         m.apply(&ev(EventKind::Attack(AttackEvent::Verdict {
+            conn: Some(2),
             attack: Attack::StripStls,
             succeeded: true,
             reason: Why::Captured {
@@ -673,7 +625,7 @@ mod tests {
     }
 
     #[test]
-    fn a_verdict_finds_its_connection_past_another_connections_bytes() {
+    fn a_verdict_names_its_connection_past_another_connections_bytes() {
         let mut m = WallModel::default();
         m.set_attack(Some(Attack::StripStls));
         for e in [opened(1), opened(2)] {
@@ -691,6 +643,7 @@ mod tests {
             bytes: b"CAPA\r\n".to_vec(),
         })));
         m.apply(&ev(EventKind::Attack(AttackEvent::Verdict {
+            conn: Some(1),
             attack: Attack::StripStls,
             succeeded: true,
             reason: Why::Captured {

@@ -311,6 +311,7 @@ impl WireModel {
                 conn,
                 client,
                 server,
+                ..
             } => self.text.push(TextLine::Opened {
                 conn,
                 client,
