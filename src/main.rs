@@ -15,10 +15,10 @@ struct Cli {
     #[arg(long, global = true, value_name = "LEVEL")]
     log: Option<tracing::Level>,
     /// The lab screen's colours (NO_COLOR turns colour off whatever this says).
-    #[arg(long, value_enum, default_value_t = popscope::tui::theme::ThemeName::Dark)]
+    #[arg(long, global = true, value_enum, default_value_t = popscope::tui::theme::ThemeName::Dark)]
     theme: popscope::tui::theme::ThemeName,
     /// Leave the mouse to the terminal, so text can be selected.
-    #[arg(long)]
+    #[arg(long, global = true)]
     no_mouse: bool,
     /// The scenario the lab screen starts with.
     #[arg(long, default_value = "plain", value_name = "NAME",
@@ -80,12 +80,19 @@ fn main() -> std::process::ExitCode {
         };
         return lab_screen(screen, level, started);
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let (theme, mouse) = (cli.theme, !cli.no_mouse);
+    if matches!(&command, Cmd::Workshop(args) if !args.headless) {
+        // The workshop's screen, like the lab's, would be torn by lines on
+        // stderr: its log goes to the same file.
+        log_to_file(level);
+    } else {
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -102,7 +109,13 @@ fn main() -> std::process::ExitCode {
             Cmd::Client(args) => success(popscope::client_cli::run(args).await),
             Cmd::Demo(args) => success(popscope::demo::run(args).await),
             Cmd::Proxy(args) => success(popscope::proxy_cli::run(args).await),
-            Cmd::Workshop(args) => success(popscope::workshop::cli::run(args).await),
+            Cmd::Workshop(args) => success(
+                popscope::workshop::cli::run(
+                    args,
+                    popscope::workshop::cli::ScreenStyle { theme, mouse },
+                )
+                .await,
+            ),
             // Its exit status carries "problems found", which is not an
             // error of the program.
             Cmd::Lessons(args) => popscope::lessons_cli::run(args).await,
@@ -159,21 +172,7 @@ fn lab_screen(
     level: tracing::Level,
     started: std::time::Instant,
 ) -> std::process::ExitCode {
-    let log_path = log_file_path();
-    let file = log_path.as_ref().and_then(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()
-    });
-    if let Some(file) = file {
-        tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(std::sync::Mutex::new(file))
-            .with_ansi(false)
-            .init();
-    }
+    let log_path = log_to_file(level);
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -201,6 +200,27 @@ fn lab_screen(
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Send the log to `popscope.log` (see [`log_file_path`]), for the
+/// screens; returns the file's path when it could be opened.
+fn log_to_file(level: tracing::Level) -> Option<std::path::PathBuf> {
+    let log_path = log_file_path();
+    let file = log_path.as_ref().and_then(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+    });
+    if let Some(file) = file {
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .init();
+    }
+    log_path
 }
 
 /// `popscope.log` in the XDG state directory (the data directory where

@@ -63,7 +63,10 @@ pub struct WorkshopArgs {
 }
 
 /// Run the workshop until Ctrl-C or SIGTERM.
-pub async fn run(args: WorkshopArgs) -> anyhow::Result<()> {
+pub async fn run(args: WorkshopArgs, style: ScreenStyle) -> anyhow::Result<()> {
+    if args.json && !args.headless {
+        bail!("--json prints events instead of the screen: give --headless with it");
+    }
     let students = match args.students {
         Some(n) => accounts::students(n).map_err(anyhow::Error::msg)?,
         None => Vec::new(),
@@ -126,7 +129,7 @@ pub async fn run(args: WorkshopArgs) -> anyhow::Result<()> {
     if args.headless {
         run_headless(workshop, rx, args.json).await
     } else {
-        run_screen(workshop, rx, args.json).await
+        run_screen(workshop, rx, &args.sheet, style).await
     }
 }
 
@@ -183,17 +186,58 @@ fn banner(
     o
 }
 
-/// Where the workshop's screen takes over. The Wall of Sheep is not wired
-/// in yet, so this says so and runs headless.
+/// How the workshop's screen looks: the lab screen's own flags
+/// (`--theme`, `--no-mouse`), passed on from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct ScreenStyle {
+    /// The palette.
+    pub theme: crate::tui::theme::ThemeName,
+    /// Capture the mouse.
+    pub mouse: bool,
+}
+
+/// The workshop's screen, the Wall of Sheep, until the teacher quits: the
+/// engine's events go to the screen, and the attack the teacher picks
+/// there (`a`) goes to the engine for the connections that open next.
 pub async fn run_screen(
     workshop: Workshop,
     rx: mpsc::UnboundedReceiver<Event>,
-    json: bool,
+    sheet: &std::path::Path,
+    style: ScreenStyle,
 ) -> anyhow::Result<()> {
-    println!(
-        "(the workshop's screen comes with the Wall of Sheep; until then it runs as with --headless)"
-    );
-    run_headless(workshop, rx, json).await
+    use crate::tui::{WorkshopCmd, WorkshopScreen};
+    let (tx, mut commands) = mpsc::unbounded_channel();
+    let screen = WorkshopScreen {
+        events: rx,
+        commands: tx,
+        listeners: vec![
+            (crate::lab::Transport::Stls, workshop.pop3_addr()),
+            (crate::lab::Transport::Implicit, workshop.pop3s_addr()),
+        ],
+        sheet: Some(std::path::absolute(sheet).unwrap_or_else(|_| sheet.to_path_buf())),
+        attack: workshop.attack(),
+        theme: style.theme,
+        mouse: style.mouse,
+        lang: crate::lang::Lang::from_lang_env(std::env::var("LANG").ok().as_deref()),
+    };
+    let ui = crate::tui::run_workshop(screen);
+    tokio::pin!(ui);
+    let result = loop {
+        tokio::select! {
+            r = &mut ui => break r,
+            Some(cmd) = commands.recv() => match cmd {
+                WorkshopCmd::Attack(attack) => {
+                    // The screen only offers the attacks the engine takes;
+                    // a refusal is logged, never shown raw on the screen.
+                    if let Err(e) = workshop.set_attack(attack) {
+                        tracing::warn!("the workshop refused the attack: {e}");
+                    }
+                }
+            },
+        }
+    };
+    workshop.shutdown().await;
+    result
 }
 
 /// Print every event as `popscope proxy` does until Ctrl-C or SIGTERM,
