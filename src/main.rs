@@ -48,6 +48,10 @@ enum Cmd {
     /// The tap in front of any server, for outside clients (curl, poplib,
     /// a mail client): passive, or an attacker with --attack.
     Proxy(popscope::proxy_cli::ProxyArgs),
+    /// Read a capture (pcap or pcapng from tcpdump, dumpcap, tshark or
+    /// Wireshark) and print what an eavesdropper learns from the POP3,
+    /// STLS and POP3S conversations in it.
+    Inspect(popscope::inspect::InspectArgs),
     /// Lesson files: check a directory, list chapters, run lessons
     /// against a real lab.
     Lessons(popscope::lessons_cli::LessonsArgs),
@@ -94,6 +98,7 @@ fn main() -> std::process::ExitCode {
             Cmd::Client(args) => success(popscope::client_cli::run(args).await),
             Cmd::Demo(args) => success(popscope::demo::run(args).await),
             Cmd::Proxy(args) => success(popscope::proxy_cli::run(args).await),
+            Cmd::Inspect(args) => success(popscope::inspect::run(args)),
             // Its exit status carries "problems found", which is not an
             // error of the program.
             Cmd::Lessons(args) => popscope::lessons_cli::run(args).await,

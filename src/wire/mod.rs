@@ -10,10 +10,12 @@
 //! - [`decrypt`]: the "stolen keys" attack: TLS 1.2 and 1.3 records of a
 //!   recorded connection opened with the session's key log.
 
+pub mod capture;
 pub mod decrypt;
 pub mod dissect;
 pub mod pcap;
 pub mod pop3;
+pub mod reassemble;
 pub mod tap;
 pub mod tls;
 
