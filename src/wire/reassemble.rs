@@ -206,10 +206,13 @@ impl Reassembler {
                 // Bare acknowledgements and resets of a connection whose
                 // start the capture missed say nothing worth following.
                 return;
+            } else if let Some(from_client) = sent_by_client(seg.payload) {
+                // Mid-stream: the bytes themselves may say who sent them.
+                if from_client { seg.src } else { seg.dst }
             } else if seg.src.port() > seg.dst.port()
                 || (seg.src.port() == seg.dst.port() && seg.src > seg.dst)
             {
-                // Mid-stream: servers listen on the lower port, as a rule.
+                // Else: servers listen on the lower port, as a rule.
                 seg.src
             } else {
                 seg.dst
@@ -388,6 +391,22 @@ impl Reassembler {
                 self.end(c, Ending::CaptureEnded, at, out);
             }
         }
+    }
+}
+
+/// Whether the first bytes seen of a connection whose start the capture
+/// missed were sent by its client (`Some(true)`), by its server
+/// (`Some(false)`), or cannot tell: a TLS ClientHello and a POP3 command
+/// come from clients, a ServerHello and a POP3 status from servers.
+fn sent_by_client(payload: &[u8]) -> Option<bool> {
+    match payload {
+        [0x16, 3, _, _, _, 1, ..] => Some(true),
+        [0x16, 3, _, _, _, 2, ..] => Some(false),
+        [b'+', b'O', b'K', ..] | [b'-', b'E', b'R', b'R', ..] => Some(false),
+        [a, b, c, d, b' ' | b'\r', ..] if [a, b, c, d].iter().all(|x| x.is_ascii_uppercase()) => {
+            Some(true)
+        }
+        _ => None,
     }
 }
 
@@ -640,6 +659,30 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(r.stream(Direction::ServerToClient), b"+OK hi\r\n");
+    }
+
+    #[test]
+    fn a_capture_begun_mid_connection_knows_a_client_hello_from_its_bytes() {
+        // The client's ephemeral port is lower than the server's here, so
+        // the port rule alone would get it backwards.
+        let mut r = Reassembler::default();
+        let mut flows = Vec::new();
+        let hello = [0x16, 3, 1, 0, 4, 1, 0, 0, 0];
+        let seg = Segment {
+            src: addr("127.0.0.1:34902"),
+            dst: addr("127.0.0.1:36711"),
+            seq: 5,
+            syn: false,
+            fin: false,
+            rst: false,
+            ack: true,
+            payload: &hello,
+        };
+        r.segment(&seg, Duration::ZERO, &mut |f| flows.push(f));
+        match &flows[0] {
+            Flow::Opened { client, .. } => assert_eq!(client.port(), 34902),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
