@@ -659,3 +659,6 @@ pub fn tcp_segment(link: u32, data: &[u8]) -> Result<Segment<'_>, NotTcp> {
     })
 }
 
+#[cfg(test)]
+#[path = "capture_tests.rs"]
+mod tests;
