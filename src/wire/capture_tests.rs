@@ -130,9 +130,9 @@ fn pcapng(endianness: Endianness, tsresol: Option<u8>, ticks: u64) -> Vec<u8> {
 }
 
 /// A packet read back: time, link type, bytes.
-type Read = (Duration, u32, Vec<u8>);
+type ReadBack = (Duration, u32, Vec<u8>);
 
-fn read_all(bytes: &[u8]) -> (Vec<Read>, Vec<Vec<u8>>) {
+fn read_all(bytes: &[u8]) -> (Vec<ReadBack>, Vec<Vec<u8>>) {
     let mut r = CaptureReader::new(bytes).unwrap();
     let (mut packets, mut secrets) = (Vec::new(), Vec::new());
     while let Some(rec) = r.next().unwrap() {
