@@ -591,11 +591,11 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
                 }
             }
         } else if args.summary {
-            // Only what the closing lines need, and what the attacker
-            // holding the keys read.
+            // Only what the closing lines need, what the attacker holding
+            // the keys read, and what stayed sealed.
             let text = transcript.event(&e);
             match e.kind {
-                EventKind::Attack(AttackEvent::Learned { .. }) => text,
+                EventKind::Attack(AttackEvent::Learned { .. } | AttackEvent::Sealed { .. }) => text,
                 _ => String::new(),
             }
         } else {
