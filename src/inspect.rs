@@ -144,8 +144,13 @@ enum Conv {
     Skipped { closed: u8 },
 }
 
-/// How many first bytes of each side a decision needs at most.
+/// How many first bytes of each side a decision needs, unless the client
+/// opens with TLS.
 const SNIFF: usize = 8;
+
+/// How many first bytes of a client opening with TLS are waited for: its
+/// first record, which holds the ClientHello (a record is at most 16 KiB).
+const HELLO_MAX: usize = 5 + (1 << 14);
 
 /// The POP3 commands a client may start with when the capture missed the
 /// server's greeting (RFC 1939, 2449, 2595, 5034).
@@ -172,10 +177,17 @@ fn classify(first: &[Vec<u8>; 2], closed: bool) -> Option<Option<Kind>> {
         // The client spoke first: a TLS ClientHello (handshake record,
         // version 3.x, message type 1) means TLS from the first byte.
         if c[0] == 0x16 {
-            if c.len() >= 6 {
-                return Some((c[1] == 3 && c[5] == 1).then_some(Kind::Pop3s));
+            if c.len() < 6 {
+                return if closed { Some(None) } else { None };
             }
-            return if closed { Some(None) } else { None };
+            if c[1] != 3 || c[5] != 1 {
+                return Some(None);
+            }
+            let need = 5 + usize::from(u16::from_be_bytes([c[3], c[4]]));
+            if c.len() < need && !closed {
+                return None;
+            }
+            return Some(pop3s_hello(&c[5..need.min(c.len())]).then_some(Kind::Pop3s));
         }
         if c.len() >= 4 || closed {
             let word = c.get(..4).map(|w| w.to_ascii_uppercase());
@@ -187,6 +199,27 @@ fn classify(first: &[Vec<u8>; 2], closed: bool) -> Option<Option<Kind>> {
         return None;
     }
     closed.then_some(None)
+}
+
+/// Whether the ClientHello in `record` (a handshake record's body) may
+/// open POP3S: any TLS may, unless the client names the protocols it
+/// wants (ALPN) and POP3 is not among them, as a browser's `h2` or
+/// `http/1.1` says it is not. A hello the record does not wholly hold is
+/// given the benefit of the doubt.
+fn pop3s_hello(record: &[u8]) -> bool {
+    let [1, a, b, c, body @ ..] = record else {
+        return true;
+    };
+    let len = u32::from_be_bytes([0, *a, *b, *c]) as usize;
+    let Some(hello) = body.get(..len) else {
+        return true;
+    };
+    match crate::wire::tls::decode_handshake(1, hello, None) {
+        Ok(crate::wire::tls::Handshake::ClientHello { alpn, .. }) => {
+            alpn.is_empty() || alpn.iter().any(|p| p == "pop3")
+        }
+        _ => true,
+    }
 }
 
 fn side(dir: Direction) -> usize {
@@ -342,7 +375,9 @@ impl Inspector {
                 match &f {
                     Flow::Data { dir, bytes, .. } => {
                         let mine = &mut first[side(*dir)];
-                        let room = SNIFF.saturating_sub(mine.len());
+                        let tls = *dir == Direction::ClientToServer
+                            && mine.first().or(bytes.first()) == Some(&0x16);
+                        let room = if tls { HELLO_MAX } else { SNIFF }.saturating_sub(mine.len());
                         mine.extend_from_slice(&bytes[..bytes.len().min(room)]);
                     }
                     Flow::Closed { .. } => closed = true,
@@ -622,4 +657,62 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     }
     w.flush()?;
     result.map(|_| ()).map_err(anyhow::Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// The first bytes a rustls client sends, offering `alpn`.
+    fn client_hello(alpn: &[&str]) -> Vec<u8> {
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+        let mut conn = rustls::ClientConnection::new(
+            Arc::new(config),
+            rustls_pki_types::ServerName::try_from("localhost").unwrap(),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        conn.write_tls(&mut out).unwrap();
+        out
+    }
+
+    fn kind(client: &[u8], server: &[u8], closed: bool) -> Option<Option<Kind>> {
+        classify(&[client.to_vec(), server.to_vec()], closed)
+    }
+
+    #[test]
+    fn conversations_are_told_apart_by_their_first_bytes() {
+        assert_eq!(kind(b"", b"+OK hi", false), Some(Some(Kind::Pop3)));
+        assert_eq!(kind(b"", b"+O", false), None, "wait for more");
+        assert_eq!(kind(b"", b"220 smtp", false), Some(None));
+        assert_eq!(kind(b"* OK", b"", false), Some(None), "an IMAP-like client");
+        assert_eq!(kind(b"USER a\r\n", b"", false), Some(Some(Kind::Pop3)));
+        assert_eq!(kind(b"GET / HTTP/1.1", b"", false), Some(None));
+        assert_eq!(kind(b"", b"", true), Some(None));
+        let hello = client_hello(&[]);
+        assert_eq!(kind(&hello, b"", false), Some(Some(Kind::Pop3s)));
+        assert_eq!(
+            kind(&hello[..20], b"", false),
+            None,
+            "the whole hello first"
+        );
+        assert_eq!(
+            kind(&client_hello(&["pop3"]), b"", false),
+            Some(Some(Kind::Pop3s))
+        );
+        // A browser's TLS names another protocol: not POP3S.
+        assert_eq!(
+            kind(&client_hello(&["h2", "http/1.1"]), b"", false),
+            Some(None)
+        );
+    }
 }
