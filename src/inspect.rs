@@ -627,10 +627,16 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             }
         } else if args.summary {
             // Only what the closing lines need, what the attacker holding
-            // the keys read, and what stayed sealed.
-            let text = transcript.event(&e);
+            // the keys read, and what stayed sealed; the rest is not even
+            // worded, which is most of the time a full transcript takes.
             match e.kind {
-                EventKind::Attack(AttackEvent::Learned { .. } | AttackEvent::Sealed { .. }) => text,
+                EventKind::Attack(AttackEvent::Learned { .. } | AttackEvent::Sealed { .. }) => {
+                    transcript.event(&e)
+                }
+                EventKind::Wire(WireEvent::Learned { .. }) => {
+                    transcript.event(&e);
+                    String::new()
+                }
                 _ => String::new(),
             }
         } else {

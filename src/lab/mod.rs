@@ -1047,8 +1047,20 @@ struct PumpConn {
     stolen: Option<stolen::Stolen>,
     /// TLS crossed on it (from the first byte, or after STLS).
     tls: bool,
+    /// With `quiet_cleartext`, the start of a conversation still in
+    /// cleartext, for the stolen-keys decryptor should STLS come; `None`
+    /// once past [`EARLY_KEPT`].
+    early: Option<Vec<(Direction, Vec<u8>)>>,
+    early_bytes: usize,
     closed: u8,
 }
+
+/// How much of a cleartext conversation read from a capture is kept in
+/// case it switches to TLS with STLS: the switch comes after a few
+/// commands, and the decryptor then reads the conversation from its first
+/// byte. Conversations that never switch (most of a capture's bytes) are
+/// then dissected once, not twice.
+const EARLY_KEPT: usize = 64 << 10;
 
 impl Pump {
     fn new(
@@ -1146,6 +1158,8 @@ impl Pump {
                 attacker: None,
                 stolen: None,
                 tls: implicit_tls,
+                early: Some(Vec::new()),
+                early_bytes: 0,
                 closed: 0,
             },
         );
@@ -1167,19 +1181,32 @@ impl Pump {
             .get_mut(&c.conn)
             .map(|s| s.dissector.feed(c.dir, &c.bytes))
             .unwrap_or_default();
-        if let (Some(keys), Some(s)) = (&self.leaked, self.conns.get_mut(&c.conn)) {
-            let timestamp = s.dissector.timestamp().map(str::to_owned);
-            let implicit = s.implicit_tls;
-            s.stolen
-                .get_or_insert_with(|| stolen::Stolen::new(implicit, timestamp))
-                .chunk(c.conn, c.dir, &c.bytes, keys, emit, c.at);
-        }
         if let Some(s) = self.conns.get_mut(&c.conn)
             && items
                 .iter()
                 .any(|i| matches!(i, crate::wire::dissect::Item::SwitchToTls { .. }))
         {
             s.tls = true;
+        }
+        if let (Some(keys), Some(s)) = (&self.leaked, self.conns.get_mut(&c.conn)) {
+            if self.quiet_cleartext && !s.tls && s.stolen.is_none() {
+                s.early_bytes += c.bytes.len();
+                if s.early_bytes > EARLY_KEPT {
+                    s.early = None;
+                } else if let Some(early) = &mut s.early {
+                    early.push((c.dir, c.bytes.clone()));
+                }
+            } else if s.stolen.is_some() || s.early.is_some() || !self.quiet_cleartext {
+                let timestamp = s.dissector.timestamp().map(str::to_owned);
+                let implicit = s.implicit_tls;
+                let st = s
+                    .stolen
+                    .get_or_insert_with(|| stolen::Stolen::new(implicit, timestamp));
+                for (dir, bytes) in s.early.take().unwrap_or_default() {
+                    st.chunk(c.conn, dir, &bytes, keys, emit, c.at);
+                }
+                st.chunk(c.conn, c.dir, &c.bytes, keys, emit, c.at);
+            }
         }
         emit.at(
             c.at,
