@@ -1031,9 +1031,11 @@ struct Pump {
     open: watch::Sender<usize>,
     cracker: Option<Arc<crack::Cracker>>,
     leaked: Option<stolen::Leaked>,
-    /// Conversations that never carried TLS say nothing about sealed
-    /// records (a capture holds many; the lab's stolen-keys scenario
-    /// wants the sentence even then).
+    /// Set when a capture read from a file drives the pump: conversations
+    /// that never carried TLS say nothing about sealed records (a capture
+    /// holds many; the lab's stolen-keys scenario wants the sentence even
+    /// then), and the stolen-keys decryptor of a cleartext conversation
+    /// starts only if it switches to TLS (see [`EARLY_KEPT`]).
     quiet_cleartext: bool,
     conns: HashMap<u64, PumpConn>,
 }
