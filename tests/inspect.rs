@@ -628,3 +628,58 @@ fn a_missing_segment_is_shown_as_a_gap_and_reading_goes_on() {
         "{text}"
     );
 }
+
+/// Bytes from the file never reach the terminal raw: escape sequences in
+/// what a server or client sent, and in the file's own name, are shown
+/// made visible, in the transcript and in the JSON.
+#[test]
+fn control_characters_in_a_capture_are_made_visible() {
+    use etherparse::PacketBuilder;
+    use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+
+    let packet = |from_client: bool, seq: u32, payload: &[u8]| {
+        let (src, dst, sp, dp) = if from_client {
+            ([10, 0, 0, 1], [10, 0, 0, 2], 40000, 110)
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1], 110, 40000)
+        };
+        let mut out = Vec::new();
+        PacketBuilder::ipv4(src, dst, 64)
+            .tcp(sp, dp, seq, 65535)
+            .ack(1)
+            .write(&mut out, payload)
+            .unwrap();
+        out
+    };
+    let packets = [
+        packet(false, 1, b"+OK \x1b[2J\x1b]0;owned\x07 ready\r\n"),
+        packet(true, 1, b"USER \x1b[31malice\r\n"),
+        packet(true, 18, b"PASS wonder\xc2\x9b1m\r\n"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil\x1b[2J.pcap");
+    let header = PcapHeader {
+        datalink: pcap_file::DataLink::RAW,
+        ..PcapHeader::default()
+    };
+    let mut w = PcapWriter::with_header(std::fs::File::create(&path).unwrap(), header).unwrap();
+    for p in &packets {
+        w.write_packet(&PcapPacket::new(Duration::ZERO, p.len() as u32, p))
+            .unwrap();
+    }
+    drop(w);
+    for args in [
+        vec![s(&path), "--lang", "en"],
+        vec![s(&path), "--json"],
+        vec![s(&path), "--summary", "--lang", "ja"],
+    ] {
+        let out = ok(&args);
+        assert!(
+            out.contains("wonder"),
+            "{args:?}: the bytes are still read:\n{out}"
+        );
+        for bad in ['\x1b', '\x07', '\u{9b}'] {
+            assert!(!out.contains(bad), "{args:?} printed {bad:?} raw:\n{out}");
+        }
+    }
+}
