@@ -95,11 +95,7 @@ pub struct DemoArgs {
 impl DemoArgs {
     /// The transcript's language: `--lang`, else LANG's.
     pub fn language(&self) -> Lang {
-        match self.lang.as_deref() {
-            Some("ja") => Lang::Ja,
-            Some(_) => Lang::En,
-            None => Lang::from_lang_env(std::env::var("LANG").ok().as_deref()),
-        }
+        Lang::from_flag(self.lang.as_deref())
     }
 }
 
@@ -444,6 +440,18 @@ impl Transcript {
                         "event-demo-closed",
                         dir = dir.arrow(),
                         reason = crate::lab::describe::close_reason(reason, lang)
+                    ),
+                ),
+                WireEvent::Gap {
+                    dir, offset, len, ..
+                } => line(
+                    Who::Wire,
+                    &tr!(
+                        lang,
+                        "event-demo-gap",
+                        dir = dir.arrow(),
+                        n = *len,
+                        offset = *offset
                     ),
                 ),
                 WireEvent::Learned { conn, loot, .. } => learned.push((*conn, loot.clone())),

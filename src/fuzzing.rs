@@ -476,3 +476,40 @@ pub fn maildir_name(data: &[u8]) {
         "UID {uid:?} of {name:?} is not what UIDL may send"
     );
 }
+
+/// A capture file as `popscope inspect` reads it: the pcap/pcapng reader,
+/// the link-layer slicing, TCP reassembly, the conversation finder and the
+/// lab's pump with the capture's own secrets. Besides not panicking, every
+/// error names an offset inside the input, and reassembly holds back no
+/// more than its limits allow.
+pub fn capture_file(data: &[u8]) {
+    use crate::inspect::Inspector;
+    use crate::wire::capture::{CaptureReader, Record};
+
+    let mut reader = match CaptureReader::new(data) {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(e.offset().is_some_and(|o| o <= data.len() as u64), "{e}");
+            return;
+        }
+    };
+    let mut inspector = Inspector::new(KeyLog::new());
+    let mut events = Vec::new();
+    loop {
+        match reader.next() {
+            Ok(Some(record)) => {
+                if let Record::Packet(p) = &record {
+                    assert!(p.offset < data.len() as u64);
+                }
+                inspector.record(&record, &mut events);
+                events.clear();
+            }
+            Ok(None) => break,
+            Err(e) => {
+                assert!(e.offset().is_some_and(|o| o < data.len() as u64), "{e}");
+                break;
+            }
+        }
+    }
+    inspector.finish(&mut events);
+}

@@ -39,4 +39,13 @@ impl Lang {
             _ => Lang::En,
         }
     }
+
+    /// A command's `--lang ja|en` flag, else LANG's language.
+    pub fn from_flag(flag: Option<&str>) -> Lang {
+        match flag {
+            Some("ja") => Lang::Ja,
+            Some(_) => Lang::En,
+            None => Lang::from_lang_env(std::env::var("LANG").ok().as_deref()),
+        }
+    }
 }

@@ -17,7 +17,9 @@
 //!   the tap's chunks written as pcapng for Wireshark, TLS secrets inside
 //!   (`wire::pcap`), and every byte of a TLS record or handshake message
 //!   labelled for the byte view (`wire::annotate`, its words in
-//!   `assets/i18n/*/bytes.ftl`).
+//!   `assets/i18n/*/bytes.ftl`); other tools'
+//!   pcap and pcapng captures read packet by packet (`wire::capture`) and
+//!   their TCP put back together (`wire::reassemble`).
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop
 //!   (strip STLS, forged certificate, injection) and the offline APOP
 //!   dictionary search.
@@ -28,6 +30,9 @@
 //! - [`lesson`]: lesson files: the step vocabulary, parsing with `file:line`
 //!   problems, course checks, saved progress, and the headless runner.
 //! - [`demo`]: `popscope demo`, a scenario printed as an annotated transcript.
+//! - [`inspect`]: `popscope inspect FILE`, a capture someone else made:
+//!   its POP3, STLS and POP3S conversations found by content and fed
+//!   through the lab's pump (`lab::capture`), printed as `demo` prints.
 //! - [`client_cli`]: `popscope client URL`, the interactive line client.
 //! - [`proxy_cli`]: `popscope proxy`, the tap (passive or attacking) in
 //!   front of any server, for outside clients.
@@ -62,6 +67,7 @@ pub mod demo;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod i18n;
+pub mod inspect;
 pub mod lab;
 pub mod lang;
 pub mod lesson;

@@ -55,6 +55,10 @@ enum Cmd {
     /// The lab for a room: the server behind the tap for the students' own
     /// mail clients, accounts and a student sheet, attacks to switch on.
     Workshop(popscope::workshop::cli::WorkshopArgs),
+    /// Read a capture (pcap or pcapng from tcpdump, dumpcap, tshark or
+    /// Wireshark) and print what an eavesdropper learns from the POP3,
+    /// STLS and POP3S conversations in it.
+    Inspect(popscope::inspect::InspectArgs),
     /// Lesson files: check a directory, list chapters, run lessons
     /// against a real lab.
     Lessons(popscope::lessons_cli::LessonsArgs),
@@ -116,6 +120,7 @@ fn main() -> std::process::ExitCode {
                 )
                 .await,
             ),
+            Cmd::Inspect(args) => success(popscope::inspect::run(args)),
             // Its exit status carries "problems found", which is not an
             // error of the program.
             Cmd::Lessons(args) => popscope::lessons_cli::run(args).await,

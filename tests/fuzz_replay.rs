@@ -25,6 +25,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("lesson", fuzzing::lesson),
     ("maildir_name", fuzzing::maildir_name),
     ("attack", fuzzing::attack),
+    ("capture", fuzzing::capture_file),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {

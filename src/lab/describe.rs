@@ -953,6 +953,8 @@ pub fn close_reason(r: &crate::wire::tap::CloseReason, lang: Lang) -> String {
         }
         CloseReason::AttackerGaveUp => tr!(lang, "event-close-attacker-gave-up"),
         CloseReason::ClientRefusedAttacker => tr!(lang, "event-close-client-refused-attacker"),
+        CloseReason::Reset => tr!(lang, "event-close-reset"),
+        CloseReason::CaptureEnded => tr!(lang, "event-close-capture-ended"),
     }
 }
 

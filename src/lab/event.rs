@@ -464,6 +464,18 @@ pub enum WireEvent {
         /// Why.
         reason: crate::wire::tap::CloseReason,
     },
+    /// Bytes that crossed but are missing from a capture read from a file
+    /// (the capturing tool dropped them); what follows them is still read.
+    Gap {
+        /// The connection.
+        conn: u64,
+        /// Which way.
+        dir: Direction,
+        /// Where the missing bytes begin in this direction's stream.
+        offset: u64,
+        /// How many are missing.
+        len: u64,
+    },
     /// All the eavesdropper learned on a connection, when both directions
     /// have closed.
     Learned {

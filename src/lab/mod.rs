@@ -6,6 +6,7 @@
 //! of [`Event`]s from every part. The TUI, the lessons and `popscope demo`
 //! all consume that stream; [`describe`] puts events into words for both.
 
+pub mod capture;
 mod crack;
 pub mod describe;
 pub mod driver;
@@ -1060,134 +1061,102 @@ async fn pump(
     cracker: Option<Arc<crack::Cracker>>,
     leaked: Option<stolen::Leaked>,
 ) {
-    struct Conn {
-        dissector: Dissector,
-        /// What the attacker reads inside TLS it terminated.
-        attacker: Option<Dissector>,
-        /// What the attacker holding the key log opens.
-        stolen: Option<stolen::Stolen>,
-        closed: u8,
-    }
-    let mut conns: HashMap<u64, Conn> = HashMap::new();
+    let mut pump = Pump::new(emit, open, cracker, leaked);
+    pump.attack_of = attack_of;
     while let Some(ev) = rx.recv().await {
+        pump.handle(ev, implicit_tls);
+    }
+}
+
+/// The pump's state: one dissector (and what the attackers read) per
+/// connection. The live tap drives it from [`pump`]; a capture read from a
+/// file drives it through [`capture::CaptureFeed`], deciding per
+/// connection whether TLS starts at the first byte.
+struct Pump {
+    emit: Emitter,
+    open: watch::Sender<usize>,
+    cracker: Option<Arc<crack::Cracker>>,
+    leaked: Option<stolen::Leaked>,
+    /// Set when a capture read from a file drives the pump: conversations
+    /// that never carried TLS say nothing about sealed records (a capture
+    /// holds many; the lab's stolen-keys scenario wants the sentence even
+    /// then), and the stolen-keys decryptor of a cleartext conversation
+    /// starts only if it switches to TLS (see [`EARLY_KEPT`]).
+    quiet_cleartext: bool,
+    /// The attack each connection gets, named in its `Opened`.
+    attack_of: AttackOf,
+    conns: HashMap<u64, PumpConn>,
+}
+
+struct PumpConn {
+    implicit_tls: bool,
+    dissector: Dissector,
+    /// What the attacker reads inside TLS it terminated.
+    attacker: Option<Dissector>,
+    /// What the attacker holding the key log opens.
+    stolen: Option<stolen::Stolen>,
+    /// TLS crossed on it (from the first byte, or after STLS).
+    tls: bool,
+    /// With `quiet_cleartext`, the start of a conversation still in
+    /// cleartext, for the stolen-keys decryptor should STLS come; `None`
+    /// once past [`EARLY_KEPT`].
+    early: Option<Vec<(Direction, Vec<u8>)>>,
+    early_bytes: usize,
+    closed: u8,
+}
+
+/// How much of a cleartext conversation read from a capture is kept in
+/// case it switches to TLS with STLS: the switch comes after a few
+/// commands, and the decryptor then reads the conversation from its first
+/// byte. Conversations that never switch (most of a capture's bytes) are
+/// then dissected once, not twice.
+const EARLY_KEPT: usize = 64 << 10;
+
+impl Pump {
+    fn new(
+        emit: Emitter,
+        open: watch::Sender<usize>,
+        cracker: Option<Arc<crack::Cracker>>,
+        leaked: Option<stolen::Leaked>,
+    ) -> Pump {
+        Pump {
+            emit,
+            open,
+            cracker,
+            leaked,
+            quiet_cleartext: false,
+            attack_of: AttackOf::Fixed(None),
+            conns: HashMap::new(),
+        }
+    }
+
+    fn handle(&mut self, ev: TapEvent, implicit_tls: bool) {
+        let emit = &self.emit;
         match ev {
             TapEvent::Opened {
                 conn,
                 client,
                 server,
                 at,
-            } => {
-                let dissector = if implicit_tls {
-                    Dissector::new_tls()
-                } else {
-                    Dissector::new()
-                };
-                conns.insert(
-                    conn,
-                    Conn {
-                        dissector,
-                        attacker: None,
-                        stolen: None,
-                        closed: 0,
-                    },
-                );
-                open.send_modify(|n| *n += 1);
-                emit.at(
-                    at,
-                    EventKind::Wire(WireEvent::Opened {
-                        conn,
-                        client,
-                        server,
-                        implicit_tls,
-                        attack: attack_of.of(conn),
-                    }),
-                );
-            }
-            TapEvent::Chunk(c) => {
-                let items = conns
-                    .get_mut(&c.conn)
-                    .map(|s| s.dissector.feed(c.dir, &c.bytes))
-                    .unwrap_or_default();
-                if let (Some(keys), Some(s)) = (&leaked, conns.get_mut(&c.conn)) {
-                    let timestamp = s.dissector.timestamp().map(str::to_owned);
-                    s.stolen
-                        .get_or_insert_with(|| stolen::Stolen::new(implicit_tls, timestamp))
-                        .chunk(c.conn, c.dir, &c.bytes, keys, &emit, c.at);
-                }
-                emit.at(
-                    c.at,
-                    EventKind::Wire(WireEvent::Chunk {
-                        conn: c.conn,
-                        dir: c.dir,
-                        offset: c.offset,
-                        len: c.len,
-                        bytes: c.bytes,
-                    }),
-                );
-                for item in items {
-                    if let (
-                        Some(cracker),
-                        crate::wire::dissect::Item::Leak(crate::wire::pop3::Leak::Apop {
-                            user,
-                            digest,
-                            timestamp,
-                        }),
-                    ) = (&cracker, &item)
-                    {
-                        cracker.captured(user, digest, timestamp.as_deref());
-                    }
-                    emit.at(
-                        c.at,
-                        EventKind::Wire(WireEvent::Seen { conn: c.conn, item }),
-                    );
-                }
-            }
+            } => self.opened(conn, client, server, at, implicit_tls),
+            TapEvent::Chunk(c) => self.chunk(c),
             TapEvent::Closed {
                 conn,
                 dir,
                 at,
                 reason,
-            } => {
-                emit.at(at, EventKind::Wire(WireEvent::Closed { conn, dir, reason }));
-                let done = match conns.get_mut(&conn) {
-                    Some(s) => {
-                        s.closed |= match dir {
-                            Direction::ClientToServer => 1,
-                            Direction::ServerToClient => 2,
-                        };
-                        s.closed == 3
-                    }
-                    None => false,
-                };
-                if done && let Some(s) = conns.remove(&conn) {
-                    if let Some(st) = &s.stolen {
-                        st.ended(conn, &emit, at);
-                    }
-                    let loot = s.dissector.loot().clone();
-                    // The English words for readers of the JSON stream; views word
-                    // `loot` themselves, in their reader's language.
-                    let summary = describe::loot(&loot, crate::lang::Lang::En);
-                    emit.at(
-                        at,
-                        EventKind::Wire(WireEvent::Learned {
-                            conn,
-                            loot,
-                            summary,
-                        }),
-                    );
-                    open.send_modify(|n| *n = n.saturating_sub(1));
-                }
-            }
+            } => self.closed(conn, dir, at, reason),
             TapEvent::Attack { conn, at, note } => {
                 let mut learned = Vec::new();
                 if let wtap::AttackNote::Read { dir, bytes, .. } = &note
-                    && let Some(c) = conns.get_mut(&conn)
+                    && let Some(c) = self.conns.get_mut(&conn)
                 {
                     // Inside POP3S the greeting comes through TLS; inside
                     // STLS it came before, in cleartext.
                     let timestamp = c.dissector.timestamp().map(str::to_owned);
+                    let implicit = c.implicit_tls;
                     let d = c.attacker.get_or_insert_with(|| {
-                        if implicit_tls {
+                        if implicit {
                             Dissector::new()
                         } else {
                             Dissector::after_stls(timestamp)
@@ -1216,6 +1185,143 @@ async fn pump(
                     problem: ClientProblem::TapFailed { conn, reason },
                 }));
             }
+        }
+    }
+
+    fn opened(
+        &mut self,
+        conn: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        at: Duration,
+        implicit_tls: bool,
+    ) {
+        let dissector = if implicit_tls {
+            Dissector::new_tls()
+        } else {
+            Dissector::new()
+        };
+        self.conns.insert(
+            conn,
+            PumpConn {
+                implicit_tls,
+                dissector,
+                attacker: None,
+                stolen: None,
+                tls: implicit_tls,
+                early: Some(Vec::new()),
+                early_bytes: 0,
+                closed: 0,
+            },
+        );
+        self.open.send_modify(|n| *n += 1);
+        self.emit.at(
+            at,
+            EventKind::Wire(WireEvent::Opened {
+                conn,
+                client,
+                server,
+                implicit_tls,
+                attack: self.attack_of.of(conn),
+            }),
+        );
+    }
+
+    fn chunk(&mut self, c: wtap::Chunk) {
+        let emit = &self.emit;
+        let items = self
+            .conns
+            .get_mut(&c.conn)
+            .map(|s| s.dissector.feed(c.dir, &c.bytes))
+            .unwrap_or_default();
+        if let Some(s) = self.conns.get_mut(&c.conn)
+            && items
+                .iter()
+                .any(|i| matches!(i, crate::wire::dissect::Item::SwitchToTls { .. }))
+        {
+            s.tls = true;
+        }
+        if let (Some(keys), Some(s)) = (&self.leaked, self.conns.get_mut(&c.conn)) {
+            if self.quiet_cleartext && !s.tls && s.stolen.is_none() {
+                s.early_bytes += c.bytes.len();
+                if s.early_bytes > EARLY_KEPT {
+                    s.early = None;
+                } else if let Some(early) = &mut s.early {
+                    early.push((c.dir, c.bytes.clone()));
+                }
+            } else if s.stolen.is_some() || s.early.is_some() || !self.quiet_cleartext {
+                let timestamp = s.dissector.timestamp().map(str::to_owned);
+                let implicit = s.implicit_tls;
+                let st = s
+                    .stolen
+                    .get_or_insert_with(|| stolen::Stolen::new(implicit, timestamp));
+                for (dir, bytes) in s.early.take().unwrap_or_default() {
+                    st.chunk(c.conn, dir, &bytes, keys, emit, c.at);
+                }
+                st.chunk(c.conn, c.dir, &c.bytes, keys, emit, c.at);
+            }
+        }
+        emit.at(
+            c.at,
+            EventKind::Wire(WireEvent::Chunk {
+                conn: c.conn,
+                dir: c.dir,
+                offset: c.offset,
+                len: c.len,
+                bytes: c.bytes,
+            }),
+        );
+        for item in items {
+            if let (
+                Some(cracker),
+                crate::wire::dissect::Item::Leak(crate::wire::pop3::Leak::Apop {
+                    user,
+                    digest,
+                    timestamp,
+                }),
+            ) = (&self.cracker, &item)
+            {
+                cracker.captured(user, digest, timestamp.as_deref());
+            }
+            emit.at(
+                c.at,
+                EventKind::Wire(WireEvent::Seen { conn: c.conn, item }),
+            );
+        }
+    }
+
+    fn closed(&mut self, conn: u64, dir: Direction, at: Duration, reason: wtap::CloseReason) {
+        let emit = &self.emit;
+        emit.at(at, EventKind::Wire(WireEvent::Closed { conn, dir, reason }));
+        let done = match self.conns.get_mut(&conn) {
+            Some(s) => {
+                s.closed |= match dir {
+                    Direction::ClientToServer => 1,
+                    Direction::ServerToClient => 2,
+                };
+                s.closed == 3
+            }
+            None => false,
+        };
+        if done && let Some(s) = self.conns.remove(&conn) {
+            if let Some(st) = &s.stolen
+                && (s.tls || !self.quiet_cleartext)
+            {
+                st.ended(conn, emit, at);
+            }
+            let loot = s.dissector.loot().clone();
+            // The English words for readers of the JSON stream; views word
+            // `loot` themselves, in their reader's language.
+            let summary = describe::loot(&loot, crate::lang::Lang::En);
+            emit.at(
+                at,
+                EventKind::Wire(WireEvent::Learned {
+                    conn,
+                    loot,
+                    summary,
+                }),
+            );
+            self.open.send_modify(|n| *n = n.saturating_sub(1));
         }
     }
 }

@@ -24,6 +24,14 @@ use crate::wire::tls::{ContentType, HandshakeReader};
 /// How much of a decrypted record an event carries.
 const TEXT_KEPT: usize = 4096;
 
+/// How many bytes of a connection are kept for decrypting again from the
+/// start when the key log grows. Secrets are logged during the handshake,
+/// within the first few kilobytes of a connection, so this covers the
+/// race between a secret and its records many times over; past it the
+/// recording is dropped, so that a long session (or a capture read from a
+/// file) does not hold its whole transfer in memory.
+const REPLAY_KEPT: usize = 4 << 20;
+
 /// The key log the lab's client leaks, shared by its key-log hook and the
 /// pump.
 pub(crate) type Leaked = Arc<Mutex<KeyLog>>;
@@ -32,6 +40,9 @@ pub(crate) type Leaked = Arc<Mutex<KeyLog>>;
 pub(crate) struct Stolen {
     implicit_tls: bool,
     chunks: Vec<(Direction, Vec<u8>)>,
+    /// Bytes in `chunks`, or `None` once past [`REPLAY_KEPT`] (nothing
+    /// is kept any more).
+    kept: Option<usize>,
     decryptor: Option<Decryptor>,
     /// Key-log entries the decryptor was built with.
     keys_used: usize,
@@ -51,6 +62,7 @@ impl Stolen {
         Stolen {
             implicit_tls,
             chunks: Vec::new(),
+            kept: Some(0),
             decryptor: None,
             keys_used: 0,
             reported: HashSet::new(),
@@ -74,11 +86,22 @@ impl Stolen {
         emit: &Emitter,
         at: Duration,
     ) {
-        self.chunks.push((dir, bytes.to_vec()));
-        // The key log is copied only when it has grown, not for every chunk.
+        self.kept = self
+            .kept
+            .map(|n| n + bytes.len())
+            .filter(|n| *n <= REPLAY_KEPT);
+        if self.kept.is_some() {
+            self.chunks.push((dir, bytes.to_vec()));
+        } else {
+            self.chunks = Vec::new();
+        }
+        // The key log is copied only when it has grown, not for every
+        // chunk, and only while the recording is there to start again
+        // from.
         let grown = {
             let log = crate::sync::lock(keys);
-            (self.decryptor.is_none() || log.len() != self.keys_used).then(|| log.clone())
+            (self.decryptor.is_none() || (log.len() != self.keys_used && self.kept.is_some()))
+                .then(|| log.clone())
         };
         let outcomes = if let Some(snapshot) = grown {
             // Start again from the first byte: what failed before may
@@ -87,8 +110,13 @@ impl Stolen {
             self.failed.clear();
             let mut d = Decryptor::new(snapshot, self.implicit_tls);
             let mut all = Vec::new();
-            for (dir, bytes) in &self.chunks {
-                all.extend(d.feed(*dir, bytes));
+            if self.kept.is_some() {
+                for (dir, bytes) in &self.chunks {
+                    all.extend(d.feed(*dir, bytes));
+                }
+            } else {
+                // Nothing kept (this chunk alone was past the limit).
+                all.extend(d.feed(dir, bytes));
             }
             self.decryptor = Some(d);
             all
@@ -244,5 +272,43 @@ mod tests {
             "{records} of {} chunks",
             chunks.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    /// A long session does not stay in memory: past the replay limit the
+    /// recording is dropped.
+    #[test]
+    fn the_recording_kept_for_a_replay_is_bounded() {
+        let (tx, _out) = mpsc::unbounded_channel();
+        let emit = Emitter {
+            epoch: Instant::now(),
+            tx,
+            judge: Arc::new(Mutex::new(super::super::judge::Judge::new(None))),
+        };
+        let keys = Leaked::default();
+        let mut stolen = Stolen::new(false, None);
+        let chunk = vec![b'x'; 64 << 10];
+        for _ in 0..200 {
+            stolen.chunk(
+                1,
+                Direction::ServerToClient,
+                &chunk,
+                &keys,
+                &emit,
+                Duration::ZERO,
+            );
+            let held: usize = stolen.chunks.iter().map(|(_, b)| b.len()).sum();
+            assert!(held <= REPLAY_KEPT, "{held} bytes kept");
+        }
+        assert!(stolen.chunks.is_empty());
     }
 }

@@ -218,6 +218,12 @@ impl KeyLog {
             .map(Vec::as_slice)
     }
 
+    /// Add every secret of `other`; its entries replace this log's for
+    /// the same label and random.
+    pub fn merge(&mut self, other: KeyLog) {
+        self.secrets.extend(other.secrets);
+    }
+
     /// How many secrets it holds.
     pub fn len(&self) -> usize {
         self.secrets.len()

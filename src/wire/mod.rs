@@ -11,10 +11,12 @@
 //!   recorded connection opened with the session's key log.
 
 pub mod annotate;
+pub mod capture;
 pub mod decrypt;
 pub mod dissect;
 pub mod pcap;
 pub mod pop3;
+pub mod reassemble;
 pub mod tap;
 pub mod tls;
 

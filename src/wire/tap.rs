@@ -99,6 +99,10 @@ pub enum CloseReason {
     AttackerGaveUp,
     /// The client refused the attacker's certificate.
     ClientRefusedAttacker,
+    /// A TCP reset ended the connection (seen in a capture).
+    Reset,
+    /// The capture ended before the connection did.
+    CaptureEnded,
 }
 
 /// One chunk as it crossed: one read on one side, one write on the other.

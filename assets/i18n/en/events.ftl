@@ -225,6 +225,10 @@ event-demo-stopped = ■ stopped: failed
 event-demo-stopped-because = ■ stopped: { $error }
 event-demo-opened = connection { $conn }: { $client } → { $server }
 event-demo-closed = { $dir } closed ({ $reason })
+event-demo-gap = { $dir } { $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+} missing from the capture at offset { $offset }
 event-demo-secret = client derived { $label } ({ $n } bytes, never on the wire)
 event-demo-attacker-reads = reads { $dir } { $text }
 event-demo-learned = What the eavesdropper learned:
@@ -344,6 +348,8 @@ event-close-server-side-failed = the server's side failed
 event-close-client-side-failed = the client's side failed
 event-close-attacker-gave-up = the attacker gave up
 event-close-client-refused-attacker = the client refused the attacker's certificate
+event-close-reset = reset (TCP RST)
+event-close-capture-ended = the capture ended before the connection did
 
 ## A client's refusal of the server's certificate, as the server hears it.
 event-refused-certificate = the client refused the server's certificate: { $why } (alert { $alert })
@@ -388,3 +394,17 @@ event-sealed-framing = { $message }
 event-upstream-no-certificate = the attacker has no certificate to present
 event-upstream-cannot-forge = could not make a certificate for { $name }: { $message }
 event-upstream-tls = { $message }
+
+## popscope inspect: a capture read from a file.
+event-inspect-title = Capture { $file }: what an eavesdropper on that network saw
+event-inspect-summary = In the capture:
+event-inspect-packets = { $packets } packets, { $tcp } of them TCP
+event-inspect-found = POP3 conversations found: { $pop3 } in cleartext, { $stls } with STLS, { $pop3s } POP3S (TLS from the first byte)
+event-inspect-skipped = { $n } other TCP conversations skipped
+event-inspect-gaps = { $n ->
+    [0] no bytes missing
+    [one] 1 gap: { $bytes } bytes the capture does not hold
+   *[other] { $n } gaps: { $bytes } bytes the capture does not hold
+}
+event-inspect-keys = TLS secrets held: { $n } (from the key log and the capture's own secrets block)
+event-inspect-bad-keys = the capture's secrets block at byte { $offset } is not a key log the decryptor reads: { $problem }

@@ -216,6 +216,7 @@ event-demo-stopped = ■ 中断: 失敗しました
 event-demo-stopped-because = ■ 中断: { $error }
 event-demo-opened = 接続 { $conn }: { $client } → { $server }
 event-demo-closed = { $dir } が閉じました({ $reason })
+event-demo-gap = { $dir } キャプチャに { $n } バイトの欠落があります(オフセット { $offset })
 event-demo-secret = クライアントが { $label } を導出しました({ $n } バイト。通信路には流れません)
 event-demo-attacker-reads = { $dir } を読んでいます: { $text }
 event-demo-learned = 盗聴者が知ったこと:
@@ -316,6 +317,8 @@ event-close-server-side-failed = サーバ側が失敗しました
 event-close-client-side-failed = クライアント側が失敗しました
 event-close-attacker-gave-up = 攻撃者があきらめました
 event-close-client-refused-attacker = クライアントが攻撃者の証明書を拒否しました
+event-close-reset = TCP のリセット(RST)で切れました
+event-close-capture-ended = 接続より先にキャプチャが終わりました
 
 ## サーバ側から見た、クライアントによる証明書の拒否。
 event-refused-certificate = クライアントがサーバの証明書を拒否しました: { $why }(アラート { $alert })
@@ -360,3 +363,16 @@ event-sealed-framing = TLS のレコードの区切りを見失いました: { $
 event-upstream-no-certificate = 攻撃者には見せる証明書がありません
 event-upstream-cannot-forge = { $name } 向けの証明書を作れませんでした: { $message }
 event-upstream-tls = TLS の接続に失敗しました: { $message }
+
+## popscope inspect: ファイルから読んだキャプチャ。
+event-inspect-title = キャプチャ { $file }: その経路で盗聴した者が見たもの
+event-inspect-summary = キャプチャの中身:
+event-inspect-packets = パケット { $packets } 個(うち TCP は { $tcp } 個)
+event-inspect-found = 見つかった POP3 の会話: 平文 { $pop3 } 件、STLS { $stls } 件、POP3S(最初から TLS) { $pop3s } 件
+event-inspect-skipped = ほかの TCP の会話 { $n } 件は読み飛ばしました
+event-inspect-gaps = { $n ->
+    [0] 欠落したバイトはありません
+   *[other] 欠落 { $n } か所: キャプチャにない { $bytes } バイト
+}
+event-inspect-keys = 手元の TLS の秘密: { $n } 件(鍵ログとキャプチャ自身の秘密ブロックから)
+event-inspect-bad-keys = バイト { $offset } の秘密ブロックは復号器が読める鍵ログではありません: { $problem }

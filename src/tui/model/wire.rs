@@ -68,6 +68,15 @@ pub enum TextLine {
         /// Why (worded when drawn).
         reason: crate::wire::tap::CloseReason,
     },
+    /// Bytes missing from a capture read from a file.
+    Gap {
+        /// Which way.
+        dir: Direction,
+        /// Where they begin.
+        offset: u64,
+        /// How many.
+        len: u64,
+    },
     /// The session switched to TLS from this byte on.
     Switched {
         /// Which way.
@@ -328,6 +337,16 @@ impl WireModel {
             WireEvent::Closed { conn, dir, reason } => {
                 self.partial.remove(&(conn, dir));
                 self.text.push(TextLine::Closed { dir, reason });
+            }
+            WireEvent::Gap {
+                conn,
+                dir,
+                offset,
+                len,
+            } => {
+                // A line cut by the gap is not continued by what follows it.
+                self.partial.remove(&(conn, dir));
+                self.text.push(TextLine::Gap { dir, offset, len });
             }
             WireEvent::Learned { conn, loot, .. } => self.learned.push((conn, loot)),
         }

@@ -287,6 +287,16 @@ fn text_line(l: &TextLine, lang: Lang, t: &Theme) -> Line<'static> {
             ),
             t,
         ),
+        TextLine::Gap { dir, offset, len } => note(
+            crate::tr!(
+                lang,
+                "event-demo-gap",
+                dir = dir.arrow(),
+                n = *len,
+                offset = *offset
+            ),
+            t,
+        ),
         TextLine::Closed { dir, reason } => note(
             format!(
                 "{} {}",
