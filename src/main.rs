@@ -35,6 +35,15 @@ struct Cli {
     /// both, and 1.3 is agreed).
     #[arg(long, value_enum, value_name = "VERSION")]
     tls_version: Option<popscope::lab::TlsVersion>,
+    /// Replay a capture (pcap or pcapng) in the lab screen's eavesdropper
+    /// and TLS panes instead of running a lab: Space steps, p plays, and
+    /// , . step back and forward.
+    #[arg(long, value_name = "FILE")]
+    open: Option<std::path::PathBuf>,
+    /// With --open: the TLS key log (SSLKEYLOGFILE) that opens the
+    /// capture's TLS conversations.
+    #[arg(long, value_name = "FILE", requires = "open")]
+    keylog: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +83,10 @@ fn main() -> std::process::ExitCode {
         _ => tracing::Level::WARN,
     });
     let Some(command) = cli.command else {
+        if let Some(file) = cli.open {
+            let style = (cli.theme, !cli.no_mouse);
+            return replay_screen(&file, cli.keylog.as_deref(), style, level);
+        }
         let screen = ScreenOptions {
             theme: cli.theme,
             mouse: !cli.no_mouse,
@@ -203,6 +216,67 @@ fn lab_screen(
                 eprintln!("(log: {})", p.display());
             }
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The largest capture `--open` loads: a replay keeps every event in
+/// memory, so bigger captures are for `popscope inspect`, which streams.
+const OPEN_LIMIT: u64 = 256 << 20;
+
+/// `popscope --open FILE`: a capture replayed on the lab screen.
+fn replay_screen(
+    file: &std::path::Path,
+    keylog: Option<&std::path::Path>,
+    (theme, mouse): (popscope::tui::theme::ThemeName, bool),
+    level: tracing::Level,
+) -> std::process::ExitCode {
+    let log_path = log_to_file(level);
+    let fail = |e: anyhow::Error| {
+        eprintln!("popscope: {}", error_report(&e));
+        std::process::ExitCode::FAILURE
+    };
+    match std::fs::metadata(file) {
+        Ok(m) if m.len() > OPEN_LIMIT => {
+            return fail(anyhow::anyhow!(
+                "--open {}: {} MiB is more than a replay holds ({} MiB); \
+                 `popscope inspect {} --summary` reads captures of any size",
+                file.display(),
+                m.len() >> 20,
+                OPEN_LIMIT >> 20,
+                file.display()
+            ));
+        }
+        _ => {}
+    }
+    // Read (and refused) before the screen opens, so an error is a line
+    // in the shell.
+    let events = match popscope::inspect::events(file, keylog) {
+        Ok(events) => events,
+        Err(e) => return fail(e.into()),
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let title = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    let options = popscope::tui::ReplayOptions {
+        theme,
+        mouse,
+        start: None,
+    };
+    let result = rt.block_on(popscope::tui::run_replay(events, title, options));
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(p) = log_path {
+                eprintln!("(log: {})", p.display());
+            }
+            fail(e)
         }
     }
 }

@@ -116,27 +116,36 @@ impl Widget for &ClientPane<'_> {
         // stay in sight above the conversation they shape.
         let s = &app.scenario;
         let lang = app.lesson.lang;
-        let policy = format!(
-            " · {} · {}{}",
-            if s.require_tls {
-                crate::tr!(lang, "client-policy-require-tls")
-            } else {
-                crate::tr!(lang, "client-policy-tls-if-offered")
-            },
-            if s.verify == crate::lab::Trust::InsecureAcceptAny {
-                crate::tr!(lang, "client-policy-any-cert")
-            } else {
-                crate::tr!(lang, "client-policy-verify-cert")
-            },
-            if s.vulnerable_client {
-                format!(" · {}", crate::tr!(lang, "client-policy-vulnerable"))
-            } else {
-                String::new()
-            }
-        );
+        // A replay has no client, so no policies and no input line.
+        let policy = if app.replay.is_some() {
+            String::new()
+        } else {
+            format!(
+                " · {} · {}{}",
+                if s.require_tls {
+                    crate::tr!(lang, "client-policy-require-tls")
+                } else {
+                    crate::tr!(lang, "client-policy-tls-if-offered")
+                },
+                if s.verify == crate::lab::Trust::InsecureAcceptAny {
+                    crate::tr!(lang, "client-policy-any-cert")
+                } else {
+                    crate::tr!(lang, "client-policy-verify-cert")
+                },
+                if s.vulnerable_client {
+                    format!(" · {}", crate::tr!(lang, "client-policy-vulnerable"))
+                } else {
+                    String::new()
+                }
+            )
+        };
         let block = frame(app, t, Focus::Client, self.focused, &policy);
         let inner = block.inner(area);
         block.render(area, buf);
+        if app.replay.is_some() {
+            super::render_scrolled(app, t, Focus::Client, lines(app, t), inner, buf);
+            return;
+        }
         let [body, rule, input] = Layout::vertical([
             Constraint::Min(0),
             Constraint::Length(1),

@@ -56,7 +56,8 @@ pub fn lines(app: &App, t: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if m.timeline.is_empty() {
         out.push(Line::from(span(
-            if app.scenario.transport == Transport::Plain {
+            // A replay has no scenario: its recording may hold TLS yet.
+            if app.scenario.transport == Transport::Plain && app.replay.is_none() {
                 crate::tr!(lang, "tls-none-in-scenario")
             } else {
                 crate::tr!(lang, "tls-no-handshake-yet")
