@@ -771,7 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn the_attack_key_cycles_and_sends_each_choice_to_the_engine() {
+    fn the_attack_key_cycles_and_sends_each_choice_to_the_engine_which_names_each_rows() {
         let mut w = Workshop::new(Vec::new(), None, None, Lang::En);
         for _ in 0..3 {
             press(&mut w, key('a'));
@@ -784,10 +784,15 @@ mod tests {
                 WorkshopCmd::Attack(None),
             ]
         );
-        // A connection opened while an attack is on carries it.
-        press(&mut w, key('a'));
-        w.update(WorkshopAction::Events(vec![opened(1)]));
+        // A row carries the attack the engine says its connection got,
+        // whatever the key says now.
+        let mut e = opened(1);
+        if let EventKind::Wire(WireEvent::Opened { attack, .. }) = &mut e.kind {
+            *attack = Some(Attack::StripStls);
+        }
+        w.update(WorkshopAction::Events(vec![e, opened(2)]));
         assert_eq!(w.wall.rows[0].attack, Some(Attack::StripStls));
+        assert_eq!(w.wall.rows[1].attack, None);
     }
 
     #[test]
