@@ -74,16 +74,18 @@ probe() {
     fi
     MS=$(awk -v d=$(($(now_ns) - sent)) 'BEGIN {printf "%.1f", d/1e6}')
 }
+# Run the probes; print their times, and leave the largest RSS seen in
+# $WORK/rss (this runs in a command substitution, whose variables are lost).
 run_probes() {
-    local out=()
-    RSS_MAX=0
+    local out=() max=0 r
     for _ in $(seq "$PROBES"); do
         sleep "$(awk -v ms="$PROBE_MS" 'BEGIN {print ms/1000}')"
         probe
         out+=("$MS")
         r=$(rss_kib "$PID")
-        ((r > RSS_MAX)) && RSS_MAX=$r
+        ((r > max)) && max=$r
     done
+    echo "$max" > "$WORK/rss"
     printf '%s\n' "${out[@]}"
 }
 
@@ -98,7 +100,7 @@ echo "== keys while $CLIENTS clients log in and fetch through the workshop ($SEC
 LOAD=$!
 sleep 3
 BUSY=$(run_probes)
-echo "median $(median <<<"$BUSY") ms, p99 $(p99 <<<"$BUSY") ms, peak RSS during the load $RSS_MAX KiB"
+echo "median $(median <<<"$BUSY") ms, p99 $(p99 <<<"$BUSY") ms, peak RSS during the load $(cat "$WORK/rss") KiB"
 wait "$LOAD" || true
 LOAD=
 tail -1 "$WORK/load.txt"

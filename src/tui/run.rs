@@ -388,6 +388,12 @@ const BATCH: usize = 1024;
 /// and keys are read again, whatever the messages cost.
 const BATCH_TIME: Duration = Duration::from_millis(10);
 
+/// The shortest time between two workshop frames drawn for the engine's
+/// events alone (a key is drawn at once): 25 frames a second is smooth to
+/// the eye, and a room's thousands of events a second then cost the
+/// drawing of 25 frames, not of a frame per batch.
+const EVENT_FRAME: Duration = Duration::from_millis(40);
+
 /// Apply one message from the lab driver.
 fn on_driver(
     app: &mut App,
@@ -494,6 +500,12 @@ pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Re
     let result = async {
         let mut term_events = EventStream::new();
         let mut first = first;
+        // Under a room's load the engine's events alone would redraw the
+        // whole screen after every batch; they are drawn at most every
+        // EVENT_FRAME instead, so the work goes to applying them and a
+        // key (drawn at once) is answered sooner.
+        let mut last_draw = Instant::now();
+        let mut key_pressed = true;
         loop {
             for cmd in ws.take_commands() {
                 // The engine gone means the workshop is over; the screen
@@ -503,10 +515,12 @@ pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Re
             if ws.quit {
                 return Ok(());
             }
-            if ws.dirty {
+            if ws.dirty && (key_pressed || last_draw.elapsed() >= EVENT_FRAME) {
                 let theme = &Theme::new(ws.theme, no_color);
                 terminal.draw(|f| f.render_widget(&WorkshopView { ws: &ws, theme }, f.area()))?;
                 ws.dirty = false;
+                key_pressed = false;
+                last_draw = Instant::now();
                 if let Some(ff) = first.take() {
                     if ff.log {
                         let ms = ff.started.elapsed().as_secs_f64() * 1000.0;
@@ -521,7 +535,11 @@ pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Re
                 }
             }
             let next_term = std::future::poll_fn(|cx| Pin::new(&mut term_events).poll_next(cx));
+            // A frame the events made due, drawn when its time comes.
+            let frame_due = tokio::time::sleep_until((last_draw + EVENT_FRAME).into());
             tokio::select! {
+                // The teacher's keys before the room's events.
+                biased;
                 ev = next_term => match ev {
                     Some(Ok(ev)) => {
                         let action = match ev {
@@ -533,6 +551,7 @@ pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Re
                         if let Some(a) = action {
                             ws.update(a);
                         }
+                        key_pressed = true;
                     }
                     Some(Err(e)) => return Err(e).context("reading the terminal"),
                     None => return Ok(()),
@@ -551,6 +570,7 @@ pub async fn run_workshop(screen: super::workshop::WorkshopScreen) -> anyhow::Re
                     }
                     ws.update(WorkshopAction::Events(batch));
                 }
+                () = frame_due, if ws.dirty => {}
             }
         }
     }

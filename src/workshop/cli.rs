@@ -220,11 +220,30 @@ pub async fn run_screen(
         mouse: style.mouse,
         lang: crate::lang::Lang::from_lang_env(std::env::var("LANG").ok().as_deref()),
     };
-    let ui = crate::tui::run_workshop(screen);
-    tokio::pin!(ui);
+    // The screen runs on a thread of its own: under a room's load the
+    // runtime's workers are busy relaying and dissecting, and the teacher's
+    // keys should not wait in their queue. Events and commands cross by
+    // channel, which works between runtimes.
+    let (done_tx, done) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("workshop-screen".into())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(anyhow::Error::from)
+                .and_then(|rt| rt.block_on(crate::tui::run_workshop(screen)));
+            let _ = done_tx.send(result);
+        })
+        .context("cannot start the workshop's screen")?;
+    tokio::pin!(done);
     let result = loop {
         tokio::select! {
-            r = &mut ui => break r,
+            r = &mut done => break r.unwrap_or_else(|_| {
+                // The thread ended without a word: it panicked, and the
+                // panic hook has given the terminal back and said why.
+                Err(anyhow::anyhow!("the workshop's screen stopped unexpectedly"))
+            }),
             Some(cmd) = commands.recv() => match cmd {
                 WorkshopCmd::Attack(attack) => {
                     // The screen only offers the attacks the engine takes;
