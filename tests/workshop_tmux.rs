@@ -106,7 +106,7 @@ fn the_wall_shows_the_students_who_connect_through_the_workshop() {
     ]);
     assert!(mail.contains("Return-Path:"), "{mail}");
     let s = t.wait_for("the POP3S connection on the wall", |s| {
-        s.contains("1 of 2 logins readable")
+        s.contains("1 of 2 logins readable") && s.contains("POP3S 1.3")
     });
     let second = row(&s, 2);
     assert!(second.contains("POP3S 1.3"), "{second}");
