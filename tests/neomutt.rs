@@ -187,3 +187,97 @@ fn neomutt_stops_at_a_certificate_it_cannot_check() {
     let (_, log) = serve.interrupt();
     assert!(!log.contains("logged in"), "{log}");
 }
+
+/// `popscope workshop` (headless) started as a teacher would, and neomutt
+/// as a student: the account and CA from the sheet, over STLS and POP3S
+/// through the workshop's tap, list the student's mail.
+#[test]
+fn neomutt_reads_a_students_mail_through_the_workshop() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    if !have_neomutt() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let sheet_path = data.path().join("sheet.txt");
+    let mut workshop = Command::new(env!("CARGO_BIN_EXE_popscope"))
+        .args(["workshop", "--headless", "--students", "1"])
+        .args(["--pop3", "127.0.0.1:0", "--pop3s", "127.0.0.1:0", "--sheet"])
+        .arg(&sheet_path)
+        .arg("--data-dir")
+        .arg(data.path().join("data"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(workshop.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let last = line.starts_with("Ctrl-C stops");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    // The rest of the transcript is read so the workshop never blocks.
+    let reader = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    let port = |label: &str| {
+        banner
+            .iter()
+            .find_map(|l| {
+                // The banner's "POP3   127.0.0.1:PORT" line, not the
+                // sheet's "POP3 port" above it.
+                let mut w = l.split_whitespace();
+                let addr = w.nth(1).filter(|a| a.contains(':'))?;
+                l.split_whitespace()
+                    .next()
+                    .is_some_and(|first| first == label)
+                    .then(|| addr.to_string())
+            })
+            .unwrap_or_else(|| panic!("no {label} line in {banner:?}"))
+            .rsplit_once(':')
+            .unwrap()
+            .1
+            .to_string()
+    };
+    let (pop3, pop3s) = (port("POP3"), port("POP3S"));
+    let sheet = std::fs::read_to_string(&sheet_path).unwrap();
+    let value = |label: &str| {
+        sheet
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let (password, ca) = (value("Password"), value("CA certificate"));
+    for (tag, url) in [
+        ("ws-stls", format!("pop://student01@localhost:{pop3}/")),
+        ("ws-pop3s", format!("pops://student01@localhost:{pop3s}/")),
+    ] {
+        let dir = data.path().join(tag);
+        let rc = home(&dir, &ca, true);
+        let text = std::fs::read_to_string(&rc)
+            .unwrap()
+            .replace("\"alice\"", "\"student01\"")
+            .replace("\"wonderland\"", &format!("\"{password}\""));
+        std::fs::write(&rc, text).unwrap();
+        let t = neomutt(tag, &dir, &rc, &url);
+        let index = t.wait_for(&format!("{tag}: the student's mailbox"), |s| {
+            s.contains("Can we fix it?")
+        });
+        assert!(!index.contains("certificate"), "{index}");
+        t.keys(&["q"]);
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(workshop.id() as libc::pid_t, libc::SIGINT);
+    }
+    assert!(workshop.wait().unwrap().success());
+    assert!(
+        reader.join().unwrap() > 0,
+        "the workshop printed a transcript"
+    );
+}
