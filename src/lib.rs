@@ -17,9 +17,9 @@
 //!   the tap's chunks written as pcapng for Wireshark, TLS secrets inside
 //!   (`wire::pcap`), and every byte of a TLS record or handshake message
 //!   labelled for the byte view (`wire::annotate`, its words in
-//!   `assets/i18n/*/bytes.ftl`); other tools'
-//!   pcap and pcapng captures read packet by packet (`wire::capture`) and
-//!   their TCP put back together (`wire::reassemble`).
+//!   `assets/i18n/*/bytes.ftl`); other tools' pcap and pcapng captures
+//!   read packet by packet (`wire::capture`) and their TCP put back
+//!   together (`wire::reassemble`).
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop
 //!   (strip STLS, forged certificate, injection) and the offline APOP
 //!   dictionary search.
@@ -45,8 +45,10 @@
 //! - [`tui`]: the lab screen: app state and actions, the four lab panes'
 //!   models (`tui::model`: wire, client, TLS, server, each folding its own
 //!   events), panes (the lesson pane among them), Markdown and diagram
-//!   drawing, theme, run loop; and the workshop's screen (`tui::workshop`),
-//!   the Wall of Sheep with one row per student connection
+//!   drawing, theme, run loop; the record of everything the lab showed,
+//!   for stepping back and replaying a capture (`tui::history`) and for
+//!   `w` (`tui::save`); and the workshop's screen (`tui::workshop`), the
+//!   Wall of Sheep with one row per student connection
 //!   (`tui::model::wall`).
 //! - [`sanitize`]: the one rule for showing text from outside (control
 //!   characters, C1, bidirectional overrides made visible); every layer
