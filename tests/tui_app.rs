@@ -409,6 +409,10 @@ fn the_client_policies_and_the_vulnerable_server_restart_the_lab_visibly() {
             (|s: &Scenario| !s.require_tls) as fn(&Scenario) -> bool,
         ),
         (MenuRow::Trust, |s| s.verify == Trust::InsecureAcceptAny),
+        // Backwards from "both", the version row's last value is 1.2 only.
+        (MenuRow::TlsVersion, |s| {
+            s.tls_version == Some(popscope::lab::TlsVersion::V1_2)
+        }),
         (MenuRow::VulnerableServer, |s| s.vulnerable_server),
     ] {
         let i = MENU_ROWS.iter().position(|&r| r == row).unwrap();

@@ -102,6 +102,7 @@ pub async fn run_lesson_with(lesson: &Lesson, limits: &Limits) -> Vec<StepOutcom
         name: "plain".into(),
         verify: None,
         require_tls: None,
+        tls_version: None,
     }
     .to_scenario();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();

@@ -158,6 +158,9 @@ pub struct ScenarioSpec {
     pub verify: Option<VerifyName>,
     /// `require-tls=on|off`; `None` keeps the scenario's default.
     pub require_tls: Option<bool>,
+    /// `tls-version=1.2|1.3`: the only version the client offers; `None`
+    /// offers both (and 1.3 is agreed).
+    pub tls_version: Option<crate::lab::TlsVersion>,
 }
 
 /// How the client checks the certificate, as lessons name it.
@@ -199,6 +202,7 @@ impl ScenarioSpec {
         if let Some(r) = self.require_tls {
             s.require_tls = r;
         }
+        s.tls_version = self.tls_version;
         s
     }
 }
@@ -270,8 +274,9 @@ fn attack_table() -> Vec<(&'static str, Option<Attack>)> {
 /// What a step does to the lab or the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepAction {
-    /// `scenario NAME [verify=lab|system|insecure] [require-tls=on|off]`:
-    /// start a fresh lab with this scenario (the client connects).
+    /// `scenario NAME [verify=lab|system|insecure] [require-tls=on|off]
+    /// [tls-version=1.2|1.3]`: start a fresh lab with this scenario (the
+    /// client connects).
     Scenario(ScenarioSpec),
     /// `connect`: open a new client connection (after QUIT).
     Connect,
@@ -682,6 +687,7 @@ fn parse_scenario(rest: &str) -> Result<ScenarioSpec, VocabError> {
         name: name.to_string(),
         verify: None,
         require_tls: None,
+        tls_version: None,
     };
     for w in words {
         match w.split_once('=') {
@@ -703,9 +709,21 @@ fn parse_scenario(rest: &str) -> Result<ScenarioSpec, VocabError> {
                     &[("on", true), ("off", false)],
                 )?)
             }
+            Some(("tls-version", v)) => {
+                if name == "plain" || name == "apop" || name == "auth-plain" {
+                    return Err(VocabError(format!(
+                        "tls-version= is for the stls and pop3s scenarios; {name} uses no TLS"
+                    )));
+                }
+                spec.tls_version =
+                    Some(crate::lab::TlsVersion::from_number(v).ok_or_else(|| {
+                        VocabError(format!("unknown tls-version {v:?}: expected 1.2 or 1.3"))
+                    })?)
+            }
             _ => {
                 return Err(VocabError(format!(
-                    "unknown scenario setting {w:?}: expected verify=lab|system|insecure or require-tls=on|off"
+                    "unknown scenario setting {w:?}: expected verify=lab|system|insecure, \
+                     require-tls=on|off or tls-version=1.2|1.3"
                 )));
             }
         }
@@ -875,6 +893,24 @@ mod tests {
             assert!(a.changed_scenario(&s).is_none(), "{w}");
             assert!(a.touches_lab(), "{w}");
         }
+    }
+
+    #[test]
+    fn a_scenario_can_ask_for_one_tls_version() {
+        let StepAction::Scenario(spec) =
+            StepAction::parse("scenario pop3s tls-version=1.2").unwrap()
+        else {
+            panic!("not a scenario");
+        };
+        assert_eq!(spec.tls_version, Some(crate::lab::TlsVersion::V1_2));
+        assert_eq!(
+            spec.to_scenario().tls_version,
+            Some(crate::lab::TlsVersion::V1_2)
+        );
+        let e = StepAction::parse("scenario stls tls-version=1.1").unwrap_err();
+        assert!(e.0.contains("expected 1.2 or 1.3"), "{e}");
+        let e = StepAction::parse("scenario plain tls-version=1.3").unwrap_err();
+        assert!(e.0.contains("uses no TLS"), "{e}");
     }
 
     #[test]

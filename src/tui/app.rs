@@ -343,6 +343,8 @@ pub enum MenuRow {
     RequireTls,
     /// The client's policy: check the server's certificate.
     Trust,
+    /// The only TLS version the client offers (1.3 and 1.2 side by side).
+    TlsVersion,
     /// The attacker on the wire.
     Attacker,
     /// The lab's server runs commands injected before its TLS handshake.
@@ -352,11 +354,12 @@ pub enum MenuRow {
 }
 
 /// The menu's rows, top to bottom.
-pub const MENU_ROWS: [MenuRow; 7] = [
+pub const MENU_ROWS: [MenuRow; 8] = [
     MenuRow::Transport,
     MenuRow::Auth,
     MenuRow::RequireTls,
     MenuRow::Trust,
+    MenuRow::TlsVersion,
     MenuRow::Attacker,
     MenuRow::VulnerableServer,
     MenuRow::VulnerableClient,
@@ -370,6 +373,7 @@ impl MenuRow {
             MenuRow::Auth => crate::tr!(lang, "menu-row-auth"),
             MenuRow::RequireTls => crate::tr!(lang, "menu-row-require-tls"),
             MenuRow::Trust => crate::tr!(lang, "menu-row-trust"),
+            MenuRow::TlsVersion => crate::tr!(lang, "menu-row-tls-version"),
             MenuRow::Attacker => crate::tr!(lang, "menu-row-attacker"),
             MenuRow::VulnerableServer => crate::tr!(lang, "menu-row-vulnerable-server"),
             MenuRow::VulnerableClient => crate::tr!(lang, "menu-row-vulnerable-client"),
@@ -406,6 +410,10 @@ impl MenuRow {
                 Trust::SystemRoots => crate::tr!(lang, "menu-trust-system"),
                 Trust::CaFile(_) => crate::tr!(lang, "menu-trust-ca-file"),
                 Trust::LabCa => crate::tr!(lang, "menu-trust-lab"),
+            },
+            MenuRow::TlsVersion => match s.tls_version {
+                None => crate::tr!(lang, "menu-tls-version-any"),
+                Some(v) => crate::tr!(lang, "menu-tls-version-only", version = v.number()),
             },
             MenuRow::Attacker => match s.attack {
                 None => crate::tr!(lang, "menu-attacker-none"),
@@ -461,6 +469,19 @@ impl MenuRow {
                 let all = [Trust::LabCa, Trust::SystemRoots, Trust::InsecureAcceptAny];
                 let i = all.iter().position(|t| *t == s.verify).unwrap_or(0);
                 s.verify = all[cycle(i, all.len())].clone();
+            }
+            MenuRow::TlsVersion => {
+                use crate::lab::TlsVersion;
+                let all = [None, Some(TlsVersion::V1_3), Some(TlsVersion::V1_2)];
+                let i = all.iter().position(|&v| v == s.tls_version).unwrap_or(0);
+                s.tls_version = all[cycle(i, all.len())];
+                // A version means TLS: a cleartext session gets STLS, as
+                // the attacks that need TLS do.
+                if s.tls_version.is_some() && s.transport == Transport::Plain {
+                    s.transport = Transport::Stls;
+                    s.require_tls = true;
+                    s.name = s.transport.name().to_string();
+                }
             }
             MenuRow::Attacker => {
                 let mut all = vec![None];
