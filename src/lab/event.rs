@@ -643,6 +643,22 @@ pub enum Prize {
     ApopDigest,
 }
 
+impl Prize {
+    /// What a leak gives the attacker that lets it log in, if anything:
+    /// the one rule for "a credential was read", which the judge's verdict
+    /// and the workshop's tally both follow.
+    pub fn of(leak: &crate::wire::pop3::Leak) -> Option<Prize> {
+        use crate::wire::pop3::Leak;
+        match leak {
+            Leak::Password { .. } | Leak::AuthPlain { .. } | Leak::AuthLogin { .. } => {
+                Some(Prize::Password)
+            }
+            Leak::Apop { .. } => Some(Prize::ApopDigest),
+            _ => None,
+        }
+    }
+}
+
 /// The reason a verdict was given. Text inside comes from another part
 /// (a server's reply, a record's failure) and is quoted as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

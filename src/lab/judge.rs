@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use crate::attack::{Attack, FORGED_MARK};
 use crate::pop3::server::ServerEvent;
 use crate::wire::dissect::Item;
-use crate::wire::pop3::Leak;
 use crate::wire::tap::AttackNote;
 
 use super::event::{
@@ -201,7 +200,7 @@ fn rule(
             item: Item::Leak(leak),
             ..
         }) if attack == Attack::StripStls => {
-            if let Some(prize) = prize(leak) {
+            if let Some(prize) = Prize::of(leak) {
                 return Some((
                     true,
                     Why::Captured {
@@ -227,7 +226,7 @@ fn rule(
             ));
         }
         EventKind::Attack(AttackEvent::Learned { means, leak, .. }) => {
-            if let Some(prize) = prize(leak) {
+            if let Some(prize) = Prize::of(leak) {
                 return Some((
                     true,
                     Why::Captured {
@@ -298,23 +297,13 @@ fn rule(
     None
 }
 
-/// A leak that counts as the attacker's prize.
-fn prize(leak: &Leak) -> Option<Prize> {
-    match leak {
-        Leak::Password { .. } | Leak::AuthPlain { .. } | Leak::AuthLogin { .. } => {
-            Some(Prize::Password)
-        }
-        Leak::Apop { .. } => Some(Prize::ApopDigest),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::net::SocketAddr;
 
     use super::*;
     use crate::lab::Scenario;
+    use crate::wire::pop3::Leak;
 
     fn started(require_tls: bool) -> EventKind {
         let mut scenario = Scenario::named("stls").expect("stls exists");

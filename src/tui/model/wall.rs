@@ -404,10 +404,7 @@ fn prize_in(kind: &EventKind) -> bool {
         EventKind::Attack(AttackEvent::Learned { leak, .. }) => leak,
         _ => return false,
     };
-    matches!(
-        leak,
-        Leak::Password { .. } | Leak::Apop { .. } | Leak::AuthPlain { .. } | Leak::AuthLogin { .. }
-    )
+    crate::lab::Prize::of(leak).is_some()
 }
 
 #[cfg(test)]
