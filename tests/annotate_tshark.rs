@@ -4,6 +4,9 @@
 //! and the server name must match field for field. The capture is a
 //! `popscope demo pop3s --pcap` run; tshark reads it as any capture.
 
+#[path = "common/tool.rs"]
+mod tool;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -12,19 +15,7 @@ use popscope::wire::annotate::{self, Era, Field, Value, What};
 const BIN: &str = env!("CARGO_BIN_EXE_popscope");
 
 fn have_tshark() -> bool {
-    let ok = Command::new("tshark")
-        .arg("-v")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is missing and CI is set: .ci/run should have installed it"
-        );
-        eprintln!("SKIPPED: tshark is not installed (apt-get install tshark)");
-    }
-    ok
+    tool::available("tshark", "-v", "tshark")
 }
 
 /// tshark's fields of the packet holding handshake message `msg_type`:

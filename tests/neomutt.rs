@@ -6,6 +6,9 @@
 //! Nothing is deleted. `.ci/run` installs neomutt; outside CI the test
 //! skips with a message when it is missing.
 
+#[path = "common/tool.rs"]
+mod tool;
+
 #[path = "common/serve_bin.rs"]
 mod serve_bin;
 #[path = "common/tmux.rs"]
@@ -18,19 +21,7 @@ use serve_bin::Running;
 use tmux::Tmux;
 
 fn have_neomutt() -> bool {
-    let ok = Command::new("neomutt")
-        .arg("-v")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "neomutt is missing and CI is set: .ci/run should have installed it"
-        );
-        eprintln!("SKIPPED: neomutt is not installed (apt-get install neomutt)");
-    }
-    ok
+    tool::available("neomutt", "-v", "neomutt")
 }
 
 /// A home for neomutt with a muttrc that logs in as alice, checks

@@ -2,6 +2,9 @@
 //! the password in a plain session and, with only the secrets block inside
 //! the file, inside TLS too; and the TCP numbering the capture is built on.
 
+#[path = "common/tool.rs"]
+mod tool;
+
 #[path = "common/serve_bin.rs"]
 mod serve_bin;
 
@@ -17,22 +20,8 @@ use popscope::wire::tap::CloseReason;
 
 const BIN: &str = env!("CARGO_BIN_EXE_popscope");
 
-/// Whether tshark can run. Without it the tshark tests skip with a message
-/// on a developer's machine, and fail under CI, where `.ci/run` installs it.
 fn have_tshark() -> bool {
-    let ok = Command::new("tshark")
-        .arg("-v")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is missing and CI is set: .ci/run should have installed it"
-        );
-        eprintln!("SKIPPED: tshark is not installed (apt-get install tshark)");
-    }
-    ok
+    tool::available("tshark", "-v", "tshark")
 }
 
 /// Runs `popscope demo SCENARIO --pcap FILE [extra]` and checks it succeeded.

@@ -2,6 +2,9 @@
 //! snapshots of the panes drawn on a `TestBackend` from a real lab's
 //! events (times, ports, APOP timestamps and secrets masked).
 
+#[path = "common/tool.rs"]
+mod tool;
+
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -2228,21 +2231,8 @@ async fn the_past_is_marked_on_the_screen_in_both_languages() {
     assert!(!live.contains('◀'), "{live}");
 }
 
-/// Whether tshark can run (as tests/pcap.rs decides).
 fn have_tshark() -> bool {
-    let ok = std::process::Command::new("tshark")
-        .arg("-v")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is missing and CI is set: .ci/run should have installed it"
-        );
-        eprintln!("SKIPPED: tshark is not installed (apt-get install tshark)");
-    }
-    ok
+    tool::available("tshark", "-v", "tshark")
 }
 
 /// Carry out the screen's `WriteCapture` effect into `dir` as the run loop
