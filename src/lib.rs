@@ -60,6 +60,8 @@
 //! - [`net`]: listening sockets with a deep accept queue, for the server
 //!   and the tap.
 //! - `sync` (private): the one way shared tables are locked.
+//! - `utc` (private): a Unix time as a UTC date, for certificate dates
+//!   and capture names.
 //! - `fuzzing` (hidden): the bodies of the cargo-fuzz targets in `fuzz/`,
 //!   shared with `tests/fuzz_replay.rs`, which replays every corpus file.
 
@@ -84,5 +86,6 @@ pub mod serve;
 mod sync;
 pub mod tls;
 pub mod tui;
+mod utc;
 pub mod wire;
 pub mod workshop;
