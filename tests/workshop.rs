@@ -6,6 +6,9 @@
 //! binary where a user would run it, the library where the test needs the
 //! handle (`set_attack`).
 
+#[path = "common/serve_bin.rs"]
+mod serve_bin;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -159,21 +162,7 @@ impl Shop {
 
 impl Drop for Shop {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // SAFETY: a signal to our own child, not yet waited for.
-            unsafe {
-                libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
-            }
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while let Ok(None) = self.child.try_wait() {
-                if Instant::now() > deadline {
-                    let _ = self.child.kill();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = self.child.wait();
-        }
+        serve_bin::stop(&mut self.child);
     }
 }
 

@@ -91,25 +91,30 @@ impl Running {
 
 impl Drop for Running {
     /// A test that fails before `interrupt`, or has no use for its
-    /// outcome, must not leave a server behind: Ctrl-C, so that `serve`
-    /// removes its copy of the demo mailbox, and a server that has not
-    /// stopped within ten seconds is killed.
+    /// outcome, must not leave a server behind.
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // SAFETY: sending a signal to our own child process, which
-            // has not been waited for.
-            unsafe {
-                libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
-            }
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while let Ok(None) = self.child.try_wait() {
-                if Instant::now() > deadline {
-                    let _ = self.child.kill();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = self.child.wait();
+        stop(&mut self.child);
+    }
+}
+
+/// Stop a popscope child the way a user would: Ctrl-C, so that it removes
+/// its temporary copies; one that has not stopped within ten seconds is
+/// killed. A child already gone is left as it is.
+pub fn stop(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        // SAFETY: sending a signal to our own child process, which has
+        // not been waited for.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGINT);
         }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Ok(None) = child.try_wait() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.wait();
     }
 }
