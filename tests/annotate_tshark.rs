@@ -60,6 +60,22 @@ fn find(f: &Field, what: What) -> Vec<&Field> {
     out
 }
 
+/// The values of every field of kind `what`, in order.
+fn values(tree: &Field, what: What) -> Vec<Value> {
+    find(tree, what).iter().map(|f| f.value.clone()).collect()
+}
+
+/// The extension types of the tree, in order, as tshark prints them.
+fn extension_types(tree: &Field) -> Vec<String> {
+    values(tree, What::Extension)
+        .iter()
+        .map(|v| match v {
+            Value::ExtensionType(x) => x.to_string(),
+            other => panic!("an extension without a type: {other:?}"),
+        })
+        .collect()
+}
+
 /// The leaf values of kind `what` inside extension `ext`.
 fn in_extension(tree: &Field, ext: u16, what: What) -> Vec<Value> {
     find(tree, What::Extension)
@@ -125,18 +141,12 @@ fn the_hellos_match_tsharks_dissection_field_for_field() {
     );
     let record = first_record(&t[0][0]);
     let tree = annotate::record(&record, Era::Tls13, false);
-    let suites: Vec<Value> = find(&tree, What::CipherSuite)
-        .iter()
-        .map(|f| f.value.clone())
-        .collect();
-    assert_eq!(hex16(&suites), t[1], "cipher suites");
-    let extensions: Vec<String> = find(&tree, What::Extension)
-        .iter()
-        .map(|e| match e.value {
-            Value::ExtensionType(x) => x.to_string(),
-            _ => unreachable!(),
-        })
-        .collect();
+    assert_eq!(
+        hex16(&values(&tree, What::CipherSuite)),
+        t[1],
+        "cipher suites"
+    );
+    let extensions = extension_types(&tree);
     assert_eq!(extensions, t[2], "extensions in order");
     assert_eq!(
         hex16(&in_extension(&tree, 43, What::Version)),
@@ -188,18 +198,12 @@ fn the_hellos_match_tsharks_dissection_field_for_field() {
     );
     let record = first_record(&t[0][0]);
     let tree = annotate::record(&record, Era::Tls13, false);
-    let suite: Vec<Value> = find(&tree, What::CipherSuite)
-        .iter()
-        .map(|f| f.value.clone())
-        .collect();
-    assert_eq!(hex16(&suite), t[1], "chosen suite");
-    let extensions: Vec<String> = find(&tree, What::Extension)
-        .iter()
-        .map(|e| match e.value {
-            Value::ExtensionType(x) => x.to_string(),
-            _ => unreachable!(),
-        })
-        .collect();
+    assert_eq!(
+        hex16(&values(&tree, What::CipherSuite)),
+        t[1],
+        "chosen suite"
+    );
+    let extensions = extension_types(&tree);
     // tshark lists the extensions of every message in the packet, and it
     // decrypts the EncryptedExtensions that follow the ServerHello with
     // the secrets inside the capture; the ServerHello's come first.
