@@ -501,6 +501,43 @@ impl<'a> Walk<'a> {
     }
 }
 
+impl<'a> Walk<'a> {
+    /// A length-prefixed vector of opaque bytes (a key, a signature, a
+    /// ticket): the length, then the bytes as one field (none when empty).
+    fn opaque(&mut self, prefix: usize, what: What) -> Result<Field, Short> {
+        self.vector(prefix, what, Value::None, |w, p| {
+            let n = w.left();
+            if n > 0 {
+                p.push(w.bytes(n, what)?);
+            }
+            Ok(())
+        })
+    }
+
+    /// A length-prefixed list of one-byte codes (compression methods,
+    /// point formats, PSK modes).
+    fn codes(&mut self, prefix: usize, what: What) -> Result<Field, Short> {
+        self.vector(prefix, what, Value::None, |w, p| {
+            while w.left() > 0 {
+                let (at, c) = w.uint(1)?;
+                p.push(leaf(at, 1, what, Value::Code(c as u8)));
+            }
+            Ok(())
+        })
+    }
+
+    /// A length-prefixed list of two-byte values (suites, groups,
+    /// schemes, versions), each typed by `value`.
+    fn u16s(&mut self, prefix: usize, what: What, value: fn(u16) -> Value) -> Result<Field, Short> {
+        self.vector(prefix, what, Value::None, |w, p| {
+            while w.left() > 0 {
+                p.push(w.u16_as(what, value)?);
+            }
+            Ok(())
+        })
+    }
+}
+
 fn leaf(at: usize, len: usize, what: What, value: Value) -> Field {
     Field {
         at,
@@ -649,11 +686,7 @@ fn body(w: &mut Walk<'_>, p: &mut Vec<Field>, t: u8, era: Era) -> Result<(), Sho
         12 => server_key_exchange(w, p),
         15 => {
             p.push(w.u16_as(What::SignatureScheme, Value::Scheme)?);
-            p.push(w.vector(2, What::Signature, Value::None, |w, p| {
-                let n = w.left();
-                p.push(w.bytes(n, What::Signature)?);
-                Ok(())
-            })?);
+            p.push(w.opaque(2, What::Signature)?);
             Ok(())
         }
         16 => {
@@ -696,13 +729,7 @@ fn client_hello(w: &mut Walk<'_>, p: &mut Vec<Field>) -> Result<(), Short> {
         }
         Ok(())
     })?);
-    p.push(w.vector(1, What::Compression, Value::None, |w, p| {
-        while w.left() > 0 {
-            let (at, c) = w.uint(1)?;
-            p.push(leaf(at, 1, What::Compression, Value::Code(c as u8)));
-        }
-        Ok(())
-    })?);
+    p.push(w.codes(1, What::Compression)?);
     if w.left() > 0 {
         p.push(extensions(w, Side::Client)?);
     }
@@ -734,13 +761,7 @@ fn server_hello(w: &mut Walk<'_>, p: &mut Vec<Field>) -> Result<(), Short> {
 }
 
 fn session_id(w: &mut Walk<'_>) -> Result<Field, Short> {
-    w.vector(1, What::SessionId, Value::None, |w, p| {
-        let n = w.left();
-        if n > 0 {
-            p.push(w.bytes(n, What::SessionId)?);
-        }
-        Ok(())
-    })
+    w.opaque(1, What::SessionId)
 }
 
 fn extensions(w: &mut Walk<'_>, side: Side) -> Result<Field, Short> {
@@ -767,16 +788,6 @@ fn extensions(w: &mut Walk<'_>, side: Side) -> Result<Field, Short> {
 
 /// The data of one extension of type `t`.
 fn extension(w: &mut Walk<'_>, p: &mut Vec<Field>, t: u16, side: Side) -> Result<(), Short> {
-    let u16_list = |w: &mut Walk<'_>, p: &mut Vec<Field>, what, value: fn(u16) -> Value| {
-        let list = w.vector(2, what, Value::None, |w, p| {
-            while w.left() > 0 {
-                p.push(w.u16_as(what, value)?);
-            }
-            Ok(())
-        })?;
-        p.push(list);
-        Ok(())
-    };
     match (t, side) {
         // A server's server_name is empty: it only says "I used it".
         (0, Side::Client) => {
@@ -803,16 +814,10 @@ fn extension(w: &mut Walk<'_>, p: &mut Vec<Field>, t: u16, side: Side) -> Result
                 Ok(())
             })?);
         }
-        (10, _) => u16_list(w, p, What::Group, Value::Group)?,
-        (13 | 50, _) => u16_list(w, p, What::SignatureScheme, Value::Scheme)?,
+        (10, _) => p.push(w.u16s(2, What::Group, Value::Group)?),
+        (13 | 50, _) => p.push(w.u16s(2, What::SignatureScheme, Value::Scheme)?),
         (11, _) => {
-            p.push(w.vector(1, What::PointFormat, Value::None, |w, p| {
-                while w.left() > 0 {
-                    let (at, c) = w.uint(1)?;
-                    p.push(leaf(at, 1, What::PointFormat, Value::Code(c as u8)));
-                }
-                Ok(())
-            })?);
+            p.push(w.codes(1, What::PointFormat)?);
         }
         (16, _) => {
             p.push(w.vector(2, What::Protocol, Value::None, |w, p| {
@@ -833,22 +838,11 @@ fn extension(w: &mut Walk<'_>, p: &mut Vec<Field>, t: u16, side: Side) -> Result
             })?);
         }
         (43, Side::Client) => {
-            p.push(w.vector(1, What::Version, Value::None, |w, p| {
-                while w.left() > 0 {
-                    p.push(w.u16_as(What::Version, Value::Version)?);
-                }
-                Ok(())
-            })?);
+            p.push(w.u16s(1, What::Version, Value::Version)?);
         }
         (43, _) => p.push(w.u16_as(What::Version, Value::Version)?),
         (45, _) => {
-            p.push(w.vector(1, What::PskMode, Value::None, |w, p| {
-                while w.left() > 0 {
-                    let (at, c) = w.uint(1)?;
-                    p.push(leaf(at, 1, What::PskMode, Value::Code(c as u8)));
-                }
-                Ok(())
-            })?);
+            p.push(w.codes(1, What::PskMode)?);
         }
         (51, Side::Client) => {
             p.push(w.vector(2, What::KeyShareEntry, Value::None, |w, p| {
@@ -879,11 +873,7 @@ fn key_share_entry(w: &mut Walk<'_>) -> Result<Field, Short> {
     let (at, g) = w.uint(2)?;
     let group = g as u16;
     let mut parts = vec![leaf(at, 2, What::Group, Value::Group(group))];
-    parts.push(w.vector(2, What::PublicKey, Value::None, |w, p| {
-        let n = w.left();
-        p.push(w.bytes(n, What::PublicKey)?);
-        Ok(())
-    })?);
+    parts.push(w.opaque(2, What::PublicKey)?);
     Ok(Field {
         at: start,
         len: w.pos - start,
@@ -895,13 +885,7 @@ fn key_share_entry(w: &mut Walk<'_>) -> Result<Field, Short> {
 
 fn certificate(w: &mut Walk<'_>, p: &mut Vec<Field>, era: Era) -> Result<(), Short> {
     if era == Era::Tls13 {
-        p.push(w.vector(1, What::CertificateContext, Value::None, |w, p| {
-            let n = w.left();
-            if n > 0 {
-                p.push(w.bytes(n, What::CertificateContext)?);
-            }
-            Ok(())
-        })?);
+        p.push(w.opaque(1, What::CertificateContext)?);
     }
     p.push(w.vector(3, What::CertificateList, Value::None, |w, p| {
         while w.left() > 0 {
@@ -1051,17 +1035,9 @@ fn new_session_ticket(w: &mut Walk<'_>, p: &mut Vec<Field>, era: Era) -> Result<
     p.push(w.number(4, What::TicketLifetime)?.0);
     if era == Era::Tls13 {
         p.push(w.bytes(4, What::TicketAgeAdd)?);
-        p.push(w.vector(1, What::TicketNonce, Value::None, |w, p| {
-            let n = w.left();
-            p.push(w.bytes(n, What::TicketNonce)?);
-            Ok(())
-        })?);
+        p.push(w.opaque(1, What::TicketNonce)?);
     }
-    p.push(w.vector(2, What::Ticket, Value::None, |w, p| {
-        let n = w.left();
-        p.push(w.bytes(n, What::Ticket)?);
-        Ok(())
-    })?);
+    p.push(w.opaque(2, What::Ticket)?);
     if era == Era::Tls13 {
         p.push(extensions(w, Side::Server)?);
     }
@@ -1079,18 +1055,10 @@ fn server_key_exchange(w: &mut Walk<'_>, p: &mut Vec<Field>) -> Result<(), Short
         return Ok(());
     }
     p.push(w.u16_as(What::Group, Value::Group)?);
-    p.push(w.vector(1, What::PublicKey, Value::None, |w, p| {
-        let n = w.left();
-        p.push(w.bytes(n, What::PublicKey)?);
-        Ok(())
-    })?);
+    p.push(w.opaque(1, What::PublicKey)?);
     if w.left() > 0 {
         p.push(w.u16_as(What::SignatureScheme, Value::Scheme)?);
-        p.push(w.vector(2, What::Signature, Value::None, |w, p| {
-            let n = w.left();
-            p.push(w.bytes(n, What::Signature)?);
-            Ok(())
-        })?);
+        p.push(w.opaque(2, What::Signature)?);
     }
     Ok(())
 }
