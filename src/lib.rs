@@ -17,7 +17,9 @@
 //!   the tap's chunks written as pcapng for Wireshark, TLS secrets inside
 //!   (`wire::pcap`), and every byte of a TLS record or handshake message
 //!   labelled for the byte view (`wire::annotate`, its words in
-//!   `assets/i18n/*/bytes.ftl`); other tools' pcap and pcapng captures
+//!   `assets/i18n/*/bytes.ftl`); every handshake message as the client
+//!   and server see it, sealed ones opened with their own key log
+//!   (`wire::steps`); other tools' pcap and pcapng captures
 //!   read packet by packet (`wire::capture`) and their TCP put back
 //!   together (`wire::reassemble`).
 //! - [`attack`]: the active attacker: transforms on the tap's relay loop

@@ -46,6 +46,9 @@ impl CaptureFeed {
         let keys: super::stolen::Leaked = Arc::new(Mutex::new(keys));
         let mut pump = Pump::new(emit, open, None, Some(keys.clone()));
         pump.quiet_cleartext = true;
+        // A capture's key log is all there is: it opens the handshake for
+        // the endpoints' view as it opens the records for the attacker's.
+        pump.endpoints = Some(keys.clone());
         CaptureFeed { pump, rx, keys }
     }
 

@@ -515,6 +515,18 @@ pub enum TlsEvent {
         /// the session, which is what the lab will later show.
         secret: String,
     },
+    /// A step of the handshake as the client and server see it
+    /// (`wire::steps`): a message that crossed in cleartext, or sealed and
+    /// opened with the endpoints' own key log, with every byte labelled.
+    Step {
+        /// The tap's connection.
+        conn: u64,
+        /// Where it falls in the connection: steps sort by this (a step
+        /// whose secret came late is reported after later ones).
+        order: u64,
+        /// The step.
+        step: Box<crate::wire::steps::Step>,
+    },
 }
 
 /// How the attacker came to read a secret.

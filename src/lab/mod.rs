@@ -259,8 +259,10 @@ impl Emitter {
 struct KeyLogEvents {
     side: Side,
     emit: Emitter,
-    /// Where the stolen-keys attacker gets its copy of the key log.
-    leak: Option<stolen::Leaked>,
+    /// Where the pump reads the key log (the attacker's copy, in the
+    /// stolen-keys scenario, is the same log); the server's secrets are
+    /// the client's, so only the client's hook writes there.
+    log: Option<stolen::Leaked>,
 }
 
 impl std::fmt::Debug for KeyLogEvents {
@@ -275,8 +277,8 @@ impl rustls::KeyLog for KeyLogEvents {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         // Into the attacker's copy first, so that it holds the secret
         // before the record it opens can cross the wire.
-        if let Some(leak) = &self.leak {
-            let _ = crate::sync::lock(leak).insert(label, client_random, secret);
+        if let Some(log) = &self.log {
+            let _ = crate::sync::lock(log).insert(label, client_random, secret);
         }
         self.emit.now(EventKind::Tls(TlsEvent::Secret {
             side: self.side,
@@ -507,7 +509,7 @@ impl Lab {
                 server_tls.key_log = Arc::new(KeyLogEvents {
                     side: Side::Server,
                     emit: emit.clone(),
-                    leak: None,
+                    log: None,
                 });
                 let mut users = Users::new();
                 for (n, p) in demo::DEMO_USERS {
@@ -601,8 +603,12 @@ impl Lab {
             scenario.password.clone(),
             scenario.attack == Some(Attack::Crack),
         );
+        // The client's key log: the endpoints' own, which opens the
+        // handshake for the TLS pane, and in the stolen-keys scenario the
+        // very log the attacker holds a copy of.
+        let endpoints = stolen::Leaked::default();
         let leaked: Option<stolen::Leaked> =
-            (scenario.attack == Some(Attack::StealKeys)).then(stolen::Leaked::default);
+            (scenario.attack == Some(Attack::StealKeys)).then(|| endpoints.clone());
         let on_tap = match attacker {
             Some(a) => OnTap::Attacker(Box::new(a)),
             None => OnTap::Watch,
@@ -614,6 +620,7 @@ impl Lab {
             scenario.transport == Transport::Implicit,
             Some(cracker.clone()),
             leaked.clone(),
+            Some(endpoints.clone()),
         )?;
         let (tap_addr, gate, open_conns) = (wired.addr, wired.gate, wired.open);
         tasks.extend(wired.tasks);
@@ -649,7 +656,7 @@ impl Lab {
             c.key_log = Arc::new(KeyLogEvents {
                 side: Side::Client,
                 emit: emit.clone(),
-                leak: leaked.clone(),
+                log: Some(endpoints.clone()),
             });
             Some(PreparedTls {
                 config: Arc::new(c),
@@ -1017,6 +1024,7 @@ pub(crate) fn run_tap(
     implicit_tls: bool,
     cracker: Option<Arc<crack::Cracker>>,
     leaked: Option<stolen::Leaked>,
+    endpoints: Option<stolen::Leaked>,
 ) -> Result<Wired, LabError> {
     let (tap, attack_of) = match on_tap {
         OnTap::Watch => (tap, AttackOf::Fixed(None)),
@@ -1034,12 +1042,12 @@ pub(crate) fn run_tap(
         tokio::spawn(tap.run_since(ttx, emit.epoch)),
         tokio::spawn(pump(
             trx,
-            emit.clone(),
+            Pump {
+                attack_of,
+                endpoints,
+                ..Pump::new(emit.clone(), open_tx, cracker, leaked)
+            },
             implicit_tls,
-            attack_of,
-            open_tx,
-            cracker,
-            leaked,
         )),
     ];
     Ok(Wired {
@@ -1052,17 +1060,7 @@ pub(crate) fn run_tap(
 
 /// Turns tap events into wire events: every chunk, what each connection's
 /// dissector understood, and at the end what it learned.
-async fn pump(
-    mut rx: mpsc::UnboundedReceiver<TapEvent>,
-    emit: Emitter,
-    implicit_tls: bool,
-    attack_of: AttackOf,
-    open: watch::Sender<usize>,
-    cracker: Option<Arc<crack::Cracker>>,
-    leaked: Option<stolen::Leaked>,
-) {
-    let mut pump = Pump::new(emit, open, cracker, leaked);
-    pump.attack_of = attack_of;
+async fn pump(mut rx: mpsc::UnboundedReceiver<TapEvent>, mut pump: Pump, implicit_tls: bool) {
     while let Some(ev) = rx.recv().await {
         pump.handle(ev, implicit_tls);
     }
@@ -1077,6 +1075,10 @@ struct Pump {
     open: watch::Sender<usize>,
     cracker: Option<Arc<crack::Cracker>>,
     leaked: Option<stolen::Leaked>,
+    /// The endpoints' own key log, which opens the handshake for the TLS
+    /// pane; `None` where nobody on this side holds one (a proxy for
+    /// outside peers), and then only the cleartext steps are read.
+    endpoints: Option<stolen::Leaked>,
     /// Set when a capture read from a file drives the pump: conversations
     /// that never carried TLS say nothing about sealed records (a capture
     /// holds many; the lab's stolen-keys scenario wants the sentence even
@@ -1095,6 +1097,8 @@ struct PumpConn {
     attacker: Option<Dissector>,
     /// What the attacker holding the key log opens.
     stolen: Option<stolen::Stolen>,
+    /// The handshake as the endpoints see it.
+    steps: Option<crate::wire::steps::Follower>,
     /// TLS crossed on it (from the first byte, or after STLS).
     tls: bool,
     /// With `quiet_cleartext`, the start of a conversation still in
@@ -1124,6 +1128,7 @@ impl Pump {
             open,
             cracker,
             leaked,
+            endpoints: None,
             quiet_cleartext: false,
             attack_of: AttackOf::Fixed(None),
             conns: HashMap::new(),
@@ -1208,6 +1213,7 @@ impl Pump {
                 dissector,
                 attacker: None,
                 stolen: None,
+                steps: None,
                 tls: implicit_tls,
                 early: Some(Vec::new()),
                 early_bytes: 0,
@@ -1241,24 +1247,40 @@ impl Pump {
         {
             s.tls = true;
         }
-        if let (Some(keys), Some(s)) = (&self.leaked, self.conns.get_mut(&c.conn)) {
-            if self.quiet_cleartext && !s.tls && s.stolen.is_none() {
+        let mut steps = Vec::new();
+        if let Some(s) = self.conns.get_mut(&c.conn) {
+            let started = s.stolen.is_some() || s.steps.is_some();
+            if self.quiet_cleartext && !s.tls && !started {
                 s.early_bytes += c.bytes.len();
                 if s.early_bytes > EARLY_KEPT {
                     s.early = None;
                 } else if let Some(early) = &mut s.early {
                     early.push((c.dir, c.bytes.clone()));
                 }
-            } else if s.stolen.is_some() || s.early.is_some() || !self.quiet_cleartext {
+            } else if started || s.early.is_some() || !self.quiet_cleartext {
+                let early = s.early.take().unwrap_or_default();
                 let timestamp = s.dissector.timestamp().map(str::to_owned);
                 let implicit = s.implicit_tls;
-                let st = s
-                    .stolen
-                    .get_or_insert_with(|| stolen::Stolen::new(implicit, timestamp));
-                for (dir, bytes) in s.early.take().unwrap_or_default() {
-                    st.chunk(c.conn, dir, &bytes, keys, emit, c.at);
+                if let Some(keys) = &self.leaked {
+                    let st = s
+                        .stolen
+                        .get_or_insert_with(|| stolen::Stolen::new(implicit, timestamp));
+                    for (dir, bytes) in &early {
+                        st.chunk(c.conn, *dir, bytes, keys, emit, c.at);
+                    }
+                    st.chunk(c.conn, c.dir, &c.bytes, keys, emit, c.at);
                 }
-                st.chunk(c.conn, c.dir, &c.bytes, keys, emit, c.at);
+                let follower = s
+                    .steps
+                    .get_or_insert_with(|| crate::wire::steps::Follower::new(implicit));
+                if !follower.done() {
+                    let log = self.endpoints.as_ref().map(|k| crate::sync::lock(k));
+                    let log = log.as_deref();
+                    for (dir, bytes) in &early {
+                        steps.extend(follower.feed(*dir, bytes, log));
+                    }
+                    steps.extend(follower.feed(c.dir, &c.bytes, log));
+                }
             }
         }
         emit.at(
@@ -1286,6 +1308,16 @@ impl Pump {
             emit.at(
                 c.at,
                 EventKind::Wire(WireEvent::Seen { conn: c.conn, item }),
+            );
+        }
+        for s in steps {
+            emit.at(
+                c.at,
+                EventKind::Tls(TlsEvent::Step {
+                    conn: c.conn,
+                    order: s.order,
+                    step: Box::new(s.step),
+                }),
             );
         }
     }

@@ -101,7 +101,7 @@ impl Proxy {
             Some(a) => super::OnTap::Attacker(Box::new(a)),
             None => super::OnTap::Watch,
         };
-        let wired = run_tap(tap, on_tap, &emit, options.implicit_tls, None, None)?;
+        let wired = run_tap(tap, on_tap, &emit, options.implicit_tls, None, None, None)?;
         let (addr, tasks) = (wired.addr, wired.tasks);
         Ok((Proxy { addr, tasks }, rx))
     }

@@ -169,6 +169,7 @@ impl Stolen {
                     }
                 }
                 Outcome::Failed(f) => self.failed.push(f.reason),
+                Outcome::Clear(_) => {}
             }
         }
     }

@@ -114,6 +114,7 @@ impl Facts {
                     self.secret_derived = true;
                 }
             }
+            EventKind::Tls(TlsEvent::Step { .. }) => {}
             EventKind::Attack(a) => self.apply_attack(a),
         }
     }

@@ -370,7 +370,8 @@ pub fn extension_name(ext: u16) -> &'static str {
 }
 
 /// Which handshake a message belongs to, where the layout differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Era {
     /// TLS 1.3 (RFC 8446).
     Tls13,
@@ -567,12 +568,7 @@ pub fn record(bytes: &[u8], era: Era, sealed: bool) -> Field {
     let mut w = Walk::new(bytes);
     let mut parts = Vec::new();
     fields(&mut w, &mut parts, |w, p| {
-        let (at, t) = w.uint(1)?;
-        p.push(leaf(at, 1, What::ContentType, Value::ContentType(t as u8)));
-        p.push(w.u16_as(What::RecordVersion, Value::Version)?);
-        let (len_field, len) = w.number(2, What::RecordLength)?;
-        p.push(len_field);
-        let len = len as usize;
+        let (t, len) = header_parts(w, p)?;
         if w.left() < len {
             return Err(Short);
         }
@@ -604,6 +600,27 @@ pub fn record(bytes: &[u8], era: Era, sealed: bool) -> Field {
         value: Value::None,
         parts,
     }
+}
+
+/// The three fields of a record header (content type, legacy version,
+/// length) and the type and length they say.
+fn header_parts(w: &mut Walk<'_>, p: &mut Vec<Field>) -> Result<(u64, usize), Short> {
+    let (at, t) = w.uint(1)?;
+    p.push(leaf(at, 1, What::ContentType, Value::ContentType(t as u8)));
+    p.push(w.u16_as(What::RecordVersion, Value::Version)?);
+    let (len_field, len) = w.number(2, What::RecordLength)?;
+    p.push(len_field);
+    Ok((t, len as usize))
+}
+
+/// Annotate a record header alone (the five bytes before a body that is
+/// shown elsewhere, such as a sealed record whose plaintext the endpoints
+/// read): its fields, or a truncated field for fewer than five bytes.
+pub fn record_header(header: &[u8]) -> Vec<Field> {
+    let mut w = Walk::new(header);
+    let mut parts = Vec::new();
+    fields(&mut w, &mut parts, |w, p| header_parts(w, p).map(|_| ()));
+    parts
 }
 
 /// Annotate one handshake message: its 4-byte header and its body, as the

@@ -372,6 +372,28 @@ pub struct OpenedRecord {
     /// The plaintext (TLS 1.3 padding and content type removed).
     #[serde(serialize_with = "crate::wire::as_hex")]
     pub plaintext: Vec<u8>,
+    /// Its header as it crossed (the outer type, and the length of the
+    /// ciphertext and tag): all an eavesdropper without the keys reads.
+    pub header: tls::RecordHeader,
+}
+
+/// A record that crossed in cleartext (a hello, a TLS 1.2 certificate, a
+/// ChangeCipherSpec), reported only by a decryptor asked to
+/// ([`Decryptor::report_cleartext`]): the endpoints' view of a handshake
+/// needs these beside the records it opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClearRecord {
+    /// Which way it went.
+    pub dir: Direction,
+    /// Stream offset (in its direction) of its header.
+    pub offset: u64,
+    /// Its content type.
+    pub content_type: ContentType,
+    /// Its header.
+    pub header: tls::RecordHeader,
+    /// Its body, as it crossed.
+    #[serde(serialize_with = "crate::wire::as_hex")]
+    pub body: Vec<u8>,
 }
 
 /// An encrypted record that could not be opened, or the point where a
@@ -398,6 +420,8 @@ pub enum Outcome {
     Opened(OpenedRecord),
     /// It was not.
     Failed(FailedRecord),
+    /// It crossed in cleartext (only with [`Decryptor::report_cleartext`]).
+    Clear(ClearRecord),
 }
 
 /// The hash of a suite: its HKDF (TLS 1.3) or PRF (TLS 1.2).
@@ -689,6 +713,7 @@ pub struct Decryptor {
     implicit_tls: bool,
     tls_started: bool,
     timestamp: Option<String>,
+    report_cleartext: bool,
 }
 
 impl std::fmt::Debug for Decryptor {
@@ -719,7 +744,20 @@ impl Decryptor {
             implicit_tls,
             tls_started: implicit_tls,
             timestamp: None,
+            report_cleartext: false,
         }
+    }
+
+    /// Report cleartext records too, as [`Outcome::Clear`]: for a view of
+    /// the whole handshake rather than of what needed opening.
+    pub fn report_cleartext(&mut self) {
+        self.report_cleartext = true;
+    }
+
+    /// True once the connection reached TLS (at once for POP3S; after the
+    /// server accepted STLS otherwise).
+    pub fn tls_started(&self) -> bool {
+        self.tls_started
     }
 
     /// Feed the next chunk that crossed in direction `dir`; get what
@@ -827,6 +865,7 @@ impl Decryptor {
             client,
             server,
             session,
+            report_cleartext,
             ..
         } = self;
         let half = match dir {
@@ -844,6 +883,15 @@ impl Decryptor {
             half.ccs_seen
         };
         if !encrypted {
+            if *report_cleartext && content_type != ContentType::ApplicationData {
+                out.push(Outcome::Clear(ClearRecord {
+                    dir,
+                    offset: record.offset,
+                    content_type,
+                    header: record.header.clone(),
+                    body: record.body.clone(),
+                }));
+            }
             match content_type {
                 ContentType::ChangeCipherSpec => {
                     session.change_cipher_spec += 1;
@@ -888,6 +936,7 @@ impl Decryptor {
         let seq = half.seq;
         half.seq = half.seq.wrapping_add(1);
         let epoch = half.epoch;
+        let header = record.header.clone();
         let opened = match &half.key {
             Some(Ok(key)) => key.open(&record.header, seq, record.body),
             Some(Err(failure)) => Err(failure.clone()),
@@ -913,6 +962,7 @@ impl Decryptor {
                     seq,
                     content_type,
                     plaintext,
+                    header,
                 }));
             }
         }
@@ -1160,6 +1210,7 @@ pub fn decrypt_capture(
             match outcome {
                 Outcome::Opened(r) => opened.push(r),
                 Outcome::Failed(r) => failed.push(r),
+                Outcome::Clear(_) => {}
             }
         }
     }

@@ -166,6 +166,7 @@ fn reasons(d: &mut Decryptor, dir: Direction, bytes: &[u8]) -> Vec<Failure> {
         .map(|o| match o {
             Outcome::Failed(f) => f.reason,
             Outcome::Opened(r) => panic!("opened {r:?}"),
+            Outcome::Clear(r) => panic!("a cleartext record reported unasked: {r:?}"),
         })
         .collect()
 }
@@ -273,6 +274,11 @@ fn outcomes_serialize_for_the_json_transcript() {
         seq: 3,
         content_type: ContentType::ApplicationData,
         plaintext: b"PASS wonderland\r\n".to_vec(),
+        header: RecordHeader {
+            content_type: ContentType::ApplicationData,
+            version: 0x0303,
+            length: 34,
+        },
     });
     let json = serde_json::to_value(&opened).unwrap();
     assert_eq!(json["outcome"], "opened");
@@ -280,6 +286,7 @@ fn outcomes_serialize_for_the_json_transcript() {
     assert_eq!(json["epoch"]["keys"], "application");
     assert_eq!(json["epoch"]["generation"], 0);
     assert_eq!(json["plaintext"], hex::encode("PASS wonderland\r\n"));
+    assert_eq!(json["header"]["length"], 34);
     let failed = Outcome::Failed(FailedRecord {
         dir: Direction::ServerToClient,
         offset: 9,
@@ -305,6 +312,11 @@ fn the_pop3_inside_stls_has_no_greeting_but_keeps_its_timestamp() {
         seq: 0,
         content_type: ContentType::ApplicationData,
         plaintext: text.as_bytes().to_vec(),
+        header: RecordHeader {
+            content_type: ContentType::ApplicationData,
+            version: 0x0303,
+            length: text.len() as u16 + 17,
+        },
     };
     let (c, s) = (Direction::ClientToServer, Direction::ServerToClient);
     let d = Decryption {

@@ -17,6 +17,7 @@ pub mod dissect;
 pub mod pcap;
 pub mod pop3;
 pub mod reassemble;
+pub mod steps;
 pub mod tap;
 pub mod tls;
 

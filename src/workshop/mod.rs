@@ -189,7 +189,15 @@ impl Workshop {
             .numbering(numbering.clone());
             let switch =
                 Arc::new(Switch::new(setting.clone(), implicit_tls).map_err(LabError::setup)?);
-            let wired = run_tap(tap, OnTap::Switch(switch), &emit, implicit_tls, None, None)?;
+            let wired = run_tap(
+                tap,
+                OnTap::Switch(switch),
+                &emit,
+                implicit_tls,
+                None,
+                None,
+                None,
+            )?;
             addrs.push(wired.addr);
             gates.push(wired.gate);
             open.push(wired.open);

@@ -1,0 +1,240 @@
+//! The handshake as the endpoints see it, from a real lab: every message
+//! of TLS 1.3 and 1.2 in order, which of them crossed sealed, and that a
+//! proxy holding no key log reports only what crossed in cleartext.
+
+use popscope::lab::{Event, EventKind, Lab, LabOptions, Scenario, TlsEvent, TlsVersion};
+use popscope::wire::Direction;
+use popscope::wire::steps::{Follower, Step};
+
+/// Run a scenario's demo and keep its events, in time order.
+async fn run(name: &str, version: Option<TlsVersion>) -> Vec<Event> {
+    let mut scenario = Scenario::named(name).unwrap();
+    scenario.tls_version = version;
+    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
+    lab.run_demo().await.unwrap();
+    lab.shutdown().await;
+    let mut events = Vec::new();
+    while let Some(e) = rx.recv().await {
+        events.push(e);
+    }
+    events.sort_by_key(|e| e.at);
+    events
+}
+
+/// The steps of connection 1, sorted as the TLS pane sorts them: by the
+/// chunk that completed each, then in the order reported.
+fn steps(events: &[Event]) -> Vec<Step> {
+    let mut steps: Vec<(u64, usize, Step)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.kind {
+            EventKind::Tls(TlsEvent::Step {
+                conn: 1,
+                order,
+                step,
+            }) => Some((*order, i, (**step).clone())),
+            _ => None,
+        })
+        .collect();
+    steps.sort_by_key(|(order, i, _)| (*order, *i));
+    steps.into_iter().map(|(_, _, s)| s).collect()
+}
+
+/// "client ClientHello" or "server EncryptedExtensions (sealed)".
+fn named(steps: &[Step]) -> Vec<String> {
+    steps
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}{}",
+                match s.dir {
+                    Direction::ClientToServer => "client",
+                    Direction::ServerToClient => "server",
+                },
+                s.name(),
+                if s.sealed.is_some() { " (sealed)" } else { "" }
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls13_every_step_with_the_encrypted_ones_opened() {
+    let events = run("pop3s", Some(TlsVersion::V1_3)).await;
+    let steps = steps(&events);
+    let names = named(&steps);
+    let want = [
+        "client ClientHello",
+        "server ServerHello",
+        "server ChangeCipherSpec",
+        "server EncryptedExtensions (sealed)",
+        "server Certificate (sealed)",
+        "server CertificateVerify (sealed)",
+        "server Finished (sealed)",
+        "client ChangeCipherSpec",
+        "client Finished (sealed)",
+    ];
+    assert_eq!(names[..want.len()], want, "{names:#?}");
+    // The tickets come after the handshake, sealed too.
+    assert!(
+        names[want.len()..]
+            .iter()
+            .all(|n| n == "server NewSessionTicket (sealed)"),
+        "{names:#?}"
+    );
+    assert!(names.len() > want.len(), "{names:#?}");
+    for s in &steps {
+        // Every byte of the message is labelled, as the endpoints read it.
+        assert_eq!(s.fields.len, s.bytes.len(), "{}", s.name());
+        if s.sealed.is_some() {
+            // What the eavesdropper reads of it: a record that says
+            // application_data and how long it is, nothing more.
+            assert_eq!(s.record_bytes()[0], 23, "{}", s.name());
+            assert!(usize::from(s.record.length) > s.bytes.len());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls12_shows_the_certificate_and_key_exchange_in_cleartext() {
+    let events = run("pop3s", Some(TlsVersion::V1_2)).await;
+    let names = named(&steps(&events));
+    assert_eq!(
+        names,
+        [
+            "client ClientHello",
+            "server ServerHello",
+            "server Certificate",
+            "server ServerKeyExchange",
+            "server ServerHelloDone",
+            "client ClientKeyExchange",
+            "client ChangeCipherSpec",
+            "client Finished (sealed)",
+            "server ChangeCipherSpec",
+            "server Finished (sealed)",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_stls_the_steps_are_the_same() {
+    let events = run("stls", None).await;
+    let names = named(&steps(&events));
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("client ClientHello")
+    );
+    assert!(
+        names.contains(&"server Certificate (sealed)".to_string()),
+        "{names:#?}"
+    );
+    assert!(
+        names.contains(&"client Finished (sealed)".to_string()),
+        "{names:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleartext_scenario_has_no_steps() {
+    let events = run("plain", None).await;
+    assert!(steps(&events).is_empty());
+}
+
+/// The bytes a TLS connection carried, per direction in wire order.
+fn chunks(events: &[Event]) -> Vec<(Direction, Vec<u8>)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Wire(popscope::lab::WireEvent::Chunk {
+                conn: 1,
+                dir,
+                bytes,
+                ..
+            }) => Some((*dir, bytes.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_key_log_only_the_cleartext_steps_are_read_and_nothing_is_kept() {
+    let events = run("pop3s", Some(TlsVersion::V1_3)).await;
+    let mut f = Follower::new(true);
+    let mut read = Vec::new();
+    for (dir, bytes) in chunks(&events) {
+        read.extend(f.feed(dir, &bytes, None).into_iter().map(|o| o.step));
+    }
+    let names = named(&read);
+    assert_eq!(
+        names,
+        [
+            "client ClientHello",
+            "server ServerHello",
+            "server ChangeCipherSpec",
+            "client ChangeCipherSpec"
+        ]
+    );
+    // Both directions went sealed: nothing more to follow, nothing held.
+    assert!(f.done());
+    assert_eq!(f.held(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_log_that_comes_late_opens_what_crossed_before_it_once() {
+    let events = run("pop3s", Some(TlsVersion::V1_3)).await;
+    let mut log = popscope::wire::decrypt::KeyLog::new();
+    for e in &events {
+        if let EventKind::Tls(TlsEvent::Secret {
+            label,
+            client_random,
+            secret,
+            ..
+        }) = &e.kind
+        {
+            log.insert_hex(label, client_random, secret).unwrap();
+        }
+    }
+    let chunks = chunks(&events);
+    let empty = popscope::wire::decrypt::KeyLog::new();
+    let mut f = Follower::new(true);
+    let mut read = Vec::new();
+    let last = chunks.len() - 1;
+    for (i, (dir, bytes)) in chunks.iter().enumerate() {
+        // Every secret arrives with the last chunk only.
+        let keys = if i == last { &log } else { &empty };
+        read.extend(f.feed(*dir, bytes, Some(keys)).into_iter().map(|o| o.step));
+    }
+    let names = named(&read);
+    for want in [
+        "server EncryptedExtensions (sealed)",
+        "server Certificate (sealed)",
+        "client Finished (sealed)",
+    ] {
+        assert_eq!(
+            names.iter().filter(|n| *n == want).count(),
+            1,
+            "{want} once in {names:#?}"
+        );
+    }
+    assert_eq!(
+        names.iter().filter(|n| *n == "client ClientHello").count(),
+        1,
+        "{names:#?}"
+    );
+}
+
+#[test]
+fn a_follower_holds_at_most_its_limit() {
+    let mut f = Follower::new(false);
+    let chunk = vec![b'x'; 16 << 10];
+    let log = popscope::wire::decrypt::KeyLog::new();
+    for _ in 0..10 {
+        assert!(
+            f.feed(Direction::ServerToClient, &chunk, Some(&log))
+                .is_empty()
+        );
+        assert!(f.held() <= popscope::wire::steps::KEPT + chunk.len());
+    }
+    assert!(f.done());
+    assert_eq!(f.held(), 0);
+}
