@@ -11,7 +11,7 @@ use popscope::tls::{HandshakeBytes, ensure_demo_pki, handshake_in_memory};
 use popscope::wire::Direction;
 use popscope::wire::decrypt::{Decryptor, KeyLog, Outcome, label};
 use popscope::wire::schedule::{
-    self, Schedule, ScheduleError, Suite, check_finished, finished_12, finished_13,
+    self, Schedule, ScheduleError, Suite, check_finished, finished_12, finished_13, verify_finished,
 };
 use popscope::wire::tls::{ContentType, Handshake, TLS12, TLS13, decode_handshake, hello_random};
 use ring::aead;
@@ -379,6 +379,18 @@ fn tls13_finished_of_both_sides_verifies_and_a_changed_transcript_byte_does_not(
         check(&t, finished_at(&t, dir), |tr| {
             finished_13(suite, secret, tr)
         });
+        let at = finished_at(&t, dir);
+        let before: Vec<&[u8]> = t[..at].iter().map(|(_, m)| m.as_slice()).collect();
+        let found = verify_finished(
+            &h.keys,
+            TLS13,
+            hello.suite,
+            &hello.client_random,
+            dir,
+            &before,
+            &t[at].1[4..],
+        );
+        assert!(found.unwrap().unwrap().verifies);
     }
 }
 
@@ -404,6 +416,18 @@ fn tls12_finished_of_both_sides_verifies_and_a_changed_transcript_byte_does_not(
         check(&t, finished_at(&t, dir), |tr| {
             finished_12(suite, master, client, tr)
         });
+    }
+    // The check that looks up the secret itself agrees, and says when
+    // the key log lacks it.
+    for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+        let at = finished_at(&t, dir);
+        let before: Vec<&[u8]> = t[..at].iter().map(|(_, m)| m.as_slice()).collect();
+        let body = &t[at].1[4..];
+        let r = &hello.client_random;
+        let found = verify_finished(&h.keys, TLS12, hello.suite, r, dir, &before, body);
+        assert!(found.unwrap().unwrap().verifies);
+        let none = verify_finished(&KeyLog::new(), TLS12, hello.suite, r, dir, &before, body);
+        assert_eq!(none, Ok(None));
     }
     // The other side's label gives other verify_data.
     let at = finished_at(&t, Direction::ClientToServer);

@@ -582,6 +582,48 @@ pub fn check_finished(expected: Vec<u8>, finished_body: &[u8]) -> FinishedCheck 
     }
 }
 
+/// Check the Finished sent in `dir` of the session named by
+/// `client_random`, with the secret the key log holds for it (TLS 1.3: the
+/// sender's handshake traffic secret; TLS 1.2: the master secret).
+/// `transcript` is every handshake message before this Finished, whole
+/// and in the order sent; `finished_body` is the Finished without its
+/// handshake header. `Ok(None)` when the key log lacks that secret.
+///
+/// # Errors
+///
+/// As [`schedule`]: an unknown version or suite, or a suite of the other
+/// version.
+pub fn verify_finished(
+    keys: &KeyLog,
+    version: u16,
+    suite: u16,
+    client_random: &[u8; 32],
+    dir: Direction,
+    transcript: &[&[u8]],
+    finished_body: &[u8],
+) -> Result<Option<FinishedCheck>, ScheduleError> {
+    let client = dir == Direction::ClientToServer;
+    let expected = match version {
+        TLS13 => {
+            let suite = suite_for(suite, TLS13)?;
+            let label = if client {
+                label::CLIENT_HANDSHAKE
+            } else {
+                label::SERVER_HANDSHAKE
+            };
+            keys.get(label, client_random)
+                .map(|secret| finished_13(suite, secret, transcript))
+        }
+        TLS12 => {
+            let suite = suite_for(suite, TLS12)?;
+            keys.get(label::CLIENT_RANDOM, client_random)
+                .map(|master| finished_12(suite, master, client, transcript))
+        }
+        version => return Err(ScheduleError::UnsupportedVersion { version }),
+    };
+    Ok(expected.map(|expected| check_finished(expected, finished_body)))
+}
+
 /// The length argument ring's HKDF wants.
 struct Len(usize);
 

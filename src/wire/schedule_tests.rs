@@ -195,6 +195,27 @@ fn unknown_suites_versions_and_mixed_ones_are_typed_errors() {
         })
     );
     assert!(Suite::of(0x002f).is_none());
+    let check = |version, suite| {
+        verify_finished(
+            &keys,
+            version,
+            suite,
+            r.0,
+            Direction::ServerToClient,
+            &[],
+            &[0; 12],
+        )
+    };
+    assert_eq!(
+        check(0x0302, ECDHE_RSA_AES_128_GCM_SHA256),
+        Err(ScheduleError::UnsupportedVersion { version: 0x0302 })
+    );
+    assert_eq!(
+        check(TLS13, 0xffff),
+        Err(ScheduleError::UnsupportedSuite { suite: 0xffff })
+    );
+    // An empty key log has no secret to check with.
+    assert_eq!(check(TLS12, ECDHE_RSA_AES_128_GCM_SHA256), Ok(None));
 }
 
 #[test]
