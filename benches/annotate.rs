@@ -3,13 +3,15 @@
 //! and TLS 1.2, against the eavesdropper's own one-line decoding of the
 //! same handshake messages measured in the same run. The goal is under
 //! 1 ms for a whole handshake, which keeps annotation off the list of
-//! things a frame waits for.
+//! things a frame waits for. The key schedule of the same handshake is
+//! timed beside them.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use popscope::wire::annotate::{self, Era};
-use popscope::wire::tls::{HandshakeReader, decode_handshake};
+use popscope::wire::schedule;
+use popscope::wire::tls::{Handshake, HandshakeReader, decode_handshake, hello_random};
 
 /// The whole records in a byte stream.
 fn records(mut bytes: &[u8]) -> Vec<&[u8]> {
@@ -51,6 +53,35 @@ fn bench(c: &mut Criterion) {
                         let _ = black_box(decode_handshake(m.msg_type, &m.body, None));
                     }
                 }
+            })
+        });
+        // The key schedule view's share: every secret of the client's key
+        // log to its keys (TLS 1.3) or the key block (TLS 1.2).
+        let hello = |bytes: &[u8]| {
+            let mut reader = HandshakeReader::new();
+            reader.push(&records(bytes)[0][5..], 0);
+            reader.next_message().unwrap().unwrap()
+        };
+        let (ch, sh) = (hello(&h.client_first), hello(&h.server));
+        let Ok(Handshake::ServerHello {
+            version: wire_version,
+            cipher_suite,
+            ..
+        }) = decode_handshake(sh.msg_type, &sh.body, None)
+        else {
+            panic!("no ServerHello");
+        };
+        let client_random = hello_random(&ch.body).unwrap();
+        let server_random = hello_random(&sh.body).unwrap();
+        c.bench_function(&format!("key_schedule_{name}"), |b| {
+            b.iter(|| {
+                black_box(schedule::schedule(
+                    black_box(&h.keys),
+                    wire_version,
+                    cipher_suite,
+                    &client_random,
+                    &server_random,
+                ))
             })
         });
     }

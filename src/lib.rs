@@ -13,7 +13,8 @@
 //!   name-mismatch attack), the attacker's forging CA and the rustls configs.
 //! - [`serve`]: `popscope serve`, the server on its own with the demo content.
 //! - [`wire`]: what the eavesdropper sees: dissectors of captured bytes,
-//!   TLS record decryption from a stolen key log (`wire::decrypt`), and
+//!   TLS record decryption from a stolen key log (`wire::decrypt`), its
+//!   key schedule and Finished checks as values (`wire::schedule`), and
 //!   the tap's chunks written as pcapng for Wireshark, TLS secrets inside
 //!   (`wire::pcap`), and every byte of a TLS record or handshake message
 //!   labelled for the byte view (`wire::annotate`, its words in

@@ -1096,6 +1096,13 @@ pub struct HandshakeBytes {
     pub client: Vec<u8>,
     /// Everything the server sent.
     pub server: Vec<u8>,
+    /// Each flight in the order it crossed: a transcript across both
+    /// directions (TLS 1.2's Finished hashes messages of both sides in
+    /// that order) and the order a decryptor must be fed in.
+    pub flights: Vec<(crate::wire::Direction, Vec<u8>)>,
+    /// The client's key log of this handshake, as rustls's `key_log`
+    /// hook handed it over, so tests can open the encrypted records.
+    pub keys: crate::wire::decrypt::KeyLog,
 }
 
 /// Run one TLS handshake between a rustls client and the lab's server
@@ -1121,11 +1128,13 @@ pub fn handshake_in_memory(
     for c in load_certs(&pki.ca_cert)? {
         roots.add(c).map_err(general)?;
     }
-    let client = ClientConfig::builder_with_provider(provider())
+    let mut client = ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(&[version])
         .map_err(general)?
         .with_root_certificates(roots)
         .with_no_client_auth();
+    let recorder = crate::wire::decrypt::KeyLogRecorder::new();
+    client.key_log = Arc::new(recorder.clone());
     let name = rustls::pki_types::ServerName::try_from("localhost").map_err(general)?;
     let fail = |e: rustls::Error| general(e);
     let mut c = rustls::ClientConnection::new(Arc::new(client), name).map_err(fail)?;
@@ -1134,6 +1143,8 @@ pub fn handshake_in_memory(
         client_first: Vec::new(),
         client: Vec::new(),
         server: Vec::new(),
+        flights: Vec::new(),
+        keys: crate::wire::decrypt::KeyLog::new(),
     };
     // Each round moves one flight each way; a handshake takes at most
     // three, and the rest carry session tickets.
@@ -1146,6 +1157,10 @@ pub fn handshake_in_memory(
             out.client_first = buf.clone();
         }
         out.client.extend_from_slice(&buf);
+        if !buf.is_empty() {
+            out.flights
+                .push((crate::wire::Direction::ClientToServer, buf.clone()));
+        }
         let mut rd = &buf[..];
         while !rd.is_empty() {
             s.read_tls(&mut rd).map_err(general)?;
@@ -1156,6 +1171,10 @@ pub fn handshake_in_memory(
             s.write_tls(&mut buf).map_err(general)?;
         }
         out.server.extend_from_slice(&buf);
+        if !buf.is_empty() {
+            out.flights
+                .push((crate::wire::Direction::ServerToClient, buf.clone()));
+        }
         let mut rd = &buf[..];
         while !rd.is_empty() {
             c.read_tls(&mut rd).map_err(general)?;
@@ -1165,5 +1184,6 @@ pub fn handshake_in_memory(
     if c.is_handshaking() || s.is_handshaking() {
         return Err(general("the handshake did not finish"));
     }
+    out.keys = recorder.snapshot();
     Ok(out)
 }

@@ -39,12 +39,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ring::{aead, hkdf, hmac};
+use ring::aead;
 use serde::Serialize;
 
 use super::Direction;
 use super::dissect::{Dissector, Item, Loot};
 use super::pop3::Pop3Dissector;
+use super::schedule::{self, Suite};
 use super::tls::{
     self, ContentType, HandshakeReader, Record, RecordHeader, RecordReader, TLS12, TLS13,
 };
@@ -424,126 +425,6 @@ pub enum Outcome {
     Clear(ClearRecord),
 }
 
-/// The hash of a suite: its HKDF (TLS 1.3) or PRF (TLS 1.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hash {
-    Sha256,
-    Sha384,
-}
-
-impl Hash {
-    fn hkdf(self) -> hkdf::Algorithm {
-        match self {
-            Hash::Sha256 => hkdf::HKDF_SHA256,
-            Hash::Sha384 => hkdf::HKDF_SHA384,
-        }
-    }
-
-    fn hmac(self) -> hmac::Algorithm {
-        match self {
-            Hash::Sha256 => hmac::HMAC_SHA256,
-            Hash::Sha384 => hmac::HMAC_SHA384,
-        }
-    }
-
-    fn len(self) -> usize {
-        match self {
-            Hash::Sha256 => 32,
-            Hash::Sha384 => 48,
-        }
-    }
-}
-
-/// What decryption needs to know of a cipher suite.
-#[derive(Debug, Clone, Copy)]
-struct Suite {
-    aead: &'static aead::Algorithm,
-    hash: Hash,
-    /// TLS 1.2 GCM: 8 explicit nonce bytes lead each record body, and only
-    /// 4 IV bytes come from the key block.
-    explicit_nonce: bool,
-}
-
-impl Suite {
-    /// The suites rustls offers; `None` for any other.
-    fn of(id: u16) -> Option<Suite> {
-        use rustls::CipherSuite as C;
-        let (aead, hash, explicit_nonce) = match rustls::CipherSuite::from(id) {
-            C::TLS13_AES_128_GCM_SHA256 => (&aead::AES_128_GCM, Hash::Sha256, false),
-            C::TLS13_AES_256_GCM_SHA384 => (&aead::AES_256_GCM, Hash::Sha384, false),
-            C::TLS13_CHACHA20_POLY1305_SHA256 => (&aead::CHACHA20_POLY1305, Hash::Sha256, false),
-            C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
-            | C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => (&aead::AES_128_GCM, Hash::Sha256, true),
-            C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
-            | C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => (&aead::AES_256_GCM, Hash::Sha384, true),
-            C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
-            | C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => {
-                (&aead::CHACHA20_POLY1305, Hash::Sha256, false)
-            }
-            _ => return None,
-        };
-        Some(Suite {
-            aead,
-            hash,
-            explicit_nonce,
-        })
-    }
-
-    /// Bytes of IV taken from the key block (TLS 1.2).
-    fn fixed_iv_len(&self) -> usize {
-        if self.explicit_nonce {
-            4
-        } else {
-            aead::NONCE_LEN
-        }
-    }
-}
-
-/// The length argument ring's HKDF wants.
-struct Len(usize);
-
-impl hkdf::KeyType for Len {
-    fn len(&self) -> usize {
-        self.0
-    }
-}
-
-/// HKDF-Expand-Label with an empty context (RFC 8446 §7.1).
-fn expand_label(hash: Hash, secret: &[u8], label: &[u8], len: usize) -> Vec<u8> {
-    let prk = hkdf::Prk::new_less_safe(hash.hkdf(), secret);
-    let out_len = (len as u16).to_be_bytes();
-    let label_len = [(b"tls13 ".len() + label.len()) as u8];
-    let info: [&[u8]; 5] = [&out_len, &label_len, b"tls13 ", label, &[0]];
-    let mut out = vec![0; len];
-    // Expand fails only for outputs over 255 hash lengths; every length
-    // asked for here is at most 48 bytes.
-    if let Ok(okm) = prk.expand(&info, Len(len)) {
-        let _ = okm.fill(&mut out);
-    }
-    out
-}
-
-/// The TLS 1.2 PRF: P_hash(secret, label + seed) cut to `len` bytes
-/// (RFC 5246 §5).
-fn prf(hash: Hash, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
-    let key = hmac::Key::new(hash.hmac(), secret);
-    let mut ctx = hmac::Context::with_key(&key);
-    ctx.update(label);
-    ctx.update(seed);
-    let mut a = ctx.sign();
-    let mut out = Vec::with_capacity(len + hash.len());
-    while out.len() < len {
-        let mut ctx = hmac::Context::with_key(&key);
-        ctx.update(a.as_ref());
-        ctx.update(label);
-        ctx.update(seed);
-        out.extend_from_slice(ctx.sign().as_ref());
-        a = hmac::sign(&key, a.as_ref());
-    }
-    out.truncate(len);
-    out
-}
-
 /// One direction's record protection.
 struct RecordKey {
     key: aead::LessSafeKey,
@@ -569,9 +450,8 @@ impl RecordKey {
 
     /// Keys from a TLS 1.3 traffic secret (RFC 8446 §7.3).
     fn tls13(suite: Suite, secret: &[u8]) -> Option<RecordKey> {
-        let key = expand_label(suite.hash, secret, b"key", suite.aead.key_len());
-        let iv = expand_label(suite.hash, secret, b"iv", aead::NONCE_LEN);
-        RecordKey::new(suite, true, &key, &iv)
+        let keys = schedule::traffic_keys(suite, secret);
+        RecordKey::new(suite, true, &keys.key.value, &keys.iv.value)
     }
 
     fn xor_nonce(&self, seq: u64) -> aead::Nonce {
@@ -1036,9 +916,11 @@ fn key_schedule(half: &mut Half, session: &Session) {
             }
             (24, Epoch::Application { generation }) => {
                 let suite = session.suite.and_then(Suite::of);
-                let next = half.secret.take().zip(suite).map(|(secret, suite)| {
-                    expand_label(suite.hash, &secret, b"traffic upd", suite.hash.len())
-                });
+                let next = half
+                    .secret
+                    .take()
+                    .zip(suite)
+                    .map(|(secret, suite)| schedule::next_traffic_secret(suite, &secret));
                 half.new_epoch(Epoch::Application {
                     generation: generation.saturating_add(1),
                 });
@@ -1108,26 +990,13 @@ fn derive(
         (TLS12, _) => {
             let master = lookup(label::CLIENT_RANDOM)?;
             let server_random = session.server_random.ok_or(Failure::NoServerHello)?;
-            let key_len = suite.aead.key_len();
-            let iv_len = suite.fixed_iv_len();
-            // The seed is server random then client random (RFC 5246 §6.3);
-            // AEAD suites have no MAC keys, so the block is the two write
-            // keys and the two write IVs.
-            let seed = [server_random, random].concat();
-            let block = prf(
-                suite.hash,
-                master,
-                b"key expansion",
-                &seed,
-                2 * (key_len + iv_len),
-            );
-            let (keys, ivs) = block.split_at(2 * key_len);
+            let block = schedule::key_block(suite, master, &random, &server_random);
             let (key, iv) = if client {
-                (&keys[..key_len], &ivs[..iv_len])
+                (&block.client_write_key, &block.client_write_iv)
             } else {
-                (&keys[key_len..], &ivs[iv_len..])
+                (&block.server_write_key, &block.server_write_iv)
             };
-            RecordKey::new(suite, false, key, iv).ok_or_else(broken)
+            RecordKey::new(suite, false, &key.value, &iv.value).ok_or_else(broken)
         }
         (other, _) => Err(Failure::UnsupportedVersion { version: other }),
     }

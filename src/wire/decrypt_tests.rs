@@ -83,37 +83,6 @@ fn key_log_errors_name_the_line() {
     assert!(log.is_empty());
 }
 
-#[test]
-fn the_tls12_prf_matches_the_published_test_vector() {
-    // The P_SHA256 vector circulated on the TLS working group list
-    // (secret, seed and label "test label", 100 bytes).
-    let secret = hex::decode("9bbe436ba940f017b17652849a71db35").unwrap();
-    let seed = hex::decode("a0ba9f936cda311827a6f796ffd5198c").unwrap();
-    let out = prf(Hash::Sha256, &secret, b"test label", &seed, 100);
-    assert_eq!(
-        hex::encode(out),
-        "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a\
-         6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab\
-         4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701\
-         87347b66"
-    );
-}
-
-#[test]
-fn hkdf_expand_label_matches_rfc_8448() {
-    // RFC 8448 §3, the server's handshake traffic secret and its key and iv.
-    let secret =
-        hex::decode("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38").unwrap();
-    assert_eq!(
-        hex::encode(expand_label(Hash::Sha256, &secret, b"key", 16)),
-        "3fce516009c21727d0f2e4e86ee403bc"
-    );
-    assert_eq!(
-        hex::encode(expand_label(Hash::Sha256, &secret, b"iv", 12)),
-        "5d313eb2671276ee13000b30"
-    );
-}
-
 fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
     let mut r = vec![content_type, 3, 3];
     r.extend_from_slice(&(body.len() as u16).to_be_bytes());

@@ -9,6 +9,8 @@
 //!   from POP3 lines to TLS records at the right byte after STLS.
 //! - [`decrypt`]: the "stolen keys" attack: TLS 1.2 and 1.3 records of a
 //!   recorded connection opened with the session's key log.
+//! - [`schedule`]: the key schedule from a key log's secrets to the record
+//!   keys and IVs, and the Finished checks, as values a screen can show.
 
 pub mod annotate;
 pub mod capture;
@@ -17,6 +19,7 @@ pub mod dissect;
 pub mod pcap;
 pub mod pop3;
 pub mod reassemble;
+pub mod schedule;
 pub mod steps;
 pub mod tap;
 pub mod tls;
