@@ -27,7 +27,9 @@ pub mod spelling;
 pub mod vocab;
 
 pub use crate::lang::Lang;
-pub use vocab::{CertKind, Diagram, Element, Expect, PaneName, ScenarioSpec, StepAction, ViewName};
+pub use vocab::{
+    BytesTarget, CertKind, Diagram, Element, Expect, PaneName, ScenarioSpec, StepAction, ViewName,
+};
 
 /// One chapter in one language.
 #[derive(Debug, Clone, PartialEq)]

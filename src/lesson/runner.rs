@@ -343,6 +343,7 @@ impl Run {
             StepAction::Focus(_)
             | StepAction::View(_)
             | StepAction::Highlight(_)
+            | StepAction::Bytes(_)
             | StepAction::Diagram(..) => {}
         }
         Ok(())

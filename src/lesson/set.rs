@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::parse::parse_lesson;
 use super::{Diagram, Element, Expect, Lang, Lesson, PaneName, Problem, StepAction, ViewName};
-use crate::lesson::vocab::VerifyName;
+use crate::lesson::vocab::{BytesTarget, VerifyName};
 
 /// One entry of [`BUILTIN`]: the language, the file name and the text.
 macro_rules! builtin {
@@ -585,6 +585,15 @@ pub fn action_text(a: &StepAction) -> String {
         StepAction::Attack(a) => format!("attack {}", a.map_or("none", |a| a.name())),
         StepAction::Set(name, on) => format!("{name} {}", if *on { "on" } else { "off" }),
         StepAction::Crack => "crack".into(),
+        StepAction::Bytes(t) => match t {
+            BytesTarget::Keys => "bytes keys".into(),
+            BytesTarget::Off => "bytes off".into(),
+            BytesTarget::Step { name, client } => match client {
+                None => format!("bytes {name}"),
+                Some(true) => format!("bytes {name} client"),
+                Some(false) => format!("bytes {name} server"),
+            },
+        },
     }
 }
 

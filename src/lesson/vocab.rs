@@ -307,6 +307,85 @@ pub enum StepAction {
     /// `crack`: the attacker guesses, offline, the password of the last
     /// APOP login the wire carried.
     Crack,
+    /// `bytes NAME [client|server]`, `bytes keys`, `bytes off`: open the
+    /// TLS pane's byte view on the newest connection's handshake step
+    /// NAME (`bytes ServerHello`; a name both sides send, Finished or
+    /// ChangeCipherSpec, takes the side, default the server's), open its
+    /// key schedule, or close the view.
+    Bytes(BytesTarget),
+}
+
+/// What the `bytes` action opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BytesTarget {
+    /// A handshake step by its protocol name, and whose it is when both
+    /// sides send one of that name (`None`: the server's).
+    Step {
+        /// The step's name: a handshake message type (`ClientHello`,
+        /// `EncryptedExtensions`, `HelloRetryRequest`, …) or
+        /// `ChangeCipherSpec`.
+        name: String,
+        /// `Some(true)` for the client's.
+        client: Option<bool>,
+    },
+    /// The key schedule of the newest connection.
+    Keys,
+    /// Close the byte view.
+    Off,
+}
+
+/// The step names `bytes` accepts: the handshake messages popscope
+/// shows, as `wire::steps::Step::name` spells them.
+pub const STEP_NAMES: &[&str] = &[
+    "ClientHello",
+    "ServerHello",
+    "HelloRetryRequest",
+    "ChangeCipherSpec",
+    "EncryptedExtensions",
+    "Certificate",
+    "CertificateRequest",
+    "ServerKeyExchange",
+    "ServerHelloDone",
+    "CertificateVerify",
+    "ClientKeyExchange",
+    "Finished",
+    "NewSessionTicket",
+    "KeyUpdate",
+];
+
+/// The argument of `bytes`.
+fn bytes_target(rest: &str) -> Result<BytesTarget, VocabError> {
+    let usage = || {
+        VocabError(format!(
+            "\"bytes\" takes a handshake step (one of {}, optionally followed by client or server), keys or off; found {rest:?}",
+            STEP_NAMES.join(", ")
+        ))
+    };
+    let mut words = rest.split_whitespace();
+    let (Some(name), side, None) = (words.next(), words.next(), words.next()) else {
+        return Err(usage());
+    };
+    match (name, side) {
+        ("keys", None) => return Ok(BytesTarget::Keys),
+        ("off", None) => return Ok(BytesTarget::Off),
+        _ => {}
+    }
+    let Some(name) = STEP_NAMES.iter().find(|n| **n == name) else {
+        return Err(VocabError(format!(
+            "\"bytes\": unknown handshake step {name:?}: expected one of {}, keys or off",
+            STEP_NAMES.join(", ")
+        )));
+    };
+    let client = match side {
+        None => None,
+        Some("client") => Some(true),
+        Some("server") => Some(false),
+        Some(_) => return Err(usage()),
+    };
+    Ok(BytesTarget::Step {
+        name: (*name).to_string(),
+        client,
+    })
 }
 
 /// What a step expects to have happened in the lab, checked against the
@@ -519,6 +598,7 @@ pub const ACTION_WORDS: &[&str] = &[
     "diagram",
     "attack",
     "crack",
+    "bytes",
 ];
 
 /// The expectation words, for error messages and documentation.
@@ -622,6 +702,7 @@ impl StepAction {
             }
             "attack" => StepAction::Attack(one_of("attack", rest, &attack_table())?),
             "crack" => no_args(word, rest).map(|_| StepAction::Crack)?,
+            "bytes" => StepAction::Bytes(bytes_target(rest)?),
             w => {
                 let Some(sw) = SWITCHES.iter().find(|sw| sw.name == w) else {
                     let words: Vec<&str> = ACTION_WORDS
@@ -841,6 +922,41 @@ mod tests {
             panic!("not a scenario: {s:?}")
         };
         assert_eq!(spec.to_scenario().verify, Trust::SystemRoots);
+    }
+
+    #[test]
+    fn bytes_names_a_step_its_side_the_keys_or_off() {
+        assert_eq!(
+            StepAction::parse("bytes Finished client"),
+            Ok(StepAction::Bytes(BytesTarget::Step {
+                name: "Finished".into(),
+                client: Some(true)
+            }))
+        );
+        assert_eq!(
+            StepAction::parse("bytes EncryptedExtensions"),
+            Ok(StepAction::Bytes(BytesTarget::Step {
+                name: "EncryptedExtensions".into(),
+                client: None
+            }))
+        );
+        assert_eq!(
+            StepAction::parse("bytes keys"),
+            Ok(StepAction::Bytes(BytesTarget::Keys))
+        );
+        assert_eq!(
+            StepAction::parse("bytes off"),
+            Ok(StepAction::Bytes(BytesTarget::Off))
+        );
+        for bad in [
+            "bytes",
+            "bytes Hello",
+            "bytes Finished both",
+            "bytes keys now",
+        ] {
+            let e = StepAction::parse(bad).unwrap_err();
+            assert!(e.0.contains("ServerHello"), "{bad}: {e}");
+        }
     }
 
     #[test]

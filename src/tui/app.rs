@@ -1434,6 +1434,8 @@ impl App {
                     }
                 }
                 StepAction::Crack => self.send_lab(LabCmd::Crack),
+                // The byte view is not drawn yet: the TLS pane is shown.
+                StepAction::Bytes(_) => self.set_focus(Focus::Tls),
             }
         }
     }
