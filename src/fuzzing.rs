@@ -424,6 +424,46 @@ pub fn decrypt(data: &[u8]) {
     let _ = whole.pop3();
 }
 
+/// The endpoints' view of the handshake (`wire::steps`), in the input
+/// format of [`decrypt`]: key-log text, a NUL byte, then a capture. Besides
+/// not panicking, the follower promises to hold no more than its limit
+/// (plus the chunk in hand), to hold nothing once it stops, and to label
+/// every byte of each message it reports, and to report each at most once.
+pub fn steps(data: &[u8]) {
+    let (keys, rest) = match data.iter().position(|&b| b == 0) {
+        Some(i) => {
+            let text = String::from_utf8_lossy(&data[..i]);
+            (KeyLog::parse(&text).unwrap_or_default(), &data[i + 1..])
+        }
+        None => (KeyLog::new(), data),
+    };
+    let Some((pop3s, chunks)) = capture(rest) else {
+        return;
+    };
+    let mut follower = crate::wire::steps::Follower::new(pop3s);
+    let mut seen = std::collections::HashSet::new();
+    // The key log arrives half way, as secrets do in the lab.
+    let half = chunks.len() / 2;
+    for (i, (dir, bytes)) in chunks.iter().enumerate() {
+        let log = (i >= half).then_some(&keys);
+        for o in follower.feed(*dir, bytes, log) {
+            let s = &o.step;
+            assert_eq!(s.fields.len, s.bytes.len(), "every byte labelled");
+            assert!(
+                seen.insert((s.dir, s.record_offset, s.bytes.clone(), s.sealed.is_some())),
+                "a step reported twice"
+            );
+        }
+        assert!(
+            follower.held() <= crate::wire::steps::KEPT + bytes.len(),
+            "the follower held too much"
+        );
+        if follower.done() {
+            assert_eq!(follower.held(), 0, "a finished follower holds nothing");
+        }
+    }
+}
+
 /// The DER reader behind the certificate summaries of the TLS pane.
 pub fn der(data: &[u8]) {
     let _ = summarize_certificate(data);

@@ -21,6 +21,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("command", fuzzing::command),
     ("dissect", fuzzing::dissect),
     ("decrypt", fuzzing::decrypt),
+    ("steps", fuzzing::steps),
     ("der", fuzzing::der),
     ("lesson", fuzzing::lesson),
     ("maildir_name", fuzzing::maildir_name),
