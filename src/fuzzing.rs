@@ -449,10 +449,8 @@ pub fn steps(data: &[u8]) {
         for o in follower.feed(*dir, bytes, log) {
             let s = &o.step;
             assert_eq!(s.fields.len, s.bytes.len(), "every byte labelled");
-            assert!(
-                seen.insert((s.dir, s.record_offset, s.bytes.clone(), s.sealed.is_some())),
-                "a step reported twice"
-            );
+            assert!(seen.insert(o.id()), "a step reported twice");
+            assert_eq!(o.id().2, s.record_offset, "the id names its record");
         }
         assert!(
             follower.held() <= crate::wire::steps::KEPT + bytes.len(),

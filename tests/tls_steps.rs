@@ -182,18 +182,7 @@ async fn without_a_key_log_only_the_cleartext_steps_are_read_and_nothing_is_kept
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_log_that_comes_late_opens_what_crossed_before_it_once() {
     let events = run("pop3s", Some(TlsVersion::V1_3)).await;
-    let mut log = popscope::wire::decrypt::KeyLog::new();
-    for e in &events {
-        if let EventKind::Tls(TlsEvent::Secret {
-            label,
-            client_random,
-            secret,
-            ..
-        }) = &e.kind
-        {
-            log.insert_hex(label, client_random, secret).unwrap();
-        }
-    }
+    let log = key_log(&events, |_| true);
     let chunks = chunks(&events);
     let empty = popscope::wire::decrypt::KeyLog::new();
     let mut f = Follower::new(true);
@@ -221,6 +210,53 @@ async fn a_key_log_that_comes_late_opens_what_crossed_before_it_once() {
         1,
         "{names:#?}"
     );
+}
+
+/// The key log of a run, keeping only the labels `keep` allows.
+fn key_log(events: &[Event], keep: impl Fn(&str) -> bool) -> popscope::wire::decrypt::KeyLog {
+    let mut log = popscope::wire::decrypt::KeyLog::new();
+    for e in events {
+        if let EventKind::Tls(TlsEvent::Secret {
+            label,
+            client_random,
+            secret,
+            ..
+        }) = &e.kind
+            && keep(label)
+        {
+            log.insert_hex(label, client_random, secret).unwrap();
+        }
+    }
+    log
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_that_opens_later_does_not_make_later_steps_come_twice() {
+    let events = run("pop3s", Some(TlsVersion::V1_3)).await;
+    // First only the application secrets: the tickets open, the
+    // handshake does not. Then the whole log: the handshake opens in
+    // front of the tickets, which must not be reported again.
+    let traffic = key_log(&events, |l| l.ends_with("TRAFFIC_SECRET_0"));
+    let full = key_log(&events, |_| true);
+    let chunks = chunks(&events);
+    let mut f = Follower::new(true);
+    let mut read = Vec::new();
+    let mut whole = false;
+    for (dir, bytes) in &chunks {
+        let keys = if whole { &full } else { &traffic };
+        read.extend(f.feed(*dir, bytes, Some(keys)).into_iter().map(|o| o.step));
+        // The whole log comes with the chunk after the tickets opened.
+        whole |= read.iter().any(|s| s.name() == "NewSessionTicket");
+    }
+    assert!(whole, "the tickets opened with the traffic secrets alone");
+    let names = named(&read);
+    let count = |n: &str| names.iter().filter(|x| *x == n).count();
+    assert_eq!(
+        count("server EncryptedExtensions (sealed)"),
+        1,
+        "{names:#?}"
+    );
+    assert_eq!(count("server NewSessionTicket (sealed)"), 2, "{names:#?}");
 }
 
 #[test]

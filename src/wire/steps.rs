@@ -100,10 +100,25 @@ pub struct Ordered {
     /// The step.
     pub step: Step,
     /// What identifies the step across readings: its layer (cleartext
-    /// handshake 0, sealed handshake 1, ChangeCipherSpec 2) and its
-    /// position there.
+    /// handshake 0, sealed handshake 1, ChangeCipherSpec 2), the record
+    /// holding its first byte and where in that record's plaintext it
+    /// starts. A position in the layer's stream would not do: a reading
+    /// with more keys may open an earlier record that stayed sealed
+    /// before, and every later position moves.
     #[serde(skip)]
-    at: (u8, u64),
+    at: (u8, u64, u64),
+}
+
+impl Ordered {
+    /// What tells this step apart from every other of its connection,
+    /// across readings: its direction, its layer (cleartext handshake 0,
+    /// sealed handshake 1, ChangeCipherSpec 2), the stream offset of the
+    /// record holding its first byte, and where in that record's
+    /// plaintext it starts. Two messages with the same bytes in one
+    /// record are two steps.
+    pub fn id(&self) -> (Direction, u8, u64, u64) {
+        (self.step.dir, self.at.0, self.at.1, self.at.2)
+    }
 }
 
 /// Follows one connection's handshake as its chunks cross.
@@ -115,8 +130,8 @@ pub struct Follower {
     /// Key-log entries the current reading was made with.
     keys_used: usize,
     live: Option<Live>,
-    /// (direction, layer, position) of every step reported.
-    reported: HashSet<(Direction, u8, u64)>,
+    /// [`Ordered::id`] of every step reported.
+    reported: HashSet<(Direction, u8, u64, u64)>,
     /// The handshake is over, or past [`KEPT`]: nothing more to follow.
     done: bool,
 }
@@ -173,7 +188,7 @@ impl Follower {
                 self.keys_used = have;
             }
         }
-        out.retain(|o| self.reported.insert((o.step.dir, o.at.0, o.at.1)));
+        out.retain(|o| self.reported.insert(o.id()));
         let over = self.live.as_ref().is_some_and(|l| {
             if keys.is_some() {
                 l.halves.iter().all(|h| h.application)
@@ -266,7 +281,7 @@ impl Live {
                         };
                         out.push(Ordered {
                             order,
-                            at: (2, r.offset),
+                            at: (2, r.offset, 0),
                             step: Step {
                                 dir,
                                 kind: StepKind::ChangeCipherSpec,
@@ -372,7 +387,7 @@ impl Layer {
             let fields = annotate::handshake(&bytes, era);
             out.push(Ordered {
                 order,
-                at: (self.layer, m.offset),
+                at: (self.layer, c.offset, m.offset - c.pos),
                 step: Step {
                     dir,
                     kind: StepKind::Handshake {
