@@ -23,6 +23,7 @@ use crate::pop3::session::StateName;
 use crate::wire::Direction;
 use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
+use crate::wire::steps::Step;
 use crate::wire::tap::AttackNote;
 use crate::wire::tls::ContentType;
 
@@ -57,8 +58,19 @@ pub struct Facts {
     pub tls_established: bool,
     /// The newest negotiated TLS version.
     pub tls_version: Option<TlsVersion>,
-    /// Names of the handshake messages read in cleartext ("ClientHello").
+    /// Names of the handshake steps that took place ("ClientHello",
+    /// "EncryptedExtensions", "ChangeCipherSpec"), as the client and the
+    /// server see them or as the eavesdropper read them in cleartext.
     pub handshakes: BTreeSet<String>,
+    /// The server's Certificate crossed in cleartext (TLS 1.2): the
+    /// eavesdropper read it.
+    pub cert_cleartext: bool,
+    /// The server's Certificate reached the client sealed (TLS 1.3): the
+    /// eavesdropper saw only an opaque record.
+    pub cert_sealed: bool,
+    /// How many handshake steps arrived sealed and were opened with the
+    /// endpoints' key log.
+    pub sealed_steps: usize,
     /// The wire switched to TLS in mid-stream (STLS).
     pub stls_switch: bool,
     /// An encrypted application-data record crossed.
@@ -114,7 +126,7 @@ impl Facts {
                     self.secret_derived = true;
                 }
             }
-            EventKind::Tls(TlsEvent::Step { .. }) => {}
+            EventKind::Tls(TlsEvent::Step { step, .. }) => self.apply_step(step),
             EventKind::Attack(a) => self.apply_attack(a),
         }
     }
@@ -219,11 +231,35 @@ impl Facts {
                     self.app_data_encrypted = true;
                 }
             }
-            Item::TlsHandshake { message, .. } => {
+            Item::TlsHandshake { message, dir, .. } => {
+                // What the eavesdropper read in cleartext took place too;
+                // where nobody holds a key log (proxy, workshop) this is
+                // all there is.
                 self.handshakes.insert(message.name().to_string());
+                if *dir == Direction::ServerToClient
+                    && matches!(message, crate::wire::tls::Handshake::Certificate { .. })
+                {
+                    self.cert_cleartext = true;
+                }
             }
             Item::SwitchToTls { .. } => self.stls_switch = true,
             Item::TlsAlert { .. } | Item::Undecodable { .. } => {}
+        }
+    }
+
+    /// One step of the handshake as the endpoints see it.
+    fn apply_step(&mut self, step: &Step) {
+        let name = step.name();
+        self.handshakes.insert(name.to_string());
+        if step.sealed.is_some() {
+            self.sealed_steps += 1;
+        }
+        if name == "Certificate" && step.dir == Direction::ServerToClient {
+            if step.sealed.is_some() {
+                self.cert_sealed = true;
+            } else {
+                self.cert_cleartext = true;
+            }
         }
     }
 
@@ -288,6 +324,8 @@ impl Facts {
             Expect::StlsSwitch => self.stls_switch,
             Expect::AppDataEncrypted => self.app_data_encrypted,
             Expect::SecretDerived => self.secret_derived,
+            Expect::CertVisibleToEavesdropper => self.cert_cleartext,
+            Expect::CertHiddenFromEavesdropper => self.cert_sealed,
             Expect::CertFailed(None) => !self.cert_failures.is_empty(),
             Expect::CertFailed(Some(kind)) => self.cert_failures.iter().any(|f| {
                 matches!(f, TlsFailure::Certificate { problem } if CertKind::of(problem) == Some(*kind))
@@ -329,6 +367,8 @@ pub fn describe(e: &Expect, lang: Lang) -> String {
         Expect::StlsSwitch => tr(lang, "expect-stls-switch"),
         Expect::AppDataEncrypted => tr(lang, "expect-app-data-encrypted"),
         Expect::SecretDerived => tr(lang, "expect-secret-derived"),
+        Expect::CertVisibleToEavesdropper => tr(lang, "expect-cert-visible-to-eavesdropper"),
+        Expect::CertHiddenFromEavesdropper => tr(lang, "expect-cert-hidden-from-eavesdropper"),
         Expect::CertFailed(None) => tr(lang, "expect-cert-failed"),
         Expect::CertFailed(Some(kind)) => {
             crate::tr!(
@@ -731,6 +771,109 @@ mod tests {
         assert!(f.holds(&Expect::StlsSwitch));
     }
 
+    /// The steps of one real rustls handshake in memory, read as the lab
+    /// reads them: with the client's key log (`keys`), or without one, as
+    /// a proxy holding no key log does.
+    fn real_steps(version: &'static rustls::SupportedProtocolVersion, keys: bool) -> Vec<Event> {
+        let dir = tempfile::tempdir().unwrap();
+        let h = crate::tls::handshake_in_memory(dir.path(), version).unwrap();
+        let mut follower = crate::wire::steps::Follower::new(true);
+        let mut out = Vec::new();
+        for (d, bytes) in &h.flights {
+            for o in follower.feed(*d, bytes, keys.then_some(&h.keys)) {
+                out.push(ev(EventKind::Tls(TlsEvent::Step {
+                    conn: 1,
+                    order: o.order,
+                    step: Box::new(o.step),
+                })));
+            }
+        }
+        assert!(!out.is_empty());
+        out
+    }
+
+    fn hs(name: &str) -> Expect {
+        Expect::Handshake(name.into())
+    }
+
+    #[test]
+    fn tls13_steps_take_place_sealed_and_hide_the_certificate() {
+        let f = fold(&real_steps(&rustls::version::TLS13, true));
+        for name in [
+            "ClientHello",
+            "ServerHello",
+            "ChangeCipherSpec",
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+        ] {
+            assert!(f.holds(&hs(name)), "{name}: {:?}", f.handshakes);
+        }
+        for name in ["ServerKeyExchange", "ClientKeyExchange", "ServerHelloDone"] {
+            assert!(!f.holds(&hs(name)), "{name}: {:?}", f.handshakes);
+        }
+        assert!(f.holds(&Expect::CertHiddenFromEavesdropper));
+        assert!(!f.holds(&Expect::CertVisibleToEavesdropper));
+        let why = Expect::CertVisibleToEavesdropper.explain_failure(&f);
+        assert!(why.contains("crossed encrypted"), "{why}");
+        let why = hs("ServerKeyExchange").explain_failure(&f);
+        assert!(why.contains("EncryptedExtensions"), "{why}");
+    }
+
+    #[test]
+    fn tls12_shows_the_certificate_and_key_exchange() {
+        let f = fold(&real_steps(&rustls::version::TLS12, true));
+        for name in [
+            "ClientHello",
+            "ServerHello",
+            "Certificate",
+            "ServerKeyExchange",
+            "ServerHelloDone",
+            "ClientKeyExchange",
+            "ChangeCipherSpec",
+            "Finished",
+        ] {
+            assert!(f.holds(&hs(name)), "{name}: {:?}", f.handshakes);
+        }
+        assert!(!f.holds(&hs("EncryptedExtensions")));
+        assert!(f.holds(&Expect::CertVisibleToEavesdropper));
+        assert!(!f.holds(&Expect::CertHiddenFromEavesdropper));
+        let why = Expect::CertHiddenFromEavesdropper.explain_failure(&f);
+        assert!(why.contains("crossed in cleartext"), "{why}");
+    }
+
+    /// Without the endpoints' key log only the cleartext steps are read:
+    /// nothing says the sealed ones took place, and a Certificate that was
+    /// never opened is neither visible nor known to be hidden.
+    #[test]
+    fn without_a_key_log_only_cleartext_steps_count() {
+        let f = fold(&real_steps(&rustls::version::TLS13, false));
+        assert!(f.holds(&hs("ServerHello")));
+        assert!(f.holds(&hs("ChangeCipherSpec")));
+        assert!(!f.holds(&hs("EncryptedExtensions")));
+        assert!(!f.holds(&Expect::CertHiddenFromEavesdropper));
+        assert!(!f.holds(&Expect::CertVisibleToEavesdropper));
+        let why = hs("EncryptedExtensions").explain_failure(&f);
+        assert!(why.contains("no encrypted step was opened"), "{why}");
+        // In TLS 1.2 the certificate is cleartext, key log or not.
+        let f = fold(&real_steps(&rustls::version::TLS12, false));
+        assert!(f.holds(&Expect::CertVisibleToEavesdropper));
+        assert!(f.holds(&hs("ClientKeyExchange")));
+    }
+
+    /// Neither certificate expectation holds before anything happened: a
+    /// lesson step expecting one cannot pass at once.
+    #[test]
+    fn the_certificate_expectations_do_not_hold_vacuously() {
+        let f = Facts::default();
+        assert!(!f.holds(&Expect::CertVisibleToEavesdropper));
+        assert!(!f.holds(&Expect::CertHiddenFromEavesdropper));
+        assert!(!f.holds(&hs("ClientHello")));
+        let why = Expect::CertHiddenFromEavesdropper.explain_failure(&f);
+        assert!(why.contains("no TLS handshake took place"), "{why}");
+    }
+
     #[test]
     fn cert_failed_matches_the_kind_of_problem_not_words() {
         let failed = |failure| ev(EventKind::Client(ClientEvent::TlsFailed { failure }));
@@ -963,6 +1106,8 @@ mod tests {
             "stls-switch",
             "app-data-encrypted",
             "secret-derived",
+            "cert-visible-to-eavesdropper",
+            "cert-hidden-from-eavesdropper",
             "cert-failed",
             "cert-failed unknown issuer",
             "deleted 2",
