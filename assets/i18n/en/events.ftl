@@ -232,6 +232,10 @@ event-demo-gap = { $dir } { $n ->
    *[other] { $n } bytes
 } missing from the capture at offset { $offset }
 event-demo-secret = client derived { $label } ({ $n } bytes, never on the wire)
+event-demo-steps = connection { $conn }: the handshake as the client and the server see it, and what the eavesdropper got of each step
+event-demo-step-clear = read in cleartext
+event-demo-step-sealed = sealed: an opaque { $n }-byte record
+event-demo-step-same-record = sealed: in the same record as the previous step
 event-demo-attacker-reads = reads { $dir } { $text }
 event-demo-learned = What the eavesdropper learned:
 event-demo-no-connection = (no connection was completed)
