@@ -305,7 +305,7 @@ impl Expect {
                 },
             },
             Expect::Handshake(_) => format!(
-                "the handshake had only these steps: {}",
+                "the newest connection's handshake had only these steps: {}",
                 steps_taken(facts)
             ),
             Expect::CertVisibleToEavesdropper if facts.cert_sealed => {

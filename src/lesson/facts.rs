@@ -58,10 +58,17 @@ pub struct Facts {
     pub tls_established: bool,
     /// The newest negotiated TLS version.
     pub tls_version: Option<TlsVersion>,
-    /// Names of the handshake steps that took place ("ClientHello",
-    /// "EncryptedExtensions", "ChangeCipherSpec"), as the client and the
-    /// server see them or as the eavesdropper read them in cleartext.
+    /// Names of the handshake steps that took place on the newest
+    /// connection ("ClientHello", "EncryptedExtensions",
+    /// "ChangeCipherSpec"), as the client and the server see them or as
+    /// the eavesdropper read them in cleartext. They describe one
+    /// handshake, so a new connection starts them afresh: a lesson that
+    /// pauses the wire and lets the next handshake through piece by piece
+    /// sees each step hold when it crosses, not at once because an
+    /// earlier connection had it.
     pub handshakes: BTreeSet<String>,
+    /// The connection `handshakes` describes.
+    pub handshakes_conn: Option<u64>,
     /// The server's Certificate crossed in cleartext (TLS 1.2): the
     /// eavesdropper read it.
     pub cert_cleartext: bool,
@@ -118,7 +125,17 @@ impl Facts {
             EventKind::Lab(_) => {}
             EventKind::Client(c) => self.apply_client(c),
             EventKind::Server(s) => self.apply_server(s),
-            EventKind::Wire(WireEvent::Seen { item, .. }) => self.apply_item(item),
+            EventKind::Wire(WireEvent::Opened { conn, .. }) => {
+                self.handshake_on(*conn);
+            }
+            EventKind::Wire(WireEvent::Seen { item, conn }) => {
+                if let Item::TlsHandshake { .. } = item
+                    && !self.handshake_on(*conn)
+                {
+                    return;
+                }
+                self.apply_item(item)
+            }
             EventKind::Wire(WireEvent::Learned { loot, .. }) => self.apply_loot(loot),
             EventKind::Wire(_) => {}
             EventKind::Tls(TlsEvent::Secret { side, .. }) => {
@@ -126,7 +143,11 @@ impl Facts {
                     self.secret_derived = true;
                 }
             }
-            EventKind::Tls(TlsEvent::Step { step, .. }) => self.apply_step(step),
+            EventKind::Tls(TlsEvent::Step { step, conn, .. }) => {
+                if self.handshake_on(*conn) {
+                    self.apply_step(step)
+                }
+            }
             EventKind::Attack(a) => self.apply_attack(a),
         }
     }
@@ -244,6 +265,22 @@ impl Facts {
             }
             Item::SwitchToTls { .. } => self.stls_switch = true,
             Item::TlsAlert { .. } | Item::Undecodable { .. } => {}
+        }
+    }
+
+    /// Whether a handshake step on `conn` belongs to the newest
+    /// connection: a newer connection starts the steps afresh, and a late
+    /// step of an older one (a ticket after the next connection opened)
+    /// no longer counts.
+    fn handshake_on(&mut self, conn: u64) -> bool {
+        match self.handshakes_conn {
+            Some(newest) if conn < newest => false,
+            Some(newest) if conn == newest => true,
+            _ => {
+                self.handshakes_conn = Some(conn);
+                self.handshakes.clear();
+                true
+            }
         }
     }
 
@@ -819,6 +856,46 @@ mod tests {
         assert!(why.contains("crossed encrypted"), "{why}");
         let why = hs("ServerKeyExchange").explain_failure(&f);
         assert!(why.contains("EncryptedExtensions"), "{why}");
+    }
+
+    /// The steps describe the newest connection: a new one starts with
+    /// none, and a late step of the older one does not count.
+    #[test]
+    fn handshake_steps_belong_to_the_newest_connection() {
+        let mut f = fold(&real_steps(&rustls::version::TLS13, true));
+        assert!(f.holds(&hs("EncryptedExtensions")));
+        f.apply(&ev(EventKind::Wire(WireEvent::Opened {
+            conn: 2,
+            client: SocketAddr::from(([127, 0, 0, 1], 40001)),
+            server: SocketAddr::from(([127, 0, 0, 1], 995)),
+            implicit_tls: true,
+            attack: None,
+        })));
+        assert!(!f.holds(&hs("ClientHello")));
+        assert!(!f.holds(&hs("EncryptedExtensions")));
+        // What the eavesdropper learned stays: the certificate was hidden.
+        assert!(f.holds(&Expect::CertHiddenFromEavesdropper));
+        let late = real_steps(&rustls::version::TLS13, true);
+        f.apply(late.last().unwrap());
+        assert!(!f.holds(&hs("NewSessionTicket")), "{:?}", f.handshakes);
+        f.apply(&ev(EventKind::Wire(WireEvent::Seen {
+            conn: 2,
+            item: Item::TlsHandshake {
+                dir: Direction::ClientToServer,
+                offset: 0,
+                message: Handshake::ClientHello {
+                    legacy_version: 0x0303,
+                    versions: vec![0x0304],
+                    cipher_suites: vec![0x1301],
+                    sni: Some("localhost".into()),
+                    groups: vec![0x001d],
+                    key_shares: vec![(0x001d, 32)],
+                    alpn: Vec::new(),
+                    signature_algorithms: Vec::new(),
+                },
+            },
+        })));
+        assert!(f.holds(&hs("ClientHello")));
     }
 
     #[test]

@@ -417,8 +417,9 @@ pub enum Expect {
     TlsEstablished,
     /// `tls-version 1.2|1.3`: the negotiated version.
     TlsVersion(TlsVersion),
-    /// `handshake NAME`: that step of the handshake took place as the
-    /// client and the server see it, whether it crossed in cleartext or
+    /// `handshake NAME`: that step of the newest connection's handshake
+    /// took place as the client and the server see it, whether it
+    /// crossed in cleartext or
     /// sealed (and was opened with the endpoints' key log), e.g.
     /// `handshake EncryptedExtensions` in TLS 1.3. A cleartext message the
     /// eavesdropper read counts too, so it also holds where no key log is
