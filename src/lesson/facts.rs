@@ -10,8 +10,10 @@
 //! Everything the eavesdropper learned accumulates for the whole lab (it
 //! does not forget a password when the client reconnects). What describes
 //! the current session (its state, the marks, whether the client is logged
-//! in) starts again when the server accepts a new connection. A new lab
-//! starts from nothing: see [`Facts::reset`].
+//! in) starts again when the server accepts a new connection. The steps
+//! of the handshake describe one handshake, so they start again when the
+//! tap opens a new connection. A new lab starts from nothing: see
+//! [`Facts::reset`].
 
 use std::collections::BTreeSet;
 
