@@ -6,6 +6,7 @@
 //! same things the screen does: the client's password masked in the
 //! client's lines, and in clear only where the wire really carried it.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -241,10 +242,38 @@ async fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
 pub fn transcript(events: &[Event], lang: Lang) -> String {
     let mut t = Transcript::new(lang);
     let mut out = String::new();
-    for e in events {
+    for e in steps_in_order(events) {
         out.push_str(&t.event(e));
     }
     out.push_str(&t.finish());
+    out
+}
+
+/// The events with each connection's handshake steps put in the order
+/// they took place. A sealed step is reported when the secret that opens
+/// it arrives, which may be after a later step was reported; each step
+/// carries its place (`order`), so the steps are sorted by it within the
+/// places the connection's steps took among the other events, which keep
+/// theirs.
+fn steps_in_order(events: &[Event]) -> Vec<&Event> {
+    let mut out: Vec<&Event> = events.iter().collect();
+    let mut slots: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if let EventKind::Tls(TlsEvent::Step { conn, .. }) = &e.kind {
+            slots.entry(*conn).or_default().push(i);
+        }
+    }
+    for places in slots.values() {
+        let mut steps: Vec<&Event> = places.iter().map(|&i| &events[i]).collect();
+        // A stable sort: steps of one chunk keep the order they were read.
+        steps.sort_by_key(|e| match &e.kind {
+            EventKind::Tls(TlsEvent::Step { order, .. }) => *order,
+            _ => 0,
+        });
+        for (&i, e) in places.iter().zip(steps) {
+            out[i] = e;
+        }
+    }
     out
 }
 
@@ -253,6 +282,12 @@ pub fn transcript(events: &[Event], lang: Lang) -> String {
 #[derive(Debug)]
 pub struct Transcript {
     lang: Lang,
+    /// Connections whose handshake steps have begun (the heading is
+    /// written once).
+    steps_begun: BTreeSet<u64>,
+    /// Sealed records already described, by connection, direction and
+    /// stream offset: the steps after the first in one record say so.
+    records_told: BTreeSet<(u64, bool, u64)>,
     learned: Vec<(u64, crate::wire::dissect::Loot)>,
     verdicts: Vec<AttackEvent>,
 }
@@ -307,6 +342,8 @@ impl Transcript {
     pub fn new(lang: Lang) -> Transcript {
         Transcript {
             lang,
+            steps_begun: BTreeSet::new(),
+            records_told: BTreeSet::new(),
             learned: Vec::new(),
             verdicts: Vec::new(),
         }
@@ -317,6 +354,8 @@ impl Transcript {
         let mut out = String::new();
         let lang = self.lang;
         let learned = &mut self.learned;
+        let steps_begun = &mut self.steps_begun;
+        let records_told = &mut self.records_told;
         let verdicts = &mut self.verdicts;
         let ms = e.at.as_secs_f64() * 1000.0;
         let column = Who::column(lang);
@@ -470,6 +509,26 @@ impl Transcript {
                     n = secret.len() / 2
                 ),
             ),
+            EventKind::Tls(TlsEvent::Step { conn, step, .. }) => {
+                if steps_begun.insert(*conn) {
+                    line(Who::Tls, &tr!(lang, "event-demo-steps", conn = *conn));
+                }
+                let record = (
+                    *conn,
+                    step.dir == Direction::ClientToServer,
+                    step.record_offset,
+                );
+                let same_record = step.sealed.is_some() && !records_told.insert(record);
+                line(
+                    Who::Tls,
+                    &format!(
+                        "{} {:<19} {}",
+                        step.dir.arrow(),
+                        step.name(),
+                        describe::step_crossing(step, same_record, lang)
+                    ),
+                );
+            }
             EventKind::Tls(_) => {}
             EventKind::Attack(a) => {
                 if let AttackEvent::Verdict { .. } = a {

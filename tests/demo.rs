@@ -570,3 +570,87 @@ fn tls_version_chooses_what_the_eavesdropper_reads() {
         "{err}"
     );
 }
+
+/// The handshake as the endpoints see it, step by step: `--json` carries
+/// each step with its fields as typed values (the certificate's subject
+/// as text, not a sentence), and the transcript says for each step what
+/// the eavesdropper got of it: EncryptedExtensions sealed in TLS 1.3
+/// (with its record named once for the messages that share it), the
+/// Certificate in cleartext in TLS 1.2.
+#[test]
+fn every_handshake_step_says_what_the_eavesdropper_got() {
+    fn fields_with<'a>(f: &'a serde_json::Value, what: &str, out: &mut Vec<&'a serde_json::Value>) {
+        if f["what"] == what {
+            out.push(f);
+        }
+        for p in f["parts"].as_array().into_iter().flatten() {
+            fields_with(p, what, out);
+        }
+    }
+    let (ok, out, err) = demo(&["pop3s", "--json", "--tls-version", "1.3"]);
+    assert!(ok, "{err}");
+    let certificates: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["source"] == "tls" && v["event"]["kind"] == "step")
+        .map(|v| v["event"]["step"].clone())
+        .filter(|s| s["kind"]["msg_type"] == 11)
+        .collect();
+    assert_eq!(certificates.len(), 1, "{out}");
+    let cert = &certificates[0];
+    assert!(
+        cert["sealed"].is_string() || cert["sealed"].is_object(),
+        "{cert}"
+    );
+    let mut subjects = Vec::new();
+    fields_with(&cert["fields"], "Subject", &mut subjects);
+    assert!(
+        subjects.iter().any(|s| s["value"]["Text"]
+            .as_str()
+            .is_some_and(|t| t.contains("CN=localhost"))),
+        "{subjects:?}"
+    );
+
+    let (ok, thirteen, err) = demo(&["pop3s", "--tls-version", "1.3"]);
+    assert!(ok, "{err}");
+    let step_line = |t: &str, arrow: &str, name: &str| -> String {
+        t.lines()
+            .find(|l| l.contains(&format!("{arrow} {name} ")))
+            .unwrap_or_else(|| panic!("no {arrow} {name} line:\n{t}"))
+            .to_string()
+    };
+    assert!(
+        thirteen.contains("connection 1: the handshake as the client and the server see it"),
+        "{thirteen}"
+    );
+    assert!(step_line(&thirteen, "C→S", "ClientHello").ends_with("read in cleartext"));
+    let ee = step_line(&thirteen, "S→C", "EncryptedExtensions");
+    assert!(
+        ee.contains("sealed: an opaque ") && ee.ends_with("-byte record"),
+        "{ee}"
+    );
+    // Certificate to Finished travel in EncryptedExtensions' record: it is
+    // named once.
+    for name in ["Certificate", "CertificateVerify"] {
+        let l = step_line(&thirteen, "S→C", name);
+        assert!(
+            l.ends_with("sealed: in the same record as the previous step"),
+            "{l}"
+        );
+    }
+    assert!(step_line(&thirteen, "C→S", "Finished").contains("sealed: an opaque "));
+    // The steps come in the order they took place.
+    let at = |name: &str| thirteen.find(&format!(" {name} ")).unwrap();
+    assert!(at("ClientHello") < at("ServerHello"));
+    assert!(at("ServerHello") < at("EncryptedExtensions"));
+    assert!(at("EncryptedExtensions") < at("CertificateVerify"));
+
+    let (ok, twelve, err) = demo(&["pop3s", "--tls-version", "1.2"]);
+    assert!(ok, "{err}");
+    for name in ["Certificate", "ServerKeyExchange"] {
+        let l = step_line(&twelve, "S→C", name);
+        assert!(l.ends_with("read in cleartext"), "{l}");
+    }
+    assert!(step_line(&twelve, "C→S", "ClientKeyExchange").ends_with("read in cleartext"));
+    assert!(!twelve.contains("EncryptedExtensions"), "{twelve}");
+}

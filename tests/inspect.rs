@@ -413,6 +413,19 @@ fn a_demo_capture_reads_back_with_the_same_loot() {
     assert!(inspected.iter().any(|e| e["kind"] == "learned"
         && e["means"] == "stolen_keys"
         && is_password(&e["leak"], "wonderland")));
+    // The transcript lists the handshake as the endpoints saw it, the
+    // sealed steps opened with the capture's key log, as demo prints it.
+    let (ok, out, err) = inspect(&[s(&file), "--lang", "en"]);
+    assert!(ok, "{err}");
+    let step = |name: &str| {
+        out.lines()
+            .find(|l| l.contains(&format!(" {name} ")) && l.contains("tls "))
+            .unwrap_or_else(|| panic!("no {name} step:\n{out}"))
+            .to_string()
+    };
+    assert!(step("ClientHello").ends_with("read in cleartext"));
+    assert!(step("EncryptedExtensions").contains("sealed: an opaque "));
+    assert!(step("Certificate").ends_with("sealed: in the same record as the previous step"));
 }
 
 #[test]

@@ -196,6 +196,24 @@ fn handshake_words(m: &Handshake, lang: Lang) -> String {
     }
 }
 
+/// How one handshake step crossed, from the eavesdropper's seat, in
+/// `lang`: read in cleartext, or sealed in an opaque record of its
+/// length. Several messages may share one sealed record (rustls sends
+/// EncryptedExtensions to Finished in one); `same_record` says this step
+/// is in the record an earlier step already described, so the record is
+/// named once, not once per message.
+pub fn step_crossing(step: &crate::wire::steps::Step, same_record: bool, lang: Lang) -> String {
+    match step.sealed {
+        None => tr!(lang, "event-demo-step-clear"),
+        Some(_) if same_record => tr!(lang, "event-demo-step-same-record"),
+        Some(_) => tr!(
+            lang,
+            "event-demo-step-sealed",
+            n = u64::from(step.record.length)
+        ),
+    }
+}
+
 /// A lockout window in `lang`: whole seconds, or milliseconds when
 /// shorter than a second (tests and lessons use short windows).
 pub fn lockout_time(d: std::time::Duration, lang: Lang) -> String {

@@ -175,6 +175,29 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// The handshake steps that took place, "none" when there were none,
+/// and why sealed ones may be missing.
+fn steps_taken(facts: &Facts) -> String {
+    if facts.handshakes.is_empty() {
+        return if facts.witness.tls_records == 0 {
+            format!(
+                "none, no TLS handshake took place; {}",
+                facts.witness.carried()
+            )
+        } else {
+            "none could be read".into()
+        };
+    }
+    let seen: Vec<&str> = facts.handshakes.iter().map(String::as_str).collect();
+    let mut s = seen.join(", ");
+    if facts.sealed_steps == 0 {
+        // Without the endpoints' key log (a proxy, the workshop) the
+        // sealed steps cannot be opened, so only the cleartext ones count.
+        s.push_str(" (no encrypted step was opened: only the cleartext ones could be read)");
+    }
+    s
+}
+
 /// A failed handshake in the report's words (already made visible).
 fn failure(f: &TlsFailure) -> String {
     describe::tls_failure(f, Lang::En)
@@ -281,16 +304,31 @@ impl Expect {
                     None => "no TLS session was set up".into(),
                 },
             },
-            Expect::Handshake(_) if facts.handshakes.is_empty() => {
-                "the eavesdropper saw no handshake message in cleartext".into()
-            }
-            Expect::Handshake(_) => {
-                let seen: Vec<&str> = facts.handshakes.iter().map(String::as_str).collect();
+            Expect::Handshake(_) => format!(
+                "the newest connection's handshake had only these steps: {}",
+                steps_taken(facts)
+            ),
+            Expect::CertVisibleToEavesdropper if facts.cert_sealed => {
+                let version = facts
+                    .tls_version
+                    .map(|v| format!(" (TLS {v})"))
+                    .unwrap_or_default();
                 format!(
-                    "the eavesdropper saw only these in cleartext: {}",
-                    seen.join(", ")
+                    "the server's Certificate crossed encrypted{version}: the eavesdropper saw only an opaque record"
                 )
             }
+            Expect::CertVisibleToEavesdropper => format!(
+                "no Certificate crossed in cleartext; the handshake had: {}",
+                steps_taken(facts)
+            ),
+            Expect::CertHiddenFromEavesdropper if facts.cert_cleartext => {
+                "the server's Certificate crossed in cleartext (as in TLS 1.2): the eavesdropper read it"
+                    .into()
+            }
+            Expect::CertHiddenFromEavesdropper => format!(
+                "no encrypted Certificate reached the client; the handshake had: {}",
+                steps_taken(facts)
+            ),
             Expect::StlsSwitch if facts.stls_stripped => {
                 "the wire never switched to TLS: the attacker stripped STLS".into()
             }

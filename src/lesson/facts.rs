@@ -10,8 +10,10 @@
 //! Everything the eavesdropper learned accumulates for the whole lab (it
 //! does not forget a password when the client reconnects). What describes
 //! the current session (its state, the marks, whether the client is logged
-//! in) starts again when the server accepts a new connection. A new lab
-//! starts from nothing: see [`Facts::reset`].
+//! in) starts again when the server accepts a new connection. The steps
+//! of the handshake describe one handshake, so they start again when the
+//! tap opens a new connection. A new lab starts from nothing: see
+//! [`Facts::reset`].
 
 use std::collections::BTreeSet;
 
@@ -23,6 +25,7 @@ use crate::pop3::session::StateName;
 use crate::wire::Direction;
 use crate::wire::dissect::{Item, Loot};
 use crate::wire::pop3::Leak;
+use crate::wire::steps::Step;
 use crate::wire::tap::AttackNote;
 use crate::wire::tls::ContentType;
 
@@ -57,8 +60,26 @@ pub struct Facts {
     pub tls_established: bool,
     /// The newest negotiated TLS version.
     pub tls_version: Option<TlsVersion>,
-    /// Names of the handshake messages read in cleartext ("ClientHello").
+    /// Names of the handshake steps that took place on the newest
+    /// connection ("ClientHello", "EncryptedExtensions",
+    /// "ChangeCipherSpec"), as the client and the server see them or as
+    /// the eavesdropper read them in cleartext. They describe one
+    /// handshake, so a new connection starts them afresh: a lesson that
+    /// pauses the wire and lets the next handshake through piece by piece
+    /// sees each step hold when it crosses, not at once because an
+    /// earlier connection had it.
     pub handshakes: BTreeSet<String>,
+    /// The connection `handshakes` describes.
+    pub handshakes_conn: Option<u64>,
+    /// The server's Certificate crossed in cleartext (TLS 1.2): the
+    /// eavesdropper read it.
+    pub cert_cleartext: bool,
+    /// The server's Certificate reached the client sealed (TLS 1.3): the
+    /// eavesdropper saw only an opaque record.
+    pub cert_sealed: bool,
+    /// How many handshake steps arrived sealed and were opened with the
+    /// endpoints' key log.
+    pub sealed_steps: usize,
     /// The wire switched to TLS in mid-stream (STLS).
     pub stls_switch: bool,
     /// An encrypted application-data record crossed.
@@ -106,7 +127,17 @@ impl Facts {
             EventKind::Lab(_) => {}
             EventKind::Client(c) => self.apply_client(c),
             EventKind::Server(s) => self.apply_server(s),
-            EventKind::Wire(WireEvent::Seen { item, .. }) => self.apply_item(item),
+            EventKind::Wire(WireEvent::Opened { conn, .. }) => {
+                self.handshake_on(*conn);
+            }
+            EventKind::Wire(WireEvent::Seen { item, conn }) => {
+                if let Item::TlsHandshake { .. } = item
+                    && !self.handshake_on(*conn)
+                {
+                    return;
+                }
+                self.apply_item(item)
+            }
             EventKind::Wire(WireEvent::Learned { loot, .. }) => self.apply_loot(loot),
             EventKind::Wire(_) => {}
             EventKind::Tls(TlsEvent::Secret { side, .. }) => {
@@ -114,7 +145,11 @@ impl Facts {
                     self.secret_derived = true;
                 }
             }
-            EventKind::Tls(TlsEvent::Step { .. }) => {}
+            EventKind::Tls(TlsEvent::Step { step, conn, .. }) => {
+                if self.handshake_on(*conn) {
+                    self.apply_step(step)
+                }
+            }
             EventKind::Attack(a) => self.apply_attack(a),
         }
     }
@@ -219,11 +254,51 @@ impl Facts {
                     self.app_data_encrypted = true;
                 }
             }
-            Item::TlsHandshake { message, .. } => {
+            Item::TlsHandshake { message, dir, .. } => {
+                // What the eavesdropper read in cleartext took place too;
+                // where nobody holds a key log (proxy, workshop) this is
+                // all there is.
                 self.handshakes.insert(message.name().to_string());
+                if *dir == Direction::ServerToClient
+                    && matches!(message, crate::wire::tls::Handshake::Certificate { .. })
+                {
+                    self.cert_cleartext = true;
+                }
             }
             Item::SwitchToTls { .. } => self.stls_switch = true,
             Item::TlsAlert { .. } | Item::Undecodable { .. } => {}
+        }
+    }
+
+    /// Whether a handshake step on `conn` belongs to the newest
+    /// connection: a newer connection starts the steps afresh, and a late
+    /// step of an older one (a ticket after the next connection opened)
+    /// no longer counts.
+    fn handshake_on(&mut self, conn: u64) -> bool {
+        match self.handshakes_conn {
+            Some(newest) if conn < newest => false,
+            Some(newest) if conn == newest => true,
+            _ => {
+                self.handshakes_conn = Some(conn);
+                self.handshakes.clear();
+                true
+            }
+        }
+    }
+
+    /// One step of the handshake as the endpoints see it.
+    fn apply_step(&mut self, step: &Step) {
+        let name = step.name();
+        self.handshakes.insert(name.to_string());
+        if step.sealed.is_some() {
+            self.sealed_steps += 1;
+        }
+        if name == "Certificate" && step.dir == Direction::ServerToClient {
+            if step.sealed.is_some() {
+                self.cert_sealed = true;
+            } else {
+                self.cert_cleartext = true;
+            }
         }
     }
 
@@ -288,6 +363,8 @@ impl Facts {
             Expect::StlsSwitch => self.stls_switch,
             Expect::AppDataEncrypted => self.app_data_encrypted,
             Expect::SecretDerived => self.secret_derived,
+            Expect::CertVisibleToEavesdropper => self.cert_cleartext,
+            Expect::CertHiddenFromEavesdropper => self.cert_sealed,
             Expect::CertFailed(None) => !self.cert_failures.is_empty(),
             Expect::CertFailed(Some(kind)) => self.cert_failures.iter().any(|f| {
                 matches!(f, TlsFailure::Certificate { problem } if CertKind::of(problem) == Some(*kind))
@@ -329,6 +406,8 @@ pub fn describe(e: &Expect, lang: Lang) -> String {
         Expect::StlsSwitch => tr(lang, "expect-stls-switch"),
         Expect::AppDataEncrypted => tr(lang, "expect-app-data-encrypted"),
         Expect::SecretDerived => tr(lang, "expect-secret-derived"),
+        Expect::CertVisibleToEavesdropper => tr(lang, "expect-cert-visible-to-eavesdropper"),
+        Expect::CertHiddenFromEavesdropper => tr(lang, "expect-cert-hidden-from-eavesdropper"),
         Expect::CertFailed(None) => tr(lang, "expect-cert-failed"),
         Expect::CertFailed(Some(kind)) => {
             crate::tr!(
@@ -731,6 +810,149 @@ mod tests {
         assert!(f.holds(&Expect::StlsSwitch));
     }
 
+    /// The steps of one real rustls handshake in memory, read as the lab
+    /// reads them: with the client's key log (`keys`), or without one, as
+    /// a proxy holding no key log does.
+    fn real_steps(version: &'static rustls::SupportedProtocolVersion, keys: bool) -> Vec<Event> {
+        let dir = tempfile::tempdir().unwrap();
+        let h = crate::tls::handshake_in_memory(dir.path(), version).unwrap();
+        let mut follower = crate::wire::steps::Follower::new(true);
+        let mut out = Vec::new();
+        for (d, bytes) in &h.flights {
+            for o in follower.feed(*d, bytes, keys.then_some(&h.keys)) {
+                out.push(ev(EventKind::Tls(TlsEvent::Step {
+                    conn: 1,
+                    order: o.order,
+                    step: Box::new(o.step),
+                })));
+            }
+        }
+        assert!(!out.is_empty());
+        out
+    }
+
+    fn hs(name: &str) -> Expect {
+        Expect::Handshake(name.into())
+    }
+
+    #[test]
+    fn tls13_steps_take_place_sealed_and_hide_the_certificate() {
+        let f = fold(&real_steps(&rustls::version::TLS13, true));
+        for name in [
+            "ClientHello",
+            "ServerHello",
+            "ChangeCipherSpec",
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+        ] {
+            assert!(f.holds(&hs(name)), "{name}: {:?}", f.handshakes);
+        }
+        for name in ["ServerKeyExchange", "ClientKeyExchange", "ServerHelloDone"] {
+            assert!(!f.holds(&hs(name)), "{name}: {:?}", f.handshakes);
+        }
+        assert!(f.holds(&Expect::CertHiddenFromEavesdropper));
+        assert!(!f.holds(&Expect::CertVisibleToEavesdropper));
+        let why = Expect::CertVisibleToEavesdropper.explain_failure(&f);
+        assert!(why.contains("crossed encrypted"), "{why}");
+        let why = hs("ServerKeyExchange").explain_failure(&f);
+        assert!(why.contains("EncryptedExtensions"), "{why}");
+    }
+
+    /// The steps describe the newest connection: a new one starts with
+    /// none, and a late step of the older one does not count.
+    #[test]
+    fn handshake_steps_belong_to_the_newest_connection() {
+        let mut f = fold(&real_steps(&rustls::version::TLS13, true));
+        assert!(f.holds(&hs("EncryptedExtensions")));
+        f.apply(&ev(EventKind::Wire(WireEvent::Opened {
+            conn: 2,
+            client: SocketAddr::from(([127, 0, 0, 1], 40001)),
+            server: SocketAddr::from(([127, 0, 0, 1], 995)),
+            implicit_tls: true,
+            attack: None,
+        })));
+        assert!(!f.holds(&hs("ClientHello")));
+        assert!(!f.holds(&hs("EncryptedExtensions")));
+        // What the eavesdropper learned stays: the certificate was hidden.
+        assert!(f.holds(&Expect::CertHiddenFromEavesdropper));
+        let late = real_steps(&rustls::version::TLS13, true);
+        f.apply(late.last().unwrap());
+        assert!(!f.holds(&hs("NewSessionTicket")), "{:?}", f.handshakes);
+        f.apply(&ev(EventKind::Wire(WireEvent::Seen {
+            conn: 2,
+            item: Item::TlsHandshake {
+                dir: Direction::ClientToServer,
+                offset: 0,
+                message: Handshake::ClientHello {
+                    legacy_version: 0x0303,
+                    versions: vec![0x0304],
+                    cipher_suites: vec![0x1301],
+                    sni: Some("localhost".into()),
+                    groups: vec![0x001d],
+                    key_shares: vec![(0x001d, 32)],
+                    alpn: Vec::new(),
+                    signature_algorithms: Vec::new(),
+                },
+            },
+        })));
+        assert!(f.holds(&hs("ClientHello")));
+    }
+
+    #[test]
+    fn tls12_shows_the_certificate_and_key_exchange() {
+        let f = fold(&real_steps(&rustls::version::TLS12, true));
+        for name in [
+            "ClientHello",
+            "ServerHello",
+            "Certificate",
+            "ServerKeyExchange",
+            "ServerHelloDone",
+            "ClientKeyExchange",
+            "ChangeCipherSpec",
+            "Finished",
+        ] {
+            assert!(f.holds(&hs(name)), "{name}: {:?}", f.handshakes);
+        }
+        assert!(!f.holds(&hs("EncryptedExtensions")));
+        assert!(f.holds(&Expect::CertVisibleToEavesdropper));
+        assert!(!f.holds(&Expect::CertHiddenFromEavesdropper));
+        let why = Expect::CertHiddenFromEavesdropper.explain_failure(&f);
+        assert!(why.contains("crossed in cleartext"), "{why}");
+    }
+
+    /// Without the endpoints' key log only the cleartext steps are read:
+    /// nothing says the sealed ones took place, and a Certificate that was
+    /// never opened is neither visible nor known to be hidden.
+    #[test]
+    fn without_a_key_log_only_cleartext_steps_count() {
+        let f = fold(&real_steps(&rustls::version::TLS13, false));
+        assert!(f.holds(&hs("ServerHello")));
+        assert!(f.holds(&hs("ChangeCipherSpec")));
+        assert!(!f.holds(&hs("EncryptedExtensions")));
+        assert!(!f.holds(&Expect::CertHiddenFromEavesdropper));
+        assert!(!f.holds(&Expect::CertVisibleToEavesdropper));
+        let why = hs("EncryptedExtensions").explain_failure(&f);
+        assert!(why.contains("no encrypted step was opened"), "{why}");
+        // In TLS 1.2 the certificate is cleartext, key log or not.
+        let f = fold(&real_steps(&rustls::version::TLS12, false));
+        assert!(f.holds(&Expect::CertVisibleToEavesdropper));
+        assert!(f.holds(&hs("ClientKeyExchange")));
+    }
+
+    /// Neither certificate expectation holds before anything happened: a
+    /// lesson step expecting one cannot pass at once.
+    #[test]
+    fn the_certificate_expectations_do_not_hold_vacuously() {
+        let f = Facts::default();
+        assert!(!f.holds(&Expect::CertVisibleToEavesdropper));
+        assert!(!f.holds(&Expect::CertHiddenFromEavesdropper));
+        assert!(!f.holds(&hs("ClientHello")));
+        let why = Expect::CertHiddenFromEavesdropper.explain_failure(&f);
+        assert!(why.contains("no TLS handshake took place"), "{why}");
+    }
+
     #[test]
     fn cert_failed_matches_the_kind_of_problem_not_words() {
         let failed = |failure| ev(EventKind::Client(ClientEvent::TlsFailed { failure }));
@@ -963,6 +1185,8 @@ mod tests {
             "stls-switch",
             "app-data-encrypted",
             "secret-derived",
+            "cert-visible-to-eavesdropper",
+            "cert-hidden-from-eavesdropper",
             "cert-failed",
             "cert-failed unknown issuer",
             "deleted 2",

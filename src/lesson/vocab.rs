@@ -417,8 +417,14 @@ pub enum Expect {
     TlsEstablished,
     /// `tls-version 1.2|1.3`: the negotiated version.
     TlsVersion(TlsVersion),
-    /// `handshake NAME`: the eavesdropper saw this handshake message in
-    /// cleartext, e.g. `handshake ClientHello`.
+    /// `handshake NAME`: that step of the newest connection's handshake
+    /// took place as the client and the server see it, whether it
+    /// crossed in cleartext or
+    /// sealed (and was opened with the endpoints' key log), e.g.
+    /// `handshake EncryptedExtensions` in TLS 1.3. A cleartext message the
+    /// eavesdropper read counts too, so it also holds where no key log is
+    /// held (`popscope proxy`, the workshop). Names as
+    /// `wire::steps::Step::name` spells them ([`STEP_NAMES`]).
     Handshake(String),
     /// `stls-switch`: the wire switched from cleartext to TLS mid-stream.
     StlsSwitch,
@@ -426,6 +432,17 @@ pub enum Expect {
     AppDataEncrypted,
     /// `secret-derived`: the client derived a TLS secret.
     SecretDerived,
+    /// `cert-visible-to-eavesdropper`: the server's Certificate crossed
+    /// in cleartext, so anyone on the path read it (TLS 1.2).
+    CertVisibleToEavesdropper,
+    /// `cert-hidden-from-eavesdropper`: the server's Certificate reached
+    /// the client sealed, so the eavesdropper saw only an opaque record
+    /// (TLS 1.3). It is the positive counterpart of the one above rather
+    /// than its negation: "not visible" would hold before any handshake
+    /// took place, so a step expecting it would pass at once, and it
+    /// would also hold for a connection without TLS at all. This one
+    /// holds only once a sealed Certificate really crossed.
+    CertHiddenFromEavesdropper,
     /// `cert-failed [KIND]`: the certificate check failed, for that
     /// reason when one is named (e.g. `cert-failed unknown issuer`); with
     /// none, any failed handshake counts.
@@ -618,6 +635,8 @@ pub const EXPECT_WORDS: &[&str] = &[
     "stls-switch",
     "app-data-encrypted",
     "secret-derived",
+    "cert-visible-to-eavesdropper",
+    "cert-hidden-from-eavesdropper",
     "cert-failed",
     "deleted",
     "marked",
@@ -847,33 +866,21 @@ impl Expect {
                 .ok_or_else(|| {
                     VocabError(format!("\"tls-version\" needs 1.2 or 1.3, found {rest:?}"))
                 }),
-            "handshake" => {
-                const NAMES: [&str; 10] = [
-                    "ClientHello",
-                    "ServerHello",
-                    "HelloRetryRequest",
-                    "EncryptedExtensions",
-                    "Certificate",
-                    "ServerKeyExchange",
-                    "ServerHelloDone",
-                    "ClientKeyExchange",
-                    "CertificateVerify",
-                    "Finished",
-                ];
-                NAMES
-                    .iter()
-                    .find(|n| n.eq_ignore_ascii_case(rest))
-                    .map(|n| Expect::Handshake(n.to_string()))
-                    .ok_or_else(|| {
-                        VocabError(format!(
-                            "unknown handshake message {rest:?}: expected one of {}",
-                            NAMES.join(", ")
-                        ))
-                    })
-            }
+            "handshake" => STEP_NAMES
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(rest))
+                .map(|n| Expect::Handshake(n.to_string()))
+                .ok_or_else(|| {
+                    VocabError(format!(
+                        "unknown handshake step {rest:?}: expected one of {}",
+                        STEP_NAMES.join(", ")
+                    ))
+                }),
             "stls-switch" => bare(Expect::StlsSwitch),
             "app-data-encrypted" => bare(Expect::AppDataEncrypted),
             "secret-derived" => bare(Expect::SecretDerived),
+            "cert-visible-to-eavesdropper" => bare(Expect::CertVisibleToEavesdropper),
+            "cert-hidden-from-eavesdropper" => bare(Expect::CertHiddenFromEavesdropper),
             "cert-failed" if rest.trim().is_empty() => Ok(Expect::CertFailed(None)),
             "cert-failed" => CertKind::parse(rest)
                 .map(|k| Expect::CertFailed(Some(k)))
@@ -1078,6 +1085,24 @@ mod tests {
         assert_eq!(Expect::parse("deleted 1"), Ok(Expect::Deleted(1)));
         assert!(Expect::parse("deleted one").is_err());
         assert!(Expect::parse("password-leaked yes").is_err());
+        // Every step name `bytes` takes is a handshake step here too.
+        for name in STEP_NAMES {
+            assert_eq!(
+                Expect::parse(&format!("handshake {name}")),
+                Ok(Expect::Handshake(name.to_string()))
+            );
+        }
+        let e = Expect::parse("handshake Hello").unwrap_err();
+        assert!(e.0.contains("NewSessionTicket"), "{e}");
+        assert_eq!(
+            Expect::parse("cert-visible-to-eavesdropper"),
+            Ok(Expect::CertVisibleToEavesdropper)
+        );
+        assert_eq!(
+            Expect::parse("cert-hidden-from-eavesdropper"),
+            Ok(Expect::CertHiddenFromEavesdropper)
+        );
+        assert!(Expect::parse("cert-hidden-from-eavesdropper now").is_err());
         let e = Expect::parse("password-stolen").unwrap_err();
         assert!(e.0.contains("password-leaked"), "{e}");
     }

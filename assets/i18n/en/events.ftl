@@ -68,10 +68,12 @@ expect-reply-err = the client's newest reply is -ERR
 expect-logged-in = the client logged in
 expect-tls-established = the TLS handshake finished and the certificate was accepted
 expect-tls-version = TLS { $version } was negotiated
-expect-handshake = the eavesdropper saw { $name } in cleartext
+expect-handshake = the handshake step { $name } took place on the newest connection (as the client and the server see it)
 expect-stls-switch = the wire switched to TLS mid-stream (STLS)
 expect-app-data-encrypted = POP3 crossed as encrypted application data
 expect-secret-derived = the client derived a TLS secret
+expect-cert-visible-to-eavesdropper = the server's Certificate crossed in cleartext: the eavesdropper could read it
+expect-cert-hidden-from-eavesdropper = the server's Certificate reached the client encrypted: the eavesdropper saw only an opaque record
 expect-cert-failed = the certificate check failed
 expect-cert-failed-kind = the certificate check failed: { $kind }
 expect-deleted = { $n ->
@@ -230,6 +232,10 @@ event-demo-gap = { $dir } { $n ->
    *[other] { $n } bytes
 } missing from the capture at offset { $offset }
 event-demo-secret = client derived { $label } ({ $n } bytes, never on the wire)
+event-demo-steps = connection { $conn }: the handshake as the client and the server see it, and what the eavesdropper got of each step
+event-demo-step-clear = read in cleartext
+event-demo-step-sealed = sealed: an opaque { $n }-byte record
+event-demo-step-same-record = sealed: in the same record as the previous step
 event-demo-attacker-reads = reads { $dir } { $text }
 event-demo-learned = What the eavesdropper learned:
 event-demo-no-connection = (no connection was completed)
