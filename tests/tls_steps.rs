@@ -274,3 +274,42 @@ fn a_follower_holds_at_most_its_limit() {
     assert!(f.done());
     assert_eq!(f.held(), 0);
 }
+
+/// On a held wire the server's sealed flight crosses before the client
+/// has logged the secret that opens it. Its messages must show as soon as
+/// the secret is logged, not when the next chunk is let through (a lesson
+/// waits on a paused wire for the learner).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_steps_show_when_their_secret_is_logged_not_at_the_next_chunk() {
+    use std::time::Duration;
+    let scenario = Scenario::named("pop3s").unwrap();
+    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
+    let gate = lab.gate();
+    gate.pause();
+    let watch = async {
+        // The ClientHello, then the server's whole first flight.
+        gate.step();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        gate.step();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut seen = false;
+        while let Ok(Some(e)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            if let EventKind::Tls(TlsEvent::Step { step, .. }) = &e.kind
+                && step.name() == "EncryptedExtensions"
+            {
+                seen = true;
+                break;
+            }
+        }
+        // Only now is the rest let through, so the handshake can finish.
+        gate.open();
+        seen
+    };
+    let (connected, seen) = tokio::join!(lab.connect(), watch);
+    connected.unwrap();
+    lab.shutdown().await;
+    assert!(
+        seen,
+        "EncryptedExtensions showed while the wire still held the client's answer"
+    );
+}

@@ -263,6 +263,9 @@ struct KeyLogEvents {
     /// stolen-keys scenario, is the same log); the server's secrets are
     /// the client's, so only the client's hook writes there.
     log: Option<stolen::Leaked>,
+    /// Rung after each secret, so the pump reads the handshake again
+    /// without waiting for the next chunk.
+    grew: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl std::fmt::Debug for KeyLogEvents {
@@ -279,6 +282,9 @@ impl rustls::KeyLog for KeyLogEvents {
         // before the record it opens can cross the wire.
         if let Some(log) = &self.log {
             let _ = crate::sync::lock(log).insert(label, client_random, secret);
+        }
+        if let Some(grew) = &self.grew {
+            grew.notify_one();
         }
         self.emit.now(EventKind::Tls(TlsEvent::Secret {
             side: self.side,
@@ -510,6 +516,7 @@ impl Lab {
                     side: Side::Server,
                     emit: emit.clone(),
                     log: None,
+                    grew: None,
                 });
                 let mut users = Users::new();
                 for (n, p) in demo::DEMO_USERS {
@@ -607,6 +614,7 @@ impl Lab {
         // handshake for the TLS pane, and in the stolen-keys scenario the
         // very log the attacker holds a copy of.
         let endpoints = stolen::Leaked::default();
+        let grew = Arc::new(tokio::sync::Notify::new());
         let leaked: Option<stolen::Leaked> =
             (scenario.attack == Some(Attack::StealKeys)).then(|| endpoints.clone());
         let on_tap = match attacker {
@@ -620,7 +628,7 @@ impl Lab {
             scenario.transport == Transport::Implicit,
             Some(cracker.clone()),
             leaked.clone(),
-            Some(endpoints.clone()),
+            Some((endpoints.clone(), grew.clone())),
         )?;
         let (tap_addr, gate, open_conns) = (wired.addr, wired.gate, wired.open);
         tasks.extend(wired.tasks);
@@ -657,6 +665,7 @@ impl Lab {
                 side: Side::Client,
                 emit: emit.clone(),
                 log: Some(endpoints.clone()),
+                grew: Some(grew.clone()),
             });
             Some(PreparedTls {
                 config: Arc::new(c),
@@ -1024,7 +1033,7 @@ pub(crate) fn run_tap(
     implicit_tls: bool,
     cracker: Option<Arc<crack::Cracker>>,
     leaked: Option<stolen::Leaked>,
-    endpoints: Option<stolen::Leaked>,
+    endpoints: Option<(stolen::Leaked, Arc<tokio::sync::Notify>)>,
 ) -> Result<Wired, LabError> {
     let (tap, attack_of) = match on_tap {
         OnTap::Watch => (tap, AttackOf::Fixed(None)),
@@ -1044,10 +1053,11 @@ pub(crate) fn run_tap(
             trx,
             Pump {
                 attack_of,
-                endpoints,
+                endpoints: endpoints.as_ref().map(|(log, _)| log.clone()),
                 ..Pump::new(emit.clone(), open_tx, cracker, leaked)
             },
             implicit_tls,
+            endpoints.map(|(_, grew)| grew),
         )),
     ];
     Ok(Wired {
@@ -1060,9 +1070,31 @@ pub(crate) fn run_tap(
 
 /// Turns tap events into wire events: every chunk, what each connection's
 /// dissector understood, and at the end what it learned.
-async fn pump(mut rx: mpsc::UnboundedReceiver<TapEvent>, mut pump: Pump, implicit_tls: bool) {
-    while let Some(ev) = rx.recv().await {
-        pump.handle(ev, implicit_tls);
+/// When the endpoints' key log grows (`grew` rings), the handshakes still
+/// being followed are read again at once: the server's sealed messages
+/// cross before the client has logged the secret that opens them, and the
+/// next chunk may be a while coming on a paused wire.
+async fn pump(
+    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    mut pump: Pump,
+    implicit_tls: bool,
+    grew: Option<Arc<tokio::sync::Notify>>,
+) {
+    loop {
+        let rung = async {
+            match &grew {
+                Some(bell) => bell.notified().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            ev = rx.recv() => match ev {
+                Some(ev) => pump.handle(ev, implicit_tls),
+                None => break,
+            },
+            () = rung => pump.keys_grew(),
+        }
     }
 }
 
@@ -1132,6 +1164,26 @@ impl Pump {
             quiet_cleartext: false,
             attack_of: AttackOf::Fixed(None),
             conns: HashMap::new(),
+        }
+    }
+
+    /// The endpoints' key log grew: report what it opens now.
+    fn keys_grew(&mut self) {
+        let Some(keys) = &self.endpoints else {
+            return;
+        };
+        let log = crate::sync::lock(keys);
+        for (conn, s) in &mut self.conns {
+            let Some(follower) = s.steps.as_mut() else {
+                continue;
+            };
+            for o in follower.keys_grew(Some(&log)) {
+                self.emit.now(EventKind::Tls(TlsEvent::Step {
+                    conn: *conn,
+                    order: o.order,
+                    step: Box::new(o.step),
+                }));
+            }
         }
     }
 

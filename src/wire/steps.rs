@@ -171,11 +171,28 @@ impl Follower {
         }
         self.kept_bytes += bytes.len();
         self.kept.push((dir, bytes.to_vec()));
+        self.read(keys, true)
+    }
+
+    /// The key log grew with no chunk crossing: read what crossed again,
+    /// so that a sealed message shows as soon as its secret is logged
+    /// rather than when the next chunk comes. Returns the steps newly
+    /// read (none if the log has not grown since the last reading).
+    pub fn keys_grew(&mut self, keys: Option<&KeyLog>) -> Vec<Ordered> {
+        if self.done || self.kept.is_empty() {
+            return Vec::new();
+        }
+        self.read(keys, false)
+    }
+
+    fn read(&mut self, keys: Option<&KeyLog>, new_chunk: bool) -> Vec<Ordered> {
         let have = keys.map_or(0, KeyLog::len);
         let mut out = Vec::new();
-        match &mut self.live {
-            Some(live) if have == self.keys_used => {
-                live.feed(self.kept.len() as u64 - 1, dir, bytes, &mut out);
+        match (&mut self.live, self.kept.last()) {
+            (Some(live), Some((dir, bytes))) if have == self.keys_used => {
+                if new_chunk {
+                    live.feed(self.kept.len() as u64 - 1, *dir, bytes, &mut out);
+                }
             }
             _ => {
                 // Read again from the first byte: what stayed sealed may
