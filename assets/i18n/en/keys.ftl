@@ -18,6 +18,7 @@ keys-holds-12 = What the key log holds: the master secret (its CLIENT_RANDOM lin
 keys-lacks-12 = What it does not hold: the (EC)DHE shared secret (the premaster secret), which never leaves the client and the server. The master secret is made from it and both randoms.
 keys-how-12 = The master secret and both randoms give one key block, cut into each side's write key and write IV.
 keys-eavesdropper = An eavesdropper without the key log can compute none of these values.
+keys-secret-for = ({$dir}, {$keys})
 keys-dir-client = client to server
 keys-dir-server = server to client
 keys-epoch-handshake = handshake keys
@@ -25,20 +26,32 @@ keys-epoch-application = application data keys
 keys-secret-missing = The key log does not hold this secret, so these keys cannot be computed.
 keys-secret = secret
 keys-bytes = {$len} bytes
-keys-opened-handshake = Opened: {$records} sealed records, holding {$steps}
-keys-opened-application = Opened: {$records} application data records (the POP3 conversation, tickets and alerts)
+keys-opened-handshake = Opened: { $records ->
+    [one] 1 sealed record, holding {$steps}
+   *[other] {$records} sealed records, holding {$steps}
+}
+keys-opened-application = Opened: { $records ->
+    [one] 1 application data record
+   *[other] {$records} application data records
+} (the POP3 conversation, tickets and alerts)
 keys-opened-none = Opened: no record yet
 keys-master = master secret
 keys-key-block = key block
-keys-opened-12 = Opened from the client: {$client} records; from the server: {$server} records (Finished first, then the POP3 conversation)
+keys-opened-12 = Opened from the client: { $client ->
+    [one] 1 record
+   *[other] {$client} records
+}; from the server: { $server ->
+    [one] 1 record
+   *[other] {$server} records
+} (Finished first, then the POP3 conversation)
 keys-finished-client = client Finished
 keys-finished-server = server Finished
-keys-finished-verified = verifies: its verify_data is what the key log and the transcript give, so both ends saw the same handshake
-keys-finished-fails = does NOT verify: the handshake it covers is not the one seen here
+keys-finished-verified = {$who} verifies: its verify_data is what the key log and the transcript give, so both ends saw the same handshake
+keys-finished-fails = {$who} does NOT verify: the handshake it covers is not the one seen here
 keys-finished-expected = expected
 keys-finished-received = received
-keys-finished-missing = cannot be checked: the key log lacks the secret it is made from
-keys-finished-unsupported = cannot be checked: the suite or version is unknown to the key schedule
-keys-finished-not-yet = not seen yet
+keys-finished-missing = {$who} cannot be checked: the key log lacks the secret it is made from
+keys-finished-unsupported = {$who} cannot be checked: the suite or version is unknown to the key schedule
+keys-finished-not-yet = {$who}: not seen yet
 keys-finished-how-13 = verify_data = HMAC(finished_key, hash of the handshake so far)
 keys-finished-how-12 = verify_data = PRF(master secret, "{$label}", hash of the handshake so far), 12 bytes

@@ -18,6 +18,7 @@ keys-holds-12 = 鍵ログにあるもの：マスタシークレット(CLIENT_RA
 keys-lacks-12 = 鍵ログにないもの：(EC)DHE の共有秘密(プリマスタシークレット)です。クライアントとサーバの外へは決して出ません。マスタシークレットはこれと双方の乱数から作られます。
 keys-how-12 = マスタシークレットと双方の乱数から鍵ブロックを1つ作り、それを各側の書き込み鍵と書き込み IV に切り分けます。
 keys-eavesdropper = 鍵ログを持たない盗聴者には、これらの値はどれも計算できません。
+keys-secret-for = ({$dir}、{$keys})
 keys-dir-client = クライアントからサーバへ
 keys-dir-server = サーバからクライアントへ
 keys-epoch-handshake = ハンドシェイク用の鍵
@@ -33,12 +34,12 @@ keys-key-block = 鍵ブロック
 keys-opened-12 = 開いたもの：クライアントからのレコード {$client} 個、サーバからのレコード {$server} 個(最初が Finished、続いて POP3 のやりとり)
 keys-finished-client = クライアントの Finished
 keys-finished-server = サーバの Finished
-keys-finished-verified = 検証成功：verify_data が鍵ログと記録から計算した値と一致するので、両者は同じハンドシェイクを見ています
-keys-finished-fails = 検証失敗：この Finished が保証するハンドシェイクは、ここで見えたものと違います
+keys-finished-verified = {$who}：検証成功。verify_data が鍵ログとここまでのハンドシェイクから計算した値と一致するので、両者は同じハンドシェイクを見ています
+keys-finished-fails = {$who}：検証失敗。この Finished が保証するハンドシェイクは、ここで見えたものと違います
 keys-finished-expected = 期待値
 keys-finished-received = 受信値
-keys-finished-missing = 検証できません：鍵ログに元になる秘密がありません
-keys-finished-unsupported = 検証できません：暗号スイートかバージョンを鍵スケジュールが扱えません
-keys-finished-not-yet = まだ届いていません
+keys-finished-missing = {$who}：検証できません。鍵ログに元になる秘密がありません
+keys-finished-unsupported = {$who}：検証できません。暗号スイートかバージョンを鍵スケジュールが扱えません
+keys-finished-not-yet = {$who}：まだ届いていません
 keys-finished-how-13 = verify_data = HMAC(finished_key, ここまでのハンドシェイクのハッシュ)
 keys-finished-how-12 = verify_data = PRF(マスタシークレット, "{$label}", ここまでのハンドシェイクのハッシュ)、12 バイト

@@ -356,3 +356,173 @@ impl KeysModel {
             .map(|(n, _)| *n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::steps::Follower;
+
+    /// A whole rustls handshake in memory: its steps as the lab reports
+    /// them (in order), and the client's secrets as `TlsEvent::Secret`s.
+    fn handshake(
+        version: &'static rustls::SupportedProtocolVersion,
+    ) -> (Vec<TlsEvent>, Vec<TlsEvent>) {
+        let dir = tempfile::tempdir().unwrap();
+        let h = crate::tls::handshake_in_memory(dir.path(), version).unwrap();
+        let mut f = Follower::new(true);
+        let mut steps = Vec::new();
+        for (d, flight) in &h.flights {
+            for o in f.feed(*d, flight, Some(&h.keys)) {
+                steps.push(TlsEvent::Step {
+                    conn: 1,
+                    order: o.order,
+                    step: Box::new(o.step),
+                });
+            }
+        }
+        let secrets = h
+            .keys
+            .to_nss_text()
+            .lines()
+            .map(|l| {
+                let mut w = l.split(' ');
+                let (label, random, secret) =
+                    (w.next().unwrap(), w.next().unwrap(), w.next().unwrap());
+                TlsEvent::Secret {
+                    side: Side::Client,
+                    label: label.into(),
+                    client_random: random.into(),
+                    secret: secret.into(),
+                }
+            })
+            .collect();
+        (steps, secrets)
+    }
+
+    fn verified(m: &KeysModel, dir: Direction) -> bool {
+        matches!(m.finished(1, dir), Some(FinishedStatus::Verified(_)))
+    }
+
+    #[test]
+    fn secrets_that_come_after_the_steps_complete_the_schedule() {
+        for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+            let (steps, secrets) = handshake(version);
+            let mut m = KeysModel::default();
+            for s in &steps {
+                m.apply_tls(s);
+            }
+            // The hellos alone give a schedule with no keys in it, and
+            // Finished messages that cannot be checked.
+            let Some(Ok(before)) = m.schedule(1) else {
+                panic!("{:?}", m.schedule(1))
+            };
+            match before {
+                Schedule::Tls13(s) => assert!(s.secrets.iter().all(|s| s.keys.is_none())),
+                Schedule::Tls12(s) => assert!(s.keys.is_none()),
+            }
+            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                assert_eq!(m.finished(1, dir), Some(&FinishedStatus::SecretMissing));
+            }
+            for s in &secrets {
+                m.apply_tls(s);
+            }
+            let Some(Ok(after)) = m.schedule(1) else {
+                panic!("{:?}", m.schedule(1))
+            };
+            match after {
+                Schedule::Tls13(s) => assert!(s.secrets.iter().all(|s| s.keys.is_some())),
+                Schedule::Tls12(s) => assert!(s.keys.is_some()),
+            }
+            assert!(verified(&m, Direction::ClientToServer), "{version:?}");
+            assert!(verified(&m, Direction::ServerToClient), "{version:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_of_another_session_and_the_servers_change_nothing() {
+        let (steps, secrets) = handshake(&rustls::version::TLS13);
+        let mut m = KeysModel::default();
+        for s in &steps {
+            m.apply_tls(s);
+        }
+        for s in &secrets {
+            let TlsEvent::Secret { label, secret, .. } = s else {
+                unreachable!()
+            };
+            // The same secrets, filed under another ClientHello.
+            m.apply_tls(&TlsEvent::Secret {
+                side: Side::Client,
+                label: label.clone(),
+                client_random: "00".repeat(32),
+                secret: secret.clone(),
+            });
+            // And the server's copy, which the screen does not use.
+            let TlsEvent::Secret {
+                label,
+                client_random,
+                secret,
+                ..
+            } = s.clone()
+            else {
+                unreachable!()
+            };
+            m.apply_tls(&TlsEvent::Secret {
+                side: Side::Server,
+                label,
+                client_random,
+                secret,
+            });
+        }
+        assert_eq!(
+            m.finished(1, Direction::ServerToClient),
+            Some(&FinishedStatus::SecretMissing)
+        );
+    }
+
+    #[test]
+    fn a_malformed_secret_is_left_out() {
+        let mut m = KeysModel::default();
+        for (random, secret) in [("zz", "00"), (&*"ab".repeat(32), "not hex"), ("", "")] {
+            m.apply_tls(&TlsEvent::Secret {
+                side: Side::Client,
+                label: "CLIENT_RANDOM".into(),
+                client_random: random.into(),
+                secret: secret.into(),
+            });
+        }
+        assert!(m.keylog.is_empty());
+        assert_eq!(m.newest(), None);
+    }
+
+    fn kept(order: u64, kind: StepKind, bytes: &[u8]) -> Kept {
+        Kept {
+            order,
+            arrival: order,
+            dir: Direction::ClientToServer,
+            kind,
+            bytes: bytes.to_vec(),
+            sealed: None,
+            record_offset: 0,
+        }
+    }
+
+    #[test]
+    fn after_a_hello_retry_request_the_first_client_hello_is_hashed_in() {
+        let hs = |msg_type, retry| StepKind::Handshake { msg_type, retry };
+        let ch1 = kept(0, hs(1, false), &[1, 0, 0, 2, 0xaa, 0xbb]);
+        let hrr = kept(1, hs(2, true), &[2, 0, 0, 1, 0xcc]);
+        let ccs = kept(2, StepKind::ChangeCipherSpec, &[1]);
+        let ch2 = kept(3, hs(1, false), &[1, 0, 0, 1, 0xdd]);
+        let steps = [&ch1, &hrr, &ccs, &ch2];
+        // TLS_AES_128_GCM_SHA256: the message_hash carries a SHA-256.
+        let t = transcript(&steps, 0x1301);
+        let digest = ring::digest::digest(&ring::digest::SHA256, &ch1.bytes);
+        let mut synthetic = vec![254, 0, 0, 32];
+        synthetic.extend_from_slice(digest.as_ref());
+        assert_eq!(t, [synthetic, hrr.bytes.clone(), ch2.bytes.clone()]);
+        // Without a retry the ClientHello stays as it was, and the
+        // ChangeCipherSpec is left out all the same.
+        let t = transcript(&[&ch1, &ccs], 0x1301);
+        assert_eq!(t, vec![ch1.bytes]);
+    }
+}

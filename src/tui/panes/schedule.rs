@@ -178,7 +178,11 @@ fn tls13(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule13, lang: Lang,
         };
         out.push(Line::from(vec![
             span(secret.label, t.accent),
-            span(format!("  ({dir}, {epoch})"), t.dim),
+            Span::raw("  "),
+            span(
+                crate::tr!(lang, "keys-secret-for", dir = dir, keys = epoch),
+                t.dim,
+            ),
         ]));
         let Some(keys) = &secret.keys else {
             out.push(Line::from(span(
@@ -288,9 +292,16 @@ fn tls12(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule12, lang: Lang,
         &kb.client_write_iv,
         &kb.server_write_iv,
     ];
-    let width = parts.iter().map(|p| p.name.len()).max().unwrap_or(0);
-    for p in parts {
-        out.push(part(p, width, t));
+    let named: Vec<(String, &KeyBlockPart)> = parts
+        .iter()
+        .map(|p| (format!("{} [{}..{}]", p.name, p.at, p.at + p.len), *p))
+        .collect();
+    let width = named.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, p) in named {
+        out.push(Line::from(vec![
+            span(format!("{IN}{IN}{name:width$}"), t.header_name),
+            span(format!(" = {}", hex::encode(&p.value)), t.header_value),
+        ]));
     }
     out.push(Line::from(span(
         format!(
@@ -314,23 +325,6 @@ fn tls12(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule12, lang: Lang,
     }
 }
 
-/// `client_write_key [0..16] = …`.
-fn part(p: &KeyBlockPart, width: usize, t: &Theme) -> Line<'static> {
-    Line::from(vec![
-        span(
-            format!(
-                "{IN}{IN}{:width$} [{}..{}]",
-                p.name,
-                p.at,
-                p.at + p.len,
-                width = width
-            ),
-            t.header_name,
-        ),
-        span(format!(" = {}", hex::encode(&p.value)), t.header_value),
-    ])
-}
-
 /// What became of the Finished sent in `dir`, with how it is computed.
 fn finished(
     out: &mut Vec<Line<'static>>,
@@ -346,24 +340,33 @@ fn finished(
     };
     let status = c.finished[crate::tui::model::keys::side_index(dir)].as_ref();
     let (mark, words, style): (&str, String, Style) = match status {
-        Some(FinishedStatus::Verified(_)) => {
-            ("✓", crate::tr!(lang, "keys-finished-verified"), t.good)
-        }
-        Some(FinishedStatus::DoesNotVerify(_)) => {
-            ("✗", crate::tr!(lang, "keys-finished-fails"), t.err)
-        }
-        Some(FinishedStatus::SecretMissing) => {
-            ("?", crate::tr!(lang, "keys-finished-missing"), t.err)
-        }
-        Some(FinishedStatus::Unsupported(_)) => {
-            ("?", crate::tr!(lang, "keys-finished-unsupported"), t.err)
-        }
-        None => ("·", crate::tr!(lang, "keys-finished-not-yet"), t.dim),
+        Some(FinishedStatus::Verified(_)) => (
+            "✓",
+            crate::tr!(lang, "keys-finished-verified", who = who),
+            t.good,
+        ),
+        Some(FinishedStatus::DoesNotVerify(_)) => (
+            "✗",
+            crate::tr!(lang, "keys-finished-fails", who = who),
+            t.err,
+        ),
+        Some(FinishedStatus::SecretMissing) => (
+            "?",
+            crate::tr!(lang, "keys-finished-missing", who = who),
+            t.err,
+        ),
+        Some(FinishedStatus::Unsupported(_)) => (
+            "?",
+            crate::tr!(lang, "keys-finished-unsupported", who = who),
+            t.err,
+        ),
+        None => (
+            "·",
+            crate::tr!(lang, "keys-finished-not-yet", who = who),
+            t.dim,
+        ),
     };
-    out.push(Line::from(vec![
-        span(format!("{IN}{mark} {who}: "), style),
-        span(words, style),
-    ]));
+    out.push(Line::from(span(format!("{IN}{mark} {words}"), style)));
     out.push(Line::from(span(format!("{IN}{IN}{how}"), t.dim)));
     if let Some(FinishedStatus::Verified(check) | FinishedStatus::DoesNotVerify(check)) = status {
         let verified = matches!(status, Some(FinishedStatus::Verified(_)));
