@@ -36,7 +36,7 @@ keys-opened-application = Opened: { $records ->
 } (the POP3 conversation, tickets and alerts)
 keys-opened-none = Opened: no record yet
 keys-master = master secret
-keys-key-block = key block
+keys-key-block = key block, {$len} bytes
 keys-opened-12 = Opened from the client: { $client ->
     [one] 1 record
    *[other] {$client} records

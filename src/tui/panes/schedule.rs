@@ -279,10 +279,9 @@ fn tls12(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule12, lang: Lang,
     )));
     out.push(Line::from(span(
         format!(
-            "{IN2}= {}  ({}, {})",
+            "{IN2}= {}  ({})",
             shown_hex(&kb.block),
-            crate::tr!(lang, "keys-key-block"),
-            crate::tr!(lang, "keys-bytes", len = kb.block.len())
+            crate::tr!(lang, "keys-key-block", len = kb.block.len())
         ),
         t.header_value,
     )));
