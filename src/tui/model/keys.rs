@@ -1,282 +1,43 @@
-//! The key schedule view's model: per connection, what is needed to turn
-//! the client's key log into record keys ([`crate::wire::schedule`]), the
-//! schedule itself, and whether each Finished message verifies.
+//! The key schedule view's model: the lab's events folded into
+//! [`Sessions`] (each connection's key schedule and Finished checks,
+//! computed as the events arrive), for `panes::schedule` to word.
 //!
-//! It folds two kinds of events: the handshake steps the lab reports as
-//! the endpoints see them (`TlsEvent::Step`), which give the randoms, the
-//! negotiated version and suite, and the transcript; and the secrets the
-//! client logs (`TlsEvent::Secret`). The eavesdropper's encrypted records
-//! are counted too, so the view can say how many records each key opened.
-//!
-//! The schedule and the Finished checks are computed when an event that
-//! changes them arrives, never when the screen is drawn: a render only
-//! reads them. Everything is kept as typed values; the view words them in
-//! the learner's language.
+//! It folds the handshake steps and the client's secrets
+//! (`TlsEvent::Step`, `TlsEvent::Secret`) and counts the encrypted records
+//! the eavesdropper saw, so the view can say how many records each key
+//! opened.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use crate::lab::{Side, TlsEvent, WireEvent};
-use crate::wire::Direction;
-use crate::wire::decrypt::{Epoch, KeyLog};
+use crate::lab::{Event, EventKind, Side, TlsEvent, WireEvent};
 use crate::wire::dissect::Item;
-use crate::wire::schedule::{self, FinishedCheck, Schedule, ScheduleError};
-use crate::wire::steps::{Step, StepKind};
-use crate::wire::tls::{self, Handshake};
+pub use crate::wire::session_keys::{FinishedStatus, SessionKeys, Sessions, side_index};
 
-/// The handshake type byte of a ClientHello.
-const CLIENT_HELLO: u8 = 1;
-/// The handshake type byte of a ServerHello (and a HelloRetryRequest).
-const SERVER_HELLO: u8 = 2;
-/// The handshake type byte of a Finished.
-const FINISHED: u8 = 20;
-/// The handshake type of the synthetic message that stands for the first
-/// ClientHello after a HelloRetryRequest (RFC 8446 §4.4.1).
-const MESSAGE_HASH: u8 = 254;
-
-/// What became of one Finished message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FinishedStatus {
-    /// Its verify_data is what the key log and the transcript say it
-    /// must be: both ends saw the same handshake.
-    Verified(FinishedCheck),
-    /// Its verify_data differs from what they say.
-    DoesNotVerify(FinishedCheck),
-    /// The key log lacks the secret it is made from.
-    SecretMissing,
-    /// The version or suite is one the key schedule does not know.
-    Unsupported(ScheduleError),
-}
-
-impl FinishedStatus {
-    fn of(result: Result<Option<FinishedCheck>, ScheduleError>) -> FinishedStatus {
-        match result {
-            Ok(Some(check)) if check.verifies => FinishedStatus::Verified(check),
-            Ok(Some(check)) => FinishedStatus::DoesNotVerify(check),
-            Ok(None) => FinishedStatus::SecretMissing,
-            Err(e) => FinishedStatus::Unsupported(e),
-        }
-    }
-}
-
-/// One handshake step as the model keeps it: what the transcript and the
-/// record counts need, no more.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Kept {
-    order: u64,
-    arrival: u64,
-    dir: Direction,
-    kind: StepKind,
-    bytes: Vec<u8>,
-    sealed: Option<Epoch>,
-    record_offset: u64,
-}
-
-impl Kept {
-    fn msg_type(&self) -> Option<u8> {
-        match self.kind {
-            StepKind::Handshake { msg_type, .. } => Some(msg_type),
-            StepKind::ChangeCipherSpec => None,
-        }
-    }
-
-    fn retry(&self) -> bool {
-        matches!(self.kind, StepKind::Handshake { retry: true, .. })
-    }
-}
-
-/// One TLS connection's key schedule material and results.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConnKeys {
-    /// The ClientHello's random, which names the session in the key log.
-    pub client_random: Option<[u8; 32]>,
-    /// The ServerHello's random (not a HelloRetryRequest's, which is a
-    /// fixed value).
-    pub server_random: Option<[u8; 32]>,
-    /// The version the ServerHello chose.
-    pub version: Option<u16>,
-    /// The cipher suite the ServerHello chose.
-    pub suite: Option<u16>,
-    /// A HelloRetryRequest came before the ServerHello.
-    pub retried: bool,
-    /// The schedule, once both hellos are known.
-    pub schedule: Option<Result<Schedule, ScheduleError>>,
-    /// Each side's Finished, once it has been seen: `[client, server]`.
-    pub finished: [Option<FinishedStatus>; 2],
-    /// Encrypted records the eavesdropper saw, `[client, server]`.
-    pub encrypted_records: [u64; 2],
-    steps: Vec<Kept>,
-}
-
-/// The index of a direction in the `[client, server]` pairs.
-pub fn side_index(dir: Direction) -> usize {
-    usize::from(dir == Direction::ServerToClient)
-}
-
-impl ConnKeys {
-    /// Records sealed under TLS 1.3 handshake keys in `dir`: the distinct
-    /// records that carried its sealed handshake steps.
-    pub fn handshake_records(&self, dir: Direction) -> u64 {
-        let records: BTreeSet<u64> = self
-            .steps
-            .iter()
-            .filter(|s| s.dir == dir && s.sealed == Some(Epoch::Handshake))
-            .map(|s| s.record_offset)
-            .collect();
-        records.len() as u64
-    }
-
-    /// Records sealed under the application traffic keys (TLS 1.3) or the
-    /// key block (TLS 1.2) in `dir`: every encrypted record the
-    /// eavesdropper saw that way, less those under the handshake keys.
-    pub fn application_records(&self, dir: Direction) -> u64 {
-        self.encrypted_records[side_index(dir)].saturating_sub(self.handshake_records(dir))
-    }
-
-    /// The names of the sealed handshake steps in `dir`, in order
-    /// ("EncryptedExtensions", …, "Finished"): what the handshake keys
-    /// opened.
-    pub fn sealed_steps(&self, dir: Direction, epoch: Epoch) -> Vec<&'static str> {
-        self.sorted()
-            .into_iter()
-            .filter(|s| s.dir == dir && s.sealed == Some(epoch))
-            .map(|s| match s.kind {
-                StepKind::ChangeCipherSpec => "ChangeCipherSpec",
-                StepKind::Handshake { retry: true, .. } => "HelloRetryRequest",
-                StepKind::Handshake { msg_type, .. } => tls::handshake_type_name(msg_type),
-            })
-            .collect()
-    }
-
-    /// The steps in the order the connection carried them: by `order`,
-    /// then by arrival.
-    fn sorted(&self) -> Vec<&Kept> {
-        let mut steps: Vec<&Kept> = self.steps.iter().collect();
-        steps.sort_by_key(|s| (s.order, s.arrival));
-        steps
-    }
-
-    fn add(&mut self, step: Kept) {
-        if let Some(SERVER_HELLO) = step.msg_type() {
-            if step.retry() {
-                self.retried = true;
-            } else if let Some(body) = step.bytes.get(4..) {
-                self.server_random = tls::hello_random(body);
-                if let Ok(Handshake::ServerHello {
-                    version,
-                    cipher_suite,
-                    ..
-                }) = tls::decode_handshake(SERVER_HELLO, body, None)
-                {
-                    self.version = Some(version);
-                    self.suite = Some(cipher_suite);
-                }
-            }
-        }
-        if step.msg_type() == Some(CLIENT_HELLO) && self.client_random.is_none() {
-            // After a HelloRetryRequest the second ClientHello carries
-            // the same random, so the first one names the session.
-            self.client_random = step.bytes.get(4..).and_then(tls::hello_random);
-        }
-        self.steps.push(step);
-    }
-
-    /// Recompute the schedule and the Finished checks from what is known.
-    fn recompute(&mut self, keys: &KeyLog) {
-        let (Some(cr), Some(sr), Some(version), Some(suite)) = (
-            self.client_random,
-            self.server_random,
-            self.version,
-            self.suite,
-        ) else {
-            return;
-        };
-        self.schedule = Some(schedule::schedule(keys, version, suite, &cr, &sr));
-        let sorted = self.sorted();
-        let mut finished: [Option<FinishedStatus>; 2] = [None, None];
-        for (i, step) in sorted.iter().enumerate() {
-            if step.msg_type() != Some(FINISHED) {
-                continue;
-            }
-            let slot = &mut finished[side_index(step.dir)];
-            if slot.is_some() {
-                // A renegotiation's Finished is not this handshake's.
-                continue;
-            }
-            let transcript = transcript(&sorted[..i], suite);
-            let parts: Vec<&[u8]> = transcript.iter().map(Vec::as_slice).collect();
-            let body = step.bytes.get(4..).unwrap_or_default();
-            *slot = Some(FinishedStatus::of(schedule::verify_finished(
-                keys, version, suite, &cr, step.dir, &parts, body,
-            )));
-        }
-        self.finished = finished;
-    }
-}
-
-/// The handshake messages whose hash a Finished covers: every handshake
-/// step before it, whole, ChangeCipherSpec left out (it is a record, not a
-/// handshake message). After a HelloRetryRequest the first ClientHello is
-/// replaced by the message_hash message that stands for it (RFC 8446
-/// §4.4.1).
-fn transcript(before: &[&Kept], suite: u16) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = before
-        .iter()
-        .filter(|s| s.msg_type().is_some())
-        .map(|s| s.bytes.clone())
-        .collect();
-    let retried = before.iter().any(|s| s.retry());
-    if retried
-        && let Some(hash) = schedule::Suite::of(suite).map(|s| s.hash())
-        && let Some(first) = out.first_mut()
-    {
-        let digest = schedule::transcript_hash(hash, &[first]);
-        let mut synthetic = vec![MESSAGE_HASH, 0, 0, digest.len() as u8];
-        synthetic.extend_from_slice(&digest);
-        *first = synthetic;
-    }
-    out
-}
-
-/// The key schedule model: the client's key log and each TLS
-/// connection's schedule and Finished checks.
+/// The key schedule model; read it through [`Sessions`]' methods.
 #[derive(Debug, Clone, Default)]
 pub struct KeysModel {
-    /// Every secret the client logged, for every connection.
-    pub keylog: KeyLog,
-    conns: BTreeMap<u64, ConnKeys>,
-    arrivals: u64,
+    /// Every connection's keys.
+    pub sessions: Sessions,
+}
+
+impl std::ops::Deref for KeysModel {
+    type Target = Sessions;
+
+    fn deref(&self) -> &Sessions {
+        &self.sessions
+    }
 }
 
 impl KeysModel {
-    /// Fold a TLS event: a handshake step or a secret the client logged.
+    /// Fold a TLS event: a handshake step, or a secret the client logged
+    /// (the server's copies are the same secrets).
     pub fn apply_tls(&mut self, t: &TlsEvent) {
         match t {
-            TlsEvent::Step { conn, order, step } => self.step(*conn, *order, step),
+            TlsEvent::Step { conn, order, step } => self.sessions.step(*conn, *order, step),
             TlsEvent::Secret {
                 side: Side::Client,
                 label,
                 client_random,
                 secret,
-            } => {
-                // A malformed entry is left out: the view then says the
-                // key log lacks that secret, which is the truth.
-                if self
-                    .keylog
-                    .insert_hex(label, client_random, secret)
-                    .is_err()
-                {
-                    return;
-                }
-                let Ok(random) = hex::decode(client_random) else {
-                    return;
-                };
-                let keys = &self.keylog;
-                for c in self.conns.values_mut() {
-                    if c.client_random.is_some_and(|r| r[..] == random[..]) {
-                        c.recompute(keys);
-                    }
-                }
-            }
+            } => self.sessions.secret(label, client_random, secret),
             TlsEvent::Secret { .. } => {}
         }
     }
@@ -293,236 +54,63 @@ impl KeysModel {
                 },
         } = w
         {
-            self.conns.entry(*conn).or_default().encrypted_records[side_index(*dir)] += 1;
+            self.sessions.encrypted_record(*conn, *dir);
         }
     }
 
     /// Fold any lab event: the one line the screen needs to keep this
     /// model up to date.
-    pub fn apply(&mut self, event: &crate::lab::Event) {
+    pub fn apply(&mut self, event: &Event) {
         match &event.kind {
-            crate::lab::EventKind::Tls(t) => self.apply_tls(t),
-            crate::lab::EventKind::Wire(w) => self.apply_wire(w),
+            EventKind::Tls(t) => self.apply_tls(t),
+            EventKind::Wire(w) => self.apply_wire(w),
             _ => {}
         }
-    }
-
-    fn step(&mut self, conn: u64, order: u64, step: &Step) {
-        let kept = Kept {
-            order,
-            arrival: self.arrivals,
-            dir: step.dir,
-            kind: step.kind,
-            bytes: step.bytes.clone(),
-            sealed: step.sealed,
-            record_offset: step.record_offset,
-        };
-        self.arrivals += 1;
-        let c = self.conns.entry(conn).or_default();
-        let handshake = kept.msg_type().is_some();
-        c.add(kept);
-        // A ChangeCipherSpec changes neither the schedule nor any
-        // transcript; every handshake message may (a late step can fall
-        // before a Finished already checked).
-        if handshake {
-            c.recompute(&self.keylog);
-        }
-    }
-
-    /// The key schedule of connection `conn`: `None` while (or if) it has
-    /// no ClientHello and ServerHello, an error for a version or suite
-    /// the schedule does not know.
-    pub fn schedule(&self, conn: u64) -> Option<&Result<Schedule, ScheduleError>> {
-        self.conns.get(&conn)?.schedule.as_ref()
-    }
-
-    /// What became of the Finished sent in `dir` on `conn`; `None` until
-    /// it has been seen (and the hellos with it).
-    pub fn finished(&self, conn: u64, dir: Direction) -> Option<&FinishedStatus> {
-        self.conns.get(&conn)?.finished[side_index(dir)].as_ref()
-    }
-
-    /// Everything known of connection `conn`'s keys.
-    pub fn conn(&self, conn: u64) -> Option<&ConnKeys> {
-        self.conns.get(&conn)
-    }
-
-    /// The newest connection that carried a handshake step.
-    pub fn newest(&self) -> Option<u64> {
-        self.conns
-            .iter()
-            .rev()
-            .find(|(_, c)| !c.steps.is_empty())
-            .map(|(n, _)| *n)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::steps::Follower;
-
-    /// A whole rustls handshake in memory: its steps as the lab reports
-    /// them (in order), and the client's secrets as `TlsEvent::Secret`s.
-    fn handshake(
-        version: &'static rustls::SupportedProtocolVersion,
-    ) -> (Vec<TlsEvent>, Vec<TlsEvent>) {
-        let dir = tempfile::tempdir().unwrap();
-        let h = crate::tls::handshake_in_memory(dir.path(), version).unwrap();
-        let mut f = Follower::new(true);
-        let mut steps = Vec::new();
-        for (d, flight) in &h.flights {
-            for o in f.feed(*d, flight, Some(&h.keys)) {
-                steps.push(TlsEvent::Step {
-                    conn: 1,
-                    order: o.order,
-                    step: Box::new(o.step),
-                });
-            }
-        }
-        let secrets = h
-            .keys
-            .to_nss_text()
-            .lines()
-            .map(|l| {
-                let mut w = l.split(' ');
-                let (label, random, secret) =
-                    (w.next().unwrap(), w.next().unwrap(), w.next().unwrap());
-                TlsEvent::Secret {
-                    side: Side::Client,
-                    label: label.into(),
-                    client_random: random.into(),
-                    secret: secret.into(),
-                }
-            })
-            .collect();
-        (steps, secrets)
-    }
-
-    fn verified(m: &KeysModel, dir: Direction) -> bool {
-        matches!(m.finished(1, dir), Some(FinishedStatus::Verified(_)))
-    }
+    use crate::wire::Direction;
 
     #[test]
-    fn secrets_that_come_after_the_steps_complete_the_schedule() {
-        for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
-            let (steps, secrets) = handshake(version);
-            let mut m = KeysModel::default();
-            for s in &steps {
-                m.apply_tls(s);
-            }
-            // The hellos alone give a schedule with no keys in it, and
-            // Finished messages that cannot be checked.
-            let Some(Ok(before)) = m.schedule(1) else {
-                panic!("{:?}", m.schedule(1))
-            };
-            match before {
-                Schedule::Tls13(s) => assert!(s.secrets.iter().all(|s| s.keys.is_none())),
-                Schedule::Tls12(s) => assert!(s.keys.is_none()),
-            }
-            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
-                assert_eq!(m.finished(1, dir), Some(&FinishedStatus::SecretMissing));
-            }
-            for s in &secrets {
-                m.apply_tls(s);
-            }
-            let Some(Ok(after)) = m.schedule(1) else {
-                panic!("{:?}", m.schedule(1))
-            };
-            match after {
-                Schedule::Tls13(s) => assert!(s.secrets.iter().all(|s| s.keys.is_some())),
-                Schedule::Tls12(s) => assert!(s.keys.is_some()),
-            }
-            assert!(verified(&m, Direction::ClientToServer), "{version:?}");
-            assert!(verified(&m, Direction::ServerToClient), "{version:?}");
-        }
-    }
-
-    #[test]
-    fn secrets_of_another_session_and_the_servers_change_nothing() {
-        let (steps, secrets) = handshake(&rustls::version::TLS13);
+    fn the_servers_copy_of_a_secret_is_not_the_key_log() {
+        let secret = |side| TlsEvent::Secret {
+            side,
+            label: "CLIENT_RANDOM".into(),
+            client_random: "ab".repeat(32),
+            secret: "cd".repeat(48),
+        };
         let mut m = KeysModel::default();
-        for s in &steps {
-            m.apply_tls(s);
-        }
-        for s in &secrets {
-            let TlsEvent::Secret { label, secret, .. } = s else {
-                unreachable!()
-            };
-            // The same secrets, filed under another ClientHello.
-            m.apply_tls(&TlsEvent::Secret {
-                side: Side::Client,
-                label: label.clone(),
-                client_random: "00".repeat(32),
-                secret: secret.clone(),
-            });
-            // And the server's copy, which the screen does not use.
-            let TlsEvent::Secret {
-                label,
-                client_random,
-                secret,
-                ..
-            } = s.clone()
-            else {
-                unreachable!()
-            };
-            m.apply_tls(&TlsEvent::Secret {
-                side: Side::Server,
-                label,
-                client_random,
-                secret,
-            });
-        }
-        assert_eq!(
-            m.finished(1, Direction::ServerToClient),
-            Some(&FinishedStatus::SecretMissing)
-        );
-    }
-
-    #[test]
-    fn a_malformed_secret_is_left_out() {
-        let mut m = KeysModel::default();
-        for (random, secret) in [("zz", "00"), (&*"ab".repeat(32), "not hex"), ("", "")] {
-            m.apply_tls(&TlsEvent::Secret {
-                side: Side::Client,
-                label: "CLIENT_RANDOM".into(),
-                client_random: random.into(),
-                secret: secret.into(),
-            });
-        }
+        m.apply_tls(&secret(Side::Server));
         assert!(m.keylog.is_empty());
-        assert_eq!(m.newest(), None);
-    }
-
-    fn kept(order: u64, kind: StepKind, bytes: &[u8]) -> Kept {
-        Kept {
-            order,
-            arrival: order,
-            dir: Direction::ClientToServer,
-            kind,
-            bytes: bytes.to_vec(),
-            sealed: None,
-            record_offset: 0,
-        }
+        m.apply_tls(&secret(Side::Client));
+        assert_eq!(m.keylog.len(), 1);
     }
 
     #[test]
-    fn after_a_hello_retry_request_the_first_client_hello_is_hashed_in() {
-        let hs = |msg_type, retry| StepKind::Handshake { msg_type, retry };
-        let ch1 = kept(0, hs(1, false), &[1, 0, 0, 2, 0xaa, 0xbb]);
-        let hrr = kept(1, hs(2, true), &[2, 0, 0, 1, 0xcc]);
-        let ccs = kept(2, StepKind::ChangeCipherSpec, &[1]);
-        let ch2 = kept(3, hs(1, false), &[1, 0, 0, 1, 0xdd]);
-        let steps = [&ch1, &hrr, &ccs, &ch2];
-        // TLS_AES_128_GCM_SHA256: the message_hash carries a SHA-256.
-        let t = transcript(&steps, 0x1301);
-        let digest = ring::digest::digest(&ring::digest::SHA256, &ch1.bytes);
-        let mut synthetic = vec![254, 0, 0, 32];
-        synthetic.extend_from_slice(digest.as_ref());
-        assert_eq!(t, [synthetic, hrr.bytes.clone(), ch2.bytes.clone()]);
-        // Without a retry the ClientHello stays as it was, and the
-        // ChangeCipherSpec is left out all the same.
-        let t = transcript(&[&ch1, &ccs], 0x1301);
-        assert_eq!(t, vec![ch1.bytes]);
+    fn only_encrypted_records_are_counted() {
+        let record = |encrypted| WireEvent::Seen {
+            conn: 3,
+            item: Item::TlsRecord {
+                dir: Direction::ServerToClient,
+                offset: 0,
+                header: crate::wire::tls::RecordHeader {
+                    content_type: crate::wire::tls::ContentType::ApplicationData,
+                    version: 0x0303,
+                    length: 32,
+                },
+                encrypted,
+            },
+        };
+        let mut m = KeysModel::default();
+        m.apply_wire(&record(false));
+        m.apply_wire(&record(true));
+        m.apply_wire(&record(true));
+        let c = m.conn(3).expect("counted");
+        assert_eq!(c.encrypted_records, [0, 2]);
+        // Records alone make no TLS session to show.
+        assert_eq!(m.newest(), None);
     }
 }

@@ -16,7 +16,7 @@ use super::span;
 use crate::lang::Lang;
 use crate::tui::app::App;
 use crate::tui::model::FinishedStatus;
-use crate::tui::model::keys::ConnKeys;
+use crate::tui::model::keys::{SessionKeys, side_index};
 use crate::tui::theme::Theme;
 use crate::wire::Direction;
 use crate::wire::decrypt::Epoch;
@@ -161,7 +161,7 @@ fn expansion(out: &mut Vec<Line<'static>>, name: &str, e: &Expansion, t: &Theme)
     )));
 }
 
-fn tls13(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule13, lang: Lang, t: &Theme) {
+fn tls13(out: &mut Vec<Line<'static>>, c: &SessionKeys, s: &Schedule13, lang: Lang, t: &Theme) {
     note(out, crate::tr!(lang, "keys-holds-13"), t);
     note(out, crate::tr!(lang, "keys-lacks-13"), t);
     note(out, crate::tr!(lang, "keys-eavesdropper"), t);
@@ -244,7 +244,7 @@ fn tls13(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule13, lang: Lang,
     }
 }
 
-fn tls12(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule12, lang: Lang, t: &Theme) {
+fn tls12(out: &mut Vec<Line<'static>>, c: &SessionKeys, s: &Schedule12, lang: Lang, t: &Theme) {
     note(out, crate::tr!(lang, "keys-holds-12"), t);
     note(out, crate::tr!(lang, "keys-lacks-12"), t);
     note(out, crate::tr!(lang, "keys-eavesdropper"), t);
@@ -327,7 +327,7 @@ fn tls12(out: &mut Vec<Line<'static>>, c: &ConnKeys, s: &Schedule12, lang: Lang,
 /// What became of the Finished sent in `dir`, with how it is computed.
 fn finished(
     out: &mut Vec<Line<'static>>,
-    c: &ConnKeys,
+    c: &SessionKeys,
     dir: Direction,
     how: String,
     lang: Lang,
@@ -337,7 +337,7 @@ fn finished(
         Direction::ClientToServer => crate::tr!(lang, "keys-finished-client"),
         Direction::ServerToClient => crate::tr!(lang, "keys-finished-server"),
     };
-    let status = c.finished[crate::tui::model::keys::side_index(dir)].as_ref();
+    let status = c.finished[side_index(dir)].as_ref();
     let (mark, words, style): (&str, String, Style) = match status {
         Some(FinishedStatus::Verified(_)) => (
             "✓",
@@ -354,7 +354,7 @@ fn finished(
             crate::tr!(lang, "keys-finished-missing", who = who),
             t.err,
         ),
-        Some(FinishedStatus::Unsupported(_)) => (
+        Some(FinishedStatus::Unsupported { .. }) => (
             "?",
             crate::tr!(lang, "keys-finished-unsupported", who = who),
             t.err,
