@@ -352,3 +352,20 @@ async fn a_connection_without_tls_gets_one_line() {
     }
     assert!(model(&events).schedule(1).is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_stls_the_keys_are_there_and_a_new_lab_forgets_them() {
+    let (scenario, events) = run("stls", Some(TlsVersion::V1_3)).await;
+    let m = model(&events);
+    assert_eq!(m.schedule(1).unwrap().as_ref().unwrap(), &expected(&events));
+    assert!(verified(&m, Direction::ClientToServer));
+    assert!(verified(&m, Direction::ServerToClient));
+    let mut app = App::new(scenario);
+    for e in &events {
+        app.update(Action::Lab(app.generation, Box::new(e.clone())));
+    }
+    assert_eq!(app.keys.newest(), Some(1));
+    // A new lab is a new record: the old connection's keys go with it.
+    app.update(Action::Reset);
+    assert_eq!(app.keys.newest(), None);
+}
