@@ -118,6 +118,19 @@ fn view(scenario: &Scenario, events: &[Event], lang: Lang) -> String {
     }
     let theme = Theme::new(ThemeName::Dark, false);
     let lines = schedule::lines(&app, 1, lang, &theme);
+    // The lines a Finished step's byte view shows are the view's own.
+    for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+        let one = schedule::finished_lines(&app, 1, dir, lang, &theme);
+        if app.keys.schedule(1).is_some_and(|s| s.is_ok()) {
+            assert!(!one.is_empty());
+            assert!(
+                lines.windows(one.len()).any(|w| w == one.as_slice()),
+                "{one:?}"
+            );
+        } else {
+            assert!(one.is_empty());
+        }
+    }
     if app.keys.newest().is_some() {
         assert_eq!(
             schedule::newest_lines(&app, lang, &theme),

@@ -110,6 +110,40 @@ pub fn newest_lines(app: &App, lang: Lang, theme: &Theme) -> Vec<Line<'static>> 
     }
 }
 
+/// Whether the Finished sent in `dir` on `conn` verifies, and how its
+/// verify_data is made, for a caller that shows one Finished message (the
+/// byte view of a Finished step). Empty when the connection has no
+/// schedule yet.
+pub fn finished_lines(
+    app: &App,
+    conn: u64,
+    dir: Direction,
+    lang: Lang,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let Some(c) = app.keys.conn(conn) else {
+        return out;
+    };
+    let how = match c.schedule {
+        Some(Ok(Schedule::Tls13(_))) => crate::tr!(lang, "keys-finished-how-13"),
+        Some(Ok(Schedule::Tls12(_))) => {
+            crate::tr!(lang, "keys-finished-how-12", label = finished_label_12(dir))
+        }
+        _ => return out,
+    };
+    finished(&mut out, c, dir, how, lang, theme);
+    out
+}
+
+/// The PRF label of a TLS 1.2 Finished (RFC 5246 §7.4.9).
+fn finished_label_12(dir: Direction) -> &'static str {
+    match dir {
+        Direction::ClientToServer => "client finished",
+        Direction::ServerToClient => "server finished",
+    }
+}
+
 fn error(e: ScheduleError, lang: Lang) -> String {
     match e {
         ScheduleError::UnsupportedSuite { suite } => crate::tr!(
@@ -315,11 +349,7 @@ fn tls12(out: &mut Vec<Line<'static>>, c: &SessionKeys, s: &Schedule12, lang: La
         t.text,
     )));
     for dir in [Direction::ClientToServer, Direction::ServerToClient] {
-        let label = match dir {
-            Direction::ClientToServer => "client finished",
-            Direction::ServerToClient => "server finished",
-        };
-        let how = crate::tr!(lang, "keys-finished-how-12", label = label);
+        let how = crate::tr!(lang, "keys-finished-how-12", label = finished_label_12(dir));
         finished(out, c, dir, how, lang, t);
     }
 }
