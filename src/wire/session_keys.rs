@@ -238,6 +238,71 @@ fn transcript(before: &[&Kept], suite: u16) -> Vec<Vec<u8>> {
     out
 }
 
+/// What one session's keys come to, as typed values for a JSON line
+/// (`demo --json`, `inspect`): the schedule with its real bytes (hex), or
+/// why there is none, each Finished's verdict, and the records each
+/// direction sealed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionReport<'a> {
+    /// The tap's connection.
+    pub conn: u64,
+    /// The ClientHello's random.
+    #[serde(serialize_with = "opt_hex")]
+    pub client_random: Option<[u8; 32]>,
+    /// The ServerHello's random.
+    #[serde(serialize_with = "opt_hex")]
+    pub server_random: Option<[u8; 32]>,
+    /// The version chosen, by number.
+    pub version: Option<u16>,
+    /// The cipher suite chosen, by number.
+    pub suite: Option<u16>,
+    /// The schedule, when the version and suite are known ones.
+    pub schedule: Option<&'a Schedule>,
+    /// Why there is no schedule although both hellos came.
+    pub error: Option<ScheduleError>,
+    /// The client's Finished.
+    pub client_finished: Option<&'a FinishedStatus>,
+    /// The server's Finished.
+    pub server_finished: Option<&'a FinishedStatus>,
+    /// Records sealed under TLS 1.3 handshake keys, `[client, server]`.
+    pub handshake_records: [u64; 2],
+    /// Records sealed under the application keys (TLS 1.3) or the key
+    /// block (TLS 1.2), `[client, server]`.
+    pub application_records: [u64; 2],
+}
+
+fn opt_hex<S: serde::Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(b) => s.serialize_str(&hex::encode(b)),
+        None => s.serialize_none(),
+    }
+}
+
+impl SessionKeys {
+    /// This session's keys as one typed value, for connection `conn`.
+    pub fn report(&self, conn: u64) -> SessionReport<'_> {
+        let both = |f: &dyn Fn(Direction) -> u64| {
+            [f(Direction::ClientToServer), f(Direction::ServerToClient)]
+        };
+        SessionReport {
+            conn,
+            client_random: self.client_random,
+            server_random: self.server_random,
+            version: self.version,
+            suite: self.suite,
+            schedule: self.schedule.as_ref().and_then(|s| s.as_ref().ok()),
+            error: self
+                .schedule
+                .as_ref()
+                .and_then(|s| s.as_ref().err().copied()),
+            client_finished: self.finished[0].as_ref(),
+            server_finished: self.finished[1].as_ref(),
+            handshake_records: both(&|d| self.handshake_records(d)),
+            application_records: both(&|d| self.application_records(d)),
+        }
+    }
+}
+
 /// Every session's keys, by connection, and the key log they come from.
 #[derive(Debug, Clone, Default)]
 pub struct Sessions {
@@ -404,6 +469,39 @@ mod tests {
             assert!(verified(&m, Direction::ServerToClient), "{version:?}");
             assert_eq!(m.newest(), Some(1));
         }
+    }
+
+    #[test]
+    fn the_report_carries_the_schedule_and_verdicts_as_typed_values() {
+        let (steps, entries) = handshake(&rustls::version::TLS13);
+        let mut m = Sessions::default();
+        for (label, random, secret) in &entries {
+            m.secret(label, random, secret);
+        }
+        for (order, s) in &steps {
+            m.step(7, *order, s);
+        }
+        let reports: Vec<SessionReport> = m.conns().map(|(n, c)| c.report(n)).collect();
+        assert_eq!(reports.len(), 1);
+        let json = serde_json::to_value(&reports[0]).unwrap();
+        assert_eq!(json["conn"], 7);
+        assert_eq!(json["version"], 0x0304);
+        assert_eq!(json["schedule"]["version"], "tls13");
+        assert_eq!(json["client_finished"]["status"], "verified");
+        assert_eq!(json["server_finished"]["status"], "verified");
+        assert_eq!(json["handshake_records"], serde_json::json!([1, 1]));
+        let Some(Ok(Schedule::Tls13(s))) = m.schedule(7) else {
+            panic!()
+        };
+        let key = s.secrets[0].keys.as_ref().unwrap().key.value.clone();
+        assert_eq!(
+            json["schedule"]["secrets"][0]["keys"]["key"]["value"],
+            hex::encode(key)
+        );
+        assert_eq!(
+            json["client_random"],
+            hex::encode(m.conn(7).unwrap().client_random.unwrap())
+        );
     }
 
     #[test]
