@@ -382,3 +382,25 @@ async fn after_stls_the_keys_are_there_and_a_new_lab_forgets_them() {
     app.update(Action::Reset);
     assert_eq!(app.keys.newest(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_the_server_hello_the_view_says_what_is_missing() {
+    let (scenario, events) = run("pop3s", Some(TlsVersion::V1_3)).await;
+    let client_hello_only: Vec<Event> = events
+        .iter()
+        .filter(|e| match &e.kind {
+            EventKind::Tls(TlsEvent::Step { step, .. }) => {
+                step.kind
+                    == StepKind::Handshake {
+                        msg_type: 1,
+                        retry: false,
+                    }
+            }
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    let text = view(&scenario, &client_hello_only, Lang::En);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("no ServerHello has come"), "{text}");
+}

@@ -5,6 +5,7 @@
 
 keys-title = Key schedule of connection {$conn}: {$version}, {$suite}
 keys-no-tls = Connection {$conn} has no TLS handshake (yet), so it has no keys to show.
+keys-no-server-hello = Connection {$conn} has sent its ClientHello but no ServerHello has come (yet): without the version and cipher suite the server chooses, there are no keys to show.
 keys-no-connection = No TLS connection yet: the key schedule appears once a handshake has crossed.
 keys-client-random = client random
 keys-server-random = server random

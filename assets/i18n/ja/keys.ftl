@@ -5,6 +5,7 @@
 
 keys-title = 接続 {$conn} の鍵スケジュール：{$version}、{$suite}
 keys-no-tls = 接続 {$conn} には TLS のハンドシェイクが(まだ)ないため、表示する鍵がありません。
+keys-no-server-hello = 接続 {$conn} では ClientHello は送られましたが、ServerHello は(まだ)届いていません。サーバが選ぶバージョンと暗号スイートがないと、鍵は計算できません。
 keys-no-connection = TLS の接続はまだありません。ハンドシェイクが流れると鍵スケジュールが表示されます。
 keys-client-random = クライアント乱数
 keys-server-random = サーバ乱数

@@ -62,10 +62,14 @@ pub fn lines(app: &App, conn: u64, lang: Lang, theme: &Theme) -> Vec<Line<'stati
         ))];
     };
     let Some(schedule) = c.schedule.as_ref() else {
-        return vec![Line::from(span(
-            crate::tr!(lang, "keys-no-tls", conn = conn),
-            t.dim,
-        ))];
+        // A ClientHello without its ServerHello: the version and suite
+        // that the keys depend on are not chosen yet (or never were).
+        let words = if c.client_random.is_some() {
+            crate::tr!(lang, "keys-no-server-hello", conn = conn)
+        } else {
+            crate::tr!(lang, "keys-no-tls", conn = conn)
+        };
+        return vec![Line::from(span(words, t.dim))];
     };
     let mut out = Vec::new();
     let version = c.version.map_or("?", tls::version_name);
