@@ -585,6 +585,9 @@ pub struct App {
     pub wire: WireModel,
     /// The TLS pane.
     pub tls: TlsModel,
+    /// Each connection's key schedule, for the key schedule view. It is
+    /// always the live one, also while the panes show the past.
+    pub keys: super::model::KeysModel,
     /// The lesson pane.
     pub lesson: LessonView,
     /// The terminal's size.
@@ -688,6 +691,7 @@ impl App {
             server: ServerModel::default(),
             wire: WireModel::default(),
             tls: TlsModel::default(),
+            keys: Default::default(),
             lesson: LessonView::default(),
             size: (120, 36),
             mouse: true,
@@ -1551,6 +1555,7 @@ impl App {
         self.server = fresh.server;
         self.wire = fresh.wire;
         self.tls = fresh.tls;
+        self.keys = fresh.keys;
         // A new lab is a new record: its past starts now.
         self.recorded = fresh.recorded;
         self.past = None;
@@ -1633,6 +1638,7 @@ impl App {
             self.recorded.checkpoint(live);
         }
         self.recorded.push(event.clone());
+        self.keys.apply(&event);
         if let EventKind::Lab(LabEvent::Started {
             scenario,
             server,

@@ -20,6 +20,7 @@ pub mod pcap;
 pub mod pop3;
 pub mod reassemble;
 pub mod schedule;
+pub mod session_keys;
 pub mod steps;
 pub mod tap;
 pub mod tls;

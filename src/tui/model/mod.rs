@@ -13,16 +13,20 @@
 //!   messages decoded;
 //! - [`tls`]: the handshake timeline, the negotiated parameters and the
 //!   secrets;
+//! - [`keys`]: each connection's key schedule and Finished checks, for
+//!   the key schedule view;
 //! - [`server`]: the session state, the maildrop and the server's log;
 //! - [`wall`]: the workshop's wall, one row per student connection.
 
 pub mod client;
+pub mod keys;
 pub mod server;
 pub mod tls;
 pub mod wall;
 pub mod wire;
 
 pub use client::{ClientLine, ClientModel};
+pub use keys::{FinishedStatus, KeysModel};
 pub use server::ServerModel;
 pub use tls::{TlsModel, TlsStep};
 pub use wire::{AttackView, CrackView, HexBlock, Record, RecordLine, TextLine, WireModel};

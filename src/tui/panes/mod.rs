@@ -8,6 +8,7 @@ pub mod client;
 pub mod help;
 pub mod lesson;
 pub mod menu;
+pub mod schedule;
 pub mod server;
 pub mod status;
 pub mod tls;
