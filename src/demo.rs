@@ -194,6 +194,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             let line = serde_json::to_string(e)?;
             let _ = writeln!(s, "{}", sanitize::json(&line));
         }
+        // Each TLS connection's key schedule and Finished checks, as typed
+        // values, after the events they come from.
+        let mut keys = crate::wire::session_keys::Sessions::default();
+        for e in &events {
+            crate::lab::fold_keys(&mut keys, &e.kind);
+        }
+        let end = crate::lab::at_ms(events.last().map_or(std::time::Duration::ZERO, |e| e.at));
+        for (conn, k) in keys.conns() {
+            // Shaped as the events are, so a reader of the stream needs no
+            // second case: a TLS-side fact at the end of the run.
+            let line = serde_json::to_string(&serde_json::json!({
+                "at_ms": end,
+                "source": "tls",
+                "event": { "kind": "key_schedule", "report": k.report(conn) },
+            }))?;
+            let _ = writeln!(s, "{}", sanitize::json(&line));
+        }
         s
     } else {
         transcript(&events, args.language())

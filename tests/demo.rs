@@ -135,6 +135,39 @@ fn json_is_one_event_per_line() {
     assert!(!out.contains("wonderland"));
 }
 
+/// After the events, `--json` carries each TLS connection's key schedule
+/// as typed values: in TLS 1.3 the four traffic secrets with each record
+/// key and IV, in TLS 1.2 the master secret's key block; and both
+/// Finished messages checked against the handshake, verified.
+#[test]
+fn json_ends_with_each_connections_key_schedule_and_finished_checks() {
+    for (version, tag) in [("1.3", "tls13"), ("1.2", "tls12")] {
+        let (ok, out, err) = demo(&["pop3s", "--json", "--tls-version", version]);
+        assert!(ok, "{err}");
+        let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+        assert_eq!(last["source"], "tls", "{last}");
+        assert_eq!(last["event"]["kind"], "key_schedule", "{last}");
+        let report = &last["event"]["report"];
+        assert_eq!(report["schedule"]["version"], tag, "{report}");
+        for side in ["client_finished", "server_finished"] {
+            assert_eq!(report[side]["status"], "verified", "{side}: {report}");
+        }
+        if tag == "tls13" {
+            let secrets = report["schedule"]["secrets"].as_array().unwrap();
+            assert_eq!(secrets.len(), 4, "{report}");
+            for s in secrets {
+                let key = s["keys"]["key"]["value"].as_str().unwrap();
+                let iv = s["keys"]["iv"]["value"].as_str().unwrap();
+                assert_eq!(iv.len(), 24, "a 12-byte IV: {s}");
+                assert!(key.len() == 32 || key.len() == 64, "{s}");
+            }
+        } else {
+            let block = &report["schedule"]["keys"]["key_block"];
+            assert!(block["client_write_key"]["value"].is_string(), "{report}");
+        }
+    }
+}
+
 /// The bytes the tap captured after the switch to TLS (STLS) or from the
 /// first byte (POP3S) contain neither the password nor any message text.
 #[test]

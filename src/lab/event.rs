@@ -37,7 +37,13 @@ pub struct Event {
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
+    s.serialize_f64(at_ms(*d))
+}
+
+/// A time on the lab's clock as the JSON stream writes it: milliseconds,
+/// to the microsecond.
+pub(crate) fn at_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
 /// Which part speaks, and what it says.

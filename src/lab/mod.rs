@@ -15,6 +15,7 @@ pub(crate) mod judge;
 pub mod proxy;
 mod stolen;
 
+pub(crate) use event::at_ms;
 pub use event::{
     AttackEvent, ClientEvent, ClientProblem, DemoStep, Event, EventKind, LabEvent, Means, Prize,
     SealedReason, Side, Status, TlsEvent, TlsFailure, TlsVersion, Why, WireEvent,
@@ -252,6 +253,33 @@ impl Emitter {
     }
     fn client(&self, e: ClientEvent) {
         self.now(EventKind::Client(e));
+    }
+}
+
+/// Fold one event into the connections' key schedules
+/// (`wire::session_keys`): the handshake steps, the secrets the client
+/// logged (the server's copies are the same secrets) and the encrypted
+/// records the eavesdropper counted. The one rule for which events feed
+/// them, for the screen's key view and `demo --json`.
+pub fn fold_keys(sessions: &mut crate::wire::session_keys::Sessions, kind: &EventKind) {
+    match kind {
+        EventKind::Tls(TlsEvent::Step { conn, order, step }) => sessions.step(*conn, *order, step),
+        EventKind::Tls(TlsEvent::Secret {
+            side: Side::Client,
+            label,
+            client_random,
+            secret,
+        }) => sessions.secret(label, client_random, secret),
+        EventKind::Wire(WireEvent::Seen {
+            conn,
+            item:
+                crate::wire::dissect::Item::TlsRecord {
+                    dir,
+                    encrypted: true,
+                    ..
+                },
+        }) => sessions.encrypted_record(*conn, *dir),
+        _ => {}
     }
 }
 

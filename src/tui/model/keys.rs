@@ -7,8 +7,7 @@
 //! the eavesdropper saw, so the view can say how many records each key
 //! opened.
 
-use crate::lab::{Event, EventKind, Side, TlsEvent, WireEvent};
-use crate::wire::dissect::Item;
+use crate::lab::Event;
 pub use crate::wire::session_keys::{FinishedStatus, SessionKeys, Sessions, side_index};
 
 /// The key schedule model; read it through [`Sessions`]' methods.
@@ -27,52 +26,24 @@ impl std::ops::Deref for KeysModel {
 }
 
 impl KeysModel {
-    /// Fold a TLS event: a handshake step, or a secret the client logged
-    /// (the server's copies are the same secrets).
-    pub fn apply_tls(&mut self, t: &TlsEvent) {
-        match t {
-            TlsEvent::Step { conn, order, step } => self.sessions.step(*conn, *order, step),
-            TlsEvent::Secret {
-                side: Side::Client,
-                label,
-                client_random,
-                secret,
-            } => self.sessions.secret(label, client_random, secret),
-            TlsEvent::Secret { .. } => {}
-        }
-    }
-
-    /// Fold what the eavesdropper saw: only encrypted records are counted.
-    pub fn apply_wire(&mut self, w: &WireEvent) {
-        if let WireEvent::Seen {
-            conn,
-            item:
-                Item::TlsRecord {
-                    dir,
-                    encrypted: true,
-                    ..
-                },
-        } = w
-        {
-            self.sessions.encrypted_record(*conn, *dir);
-        }
-    }
-
     /// Fold any lab event: the one line the screen needs to keep this
-    /// model up to date.
+    /// model up to date. Which events count is `lab::fold_keys`'s rule,
+    /// shared with `demo --json`.
     pub fn apply(&mut self, event: &Event) {
-        match &event.kind {
-            EventKind::Tls(t) => self.apply_tls(t),
-            EventKind::Wire(w) => self.apply_wire(w),
-            _ => {}
-        }
+        crate::lab::fold_keys(&mut self.sessions, &event.kind);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::{EventKind, Side, TlsEvent, WireEvent};
     use crate::wire::Direction;
+    use crate::wire::dissect::Item;
+
+    fn fold(m: &mut KeysModel, kind: EventKind) {
+        crate::lab::fold_keys(&mut m.sessions, &kind);
+    }
 
     #[test]
     fn the_servers_copy_of_a_secret_is_not_the_key_log() {
@@ -83,9 +54,9 @@ mod tests {
             secret: "cd".repeat(48),
         };
         let mut m = KeysModel::default();
-        m.apply_tls(&secret(Side::Server));
+        fold(&mut m, EventKind::Tls(secret(Side::Server)));
         assert!(m.keylog.is_empty());
-        m.apply_tls(&secret(Side::Client));
+        fold(&mut m, EventKind::Tls(secret(Side::Client)));
         assert_eq!(m.keylog.len(), 1);
     }
 
@@ -105,9 +76,9 @@ mod tests {
             },
         };
         let mut m = KeysModel::default();
-        m.apply_wire(&record(false));
-        m.apply_wire(&record(true));
-        m.apply_wire(&record(true));
+        for encrypted in [false, true, true] {
+            fold(&mut m, EventKind::Wire(record(encrypted)));
+        }
         let c = m.conn(3).expect("counted");
         assert_eq!(c.encrypted_records, [0, 2]);
         // Records alone make no TLS session to show.
