@@ -43,6 +43,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("help.ftl", include_str!("../assets/i18n/ja/help.ftl")),
             ("bytes.ftl", include_str!("../assets/i18n/ja/bytes.ftl")),
             ("wall.ftl", include_str!("../assets/i18n/ja/wall.ftl")),
+            ("tls.ftl", include_str!("../assets/i18n/ja/tls.ftl")),
         ],
     ),
     (
@@ -54,6 +55,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("help.ftl", include_str!("../assets/i18n/en/help.ftl")),
             ("bytes.ftl", include_str!("../assets/i18n/en/bytes.ftl")),
             ("wall.ftl", include_str!("../assets/i18n/en/wall.ftl")),
+            ("tls.ftl", include_str!("../assets/i18n/en/tls.ftl")),
         ],
     ),
 ];

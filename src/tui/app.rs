@@ -307,6 +307,22 @@ pub enum Action {
     WriteCapture,
     /// The capture was written to this file, or could not be, and why.
     CaptureSaved(Result<std::path::PathBuf, String>),
+    /// Move the TLS pane's step selection by this many steps (down when
+    /// positive); at either end, scroll the pane instead.
+    TlsSelect(isize),
+    /// Open the byte view on the TLS pane's selected step.
+    BytesOpen,
+    /// Close the byte view.
+    BytesClose,
+    /// Move the byte view's field selection by this many rows.
+    BytesField(isize),
+    /// Show the step this many steps on in the byte view.
+    BytesStep(isize),
+    /// Fold or unfold the byte view's selected container.
+    BytesFold,
+    /// Switch the byte view between the step's bytes and the key
+    /// schedule.
+    BytesTab,
 }
 
 pub use super::model::client::{decode_message, mask_secret};
@@ -621,6 +637,10 @@ pub struct App {
     pub replay: Option<Replay>,
     /// A message for the status bar, and the milliseconds it stays.
     pub notice: Option<(Notice, u64)>,
+    /// The handshake step chosen in the TLS pane.
+    pub tls_sel: Option<super::model::tls::StepRef>,
+    /// The TLS pane's byte view, when open.
+    pub bytes: Option<super::bytes::BytesView>,
 }
 
 /// The screen shows the state as of an earlier chunk; the lab goes on.
@@ -704,6 +724,8 @@ impl App {
             past: None,
             replay: None,
             notice: None,
+            tls_sel: None,
+            bytes: None,
         }
     }
 
@@ -1007,6 +1029,7 @@ impl App {
                 self.go_live();
                 self.stop_crack();
             }
+            Action::Click(x, y) if self.bytes_hit(x, y).is_some() => self.bytes_click(x, y),
             Action::Click(x, y) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
                 let areas = self.areas(area);
@@ -1200,6 +1223,17 @@ impl App {
                 }
             }
             Action::WriteCapture => self.write_capture(),
+            Action::TlsSelect(by) => {
+                if !self.tls_select(by) {
+                    self.scroll_pane(Focus::Tls, by);
+                }
+            }
+            Action::BytesOpen => self.bytes_open(),
+            Action::BytesClose => self.bytes_close(),
+            Action::BytesField(by) => self.bytes_field(by),
+            Action::BytesStep(by) => self.bytes_step_by(by),
+            Action::BytesFold => self.bytes_fold(),
+            Action::BytesTab => self.bytes_tab(),
             Action::CaptureSaved(result) => {
                 let notice = match result {
                     Ok(path) => Notice::Saved {
@@ -1434,8 +1468,7 @@ impl App {
                     }
                 }
                 StepAction::Crack => self.send_lab(LabCmd::Crack),
-                // The byte view is not drawn yet: the TLS pane is shown.
-                StepAction::Bytes(_) => self.set_focus(Focus::Tls),
+                StepAction::Bytes(t) => self.bytes_lesson(t),
             }
         }
     }
@@ -1542,6 +1575,7 @@ impl App {
         if self.replay.is_some() {
             return;
         }
+        let shown = self.bytes_step();
         let fresh = App::new(scenario.clone());
         self.generation += 1;
         self.scenario = scenario.clone();
@@ -1551,6 +1585,17 @@ impl App {
         self.server = fresh.server;
         self.wire = fresh.wire;
         self.tls = fresh.tls;
+        self.tls_sel = None;
+        // The byte view stays open on the same step of the new lab's
+        // handshake, once it comes.
+        if let Some(r) = shown
+            && let Some(v) = &mut self.bytes
+        {
+            v.target = super::bytes::Target::Named {
+                name: r.step.name().to_string(),
+                client: Some(r.step.dir == crate::wire::Direction::ClientToServer),
+            };
+        }
         // A new lab is a new record: its past starts now.
         self.recorded = fresh.recorded;
         self.past = None;
