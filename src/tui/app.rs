@@ -1848,6 +1848,46 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn the_lesson_bytes_action_waits_for_its_step_and_off_closes() {
+        use crate::lesson::BytesTarget;
+        use crate::tui::model::tls::tests::{event, step};
+        use crate::wire::Direction::{ClientToServer, ServerToClient};
+        let mut app = App::new(Scenario::named("pop3s").unwrap());
+        app.run_step(vec![StepAction::Bytes(BytesTarget::Step {
+            name: "Finished".into(),
+            client: Some(true),
+        })]);
+        assert_eq!(app.focus, Focus::Tls);
+        assert!(app.bytes.is_some() && app.bytes_step().is_none());
+        for (order, s) in [
+            (0, step(ClientToServer, 1, 0, false)),
+            (1, step(ServerToClient, 20, 133, true)),
+            (2, step(ClientToServer, 20, 234, true)),
+        ] {
+            app.update(Action::Lab(
+                0,
+                Box::new(Event {
+                    at: Duration::ZERO,
+                    kind: EventKind::Tls(event(1, order, s)),
+                }),
+            ));
+        }
+        let shown = app.bytes_step().expect("the client's Finished");
+        assert_eq!(
+            (shown.step.name(), shown.step.dir),
+            ("Finished", ClientToServer)
+        );
+        app.run_step(vec![StepAction::Bytes(BytesTarget::Keys)]);
+        assert_eq!(
+            app.bytes.as_ref().map(|v| v.tab),
+            Some(crate::tui::bytes::Tab::Keys)
+        );
+        assert_eq!(app.bytes_conn(), Some(1));
+        app.run_step(vec![StepAction::Bytes(BytesTarget::Off)]);
+        assert!(app.bytes.is_none());
+    }
+
+    #[test]
     fn a_lab_event_reaches_the_pane_that_shows_it() {
         let mut app = App::new(Scenario::named("plain").unwrap());
         app.update(Action::Lab(

@@ -70,7 +70,14 @@ struct Entry {
     key: (u64, u8, u64),
     dir: Direction,
     step: TlsStep,
+    /// For application data, the record's stream offset.
+    record: Option<u64>,
 }
+
+/// How many encrypted application_data records a part keeps each way:
+/// the sealed handshake and the tickets take a few, the first one after
+/// them is what the timeline shows.
+const APP_DATA_KEPT: usize = 6;
 
 /// One connection's part of the timeline.
 #[derive(Debug, Clone)]
@@ -79,7 +86,11 @@ struct Part {
     /// Chunks of this connection seen so far.
     chunks: u64,
     entries: Vec<Entry>,
-    app_data: [bool; 2],
+    /// Encrypted application_data records kept each way (at most
+    /// [`APP_DATA_KEPT`]): in TLS 1.3 the first ones carry the sealed
+    /// handshake, so which is the first real application data is known
+    /// only once the steps are in.
+    app_data: [usize; 2],
     /// Some step was reported: the wire's decoded handshake messages are
     /// left out, the steps say more.
     has_steps: bool,
@@ -121,7 +132,7 @@ impl TlsModel {
                     conn,
                     chunks: 0,
                     entries: Vec::new(),
-                    app_data: [false; 2],
+                    app_data: [0; 2],
                     has_steps: false,
                 });
                 self.parts.len() - 1
@@ -132,6 +143,18 @@ impl TlsModel {
 
     /// Add an entry to `conn`'s part and lay the timeline out again.
     fn add(&mut self, conn: u64, order: Option<u64>, dir: Direction, step: TlsStep) {
+        self.add_at(conn, order, dir, step, None);
+    }
+
+    /// [`TlsModel::add`], with the record offset of application data.
+    fn add_at(
+        &mut self,
+        conn: u64,
+        order: Option<u64>,
+        dir: Direction,
+        step: TlsStep,
+        record: Option<u64>,
+    ) {
         self.arrivals += 1;
         let seq = self.arrivals;
         let part = self.part(conn);
@@ -142,7 +165,15 @@ impl TlsModel {
         };
         part.has_steps |= matches!(step, TlsStep::Message(_));
         let at = part.entries.partition_point(|e| e.key <= key);
-        part.entries.insert(at, Entry { key, dir, step });
+        part.entries.insert(
+            at,
+            Entry {
+                key,
+                dir,
+                step,
+                record,
+            },
+        );
         self.lay_out();
     }
 
@@ -152,10 +183,26 @@ impl TlsModel {
         self.timeline.clear();
         self.starts.clear();
         for p in &self.parts {
-            let shown = p
-                .entries
-                .iter()
-                .filter(|e| !(p.has_steps && matches!(e.step, TlsStep::Handshake(_))));
+            // A record that carried sealed steps is shown as those steps;
+            // the first application_data record each way that did not is
+            // the application data.
+            let carried = |dir: Direction, at: u64| {
+                p.entries.iter().any(|e| {
+                    matches!(&e.step, TlsStep::Message(s)
+                        if s.sealed.is_some() && s.dir == dir && s.record_offset == at)
+                })
+            };
+            let mut app_data = [false; 2];
+            let shown = p.entries.iter().filter(|e| match e.step {
+                TlsStep::Handshake(_) => !p.has_steps,
+                TlsStep::AppData => {
+                    let i = usize::from(e.dir == Direction::ServerToClient);
+                    let first = !app_data[i] && !e.record.is_some_and(|r| carried(e.dir, r));
+                    app_data[i] |= first;
+                    first
+                }
+                _ => true,
+            });
             let mut first = true;
             for e in shown {
                 if first {
@@ -243,13 +290,13 @@ impl TlsModel {
                 dir,
                 header,
                 encrypted: true,
-                ..
+                offset,
             } if header.content_type == ContentType::ApplicationData => {
                 let i = usize::from(*dir == Direction::ServerToClient);
                 let part = self.part(conn);
-                if !part.app_data[i] {
-                    part.app_data[i] = true;
-                    self.add(conn, None, *dir, TlsStep::AppData);
+                if part.app_data[i] < APP_DATA_KEPT {
+                    part.app_data[i] += 1;
+                    self.add_at(conn, None, *dir, TlsStep::AppData, Some(*offset));
                 }
             }
             Item::TlsHandshake { dir, message, .. } => {
@@ -313,7 +360,7 @@ impl TlsModel {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::wire::tls::RecordHeader;
 
@@ -331,6 +378,126 @@ mod tests {
                 encrypted: true,
             },
         }
+    }
+
+    /// A synthetic step: a handshake message of `msg_type` with a
+    /// four-byte body, carried by the record at `offset`, sealed or not.
+    pub(crate) fn step(dir: Direction, msg_type: u8, offset: u64, sealed: bool) -> Step {
+        use crate::wire::annotate::{self, Era};
+        use crate::wire::decrypt::Epoch;
+        use crate::wire::steps::StepKind;
+        let bytes = vec![msg_type, 0, 0, 4, 1, 2, 3, 4];
+        Step {
+            dir,
+            kind: StepKind::Handshake {
+                msg_type,
+                retry: false,
+            },
+            fields: annotate::handshake(&bytes, Era::Tls13),
+            bytes,
+            record: RecordHeader {
+                content_type: if sealed {
+                    ContentType::ApplicationData
+                } else {
+                    ContentType::Handshake
+                },
+                version: 0x0303,
+                length: 100,
+            },
+            record_offset: offset,
+            sealed: sealed.then_some(Epoch::Handshake),
+            era: Era::Tls13,
+        }
+    }
+
+    pub(crate) fn event(conn: u64, order: u64, s: Step) -> TlsEvent {
+        TlsEvent::Step {
+            conn,
+            order,
+            step: Box::new(s),
+        }
+    }
+
+    fn names(m: &TlsModel) -> Vec<String> {
+        m.timeline
+            .iter()
+            .map(|(_, s)| match s {
+                TlsStep::Message(s) => s.name().to_string(),
+                TlsStep::Handshake(_) => "wire handshake".into(),
+                TlsStep::AppData => "app data".into(),
+                TlsStep::Alert { .. } => "alert".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn steps_sort_by_their_chunk_even_when_reported_late() {
+        let mut m = TlsModel::default();
+        let (c, s) = (Direction::ClientToServer, Direction::ServerToClient);
+        m.apply_tls(&event(1, 0, step(c, 1, 0, false)));
+        m.apply_tls(&event(1, 1, step(s, 2, 0, false)));
+        // The client's Finished came with chunk 3, before the secret that
+        // opens the server's flight of chunk 2, so it is reported first.
+        m.apply_tls(&event(1, 3, step(c, 20, 60, true)));
+        m.apply_tls(&event(1, 2, step(s, 8, 127, true)));
+        m.apply_tls(&event(1, 2, step(s, 11, 127, true)));
+        assert_eq!(
+            names(&m),
+            [
+                "ClientHello",
+                "ServerHello",
+                "EncryptedExtensions",
+                "Certificate",
+                "Finished"
+            ]
+        );
+        assert_eq!(m.starts, [(0, 1)]);
+        // The steps know their connection, and a name finds the newest
+        // connection's step of that side.
+        assert_eq!(m.steps().len(), 5);
+        let f = m
+            .named("Finished", None)
+            .expect("the client's, the only one");
+        assert_eq!(f.step.dir, c);
+        assert!(m.named("Finished", Some(false)).is_none());
+        assert_eq!(m.step_index(&f), Some(4));
+    }
+
+    #[test]
+    fn the_wire_reading_of_a_handshake_gives_way_to_its_steps() {
+        let mut m = TlsModel::default();
+        let hello = Item::TlsHandshake {
+            dir: Direction::ClientToServer,
+            offset: 0,
+            message: Handshake::Other(1),
+        };
+        m.apply_wire(&WireEvent::Chunk {
+            conn: 1,
+            dir: Direction::ClientToServer,
+            offset: 0,
+            len: 9,
+            bytes: Vec::new(),
+        });
+        m.apply_wire(&WireEvent::Seen {
+            conn: 1,
+            item: hello.clone(),
+        });
+        // Until a step comes (a connection nobody follows), the wire's.
+        assert_eq!(names(&m), ["wire handshake"]);
+        m.apply_tls(&event(1, 0, step(Direction::ClientToServer, 1, 0, false)));
+        assert_eq!(names(&m), ["ClientHello"]);
+        // The first application data of chunk 1 comes after the step of
+        // chunk 0, and after a step of its own chunk too.
+        m.apply_wire(&WireEvent::Chunk {
+            conn: 1,
+            dir: Direction::ServerToClient,
+            offset: 0,
+            len: 9,
+            bytes: Vec::new(),
+        });
+        m.apply_wire(&record(1, Direction::ServerToClient));
+        m.apply_tls(&event(1, 1, step(Direction::ServerToClient, 2, 0, false)));
+        assert_eq!(names(&m), ["ClientHello", "ServerHello", "app data"]);
     }
 
     #[test]

@@ -23,6 +23,9 @@ use crate::tui::theme::Theme;
 use crate::wire::Direction;
 use crate::wire::annotate::{self, Field, Value};
 
+/// How many bytes of a long value the tree shows.
+const SHOWN_BYTES: usize = 32;
+
 /// Columns before the first byte of a hex row ("0000  ").
 pub const HEX_OFFSET_COLS: usize = 6;
 
@@ -122,6 +125,13 @@ fn name_of(f: &Field, lang: Lang) -> String {
 fn value_of(f: &Field, lang: Lang) -> String {
     match &f.value {
         Value::None => crate::tr!(lang, "tls-bytes-size", n = f.len),
+        // Long bytes are cut here rather than by `Value::shown`, so their
+        // size is worded in the learner's language.
+        Value::Bytes(b) if b.len() > SHOWN_BYTES => format!(
+            "{}… {}",
+            hex::encode(&b[..SHOWN_BYTES]),
+            crate::tr!(lang, "tls-bytes-size", n = b.len())
+        ),
         v => v.shown(),
     }
 }
