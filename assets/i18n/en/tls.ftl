@@ -1,11 +1,11 @@
 # The TLS pane's handshake steps, both points of view, and its byte view.
 
-tls-steps-legend = each step as the client and server see it; beside it, what an eavesdropper gets
+tls-steps-legend = each step as the client and server see it · what an eavesdropper gets
 tls-steps-keys = ↑↓ step · Enter bytes
-tls-eaves-reads = the eavesdropper reads it too
-tls-eaves-opaque = 🔒 the eavesdropper sees an opaque record of { $bytes } bytes
-tls-eaves-opaque-shared = 🔒 the eavesdropper sees an opaque record of { $bytes } bytes ({ $count } messages in it)
-tls-eaves-same-record = 🔒 inside the same opaque record
+tls-eaves-reads = eavesdropper reads it too
+tls-eaves-opaque = 🔒 eavesdropper: an opaque record of { $bytes } bytes
+tls-eaves-opaque-shared = 🔒 eavesdropper: an opaque record of { $bytes } bytes, { $count } messages in it
+tls-eaves-same-record = 🔒 in the same opaque record
 
 tls-bytes-title = bytes: { $name } { $who } · { $at }/{ $total }
 tls-bytes-title-keys = key schedule

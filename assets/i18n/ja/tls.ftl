@@ -1,6 +1,6 @@
 # TLS ペインのハンドシェイクのステップ(両方の視点)と、そのバイト表示。
 
-tls-steps-legend = 各ステップはクライアントとサーバから見たもの。右は盗聴者に見えるもの
+tls-steps-legend = クライアントとサーバから見た各ステップ・盗聴者に見えるもの
 tls-steps-keys = ↑↓ ステップ・Enter バイト
 tls-eaves-reads = 盗聴者にも読める
 tls-eaves-opaque = 🔒 盗聴者には中の読めない { $bytes } バイトのレコード
