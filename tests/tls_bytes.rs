@@ -253,7 +253,20 @@ fn byte_view_snapshots_for_every_message_type() {
                 }
             }
             app.lesson.lang = Lang::En;
+            // The smallest screen the lab works on, for two of them.
+            if ["ClientHello", "Certificate"].contains(name) {
+                insta::assert_snapshot!(
+                    format!("bytes_tls{v}_{name}_80x24_en"),
+                    draw(&mut app, 80, 24)
+                );
+            }
         }
+        // The pane itself, a step chosen: both points of view per step.
+        press(&mut app, &[KeyCode::Esc]);
+        insta::assert_snapshot!(format!("steps_tls{v}_80x24_en"), draw(&mut app, 80, 24));
+        app.lesson.lang = Lang::Ja;
+        insta::assert_snapshot!(format!("steps_tls{v}_80x24_ja"), draw(&mut app, 80, 24));
+        app.lesson.lang = Lang::En;
     }
 }
 

@@ -18,6 +18,12 @@ tls-bytes-eaves-sealed = The eavesdropper sees { $bytes } opaque bytes and nothi
 tls-bytes-eaves-sealed-shared = The eavesdropper sees { $bytes } opaque bytes; { $count } messages are sealed in them.
 tls-bytes-ends-heading = What the client and server read
 tls-bytes-ends-opened = What the client and server read (opened with their own key log)
-tls-bytes-field-at = { $name }: { $len } bytes from byte { $at }
+tls-bytes-field-at = { $name }: { $len ->
+    [one] 1 byte
+   *[other] { $len } bytes
+} from byte { $at }
 tls-bytes-schedule-pending = the key schedule view is not there yet
-tls-bytes-size = ({ $n } bytes)
+tls-bytes-size = ({ $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+})

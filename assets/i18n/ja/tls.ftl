@@ -3,9 +3,9 @@
 tls-steps-legend = クライアントとサーバから見た各ステップ・盗聴者に見えるもの
 tls-steps-keys = ↑↓ ステップ・Enter バイト
 tls-eaves-reads = 盗聴者にも読める
-tls-eaves-opaque = 🔒 盗聴者には中の読めない { $bytes } バイトのレコード
-tls-eaves-opaque-shared = 🔒 盗聴者には中の読めない { $bytes } バイトのレコード(中にメッセージが { $count } 個)
-tls-eaves-same-record = 🔒 上と同じ読めないレコードの中
+tls-eaves-opaque = 🔒 中の読めない { $bytes } バイトのレコード
+tls-eaves-opaque-shared = 🔒 中の読めない { $bytes } バイトのレコード(メッセージ { $count } 個入り)
+tls-eaves-same-record = 🔒 上と同じレコードの中
 
 tls-bytes-title = バイト：{ $name } { $who }・{ $at }/{ $total }
 tls-bytes-title-keys = 鍵スケジュール

@@ -62,7 +62,15 @@ pub fn areas(app: &App, screen: Rect) -> Option<Areas> {
         .reduce(|a, b| a.union(b))?;
     let inner = Block::bordered().inner(frame);
     let per_row = if inner.width >= 76 { 16 } else { 8 };
-    let wire_h = 4.min(inner.height);
+    // As many rows as the eavesdropper's lines take at this width.
+    let wire_h = match app.bytes_step() {
+        Some(s) => {
+            let theme = Theme::new(crate::tui::theme::ThemeName::Dark, true);
+            super::wrap_lines(wire_lines(app, &s, &theme), inner.width).len() as u16
+        }
+        None => 4,
+    }
+    .min(inner.height / 2);
     let [wire, body] =
         Layout::vertical([Constraint::Length(wire_h), Constraint::Min(0)]).areas(inner);
     let (tree, hex, why) = if inner.width >= 140 {
@@ -394,9 +402,7 @@ impl Widget for &BytesOverlay<'_> {
                 .render(inner, buf);
             return;
         };
-        Paragraph::new(wire_lines(app, &s, t))
-            .wrap(Wrap { trim: false })
-            .render(a.wire, buf);
+        Paragraph::new(super::wrap_lines(wire_lines(app, &s, t), a.wire.width)).render(a.wire, buf);
         let rows = rows(&s.step.fields, &view.folded);
         let sel = view.field.min(rows.len().saturating_sub(1));
         let start = tree_start(rows.len(), a.tree.height, sel);

@@ -145,6 +145,9 @@ pub fn timeline_lines(app: &App, t: &Theme) -> Vec<(Line<'static>, Option<usize>
         })
         .max()
         .unwrap_or(0);
+    let who_width = format!("{client} →")
+        .width()
+        .max(format!("← {server}").width());
     let selected = app.tls_selected();
     let mut step_no = 0;
     for (i, (dir, step)) in m.timeline.iter().enumerate() {
@@ -161,6 +164,8 @@ pub fn timeline_lines(app: &App, t: &Theme) -> Vec<(Line<'static>, Option<usize>
             Direction::ClientToServer => format!("{client} →"),
             Direction::ServerToClient => format!("← {server}"),
         };
+        // Both directions as wide, so the names line up in any language.
+        let who = format!("{who}{}", " ".repeat(who_width.saturating_sub(who.width())));
         let bar = if i + 1 == n || starts_at(i + 1).is_some() {
             "└"
         } else {
