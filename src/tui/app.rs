@@ -1888,6 +1888,35 @@ mod tests {
     }
 
     #[test]
+    fn a_fresh_lab_keeps_the_byte_view_on_the_same_step() {
+        use crate::tui::bytes::Target;
+        use crate::tui::model::tls::tests::{event, step};
+        use crate::wire::Direction::ServerToClient;
+        let mut app = App::new(Scenario::named("pop3s").unwrap());
+        app.update(Action::Lab(
+            0,
+            Box::new(Event {
+                at: Duration::ZERO,
+                kind: EventKind::Tls(event(1, 0, step(ServerToClient, 2, 0, false))),
+            }),
+        ));
+        app.update(Action::FocusPane(Focus::Tls));
+        app.update(Action::BytesOpen);
+        assert!(app.bytes_step().is_some());
+        // The lesson switches to TLS 1.2: the new lab's ServerHello is
+        // shown once it comes, not a step of the lab that is gone.
+        app.update(Action::Reset);
+        assert_eq!(
+            app.bytes.as_ref().map(|v| v.target.clone()),
+            Some(Target::Named {
+                name: "ServerHello".into(),
+                client: Some(false)
+            })
+        );
+        assert!(app.bytes_step().is_none());
+    }
+
+    #[test]
     fn a_lab_event_reaches_the_pane_that_shows_it() {
         let mut app = App::new(Scenario::named("plain").unwrap());
         app.update(Action::Lab(
