@@ -216,11 +216,19 @@ impl TlsModel {
 
     /// The connection whose part holds timeline entry `i`.
     pub fn conn_at(&self, i: usize) -> Option<u64> {
-        self.starts
-            .iter()
-            .rev()
-            .find(|(at, _)| *at <= i)
-            .map(|(_, c)| *c)
+        let k = self.starts.partition_point(|(at, _)| *at <= i);
+        k.checked_sub(1).map(|k| self.starts[k].1)
+    }
+
+    /// The timeline indices of the part that holds entry `i`.
+    pub fn part_range(&self, i: usize) -> std::ops::Range<usize> {
+        let k = self.starts.partition_point(|(at, _)| *at <= i);
+        let start = k.checked_sub(1).map_or(0, |k| self.starts[k].0);
+        let end = self
+            .starts
+            .get(k)
+            .map_or(self.timeline.len(), |(at, _)| *at);
+        start..end
     }
 
     /// The handshake steps on the timeline, in order: their index in

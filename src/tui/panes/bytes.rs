@@ -434,3 +434,28 @@ impl Widget for &BytesOverlay<'_> {
             .render(a.why, buf);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::annotate::What;
+
+    #[test]
+    fn text_from_the_network_is_drawn_visible_and_sizes_in_the_learners_words() {
+        let f = |value| Field {
+            at: 0,
+            len: 40,
+            what: What::ServerName,
+            value,
+            parts: Vec::new(),
+        };
+        let shown = value_of(&f(Value::Text("evil\x1b[2J\u{202e}name".into())), Lang::En);
+        assert!(
+            !shown.contains('\x1b') && !shown.contains('\u{202e}'),
+            "{shown:?}"
+        );
+        let long = value_of(&f(Value::Bytes(vec![0xab; 40])), Lang::Ja);
+        assert!(long.ends_with("(40 バイト)"), "{long:?}");
+        assert!(long.starts_with(&"ab".repeat(32)), "{long:?}");
+    }
+}

@@ -1,5 +1,8 @@
-//! The TLS pane: the handshake as a timeline, what was negotiated, the
-//! certificate check and each secret as it is derived.
+//! The TLS pane: the handshake as a timeline, each step as the client and
+//! server read it with what the eavesdropper got of it beside it (the
+//! message itself, or an opaque record of so many bytes); what was
+//! negotiated, the certificate check and each secret as it is derived.
+//! A step chosen here opens in the byte view (`panes::bytes`).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -60,16 +63,16 @@ fn eavesdropper_words(m: &TlsModel, i: usize, lang: Lang) -> (String, bool) {
     if s.sealed.is_none() {
         return (crate::tr!(lang, "tls-eaves-reads"), false);
     }
-    let conn = m.conn_at(i);
-    let same = |j: usize| {
-        m.conn_at(j) == conn
-            && matches!(&m.timeline[j].1, TlsStep::Message(o)
-                if o.sealed.is_some() && o.dir == s.dir && o.record_offset == s.record_offset)
+    // Only this connection's part is looked at: a long lab has many.
+    let part = m.part_range(i);
+    let same = |j: &usize| {
+        matches!(&m.timeline[*j].1, TlsStep::Message(o)
+            if o.sealed.is_some() && o.dir == s.dir && o.record_offset == s.record_offset)
     };
-    if (0..i).any(same) {
+    if (part.start..i).any(|j| same(&j)) {
         return (crate::tr!(lang, "tls-eaves-same-record"), true);
     }
-    let count = (i..m.timeline.len()).filter(|&j| same(j)).count();
+    let count = (i..part.end).filter(same).count();
     let bytes = s.record.length;
     let words = if count > 1 {
         crate::tr!(
