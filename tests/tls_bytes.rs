@@ -372,6 +372,14 @@ fn a_click_opens_a_step_and_picks_a_field_by_its_row_or_its_bytes() {
     let (x, y) = find(&mut app, 120, 36, "0000  0f");
     app.update(Action::Click(x + 6 + 4 * 3, y));
     assert_eq!(rows_of(&app), (What::SignatureScheme, 4));
+    // The wheel over the view walks the fields.
+    let field = |app: &App| app.bytes.as_ref().unwrap().field;
+    let at = field(&app);
+    app.update(Action::Wheel(x, y, false));
+    assert_eq!(field(&app), at + 1);
+    app.update(Action::Wheel(x, y, true));
+    app.update(Action::Wheel(x, y, true));
+    assert_eq!(field(&app), at - 1);
     // At 80×24 the view has the TLS tab's room and works the same.
     let (x, y) = find(&mut app, 80, 24, "message type:");
     app.update(Action::Click(x + 2, y));

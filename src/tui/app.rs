@@ -1050,6 +1050,10 @@ impl App {
                     self.set_focus(panes[i.min(panes.len() - 1)]);
                 }
             }
+            // Over the byte view the wheel walks its fields.
+            Action::Wheel(x, y, up) if self.bytes.is_some() && self.bytes_hit(x, y).is_some() => {
+                self.bytes_field(if up { -1 } else { 1 })
+            }
             Action::Wheel(x, y, up) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
                 let areas = self.areas(area);
