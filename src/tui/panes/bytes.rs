@@ -22,6 +22,7 @@ use crate::tui::text::clip;
 use crate::tui::theme::Theme;
 use crate::wire::Direction;
 use crate::wire::annotate::{self, Field, Value};
+use crate::wire::steps::StepKind;
 
 /// How many bytes of a long value the tree shows.
 const SHOWN_BYTES: usize = 32;
@@ -195,7 +196,17 @@ fn wire_lines(app: &App, s: &StepRef, t: &Theme) -> Vec<Line<'static>> {
     } else {
         crate::tr!(lang, "tls-bytes-eaves-clear")
     };
-    vec![
+    // The message in one line, as the transcript words it, under the
+    // heading of what the ends read.
+    let summary = match s.step.kind {
+        StepKind::Handshake { msg_type, .. } => {
+            crate::wire::tls::decode_handshake(msg_type, s.step.bytes.get(4..).unwrap_or(&[]), None)
+                .ok()
+                .map(|m| crate::tui::text::handshake(&m, lang))
+        }
+        StepKind::ChangeCipherSpec => None,
+    };
+    let mut lines = vec![
         Line::from(span(crate::tr!(lang, "tls-bytes-eaves-heading"), t.title)),
         Line::from(spans),
         Line::from(span(
@@ -214,7 +225,12 @@ fn wire_lines(app: &App, s: &StepRef, t: &Theme) -> Vec<Line<'static>> {
             },
             t.title,
         )),
-    ]
+    ];
+    // Messages the transcript only names get no line of their own.
+    if let Some(summary) = summary.filter(|w| w != s.step.name()) {
+        lines.push(Line::from(span(summary, t.accent)));
+    }
+    lines
 }
 
 /// The field tree's lines from `start`, `height` of them, `sel` marked.
