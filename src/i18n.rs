@@ -44,6 +44,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("bytes.ftl", include_str!("../assets/i18n/ja/bytes.ftl")),
             ("wall.ftl", include_str!("../assets/i18n/ja/wall.ftl")),
             ("keys.ftl", include_str!("../assets/i18n/ja/keys.ftl")),
+            ("tls.ftl", include_str!("../assets/i18n/ja/tls.ftl")),
         ],
     ),
     (
@@ -56,6 +57,7 @@ pub const FILES: [(Lang, &[(&str, &str)]); 2] = [
             ("bytes.ftl", include_str!("../assets/i18n/en/bytes.ftl")),
             ("wall.ftl", include_str!("../assets/i18n/en/wall.ftl")),
             ("keys.ftl", include_str!("../assets/i18n/en/keys.ftl")),
+            ("tls.ftl", include_str!("../assets/i18n/en/tls.ftl")),
         ],
     ),
 ];

@@ -1778,7 +1778,46 @@ fn key_states() -> Vec<(&'static str, App)> {
     a.update(Action::FocusPane(Focus::Wire));
     a.update(Action::SearchOpen);
     states.push(("search", a));
+    // The TLS pane with a handshake step to choose, and its byte view.
+    let mut a = base();
+    a.update(Action::Lab(0, Box::new(one_step())));
+    a.update(Action::FocusPane(Focus::Tls));
+    states.push(("steps", a.clone()));
+    a.update(Action::BytesOpen);
+    states.push(("bytes", a));
     states
+}
+
+/// A lab's report of one handshake step (a four-byte ClientHello).
+fn one_step() -> Event {
+    use popscope::wire::annotate::{self, Era};
+    use popscope::wire::steps::{Step, StepKind};
+    use popscope::wire::tls::{ContentType, RecordHeader};
+    let bytes = vec![1, 0, 0, 0];
+    Event {
+        at: Duration::ZERO,
+        kind: EventKind::Tls(popscope::lab::TlsEvent::Step {
+            conn: 1,
+            order: 0,
+            step: Box::new(Step {
+                dir: popscope::wire::Direction::ClientToServer,
+                kind: StepKind::Handshake {
+                    msg_type: 1,
+                    retry: false,
+                },
+                fields: annotate::handshake(&bytes, Era::Tls13),
+                bytes,
+                record: RecordHeader {
+                    content_type: ContentType::Handshake,
+                    version: 0x0301,
+                    length: 4,
+                },
+                record_offset: 0,
+                sealed: None,
+                era: Era::Tls13,
+            }),
+        }),
+    }
 }
 
 /// Every key worth trying: the printable ASCII, the named keys, Ctrl and

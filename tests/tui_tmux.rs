@@ -126,9 +126,12 @@ fn a_lesson_step_drives_the_lab_and_ticks_live_in_both_languages() {
     // The first step starts a cleartext lab and logs in; its checks turn
     // to ticks as the lab reports.
     tmux.keys(&["]"]);
+    // The eavesdropper reads PASS as it crosses the tap, before the
+    // server has answered it: wait for the login's own tick too.
     let s = tmux.wait_for("the checks", |s| {
         s.contains("✓ the eavesdropper read the password")
             && s.contains("✓ the eavesdropper read the user name")
+            && s.contains("✓ the client logged in")
     });
     assert!(s.contains("wonderland"), "the eavesdropper pane:\n{s}");
     assert!(!s.contains("✗"), "every check of the step holds:\n{s}");

@@ -307,6 +307,22 @@ pub enum Action {
     WriteCapture,
     /// The capture was written to this file, or could not be, and why.
     CaptureSaved(Result<std::path::PathBuf, String>),
+    /// Move the TLS pane's step selection by this many steps (down when
+    /// positive); at either end, scroll the pane instead.
+    TlsSelect(isize),
+    /// Open the byte view on the TLS pane's selected step.
+    BytesOpen,
+    /// Close the byte view.
+    BytesClose,
+    /// Move the byte view's field selection by this many rows.
+    BytesField(isize),
+    /// Show the step this many steps on in the byte view.
+    BytesStep(isize),
+    /// Fold or unfold the byte view's selected container.
+    BytesFold,
+    /// Switch the byte view between the step's bytes and the key
+    /// schedule.
+    BytesTab,
 }
 
 pub use super::model::client::{decode_message, mask_secret};
@@ -624,6 +640,10 @@ pub struct App {
     pub replay: Option<Replay>,
     /// A message for the status bar, and the milliseconds it stays.
     pub notice: Option<(Notice, u64)>,
+    /// The handshake step chosen in the TLS pane.
+    pub tls_sel: Option<super::model::tls::StepRef>,
+    /// The TLS pane's byte view, when open.
+    pub bytes: Option<super::bytes::BytesView>,
 }
 
 /// The screen shows the state as of an earlier chunk; the lab goes on.
@@ -708,6 +728,8 @@ impl App {
             past: None,
             replay: None,
             notice: None,
+            tls_sel: None,
+            bytes: None,
         }
     }
 
@@ -1011,6 +1033,7 @@ impl App {
                 self.go_live();
                 self.stop_crack();
             }
+            Action::Click(x, y) if self.bytes_hit(x, y).is_some() => self.bytes_click(x, y),
             Action::Click(x, y) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
                 let areas = self.areas(area);
@@ -1030,6 +1053,10 @@ impl App {
                     let i = usize::from((x - tabs.x) * n / tabs.width.max(1));
                     self.set_focus(panes[i.min(panes.len() - 1)]);
                 }
+            }
+            // Over the byte view the wheel walks its fields.
+            Action::Wheel(x, y, up) if self.bytes.is_some() && self.bytes_hit(x, y).is_some() => {
+                self.bytes_field(if up { -1 } else { 1 })
             }
             Action::Wheel(x, y, up) => {
                 let area = Rect::new(0, 0, self.size.0, self.size.1);
@@ -1204,6 +1231,17 @@ impl App {
                 }
             }
             Action::WriteCapture => self.write_capture(),
+            Action::TlsSelect(by) => {
+                if !self.tls_select(by) {
+                    self.scroll_pane(Focus::Tls, by);
+                }
+            }
+            Action::BytesOpen => self.bytes_open(),
+            Action::BytesClose => self.bytes_close(),
+            Action::BytesField(by) => self.bytes_field(by),
+            Action::BytesStep(by) => self.bytes_step_by(by),
+            Action::BytesFold => self.bytes_fold(),
+            Action::BytesTab => self.bytes_tab(),
             Action::CaptureSaved(result) => {
                 let notice = match result {
                     Ok(path) => Notice::Saved {
@@ -1438,8 +1476,7 @@ impl App {
                     }
                 }
                 StepAction::Crack => self.send_lab(LabCmd::Crack),
-                // The byte view is not drawn yet: the TLS pane is shown.
-                StepAction::Bytes(_) => self.set_focus(Focus::Tls),
+                StepAction::Bytes(t) => self.bytes_lesson(t),
             }
         }
     }
@@ -1546,6 +1583,7 @@ impl App {
         if self.replay.is_some() {
             return;
         }
+        let shown = self.bytes_step();
         let fresh = App::new(scenario.clone());
         self.generation += 1;
         self.scenario = scenario.clone();
@@ -1556,6 +1594,17 @@ impl App {
         self.wire = fresh.wire;
         self.tls = fresh.tls;
         self.keys = fresh.keys;
+        self.tls_sel = None;
+        // The byte view stays open on the same step of the new lab's
+        // handshake, once it comes.
+        if let Some(r) = shown
+            && let Some(v) = &mut self.bytes
+        {
+            v.target = super::bytes::Target::Named {
+                name: r.step.name().to_string(),
+                client: Some(r.step.dir == crate::wire::Direction::ClientToServer),
+            };
+        }
         // A new lab is a new record: its past starts now.
         self.recorded = fresh.recorded;
         self.past = None;
@@ -1807,6 +1856,75 @@ mod tests {
     use crate::pop3::guard::Locked;
     use crate::pop3::server::ServerEvent;
     use std::time::Duration;
+
+    #[test]
+    fn the_lesson_bytes_action_waits_for_its_step_and_off_closes() {
+        use crate::lesson::BytesTarget;
+        use crate::tui::model::tls::tests::{event, step};
+        use crate::wire::Direction::{ClientToServer, ServerToClient};
+        let mut app = App::new(Scenario::named("pop3s").unwrap());
+        app.run_step(vec![StepAction::Bytes(BytesTarget::Step {
+            name: "Finished".into(),
+            client: Some(true),
+        })]);
+        assert_eq!(app.focus, Focus::Tls);
+        assert!(app.bytes.is_some() && app.bytes_step().is_none());
+        for (order, s) in [
+            (0, step(ClientToServer, 1, 0, false)),
+            (1, step(ServerToClient, 20, 133, true)),
+            (2, step(ClientToServer, 20, 234, true)),
+        ] {
+            app.update(Action::Lab(
+                0,
+                Box::new(Event {
+                    at: Duration::ZERO,
+                    kind: EventKind::Tls(event(1, order, s)),
+                }),
+            ));
+        }
+        let shown = app.bytes_step().expect("the client's Finished");
+        assert_eq!(
+            (shown.step.name(), shown.step.dir),
+            ("Finished", ClientToServer)
+        );
+        app.run_step(vec![StepAction::Bytes(BytesTarget::Keys)]);
+        assert_eq!(
+            app.bytes.as_ref().map(|v| v.tab),
+            Some(crate::tui::bytes::Tab::Keys)
+        );
+        assert_eq!(app.bytes_conn(), Some(1));
+        app.run_step(vec![StepAction::Bytes(BytesTarget::Off)]);
+        assert!(app.bytes.is_none());
+    }
+
+    #[test]
+    fn a_fresh_lab_keeps_the_byte_view_on_the_same_step() {
+        use crate::tui::bytes::Target;
+        use crate::tui::model::tls::tests::{event, step};
+        use crate::wire::Direction::ServerToClient;
+        let mut app = App::new(Scenario::named("pop3s").unwrap());
+        app.update(Action::Lab(
+            0,
+            Box::new(Event {
+                at: Duration::ZERO,
+                kind: EventKind::Tls(event(1, 0, step(ServerToClient, 2, 0, false))),
+            }),
+        ));
+        app.update(Action::FocusPane(Focus::Tls));
+        app.update(Action::BytesOpen);
+        assert!(app.bytes_step().is_some());
+        // The lesson switches to TLS 1.2: the new lab's ServerHello is
+        // shown once it comes, not a step of the lab that is gone.
+        app.update(Action::Reset);
+        assert_eq!(
+            app.bytes.as_ref().map(|v| v.target.clone()),
+            Some(Target::Named {
+                name: "ServerHello".into(),
+                client: Some(false)
+            })
+        );
+        assert!(app.bytes_step().is_none());
+    }
 
     #[test]
     fn a_lab_event_reaches_the_pane_that_shows_it() {

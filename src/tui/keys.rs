@@ -47,6 +47,12 @@ pub enum Context {
     Lesson,
     /// A pane has focus and the input line does not.
     Panes,
+    /// The TLS pane has focus and lists handshake steps (before the pane
+    /// keys).
+    Steps,
+    /// The TLS pane's byte view is open and focused (before the pane
+    /// keys).
+    Bytes,
 }
 
 impl Context {
@@ -62,6 +68,8 @@ impl Context {
             Context::Typing => "help-heading-typing",
             Context::Lesson => "help-heading-lesson",
             Context::Panes => "help-heading-panes",
+            Context::Steps => "help-heading-steps",
+            Context::Bytes => "help-heading-bytes",
         }
     }
 
@@ -452,6 +460,67 @@ pub const BINDINGS: &[Binding] = &[
         help: "help-lesson-next",
         act: |_, _| Some(Action::LessonNext),
     },
+    // The TLS pane's steps: the arrows choose one (at either end they
+    // scroll the pane on), Enter opens its bytes.
+    Binding {
+        context: Context::Steps,
+        keys: &[k(KeyCode::Up), k(KeyCode::Down), c('k'), c('j')],
+        help: "help-steps-choose",
+        act: |_, key| {
+            Some(match key.code {
+                KeyCode::Up | KeyCode::Char('k') => Action::TlsSelect(-1),
+                _ => Action::TlsSelect(1),
+            })
+        },
+    },
+    Binding {
+        context: Context::Steps,
+        keys: &[k(KeyCode::Enter)],
+        help: "help-steps-open",
+        act: |_, _| Some(Action::BytesOpen),
+    },
+    // The byte view: up and down within the message, left and right from
+    // message to message.
+    Binding {
+        context: Context::Bytes,
+        keys: &[k(KeyCode::Up), k(KeyCode::Down), c('k'), c('j')],
+        help: "help-bytes-field",
+        act: |_, key| {
+            Some(match key.code {
+                KeyCode::Up | KeyCode::Char('k') => Action::BytesField(-1),
+                _ => Action::BytesField(1),
+            })
+        },
+    },
+    Binding {
+        context: Context::Bytes,
+        keys: &[k(KeyCode::Left), k(KeyCode::Right), c('h'), c('l')],
+        help: "help-bytes-step",
+        act: |_, key| {
+            Some(match key.code {
+                KeyCode::Left | KeyCode::Char('h') => Action::BytesStep(-1),
+                _ => Action::BytesStep(1),
+            })
+        },
+    },
+    Binding {
+        context: Context::Bytes,
+        keys: &[k(KeyCode::Enter)],
+        help: "help-bytes-fold",
+        act: |_, _| Some(Action::BytesFold),
+    },
+    Binding {
+        context: Context::Bytes,
+        keys: &[c('v')],
+        help: "help-bytes-tab",
+        act: |_, _| Some(Action::BytesTab),
+    },
+    Binding {
+        context: Context::Bytes,
+        keys: &[k(KeyCode::Esc)],
+        help: "help-bytes-close",
+        act: |_, _| Some(Action::BytesClose),
+    },
     // The panes, with the input line not focused.
     Binding {
         context: Context::Panes,
@@ -709,7 +778,10 @@ pub fn contexts(app: &App, key: &KeyEvent) -> Vec<Context> {
             Context::Panes,
         ]
     } else {
-        vec![Context::Always, Context::Screen, Context::Panes]
+        let mut v = vec![Context::Always, Context::Screen];
+        v.extend(super::bytes::context(app));
+        v.push(Context::Panes);
+        v
     }
 }
 
@@ -744,10 +816,12 @@ pub fn rows(context: Context, lang: Lang) -> impl Iterator<Item = (String, Strin
 
 /// The contexts the `?` help lists, in its order; the menu's and the
 /// chapter list's keys are shown in those overlays.
-pub const HELP_CONTEXTS: [Context; 5] = [
+pub const HELP_CONTEXTS: [Context; 7] = [
     Context::Always,
     Context::Screen,
     Context::Panes,
+    Context::Steps,
+    Context::Bytes,
     Context::Lesson,
     Context::Typing,
 ];
@@ -772,6 +846,8 @@ mod tests {
                 Context::Typing,
                 Context::Lesson,
                 Context::Panes,
+                Context::Steps,
+                Context::Bytes,
             ]
             .map(Context::heading_id),
         );

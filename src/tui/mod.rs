@@ -18,6 +18,7 @@
 //! writes it as a pcapng capture ([`save`]).
 
 pub mod app;
+pub mod bytes;
 pub mod diagram;
 pub mod highlight;
 pub mod history;

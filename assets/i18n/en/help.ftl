@@ -99,3 +99,14 @@ lesson-only-japanese = This chapter is in Japanese only.
 lesson-none = No lessons are loaded.
 lesson-list-title = chapters · ↑↓ Enter opens · Esc closes · { $lang } 日本語
 lesson-list-quiz = quiz { $right }/{ $total }
+
+## The TLS pane's steps and byte view.
+help-heading-steps = in the TLS pane's list of handshake steps
+help-heading-bytes = in the TLS pane's byte view
+help-steps-choose = choose a handshake step (past either end: scroll)
+help-steps-open = open the chosen step's bytes
+help-bytes-field = choose a field of the message
+help-bytes-step = the previous or next handshake step
+help-bytes-fold = fold or unfold the chosen field
+help-bytes-tab = switch between the message and the key schedule
+help-bytes-close = close the byte view

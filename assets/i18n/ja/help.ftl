@@ -99,3 +99,14 @@ lesson-only-japanese = この章は日本語版だけです。
 lesson-none = レッスンがありません。
 lesson-list-title = 章の一覧 · ↑↓ Enter で開く · Esc で閉じる · { $lang } English
 lesson-list-quiz = クイズ { $right }/{ $total }
+
+## TLS ペインのステップ一覧とバイト表示。
+help-heading-steps = TLS ペインのハンドシェイク一覧で
+help-heading-bytes = TLS ペインのバイト表示で
+help-steps-choose = ハンドシェイクのステップを選ぶ(端から先はスクロール)
+help-steps-open = 選んだステップのバイトを開く
+help-bytes-field = メッセージのフィールドを選ぶ
+help-bytes-step = 前または次のステップへ
+help-bytes-fold = 選んだフィールドを畳む・開く
+help-bytes-tab = メッセージと鍵スケジュールを切り替える
+help-bytes-close = バイト表示を閉じる

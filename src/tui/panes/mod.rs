@@ -4,6 +4,7 @@
 //! through `impl Widget for &Pane`. [`Screen`] puts them together with the
 //! status bar and the overlays.
 
+pub mod bytes;
 pub mod client;
 pub mod help;
 pub mod lesson;
@@ -143,6 +144,9 @@ impl Widget for &Screen<'_> {
                 .render(*rect, buf),
             }
         }
+        // The byte view lies over the lab's panes while the TLS pane
+        // has focus.
+        bytes::BytesOverlay { app, theme: t }.render(area, buf);
         status::StatusBar { app, theme: t }.render(areas.status, buf);
         if app.menu.is_some() {
             menu::MenuOverlay { app, theme: t }.render(area, buf);
