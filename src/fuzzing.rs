@@ -380,12 +380,10 @@ pub fn dissect(data: &[u8]) {
 /// buffers before STLS, with slack.
 const DECRYPTOR_BOUND: usize = 1536 * 1024;
 
-/// The record decryptor of the "stolen keys" attack. The input is key-log
-/// text, a NUL byte, then a capture in the format of [`dissect`] (without a
-/// NUL, all of it is the capture and the key log is empty). Besides not
-/// panicking, the decryptor promises bounded buffers and that chunking
-/// changes nothing, checked as in [`dissect`].
-pub fn decrypt(data: &[u8]) {
+/// The input of [`decrypt`] and [`steps`]: key-log text, a NUL byte, then
+/// a capture in the format of [`dissect`] (without a NUL, all of it is the
+/// capture and the key log is empty).
+fn keys_and_capture(data: &[u8]) -> Option<(KeyLog, bool, Chunks<'_>)> {
     let (keys, rest) = match data.iter().position(|&b| b == 0) {
         Some(i) => {
             let text = String::from_utf8_lossy(&data[..i]);
@@ -393,7 +391,17 @@ pub fn decrypt(data: &[u8]) {
         }
         None => (KeyLog::new(), data),
     };
-    let Some((pop3s, chunks)) = capture(rest) else {
+    let (pop3s, chunks) = capture(rest)?;
+    Some((keys, pop3s, chunks))
+}
+
+/// The record decryptor of the "stolen keys" attack. The input is key-log
+/// text, a NUL byte, then a capture in the format of [`dissect`] (without a
+/// NUL, all of it is the capture and the key log is empty). Besides not
+/// panicking, the decryptor promises bounded buffers and that chunking
+/// changes nothing, checked as in [`dissect`].
+pub fn decrypt(data: &[u8]) {
+    let Some((keys, pop3s, chunks)) = keys_and_capture(data) else {
         return;
     };
     let mut cut = Decryptor::new(keys.clone(), pop3s);
@@ -430,14 +438,7 @@ pub fn decrypt(data: &[u8]) {
 /// (plus the chunk in hand), to hold nothing once it stops, and to label
 /// every byte of each message it reports, and to report each at most once.
 pub fn steps(data: &[u8]) {
-    let (keys, rest) = match data.iter().position(|&b| b == 0) {
-        Some(i) => {
-            let text = String::from_utf8_lossy(&data[..i]);
-            (KeyLog::parse(&text).unwrap_or_default(), &data[i + 1..])
-        }
-        None => (KeyLog::new(), data),
-    };
-    let Some((pop3s, chunks)) = capture(rest) else {
+    let Some((keys, pop3s, chunks)) = keys_and_capture(data) else {
         return;
     };
     let mut follower = crate::wire::steps::Follower::new(pop3s);

@@ -4,7 +4,9 @@
 //! byte of the transcript changes), and the view shows the real key bytes
 //! with their labels in Japanese and English.
 
-use popscope::lab::{Event, EventKind, Lab, LabOptions, Scenario, Side, TlsEvent, TlsVersion};
+mod common;
+
+use popscope::lab::{Event, EventKind, Scenario, Side, TlsEvent, TlsVersion};
 use popscope::lang::Lang;
 use popscope::tui::app::{Action, App};
 use popscope::tui::model::{FinishedStatus, KeysModel};
@@ -20,17 +22,7 @@ use popscope::wire::tls::{self, Handshake};
 async fn run(name: &str, version: Option<TlsVersion>) -> (Scenario, Vec<Event>) {
     let mut scenario = Scenario::named(name).unwrap();
     scenario.tls_version = version;
-    let (mut lab, mut rx) = Lab::start(scenario.clone(), LabOptions::default())
-        .await
-        .unwrap();
-    lab.run_demo().await.unwrap();
-    lab.shutdown().await;
-    let mut events = Vec::new();
-    while let Some(e) = rx.recv().await {
-        events.push(e);
-    }
-    events.sort_by_key(|e| e.at);
-    (scenario, events)
+    (scenario, common::events::demo_events(name, version).await)
 }
 
 fn model(events: &[Event]) -> KeysModel {

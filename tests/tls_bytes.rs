@@ -11,10 +11,12 @@
 //! fixtures are the lab's own steps, written by the ignored test
 //! `record_fixtures` (`cargo test --test tls_bytes -- --ignored`).
 
+mod common;
+
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use popscope::lab::{Event, EventKind, Lab, LabOptions, Scenario, TlsEvent, TlsVersion};
+use popscope::lab::{Event, EventKind, Scenario, TlsEvent, TlsVersion};
 use popscope::lesson::Lang;
 use popscope::tui::app::{Action, App, Focus};
 use popscope::tui::keys::{self, Context};
@@ -30,17 +32,7 @@ mod screen;
 
 /// Run a scenario's demo and keep its events, in time order.
 async fn run(version: TlsVersion) -> Vec<Event> {
-    let mut scenario = Scenario::named("pop3s").unwrap();
-    scenario.tls_version = Some(version);
-    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
-    lab.run_demo().await.unwrap();
-    lab.shutdown().await;
-    let mut events = Vec::new();
-    while let Some(e) = rx.recv().await {
-        events.push(e);
-    }
-    events.sort_by_key(|e| e.at);
-    events
+    common::events::demo_events("pop3s", Some(version)).await
 }
 
 fn fixture_path(version: TlsVersion) -> String {

@@ -2,23 +2,15 @@
 //! of TLS 1.3 and 1.2 in order, which of them crossed sealed, and that a
 //! proxy holding no key log reports only what crossed in cleartext.
 
+mod common;
+
 use popscope::lab::{Event, EventKind, Lab, LabOptions, Scenario, TlsEvent, TlsVersion};
 use popscope::wire::Direction;
 use popscope::wire::steps::{Follower, Step};
 
 /// Run a scenario's demo and keep its events, in time order.
 async fn run(name: &str, version: Option<TlsVersion>) -> Vec<Event> {
-    let mut scenario = Scenario::named(name).unwrap();
-    scenario.tls_version = version;
-    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
-    lab.run_demo().await.unwrap();
-    lab.shutdown().await;
-    let mut events = Vec::new();
-    while let Some(e) = rx.recv().await {
-        events.push(e);
-    }
-    events.sort_by_key(|e| e.at);
-    events
+    common::events::demo_events(name, version).await
 }
 
 /// The steps of connection 1, sorted as the TLS pane sorts them: by the

@@ -82,6 +82,15 @@ impl Step {
         }
     }
 
+    /// True if both crossed sealed in one record: the eavesdropper saw
+    /// them as one opaque record, not as messages.
+    pub fn shares_record(&self, other: &Step) -> bool {
+        self.sealed.is_some()
+            && other.sealed.is_some()
+            && self.dir == other.dir
+            && self.record_offset == other.record_offset
+    }
+
     /// The record header's five bytes, as they crossed.
     pub fn record_bytes(&self) -> [u8; tls::RECORD_HEADER_LEN] {
         let [v0, v1] = self.record.version.to_be_bytes();

@@ -1,7 +1,9 @@
 //! Reading a lab's events in the attack tests: what crossed the client's
 //! side of the wire, what the attacker read or decrypted, the verdicts.
 
-use popscope::lab::{AttackEvent, Event, EventKind, WireEvent};
+use popscope::lab::{
+    AttackEvent, Event, EventKind, Lab, LabOptions, Scenario, TlsVersion, WireEvent,
+};
 use popscope::wire::Direction;
 use popscope::wire::tap::AttackNote;
 
@@ -79,4 +81,20 @@ pub fn verdicts(events: &[Event]) -> Vec<(bool, String)> {
             _ => None,
         })
         .collect()
+}
+
+/// Run a scenario's scripted demo on a real lab, at a TLS version if one
+/// is given, and keep every event in time order.
+pub async fn demo_events(name: &str, version: Option<TlsVersion>) -> Vec<Event> {
+    let mut scenario = Scenario::named(name).unwrap();
+    scenario.tls_version = version;
+    let (mut lab, mut rx) = Lab::start(scenario, LabOptions::default()).await.unwrap();
+    lab.run_demo().await.unwrap();
+    lab.shutdown().await;
+    let mut events = Vec::new();
+    while let Some(e) = rx.recv().await {
+        events.push(e);
+    }
+    events.sort_by_key(|e| e.at);
+    events
 }

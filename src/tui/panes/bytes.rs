@@ -158,12 +158,7 @@ fn sharing(app: &App, s: &StepRef) -> usize {
     app.tls
         .steps()
         .iter()
-        .filter(|(_, o)| {
-            o.conn == s.conn
-                && o.step.sealed.is_some()
-                && o.step.dir == s.step.dir
-                && o.step.record_offset == s.step.record_offset
-        })
+        .filter(|(_, o)| o.conn == s.conn && o.step.shares_record(&s.step))
         .count()
 }
 

@@ -65,10 +65,7 @@ fn eavesdropper_words(m: &TlsModel, i: usize, lang: Lang) -> (String, bool) {
     }
     // Only this connection's part is looked at: a long lab has many.
     let part = m.part_range(i);
-    let same = |j: &usize| {
-        matches!(&m.timeline[*j].1, TlsStep::Message(o)
-            if o.sealed.is_some() && o.dir == s.dir && o.record_offset == s.record_offset)
-    };
+    let same = |j: &usize| matches!(&m.timeline[*j].1, TlsStep::Message(o) if o.shares_record(s));
     if (part.start..i).any(|j| same(&j)) {
         return (crate::tr!(lang, "tls-eaves-same-record"), true);
     }
