@@ -940,14 +940,25 @@ pub fn body_size(len: usize, lang: Lang) -> String {
 
 /// Why a server session ended, in `lang`.
 pub fn end_reason(r: &crate::pop3::server::EndReason, lang: Lang) -> String {
-    use crate::pop3::server::EndReason;
+    use crate::pop3::server::{EndReason, IoCause};
     match r {
         EndReason::ServerClosed => tr!(lang, "event-end-server-closed"),
         EndReason::ClientClosed => tr!(lang, "event-end-client-closed"),
         EndReason::IdleTimeout => tr!(lang, "event-end-idle"),
         EndReason::Shutdown => tr!(lang, "event-end-shutdown"),
         EndReason::StlsHandshakeFailed => tr!(lang, "event-end-stls-handshake"),
-        EndReason::Io { message } => tr!(lang, "event-end-io", message = message),
+        EndReason::Io {
+            cause: IoCause::Gone,
+            ..
+        } => tr!(lang, "event-end-io-gone"),
+        EndReason::Io {
+            cause: IoCause::TimedOut,
+            ..
+        } => tr!(lang, "event-end-io-timed-out"),
+        EndReason::Io {
+            cause: IoCause::Other,
+            message,
+        } => tr!(lang, "event-end-io", message = message),
     }
 }
 
@@ -1445,6 +1456,38 @@ mod client_words_tests {
             ClientProblem::ServerClosed,
             ClientProblem::Other { message: text() },
         ]
+    }
+
+    /// A peer that hangs up mid-exchange is worded in the learner's
+    /// language; the system's English words ("Broken pipe (os error 32)")
+    /// are kept for the log and for failures without words of their own.
+    #[test]
+    fn a_session_cut_by_its_peer_is_worded_without_the_systems_english() {
+        use crate::pop3::server::{EndReason, IoCause};
+        for kind in [
+            std::io::ErrorKind::BrokenPipe,
+            std::io::ErrorKind::ConnectionReset,
+            std::io::ErrorKind::UnexpectedEof,
+        ] {
+            let e = std::io::Error::from(kind);
+            let r = EndReason::Io {
+                cause: IoCause::of(&e),
+                message: e.to_string(),
+            };
+            let ja = end_reason(&r, Lang::Ja);
+            assert!(!ja.contains(&e.to_string()), "{ja}");
+            assert!(!ja.chars().any(|c| c.is_ascii_alphabetic()), "{ja}");
+            assert!(
+                r.as_str().contains(&e.to_string()),
+                "the log keeps the system's words"
+            );
+        }
+        let odd = std::io::Error::other("disk on fire");
+        let r = EndReason::Io {
+            cause: IoCause::of(&odd),
+            message: odd.to_string(),
+        };
+        assert!(end_reason(&r, Lang::Ja).contains("disk on fire"));
     }
 
     #[test]

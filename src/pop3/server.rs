@@ -183,9 +183,43 @@ pub enum EndReason {
     StlsHandshakeFailed,
     /// Reading or writing failed.
     Io {
-        /// The system's words.
+        /// What kind of failure, for views to word in their reader's
+        /// language.
+        cause: IoCause,
+        /// The system's words (English whatever the learner's language):
+        /// for the log, and for failures without words of their own.
         message: String,
     },
+}
+
+/// The kinds of I/O failure a session meets often enough to be worded in
+/// the learner's language rather than shown in the system's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IoCause {
+    /// The peer went away mid-exchange: broken pipe, reset, aborted, or
+    /// the stream ended inside a message.
+    Gone,
+    /// A read or write timed out.
+    TimedOut,
+    /// Anything else.
+    Other,
+}
+
+impl IoCause {
+    /// The cause of an I/O error.
+    pub fn of(e: &std::io::Error) -> IoCause {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::BrokenPipe
+            | K::ConnectionReset
+            | K::ConnectionAborted
+            | K::UnexpectedEof
+            | K::NotConnected => IoCause::Gone,
+            K::TimedOut => IoCause::TimedOut,
+            _ => IoCause::Other,
+        }
+    }
 }
 
 impl EndReason {
@@ -197,7 +231,7 @@ impl EndReason {
             EndReason::IdleTimeout => "idle timeout".into(),
             EndReason::Shutdown => "server shutdown".into(),
             EndReason::StlsHandshakeFailed => "STLS handshake failed".into(),
-            EndReason::Io { message } => format!("I/O error: {message}").into(),
+            EndReason::Io { message, .. } => format!("I/O error: {message}").into(),
         }
     }
 }
@@ -777,6 +811,7 @@ impl Link<'_> {
             Ok(End::Over(why)) => why,
             Ok(End::StartTls) => return,
             Err(e) => EndReason::Io {
+                cause: IoCause::of(&e),
                 message: e.to_string(),
             },
         };

@@ -344,6 +344,8 @@ event-end-idle = idle timeout
 event-end-shutdown = server shutdown
 event-end-stls-handshake = STLS handshake failed
 event-end-io = I/O error: { $message }
+event-end-io-gone = the connection broke mid-exchange: the other side had gone
+event-end-io-timed-out = timed out waiting for the other side
 
 ## Why one direction of the tap ended.
 event-close-closed = closed by the sender

@@ -313,6 +313,8 @@ event-end-idle = 無通信のまま時間切れになりました
 event-end-shutdown = サーバが停止します
 event-end-stls-handshake = STLS 後の TLS ハンドシェイクに失敗しました
 event-end-io = 入出力エラー: { $message }
+event-end-io-gone = やり取りの途中で接続が切れました(相手がいなくなりました)
+event-end-io-timed-out = 相手を待つうちに時間切れになりました
 
 ## タップの片方向が終わった理由。
 event-close-closed = 送り手が閉じました
