@@ -396,3 +396,28 @@ async fn before_the_server_hello_the_view_says_what_is_missing() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("no ServerHello has come"), "{text}");
 }
+
+/// Stepping back shows the key schedule as it was then, like every other
+/// pane: back to the first chunk (the ClientHello) no schedule exists yet,
+/// and live again it is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stepping_back_shows_the_key_schedule_as_it_was_then() {
+    let (scenario, events) = run("pop3s", Some(TlsVersion::V1_3)).await;
+    let mut app = App::new(scenario);
+    for e in &events {
+        app.update(Action::Lab(app.generation, Box::new(e.clone())));
+    }
+    assert!(app.keys.schedule(1).is_some_and(|s| s.is_ok()));
+    let (_, total) = app.position();
+    for _ in 0..total.saturating_sub(1) {
+        app.update(Action::PastBack);
+    }
+    assert_eq!(app.position().0, 1, "back at the first chunk");
+    assert!(
+        app.keys.schedule(1).is_none(),
+        "no ServerHello had crossed yet"
+    );
+    app.update(Action::Live);
+    assert!(app.keys.schedule(1).is_some_and(|s| s.is_ok()));
+    assert!(verified(&app.keys, Direction::ServerToClient));
+}

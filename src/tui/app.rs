@@ -1687,7 +1687,6 @@ impl App {
             self.recorded.checkpoint(live);
         }
         self.recorded.push(event.clone());
-        self.keys.apply(&event);
         if let EventKind::Lab(LabEvent::Started {
             scenario,
             server,
@@ -1700,13 +1699,16 @@ impl App {
         }
         match &mut self.past {
             Some(p) => p.live.apply(event),
-            None => super::history::fold(
-                &mut self.client,
-                &mut self.server,
-                &mut self.wire,
-                &mut self.tls,
-                event,
-            ),
+            None => {
+                self.keys.apply(&event);
+                super::history::fold(
+                    &mut self.client,
+                    &mut self.server,
+                    &mut self.wire,
+                    &mut self.tls,
+                    event,
+                )
+            }
         }
     }
 
@@ -1719,6 +1721,7 @@ impl App {
                 server: self.server.clone(),
                 wire: self.wire.clone(),
                 tls: self.tls.clone(),
+                keys: self.keys.clone(),
             },
         }
     }
@@ -1730,6 +1733,7 @@ impl App {
             server: std::mem::take(&mut self.server),
             wire: std::mem::take(&mut self.wire),
             tls: std::mem::take(&mut self.tls),
+            keys: std::mem::take(&mut self.keys),
         }
     }
 
@@ -1738,6 +1742,7 @@ impl App {
         self.server = m.server;
         self.wire = m.wire;
         self.tls = m.tls;
+        self.keys = m.keys;
     }
 
     /// The position the panes show, and the chunks recorded: `(at,

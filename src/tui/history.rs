@@ -49,6 +49,8 @@ pub struct Models {
     pub wire: WireModel,
     /// The TLS pane.
     pub tls: TlsModel,
+    /// The key schedule the byte view shows.
+    pub keys: crate::tui::model::keys::KeysModel,
 }
 
 impl Models {
@@ -67,6 +69,7 @@ impl Models {
 
     /// Fold one event into the models that show it.
     pub fn apply(&mut self, event: Event) {
+        self.keys.apply(&event);
         fold(
             &mut self.client,
             &mut self.server,
