@@ -871,11 +871,17 @@ fn mask(s: &str) -> String {
             i += hex;
             continue;
         }
-        // "1234 bytes" varies with the certificate.
+        // "1234 bytes" varies with the certificate (and the signature,
+        // whose DER length moves by a byte from run to run), also where
+        // the pane wraps the word onto the next row or the learner reads
+        // Japanese ("1234 バイト").
         if c.is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
             let n = run(i, &|c| c.is_ascii_digit());
             let rest: String = chars[i + n..].iter().take(6).collect();
-            if rest == " bytes" {
+            let blanks = run(i + n, &|c| c == ' ');
+            let before: String = chars[i.saturating_sub(10)..i].iter().collect();
+            let wrapped = before.ends_with("record of ") && chars.get(i + n + blanks) == Some(&'│');
+            if rest == " bytes" || rest.starts_with(" バイト") || wrapped {
                 out.push_str(&"#".repeat(n));
                 i += n;
                 continue;
