@@ -3,7 +3,7 @@
 //! scroll hints are Japanese (no English sentence, by the catalogue test's
 //! rule), and the language key re-words them in place.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use popscope::lab::Scenario;
 use popscope::lang::Lang;
 use popscope::tui::app::{Action, App, Focus};
@@ -14,13 +14,7 @@ mod english;
 #[path = "common/screen.rs"]
 mod screen;
 
-fn press(app: &mut App, codes: &[KeyCode]) {
-    for &c in codes {
-        if let Some(a) = app.action_for_key(KeyEvent::new(c, KeyModifiers::NONE)) {
-            app.update(a);
-        }
-    }
-}
+use screen::press;
 
 /// Press the language key as a learner would: the input line takes
 /// letters, so leave it first.

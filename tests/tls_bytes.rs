@@ -15,7 +15,7 @@ mod common;
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use popscope::lab::{Event, EventKind, Scenario, TlsEvent, TlsVersion};
 use popscope::lesson::Lang;
 use popscope::tui::app::{Action, App, Focus};
@@ -169,17 +169,7 @@ fn fixture_app(version: TlsVersion) -> App {
     app
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn press(app: &mut App, codes: &[KeyCode]) {
-    for &c in codes {
-        if let Some(a) = app.action_for_key(key(c)) {
-            app.update(a);
-        }
-    }
-}
+use screen::{key, press};
 
 /// The whole screen as text.
 fn draw(app: &mut App, w: u16, h: u16) -> String {

@@ -31,18 +31,7 @@ fn attack_line(e: &popscope::lab::AttackEvent) -> Option<String> {
     attack_line_in(e, popscope::lang::Lang::En)
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-/// Feed keys the way the run loop does: key → action → update.
-fn press(app: &mut App, codes: &[KeyCode]) {
-    for &c in codes {
-        if let Some(a) = app.action_for_key(key(c)) {
-            app.update(a);
-        }
-    }
-}
+use screen::{key, press};
 
 fn type_str(app: &mut App, s: &str) {
     for c in s.chars() {

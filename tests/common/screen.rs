@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use popscope::tui::app::{Action, App};
 use popscope::tui::panes::Screen;
 use popscope::tui::theme::{Theme, ThemeName};
@@ -54,4 +55,18 @@ pub fn widget_rows(widget: impl Widget, w: u16, h: u16) -> Vec<String> {
     let mut buf = Buffer::empty(area);
     widget.render(area, &mut buf);
     rows(&buf)
+}
+
+/// A key with no modifier.
+pub fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// Feed keys the way the run loop does: key → action → update.
+pub fn press(app: &mut App, codes: &[KeyCode]) {
+    for &c in codes {
+        if let Some(a) = app.action_for_key(key(c)) {
+            app.update(a);
+        }
+    }
 }
