@@ -130,14 +130,10 @@ fn view(scenario: &Scenario, events: &[Event], lang: Lang) -> String {
             "the only connection is the newest"
         );
     }
+    // A line's Display is its spans' text, styles left out.
     lines
         .iter()
-        .map(|l| {
-            l.spans
-                .iter()
-                .map(|s| s.content.as_ref())
-                .collect::<String>()
-        })
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
 }
